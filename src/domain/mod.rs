@@ -1,0 +1,17 @@
+//! Validated value types shared by every domain concern: airport and carrier codes, flight numbers,
+//! booking locators, seats, names and the small enums (channels, states) that the whole mission talks in.
+//! Everything here is parsed once at the boundary and is plain data afterwards: no I/O, no dependencies
+//! on any other module of the crate.
+
+mod codes;
+mod enums;
+mod name;
+
+pub use codes::{
+    CarrierCode, CodeError, FlightKey, FlightNumber, Iata, Locator, Seat, parse_ddmon_date,
+};
+pub use enums::{
+    BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageState, Network,
+    TaskOutcome, TaskState, TravellerClass, UnknownVariant,
+};
+pub use name::{BookingName, NameError, Title};
