@@ -1,1 +1,57 @@
-fn main() {}
+use anyhow::Context;
+use clap::Parser;
+use tokio::net::TcpListener;
+
+use aboard::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = cli.config()?;
+    aboard::telemetry::init(config.log.format, &config.log.filter);
+    match cli.command {
+        Command::Serve => {
+            let listener = bind(&config).await?;
+            aboard::run(listener, config, shutdown_signal()).await?;
+        }
+        Command::Demo { seed } => {
+            let listener = bind(&config).await?;
+            aboard::demo::run(listener, config, seed, shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let store = aboard::open_store(&config).await?;
+            store.close().await;
+            println!("database is up to date ({})", store.backend().as_str());
+        }
+    }
+    Ok(())
+}
+
+async fn bind(config: &aboard::config::Config) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM, whichever comes first.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -6,6 +6,7 @@
 mod codes;
 mod enums;
 mod name;
+pub mod records;
 
 pub use codes::{
     CarrierCode, CodeError, FlightKey, FlightNumber, Iata, Locator, Seat, parse_ddmon_date,

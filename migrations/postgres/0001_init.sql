@@ -1,0 +1,268 @@
+-- aboard's data model on PostgreSQL. Times are TIMESTAMPTZ (UTC); local time is computed at the edges.
+
+CREATE TABLE flights (
+    id UUID PRIMARY KEY,
+    carrier TEXT NOT NULL,
+    number TEXT NOT NULL,
+    local_date DATE NOT NULL,
+    origin TEXT NOT NULL,
+    destination TEXT,
+    scheduled_departure TIMESTAMPTZ,
+    estimated_departure TIMESTAMPTZ,
+    actual_departure TIMESTAMPTZ,
+    scheduled_arrival TIMESTAMPTZ,
+    estimated_arrival TIMESTAMPTZ,
+    actual_arrival TIMESTAMPTZ,
+    boarding_started_at TIMESTAMPTZ,
+    gate_closed_at TIMESTAMPTZ,
+    gate TEXT,
+    status TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (carrier, number, local_date, origin)
+);
+CREATE INDEX flights_departure ON flights (scheduled_departure);
+
+CREATE TABLE passengers (
+    id UUID PRIMARY KEY,
+    flight_id UUID NOT NULL REFERENCES flights (id) ON DELETE CASCADE,
+    pax_key TEXT NOT NULL,
+    surname TEXT NOT NULL,
+    given_name TEXT NOT NULL,
+    title TEXT,
+    traveller_class TEXT NOT NULL,
+    locator TEXT,
+    seat TEXT,
+    cabin_class TEXT,
+    destination TEXT,
+    party_ref TEXT,
+    ff_airline TEXT,
+    ff_number TEXT,
+    email TEXT,
+    phone TEXT,
+    date_of_birth DATE,
+    gender TEXT,
+    nationality TEXT,
+    docs_surname TEXT,
+    docs_given TEXT,
+    checkin_sequence INTEGER,
+    service_codes TEXT NOT NULL,
+    boarding_state TEXT NOT NULL,
+    boarded_at TIMESTAMPTZ,
+    removed_reason TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (flight_id, pax_key)
+);
+CREATE INDEX passengers_locator ON passengers (flight_id, locator);
+
+CREATE TABLE persons (
+    id UUID PRIMARY KEY,
+    external_id TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    language TEXT,
+    country TEXT,
+    date_of_birth DATE,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE person_identifiers (
+    person_id UUID NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (person_id, kind, value)
+);
+CREATE INDEX person_identifiers_value ON person_identifiers (kind, value);
+
+CREATE TABLE social_accounts (
+    person_id UUID NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    network TEXT NOT NULL,
+    handle TEXT NOT NULL,
+    network_user_id TEXT,
+    followers BIGINT NOT NULL,
+    activity_30d INTEGER NOT NULL,
+    follows_airline BOOLEAN NOT NULL,
+    accepts_dms BOOLEAN NOT NULL,
+    opted_in BOOLEAN NOT NULL,
+    last_inbound_at TIMESTAMPTZ,
+    PRIMARY KEY (person_id, network, handle)
+);
+
+CREATE TABLE complaint_cases (
+    person_id UUID NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    external_ref TEXT NOT NULL,
+    opened_at TIMESTAMPTZ NOT NULL,
+    resolved_at TIMESTAMPTZ,
+    channel TEXT NOT NULL,
+    category TEXT NOT NULL,
+    severity SMALLINT NOT NULL,
+    summary TEXT NOT NULL,
+    status TEXT NOT NULL,
+    source_url TEXT,
+    PRIMARY KEY (person_id, external_ref)
+);
+CREATE INDEX complaint_cases_opened ON complaint_cases (opened_at);
+
+CREATE TABLE consents (
+    person_id UUID NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    opted_out BOOLEAN NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (person_id, channel)
+);
+
+CREATE TABLE identity_links (
+    passenger_id UUID NOT NULL REFERENCES passengers (id) ON DELETE CASCADE,
+    person_id UUID NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    decision TEXT NOT NULL,
+    score REAL NOT NULL,
+    reasons TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (passenger_id, person_id)
+);
+CREATE INDEX identity_links_person ON identity_links (person_id);
+CREATE INDEX identity_links_decision ON identity_links (decision, updated_at);
+
+CREATE TABLE tasks (
+    id UUID PRIMARY KEY,
+    flight_id UUID NOT NULL REFERENCES flights (id) ON DELETE CASCADE,
+    passenger_id UUID NOT NULL REFERENCES passengers (id) ON DELETE CASCADE,
+    -- NULL once the person is erased: the task stays for the figures, without anything naming them.
+    person_id UUID REFERENCES persons (id) ON DELETE SET NULL,
+    rule_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    station TEXT NOT NULL,
+    gate TEXT,
+    priority SMALLINT NOT NULL,
+    state TEXT NOT NULL,
+    due_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    assignee TEXT,
+    brief TEXT NOT NULL,
+    why TEXT NOT NULL,
+    outcome TEXT,
+    outcome_note TEXT,
+    cancel_reason TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (flight_id, passenger_id, rule_id)
+);
+CREATE INDEX tasks_state_due ON tasks (state, due_at);
+CREATE INDEX tasks_station ON tasks (station, state);
+CREATE INDEX tasks_person ON tasks (person_id, created_at);
+
+CREATE TABLE messages (
+    id UUID PRIMARY KEY,
+    task_id UUID NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    network TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    body TEXT NOT NULL,
+    author TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TIMESTAMPTZ,
+    lease_owner TEXT,
+    lease_until TIMESTAMPTZ,
+    last_error TEXT,
+    provider_message_id TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    sent_at TIMESTAMPTZ
+);
+CREATE INDEX messages_due ON messages (state, next_attempt_at);
+
+CREATE TABLE events (
+    id UUID PRIMARY KEY,
+    at TIMESTAMPTZ NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject_kind TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    flight_id UUID,
+    person_id UUID,
+    detail TEXT NOT NULL
+);
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_subject ON events (subject_kind, subject_id);
+CREATE INDEX events_person ON events (person_id);
+
+CREATE TABLE imports (
+    id UUID PRIMARY KEY,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    flight_id UUID REFERENCES flights (id) ON DELETE CASCADE,
+    sent_at TIMESTAMPTZ,
+    actor TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    imported_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (kind, digest)
+);
+
+CREATE TABLE boarding_scans (
+    id UUID PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    raw TEXT NOT NULL,
+    station TEXT NOT NULL,
+    gate TEXT,
+    reader_id TEXT,
+    scanned_at TIMESTAMPTZ NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    flight_id UUID REFERENCES flights (id) ON DELETE SET NULL,
+    passenger_id UUID REFERENCES passengers (id) ON DELETE SET NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT
+);
+CREATE INDEX boarding_scans_outcome ON boarding_scans (outcome, received_at);
+
+CREATE TABLE stations (
+    iata TEXT PRIMARY KEY,
+    staffed BOOLEAN NOT NULL,
+    shift_start TEXT,
+    shift_end TEXT
+);
+
+CREATE TABLE staff_users (
+    id UUID PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    ui_language TEXT NOT NULL,
+    disabled BOOLEAN NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE staff_sessions (
+    token_digest TEXT PRIMARY KEY,
+    user_id UUID NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    id UUID PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_digest TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ,
+    revoked_at TIMESTAMPTZ
+);
+
+CREATE TABLE scheduler_ticks (
+    job TEXT NOT NULL,
+    tick_at TIMESTAMPTZ NOT NULL,
+    instance TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    outcome TEXT,
+    detail TEXT,
+    PRIMARY KEY (job, tick_at)
+);

@@ -1,0 +1,474 @@
+//! The demo: a realistic, seeded synthetic day for an Iberia-like network — flights between twelve stations
+//! in eight time zones, manifests with names from seven locales (diacritics as people write them, IATA
+//! spelling on the bookings), and a registry of socially active people with complaint histories, some of
+//! whom fly today. Generation is pure; `seed` writes it through the `Store`.
+
+mod names;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rand::Rng;
+use rand::SeedableRng;
+use rand::seq::IndexedRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use std::future::Future;
+use std::path::Path;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::domain::records::{
+    ComplaintCase, Consent, Identifier, IdentifierKind, MovementTimes, NewFlight, NewPassenger,
+    PersonRecord, SocialAccount,
+};
+use crate::domain::{
+    CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, Network, TravellerClass,
+};
+use crate::store::{Store, StoreError};
+use crate::{AppError, airports, clock};
+pub use names::{Locale, PersonName};
+
+/// The stations of the demo network; MAD is the hub.
+pub const STATIONS: [&str; 12] = [
+    "MAD", "BCN", "MEX", "BOG", "EZE", "JFK", "LHR", "AMS", "CDG", "FRA", "LIS", "GRU",
+];
+
+/// Block times in minutes from the hub, and the locales of the people who fly each route.
+fn route(destination: &str) -> (i64, &'static [Locale]) {
+    use Locale::*;
+    match destination {
+        "BCN" => (80, &[EsEs, EsEs, EnGb, FrFr]),
+        "MEX" => (740, &[EsMx, EsMx, EsEs]),
+        "BOG" => (630, &[EsMx, EsEs, EsEs]),
+        "EZE" => (760, &[EsEs, EsMx, PtBr]),
+        "JFK" => (500, &[EnGb, EsEs, EsMx]),
+        "LHR" => (140, &[EnGb, EnGb, EsEs]),
+        "AMS" => (155, &[NlNl, NlNl, EsEs]),
+        "CDG" => (125, &[FrFr, FrFr, EsEs]),
+        "FRA" => (160, &[DeDe, DeDe, EsEs]),
+        "LIS" => (75, &[PtBr, EsEs]),
+        "GRU" => (700, &[PtBr, PtBr, EsEs]),
+        _ => (120, &[EsEs]),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoFlight {
+    pub flight: NewFlight,
+    pub passengers: Vec<NewPassenger>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoDay {
+    pub flights: Vec<DemoFlight>,
+    pub persons: Vec<PersonRecord>,
+}
+
+/// Builds the day around `now`: departures from three hours ago to eleven hours ahead, so that at any
+/// moment some flights have left, some are boarding and some are still to come.
+pub fn generate(seed: u64, now: DateTime<Utc>) -> DemoDay {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let carrier =
+        CarrierCode::parse("IB").unwrap_or_else(|_| unreachable!("IB is a valid carrier"));
+    let hub = Iata::parse("MAD").unwrap_or_else(|_| unreachable!("MAD is a valid code"));
+    let mut flights = Vec::new();
+    let mut persons = Vec::new();
+    let first_departure = now - Duration::hours(3);
+    let mut flight_number = 3100u16;
+    for slot in 0..42i64 {
+        let destination_code = STATIONS[1 + (slot as usize % (STATIONS.len() - 1))];
+        let destination = Iata::parse(destination_code).unwrap_or_else(|_| hub.clone());
+        let outbound = slot % 3 != 2;
+        let (origin, to) = if outbound {
+            (hub.clone(), destination.clone())
+        } else {
+            (destination.clone(), hub.clone())
+        };
+        let (block_minutes, locales) = route(destination_code);
+        let departure = round_to_five(first_departure + Duration::minutes(slot * 20));
+        let arrival = departure + Duration::minutes(block_minutes);
+        flight_number += 1 + (slot as u16 % 7);
+        let Ok(number) = FlightNumber::new(carrier.clone(), flight_number, None) else {
+            continue;
+        };
+        let local_date = local_date_at(&origin, departure);
+        let status = if departure + Duration::minutes(15) < now {
+            FlightStatus::Departed
+        } else if departure - Duration::minutes(40) < now {
+            FlightStatus::Boarding
+        } else {
+            FlightStatus::Scheduled
+        };
+        let flight = NewFlight {
+            key: FlightKey {
+                flight: number,
+                local_date,
+                origin: origin.clone(),
+            },
+            destination: Some(to.clone()),
+            departure: MovementTimes {
+                scheduled: Some(departure),
+                ..MovementTimes::default()
+            },
+            arrival: MovementTimes {
+                scheduled: Some(arrival),
+                ..MovementTimes::default()
+            },
+            gate: Some(gate_for(&mut rng, &origin)),
+            status,
+        };
+        let size = rng.random_range(60..=150);
+        let passengers = manifest(&mut rng, locales, size, to.as_str(), now, &mut persons);
+        flights.push(DemoFlight { flight, passengers });
+    }
+    persons.extend((0..120).map(|i| registry_person(&mut rng, &format!("SC-9{i:04}"), None, now)));
+    for (i, person) in persons.iter_mut().enumerate() {
+        person.external_id = format!("SC-{:05}", i + 1);
+    }
+    DemoDay { flights, persons }
+}
+
+fn round_to_five(t: DateTime<Utc>) -> DateTime<Utc> {
+    let minutes = t.timestamp() / 60;
+    DateTime::from_timestamp((minutes - minutes % 5) * 60, 0).unwrap_or(t)
+}
+
+fn local_date_at(airport: &Iata, instant: DateTime<Utc>) -> NaiveDate {
+    airports::lookup(airport)
+        .map(|a| a.to_local(instant).date_naive())
+        .unwrap_or_else(|| instant.date_naive())
+}
+
+fn gate_for(rng: &mut ChaCha8Rng, origin: &Iata) -> String {
+    let terminal = if origin.as_str() == "MAD" { "S" } else { "B" };
+    format!("{terminal}{}", rng.random_range(1..=40))
+}
+
+/// Fills a flight with bookings of one to four people; about one booking in forty belongs to someone the
+/// registry knows (the person is created from the booking, with the spelling they use online).
+fn manifest(
+    rng: &mut ChaCha8Rng,
+    locales: &[Locale],
+    size: usize,
+    destination: &str,
+    now: DateTime<Utc>,
+    persons: &mut Vec<PersonRecord>,
+) -> Vec<NewPassenger> {
+    let mut passengers: Vec<NewPassenger> = Vec::with_capacity(size);
+    let mut seats: Vec<(u16, char)> = (1..=32u16)
+        .flat_map(|row| ['A', 'B', 'C', 'D', 'E', 'F'].map(|c| (row, c)))
+        .collect();
+    while passengers.len() < size {
+        let locale = *locales.choose(rng).unwrap_or(&Locale::EsEs);
+        let locator: String = (0..6)
+            .map(|_| {
+                *b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+                    .choose(rng)
+                    .unwrap_or(&b'X') as char
+            })
+            .collect();
+        let party = rng.random_range(1..=4usize).min(size - passengers.len());
+        let lead = names::person(rng, locale);
+        let email = format!(
+            "{}.{}@{}",
+            lead.ascii_given().to_lowercase(),
+            lead.ascii_surname().to_lowercase(),
+            locale.mail_domain()
+        );
+        let phone = format!(
+            "{}{}",
+            locale.phone_prefix(),
+            rng.random_range(600_000_000u64..700_000_000)
+        );
+        for member in 0..party {
+            let person = if member == 0 {
+                lead.clone()
+            } else {
+                names::relative(rng, &lead, member)
+            };
+            let index = rng.random_range(0..seats.len());
+            let (row, column) = seats.swap_remove(index);
+            let traveller_class = if person.child {
+                TravellerClass::Child
+            } else {
+                TravellerClass::Adult
+            };
+            let title = person.title();
+            let ff = (member == 0 && rng.random_bool(0.35)).then(|| {
+                (
+                    "IB".to_string(),
+                    format!("{}", rng.random_range(10_000_000u64..99_999_999)),
+                )
+            });
+            passengers.push(NewPassenger {
+                pax_key: format!("{locator}-{}", member + 1),
+                surname: person.iata_surname(),
+                given_name: person.iata_given(),
+                title: Some(title.to_string()),
+                traveller_class,
+                locator: Some(locator.clone()),
+                seat: Some(format!("{row}{column}")),
+                cabin_class: Some(if row <= 4 { "J" } else { "Y" }.to_string()),
+                destination: Some(destination.to_string()),
+                party_ref: (party > 1).then(|| format!("{locator}{party}")),
+                frequent_flyer: ff.clone(),
+                email: (member == 0).then(|| email.clone()),
+                phone: (member == 0).then(|| phone.clone()),
+                date_of_birth: Some(person.date_of_birth),
+                gender: Some(person.gender.to_string()),
+                nationality: Some(locale.country().to_string()),
+                docs_surname: Some(person.iata_surname()),
+                docs_given: Some(person.iata_given()),
+                checkin_sequence: Some(passengers.len() as i32 + 1),
+                service_codes: Vec::new(),
+            });
+            if member == 0 && rng.random_bool(0.03) {
+                let mut known = registry_person(rng, "", Some(&person), now);
+                known.identifiers.push(Identifier {
+                    kind: IdentifierKind::Email,
+                    value: email.clone(),
+                });
+                if let Some((airline, number)) = &ff {
+                    known.identifiers.push(Identifier {
+                        kind: IdentifierKind::Loyalty,
+                        value: format!("{airline} {number}"),
+                    });
+                }
+                persons.push(known);
+            }
+        }
+    }
+    passengers
+}
+
+const CATEGORIES: [(&str, &str); 8] = [
+    (
+        "baggage",
+        "Suitcase arrived two days late; asked about compensation",
+    ),
+    (
+        "delay",
+        "Missed a connection after a long delay, rebooked overnight",
+    ),
+    (
+        "cancellation",
+        "Flight cancelled, waited hours for rebooking",
+    ),
+    ("service", "Cabin crew could not help with a special meal"),
+    ("refund", "Refund for an unused ticket still not received"),
+    ("seat", "Paid seat was reassigned without notice"),
+    (
+        "accessibility",
+        "Wheelchair assistance did not arrive at the gate",
+    ),
+    ("check_in", "Online check-in failed, charged at the airport"),
+];
+
+fn registry_person(
+    rng: &mut ChaCha8Rng,
+    external_id: &str,
+    known: Option<&PersonName>,
+    now: DateTime<Utc>,
+) -> PersonRecord {
+    let locale = *Locale::ALL.choose(rng).unwrap_or(&Locale::EsEs);
+    let name = known.cloned().unwrap_or_else(|| names::person(rng, locale));
+    let network = *[
+        Network::X,
+        Network::Instagram,
+        Network::Facebook,
+        Network::Whatsapp,
+    ]
+    .choose(rng)
+    .unwrap_or(&Network::X);
+    let followers = 10f64.powf(rng.random_range(2.0..5.5)) as i64;
+    let open = rng.random_bool(0.3);
+    let cases = (0..rng.random_range(1..=3))
+        .map(|n| {
+            let (category, summary) = *CATEGORIES.choose(rng).unwrap_or(&CATEGORIES[0]);
+            let opened = now - Duration::days(rng.random_range(5..400));
+            let still_open = open && n == 0;
+            ComplaintCase {
+                external_ref: format!("CS-{}", rng.random_range(100_000..999_999)),
+                opened_at: opened,
+                resolved_at: (!still_open)
+                    .then(|| opened + Duration::days(rng.random_range(1..20))),
+                channel: network.as_str().to_string(),
+                category: category.to_string(),
+                severity: rng.random_range(1..=5),
+                summary: summary.to_string(),
+                status: if still_open {
+                    CaseStatus::Open
+                } else {
+                    CaseStatus::Resolved
+                },
+                source_url: None,
+            }
+        })
+        .collect();
+    PersonRecord {
+        external_id: external_id.to_string(),
+        display_name: name.display(),
+        language: Some(name.locale.language().to_string()),
+        country: Some(name.locale.country().to_string()),
+        date_of_birth: Some(name.date_of_birth),
+        identifiers: Vec::new(),
+        accounts: vec![SocialAccount {
+            network,
+            handle: format!(
+                "@{}{}",
+                name.ascii_given().to_lowercase(),
+                rng.random_range(1..999)
+            ),
+            network_user_id: Some(format!("{}", rng.random_range(1_000_000u64..9_999_999_999))),
+            followers,
+            activity_30d: rng.random_range(0..120),
+            follows_airline: rng.random_bool(0.6),
+            accepts_dms: rng.random_bool(0.5),
+            opted_in: rng.random_bool(0.7),
+            last_inbound_at: Some(now - Duration::hours(rng.random_range(2..2000))),
+        }],
+        cases,
+        consents: vec![Consent {
+            channel: "social".to_string(),
+            opted_out: rng.random_bool(0.05),
+            updated_at: now - Duration::days(30),
+        }],
+    }
+}
+
+/// Writes the day through the store: flights with their manifests, then the registry.
+pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result<(), StoreError> {
+    for demo in &day.flights {
+        let flight = store.upsert_flight(&demo.flight, at).await?;
+        store
+            .upsert_passengers(flight.id, &demo.passengers, at)
+            .await?;
+    }
+    for person in &day.persons {
+        store.upsert_person(person, "demo", at).await?;
+    }
+    Ok(())
+}
+
+/// Marks a data dir as the demo's own, so that rebuilding it never wipes real data.
+const DEMO_MARKER: &str = ".aboard-demo";
+
+/// Rebuilds the demo day in the data dir's SQLite database (always the embedded default), prints where
+/// to look, and serves until `shutdown`.
+pub async fn run(
+    listener: TcpListener,
+    mut config: Config,
+    seed_value: u64,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    config.database.url = None;
+    fresh_data_dir(&config.data_dir)?;
+    let store = crate::open_store(&config).await?;
+    let now = clock::now();
+    let day = generate(seed_value, now);
+    seed(store.as_ref(), &day, now).await?;
+    let counts = store.counts().await?;
+    let address = listener.local_addr()?;
+    println!("aboard demo is running at http://{address}/");
+    println!(
+        "  {} flights, {} passengers, {} registry persons (seed {seed_value}, data in {})",
+        counts.flights,
+        counts.passengers,
+        counts.persons,
+        config.data_dir.display()
+    );
+    println!(
+        "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
+    );
+    println!("  stop with Ctrl-C");
+    crate::serve(listener, store, shutdown).await
+}
+
+fn fresh_data_dir(dir: &Path) -> Result<(), AppError> {
+    let marker = dir.join(DEMO_MARKER);
+    let database = dir.join("aboard.db");
+    if database.exists() && !marker.exists() {
+        return Err(AppError::Io(std::io::Error::other(format!(
+            "{} holds a database that is not the demo's; choose another --data-dir",
+            dir.display()
+        ))));
+    }
+    std::fs::create_dir_all(dir)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = dir.join(format!("aboard.db{suffix}"));
+        if file.exists() {
+            std::fs::remove_file(file)?;
+        }
+    }
+    std::fs::write(
+        marker,
+        "This data dir is rebuilt by `aboard demo` on every start.\n",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_day() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let a = generate(7, now);
+        let b = generate(7, now);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_ne!(
+            serde_json::to_string(&generate(8, now)).unwrap(),
+            serde_json::to_string(&a).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_day_spans_every_station_and_has_known_people_on_board() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let day = generate(1, now);
+        for station in STATIONS {
+            assert!(
+                day.flights
+                    .iter()
+                    .any(|f| f.flight.key.origin.as_str() == station
+                        || f.flight
+                            .destination
+                            .as_ref()
+                            .is_some_and(|d| d.as_str() == station)),
+                "{station} has no flight"
+            );
+        }
+        let on_board = day
+            .persons
+            .iter()
+            .filter(|p| !p.identifiers.is_empty())
+            .count();
+        assert!(on_board >= 20, "only {on_board} registry persons fly today");
+        let passengers: usize = day.flights.iter().map(|f| f.passengers.len()).sum();
+        assert!(passengers > 3_000);
+        assert!(
+            day.persons
+                .iter()
+                .any(|p| p.display_name.chars().any(|c| !c.is_ascii()))
+        );
+        let seats: std::collections::HashSet<_> = day.flights[0]
+            .passengers
+            .iter()
+            .map(|p| p.seat.clone())
+            .collect();
+        assert_eq!(
+            seats.len(),
+            day.flights[0].passengers.len(),
+            "a seat was given twice"
+        );
+    }
+}

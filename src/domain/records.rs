@@ -1,0 +1,279 @@
+//! What aboard keeps: flights, manifest passengers, registry persons with their accounts, cases and consent,
+//! identity links, follow-up tasks, outbound messages and the event log. Plain data with ids; every instant
+//! is UTC. `New*` types are what callers hand the store; the others are what it gives back.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    BoardingState, CaseStatus, Channel, FlightKey, FlightStatus, LinkDecision, MessageState,
+    Network, TaskOutcome, TaskState, TravellerClass,
+};
+
+/// Scheduled, estimated and actual times of one movement (departure or arrival).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementTimes {
+    pub scheduled: Option<DateTime<Utc>>,
+    pub estimated: Option<DateTime<Utc>>,
+    pub actual: Option<DateTime<Utc>>,
+}
+
+impl MovementTimes {
+    /// The best knowledge of when it happens: actual, else estimated, else scheduled.
+    pub fn best(&self) -> Option<DateTime<Utc>> {
+        self.actual.or(self.estimated).or(self.scheduled)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFlight {
+    pub key: FlightKey,
+    pub destination: Option<super::Iata>,
+    pub departure: MovementTimes,
+    pub arrival: MovementTimes,
+    pub gate: Option<String>,
+    pub status: FlightStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flight {
+    pub id: Uuid,
+    pub key: FlightKey,
+    pub destination: Option<super::Iata>,
+    pub departure: MovementTimes,
+    pub arrival: MovementTimes,
+    pub gate: Option<String>,
+    pub status: FlightStatus,
+    pub boarding_started_at: Option<DateTime<Utc>>,
+    pub gate_closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A passenger as the manifest gives them. `pax_key` identifies them within the flight across re-imports
+/// (booking locator, name and position in the booking), so importing the same manifest twice changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPassenger {
+    pub pax_key: String,
+    pub surname: String,
+    pub given_name: String,
+    pub title: Option<String>,
+    pub traveller_class: TravellerClass,
+    pub locator: Option<String>,
+    pub seat: Option<String>,
+    pub cabin_class: Option<String>,
+    pub destination: Option<String>,
+    pub party_ref: Option<String>,
+    pub frequent_flyer: Option<(String, String)>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub gender: Option<String>,
+    pub nationality: Option<String>,
+    pub docs_surname: Option<String>,
+    pub docs_given: Option<String>,
+    pub checkin_sequence: Option<i32>,
+    pub service_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passenger {
+    pub id: Uuid,
+    pub flight_id: Uuid,
+    pub details: NewPassenger,
+    pub boarding_state: BoardingState,
+    pub boarded_at: Option<DateTime<Utc>>,
+    pub removed_reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierKind {
+    Loyalty,
+    Email,
+    Phone,
+}
+
+impl IdentifierKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentifierKind::Loyalty => "loyalty",
+            IdentifierKind::Email => "email",
+            IdentifierKind::Phone => "phone",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<IdentifierKind> {
+        match word {
+            "loyalty" => Some(IdentifierKind::Loyalty),
+            "email" => Some(IdentifierKind::Email),
+            "phone" => Some(IdentifierKind::Phone),
+            _ => None,
+        }
+    }
+}
+
+/// A strong identifier of a person: a loyalty number (`IB 12345678`), an e-mail (case-folded) or a phone
+/// (E.164), already normalised by the registry layer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Identifier {
+    pub kind: IdentifierKind,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialAccount {
+    pub network: Network,
+    pub handle: String,
+    pub network_user_id: Option<String>,
+    pub followers: i64,
+    pub activity_30d: i32,
+    pub follows_airline: bool,
+    pub accepts_dms: bool,
+    pub opted_in: bool,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintCase {
+    /// The social-care tool's ticket id: cases upsert by it.
+    pub external_ref: String,
+    pub opened_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub channel: String,
+    pub category: String,
+    pub severity: i16,
+    pub summary: String,
+    pub status: CaseStatus,
+    pub source_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// A `Channel` word or a `Network` word: consent is kept per way of reaching the person.
+    pub channel: String,
+    pub opted_out: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Everything the registry holds about one person; an upsert replaces the lists wholesale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    pub external_id: String,
+    pub display_name: String,
+    pub language: Option<String>,
+    pub country: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub identifiers: Vec<Identifier>,
+    pub accounts: Vec<SocialAccount>,
+    pub cases: Vec<ComplaintCase>,
+    pub consents: Vec<Consent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: Uuid,
+    pub record: PersonRecord,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityLink {
+    pub passenger_id: Uuid,
+    pub person_id: Uuid,
+    pub decision: LinkDecision,
+    pub score: f32,
+    /// Readable reasons, one sentence each.
+    pub reasons: Vec<String>,
+    /// `matcher`, or `staff:LOGIN` when a person decided (then the matcher leaves it alone).
+    pub decided_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTask {
+    pub flight_id: Uuid,
+    pub passenger_id: Uuid,
+    pub person_id: Uuid,
+    pub rule_id: String,
+    pub channel: Channel,
+    pub station: String,
+    pub gate: Option<String>,
+    pub priority: i16,
+    pub due_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub brief: String,
+    /// Why the task exists: the rule and the facts that made it true, in words.
+    pub why: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: Uuid,
+    pub new: NewTask,
+    pub state: TaskState,
+    pub assignee: Option<String>,
+    pub outcome: Option<TaskOutcome>,
+    pub outcome_note: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change of a task's state, applied only if the task is still in `from` (a claim that lost a race
+/// changes nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskTransition {
+    pub task_id: Uuid,
+    pub from: Vec<TaskState>,
+    pub to: TaskState,
+    pub actor: String,
+    pub assignee: Option<String>,
+    pub outcome: Option<TaskOutcome>,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub task_id: Uuid,
+    pub network: Network,
+    pub recipient: String,
+    pub body: String,
+    pub author: String,
+    /// The same key never yields a second message, whichever instance or retry enqueues it.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub new: NewMessage,
+    pub state: MessageState,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One line of the append-only event log: who did what, when, to what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub actor: String,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub flight_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub event: NewEvent,
+}

@@ -1,0 +1,252 @@
+//! Storage: the `Store` trait and its two implementations, SQLite (the embedded default: one file, WAL,
+//! write transactions begun IMMEDIATE) and PostgreSQL (several instances share one database). Everything
+//! that must happen once across instances — creating a task, sending a message, running a scheduler tick —
+//! is decided here with unique keys and row claims, never with in-process locks. Every change that matters
+//! writes its event to the log in the same transaction. Depends on `domain` only.
+
+mod postgres;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::config::DatabaseTarget;
+use crate::domain::records::{
+    Event, Flight, IdentityLink, Message, NewEvent, NewFlight, NewMessage, NewPassenger, NewTask,
+    Passenger, Person, PersonRecord, Task, TaskTransition,
+};
+use crate::domain::{BoardingState, Channel, FlightKey, TaskState};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("cannot open the data directory {path}: {reason}")]
+    DataDir { path: String, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Which tasks to list. Empty vectors mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub stations: Vec<String>,
+    pub gate: Option<String>,
+    pub flight_id: Option<Uuid>,
+    pub channels: Vec<Channel>,
+    pub states: Vec<TaskState>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<String>,
+    pub action_prefix: Option<String>,
+    pub limit: i64,
+}
+
+/// How a send attempt ended, as the outbox records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendResult {
+    Sent { provider_message_id: Option<String> },
+    Retry { at: DateTime<Utc>, error: String },
+    Failed { error: String },
+}
+
+/// Connections the pool holds and how many of them are idle, for /metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+}
+
+/// Row counts per table, for the demo banner, /metrics and the story test.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub flights: i64,
+    pub passengers: i64,
+    pub persons: i64,
+    pub links: i64,
+    pub tasks: i64,
+    pub open_tasks: i64,
+    pub messages: i64,
+    pub events: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Answers when the database does: what /readyz asks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Waits for open work to finish and closes every connection.
+    async fn close(&self);
+
+    fn pool_stats(&self) -> PoolStats;
+
+    /// Creates the flight or updates its schedule, gate and status; the key never changes.
+    async fn upsert_flight(
+        &self,
+        flight: &NewFlight,
+        at: DateTime<Utc>,
+    ) -> Result<Flight, StoreError>;
+    async fn flight(&self, id: Uuid) -> Result<Option<Flight>, StoreError>;
+    async fn find_flight(&self, key: &FlightKey) -> Result<Option<Flight>, StoreError>;
+    /// Flights whose scheduled departure lies in `[from, to)`, earliest first.
+    async fn flights_departing(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Flight>, StoreError>;
+    /// Flights by local departure date, as ops boards list them.
+    async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError>;
+
+    /// Inserts or updates a flight's passengers by `pax_key`, all in one transaction; returns their ids in
+    /// input order.
+    async fn upsert_passengers(
+        &self,
+        flight_id: Uuid,
+        passengers: &[NewPassenger],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError>;
+    async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError>;
+    /// Moves a passenger to a boarding state and logs it; returns false when they were already there.
+    async fn set_boarding_state(
+        &self,
+        passenger_id: Uuid,
+        state: BoardingState,
+        reason: Option<&str>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Creates or replaces a person by external id, with their identifiers, accounts, cases and consent.
+    async fn upsert_person(
+        &self,
+        record: &PersonRecord,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Person, StoreError>;
+    async fn person(&self, id: Uuid) -> Result<Option<Person>, StoreError>;
+    async fn person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, StoreError>;
+    /// Removes the person, their accounts, cases, links, every event naming them and the briefs of their
+    /// tasks, leaving one anonymous "person erased" event. Returns false when no such person exists.
+    async fn erase_person(
+        &self,
+        external_id: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Records the matcher's or a person's decision. A staff decision is never overwritten by the matcher.
+    async fn upsert_link(&self, link: &IdentityLink) -> Result<(), StoreError>;
+    async fn links_for_flight(&self, flight_id: Uuid) -> Result<Vec<IdentityLink>, StoreError>;
+
+    /// Creates the task unless one exists for the same flight, passenger and rule; returns it only when this
+    /// call created it.
+    async fn create_task(
+        &self,
+        task: &NewTask,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Task>, StoreError>;
+    async fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError>;
+    async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
+    /// Applies the transition only if the task is in one of `from`; returns the updated task, or None when
+    /// it was not (someone else got there first).
+    async fn transition_task(
+        &self,
+        transition: &TaskTransition,
+    ) -> Result<Option<Task>, StoreError>;
+
+    /// Queues a message; a second call with the same idempotency key returns the first message unchanged.
+    async fn enqueue_message(
+        &self,
+        message: &NewMessage,
+        at: DateTime<Utc>,
+    ) -> Result<Message, StoreError>;
+    /// Leases up to `limit` due messages to `instance` until `lease_until`; a leased message is invisible to
+    /// other instances until the lease ends, so no two instances send it.
+    async fn claim_messages(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError>;
+    async fn finish_message(
+        &self,
+        id: Uuid,
+        result: &SendResult,
+        at: DateTime<Utc>,
+    ) -> Result<Message, StoreError>;
+    async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError>;
+
+    async fn append_event(&self, event: &NewEvent, at: DateTime<Utc>) -> Result<Event, StoreError>;
+    /// Newest first.
+    async fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, StoreError>;
+
+    /// Claims one scheduler tick for `instance`; false when another instance (or an earlier run) has it.
+    async fn claim_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        instance: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn finish_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        outcome: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    async fn counts(&self) -> Result<Counts, StoreError>;
+}
+
+/// Opens (creating if needed) and migrates the database the configuration names.
+pub async fn open(
+    target: &DatabaseTarget,
+    max_connections: u32,
+) -> Result<Arc<dyn Store>, StoreError> {
+    match target {
+        DatabaseTarget::Sqlite(path) => {
+            Ok(Arc::new(SqliteStore::open(path, max_connections).await?))
+        }
+        DatabaseTarget::Postgres(url) => Ok(Arc::new(
+            PostgresStore::connect(url, max_connections).await?,
+        )),
+    }
+}

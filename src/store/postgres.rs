@@ -1,0 +1,853 @@
+//! The shared backend: PostgreSQL, for several aboard instances on one database. Claims use
+//! `FOR UPDATE SKIP LOCKED` so that instances share work without waiting on each other or doing it twice.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::rows::*;
+use super::{Backend, Counts, EventFilter, PoolStats, SendResult, Store, StoreError, TaskFilter};
+use crate::domain::records::{
+    Event, Flight, IdentityLink, Message, NewEvent, NewFlight, NewMessage, NewPassenger, NewTask,
+    Passenger, Person, PersonRecord, Task, TaskTransition,
+};
+use crate::domain::{BoardingState, FlightKey, MessageState};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(
+        url: &SecretString,
+        max_connections: u32,
+    ) -> Result<PostgresStore, StoreError> {
+        let options: PgConnectOptions = url.expose_secret().parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+async fn insert_event(
+    conn: &mut PgConnection,
+    event: &NewEvent,
+    at: DateTime<Utc>,
+) -> Result<Event, StoreError> {
+    let id = Uuid::now_v7();
+    sqlx::query(INSERT_EVENT)
+        .bind(id)
+        .bind(at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.subject_kind)
+        .bind(&event.subject_id)
+        .bind(event.flight_id)
+        .bind(event.person_id)
+        .bind(to_json(&event.detail))
+        .execute(&mut *conn)
+        .await?;
+    Ok(Event {
+        id,
+        at,
+        event: event.clone(),
+    })
+}
+
+async fn load_person(conn: &mut PgConnection, row: PersonRow) -> Result<Person, StoreError> {
+    let identifiers = sqlx::query_as::<_, IdentifierRow>(SELECT_IDENTIFIERS)
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let accounts = sqlx::query_as::<_, AccountRow>(SELECT_ACCOUNTS)
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let cases = sqlx::query_as::<_, CaseRow>(SELECT_CASES)
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let consents = sqlx::query_as::<_, ConsentRow>(SELECT_CONSENTS)
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Person {
+        id: row.id,
+        record: PersonRecord {
+            external_id: row.external_id,
+            display_name: row.display_name,
+            language: row.language,
+            country: row.country,
+            date_of_birth: row.date_of_birth,
+            identifiers: identifiers
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
+            accounts: accounts
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
+            cases: cases
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?,
+            consents: consents.into_iter().map(Into::into).collect(),
+        },
+        updated_at: row.updated_at,
+    })
+}
+
+async fn fetch_task(conn: &mut PgConnection, id: Uuid) -> Result<Option<Task>, StoreError> {
+    sqlx::query_as::<_, TaskRow>(AssertSqlSafe(format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(Task::try_from)
+    .transpose()
+}
+
+async fn fetch_message(conn: &mut PgConnection, id: Uuid) -> Result<Message, StoreError> {
+    sqlx::query_as::<_, MessageRow>(AssertSqlSafe(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("message {id}")))?
+    .try_into()
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+        }
+    }
+
+    async fn upsert_flight(
+        &self,
+        flight: &NewFlight,
+        at: DateTime<Utc>,
+    ) -> Result<Flight, StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(UPSERT_FLIGHT)
+            .bind(Uuid::now_v7())
+            .bind(flight.key.flight.carrier().as_str())
+            .bind(flight.key.flight.number_part())
+            .bind(flight.key.local_date)
+            .bind(flight.key.origin.as_str())
+            .bind(flight.destination.as_ref().map(|d| d.as_str()))
+            .bind(flight.departure.scheduled)
+            .bind(flight.departure.estimated)
+            .bind(flight.departure.actual)
+            .bind(flight.arrival.scheduled)
+            .bind(flight.arrival.estimated)
+            .bind(flight.arrival.actual)
+            .bind(flight.gate.as_deref())
+            .bind(flight.status.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        let stored = find_flight_in(&mut tx, &flight.key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("flight {}", flight.key)))?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn flight(&self, id: Uuid) -> Result<Option<Flight>, StoreError> {
+        sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+            "SELECT {FLIGHT_COLUMNS} FROM flights WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(Flight::try_from)
+        .transpose()
+    }
+
+    async fn find_flight(&self, key: &FlightKey) -> Result<Option<Flight>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        find_flight_in(&mut conn, key).await
+    }
+
+    async fn flights_departing(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Flight>, StoreError> {
+        sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+            "SELECT {FLIGHT_COLUMNS} FROM flights WHERE scheduled_departure >= $1 \
+             AND scheduled_departure < $2 ORDER BY scheduled_departure, carrier, number"
+        )))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Flight::try_from)
+        .collect()
+    }
+
+    async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError> {
+        sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+            "SELECT {FLIGHT_COLUMNS} FROM flights WHERE local_date = $1 \
+             ORDER BY scheduled_departure, carrier, number"
+        )))
+        .bind(local_date)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Flight::try_from)
+        .collect()
+    }
+
+    async fn upsert_passengers(
+        &self,
+        flight_id: Uuid,
+        passengers: &[NewPassenger],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut ids = Vec::with_capacity(passengers.len());
+        for p in passengers {
+            let (ff_airline, ff_number) = p.frequent_flyer.clone().unzip();
+            let id: Uuid = sqlx::query_scalar(UPSERT_PASSENGER)
+                .bind(Uuid::now_v7())
+                .bind(flight_id)
+                .bind(&p.pax_key)
+                .bind(&p.surname)
+                .bind(&p.given_name)
+                .bind(p.title.as_deref())
+                .bind(p.traveller_class.as_str())
+                .bind(p.locator.as_deref())
+                .bind(p.seat.as_deref())
+                .bind(p.cabin_class.as_deref())
+                .bind(p.destination.as_deref())
+                .bind(p.party_ref.as_deref())
+                .bind(ff_airline)
+                .bind(ff_number)
+                .bind(p.email.as_deref())
+                .bind(p.phone.as_deref())
+                .bind(p.date_of_birth)
+                .bind(p.gender.as_deref())
+                .bind(p.nationality.as_deref())
+                .bind(p.docs_surname.as_deref())
+                .bind(p.docs_given.as_deref())
+                .bind(p.checkin_sequence)
+                .bind(to_json(&p.service_codes))
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {
+        sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(format!(
+            "SELECT {PASSENGER_COLUMNS} FROM passengers WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(Passenger::try_from)
+        .transpose()
+    }
+
+    async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError> {
+        sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(format!(
+            "SELECT {PASSENGER_COLUMNS} FROM passengers WHERE flight_id = $1 ORDER BY surname, given_name, id"
+        )))
+        .bind(flight_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Passenger::try_from)
+        .collect()
+    }
+
+    async fn set_boarding_state(
+        &self,
+        passenger_id: Uuid,
+        state: BoardingState,
+        reason: Option<&str>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let flight_id: Option<Uuid> = sqlx::query_scalar(
+            "UPDATE passengers SET boarding_state = $2, removed_reason = $3, \
+             boarded_at = CASE WHEN $2 = 'boarded' THEN $4 ELSE boarded_at END, updated_at = $4 \
+             WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
+        )
+        .bind(passenger_id)
+        .bind(state.as_str())
+        .bind(reason)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(flight_id) = flight_id else {
+            return Ok(false);
+        };
+        let detail = serde_json::json!({ "state": state.as_str(), "reason": reason });
+        let e = event(
+            actor,
+            "passenger.boarding_state",
+            "passenger",
+            passenger_id,
+            Some(flight_id),
+            None,
+            detail,
+        );
+        insert_event(&mut tx, &e, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn upsert_person(
+        &self,
+        record: &PersonRecord,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Person, StoreError> {
+        let mut tx = self.write().await?;
+        let id: Uuid = sqlx::query_scalar(UPSERT_PERSON)
+            .bind(Uuid::now_v7())
+            .bind(&record.external_id)
+            .bind(&record.display_name)
+            .bind(record.language.as_deref())
+            .bind(record.country.as_deref())
+            .bind(record.date_of_birth)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+        for statement in DELETE_PERSON_LISTS {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
+        for i in &record.identifiers {
+            sqlx::query(INSERT_IDENTIFIER)
+                .bind(id)
+                .bind(i.kind.as_str())
+                .bind(&i.value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for a in &record.accounts {
+            sqlx::query(INSERT_ACCOUNT)
+                .bind(id)
+                .bind(a.network.as_str())
+                .bind(&a.handle)
+                .bind(a.network_user_id.as_deref())
+                .bind(a.followers)
+                .bind(a.activity_30d)
+                .bind(a.follows_airline)
+                .bind(a.accepts_dms)
+                .bind(a.opted_in)
+                .bind(a.last_inbound_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for c in &record.cases {
+            sqlx::query(INSERT_CASE)
+                .bind(id)
+                .bind(&c.external_ref)
+                .bind(c.opened_at)
+                .bind(c.resolved_at)
+                .bind(&c.channel)
+                .bind(&c.category)
+                .bind(c.severity)
+                .bind(&c.summary)
+                .bind(c.status.as_str())
+                .bind(c.source_url.as_deref())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for c in &record.consents {
+            sqlx::query(INSERT_CONSENT)
+                .bind(id)
+                .bind(&c.channel)
+                .bind(c.opted_out)
+                .bind(c.updated_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let e = event(
+            actor,
+            "person.upserted",
+            "person",
+            id,
+            None,
+            Some(id),
+            serde_json::json!({}),
+        );
+        insert_event(&mut tx, &e, at).await?;
+        let row = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let person = load_person(&mut tx, row).await?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    async fn person(&self, id: Uuid) -> Result<Option<Person>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(load_person(&mut conn, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM persons WHERE external_id = $1"
+        )))
+        .bind(external_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(load_person(&mut conn, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn erase_person(
+        &self,
+        external_id: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM persons WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        for statement in ERASE_PERSON_TRACES {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM persons WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let e = event(
+            actor,
+            "person.erased",
+            "person",
+            "erased",
+            None,
+            None,
+            serde_json::json!({}),
+        );
+        insert_event(&mut tx, &e, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn upsert_link(&self, link: &IdentityLink) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(UPSERT_LINK)
+            .bind(link.passenger_id)
+            .bind(link.person_id)
+            .bind(link.decision.as_str())
+            .bind(link.score)
+            .bind(to_json(&link.reasons))
+            .bind(&link.decided_by)
+            .bind(link.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn links_for_flight(&self, flight_id: Uuid) -> Result<Vec<IdentityLink>, StoreError> {
+        sqlx::query_as::<_, LinkRow>(SELECT_LINKS_FOR_FLIGHT)
+            .bind(flight_id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(IdentityLink::try_from)
+            .collect()
+    }
+
+    async fn create_task(
+        &self,
+        task: &NewTask,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Task>, StoreError> {
+        let mut tx = self.write().await?;
+        let id = Uuid::now_v7();
+        let inserted = sqlx::query(INSERT_TASK)
+            .bind(id)
+            .bind(task.flight_id)
+            .bind(task.passenger_id)
+            .bind(task.person_id)
+            .bind(&task.rule_id)
+            .bind(task.channel.as_str())
+            .bind(&task.station)
+            .bind(task.gate.as_deref())
+            .bind(task.priority)
+            .bind(task.due_at)
+            .bind(task.expires_at)
+            .bind(&task.brief)
+            .bind(to_json(&task.why))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let detail = serde_json::json!({ "rule": task.rule_id, "channel": task.channel.as_str() });
+        let e = event(
+            "aboard",
+            "task.created",
+            "task",
+            id,
+            Some(task.flight_id),
+            Some(task.person_id),
+            detail,
+        );
+        insert_event(&mut tx, &e, at).await?;
+        let created = fetch_task(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_task(&mut conn, id).await
+    }
+
+    async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        let (sql, binds, flight) = task_query(filter);
+        let mut query = sqlx::query_as::<_, TaskRow>(AssertSqlSafe(sql));
+        if let Some(flight) = flight {
+            query = query.bind(flight);
+        }
+        for value in binds {
+            query = query.bind(value);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Task::try_from)
+            .collect()
+    }
+
+    async fn transition_task(&self, t: &TaskTransition) -> Result<Option<Task>, StoreError> {
+        let mut tx = self.write().await?;
+        let sql = format!(
+            "{TRANSITION_TASK} AND state IN ({})",
+            placeholders(7, t.from.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(t.task_id)
+            .bind(t.to.as_str())
+            .bind(t.assignee.as_deref())
+            .bind(t.outcome.map(|o| o.as_str()))
+            .bind(t.note.as_deref())
+            .bind(t.at);
+        for state in &t.from {
+            query = query.bind(state.as_str());
+        }
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let task = fetch_task(&mut tx, t.task_id).await?;
+        if let Some(task) = &task {
+            let detail = serde_json::json!({
+                "to": t.to.as_str(), "outcome": t.outcome.map(|o| o.as_str()), "note": t.note,
+            });
+            let e = event(
+                &t.actor,
+                &format!("task.{}", t.to.as_str()),
+                "task",
+                t.task_id,
+                Some(task.new.flight_id),
+                Some(task.new.person_id),
+                detail,
+            );
+            insert_event(&mut tx, &e, t.at).await?;
+        }
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    async fn enqueue_message(
+        &self,
+        m: &NewMessage,
+        at: DateTime<Utc>,
+    ) -> Result<Message, StoreError> {
+        let mut tx = self.write().await?;
+        let inserted = sqlx::query(INSERT_MESSAGE)
+            .bind(Uuid::now_v7())
+            .bind(m.task_id)
+            .bind(m.network.as_str())
+            .bind(&m.recipient)
+            .bind(&m.body)
+            .bind(&m.author)
+            .bind(&m.idempotency_key)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM messages WHERE idempotency_key = $1")
+            .bind(&m.idempotency_key)
+            .fetch_one(&mut *tx)
+            .await?;
+        if inserted > 0 {
+            let detail = serde_json::json!({ "network": m.network.as_str(), "task": m.task_id });
+            let e = event(
+                &m.author,
+                "message.queued",
+                "message",
+                id,
+                None,
+                None,
+                detail,
+            );
+            insert_event(&mut tx, &e, at).await?;
+        }
+        let message = fetch_message(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn claim_messages(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError> {
+        // Rows another instance is claiming right now are skipped, not waited for.
+        let mut tx = self.write().await?;
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE state IN ('queued', 'sending') \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= $1) \
+             AND (lease_until IS NULL OR lease_until <= $1) ORDER BY created_at LIMIT $2 \
+             FOR UPDATE SKIP LOCKED",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            sqlx::query("UPDATE messages SET state = 'sending', lease_owner = $2, lease_until = $3 WHERE id = $1")
+                .bind(id)
+                .bind(instance)
+                .bind(lease_until)
+                .execute(&mut *tx)
+                .await?;
+            claimed.push(fetch_message(&mut tx, id).await?);
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn finish_message(
+        &self,
+        id: Uuid,
+        result: &SendResult,
+        at: DateTime<Utc>,
+    ) -> Result<Message, StoreError> {
+        let mut tx = self.write().await?;
+        let (state, next, error, provider, sent_at) = match result {
+            SendResult::Sent {
+                provider_message_id,
+            } => (
+                MessageState::Sent,
+                None,
+                None,
+                provider_message_id.as_deref(),
+                Some(at),
+            ),
+            SendResult::Retry { at: next, error } => (
+                MessageState::Queued,
+                Some(*next),
+                Some(error.as_str()),
+                None,
+                None,
+            ),
+            SendResult::Failed { error } => {
+                (MessageState::Failed, None, Some(error.as_str()), None, None)
+            }
+        };
+        sqlx::query(FINISH_MESSAGE)
+            .bind(id)
+            .bind(state.as_str())
+            .bind(next)
+            .bind(error)
+            .bind(provider)
+            .bind(sent_at)
+            .execute(&mut *tx)
+            .await?;
+        let message = fetch_message(&mut tx, id).await?;
+        let detail = serde_json::json!({ "state": state.as_str(), "error": error, "attempts": message.attempts });
+        let e = event(
+            "aboard",
+            &format!("message.{}", state.as_str()),
+            "message",
+            id,
+            None,
+            None,
+            detail,
+        );
+        insert_event(&mut tx, &e, at).await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError> {
+        sqlx::query_as::<_, MessageRow>(AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE task_id = $1 ORDER BY created_at, id"
+        )))
+        .bind(task_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Message::try_from)
+        .collect()
+    }
+
+    async fn append_event(&self, event: &NewEvent, at: DateTime<Utc>) -> Result<Event, StoreError> {
+        let mut tx = self.write().await?;
+        let stored = insert_event(&mut tx, event, at).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, StoreError> {
+        sqlx::query_as::<_, EventRow>(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE ($1::text IS NULL OR subject_kind = $1) \
+             AND ($2::text IS NULL OR subject_id = $2) AND ($3::text IS NULL OR action LIKE $3 || '%') \
+             ORDER BY id DESC LIMIT $4"
+        )))
+        .bind(filter.subject_kind.as_deref())
+        .bind(filter.subject_id.as_deref())
+        .bind(filter.action_prefix.as_deref())
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+    }
+
+    async fn claim_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        instance: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let claimed = sqlx::query(CLAIM_TICK)
+            .bind(job)
+            .bind(tick_at)
+            .bind(instance)
+            .bind(at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    async fn finish_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        outcome: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(FINISH_TICK)
+            .bind(job)
+            .bind(tick_at)
+            .bind(at)
+            .bind(outcome)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let row: (i64, i64, i64, i64, i64, i64, i64, i64) =
+            sqlx::query_as(COUNTS).fetch_one(&self.pool).await?;
+        Ok(Counts {
+            flights: row.0,
+            passengers: row.1,
+            persons: row.2,
+            links: row.3,
+            tasks: row.4,
+            open_tasks: row.5,
+            messages: row.6,
+            events: row.7,
+        })
+    }
+}
+
+async fn find_flight_in(
+    conn: &mut PgConnection,
+    key: &FlightKey,
+) -> Result<Option<Flight>, StoreError> {
+    sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+        "SELECT {FLIGHT_COLUMNS} FROM flights WHERE carrier = $1 AND number = $2 AND local_date = $3 AND origin = $4"
+    )))
+    .bind(key.flight.carrier().as_str())
+    .bind(key.flight.number_part())
+    .bind(key.local_date)
+    .bind(key.origin.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(Flight::try_from)
+    .transpose()
+}

@@ -1,0 +1,30 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use super::{AppState, WebError};
+
+/// The process is up and serving.
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The database answers: the instance can do useful work.
+pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
+    state.store.ping().await.map_err(WebError::Unavailable)?;
+    Ok(Json(
+        json!({ "status": "ready", "database": state.store.backend().as_str() }),
+    ))
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(state.store.as_ref()),
+    )
+}
