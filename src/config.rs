@@ -185,8 +185,10 @@ mod tests {
 
     #[test]
     fn the_default_database_is_a_file_in_the_data_dir() {
-        let mut config = Config::default();
-        config.data_dir = PathBuf::from("/var/lib/aboard");
+        let mut config = Config {
+            data_dir: PathBuf::from("/var/lib/aboard"),
+            ..Config::default()
+        };
         match config.database_target().unwrap() {
             DatabaseTarget::Sqlite(path) => {
                 assert_eq!(path, Path::new("/var/lib/aboard/aboard.db"))

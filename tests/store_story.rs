@@ -1,0 +1,688 @@
+//! The conformance story: one day in the life of the store, told through every `Store` operation, run on
+//! SQLite always and on PostgreSQL whenever TEST_DATABASE_URL is set (always under CI).
+
+mod common;
+
+use std::collections::HashSet;
+
+use aboard::clock;
+use aboard::domain::records::{
+    ComplaintCase, Consent, Identifier, IdentifierKind, IdentityLink, MovementTimes, NewEvent,
+    NewFlight, NewMessage, NewPassenger, NewTask, PersonRecord, SocialAccount, TaskTransition,
+};
+use aboard::domain::{
+    BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision,
+    MessageState, Network, TaskOutcome, TaskState, TravellerClass,
+};
+use aboard::store::{EventFilter, SendResult, Store, TaskFilter};
+use chrono::{Duration, NaiveDate};
+use common::TestDb;
+use uuid::Uuid;
+
+fn flight(number: &str) -> NewFlight {
+    let departure = clock::truncate(
+        chrono::DateTime::parse_from_rfc3339("2026-11-22T07:30:00Z")
+            .unwrap()
+            .to_utc(),
+    );
+    NewFlight {
+        key: FlightKey {
+            flight: FlightNumber::parse(number).unwrap(),
+            local_date: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            origin: Iata::parse("MAD").unwrap(),
+        },
+        destination: Some(Iata::parse("MEX").unwrap()),
+        departure: MovementTimes {
+            scheduled: Some(departure),
+            ..Default::default()
+        },
+        arrival: MovementTimes {
+            scheduled: Some(departure + Duration::minutes(740)),
+            ..Default::default()
+        },
+        gate: Some("S24".to_string()),
+        status: FlightStatus::Scheduled,
+    }
+}
+
+fn passenger(key: &str, surname: &str, given: &str, seat: &str) -> NewPassenger {
+    NewPassenger {
+        pax_key: key.to_string(),
+        surname: surname.to_string(),
+        given_name: given.to_string(),
+        title: Some("MRS".to_string()),
+        traveller_class: TravellerClass::Adult,
+        locator: Some("X7K2QM".to_string()),
+        seat: Some(seat.to_string()),
+        cabin_class: Some("Y".to_string()),
+        destination: Some("MEX".to_string()),
+        party_ref: None,
+        frequent_flyer: Some(("IB".to_string(), "12345678".to_string())),
+        email: Some("maria.garcia@example.es".to_string()),
+        phone: Some("+34600111222".to_string()),
+        date_of_birth: NaiveDate::from_ymd_opt(1981, 3, 12),
+        gender: Some("F".to_string()),
+        nationality: Some("ES".to_string()),
+        docs_surname: Some(surname.to_string()),
+        docs_given: Some(given.to_string()),
+        checkin_sequence: Some(25),
+        service_codes: vec!["WCHR".to_string()],
+    }
+}
+
+fn person(external_id: &str) -> PersonRecord {
+    let at = clock::now();
+    PersonRecord {
+        external_id: external_id.to_string(),
+        display_name: "María José García-Peña".to_string(),
+        language: Some("es".to_string()),
+        country: Some("ES".to_string()),
+        date_of_birth: NaiveDate::from_ymd_opt(1981, 3, 12),
+        identifiers: vec![
+            Identifier {
+                kind: IdentifierKind::Email,
+                value: "maria.garcia@example.es".to_string(),
+            },
+            Identifier {
+                kind: IdentifierKind::Loyalty,
+                value: "IB 12345678".to_string(),
+            },
+        ],
+        accounts: vec![SocialAccount {
+            network: Network::X,
+            handle: "@mjgarcia".to_string(),
+            network_user_id: Some("1234567".to_string()),
+            followers: 48_000,
+            activity_30d: 61,
+            follows_airline: true,
+            accepts_dms: false,
+            opted_in: true,
+            last_inbound_at: Some(at - Duration::days(3)),
+        }],
+        cases: vec![ComplaintCase {
+            external_ref: "CS-100231".to_string(),
+            opened_at: at - Duration::days(40),
+            resolved_at: None,
+            channel: "x".to_string(),
+            category: "baggage".to_string(),
+            severity: 4,
+            summary: "Suitcase arrived two days late".to_string(),
+            status: CaseStatus::Open,
+            source_url: Some("https://care.example/tickets/100231".to_string()),
+        }],
+        consents: vec![Consent {
+            channel: "social".to_string(),
+            opted_out: false,
+            updated_at: at - Duration::days(40),
+        }],
+    }
+}
+
+async fn story(store: &dyn Store) {
+    let at = clock::now();
+    store.ping().await.expect("ping");
+
+    // Flights: created once, updated in place, found by key, by window and by local date.
+    let f = store.upsert_flight(&flight("IB6401"), at).await.unwrap();
+    let mut delayed = flight("IB6401");
+    delayed.departure.estimated = Some(at + Duration::minutes(45));
+    delayed.status = FlightStatus::Delayed;
+    delayed.gate = None;
+    let f2 = store.upsert_flight(&delayed, at).await.unwrap();
+    assert_eq!(f.id, f2.id, "the same key is the same flight");
+    assert_eq!(f2.status, FlightStatus::Delayed);
+    assert_eq!(
+        f2.gate.as_deref(),
+        Some("S24"),
+        "an update without a gate keeps the gate"
+    );
+    assert_eq!(f2.departure.estimated, Some(at + Duration::minutes(45)));
+    assert_eq!(store.flight(f.id).await.unwrap(), Some(f2.clone()));
+    assert_eq!(
+        store.find_flight(&f.key).await.unwrap().map(|x| x.id),
+        Some(f.id)
+    );
+    let window_start = f.departure.scheduled.unwrap() - Duration::hours(1);
+    let found = store
+        .flights_departing(window_start, window_start + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![f.id]);
+    assert!(
+        store
+            .flights_departing(window_start - Duration::hours(5), window_start)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.flights_on(f.key.local_date).await.unwrap().len(), 1);
+
+    // Passengers: upsert by pax key, idempotent.
+    let manifest = vec![
+        passenger("X7K2QM-1", "GARCIAPENA", "MARIAJOSE", "12C"),
+        passenger("X7K2QM-2", "GARCIAPENA", "LUCAS", "12D"),
+    ];
+    let ids = store.upsert_passengers(f.id, &manifest, at).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    let again = store.upsert_passengers(f.id, &manifest, at).await.unwrap();
+    assert_eq!(ids, again, "re-importing changes nothing");
+    let stored = store.passengers(f.id).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    let maria = store.passenger(ids[0]).await.unwrap().unwrap();
+    assert_eq!(maria.details, manifest[0]);
+    assert_eq!(maria.boarding_state, BoardingState::Expected);
+
+    // Boarding: the first scan moves the state, a repeated one changes nothing.
+    assert!(
+        store
+            .set_boarding_state(ids[0], BoardingState::Boarded, None, "gate:MAD:S24", at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_boarding_state(ids[0], BoardingState::Boarded, None, "gate:MAD:S24", at)
+            .await
+            .unwrap()
+    );
+    let maria = store.passenger(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (maria.boarding_state, maria.boarded_at),
+        (BoardingState::Boarded, Some(at))
+    );
+    // An ADL removal followed by a newer list bringing the passenger back.
+    assert!(
+        store
+            .set_boarding_state(
+                ids[1],
+                BoardingState::Removed,
+                Some("ADL DEL"),
+                "import",
+                at
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .passenger(ids[1])
+            .await
+            .unwrap()
+            .unwrap()
+            .removed_reason
+            .as_deref(),
+        Some("ADL DEL")
+    );
+    store.upsert_passengers(f.id, &manifest, at).await.unwrap();
+    let lucas = store.passenger(ids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        (lucas.boarding_state, lucas.removed_reason),
+        (BoardingState::Expected, None)
+    );
+    assert_eq!(
+        store
+            .passenger(ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .boarding_state,
+        BoardingState::Boarded
+    );
+
+    // Registry: upsert by external id replaces the lists wholesale.
+    let record = person("SC-00001");
+    let p = store.upsert_person(&record, "import", at).await.unwrap();
+    assert_eq!(p.record, record);
+    let mut changed = record.clone();
+    changed.cases[0].status = CaseStatus::Resolved;
+    changed.cases[0].resolved_at = Some(at);
+    changed.accounts.clear();
+    let p2 = store.upsert_person(&changed, "import", at).await.unwrap();
+    assert_eq!(p2.id, p.id);
+    assert_eq!(store.person(p.id).await.unwrap().unwrap().record, changed);
+    assert_eq!(
+        store
+            .person_by_external_id("SC-00001")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        p.id
+    );
+    assert!(
+        store
+            .person_by_external_id("SC-404")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Identity links: a staff decision wins over the matcher.
+    let link = |decision, by: &str| IdentityLink {
+        passenger_id: ids[0],
+        person_id: p.id,
+        decision,
+        score: 0.72,
+        reasons: vec!["booking e-mail agrees".to_string()],
+        decided_by: by.to_string(),
+        updated_at: at,
+    };
+    store
+        .upsert_link(&link(LinkDecision::Review, "matcher"))
+        .await
+        .unwrap();
+    store
+        .upsert_link(&link(LinkDecision::Linked, "staff:ana"))
+        .await
+        .unwrap();
+    store
+        .upsert_link(&link(LinkDecision::Rejected, "matcher"))
+        .await
+        .unwrap();
+    let links = store.links_for_flight(f.id).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].decision, links[0].decided_by.as_str()),
+        (LinkDecision::Linked, "staff:ana")
+    );
+
+    // Tasks: one per flight, passenger and rule; claims race safely; outcomes are kept.
+    let new_task = NewTask {
+        flight_id: f.id,
+        passenger_id: ids[0],
+        person_id: p.id,
+        rule_id: "boarded-complainant".to_string(),
+        channel: Channel::Gate,
+        station: "MAD".to_string(),
+        gate: Some("S24".to_string()),
+        priority: 4,
+        due_at: at + Duration::minutes(10),
+        expires_at: at + Duration::minutes(30),
+        brief: "Open baggage case from October; ask if all is well now".to_string(),
+        why: vec![
+            "rule boarded-complainant".to_string(),
+            "1 open case".to_string(),
+        ],
+    };
+    let task = store
+        .create_task(&new_task, at)
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!((task.state, &task.new), (TaskState::Open, &new_task));
+    assert!(
+        store.create_task(&new_task, at).await.unwrap().is_none(),
+        "a second create is a no-op"
+    );
+    assert_eq!(store.task(task.id).await.unwrap().unwrap(), task);
+    let by_station = TaskFilter {
+        stations: vec!["MAD".to_string()],
+        gate: Some("S24".to_string()),
+        channels: vec![Channel::Gate],
+        states: vec![TaskState::Open],
+        flight_id: Some(f.id),
+        limit: Some(10),
+    };
+    assert_eq!(store.tasks(&by_station).await.unwrap().len(), 1);
+    let elsewhere = TaskFilter {
+        stations: vec!["BCN".to_string()],
+        ..Default::default()
+    };
+    assert!(store.tasks(&elsewhere).await.unwrap().is_empty());
+    let claim = |who: &str| TaskTransition {
+        task_id: task.id,
+        from: vec![TaskState::Open],
+        to: TaskState::Claimed,
+        actor: who.to_string(),
+        assignee: Some(who.to_string()),
+        outcome: None,
+        note: None,
+        at,
+    };
+    let claimed = store
+        .transition_task(&claim("ana"))
+        .await
+        .unwrap()
+        .expect("ana claims");
+    assert_eq!(
+        (claimed.state, claimed.assignee.as_deref()),
+        (TaskState::Claimed, Some("ana"))
+    );
+    assert!(
+        store
+            .transition_task(&claim("luis"))
+            .await
+            .unwrap()
+            .is_none(),
+        "luis lost the race"
+    );
+    let done = store
+        .transition_task(&TaskTransition {
+            task_id: task.id,
+            from: vec![TaskState::Claimed],
+            to: TaskState::Done,
+            actor: "ana".to_string(),
+            assignee: None,
+            outcome: Some(TaskOutcome::TalkedAllWell),
+            note: Some("Happy with the rebooking".to_string()),
+            at,
+        })
+        .await
+        .unwrap()
+        .expect("done");
+    assert_eq!(
+        (done.state, done.outcome),
+        (TaskState::Done, Some(TaskOutcome::TalkedAllWell))
+    );
+    assert_eq!(
+        (done.assignee.as_deref(), done.outcome_note.as_deref()),
+        (Some("ana"), Some("Happy with the rebooking"))
+    );
+
+    // Outbox: one message per idempotency key, leased to one instance at a time.
+    let message = NewMessage {
+        task_id: task.id,
+        network: Network::X,
+        recipient: "1234567".to_string(),
+        body: "Hola María José, ¿todo bien con tu maleta esta vez? ¡Buen vuelo!".to_string(),
+        author: "advisor:lucia".to_string(),
+        idempotency_key: format!("task:{}:1", task.id),
+    };
+    let queued = store.enqueue_message(&message, at).await.unwrap();
+    let duplicate = store.enqueue_message(&message, at).await.unwrap();
+    assert_eq!(queued.id, duplicate.id);
+    assert_eq!(
+        (queued.state, &queued.new),
+        (MessageState::Queued, &message)
+    );
+    let lease = at + Duration::seconds(30);
+    let first = store
+        .claim_messages("instance-a", at, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![queued.id]
+    );
+    assert!(
+        store
+            .claim_messages("instance-b", at, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    let retry_at = at + Duration::seconds(5);
+    let retried = store
+        .finish_message(
+            queued.id,
+            &SendResult::Retry {
+                at: retry_at,
+                error: "429 rate limited".to_string(),
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!((retried.state, retried.attempts), (MessageState::Queued, 1));
+    assert!(
+        store
+            .claim_messages("instance-b", at, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due yet"
+    );
+    assert_eq!(
+        store
+            .claim_messages("instance-b", retry_at, lease + Duration::seconds(5), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let sent = store
+        .finish_message(
+            queued.id,
+            &SendResult::Sent {
+                provider_message_id: Some("dm-991".to_string()),
+            },
+            retry_at,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent.state, sent.attempts, sent.sent_at),
+        (MessageState::Sent, 2, Some(retry_at))
+    );
+    assert_eq!(sent.provider_message_id.as_deref(), Some("dm-991"));
+    assert!(
+        store
+            .claim_messages(
+                "instance-a",
+                at + Duration::hours(1),
+                lease + Duration::hours(1),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.messages_for_task(task.id).await.unwrap(),
+        vec![sent.clone()]
+    );
+
+    // The event log saw every change, newest first, and takes appended events.
+    let note = NewEvent {
+        actor: "ops:pablo".to_string(),
+        action: "import.manifest".to_string(),
+        subject_kind: "flight".to_string(),
+        subject_id: f.id.to_string(),
+        flight_id: Some(f.id),
+        person_id: None,
+        detail: serde_json::json!({"file": "IB6401.pnl", "passengers": 2}),
+    };
+    let appended = store.append_event(&note, at).await.unwrap();
+    let task_events = store
+        .events(&EventFilter {
+            subject_kind: Some("task".to_string()),
+            subject_id: Some(task.id.to_string()),
+            action_prefix: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = task_events
+        .iter()
+        .map(|e| e.event.action.as_str())
+        .collect();
+    assert_eq!(actions, ["task.done", "task.claimed", "task.created"]);
+    let imports = store
+        .events(&EventFilter {
+            action_prefix: Some("import.".to_string()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(imports, vec![appended]);
+
+    // The scheduler claims each tick once.
+    let tick = at - Duration::seconds(at.timestamp() % 60);
+    assert!(
+        store
+            .claim_tick("expire-tasks", tick, "instance-a", at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_tick("expire-tasks", tick, "instance-b", at)
+            .await
+            .unwrap()
+    );
+    store
+        .finish_tick("expire-tasks", tick, "ok", "expired 0 tasks", at)
+        .await
+        .unwrap();
+
+    let counts = store.counts().await.unwrap();
+    assert_eq!(
+        (counts.flights, counts.passengers, counts.persons),
+        (1, 2, 1)
+    );
+    assert_eq!(
+        (
+            counts.links,
+            counts.tasks,
+            counts.open_tasks,
+            counts.messages
+        ),
+        (1, 1, 0, 1)
+    );
+
+    // Erasure leaves nothing that names the person, and one anonymous event.
+    assert!(
+        store
+            .erase_person("SC-00001", "admin:eva", at)
+            .await
+            .unwrap()
+    );
+    assert!(store.person(p.id).await.unwrap().is_none());
+    assert!(store.links_for_flight(f.id).await.unwrap().is_empty());
+    let kept = store
+        .task(task.id)
+        .await
+        .unwrap()
+        .expect("the task stays for the figures");
+    assert_eq!(kept.new.brief, "[erased]");
+    assert!(kept.new.why.is_empty());
+    assert_eq!(kept.new.person_id, Uuid::nil());
+    let all = store
+        .events(&EventFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(all.iter().all(|e| e.event.person_id != Some(p.id)));
+    assert!(
+        all.iter()
+            .all(|e| !e.event.detail.to_string().contains("García"))
+    );
+    let erased: Vec<_> = all
+        .iter()
+        .filter(|e| e.event.action == "person.erased")
+        .collect();
+    assert_eq!(erased.len(), 1);
+    assert_eq!(erased[0].event.subject_id, "erased");
+    assert!(
+        !store
+            .erase_person("SC-00001", "admin:eva", at)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn every_store_operation_tells_the_same_story_on_each_backend() {
+    for db in TestDb::each().await {
+        story(db.store.as_ref()).await;
+        db.finish().await;
+    }
+}
+
+/// Many instances (here: many concurrent callers on one pool) creating the same task or claiming the same
+/// messages never duplicate work.
+#[tokio::test]
+async fn concurrent_callers_create_one_task_and_send_each_message_once() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let at = clock::now();
+        let f = store.upsert_flight(&flight("IB6402"), at).await.unwrap();
+        let ids = store
+            .upsert_passengers(f.id, &[passenger("ABC123-1", "SMITH", "ANNA", "3A")], at)
+            .await
+            .unwrap();
+        let p = store
+            .upsert_person(&person("SC-00002"), "import", at)
+            .await
+            .unwrap();
+        let new_task = NewTask {
+            flight_id: f.id,
+            passenger_id: ids[0],
+            person_id: p.id,
+            rule_id: "boarded-complainant".to_string(),
+            channel: Channel::Social,
+            station: "MAD".to_string(),
+            gate: None,
+            priority: 3,
+            due_at: at,
+            expires_at: at + Duration::hours(2),
+            brief: "brief".to_string(),
+            why: vec![],
+        };
+        let attempts = (0..16).map(|_| {
+            let store = store.clone();
+            let new_task = new_task.clone();
+            tokio::spawn(async move { store.create_task(&new_task, at).await.unwrap() })
+        });
+        let created: Vec<_> = futures::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            created.iter().filter(|t| t.is_some()).count(),
+            1,
+            "{}",
+            store.backend().as_str()
+        );
+        let task_id = created.into_iter().flatten().next().unwrap().id;
+        for n in 0..20 {
+            store
+                .enqueue_message(
+                    &NewMessage {
+                        task_id,
+                        network: Network::X,
+                        recipient: "1".to_string(),
+                        body: format!("message {n}"),
+                        author: "advisor:lucia".to_string(),
+                        idempotency_key: format!("k{n}"),
+                    },
+                    at,
+                )
+                .await
+                .unwrap();
+        }
+        let claims = (0..4).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                for _ in 0..5 {
+                    let batch = store
+                        .claim_messages(&format!("instance-{i}"), at, at + Duration::minutes(5), 3)
+                        .await
+                        .unwrap();
+                    mine.extend(batch.into_iter().map(|m| m.id));
+                }
+                mine
+            })
+        });
+        let claimed: Vec<Uuid> = futures::future::join_all(claims)
+            .await
+            .into_iter()
+            .flat_map(|r| r.unwrap())
+            .collect();
+        let unique: HashSet<_> = claimed.iter().collect();
+        assert_eq!(
+            claimed.len(),
+            unique.len(),
+            "a message was leased twice on {}",
+            store.backend().as_str()
+        );
+        assert_eq!(unique.len(), 20);
+        db.finish().await;
+    }
+}
