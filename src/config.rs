@@ -184,6 +184,28 @@ mod tests {
     }
 
     #[test]
+    fn file_then_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "aboard.toml",
+                "data_dir = \"/srv/aboard\"\n[server]\nlisten = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n",
+            )?;
+            jail.set_env("ABOARD__DATABASE__MAX_CONNECTIONS", "12");
+            jail.set_env("ABOARD__LOG__FORMAT", "json");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.data_dir, PathBuf::from("/srv/aboard"));
+            assert_eq!(config.server.listen.port(), 9000);
+            assert_eq!(config.database.max_connections, 12);
+            assert_eq!(config.log.format, LogFormat::Json);
+            jail.create_file("bad.toml", "[server]\nlisten = \"nowhere\"\n")?;
+            let err = Config::load(Some(Path::new("bad.toml"))).unwrap_err().to_string();
+            assert!(err.contains("listen"), "{err}");
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_default_database_is_a_file_in_the_data_dir() {
         let mut config = Config {
             data_dir: PathBuf::from("/var/lib/aboard"),
