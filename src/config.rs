@@ -198,7 +198,9 @@ mod tests {
             assert_eq!(config.database.max_connections, 12);
             assert_eq!(config.log.format, LogFormat::Json);
             jail.create_file("bad.toml", "[server]\nlisten = \"nowhere\"\n")?;
-            let err = Config::load(Some(Path::new("bad.toml"))).unwrap_err().to_string();
+            let err = Config::load(Some(Path::new("bad.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("listen"), "{err}");
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
             Ok(())

@@ -7,8 +7,9 @@ use std::collections::HashSet;
 
 use aboard::clock;
 use aboard::domain::records::{
-    ComplaintCase, Consent, Identifier, IdentifierKind, IdentityLink, MovementTimes, NewEvent,
-    NewFlight, NewMessage, NewPassenger, NewTask, PersonRecord, SocialAccount, TaskTransition,
+    ComplaintCase, Consent, FlightList, Identifier, IdentifierKind, IdentityLink, ListMode,
+    ManifestImport, MovementTimes, NewEvent, NewFlight, NewMessage, NewPassenger, NewTask,
+    PersonRecord, SocialAccount, TaskTransition,
 };
 use aboard::domain::{
     BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision,
@@ -118,6 +119,28 @@ fn person(external_id: &str) -> PersonRecord {
     }
 }
 
+fn list_import(
+    file: &str,
+    format: &str,
+    sent_at: chrono::DateTime<chrono::Utc>,
+    flight: &NewFlight,
+    mode: ListMode,
+    passengers: &[NewPassenger],
+) -> ManifestImport {
+    ManifestImport {
+        format: format.to_string(),
+        file_name: file.to_string(),
+        digest: format!("digest-of-{file}"),
+        actor: "ops:pablo".to_string(),
+        sent_at: Some(sent_at),
+        flights: vec![FlightList {
+            flight: flight.clone(),
+            mode,
+            passengers: passengers.to_vec(),
+        }],
+    }
+}
+
 async fn story(store: &dyn Store) {
     let at = clock::now();
     store.ping().await.expect("ping");
@@ -157,17 +180,39 @@ async fn story(store: &dyn Store) {
     );
     assert_eq!(store.flights_on(f.key.local_date).await.unwrap().len(), 1);
 
-    // Passengers: upsert by pax key, idempotent.
+    // Manifests: whole files, idempotent, in order.
     let manifest = vec![
         passenger("X7K2QM-1", "GARCIAPENA", "MARIAJOSE", "12C"),
         passenger("X7K2QM-2", "GARCIAPENA", "LUCAS", "12D"),
     ];
-    let ids = store.upsert_passengers(f.id, &manifest, at).await.unwrap();
-    assert_eq!(ids.len(), 2);
-    let again = store.upsert_passengers(f.id, &manifest, at).await.unwrap();
-    assert_eq!(ids, again, "re-importing changes nothing");
+    let pnl = list_import(
+        "IB6401.pnl",
+        "pnl",
+        at - Duration::hours(20),
+        &delayed,
+        ListMode::Replace,
+        &manifest,
+    );
+    let outcome = store.import_manifest(&pnl, at).await.unwrap();
+    assert!(!outcome.duplicate);
+    assert_eq!(
+        (outcome.flights[0].flight_id, outcome.flights[0].added),
+        (f.id, 2)
+    );
+    let again = store.import_manifest(&pnl, at).await.unwrap();
+    assert!(again.duplicate, "the same file twice changes nothing");
     let stored = store.passengers(f.id).await.unwrap();
     assert_eq!(stored.len(), 2);
+    let ids: Vec<Uuid> = manifest
+        .iter()
+        .map(|m| {
+            stored
+                .iter()
+                .find(|s| s.details.pax_key == m.pax_key)
+                .unwrap()
+                .id
+        })
+        .collect();
     let maria = store.passenger(ids[0]).await.unwrap().unwrap();
     assert_eq!(maria.details, manifest[0]);
     assert_eq!(maria.boarding_state, BoardingState::Expected);
@@ -190,30 +235,90 @@ async fn story(store: &dyn Store) {
         (maria.boarding_state, maria.boarded_at),
         (BoardingState::Boarded, Some(at))
     );
-    // An ADL removal followed by a newer list bringing the passenger back.
-    assert!(
-        store
-            .set_boarding_state(
-                ids[1],
-                BoardingState::Removed,
-                Some("ADL DEL"),
-                "import",
-                at
-            )
-            .await
-            .unwrap()
+    // An ADL deletes Lucas and changes María José's seat; an older ADL is refused whole; a newer PNL brings
+    // Lucas back.
+    let mut moved = manifest[0].clone();
+    moved.seat = Some("3A".to_string());
+    let deleted = ListMode::Changes {
+        deleted: vec!["X7K2QM-2".to_string()],
+    };
+    let adl = list_import(
+        "IB6401-1.adl",
+        "adl",
+        at - Duration::hours(10),
+        &delayed,
+        deleted.clone(),
+        std::slice::from_ref(&moved),
+    );
+    let applied = store.import_manifest(&adl, at).await.unwrap();
+    assert_eq!(
+        (applied.flights[0].updated, applied.flights[0].removed),
+        (1, 1)
+    );
+    let lucas = store.passenger(ids[1]).await.unwrap().unwrap();
+    assert_eq!(lucas.boarding_state, BoardingState::Removed);
+    assert_eq!(
+        lucas.removed_reason.as_deref(),
+        Some("deleted by ADL IB6401-1.adl")
     );
     assert_eq!(
         store
-            .passenger(ids[1])
+            .passenger(ids[0])
             .await
             .unwrap()
             .unwrap()
-            .removed_reason
+            .details
+            .seat
             .as_deref(),
-        Some("ADL DEL")
+        Some("3A")
     );
-    store.upsert_passengers(f.id, &manifest, at).await.unwrap();
+    let late = list_import(
+        "IB6401-0.adl",
+        "adl",
+        at - Duration::hours(12),
+        &delayed,
+        deleted,
+        &[],
+    );
+    let events_before = store
+        .events(&EventFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    let refused = store.import_manifest(&late, at).await.unwrap_err();
+    assert!(refused.to_string().contains("out of order"), "{refused}");
+    assert_eq!(
+        store
+            .events(&EventFilter {
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        events_before,
+        "a refused file leaves no trace"
+    );
+    let newer = list_import(
+        "IB6401-2.pnl",
+        "pnl",
+        at - Duration::hours(5),
+        &delayed,
+        ListMode::Replace,
+        &manifest,
+    );
+    let replaced = store.import_manifest(&newer, at).await.unwrap();
+    assert_eq!(
+        (
+            replaced.flights[0].added,
+            replaced.flights[0].updated,
+            replaced.flights[0].removed
+        ),
+        (0, 2, 0)
+    );
     let lucas = store.passenger(ids[1]).await.unwrap().unwrap();
     assert_eq!(
         (lucas.boarding_state, lucas.removed_reason),
@@ -379,6 +484,41 @@ async fn story(store: &dyn Store) {
         (Some("ana"), Some("Happy with the rebooking"))
     );
 
+    // An ADL that removes a passenger cancels their open follow-up, with the reason.
+    let lucas_task = store
+        .create_task(
+            &NewTask {
+                passenger_id: ids[1],
+                rule_id: "checkin-at-gate".to_string(),
+                ..new_task.clone()
+            },
+            at,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let deleted = ListMode::Changes {
+        deleted: vec!["X7K2QM-2".to_string()],
+    };
+    let offload = list_import(
+        "IB6401-3.adl",
+        "adl",
+        at - Duration::hours(1),
+        &delayed,
+        deleted,
+        &[],
+    );
+    assert_eq!(
+        store.import_manifest(&offload, at).await.unwrap().flights[0].cancelled_tasks,
+        1
+    );
+    let cancelled = store.task(lucas_task.id).await.unwrap().unwrap();
+    assert_eq!(cancelled.state, TaskState::Cancelled);
+    assert_eq!(
+        cancelled.cancel_reason.as_deref(),
+        Some("deleted by ADL IB6401-3.adl")
+    );
+
     // Outbox: one message per idempotency key, leased to one instance at a time.
     let message = NewMessage {
         task_id: task.id,
@@ -476,12 +616,12 @@ async fn story(store: &dyn Store) {
     // The event log saw every change, newest first, and takes appended events.
     let note = NewEvent {
         actor: "ops:pablo".to_string(),
-        action: "import.manifest".to_string(),
+        action: "flight.note".to_string(),
         subject_kind: "flight".to_string(),
         subject_id: f.id.to_string(),
         flight_id: Some(f.id),
         person_id: None,
-        detail: serde_json::json!({"file": "IB6401.pnl", "passengers": 2}),
+        detail: serde_json::json!({"note": "crew informed of two complainants on board"}),
     };
     let appended = store.append_event(&note, at).await.unwrap();
     let task_events = store
@@ -500,7 +640,7 @@ async fn story(store: &dyn Store) {
     assert_eq!(actions, ["task.done", "task.claimed", "task.created"]);
     let imports = store
         .events(&EventFilter {
-            action_prefix: Some("import.".to_string()),
+            action_prefix: Some("flight.".to_string()),
             limit: 10,
             ..Default::default()
         })
@@ -539,7 +679,7 @@ async fn story(store: &dyn Store) {
             counts.open_tasks,
             counts.messages
         ),
-        (1, 1, 0, 1)
+        (1, 2, 0, 1)
     );
 
     // Erasure leaves nothing that names the person, and one anonymous event.
@@ -601,10 +741,28 @@ async fn concurrent_callers_create_one_task_and_send_each_message_once() {
         let store = db.store.clone();
         let at = clock::now();
         let f = store.upsert_flight(&flight("IB6402"), at).await.unwrap();
-        let ids = store
-            .upsert_passengers(f.id, &[passenger("ABC123-1", "SMITH", "ANNA", "3A")], at)
+        let anna = [passenger("ABC123-1", "SMITH", "ANNA", "3A")];
+        store
+            .import_manifest(
+                &list_import(
+                    "IB6402.csv",
+                    "csv",
+                    at,
+                    &flight("IB6402"),
+                    ListMode::Merge,
+                    &anna,
+                ),
+                at,
+            )
             .await
             .unwrap();
+        let ids: Vec<Uuid> = store
+            .passengers(f.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
         let p = store
             .upsert_person(&person("SC-00002"), "import", at)
             .await

@@ -17,6 +17,8 @@ CREATE TABLE flights (
     gate_closed_at TEXT,
     gate TEXT,
     status TEXT NOT NULL,
+    -- When the last PNL or ADL applied to this flight was sent: older lists are refused.
+    list_sent_at TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     UNIQUE (carrier, number, local_date, origin)
@@ -47,6 +49,8 @@ CREATE TABLE passengers (
     docs_given TEXT,
     checkin_sequence INTEGER,
     service_codes TEXT NOT NULL,
+    -- A digest of what the booking says, so a re-import can tell changed passengers from unchanged ones.
+    content_digest TEXT NOT NULL,
     boarding_state TEXT NOT NULL,
     boarded_at TEXT,
     removed_reason TEXT,

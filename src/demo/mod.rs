@@ -19,8 +19,8 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::domain::records::{
-    ComplaintCase, Consent, Identifier, IdentifierKind, MovementTimes, NewFlight, NewPassenger,
-    PersonRecord, SocialAccount,
+    ComplaintCase, Consent, FlightList, Identifier, IdentifierKind, ListMode, ManifestImport,
+    MovementTimes, NewFlight, NewPassenger, PersonRecord, SocialAccount,
 };
 use crate::domain::{
     CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, Network, TravellerClass,
@@ -337,13 +337,22 @@ fn registry_person(
     }
 }
 
-/// Writes the day through the store: flights with their manifests, then the registry.
+/// Writes the day through the store, one flight's manifest per import, then the registry.
 pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result<(), StoreError> {
-    for demo in &day.flights {
-        let flight = store.upsert_flight(&demo.flight, at).await?;
-        store
-            .upsert_passengers(flight.id, &demo.passengers, at)
-            .await?;
+    for (n, demo) in day.flights.iter().enumerate() {
+        let import = ManifestImport {
+            format: "demo".to_string(),
+            file_name: format!("demo-{}.json", demo.flight.key.flight),
+            digest: format!("demo-{n}-{}", at.timestamp_micros()),
+            actor: "demo".to_string(),
+            sent_at: None,
+            flights: vec![FlightList {
+                flight: demo.flight.clone(),
+                mode: ListMode::Replace,
+                passengers: demo.passengers.clone(),
+            }],
+        };
+        store.import_manifest(&import, at).await?;
     }
     for person in &day.persons {
         store.upsert_person(person, "demo", at).await?;

@@ -277,3 +277,53 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub event: NewEvent,
 }
+
+/// How a file's list of passengers for one flight relates to what is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListMode {
+    /// A complete list (PNL): passengers it no longer names are marked removed.
+    Replace,
+    /// Rows to add or refresh (CSV, JSON): passengers it does not name are left alone.
+    Merge,
+    /// An ADL: adds and changes by passenger key, deletions of the keys given.
+    Changes { deleted: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlightList {
+    pub flight: NewFlight,
+    pub mode: ListMode,
+    pub passengers: Vec<NewPassenger>,
+}
+
+/// One file's worth of manifest data, applied in one transaction or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestImport {
+    /// `pnl`, `adl`, `csv` or `json`.
+    pub format: String,
+    pub file_name: String,
+    /// SHA-256 of the file's bytes: the same file twice is recognised and changes nothing.
+    pub digest: String,
+    pub actor: String,
+    /// When the reservation system sent the message (PNL/ADL): lists apply in this order.
+    pub sent_at: Option<DateTime<Utc>>,
+    pub flights: Vec<FlightList>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlightImportSummary {
+    pub flight_id: Uuid,
+    pub flight: String,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub cancelled_tasks: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    /// The same file was imported before: nothing changed.
+    pub duplicate: bool,
+    pub flights: Vec<FlightImportSummary>,
+}

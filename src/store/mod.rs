@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
-    Event, Flight, IdentityLink, Message, NewEvent, NewFlight, NewMessage, NewPassenger, NewTask,
-    Passenger, Person, PersonRecord, Task, TaskTransition,
+    Event, Flight, IdentityLink, ImportOutcome, ManifestImport, Message, NewEvent, NewFlight,
+    NewMessage, NewTask, Passenger, Person, PersonRecord, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightKey, TaskState};
 
@@ -33,6 +33,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    /// The change contradicts what is stored (e.g. a list older than the one applied); nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("cannot open the data directory {path}: {reason}")]
@@ -131,14 +134,14 @@ pub trait Store: Send + Sync + 'static {
     /// Flights by local departure date, as ops boards list them.
     async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError>;
 
-    /// Inserts or updates a flight's passengers by `pax_key`, all in one transaction; returns their ids in
-    /// input order.
-    async fn upsert_passengers(
+    /// Applies one file's manifest data in one transaction: flights created or updated, passengers added,
+    /// refreshed or marked removed (their open tasks cancelled with the reason), the import recorded and
+    /// logged. The same file twice changes nothing; a list older than the flight's last one is refused.
+    async fn import_manifest(
         &self,
-        flight_id: Uuid,
-        passengers: &[NewPassenger],
+        import: &ManifestImport,
         at: DateTime<Utc>,
-    ) -> Result<Vec<Uuid>, StoreError>;
+    ) -> Result<ImportOutcome, StoreError>;
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError>;
     async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError>;
     /// Moves a passenger to a boarding state and logs it; returns false when they were already there.

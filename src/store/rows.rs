@@ -1,13 +1,16 @@
 //! What both backends share: row shapes, their conversion to domain records, and the SQL text that is the
 //! same on SQLite and PostgreSQL (both take `$n` placeholders, `ON CONFLICT` and `RETURNING`).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::records::{
-    ComplaintCase, Consent, Event, Flight, Identifier, IdentifierKind, IdentityLink, Message,
-    MovementTimes, NewEvent, NewMessage, NewPassenger, NewTask, Passenger, SocialAccount, Task,
+    ComplaintCase, Consent, Event, Flight, FlightList, Identifier, IdentifierKind, IdentityLink,
+    ListMode, ManifestImport, Message, MovementTimes, NewEvent, NewMessage, NewPassenger, NewTask,
+    Passenger, SocialAccount, Task,
 };
 use crate::domain::{CarrierCode, FlightKey, FlightNumber, Iata, TravellerClass};
 
@@ -178,28 +181,159 @@ impl TryFrom<PassengerRow> for Passenger {
     }
 }
 
+/// The passenger columns a manifest import writes, in bind order.
+pub(super) const PASSENGER_WRITE_COLUMNS: [&str; 25] = [
+    "id",
+    "flight_id",
+    "pax_key",
+    "surname",
+    "given_name",
+    "title",
+    "traveller_class",
+    "locator",
+    "seat",
+    "cabin_class",
+    "destination",
+    "party_ref",
+    "ff_airline",
+    "ff_number",
+    "email",
+    "phone",
+    "date_of_birth",
+    "gender",
+    "nationality",
+    "docs_surname",
+    "docs_given",
+    "checkin_sequence",
+    "service_codes",
+    "content_digest",
+    "updated_at",
+];
+
 /// Re-importing a passenger refreshes what the booking says and leaves boarding state alone, except that
 /// a passenger an ADL had removed and a newer list brings back is expected again.
-pub(super) const UPSERT_PASSENGER: &str = "INSERT INTO passengers (id, flight_id, pax_key, surname, \
-    given_name, title, traveller_class, locator, seat, cabin_class, destination, party_ref, ff_airline, \
-    ff_number, email, phone, date_of_birth, gender, nationality, docs_surname, docs_given, \
-    checkin_sequence, service_codes, boarding_state, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-    $21, $22, $23, 'expected', $24, $24) \
-    ON CONFLICT (flight_id, pax_key) DO UPDATE SET surname = excluded.surname, \
-    given_name = excluded.given_name, title = excluded.title, traveller_class = excluded.traveller_class, \
-    locator = excluded.locator, seat = excluded.seat, cabin_class = excluded.cabin_class, \
-    destination = excluded.destination, party_ref = excluded.party_ref, ff_airline = excluded.ff_airline, \
-    ff_number = excluded.ff_number, email = excluded.email, phone = excluded.phone, \
-    date_of_birth = excluded.date_of_birth, gender = excluded.gender, nationality = excluded.nationality, \
-    docs_surname = excluded.docs_surname, docs_given = excluded.docs_given, \
-    checkin_sequence = excluded.checkin_sequence, service_codes = excluded.service_codes, \
+pub(super) const PASSENGER_UPSERT_TAIL: &str = " ON CONFLICT (flight_id, pax_key) DO UPDATE SET \
+    surname = excluded.surname, given_name = excluded.given_name, title = excluded.title, \
+    traveller_class = excluded.traveller_class, locator = excluded.locator, seat = excluded.seat, \
+    cabin_class = excluded.cabin_class, destination = excluded.destination, party_ref = excluded.party_ref, \
+    ff_airline = excluded.ff_airline, ff_number = excluded.ff_number, email = excluded.email, \
+    phone = excluded.phone, date_of_birth = excluded.date_of_birth, gender = excluded.gender, \
+    nationality = excluded.nationality, docs_surname = excluded.docs_surname, \
+    docs_given = excluded.docs_given, checkin_sequence = excluded.checkin_sequence, \
+    service_codes = excluded.service_codes, content_digest = excluded.content_digest, \
     boarding_state = CASE WHEN passengers.boarding_state = 'removed' THEN 'expected' \
         ELSE passengers.boarding_state END, \
     removed_reason = CASE WHEN passengers.boarding_state = 'removed' THEN NULL \
         ELSE passengers.removed_reason END, \
-    updated_at = excluded.updated_at \
-    RETURNING id";
+    updated_at = excluded.updated_at";
+
+/// A stable digest of what the booking says about a passenger.
+pub(super) fn passenger_digest(p: &NewPassenger) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(to_json(p).as_bytes());
+    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A passenger already stored for the flight, as the import planner sees it.
+#[derive(sqlx::FromRow)]
+pub(super) struct StoredPassenger {
+    pub id: Uuid,
+    pub pax_key: String,
+    pub content_digest: String,
+    pub boarding_state: String,
+}
+
+pub(super) const SELECT_STORED_PASSENGERS: &str =
+    "SELECT id, pax_key, content_digest, boarding_state FROM passengers WHERE flight_id = $1";
+
+/// What one flight's list does to the stored manifest.
+pub(super) struct ListPlan<'a> {
+    /// New or changed passengers, with the id to use for new ones and their digest.
+    pub writes: Vec<(Uuid, &'a NewPassenger, String)>,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removals: Vec<Uuid>,
+}
+
+/// Compares a list with what is stored: pure, so both backends plan identically.
+pub(super) fn plan_list<'a>(stored: &[StoredPassenger], list: &'a FlightList) -> ListPlan<'a> {
+    let by_key: HashMap<&str, &StoredPassenger> =
+        stored.iter().map(|p| (p.pax_key.as_str(), p)).collect();
+    let mut plan = ListPlan {
+        writes: Vec::new(),
+        added: 0,
+        updated: 0,
+        unchanged: 0,
+        removals: Vec::new(),
+    };
+    for p in &list.passengers {
+        let digest = passenger_digest(p);
+        match by_key.get(p.pax_key.as_str()) {
+            Some(s) if s.content_digest == digest && s.boarding_state != "removed" => {
+                plan.unchanged += 1
+            }
+            Some(s) => {
+                plan.updated += 1;
+                plan.writes.push((s.id, p, digest));
+            }
+            None => {
+                plan.added += 1;
+                plan.writes.push((Uuid::now_v7(), p, digest));
+            }
+        }
+    }
+    let live = |s: &&StoredPassenger| s.boarding_state != "removed";
+    match &list.mode {
+        ListMode::Merge => {}
+        ListMode::Replace => {
+            let named: HashSet<&str> = list.passengers.iter().map(|p| p.pax_key.as_str()).collect();
+            plan.removals = stored
+                .iter()
+                .filter(live)
+                .filter(|s| !named.contains(s.pax_key.as_str()))
+                .map(|s| s.id)
+                .collect();
+        }
+        ListMode::Changes { deleted } => {
+            plan.removals = deleted
+                .iter()
+                .filter_map(|key| by_key.get(key.as_str()).copied())
+                .filter(live)
+                .map(|s| s.id)
+                .collect();
+        }
+    }
+    plan
+}
+
+/// Refuses a PNL or ADL older than the last list applied to the flight: an ADL that arrives after a newer
+/// one would undo changes, and a duplicate would apply them twice.
+pub(super) fn check_list_order(
+    flight: &str,
+    format: &str,
+    last: Option<DateTime<Utc>>,
+    this: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    match (last, this) {
+        (Some(last), Some(this)) if this < last || (this == last && format == "adl") => {
+            Err(StoreError::Conflict(format!(
+                "{flight}: this {} was sent at {} but the list applied last was sent at {}: \
+                 it is a duplicate or arrived out of order, so nothing was imported",
+                format.to_uppercase(),
+                this.format("%d%b %H:%M UTC"),
+                last.format("%d%b %H:%M UTC"),
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub(super) const INSERT_IMPORT: &str = "INSERT INTO imports (id, kind, file_name, digest, sent_at, actor, \
+    summary, imported_at) VALUES ($1, $2, $3, $4, $5, $6, '{}', $7) ON CONFLICT (kind, digest) DO NOTHING";
+pub(super) const SET_IMPORT_SUMMARY: &str = "UPDATE imports SET summary = $2 WHERE id = $1";
+pub(super) const SELECT_FLIGHT_LIST_TIME: &str = "SELECT id, list_sent_at FROM flights WHERE carrier = $1 AND number = $2 AND local_date = $3 AND origin = $4";
+pub(super) const SET_FLIGHT_LIST_TIME: &str = "UPDATE flights SET list_sent_at = $2 WHERE id = $1";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PersonRow {
@@ -638,4 +772,114 @@ pub(super) fn task_query(filter: &super::TaskFilter) -> (String, Vec<String>, Op
         sql.push_str(&format!(" LIMIT {}", limit.max(0)));
     }
     (sql, binds, flight)
+}
+
+/// Why an import marks passengers removed, as staff will read it on the cancelled tasks.
+pub(super) fn removal_reason(import: &ManifestImport, list: &FlightList) -> String {
+    match list.mode {
+        ListMode::Changes { .. } => format!("deleted by ADL {}", import.file_name),
+        _ => format!("no longer on the passenger list {}", import.file_name),
+    }
+}
+
+/// Rows per multi-row INSERT: 25 values each stays well under both backends' bind limits.
+pub(super) const PASSENGER_BATCH: usize = 400;
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT …` for `rows` passengers.
+pub(super) fn passenger_upsert_sql(rows: usize) -> String {
+    let width = PASSENGER_WRITE_COLUMNS.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            format!(
+                "({}, 'expected', $1, $1)",
+                placeholders(2 + r * (width - 1), width - 1)
+            )
+        })
+        .collect();
+    let columns: Vec<&str> = PASSENGER_WRITE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "updated_at")
+        .collect();
+    format!(
+        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
+        columns.join(", "),
+        values.join(", "),
+        PASSENGER_UPSERT_TAIL
+    )
+}
+
+/// Binds one passenger's values in `PASSENGER_WRITE_COLUMNS` order (without `updated_at`, bound once as
+/// `$1` for the whole batch). A macro because sqlx's query type differs per backend.
+macro_rules! bind_passenger {
+    ($query:expr, $id:expr, $flight_id:expr, $p:expr, $digest:expr) => {{
+        let p = $p;
+        let (ff_airline, ff_number) = p.frequent_flyer.clone().unzip();
+        $query
+            .bind($id)
+            .bind($flight_id)
+            .bind(p.pax_key.clone())
+            .bind(p.surname.clone())
+            .bind(p.given_name.clone())
+            .bind(p.title.clone())
+            .bind(p.traveller_class.as_str())
+            .bind(p.locator.clone())
+            .bind(p.seat.clone())
+            .bind(p.cabin_class.clone())
+            .bind(p.destination.clone())
+            .bind(p.party_ref.clone())
+            .bind(ff_airline)
+            .bind(ff_number)
+            .bind(p.email.clone())
+            .bind(p.phone.clone())
+            .bind(p.date_of_birth)
+            .bind(p.gender.clone())
+            .bind(p.nationality.clone())
+            .bind(p.docs_surname.clone())
+            .bind(p.docs_given.clone())
+            .bind(p.checkin_sequence)
+            .bind(to_json(&p.service_codes))
+            .bind($digest)
+    }};
+}
+pub(super) use bind_passenger;
+
+/// Binds a flight's values for `UPSERT_FLIGHT`.
+macro_rules! bind_flight {
+    ($query:expr, $flight:expr, $at:expr) => {{
+        let flight = $flight;
+        $query
+            .bind(Uuid::now_v7())
+            .bind(flight.key.flight.carrier().as_str().to_string())
+            .bind(flight.key.flight.number_part())
+            .bind(flight.key.local_date)
+            .bind(flight.key.origin.as_str().to_string())
+            .bind(flight.destination.as_ref().map(|d| d.as_str().to_string()))
+            .bind(flight.departure.scheduled)
+            .bind(flight.departure.estimated)
+            .bind(flight.departure.actual)
+            .bind(flight.arrival.scheduled)
+            .bind(flight.arrival.estimated)
+            .bind(flight.arrival.actual)
+            .bind(flight.gate.clone())
+            .bind(flight.status.as_str())
+            .bind($at)
+    }};
+}
+pub(super) use bind_flight;
+
+pub(super) fn mark_removed_sql(count: usize) -> String {
+    format!(
+        "UPDATE passengers SET boarding_state = 'removed', removed_reason = $1, updated_at = $2 \
+         WHERE id IN ({})",
+        placeholders(3, count)
+    )
+}
+
+pub(super) fn cancel_tasks_sql(count: usize) -> String {
+    format!(
+        "UPDATE tasks SET state = 'cancelled', cancel_reason = $1, updated_at = $2 \
+         WHERE state IN ('open', 'claimed') AND passenger_id IN ({}) RETURNING id, flight_id, person_id",
+        placeholders(3, count)
+    )
 }

@@ -14,8 +14,9 @@ use uuid::Uuid;
 use super::rows::*;
 use super::{Backend, Counts, EventFilter, PoolStats, SendResult, Store, StoreError, TaskFilter};
 use crate::domain::records::{
-    Event, Flight, IdentityLink, Message, NewEvent, NewFlight, NewMessage, NewPassenger, NewTask,
-    Passenger, Person, PersonRecord, Task, TaskTransition,
+    Event, Flight, FlightImportSummary, FlightList, IdentityLink, ImportOutcome, ManifestImport,
+    Message, NewEvent, NewFlight, NewMessage, NewTask, Passenger, Person, PersonRecord, Task,
+    TaskTransition,
 };
 use crate::domain::{BoardingState, FlightKey, MessageState};
 
@@ -171,22 +172,7 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<Flight, StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query(UPSERT_FLIGHT)
-            .bind(Uuid::now_v7())
-            .bind(flight.key.flight.carrier().as_str())
-            .bind(flight.key.flight.number_part())
-            .bind(flight.key.local_date)
-            .bind(flight.key.origin.as_str())
-            .bind(flight.destination.as_ref().map(|d| d.as_str()))
-            .bind(flight.departure.scheduled)
-            .bind(flight.departure.estimated)
-            .bind(flight.departure.actual)
-            .bind(flight.arrival.scheduled)
-            .bind(flight.arrival.estimated)
-            .bind(flight.arrival.actual)
-            .bind(flight.gate.as_deref())
-            .bind(flight.status.as_str())
-            .bind(at)
+        bind_flight!(sqlx::query(UPSERT_FLIGHT), flight, at)
             .execute(&mut *tx)
             .await?;
         let stored = find_flight_in(&mut tx, &flight.key)
@@ -243,47 +229,58 @@ impl Store for SqliteStore {
         .collect()
     }
 
-    async fn upsert_passengers(
+    async fn import_manifest(
         &self,
-        flight_id: Uuid,
-        passengers: &[NewPassenger],
+        import: &ManifestImport,
         at: DateTime<Utc>,
-    ) -> Result<Vec<Uuid>, StoreError> {
+    ) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.write().await?;
-        let mut ids = Vec::with_capacity(passengers.len());
-        for p in passengers {
-            let (ff_airline, ff_number) = p.frequent_flyer.clone().unzip();
-            let id: Uuid = sqlx::query_scalar(UPSERT_PASSENGER)
-                .bind(Uuid::now_v7())
-                .bind(flight_id)
-                .bind(&p.pax_key)
-                .bind(&p.surname)
-                .bind(&p.given_name)
-                .bind(p.title.as_deref())
-                .bind(p.traveller_class.as_str())
-                .bind(p.locator.as_deref())
-                .bind(p.seat.as_deref())
-                .bind(p.cabin_class.as_deref())
-                .bind(p.destination.as_deref())
-                .bind(p.party_ref.as_deref())
-                .bind(ff_airline)
-                .bind(ff_number)
-                .bind(p.email.as_deref())
-                .bind(p.phone.as_deref())
-                .bind(p.date_of_birth)
-                .bind(p.gender.as_deref())
-                .bind(p.nationality.as_deref())
-                .bind(p.docs_surname.as_deref())
-                .bind(p.docs_given.as_deref())
-                .bind(p.checkin_sequence)
-                .bind(to_json(&p.service_codes))
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
-            ids.push(id);
+        let import_id = Uuid::now_v7();
+        let fresh = sqlx::query(INSERT_IMPORT)
+            .bind(import_id)
+            .bind("manifest")
+            .bind(&import.file_name)
+            .bind(&import.digest)
+            .bind(import.sent_at)
+            .bind(&import.actor)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if fresh == 0 {
+            return Ok(ImportOutcome {
+                duplicate: true,
+                flights: Vec::new(),
+            });
         }
+        let mut flights = Vec::with_capacity(import.flights.len());
+        for list in &import.flights {
+            flights.push(import_list(&mut tx, import, list, at).await?);
+        }
+        let outcome = ImportOutcome {
+            duplicate: false,
+            flights,
+        };
+        sqlx::query(SET_IMPORT_SUMMARY)
+            .bind(import_id)
+            .bind(to_json(&outcome))
+            .execute(&mut *tx)
+            .await?;
+        let detail = serde_json::json!({
+            "file": import.file_name, "format": import.format, "flights": outcome.flights,
+        });
+        let e = event(
+            &import.actor,
+            "import.manifest",
+            "import",
+            import_id,
+            None,
+            None,
+            detail,
+        );
+        insert_event(&mut tx, &e, at).await?;
         tx.commit().await?;
-        Ok(ids)
+        Ok(outcome)
     }
 
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {
@@ -841,6 +838,99 @@ impl Store for SqliteStore {
             events: row.7,
         })
     }
+}
+
+async fn import_list(
+    conn: &mut SqliteConnection,
+    import: &ManifestImport,
+    list: &FlightList,
+    at: DateTime<Utc>,
+) -> Result<FlightImportSummary, StoreError> {
+    bind_flight!(sqlx::query(UPSERT_FLIGHT), &list.flight, at)
+        .execute(&mut *conn)
+        .await?;
+    let key = &list.flight.key;
+    let (flight_id, last_list): (Uuid, Option<DateTime<Utc>>) =
+        sqlx::query_as(SELECT_FLIGHT_LIST_TIME)
+            .bind(key.flight.carrier().as_str())
+            .bind(key.flight.number_part())
+            .bind(key.local_date)
+            .bind(key.origin.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    check_list_order(&key.to_string(), &import.format, last_list, import.sent_at)?;
+    let stored = sqlx::query_as::<_, StoredPassenger>(SELECT_STORED_PASSENGERS)
+        .bind(flight_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let plan = plan_list(&stored, list);
+    for batch in plan.writes.chunks(PASSENGER_BATCH) {
+        let mut query = sqlx::query(AssertSqlSafe(passenger_upsert_sql(batch.len()))).bind(at);
+        for (id, passenger, digest) in batch {
+            query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let reason = removal_reason(import, list);
+    let mut cancelled_tasks = 0;
+    for batch in plan.removals.chunks(PASSENGER_BATCH) {
+        let mut removal = sqlx::query(AssertSqlSafe(mark_removed_sql(batch.len())))
+            .bind(&reason)
+            .bind(at);
+        let mut cancel = sqlx::query_as::<_, (Uuid, Uuid, Option<Uuid>)>(AssertSqlSafe(
+            cancel_tasks_sql(batch.len()),
+        ))
+        .bind(&reason)
+        .bind(at);
+        for id in batch {
+            removal = removal.bind(*id);
+            cancel = cancel.bind(*id);
+        }
+        removal.execute(&mut *conn).await?;
+        for (task_id, task_flight, person) in cancel.fetch_all(&mut *conn).await? {
+            cancelled_tasks += 1;
+            let detail = serde_json::json!({ "to": "cancelled", "note": reason });
+            let e = event(
+                &import.actor,
+                "task.cancelled",
+                "task",
+                task_id,
+                Some(task_flight),
+                person,
+                detail,
+            );
+            insert_event(&mut *conn, &e, at).await?;
+        }
+        for id in batch {
+            let detail = serde_json::json!({ "state": "removed", "reason": reason });
+            let e = event(
+                &import.actor,
+                "passenger.boarding_state",
+                "passenger",
+                id,
+                Some(flight_id),
+                None,
+                detail,
+            );
+            insert_event(&mut *conn, &e, at).await?;
+        }
+    }
+    if let Some(sent_at) = import.sent_at {
+        sqlx::query(SET_FLIGHT_LIST_TIME)
+            .bind(flight_id)
+            .bind(sent_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(FlightImportSummary {
+        flight_id,
+        flight: key.to_string(),
+        added: plan.added,
+        updated: plan.updated,
+        unchanged: plan.unchanged,
+        removed: plan.removals.len(),
+        cancelled_tasks,
+    })
 }
 
 async fn find_flight_in(
