@@ -3,12 +3,13 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::context::{RuleContext, Trigger};
 use super::diagnostic::Diagnostic;
 use super::rule::{EvaluationError, TaskPlan};
 use super::RuleSet;
+use crate::domain::FlightStatus;
 
 /// The result of checking a set of rule files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,14 +121,23 @@ pub fn check_sources(sources: &[(String, String)]) -> CheckReport {
 
 /// The sample at the moment `trigger` happens on the sample flight.
 pub(crate) fn sample_at(sample: &RuleContext, trigger: Trigger) -> RuleContext {
-    let flight = &sample.flight;
+    let mut at = sample.clone();
+    let flight = &mut at.flight;
     let moment = match trigger {
-        Trigger::Boarded | Trigger::Disruption => None,
+        Trigger::Boarded => None,
         Trigger::BoardingStarted => flight.boarding_started,
         Trigger::GateClosed => flight.gate_close,
         Trigger::Arrived => Some(flight.arrival()),
+        Trigger::Disruption => {
+            // The disruption a disruption rule is written for: the flight is 90 minutes late.
+            let delay = Duration::minutes(90);
+            flight.status = FlightStatus::Delayed;
+            flight.estimated_departure = Some(flight.scheduled_departure + delay);
+            flight.estimated_arrival = Some(flight.scheduled_arrival + delay);
+            flight.gate_close = flight.gate_close.map(|t| t + delay);
+            None
+        }
     };
-    let mut at = sample.clone();
     if let Some(moment) = moment {
         at.now = moment.with_timezone(&Utc);
     }

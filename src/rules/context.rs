@@ -203,7 +203,11 @@ pub(crate) struct CelVariables {
     pub(crate) entries: [(&'static str, Value); 6],
 }
 
-/// The roots a rule expression may start from; the explanation of a rule lists facts under these.
+/// The names a rule expression may start from.
+pub(crate) const CONTEXT_NAMES: [&str; 6] =
+    ["trigger", "now", "passenger", "person", "flight", "station"];
+
+/// The roots whose fields the explanation of a rule lists.
 pub(crate) const FACT_ROOTS: [&str; 4] = ["passenger", "person", "flight", "station"];
 
 impl RuleContext {

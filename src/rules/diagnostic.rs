@@ -86,6 +86,11 @@ pub enum Problem {
         expression_column: usize,
         reason: String,
     },
+    #[error(
+        "`{field}` uses `{name}`, which is not a name rules can read (they are: trigger, now, passenger, \
+         person, flight, station)"
+    )]
+    UnknownName { field: &'static str, name: String },
     #[error("evaluating the rule on the {sample} failed: {reason}")]
     SampleEvaluation { sample: &'static str, reason: String },
 }

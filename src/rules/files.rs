@@ -74,3 +74,21 @@ fn read_sources(dir: &Path) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
         Err(diagnostics)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
+    }
+
+    #[test]
+    fn the_shipped_rules_check_clean() {
+        let report = check_dir(shipped());
+        assert!(!report.has_errors(), "{report}");
+        println!("{report}");
+        let set = load_dir(shipped()).unwrap();
+        assert_eq!(set.rules().len(), 5);
+    }
+}

@@ -4,11 +4,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use cel::{Context, Env, Program, Value};
+use cel::common::ast::{EntryExpr, Expr};
+use cel::{Context, Env, IdedExpr, Program, Value};
 use chrono::{DateTime, Duration, Utc};
 
 use super::clock::{ClockPoint, ClockTime};
-use super::context::{RuleContext, Trigger};
+use super::context::{CONTEXT_NAMES, RuleContext, Trigger};
 use super::definition::{ExpressionText, PriorityDefinition, RuleDefinition};
 use super::diagnostic::{Diagnostic, Position, Problem};
 use super::explain::{Fact, describe, facts};
@@ -194,12 +195,25 @@ pub(crate) fn cel_context(env: &Arc<Env>, context: &RuleContext, trigger: Trigge
 pub(crate) fn compile(env: &Env, definition: RuleDefinition) -> Result<Rule, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut compile_one = |field: &'static str, text: ExpressionText| match env.compile(&text.source) {
-        Ok(program) => Some(CompiledExpression {
-            field,
-            source: text.source,
-            key_position: text.key_position,
-            program,
-        }),
+        Ok(program) => {
+            let mut unknown = Vec::new();
+            unknown_names(program.expression(), &mut Vec::new(), &mut unknown);
+            if let Some(name) = unknown.into_iter().next() {
+                diagnostics.push(Diagnostic {
+                    file: definition.file.clone(),
+                    position: Some(text.key_position),
+                    rule_id: Some(definition.id.clone()),
+                    problem: Problem::UnknownName { field, name },
+                });
+                return None;
+            }
+            Some(CompiledExpression {
+                field,
+                source: text.source,
+                key_position: text.key_position,
+                program,
+            })
+        }
         Err(errors) => {
             let (line, column, reason) = errors.errors.first().map_or_else(
                 || (1, 1, "the expression does not parse".to_owned()),
@@ -246,6 +260,57 @@ pub(crate) fn compile(env: &Env, definition: RuleDefinition) -> Result<Rule, Vec
             brief,
         }),
         _ => Err(diagnostics),
+    }
+}
+
+/// Identifiers that are neither a context variable nor bound by an enclosing macro (`exists(a, ...)`):
+/// typos that would otherwise fail only when that branch is first evaluated.
+fn unknown_names(expr: &IdedExpr, bound: &mut Vec<String>, unknown: &mut Vec<String>) {
+    match &expr.expr {
+        Expr::Ident(name) => {
+            if !CONTEXT_NAMES.contains(&name.as_str()) && !bound.contains(name) {
+                unknown.push(name.clone());
+            }
+        }
+        Expr::Select(select) => unknown_names(&select.operand, bound, unknown),
+        Expr::Call(call) => {
+            // `math.ceil(x)` parses as a call of `ceil` on an identifier `math`: a bare identifier in front
+            // of a call is a function namespace, not a variable.
+            if let Some(target) = &call.target
+                && !matches!(target.expr, Expr::Ident(_))
+            {
+                unknown_names(target, bound, unknown);
+            }
+            for arg in &call.args {
+                unknown_names(arg, bound, unknown);
+            }
+        }
+        Expr::List(list) => {
+            for element in &list.elements {
+                unknown_names(element, bound, unknown);
+            }
+        }
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(entry) = &entry.expr {
+                    unknown_names(&entry.key, bound, unknown);
+                    unknown_names(&entry.value, bound, unknown);
+                }
+            }
+        }
+        Expr::Comprehension(comprehension) => {
+            unknown_names(&comprehension.iter_range, bound, unknown);
+            unknown_names(&comprehension.accu_init, bound, unknown);
+            let depth = bound.len();
+            bound.push(comprehension.iter_var.clone());
+            bound.extend(comprehension.iter_var2.clone());
+            bound.push(comprehension.accu_var.clone());
+            unknown_names(&comprehension.loop_cond, bound, unknown);
+            unknown_names(&comprehension.loop_step, bound, unknown);
+            unknown_names(&comprehension.result, bound, unknown);
+            bound.truncate(depth);
+        }
+        Expr::Unspecified | Expr::Literal(_) | Expr::Struct(_) => {}
     }
 }
 
