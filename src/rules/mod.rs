@@ -13,6 +13,8 @@ mod diagnostic;
 mod explain;
 pub mod files;
 mod rule;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,13 +109,16 @@ impl RuleSet {
             let at_trigger = check::sample_at(&complete, rule.trigger());
             let mut found =
                 rule.check_on_sample(&env, &at_trigger, "sample context", true, DEFAULT_SOCIAL_EXPIRY);
-            found.extend(rule.check_on_sample(
-                &env,
-                &check::sample_at(&sparse, rule.trigger()),
-                "sample context with every optional fact missing",
-                false,
-                DEFAULT_SOCIAL_EXPIRY,
-            ));
+            // Missing facts are worth a look only once the rule works when every fact is there.
+            if found.is_empty() {
+                found = rule.check_on_sample(
+                    &env,
+                    &check::sample_at(&sparse, rule.trigger()),
+                    "sample context with every optional fact missing",
+                    false,
+                    DEFAULT_SOCIAL_EXPIRY,
+                );
+            }
             let passed = found.is_empty();
             diagnostics.append(&mut found);
             passed
