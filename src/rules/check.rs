@@ -5,10 +5,10 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::RuleSet;
 use super::context::{RuleContext, Trigger};
 use super::diagnostic::Diagnostic;
 use super::rule::{EvaluationError, TaskPlan};
-use super::RuleSet;
 use crate::domain::FlightStatus;
 
 /// The result of checking a set of rule files.
@@ -58,7 +58,11 @@ impl CheckReport {
             .filter(|(_, outcome)| matches!(outcome, SampleOutcome::Failed(_)))
             .count();
         self.general.len()
-            + self.files.iter().map(|f| f.diagnostics.len()).sum::<usize>()
+            + self
+                .files
+                .iter()
+                .map(|f| f.diagnostics.len())
+                .sum::<usize>()
             + failed_samples
     }
 
@@ -94,16 +98,19 @@ pub fn check_sources(sources: &[(String, String)]) -> CheckReport {
                     rule_id: rule.id().to_owned(),
                     trigger: rule.trigger(),
                     enabled: rule.enabled(),
-                    outcomes: [("staffed station", &staffed), ("unstaffed station", &unstaffed)]
-                        .into_iter()
-                        .map(|(name, sample)| {
-                            let sample = sample_at(sample, rule.trigger());
-                            let outcome = set
-                                .evaluate_rule(rule, &sample)
-                                .unwrap_or_else(SampleOutcome::Failed);
-                            (name, outcome)
-                        })
-                        .collect(),
+                    outcomes: [
+                        ("staffed station", &staffed),
+                        ("unstaffed station", &unstaffed),
+                    ]
+                    .into_iter()
+                    .map(|(name, sample)| {
+                        let sample = sample_at(sample, rule.trigger());
+                        let outcome = set
+                            .evaluate_rule(rule, &sample)
+                            .unwrap_or_else(SampleOutcome::Failed);
+                        (name, outcome)
+                    })
+                    .collect(),
                 })
                 .collect();
             FileReport {

@@ -161,9 +161,9 @@ fn parse_duration_seconds(text: &str) -> Result<i64, ClockTimeError> {
                 text.trim()
             )));
         }
-        let amount: i64 = digits.parse().map_err(|_| {
-            ClockTimeError(format!("{digits:?} in {:?} is too large", text.trim()))
-        })?;
+        let amount: i64 = digits
+            .parse()
+            .map_err(|_| ClockTimeError(format!("{digits:?} in {:?} is too large", text.trim())))?;
         total = amount
             .checked_mul(unit)
             .and_then(|s| total.checked_add(s))
@@ -223,7 +223,10 @@ mod tests {
         assert_eq!(t.offset, Duration::minutes(-90));
         assert_eq!(t.to_string(), "departure - 1h30m");
 
-        assert_eq!(parse(" gate_close ").unwrap(), ClockTime::at(ClockPoint::GateClose));
+        assert_eq!(
+            parse(" gate_close ").unwrap(),
+            ClockTime::at(ClockPoint::GateClose)
+        );
         assert_eq!(
             parse("arrival + 2h 5s").unwrap().offset,
             Duration::seconds(7205)
@@ -236,20 +239,52 @@ mod tests {
 
     #[test]
     fn bad_clock_times_say_what_is_wrong() {
-        assert!(parse("takeoff + 5m").unwrap_err().contains("\"takeoff\" is not a clock point"));
-        assert!(parse("+ 5m").unwrap_err().contains("does not start with a clock point"));
-        assert!(parse("boarded 5m").unwrap_err().contains("expected `+` or `-`"));
-        assert!(parse("boarded +").unwrap_err().contains("duration is missing"));
+        assert!(
+            parse("takeoff + 5m")
+                .unwrap_err()
+                .contains("\"takeoff\" is not a clock point")
+        );
+        assert!(
+            parse("+ 5m")
+                .unwrap_err()
+                .contains("does not start with a clock point")
+        );
+        assert!(
+            parse("boarded 5m")
+                .unwrap_err()
+                .contains("expected `+` or `-`")
+        );
+        assert!(
+            parse("boarded +")
+                .unwrap_err()
+                .contains("duration is missing")
+        );
         assert!(parse("boarded + 10").unwrap_err().contains("has no unit"));
-        assert!(parse("boarded + 10d").unwrap_err().contains("not a duration unit"));
-        assert!(parse("boarded + m").unwrap_err().contains("no number before it"));
-        assert!(parse("boarded + 49h").unwrap_err().contains("longer than 48h"));
+        assert!(
+            parse("boarded + 10d")
+                .unwrap_err()
+                .contains("not a duration unit")
+        );
+        assert!(
+            parse("boarded + m")
+                .unwrap_err()
+                .contains("no number before it")
+        );
+        assert!(
+            parse("boarded + 49h")
+                .unwrap_err()
+                .contains("longer than 48h")
+        );
         assert!(
             parse("boarded + 99999999999999999999s")
                 .unwrap_err()
                 .contains("too large")
         );
-        assert!(parse("").unwrap_err().contains("does not start with a clock point"));
+        assert!(
+            parse("")
+                .unwrap_err()
+                .contains("does not start with a clock point")
+        );
     }
 
     #[test]

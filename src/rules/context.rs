@@ -328,7 +328,6 @@ impl RuleContext {
     }
 }
 
-
 impl PassengerFacts {
     fn to_cel(&self) -> Value {
         map([

@@ -216,7 +216,7 @@ impl TableReader<'_> {
         let position = self.position(value.span().start);
         let problem = match value.get_ref().as_str() {
             None => "expected a string".to_owned(),
-            Some(id) if id.is_empty() => "the id is empty".to_owned(),
+            Some("") => "the id is empty".to_owned(),
             Some(id) if id.chars().count() > LONGEST_ID => {
                 format!("the id is longer than {LONGEST_ID} characters")
             }
@@ -360,7 +360,10 @@ fn channels(value: &toml::Value) -> Result<Vec<Channel>, String> {
     Ok(channels)
 }
 
-fn priority(key_position: Position, value: &Spanned<toml::Value>) -> Result<PriorityDefinition, String> {
+fn priority(
+    key_position: Position,
+    value: &Spanned<toml::Value>,
+) -> Result<PriorityDefinition, String> {
     match value.get_ref() {
         toml::Value::Integer(n) => u8::try_from(*n)
             .ok()

@@ -74,7 +74,9 @@ pub enum Problem {
     MissingField { field: &'static str },
     #[error("`{field}` is invalid: {reason}")]
     InvalidValue { field: &'static str, reason: String },
-    #[error("the id {id:?} is already used by the rule at {first}; ids must be unique across all files")]
+    #[error(
+        "the id {id:?} is already used by the rule at {first}; ids must be unique across all files"
+    )]
     DuplicateId { id: String, first: String },
     #[error(
         "`{field}` is not a valid CEL expression: at {expression_line}:{expression_column} of the \
@@ -92,5 +94,8 @@ pub enum Problem {
     )]
     UnknownName { field: &'static str, name: String },
     #[error("evaluating the rule on the {sample} failed: {reason}")]
-    SampleEvaluation { sample: &'static str, reason: String },
+    SampleEvaluation {
+        sample: &'static str,
+        reason: String,
+    },
 }

@@ -191,12 +191,18 @@ mod tests {
         assert_eq!(
             parts,
             vec![
-                ("person.followers_max >= 1000".to_owned(), vec!["person.followers_max".to_owned()]),
+                (
+                    "person.followers_max >= 1000".to_owned(),
+                    vec!["person.followers_max".to_owned()]
+                ),
                 (
                     "(person.open_cases > 0 || 'a&&b' == \"é&&\")".to_owned(),
                     vec!["person.open_cases".to_owned()]
                 ),
-                ("station.staffed".to_owned(), vec!["station.staffed".to_owned()]),
+                (
+                    "station.staffed".to_owned(),
+                    vec!["station.staffed".to_owned()]
+                ),
                 (
                     "person.social_accounts.exists(a, a.writable)".to_owned(),
                     vec!["person.social_accounts".to_owned()]
@@ -221,7 +227,10 @@ mod tests {
         assert_eq!(describe(&Value::Null), "missing");
         assert_eq!(describe(&Value::from("es")), "\"es\"");
         assert_eq!(
-            describe(&Value::from(vec![Value::from("baggage"), Value::from("delay")])),
+            describe(&Value::from(vec![
+                Value::from("baggage"),
+                Value::from("delay")
+            ])),
             "[\"baggage\", \"delay\"]"
         );
         let long: Vec<Value> = (0..9).map(Value::Int).collect();

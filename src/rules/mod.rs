@@ -30,9 +30,7 @@ pub use context::{
 };
 pub use diagnostic::{Diagnostic, Position, Problem};
 pub use files::{check_dir, load_dir};
-pub use rule::{
-    ChannelOption, EvaluationError, EvaluationProblem, Rule, Skipped, TaskPlan,
-};
+pub use rule::{ChannelOption, EvaluationError, EvaluationProblem, Rule, Skipped, TaskPlan};
 
 use rule::{Outcome, cel_context};
 
@@ -107,8 +105,13 @@ impl RuleSet {
         let sparse = RuleContext::sparse_sample();
         rules.retain(|rule| {
             let at_trigger = check::sample_at(&complete, rule.trigger());
-            let mut found =
-                rule.check_on_sample(&env, &at_trigger, "sample context", true, DEFAULT_SOCIAL_EXPIRY);
+            let mut found = rule.check_on_sample(
+                &env,
+                &at_trigger,
+                "sample context",
+                true,
+                DEFAULT_SOCIAL_EXPIRY,
+            );
             // Missing facts are worth a look only once the rule works when every fact is there.
             if found.is_empty() {
                 found = rule.check_on_sample(
@@ -164,13 +167,18 @@ impl RuleSet {
         evaluation
     }
 
-    pub(crate) fn evaluate_rule(&self, rule: &Rule, context: &RuleContext) -> Result<SampleOutcome, EvaluationError> {
+    pub(crate) fn evaluate_rule(
+        &self,
+        rule: &Rule,
+        context: &RuleContext,
+    ) -> Result<SampleOutcome, EvaluationError> {
         let cel = cel_context(&self.env, context, rule.trigger());
-        rule.evaluate(&cel, context, self.social_expiry).map(|outcome| match outcome {
-            Outcome::Quiet => SampleOutcome::Quiet,
-            Outcome::Planned(plan) => SampleOutcome::Fires(plan),
-            Outcome::Skipped(skipped) => SampleOutcome::Skipped(skipped.reason),
-        })
+        rule.evaluate(&cel, context, self.social_expiry)
+            .map(|outcome| match outcome {
+                Outcome::Quiet => SampleOutcome::Quiet,
+                Outcome::Planned(plan) => SampleOutcome::Fires(plan),
+                Outcome::Skipped(skipped) => SampleOutcome::Skipped(skipped.reason),
+            })
     }
 }
 

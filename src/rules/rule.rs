@@ -184,7 +184,11 @@ pub(crate) enum Outcome {
 }
 
 /// The CEL variables of one context, bound for every rule of one evaluation.
-pub(crate) fn cel_context(env: &Arc<Env>, context: &RuleContext, trigger: Trigger) -> Context<'static, 'static> {
+pub(crate) fn cel_context(
+    env: &Arc<Env>,
+    context: &RuleContext,
+    trigger: Trigger,
+) -> Context<'static, 'static> {
     let mut cel = Context::with_env(Arc::clone(env));
     for (name, value) in context.to_cel(trigger).entries {
         cel.add_variable_from_value(name, value);
@@ -194,45 +198,52 @@ pub(crate) fn cel_context(env: &Arc<Env>, context: &RuleContext, trigger: Trigge
 
 pub(crate) fn compile(env: &Env, definition: RuleDefinition) -> Result<Rule, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
-    let mut compile_one = |field: &'static str, text: ExpressionText| match env.compile(&text.source) {
-        Ok(program) => {
-            let mut unknown = Vec::new();
-            unknown_names(program.expression(), &mut Vec::new(), &mut unknown);
-            if let Some(name) = unknown.into_iter().next() {
+    let mut compile_one =
+        |field: &'static str, text: ExpressionText| match env.compile(&text.source) {
+            Ok(program) => {
+                let mut unknown = Vec::new();
+                unknown_names(program.expression(), &mut Vec::new(), &mut unknown);
+                if let Some(name) = unknown.into_iter().next() {
+                    diagnostics.push(Diagnostic {
+                        file: definition.file.clone(),
+                        position: Some(text.key_position),
+                        rule_id: Some(definition.id.clone()),
+                        problem: Problem::UnknownName { field, name },
+                    });
+                    return None;
+                }
+                Some(CompiledExpression {
+                    field,
+                    source: text.source,
+                    key_position: text.key_position,
+                    program,
+                })
+            }
+            Err(errors) => {
+                let (line, column, reason) = errors.errors.first().map_or_else(
+                    || (1, 1, "the expression does not parse".to_owned()),
+                    |e| {
+                        (
+                            position_part(e.pos.0),
+                            position_part(e.pos.1),
+                            e.msg.clone(),
+                        )
+                    },
+                );
                 diagnostics.push(Diagnostic {
                     file: definition.file.clone(),
                     position: Some(text.key_position),
                     rule_id: Some(definition.id.clone()),
-                    problem: Problem::UnknownName { field, name },
+                    problem: Problem::Expression {
+                        field,
+                        expression_line: line,
+                        expression_column: column,
+                        reason,
+                    },
                 });
-                return None;
+                None
             }
-            Some(CompiledExpression {
-                field,
-                source: text.source,
-                key_position: text.key_position,
-                program,
-            })
-        }
-        Err(errors) => {
-            let (line, column, reason) = errors.errors.first().map_or_else(
-                || (1, 1, "the expression does not parse".to_owned()),
-                |e| (position_part(e.pos.0), position_part(e.pos.1), e.msg.clone()),
-            );
-            diagnostics.push(Diagnostic {
-                file: definition.file.clone(),
-                position: Some(text.key_position),
-                rule_id: Some(definition.id.clone()),
-                problem: Problem::Expression {
-                    field,
-                    expression_line: line,
-                    expression_column: column,
-                    reason,
-                },
-            });
-            None
-        }
-    };
+        };
     let when = compile_one("when", definition.when);
     let priority = match definition.priority {
         PriorityDefinition::Fixed(p) => Some(Priority::Fixed(p)),
@@ -494,7 +505,11 @@ impl Rule {
                 Ok(schedule) => {
                     if !schedule.too_late.is_empty() {
                         problems.push(EvaluationProblem::Expression {
-                            field: if self.expiry.is_some() { "expiry" } else { "due" },
+                            field: if self.expiry.is_some() {
+                                "expiry"
+                            } else {
+                                "due"
+                            },
                             reason: too_late_reason(&schedule),
                         });
                     }
@@ -570,7 +585,13 @@ fn too_late_reason(schedule: &Schedule) -> String {
     let late: Vec<String> = schedule
         .too_late
         .iter()
-        .map(|o| format!("{} had expired at {}", o.channel, o.expires_at.format("%Y-%m-%d %H:%MZ")))
+        .map(|o| {
+            format!(
+                "{} had expired at {}",
+                o.channel,
+                o.expires_at.format("%Y-%m-%d %H:%MZ")
+            )
+        })
         .collect();
     format!(
         "the task could start at {} at the earliest, but by then {}",

@@ -43,7 +43,10 @@ fn shipped_rules() -> RuleSet {
 /// A socially active person with one resolved complaint, an X account that is writable, at a staffed station.
 fn active_complainant() -> RuleContext {
     let mut context = RuleContext::sample();
-    context.person.cases.retain(|c| c.status == CaseStatus::Resolved);
+    context
+        .person
+        .cases
+        .retain(|c| c.status == CaseStatus::Resolved);
     context
 }
 
@@ -105,7 +108,11 @@ fn a_disabled_rule_is_checked_but_never_fires() {
     let text = GOOD.replace("priority = 3", "priority = 3\nenabled = false");
     let set = parse_one(&text).unwrap();
     assert!(!set.rules()[0].enabled());
-    assert!(set.evaluate(Trigger::Boarded, &RuleContext::sample()).plans.is_empty());
+    assert!(
+        set.evaluate(Trigger::Boarded, &RuleContext::sample())
+            .plans
+            .is_empty()
+    );
     let broken = text.replace("person.open_cases > 0", "person.open_cases >");
     assert!(parse_one(&broken).is_err());
 }
@@ -134,7 +141,10 @@ fn unknown_fields_are_refused_where_they_are_written() {
     );
     let (line, column, problem) = only_problem(&format!("version = 2\n{GOOD}"));
     assert_eq!((line, column), (1, 1));
-    assert!(problem.to_string().contains("unknown field `version`"), "{problem}");
+    assert!(
+        problem.to_string().contains("unknown field `version`"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -148,13 +158,55 @@ fn missing_fields_point_at_the_rule_header() {
 #[test]
 fn unknown_channels_triggers_and_clock_points_point_at_the_value() {
     let cases = [
-        ("channel = [\"gate\", \"social\"]", "channel = [\"gate\", \"pigeon\"]", 7, "channel", "\"pigeon\" is not a known channel"),
-        ("trigger = \"boarded\"", "trigger = \"landed\"", 5, "trigger", "\"landed\" is not a known trigger"),
-        ("due = \"boarded + 10m\"", "due = \"takeoff + 10m\"", 9, "due", "\"takeoff\" is not a clock point"),
-        ("due = \"boarded + 10m\"", "due = \"boarded + 10m\"\nexpiry = \"arrival + 1x\"", 10, "expiry", "not a duration unit"),
-        ("priority = 3", "priority = 7", 8, "priority", "7 is outside 1 (lowest) to 5"),
-        ("channel = [\"gate\", \"social\"]", "channel = [\"gate\", \"gate\"]", 7, "channel", "gate is listed twice"),
-        ("id = \"open-case\"", "id = \"open case\"", 3, "id", "' ' is not allowed"),
+        (
+            "channel = [\"gate\", \"social\"]",
+            "channel = [\"gate\", \"pigeon\"]",
+            7,
+            "channel",
+            "\"pigeon\" is not a known channel",
+        ),
+        (
+            "trigger = \"boarded\"",
+            "trigger = \"landed\"",
+            5,
+            "trigger",
+            "\"landed\" is not a known trigger",
+        ),
+        (
+            "due = \"boarded + 10m\"",
+            "due = \"takeoff + 10m\"",
+            9,
+            "due",
+            "\"takeoff\" is not a clock point",
+        ),
+        (
+            "due = \"boarded + 10m\"",
+            "due = \"boarded + 10m\"\nexpiry = \"arrival + 1x\"",
+            10,
+            "expiry",
+            "not a duration unit",
+        ),
+        (
+            "priority = 3",
+            "priority = 7",
+            8,
+            "priority",
+            "7 is outside 1 (lowest) to 5",
+        ),
+        (
+            "channel = [\"gate\", \"social\"]",
+            "channel = [\"gate\", \"gate\"]",
+            7,
+            "channel",
+            "gate is listed twice",
+        ),
+        (
+            "id = \"open-case\"",
+            "id = \"open case\"",
+            3,
+            "id",
+            "' ' is not allowed",
+        ),
     ];
     for (from, to, expected_line, expected_field, words) in cases {
         let (line, _, problem) = only_problem(&GOOD.replace(from, to));
@@ -185,7 +237,10 @@ fn duplicate_ids_across_files_name_the_first_place() {
             first: "a.toml:2:1".to_owned()
         }
     );
-    assert!(d.to_string().starts_with("b.toml:4:1: rule open-case: the id \"open-case\""));
+    assert!(
+        d.to_string()
+            .starts_with("b.toml:4:1: rule open-case: the id \"open-case\"")
+    );
 }
 
 #[test]
@@ -212,7 +267,10 @@ fn cel_syntax_errors_give_the_key_line_and_the_place_in_the_expression() {
     let text = GOOD.replace("'Open case: ' +", "'Open case: ' + +");
     let (line, _, problem) = only_problem(&text);
     assert_eq!(line, 10);
-    assert!(matches!(problem, Problem::Expression { field: "brief", .. }), "{problem:?}");
+    assert!(
+        matches!(problem, Problem::Expression { field: "brief", .. }),
+        "{problem:?}"
+    );
 }
 
 #[test]
@@ -241,8 +299,10 @@ fn misspelt_names_are_refused_before_they_are_evaluated() {
 
 #[test]
 fn the_sample_evaluation_catches_type_errors() {
-    let (line, _, problem) =
-        only_problem(&GOOD.replace("person.open_cases > 0 && station.staffed", "person.open_cases"));
+    let (line, _, problem) = only_problem(&GOOD.replace(
+        "person.open_cases > 0 && station.staffed",
+        "person.open_cases",
+    ));
     assert_eq!(line, 6);
     let Problem::SampleEvaluation { reason, .. } = problem else {
         panic!("{problem:?}")
@@ -254,15 +314,24 @@ fn the_sample_evaluation_catches_type_errors() {
         "priority = \"person.open_cases > 0 ? 9 : 1\"",
     ));
     assert_eq!(line, 8);
-    assert!(problem.to_string().contains("`priority` gave 9"), "{problem}");
+    assert!(
+        problem.to_string().contains("`priority` gave 9"),
+        "{problem}"
+    );
 
-    let (line, _, problem) =
-        only_problem(&GOOD.replace("'Open case: ' + person.case_categories.join(', ')", "person.open_cases"));
+    let (line, _, problem) = only_problem(&GOOD.replace(
+        "'Open case: ' + person.case_categories.join(', ')",
+        "person.open_cases",
+    ));
     assert_eq!(line, 10);
-    assert!(problem.to_string().contains("`brief` gave int 1"), "{problem}");
+    assert!(
+        problem.to_string().contains("`brief` gave int 1"),
+        "{problem}"
+    );
 
     // A field that does not exist fails on the sample, with the key's line.
-    let (line, _, problem) = only_problem(&GOOD.replace("person.open_cases > 0", "person.open_case > 0"));
+    let (line, _, problem) =
+        only_problem(&GOOD.replace("person.open_cases > 0", "person.open_case > 0"));
     assert_eq!(line, 6);
     assert!(problem.to_string().contains("open_case"), "{problem}");
 }
@@ -272,7 +341,10 @@ fn the_sparse_sample_catches_rules_that_forget_missing_facts() {
     // On a passenger without a seat, `'Seat ' + null` fails; the rule must guard it.
     let text = GOOD
         .replace("person.open_cases > 0 && station.staffed", "true")
-        .replace("'Open case: ' + person.case_categories.join(', ')", "'Seat ' + passenger.seat");
+        .replace(
+            "'Open case: ' + person.case_categories.join(', ')",
+            "'Seat ' + passenger.seat",
+        );
     let (line, _, problem) = only_problem(&text);
     assert_eq!(line, 10);
     let Problem::SampleEvaluation { sample, .. } = problem else {
@@ -291,7 +363,10 @@ fn a_rule_whose_channel_always_expires_before_it_is_due_is_refused() {
     let (line, _, problem) = only_problem(&GOOD.replace("boarded + 10m", "arrival + 10m"));
     assert_eq!(line, 9);
     let reason = problem.to_string();
-    assert!(reason.contains("gate had expired at 2025-03-14 10:20Z"), "{reason}");
+    assert!(
+        reason.contains("gate had expired at 2025-03-14 10:20Z"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -329,7 +404,11 @@ fn due_and_expiry_follow_the_flight_clock() {
     let departure = Utc.with_ymd_and_hms(2025, 3, 14, 10, 35, 0).unwrap();
     let plan = &set.evaluate(Trigger::Boarded, &context).plans[0];
     assert_eq!(plan.due_at, departure - Duration::minutes(20));
-    assert!(plan.channels.iter().all(|o| o.expires_at == departure + Duration::minutes(90)));
+    assert!(
+        plan.channels
+            .iter()
+            .all(|o| o.expires_at == departure + Duration::minutes(90))
+    );
 
     // A delay moves both.
     let delayed = context.flight.scheduled_departure + Duration::minutes(75);
@@ -355,9 +434,18 @@ fn default_expiries_depend_on_the_channel() {
     assert_eq!(
         plan.channels,
         vec![
-            ChannelOption { channel: Channel::Gate, expires_at: gate_close },
-            ChannelOption { channel: Channel::Cabin, expires_at: arrival },
-            ChannelOption { channel: Channel::Social, expires_at: context.now + Duration::hours(3) },
+            ChannelOption {
+                channel: Channel::Gate,
+                expires_at: gate_close
+            },
+            ChannelOption {
+                channel: Channel::Cabin,
+                expires_at: arrival
+            },
+            ChannelOption {
+                channel: Channel::Social,
+                expires_at: context.now + Duration::hours(3)
+            },
         ]
     );
 
@@ -379,7 +467,8 @@ fn default_expiries_depend_on_the_channel() {
 
 #[test]
 fn a_rule_with_no_channel_left_in_time_is_skipped_with_its_reason() {
-    let set = parse_one(&GOOD.replace("channel = [\"gate\", \"social\"]", "channel = \"gate\"")).unwrap();
+    let set =
+        parse_one(&GOOD.replace("channel = [\"gate\", \"social\"]", "channel = \"gate\"")).unwrap();
     let mut context = RuleContext::sample();
     context.now = Utc.with_ymd_and_hms(2025, 3, 14, 10, 25, 0).unwrap();
     let evaluation = set.evaluate(Trigger::Boarded, &context);
@@ -388,9 +477,10 @@ fn a_rule_with_no_channel_left_in_time_is_skipped_with_its_reason() {
         evaluation.skipped,
         vec![Skipped {
             rule_id: "open-case".to_owned(),
-            reason: "the task could start at 2025-03-14 10:35Z at the earliest, but by then gate had \
+            reason:
+                "the task could start at 2025-03-14 10:35Z at the earliest, but by then gate had \
                      expired at 2025-03-14 10:20Z"
-                .to_owned(),
+                    .to_owned(),
         }]
     );
 }
@@ -451,7 +541,8 @@ fn a_runtime_cel_error_is_reported_with_the_rule_and_field() {
 fn plans_come_most_urgent_first() {
     let text = format!(
         "{GOOD}\n{}",
-        GOOD.replace("open-case", "urgent").replace("priority = 3", "priority = 5")
+        GOOD.replace("open-case", "urgent")
+            .replace("priority = 3", "priority = 5")
     );
     let set = parse_one(&text).unwrap();
     let plans = set.evaluate(Trigger::Boarded, &RuleContext::sample()).plans;
@@ -477,9 +568,22 @@ fn shipped_rules_check_in_at_the_gate_where_the_station_is_staffed() {
         "Lucía García, seat 23C, speaks es: complained before (delay), resolved. Ask whether all is well \
          now and wish a good flight."
     );
-    assert!(!plan.brief.contains("5400"), "crew never see follower counts");
-    assert!(plan.why.iter().any(|w| w.contains("person.followers_max is 5400")), "{:?}", plan.why);
-    assert!(plan.why.iter().any(|w| w == "station.staffed (station.staffed is true)"));
+    assert!(
+        !plan.brief.contains("5400"),
+        "crew never see follower counts"
+    );
+    assert!(
+        plan.why
+            .iter()
+            .any(|w| w.contains("person.followers_max is 5400")),
+        "{:?}",
+        plan.why
+    );
+    assert!(
+        plan.why
+            .iter()
+            .any(|w| w == "station.staffed (station.staffed is true)")
+    );
 }
 
 #[test]
@@ -521,7 +625,10 @@ fn shipped_rules_leave_passengers_without_a_complaint_or_a_following_alone() {
     for account in &mut quiet.person.social_accounts {
         account.followers = 120;
     }
-    assert_eq!(rules.evaluate(Trigger::Boarded, &quiet), Evaluation::default());
+    assert_eq!(
+        rules.evaluate(Trigger::Boarded, &quiet),
+        Evaluation::default()
+    );
     // Very active without a big following still counts.
     quiet.person.activity_30d = 30;
     assert_eq!(rules.evaluate(Trigger::Boarded, &quiet).plans.len(), 1);
@@ -542,7 +649,11 @@ fn shipped_rules_raise_the_priority_for_an_open_case() {
     assert!(plan.priority > resolved, "{} vs {resolved}", plan.priority);
     assert_eq!(plan.priority, 4);
     assert!(plan.brief.contains("a case is still open"));
-    assert!(plan.why.iter().any(|w| w == "priority 4 from person.open_cases > 0 ? 4 : 2"));
+    assert!(
+        plan.why
+            .iter()
+            .any(|w| w == "priority 4 from person.open_cases > 0 ? 4 : 2")
+    );
 }
 
 #[test]
@@ -554,16 +665,30 @@ fn shipped_disruption_rules_fire_on_long_delays_and_cancellations_for_anyone_wit
     for account in &mut context.person.social_accounts {
         account.followers = 10;
     }
-    context.flight.estimated_departure = Some(context.flight.scheduled_departure + Duration::minutes(45));
-    assert!(rules.evaluate(Trigger::Disruption, &context).plans.is_empty());
+    context.flight.estimated_departure =
+        Some(context.flight.scheduled_departure + Duration::minutes(45));
+    assert!(
+        rules
+            .evaluate(Trigger::Disruption, &context)
+            .plans
+            .is_empty()
+    );
 
-    context.flight.estimated_departure = Some(context.flight.scheduled_departure + Duration::minutes(60));
+    context.flight.estimated_departure =
+        Some(context.flight.scheduled_departure + Duration::minutes(60));
     context.flight.status = FlightStatus::Delayed;
     let plan = &rules.evaluate(Trigger::Disruption, &context).plans[0];
     assert_eq!(plan.rule_id, "disruption-at-gate");
     assert_eq!(plan.priority, 3);
-    assert!(plan.brief.contains("Flight delayed 60 min"), "{}", plan.brief);
-    assert_eq!(plan.channels[0].expires_at, context.now + Duration::hours(2));
+    assert!(
+        plan.brief.contains("Flight delayed 60 min"),
+        "{}",
+        plan.brief
+    );
+    assert_eq!(
+        plan.channels[0].expires_at,
+        context.now + Duration::hours(2)
+    );
 
     context.flight.estimated_departure = None;
     context.flight.status = FlightStatus::Cancelled;
@@ -573,7 +698,12 @@ fn shipped_disruption_rules_fire_on_long_delays_and_cancellations_for_anyone_wit
     assert!(plan.brief.contains("Flight cancelled"), "{}", plan.brief);
 
     context.person.cases.clear();
-    assert!(rules.evaluate(Trigger::Disruption, &context).plans.is_empty());
+    assert!(
+        rules
+            .evaluate(Trigger::Disruption, &context)
+            .plans
+            .is_empty()
+    );
 }
 
 #[test]
