@@ -93,6 +93,8 @@ pub enum Problem {
          person, flight, station)"
     )]
     UnknownName { field: &'static str, name: String },
+    #[error("on the sample flight no channel leaves time to act: {reason}")]
+    NoTimeToAct { reason: String },
     #[error("evaluating the rule on the {sample} failed: {reason}")]
     SampleEvaluation {
         sample: &'static str,

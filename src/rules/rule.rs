@@ -499,35 +499,46 @@ impl Rule {
             problems.extend(self.run_priority(&cel).err());
             problems.extend(self.run_brief(&cel).err());
         }
+        let mut no_time_to_act = None;
         if everything {
             match self.schedule(sample, social_expiry) {
                 Err(problem) => problems.push(problem),
-                Ok(schedule) => {
-                    if !schedule.too_late.is_empty() {
-                        problems.push(EvaluationProblem::Expression {
-                            field: if self.expiry.is_some() {
-                                "expiry"
-                            } else {
-                                "due"
-                            },
-                            reason: too_late_reason(&schedule),
-                        });
-                    }
+                Ok(schedule) if !schedule.too_late.is_empty() => {
+                    no_time_to_act = Some(too_late_reason(&schedule));
                 }
+                Ok(_) => {}
             }
         }
-        problems
+        let mut diagnostics: Vec<Diagnostic> = problems
             .into_iter()
-            .map(|problem| Diagnostic {
-                file: self.file.clone(),
-                position: Some(self.position_of(problem.field())),
-                rule_id: Some(self.id.clone()),
-                problem: Problem::SampleEvaluation {
-                    sample: sample_name,
-                    reason: problem.to_string(),
-                },
+            .map(|problem| {
+                self.diagnostic(
+                    problem.field(),
+                    Problem::SampleEvaluation {
+                        sample: sample_name,
+                        reason: problem.to_string(),
+                    },
+                )
             })
-            .collect()
+            .collect();
+        if let Some(reason) = no_time_to_act {
+            let field = if self.expiry.is_some() {
+                "expiry"
+            } else {
+                "due"
+            };
+            diagnostics.push(self.diagnostic(field, Problem::NoTimeToAct { reason }));
+        }
+        diagnostics
+    }
+
+    fn diagnostic(&self, field: &str, problem: Problem) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            position: Some(self.position_of(field)),
+            rule_id: Some(self.id.clone()),
+            problem,
+        }
     }
 }
 

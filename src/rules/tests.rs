@@ -362,10 +362,14 @@ fn the_sparse_sample_catches_rules_that_forget_missing_facts() {
 fn a_rule_whose_channel_always_expires_before_it_is_due_is_refused() {
     let (line, _, problem) = only_problem(&GOOD.replace("boarded + 10m", "arrival + 10m"));
     assert_eq!(line, 9);
-    let reason = problem.to_string();
-    assert!(
-        reason.contains("gate had expired at 2025-03-14 10:20Z"),
-        "{reason}"
+    assert_eq!(
+        problem,
+        Problem::NoTimeToAct {
+            reason:
+                "the task could start at 2025-03-14 18:15Z at the earliest, but by then gate had \
+                     expired at 2025-03-14 10:20Z and social had expired at 2025-03-14 16:00Z"
+                    .to_owned()
+        }
     );
 }
 
@@ -727,4 +731,42 @@ fn the_context_exposes_derived_facts_to_cel() {
 fn a_rule_set_can_be_shared_between_threads() {
     fn shared<T: Send + Sync>() {}
     shared::<RuleSet>();
+}
+
+mod totality {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_text_is_a_rule_set_or_diagnostics(text in "\\PC{0,300}") {
+            if let Err(diagnostics) = parse_one(&text) {
+                prop_assert!(!diagnostics.is_empty());
+            }
+        }
+
+        #[test]
+        fn any_expression_compiles_and_runs_or_is_diagnosed(
+            when in "[a-z_.()!&|<>=+\\-*/%?:'\" 0-9\\[\\],]{0,60}",
+            brief in "[a-z_.()+'\" 0-9\\[\\]]{0,40}",
+        ) {
+            let text = GOOD
+                .replace("\"person.open_cases > 0 && station.staffed\"", &format!("'''{when}'''"))
+                .replace("\"'Open case: ' + person.case_categories.join(', ')\"", &format!("'''{brief}'''"));
+            if let Ok(set) = parse_one(&text) {
+                let evaluation = set.evaluate(Trigger::Boarded, &RuleContext::sparse_sample());
+                prop_assert!(evaluation.plans.len() + evaluation.errors.len() <= 1);
+            }
+        }
+
+        #[test]
+        fn any_clock_time_parses_or_says_why(text in "\\PC{0,40}") {
+            if let Err(error) = text.parse::<ClockTime>() {
+                prop_assert!(!error.to_string().is_empty());
+            }
+        }
+    }
 }
