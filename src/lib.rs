@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod rules;
 pub mod store;
 pub mod telemetry;
 pub mod web;
