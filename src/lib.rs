@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod rules;
 pub mod store;
+pub mod tasks;
 pub mod telemetry;
 pub mod web;
 

@@ -327,3 +327,27 @@ pub struct ImportOutcome {
     pub duplicate: bool,
     pub flights: Vec<FlightImportSummary>,
 }
+
+/// A station where the airline may have aboard staff: whether it has any, and their shift in local time
+/// (a shift that ends before it starts runs over midnight).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Station {
+    pub iata: super::Iata,
+    pub staffed: bool,
+    pub shift_start: Option<chrono::NaiveTime>,
+    pub shift_end: Option<chrono::NaiveTime>,
+}
+
+impl Station {
+    /// Whether staff are on shift at `local` (the station's wall-clock time).
+    pub fn on_shift(&self, local: chrono::NaiveTime) -> bool {
+        if !self.staffed {
+            return false;
+        }
+        match (self.shift_start, self.shift_end) {
+            (Some(start), Some(end)) if start <= end => start <= local && local < end,
+            (Some(start), Some(end)) => local >= start || local < end,
+            _ => true,
+        }
+    }
+}

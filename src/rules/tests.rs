@@ -600,8 +600,12 @@ fn shipped_rules_go_social_where_the_station_is_unstaffed_and_an_account_is_writ
         panic!("{evaluation:?}")
     };
     assert_eq!(plan.rule_id, "checkin-over-social");
-    assert_eq!(plan.channels.len(), 1);
-    assert_eq!(plan.channels[0].channel, Channel::Social);
+    let channels: Vec<Channel> = plan.channels.iter().map(|c| c.channel).collect();
+    assert_eq!(
+        channels,
+        [Channel::Social, Channel::Cabin],
+        "the cabin crew is the fallback"
+    );
     assert!(plan.brief.contains("reachable on x"), "{}", plan.brief);
 
     // No account lets the airline write first: the cabin crew does it in person instead.

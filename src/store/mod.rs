@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
     Event, Flight, IdentityLink, ImportOutcome, ManifestImport, Message, NewEvent, NewFlight,
-    NewMessage, NewTask, Passenger, Person, PersonRecord, Task, TaskTransition,
+    NewMessage, NewTask, Passenger, Person, PersonRecord, Station, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightKey, TaskState};
 
@@ -175,6 +175,21 @@ pub trait Store: Send + Sync + 'static {
     /// Records the matcher's or a person's decision. A staff decision is never overwritten by the matcher.
     async fn upsert_link(&self, link: &IdentityLink) -> Result<(), StoreError>;
     async fn links_for_flight(&self, flight_id: Uuid) -> Result<Vec<IdentityLink>, StoreError>;
+    async fn links_for_passenger(
+        &self,
+        passenger_id: Uuid,
+    ) -> Result<Vec<IdentityLink>, StoreError>;
+
+    /// Tasks for a person created since `since` that reached or may still reach them (open, claimed or
+    /// done): what the contact cool-down counts.
+    async fn recent_contacts(
+        &self,
+        person_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Task>, StoreError>;
+
+    async fn upsert_station(&self, station: &Station) -> Result<(), StoreError>;
+    async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError>;
 
     /// Creates the task unless one exists for the same flight, passenger and rule; returns it only when this
     /// call created it.

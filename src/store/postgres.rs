@@ -14,8 +14,8 @@ use super::rows::*;
 use super::{Backend, Counts, EventFilter, PoolStats, SendResult, Store, StoreError, TaskFilter};
 use crate::domain::records::{
     Event, Flight, FlightImportSummary, FlightList, IdentityLink, ImportOutcome, ManifestImport,
-    Message, NewEvent, NewFlight, NewMessage, NewTask, Passenger, Person, PersonRecord, Task,
-    TaskTransition,
+    Message, NewEvent, NewFlight, NewMessage, NewTask, Passenger, Person, PersonRecord, Station,
+    Task, TaskTransition,
 };
 use crate::domain::{BoardingState, FlightKey, MessageState};
 
@@ -510,6 +510,54 @@ impl Store for PostgresStore {
             .into_iter()
             .map(IdentityLink::try_from)
             .collect()
+    }
+
+    async fn links_for_passenger(
+        &self,
+        passenger_id: Uuid,
+    ) -> Result<Vec<IdentityLink>, StoreError> {
+        sqlx::query_as::<_, LinkRow>(SELECT_LINKS_FOR_PASSENGER)
+            .bind(passenger_id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(IdentityLink::try_from)
+            .collect()
+    }
+
+    async fn recent_contacts(
+        &self,
+        person_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Task>, StoreError> {
+        sqlx::query_as::<_, TaskRow>(AssertSqlSafe(recent_contacts_sql()))
+            .bind(person_id)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Task::try_from)
+            .collect()
+    }
+
+    async fn upsert_station(&self, station: &Station) -> Result<(), StoreError> {
+        sqlx::query(UPSERT_STATION)
+            .bind(station.iata.as_str())
+            .bind(station.staffed)
+            .bind(shift_text(station.shift_start))
+            .bind(shift_text(station.shift_end))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError> {
+        sqlx::query_as::<_, StationRow>(SELECT_STATION)
+            .bind(iata)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Station::try_from)
+            .transpose()
     }
 
     async fn create_task(

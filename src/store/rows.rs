@@ -10,7 +10,7 @@ use super::StoreError;
 use crate::domain::records::{
     ComplaintCase, Consent, Event, Flight, FlightList, Identifier, IdentifierKind, IdentityLink,
     ListMode, ManifestImport, Message, MovementTimes, NewEvent, NewMessage, NewPassenger, NewTask,
-    Passenger, SocialAccount, Task,
+    Passenger, SocialAccount, Station, Task,
 };
 use crate::domain::{CarrierCode, FlightKey, FlightNumber, Iata, TravellerClass};
 
@@ -882,4 +882,50 @@ pub(super) fn cancel_tasks_sql(count: usize) -> String {
          WHERE state IN ('open', 'claimed') AND passenger_id IN ({}) RETURNING id, flight_id, person_id",
         placeholders(3, count)
     )
+}
+
+pub(super) const SELECT_LINKS_FOR_PASSENGER: &str = "SELECT passenger_id, person_id, decision, score, \
+    reasons, decided_by, updated_at FROM identity_links WHERE passenger_id = $1 ORDER BY person_id";
+
+pub(super) fn recent_contacts_sql() -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE person_id = $1 AND created_at >= $2 \
+         AND state IN ('open', 'claimed', 'done') ORDER BY created_at"
+    )
+}
+
+pub(super) const UPSERT_STATION: &str = "INSERT INTO stations (iata, staffed, shift_start, shift_end) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (iata) DO UPDATE SET staffed = excluded.staffed, \
+    shift_start = excluded.shift_start, shift_end = excluded.shift_end";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StationRow {
+    iata: String,
+    staffed: bool,
+    shift_start: Option<String>,
+    shift_end: Option<String>,
+}
+
+pub(super) const SELECT_STATION: &str =
+    "SELECT iata, staffed, shift_start, shift_end FROM stations WHERE iata = $1";
+
+fn shift_time(what: &str, raw: Option<String>) -> Result<Option<chrono::NaiveTime>, StoreError> {
+    raw.map(|t| chrono::NaiveTime::parse_from_str(&t, "%H:%M").map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+pub(super) fn shift_text(time: Option<chrono::NaiveTime>) -> Option<String> {
+    time.map(|t| t.format("%H:%M").to_string())
+}
+
+impl TryFrom<StationRow> for Station {
+    type Error = StoreError;
+    fn try_from(r: StationRow) -> Result<Station, StoreError> {
+        Ok(Station {
+            iata: Iata::parse(&r.iata).map_err(|e| corrupt("station", e))?,
+            staffed: r.staffed,
+            shift_start: shift_time("shift start", r.shift_start)?,
+            shift_end: shift_time("shift end", r.shift_end)?,
+        })
+    }
 }
