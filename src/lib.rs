@@ -6,6 +6,7 @@
 //! `main` and the black-box tests start it.
 
 pub mod airports;
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

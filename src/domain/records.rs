@@ -351,3 +351,14 @@ impl Station {
         }
     }
 }
+
+/// What a flight event changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlightUpdate {
+    pub status: Option<super::FlightStatus>,
+    pub departure: MovementTimes,
+    pub arrival: MovementTimes,
+    pub gate: Option<String>,
+    pub boarding_started_at: Option<DateTime<Utc>>,
+    pub gate_closed_at: Option<DateTime<Utc>>,
+}

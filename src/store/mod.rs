@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
-    Event, Flight, IdentityLink, ImportOutcome, ManifestImport, Message, NewEvent, NewFlight,
-    NewMessage, NewTask, Passenger, Person, PersonRecord, Station, Task, TaskTransition,
+    Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, ManifestImport, Message, NewEvent,
+    NewFlight, NewMessage, NewTask, Passenger, Person, PersonRecord, Station, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightKey, TaskState};
 
@@ -187,6 +187,38 @@ pub trait Store: Send + Sync + 'static {
         person_id: Uuid,
         since: DateTime<Utc>,
     ) -> Result<Vec<Task>, StoreError>;
+
+    /// Applies a flight event and logs it as `action` (e.g. `flight.gate_closed`); returns the flight before
+    /// and after.
+    async fn update_flight(
+        &self,
+        flight_id: Uuid,
+        update: &FlightUpdate,
+        action: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Flight, Flight), StoreError>;
+
+    /// Cancels the flight's open and claimed tasks (all, or one passenger's) with the reason; returns them.
+    async fn cancel_tasks(
+        &self,
+        flight_id: Uuid,
+        passenger_id: Option<Uuid>,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
+
+    /// Moves the due and expiry times of the flight's open and claimed tasks on `channels` by `delta`, as
+    /// the flight's clock moves; returns how many moved.
+    async fn shift_task_deadlines(
+        &self,
+        flight_id: Uuid,
+        channels: &[Channel],
+        delta: chrono::Duration,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 
     async fn upsert_station(&self, station: &Station) -> Result<(), StoreError>;
     async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError>;

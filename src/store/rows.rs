@@ -929,3 +929,80 @@ impl TryFrom<StationRow> for Station {
         })
     }
 }
+
+/// `$1` id, then the update's fields; `NULL` keeps what is stored.
+pub(super) const UPDATE_FLIGHT: &str = "UPDATE flights SET status = COALESCE($2, status), \
+    scheduled_departure = COALESCE($3, scheduled_departure), \
+    estimated_departure = COALESCE($4, estimated_departure), actual_departure = COALESCE($5, actual_departure), \
+    scheduled_arrival = COALESCE($6, scheduled_arrival), estimated_arrival = COALESCE($7, estimated_arrival), \
+    actual_arrival = COALESCE($8, actual_arrival), gate = COALESCE($9, gate), \
+    boarding_started_at = COALESCE($10, boarding_started_at), gate_closed_at = COALESCE($11, gate_closed_at), \
+    updated_at = $12 WHERE id = $1";
+
+pub(super) fn flight_update_detail(before: &Flight, after: &Flight) -> serde_json::Value {
+    let mut changes = serde_json::Map::new();
+    let mut note = |name: &str, old: serde_json::Value, new: serde_json::Value| {
+        if old != new {
+            changes.insert(
+                name.to_string(),
+                serde_json::json!({ "from": old, "to": new }),
+            );
+        }
+    };
+    note(
+        "status",
+        serde_json::json!(before.status),
+        serde_json::json!(after.status),
+    );
+    note(
+        "gate",
+        serde_json::json!(before.gate),
+        serde_json::json!(after.gate),
+    );
+    note(
+        "departure",
+        serde_json::json!(before.departure),
+        serde_json::json!(after.departure),
+    );
+    note(
+        "arrival",
+        serde_json::json!(before.arrival),
+        serde_json::json!(after.arrival),
+    );
+    note(
+        "boarding_started_at",
+        serde_json::json!(before.boarding_started_at),
+        serde_json::json!(after.boarding_started_at),
+    );
+    note(
+        "gate_closed_at",
+        serde_json::json!(before.gate_closed_at),
+        serde_json::json!(after.gate_closed_at),
+    );
+    serde_json::Value::Object(changes)
+}
+
+pub(super) fn cancel_flight_tasks_sql(one_passenger: bool) -> String {
+    format!(
+        "UPDATE tasks SET state = 'cancelled', cancel_reason = $2, updated_at = $3 \
+         WHERE flight_id = $1 AND state IN ('open', 'claimed'){} RETURNING id, person_id",
+        if one_passenger {
+            " AND passenger_id = $4"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The tasks whose deadlines follow the flight's clock; moved one by one in Rust so both backends do the
+/// same date arithmetic.
+pub(super) fn movable_tasks_sql(channels: usize) -> String {
+    format!(
+        "SELECT id, due_at, expires_at FROM tasks WHERE flight_id = $1 AND state IN ('open', 'claimed') \
+         AND channel IN ({})",
+        placeholders(2, channels)
+    )
+}
+
+pub(super) const MOVE_TASK: &str =
+    "UPDATE tasks SET due_at = $2, expires_at = $3, updated_at = $4 WHERE id = $1";

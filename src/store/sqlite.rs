@@ -14,11 +14,11 @@ use uuid::Uuid;
 use super::rows::*;
 use super::{Backend, Counts, EventFilter, PoolStats, SendResult, Store, StoreError, TaskFilter};
 use crate::domain::records::{
-    Event, Flight, FlightImportSummary, FlightList, IdentityLink, ImportOutcome, ManifestImport,
-    Message, NewEvent, NewFlight, NewMessage, NewTask, Passenger, Person, PersonRecord, Station,
-    Task, TaskTransition,
+    Event, Flight, FlightImportSummary, FlightList, FlightUpdate, IdentityLink, ImportOutcome,
+    ManifestImport, Message, NewEvent, NewFlight, NewMessage, NewTask, Passenger, Person,
+    PersonRecord, Station, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, FlightKey, MessageState};
+use crate::domain::{BoardingState, Channel, FlightKey, MessageState};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -549,6 +549,125 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn update_flight(
+        &self,
+        flight_id: Uuid,
+        update: &FlightUpdate,
+        action: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Flight, Flight), StoreError> {
+        let mut tx = self.write().await?;
+        let before = fetch_flight(&mut tx, flight_id).await?;
+        sqlx::query(UPDATE_FLIGHT)
+            .bind(flight_id)
+            .bind(update.status.map(|s| s.as_str()))
+            .bind(update.departure.scheduled)
+            .bind(update.departure.estimated)
+            .bind(update.departure.actual)
+            .bind(update.arrival.scheduled)
+            .bind(update.arrival.estimated)
+            .bind(update.arrival.actual)
+            .bind(update.gate.as_deref())
+            .bind(update.boarding_started_at)
+            .bind(update.gate_closed_at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        let after = fetch_flight(&mut tx, flight_id).await?;
+        let e = event(
+            actor,
+            action,
+            "flight",
+            flight_id,
+            Some(flight_id),
+            None,
+            flight_update_detail(&before, &after),
+        );
+        insert_event(&mut tx, &e, at).await?;
+        tx.commit().await?;
+        Ok((before, after))
+    }
+
+    async fn cancel_tasks(
+        &self,
+        flight_id: Uuid,
+        passenger_id: Option<Uuid>,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.write().await?;
+        let sql = cancel_flight_tasks_sql(passenger_id.is_some());
+        let mut query = sqlx::query_as::<_, (Uuid, Option<Uuid>)>(AssertSqlSafe(sql))
+            .bind(flight_id)
+            .bind(reason)
+            .bind(at);
+        if let Some(passenger_id) = passenger_id {
+            query = query.bind(passenger_id);
+        }
+        let cancelled = query.fetch_all(&mut *tx).await?;
+        for (task_id, person_id) in &cancelled {
+            let detail = serde_json::json!({ "to": "cancelled", "note": reason });
+            let e = event(
+                actor,
+                "task.cancelled",
+                "task",
+                task_id,
+                Some(flight_id),
+                *person_id,
+                detail,
+            );
+            insert_event(&mut tx, &e, at).await?;
+        }
+        tx.commit().await?;
+        Ok(cancelled.into_iter().map(|(id, _)| id).collect())
+    }
+
+    async fn shift_task_deadlines(
+        &self,
+        flight_id: Uuid,
+        channels: &[Channel],
+        delta: chrono::Duration,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        if channels.is_empty() || delta.is_zero() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let mut query = sqlx::query_as::<_, (Uuid, DateTime<Utc>, DateTime<Utc>)>(AssertSqlSafe(
+            movable_tasks_sql(channels.len()),
+        ))
+        .bind(flight_id);
+        for channel in channels {
+            query = query.bind(channel.as_str());
+        }
+        let tasks = query.fetch_all(&mut *tx).await?;
+        for (task_id, due_at, expires_at) in &tasks {
+            sqlx::query(MOVE_TASK)
+                .bind(task_id)
+                .bind(*due_at + delta)
+                .bind(*expires_at + delta)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            let detail = serde_json::json!({ "moved_minutes": delta.num_minutes() });
+            let e = event(
+                actor,
+                "task.rescheduled",
+                "task",
+                task_id,
+                Some(flight_id),
+                None,
+                detail,
+            );
+            insert_event(&mut tx, &e, at).await?;
+        }
+        tx.commit().await?;
+        Ok(tasks.len() as u64)
+    }
+
     async fn upsert_station(&self, station: &Station) -> Result<(), StoreError> {
         sqlx::query(UPSERT_STATION)
             .bind(station.iata.as_str())
@@ -979,6 +1098,17 @@ async fn import_list(
         removed: plan.removals.len(),
         cancelled_tasks,
     })
+}
+
+async fn fetch_flight(conn: &mut SqliteConnection, id: Uuid) -> Result<Flight, StoreError> {
+    sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+        "SELECT {FLIGHT_COLUMNS} FROM flights WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("flight {id}")))?
+    .try_into()
 }
 
 async fn find_flight_in(

@@ -1,0 +1,369 @@
+//! Application services: the use cases that join the pure domain decisions to storage — a passenger
+//! boarded, a flight event arrived — so that the web handlers, the CLI and the scheduler all do the same
+//! thing the same way. Depends on `domain`, `rules`, `tasks` and `store`; no HTTP, no terminal.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::records::{
+    Flight, FlightUpdate, MovementTimes, Passenger, Task, TaskTransition,
+};
+use crate::domain::{BoardingState, Channel, FlightStatus, LinkDecision, TaskState};
+use crate::rules::{RuleSet, Trigger};
+use crate::store::{Store, StoreError, TaskFilter};
+use crate::tasks::{self, ContactPolicy, Declined};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+/// What a trigger did for the registry persons it concerned.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FollowUp {
+    pub created: Vec<Task>,
+    pub declined: Vec<Declined>,
+    /// Rule or data problems that stopped a follow-up for one passenger; the others went ahead.
+    pub problems: Vec<String>,
+}
+
+impl FollowUp {
+    fn absorb(&mut self, other: FollowUp) {
+        self.created.extend(other.created);
+        self.declined.extend(other.declined);
+        self.problems.extend(other.problems);
+    }
+}
+
+/// A change in a flight's life, as gate systems, status providers and ops report it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum FlightEvent {
+    BoardingStarted {
+        at: DateTime<Utc>,
+    },
+    GateClosed {
+        at: DateTime<Utc>,
+    },
+    Departed {
+        at: DateTime<Utc>,
+    },
+    Arrived {
+        at: DateTime<Utc>,
+    },
+    Cancelled {
+        reason: Option<String>,
+    },
+    Diverted {
+        to: Option<String>,
+    },
+    /// New estimates: deadlines on the flight's clock move with them.
+    Estimated {
+        departure: Option<DateTime<Utc>>,
+        arrival: Option<DateTime<Utc>>,
+    },
+    GateChanged {
+        gate: String,
+    },
+}
+
+impl FlightEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FlightEvent::BoardingStarted { .. } => "boarding_started",
+            FlightEvent::GateClosed { .. } => "gate_closed",
+            FlightEvent::Departed { .. } => "departed",
+            FlightEvent::Arrived { .. } => "arrived",
+            FlightEvent::Cancelled { .. } => "cancelled",
+            FlightEvent::Diverted { .. } => "diverted",
+            FlightEvent::Estimated { .. } => "estimated",
+            FlightEvent::GateChanged { .. } => "gate_changed",
+        }
+    }
+
+    fn update(&self) -> FlightUpdate {
+        let mut update = FlightUpdate::default();
+        match self {
+            FlightEvent::BoardingStarted { at } => {
+                update.status = Some(FlightStatus::Boarding);
+                update.boarding_started_at = Some(*at);
+            }
+            FlightEvent::GateClosed { at } => {
+                update.status = Some(FlightStatus::GateClosed);
+                update.gate_closed_at = Some(*at);
+            }
+            FlightEvent::Departed { at } => {
+                update.status = Some(FlightStatus::Departed);
+                update.departure.actual = Some(*at);
+            }
+            FlightEvent::Arrived { at } => {
+                update.status = Some(FlightStatus::Arrived);
+                update.arrival.actual = Some(*at);
+            }
+            FlightEvent::Cancelled { .. } => update.status = Some(FlightStatus::Cancelled),
+            FlightEvent::Diverted { .. } => update.status = Some(FlightStatus::Diverted),
+            FlightEvent::Estimated { departure, arrival } => {
+                update.departure = MovementTimes {
+                    estimated: *departure,
+                    ..MovementTimes::default()
+                };
+                update.arrival = MovementTimes {
+                    estimated: *arrival,
+                    ..MovementTimes::default()
+                };
+            }
+            FlightEvent::GateChanged { gate } => update.gate = Some(gate.clone()),
+        }
+        update
+    }
+}
+
+/// The engine: the store, the rules in force (replaced whole on reload) and the contact policy.
+pub struct Engine {
+    pub store: Arc<dyn Store>,
+    rules: RwLock<Arc<RuleSet>>,
+    pub policy: ContactPolicy,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, rules: RuleSet, policy: ContactPolicy) -> Engine {
+        Engine {
+            store,
+            rules: RwLock::new(Arc::new(rules)),
+            policy,
+        }
+    }
+
+    pub fn rules(&self) -> Arc<RuleSet> {
+        match self.rules.read() {
+            Ok(rules) => rules.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace_rules(&self, rules: RuleSet) {
+        let rules = Arc::new(rules);
+        match self.rules.write() {
+            Ok(mut slot) => *slot = rules,
+            Err(poisoned) => *poisoned.into_inner() = rules,
+        }
+    }
+
+    /// Records that a passenger boarded and gives each registry person they are linked to the follow-up
+    /// the rules ask for. A repeated boarding changes nothing: the state is already set and tasks are unique.
+    pub async fn passenger_boarded(
+        &self,
+        passenger_id: Uuid,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<FollowUp, ServiceError> {
+        self.store
+            .set_boarding_state(passenger_id, BoardingState::Boarded, None, actor, at)
+            .await?;
+        let passenger = self
+            .store
+            .passenger(passenger_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("passenger {passenger_id}")))?;
+        let flight = self
+            .store
+            .flight(passenger.flight_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("flight {}", passenger.flight_id)))?;
+        self.follow_up(Trigger::Boarded, &passenger, &flight, at)
+            .await
+    }
+
+    /// A passenger taken off at the gate: their open follow-ups are cancelled with the reason.
+    pub async fn passenger_offloaded(
+        &self,
+        passenger_id: Uuid,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, ServiceError> {
+        self.store
+            .set_boarding_state(
+                passenger_id,
+                BoardingState::Offloaded,
+                Some(reason),
+                actor,
+                at,
+            )
+            .await?;
+        let passenger = self
+            .store
+            .passenger(passenger_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("passenger {passenger_id}")))?;
+        let reason = format!("offloaded: {reason}");
+        Ok(self
+            .store
+            .cancel_tasks(passenger.flight_id, Some(passenger_id), &reason, actor, at)
+            .await?)
+    }
+
+    /// Applies a flight event: the flight is updated and logged, deadlines move with the clock, tasks that
+    /// can no longer happen end, and the rules for the event's trigger run for the linked passengers.
+    pub async fn flight_event(
+        &self,
+        flight_id: Uuid,
+        event: &FlightEvent,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<FollowUp, ServiceError> {
+        let action = format!("flight.{}", event.name());
+        let (before, after) = self
+            .store
+            .update_flight(flight_id, &event.update(), &action, actor, at)
+            .await?;
+        let shift = |old: Option<DateTime<Utc>>, new: Option<DateTime<Utc>>| match (old, new) {
+            (Some(old), Some(new)) if old != new => Some(new - old),
+            _ => None,
+        };
+        if let Some(delta) = shift(before.departure.best(), after.departure.best()) {
+            self.store
+                .shift_task_deadlines(flight_id, &[Channel::Gate], delta, actor, at)
+                .await?;
+        }
+        if let Some(delta) = shift(before.arrival.best(), after.arrival.best()) {
+            self.store
+                .shift_task_deadlines(flight_id, &[Channel::Cabin], delta, actor, at)
+                .await?;
+        }
+        let trigger = match event {
+            FlightEvent::BoardingStarted { .. } => Some(Trigger::BoardingStarted),
+            FlightEvent::GateClosed { .. } => {
+                self.expire(flight_id, Channel::Gate, "the gate closed", actor, at)
+                    .await?;
+                Some(Trigger::GateClosed)
+            }
+            FlightEvent::Arrived { .. } => {
+                self.expire(flight_id, Channel::Cabin, "the flight arrived", actor, at)
+                    .await?;
+                Some(Trigger::Arrived)
+            }
+            FlightEvent::Cancelled { reason } => {
+                let why = match reason {
+                    Some(reason) => format!("flight cancelled: {reason}"),
+                    None => "flight cancelled".to_string(),
+                };
+                self.store
+                    .cancel_tasks(flight_id, None, &why, actor, at)
+                    .await?;
+                Some(Trigger::Disruption)
+            }
+            FlightEvent::Diverted { .. } | FlightEvent::Estimated { .. } => {
+                Some(Trigger::Disruption)
+            }
+            FlightEvent::Departed { .. } | FlightEvent::GateChanged { .. } => None,
+        };
+        let Some(trigger) = trigger else {
+            return Ok(FollowUp::default());
+        };
+        let mut outcome = FollowUp::default();
+        for link in self.store.links_for_flight(flight_id).await? {
+            if link.decision != LinkDecision::Linked {
+                continue;
+            }
+            let Some(passenger) = self.store.passenger(link.passenger_id).await? else {
+                continue;
+            };
+            let concerned = match trigger {
+                Trigger::GateClosed | Trigger::Arrived => {
+                    passenger.boarding_state == BoardingState::Boarded
+                }
+                _ => matches!(
+                    passenger.boarding_state,
+                    BoardingState::Boarded | BoardingState::Expected
+                ),
+            };
+            if concerned {
+                outcome.absorb(self.follow_up(trigger, &passenger, &after, at).await?);
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn expire(
+        &self,
+        flight_id: Uuid,
+        channel: Channel,
+        why: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let filter = TaskFilter {
+            flight_id: Some(flight_id),
+            channels: vec![channel],
+            states: vec![TaskState::Open, TaskState::Claimed],
+            ..TaskFilter::default()
+        };
+        for task in self.store.tasks(&filter).await? {
+            let transition = TaskTransition {
+                task_id: task.id,
+                from: vec![TaskState::Open, TaskState::Claimed],
+                to: TaskState::Expired,
+                actor: actor.to_string(),
+                assignee: None,
+                outcome: None,
+                note: Some(why.to_string()),
+                at,
+            };
+            self.store.transition_task(&transition).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs the rules for one passenger and each registry person they are linked to.
+    async fn follow_up(
+        &self,
+        trigger: Trigger,
+        passenger: &Passenger,
+        flight: &Flight,
+        at: DateTime<Utc>,
+    ) -> Result<FollowUp, ServiceError> {
+        let mut outcome = FollowUp::default();
+        let links = self.store.links_for_passenger(passenger.id).await?;
+        let linked = links.iter().filter(|l| l.decision == LinkDecision::Linked);
+        let station = self.store.station(flight.key.origin.as_str()).await?;
+        let rules = self.rules();
+        for link in linked {
+            let Some(person) = self.store.person(link.person_id).await? else {
+                continue;
+            };
+            let context =
+                match tasks::rule_context(passenger, &person, flight, station.as_ref(), at) {
+                    Ok(context) => context,
+                    Err(problem) => {
+                        outcome.problems.push(problem.to_string());
+                        continue;
+                    }
+                };
+            let since = at - chrono::Duration::days(self.policy.cooldown_days);
+            let recent = self.store.recent_contacts(person.id, since).await?;
+            let decision = tasks::decide(
+                &rules,
+                trigger,
+                &context,
+                (passenger, &person, flight),
+                &recent,
+                &self.policy,
+            );
+            outcome.declined.extend(decision.declined);
+            outcome.problems.extend(decision.errors);
+            if let Some(task) = decision.task {
+                if let Some(created) = self.store.create_task(&task, at).await? {
+                    outcome.created.push(created);
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}

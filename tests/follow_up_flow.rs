@@ -1,0 +1,364 @@
+//! From boarding to a follow-up and through the flight's clock, on both backends: the engine with the
+//! shipped rules, a real database, the identity link already decided.
+
+mod common;
+
+use std::sync::Arc;
+
+use aboard::app::{Engine, FlightEvent};
+use aboard::clock;
+use aboard::domain::records::{
+    ComplaintCase, FlightList, IdentityLink, ListMode, ManifestImport, MovementTimes, NewFlight,
+    NewPassenger, PersonRecord, SocialAccount, Station,
+};
+use aboard::domain::{
+    CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision, Network,
+    TaskState, TravellerClass,
+};
+use aboard::store::Store;
+use aboard::tasks::ContactPolicy;
+use chrono::{Duration, NaiveTime};
+use common::TestDb;
+
+fn pax(key: &str, surname: &str, given: &str, seat: &str) -> NewPassenger {
+    NewPassenger {
+        pax_key: key.to_string(),
+        surname: surname.to_string(),
+        given_name: given.to_string(),
+        title: Some("MRS".to_string()),
+        traveller_class: TravellerClass::Adult,
+        locator: Some("X7K2QM".to_string()),
+        seat: Some(seat.to_string()),
+        cabin_class: Some("Y".to_string()),
+        destination: Some("MEX".to_string()),
+        party_ref: None,
+        frequent_flyer: None,
+        email: None,
+        phone: None,
+        date_of_birth: None,
+        gender: None,
+        nationality: None,
+        docs_surname: None,
+        docs_given: None,
+        checkin_sequence: None,
+        service_codes: vec![],
+    }
+}
+
+fn complainant(external_id: &str, open: bool) -> PersonRecord {
+    let at = clock::now() - Duration::days(40);
+    PersonRecord {
+        external_id: external_id.to_string(),
+        display_name: "María José García-Peña".to_string(),
+        language: Some("es".to_string()),
+        country: Some("ES".to_string()),
+        date_of_birth: None,
+        identifiers: vec![],
+        accounts: vec![SocialAccount {
+            network: Network::X,
+            handle: "@mjgarcia".to_string(),
+            network_user_id: Some("1".to_string()),
+            followers: 48_000,
+            activity_30d: 61,
+            follows_airline: true,
+            accepts_dms: false,
+            opted_in: true,
+            last_inbound_at: None,
+        }],
+        cases: vec![ComplaintCase {
+            external_ref: format!("CS-{external_id}"),
+            opened_at: at,
+            resolved_at: None,
+            channel: "x".to_string(),
+            category: "baggage".to_string(),
+            severity: 4,
+            summary: "Suitcase arrived two days late".to_string(),
+            status: if open {
+                CaseStatus::Open
+            } else {
+                CaseStatus::Resolved
+            },
+            source_url: None,
+        }],
+        consents: vec![],
+    }
+}
+
+async fn story(store: Arc<dyn Store>) {
+    let now = clock::now();
+    let departure = now + Duration::minutes(40);
+    let flight = NewFlight {
+        key: FlightKey {
+            flight: FlightNumber::parse("IB6401").unwrap(),
+            local_date: now.date_naive(),
+            origin: Iata::parse("MAD").unwrap(),
+        },
+        destination: Some(Iata::parse("MEX").unwrap()),
+        departure: MovementTimes {
+            scheduled: Some(departure),
+            ..Default::default()
+        },
+        arrival: MovementTimes {
+            scheduled: Some(departure + Duration::minutes(740)),
+            ..Default::default()
+        },
+        gate: Some("S24".to_string()),
+        status: FlightStatus::Boarding,
+    };
+    let passengers = vec![
+        pax("X7K2QM-1", "GARCIAPENA", "MARIAJOSE", "12C"),
+        pax("X7K2QM-2", "LOPEZ", "ANA", "30F"),
+    ];
+    let import = ManifestImport {
+        format: "csv".to_string(),
+        file_name: "IB6401.csv".to_string(),
+        digest: "d1".to_string(),
+        actor: "ops".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight,
+            mode: ListMode::Merge,
+            passengers,
+        }],
+    };
+    let flight_id = store.import_manifest(&import, now).await.unwrap().flights[0].flight_id;
+    let stored = store.passengers(flight_id).await.unwrap();
+    let maria = stored
+        .iter()
+        .find(|p| p.details.given_name == "MARIAJOSE")
+        .unwrap()
+        .id;
+    let ana = stored
+        .iter()
+        .find(|p| p.details.given_name == "ANA")
+        .unwrap()
+        .id;
+    let person = store
+        .upsert_person(&complainant("SC-1", true), "import", now)
+        .await
+        .unwrap();
+    let other = store
+        .upsert_person(&complainant("SC-2", false), "import", now)
+        .await
+        .unwrap();
+    for (passenger_id, person_id, decision) in [
+        (maria, person.id, LinkDecision::Linked),
+        (ana, other.id, LinkDecision::Review),
+    ] {
+        store
+            .upsert_link(&IdentityLink {
+                passenger_id,
+                person_id,
+                decision,
+                score: 0.99,
+                reasons: vec![],
+                decided_by: "matcher".to_string(),
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .upsert_station(&Station {
+            iata: Iata::parse("MAD").unwrap(),
+            staffed: true,
+            shift_start: NaiveTime::from_hms_opt(0, 0, 0),
+            shift_end: NaiveTime::from_hms_opt(23, 59, 0),
+        })
+        .await
+        .unwrap();
+    let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    let engine = Engine::new(store.clone(), rules, ContactPolicy::default());
+
+    // María José boards: one gate task, whatever the number of scans.
+    let first = engine
+        .passenger_boarded(maria, "gate:MAD:S24", now)
+        .await
+        .unwrap();
+    assert_eq!(first.created.len(), 1, "{first:?}");
+    let task = &first.created[0];
+    assert_eq!(
+        (
+            task.new.channel,
+            task.new.priority,
+            task.new.rule_id.as_str()
+        ),
+        (Channel::Gate, 4, "checkin-at-gate")
+    );
+    let again = engine
+        .passenger_boarded(maria, "gate:MAD:S24", now)
+        .await
+        .unwrap();
+    assert!(again.created.is_empty());
+    // Ana is only a review candidate: no task reaches staff for her.
+    assert!(
+        engine
+            .passenger_boarded(ana, "gate:MAD:S24", now)
+            .await
+            .unwrap()
+            .created
+            .is_empty()
+    );
+
+    // A 45-minute delay moves the gate task's deadlines.
+    let delayed = engine
+        .flight_event(
+            flight_id,
+            &FlightEvent::Estimated {
+                departure: Some(departure + Duration::minutes(45)),
+                arrival: None,
+            },
+            "status",
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(
+        delayed.created.is_empty(),
+        "the cool-down holds after the check-in: {delayed:?}"
+    );
+    let moved = store.task(task.id).await.unwrap().unwrap();
+    assert_eq!(moved.new.due_at, task.new.due_at + Duration::minutes(45));
+    assert_eq!(
+        moved.new.expires_at,
+        task.new.expires_at + Duration::minutes(45)
+    );
+
+    // The gate closes before anyone got to her: the task expires with the reason.
+    engine
+        .flight_event(flight_id, &FlightEvent::GateClosed { at: now }, "dcs", now)
+        .await
+        .unwrap();
+    let expired = store.task(task.id).await.unwrap().unwrap();
+    assert_eq!(
+        (expired.state, expired.cancel_reason.as_deref()),
+        (TaskState::Expired, Some("the gate closed"))
+    );
+    let flight = store.flight(flight_id).await.unwrap().unwrap();
+    assert_eq!(
+        (flight.status, flight.gate_closed_at),
+        (FlightStatus::GateClosed, Some(now))
+    );
+}
+
+#[tokio::test]
+async fn boarding_creates_one_follow_up_that_moves_with_the_flight() {
+    for db in TestDb::each().await {
+        story(db.store.clone()).await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_flight_or_an_offload_cancels_the_follow_up_with_the_reason() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let now = clock::now();
+        let departure = now + Duration::minutes(40);
+        let flight = NewFlight {
+            key: FlightKey {
+                flight: FlightNumber::parse("IB3170").unwrap(),
+                local_date: now.date_naive(),
+                origin: Iata::parse("MAD").unwrap(),
+            },
+            destination: Some(Iata::parse("BCN").unwrap()),
+            departure: MovementTimes {
+                scheduled: Some(departure),
+                ..Default::default()
+            },
+            arrival: MovementTimes {
+                scheduled: Some(departure + Duration::minutes(80)),
+                ..Default::default()
+            },
+            gate: Some("J50".to_string()),
+            status: FlightStatus::Boarding,
+        };
+        let import = ManifestImport {
+            format: "csv".to_string(),
+            file_name: "IB3170.csv".to_string(),
+            digest: "d2".to_string(),
+            actor: "ops".to_string(),
+            sent_at: None,
+            flights: vec![FlightList {
+                flight,
+                mode: ListMode::Merge,
+                passengers: vec![
+                    pax("Q1-1", "GARCIAPENA", "MARIAJOSE", "3A"),
+                    pax("Q2-1", "SMITH", "JOHN", "4A"),
+                ],
+            }],
+        };
+        let flight_id = store.import_manifest(&import, now).await.unwrap().flights[0].flight_id;
+        let stored = store.passengers(flight_id).await.unwrap();
+        store
+            .upsert_station(&Station {
+                iata: Iata::parse("MAD").unwrap(),
+                staffed: true,
+                shift_start: None,
+                shift_end: None,
+            })
+            .await
+            .unwrap();
+        let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+        let engine = Engine::new(store.clone(), rules, ContactPolicy::default());
+        let mut tasks = Vec::new();
+        for (n, passenger) in stored.iter().enumerate() {
+            let person = store
+                .upsert_person(&complainant(&format!("SC-C{n}"), true), "import", now)
+                .await
+                .unwrap();
+            store
+                .upsert_link(&IdentityLink {
+                    passenger_id: passenger.id,
+                    person_id: person.id,
+                    decision: LinkDecision::Linked,
+                    score: 1.0,
+                    reasons: vec![],
+                    decided_by: "staff:eva".to_string(),
+                    updated_at: now,
+                })
+                .await
+                .unwrap();
+            tasks.push(
+                engine
+                    .passenger_boarded(passenger.id, "gate", now)
+                    .await
+                    .unwrap()
+                    .created
+                    .remove(0),
+            );
+        }
+        let cancelled = engine
+            .passenger_offloaded(stored[0].id, "refused to board", "gate", now)
+            .await
+            .unwrap();
+        assert_eq!(cancelled, vec![tasks[0].id]);
+        assert_eq!(
+            store
+                .task(tasks[0].id)
+                .await
+                .unwrap()
+                .unwrap()
+                .cancel_reason
+                .as_deref(),
+            Some("offloaded: refused to board")
+        );
+        engine
+            .flight_event(
+                flight_id,
+                &FlightEvent::Cancelled {
+                    reason: Some("technical".to_string()),
+                },
+                "ops",
+                now,
+            )
+            .await
+            .unwrap();
+        let second = store.task(tasks[1].id).await.unwrap().unwrap();
+        assert_eq!(
+            (second.state, second.cancel_reason.as_deref()),
+            (TaskState::Cancelled, Some("flight cancelled: technical"))
+        );
+        db.finish().await;
+    }
+}
