@@ -53,6 +53,22 @@ pub enum Command {
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Work with rule files.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check rule files: syntax with line and column, unknown fields and channels, and a sample evaluation
+    /// of every rule. Exits non-zero on any error.
+    Check {
+        /// The rules directory (default: ./rules).
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
 }
 
 impl Cli {

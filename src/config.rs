@@ -10,6 +10,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::tasks::ContactPolicy;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration: {0}")]
@@ -30,6 +32,26 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub import: ImportConfig,
+    pub rules: RulesConfig,
+    /// Cool-down, social quiet hours and social expiry.
+    pub contact: ContactPolicy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// A directory of `*.toml` rule files, reloaded when they change; none means the shipped rules.
+    pub dir: Option<PathBuf>,
+    pub reload_seconds: u64,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            reload_seconds: 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,6 +99,8 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             import: ImportConfig::default(),
+            rules: RulesConfig::default(),
+            contact: ContactPolicy::default(),
         }
     }
 }

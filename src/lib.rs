@@ -19,7 +19,8 @@ pub mod telemetry;
 pub mod web;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -35,6 +36,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the rules do not check:\n{0}")]
+    Rules(String),
 }
 
 /// Opens and migrates the configured database.
@@ -51,25 +54,54 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = open_store(&config).await?;
-    serve(listener, store, shutdown).await
+    serve(listener, config, store, shutdown).await
 }
 
-/// Serves an already opened store; `run` and the demo both end here.
+/// Serves an already opened store; `run` and the demo both end here. Background work (the rules watcher)
+/// stops with the server.
 pub async fn serve(
     listener: TcpListener,
+    config: Config,
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
+    let (rules, rules_status) =
+        app::reload::initial_rules(config.rules.dir.as_deref()).map_err(AppError::Rules)?;
+    let engine = Arc::new(app::Engine::new(
+        store.clone(),
+        rules,
+        config.contact.clone(),
+    ));
+    let rules_status = Arc::new(Mutex::new(rules_status));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut background = Vec::new();
+    if let Some(dir) = config.rules.dir.clone() {
+        background.push(tokio::spawn(app::reload::watch(
+            engine.clone(),
+            rules_status.clone(),
+            dir,
+            Duration::from_secs(config.rules.reload_seconds.max(1)),
+            stopped.clone(),
+        )));
+    }
     let metrics = Arc::new(web::metrics::Metrics::new(store.backend().as_str()));
     let state = web::AppState {
         store: store.clone(),
         metrics,
+        engine,
+        rules_status,
     };
     let app = web::router(state);
     tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(), "aboard is serving");
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
         .await;
+    for task in background {
+        let _ = task.await;
+    }
     store.close().await;
     tracing::info!("aboard stopped");
     Ok(served?)

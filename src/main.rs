@@ -2,7 +2,7 @@ use anyhow::Context;
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use aboard::cli::{Cli, Command};
+use aboard::cli::{Cli, Command, RulesCommand};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -17,6 +17,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { seed } => {
             let listener = bind(&config).await?;
             aboard::demo::run(listener, config, seed, shutdown_signal()).await?;
+        }
+        Command::Rules {
+            command: RulesCommand::Check { dir },
+        } => {
+            let report = aboard::rules::check_dir(&dir);
+            println!("{report}");
+            if report.has_errors() {
+                std::process::exit(1);
+            }
         }
         Command::Migrate => {
             let store = aboard::open_store(&config).await?;

@@ -63,6 +63,85 @@ async fn health_readiness_and_metrics_answer_on_each_backend() {
     }
 }
 
+#[tokio::test]
+async fn rules_reload_when_files_change_and_bad_files_keep_the_previous_rules() {
+    let db = TestDb::sqlite().await;
+    let rules_dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/checkin.toml");
+    std::fs::copy(&shipped, rules_dir.path().join("checkin.toml")).unwrap();
+    let mut config = db.config();
+    config.rules.dir = Some(rules_dir.path().to_path_buf());
+    config.rules.reload_seconds = 1;
+    let app = TestApp::spawn(config).await;
+    let status = |app: &TestApp| {
+        let url = app.url("/api/rules");
+        let client = app.client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let first = status(&app).await;
+    assert_eq!(first["rule_ids"].as_array().unwrap().len(), 3, "{first}");
+
+    std::fs::write(
+        rules_dir.path().join("broken.toml"),
+        "[[rule]]\nid = \"oops\"\nchannel = \"pigeon\"\n",
+    )
+    .unwrap();
+    let refused = poll(|| status(&app), |s| s["last_error"].is_string()).await;
+    assert!(
+        refused["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("broken.toml"),
+        "{refused}"
+    );
+    assert_eq!(
+        refused["rule_ids"], first["rule_ids"],
+        "the previous rules stay in force"
+    );
+
+    std::fs::remove_file(rules_dir.path().join("broken.toml")).unwrap();
+    let text = std::fs::read_to_string(&shipped)
+        .unwrap()
+        .replace("checkin-in-cabin", "checkin-on-board");
+    std::fs::write(rules_dir.path().join("checkin.toml"), text).unwrap();
+    let reloaded = poll(|| status(&app), |s| s["last_error"].is_null()).await;
+    assert!(
+        reloaded["rule_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == "checkin-on-board"),
+        "{reloaded}"
+    );
+    app.stop().await;
+    db.finish().await;
+}
+
+/// Asks until the answer satisfies `done`, for at most ten seconds.
+async fn poll<F, Fut>(ask: F, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = serde_json::Value>,
+{
+    let started = Instant::now();
+    loop {
+        let answer = ask().await;
+        if done(&answer) || started.elapsed() > Duration::from_secs(10) {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 fn wait_for(url: &str, deadline: Duration) -> bool {
     let started = Instant::now();
     while started.elapsed() < deadline {

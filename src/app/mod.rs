@@ -16,6 +16,8 @@ use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
+pub mod reload;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error(transparent)]
@@ -133,6 +135,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, rules: RuleSet, policy: ContactPolicy) -> Engine {
+        let rules = rules.with_social_expiry(chrono::Duration::hours(policy.social_expiry_hours));
         Engine {
             store,
             rules: RwLock::new(Arc::new(rules)),
@@ -147,8 +150,11 @@ impl Engine {
         }
     }
 
+    /// Puts new rules in force; the policy's social expiry applies to them as to the first ones.
     pub fn replace_rules(&self, rules: RuleSet) {
-        let rules = Arc::new(rules);
+        let rules = Arc::new(
+            rules.with_social_expiry(chrono::Duration::hours(self.policy.social_expiry_hours)),
+        );
         match self.rules.write() {
             Ok(mut slot) => *slot = rules,
             Err(poisoned) => *poisoned.into_inner() = rules,

@@ -24,6 +24,8 @@ pub struct ContactPolicy {
     pub night_starts: NaiveTime,
     /// …to this one (local to where the passenger is: the origin before departure, the destination after).
     pub night_ends: NaiveTime,
+    /// How long a social task stays worth doing after its event when a rule sets no expiry.
+    pub social_expiry_hours: i64,
 }
 
 impl Default for ContactPolicy {
@@ -32,6 +34,7 @@ impl Default for ContactPolicy {
             cooldown_days: 30,
             night_starts: NaiveTime::from_hms_opt(22, 0, 0).unwrap_or_default(),
             night_ends: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            social_expiry_hours: 6,
         }
     }
 }

@@ -28,3 +28,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics.render(state.store.as_ref()),
     )
 }
+
+/// The rules in force, when they were loaded, and why the newest files were refused, if they were.
+pub async fn rules_status(State(state): State<AppState>) -> impl IntoResponse {
+    let status = match state.rules_status.lock() {
+        Ok(status) => status.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    Json(status)
+}

@@ -5,7 +5,7 @@
 mod health;
 pub mod metrics;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::Router;
@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::app::Engine;
+use crate::app::reload::RulesStatus;
 use crate::store::{Store, StoreError};
 use metrics::Metrics;
 
@@ -22,6 +24,8 @@ use metrics::Metrics;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
+    pub engine: Arc<Engine>,
+    pub rules_status: Arc<Mutex<RulesStatus>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -29,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/api/rules", get(health::rules_status))
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
