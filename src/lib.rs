@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod messaging;
 pub mod rules;
 pub mod store;
 pub mod tasks;

@@ -1,0 +1,344 @@
+//! The outbox: messages advisors wrote wait here until a connector delivers them. Each instance leases a
+//! batch of due messages in the database, so no two instances send the same one; a retryable failure (429,
+//! 5xx, network) comes back later with backoff that honours Retry-After; a permanent one goes back to the
+//! advisor with the reason. Every request carries the message's idempotency key, so a receiver that saw a
+//! message before a crash can recognise a resend.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::clock;
+use crate::domain::records::Message;
+use crate::store::{SendResult, Store, StoreError};
+
+/// Which connector delivers messages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "connector", deny_unknown_fields)]
+pub enum ConnectorConfig {
+    /// Records what would have been sent and marks it delivered: the demo's default.
+    #[default]
+    Sandbox,
+    /// POSTs each message as JSON, signed with HMAC-SHA256, to the airline's own social-care tool.
+    Webhook {
+        url: String,
+        #[serde(skip_serializing)]
+        secret: SecretString,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    #[serde(flatten)]
+    pub connector: ConnectorConfig,
+    /// A message that failed this many times is given back to its advisor.
+    pub max_attempts: i32,
+    /// How long an instance holds a message while sending it.
+    pub lease_seconds: i64,
+    pub batch: i64,
+    pub poll_millis: u64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            connector: ConnectorConfig::Sandbox,
+            max_attempts: 8,
+            lease_seconds: 60,
+            batch: 20,
+            poll_millis: 500,
+        }
+    }
+}
+
+/// What one delivery attempt gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered {
+        provider_message_id: Option<String>,
+    },
+    RetryLater {
+        after: Option<Duration>,
+        error: String,
+    },
+    Refused {
+        error: String,
+    },
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn send(&self, message: &Message) -> Delivery;
+}
+
+pub struct Sandbox;
+
+#[async_trait]
+impl Connector for Sandbox {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    async fn send(&self, message: &Message) -> Delivery {
+        tracing::info!(message = %message.id, network = %message.new.network, "sandbox: message recorded, not sent");
+        Delivery::Delivered {
+            provider_message_id: Some(format!("sandbox-{}", message.id)),
+        }
+    }
+}
+
+pub struct Webhook {
+    client: reqwest::Client,
+    url: String,
+    secret: SecretString,
+}
+
+/// The JSON body a webhook receives.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WebhookMessage {
+    pub id: String,
+    pub idempotency_key: String,
+    pub task_id: String,
+    pub network: String,
+    pub recipient: String,
+    pub body: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `sha256=<hex>` of the body under the shared secret, as sent in `X-Aboard-Signature`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+impl Webhook {
+    pub fn new(url: String, secret: SecretString) -> Webhook {
+        let client = reqwest::Client::builder()
+            .timeout(StdDuration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Webhook {
+            client,
+            url,
+            secret,
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for Webhook {
+    fn name(&self) -> &'static str {
+        "webhook"
+    }
+
+    async fn send(&self, message: &Message) -> Delivery {
+        let payload = WebhookMessage {
+            id: message.id.to_string(),
+            idempotency_key: message.new.idempotency_key.clone(),
+            task_id: message.new.task_id.to_string(),
+            network: message.new.network.to_string(),
+            recipient: message.new.recipient.clone(),
+            body: message.new.body.clone(),
+            author: message.new.author.clone(),
+            created_at: message.created_at,
+        };
+        let body = serde_json::to_vec(&payload).unwrap_or_default();
+        let response = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-aboard-idempotency-key", &message.new.idempotency_key)
+            .header(
+                "x-aboard-signature",
+                signature(self.secret.expose_secret(), &body),
+            )
+            .body(body)
+            .send()
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(e) => {
+                return Delivery::RetryLater {
+                    after: None,
+                    error: format!("the webhook did not answer: {}", without_url(&e)),
+                };
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(Duration::seconds);
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            let provider_message_id = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|id| id.as_str().map(str::to_string)));
+            return Delivery::Delivered {
+                provider_message_id,
+            };
+        }
+        let reason = error_text(&text)
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+        if status.as_u16() == 429 || status.is_server_error() {
+            Delivery::RetryLater {
+                after: retry_after,
+                error: format!("{} {reason}", status.as_u16()),
+            }
+        } else {
+            Delivery::Refused {
+                error: format!("{} {reason}", status.as_u16()),
+            }
+        }
+    }
+}
+
+/// Network errors name the URL, which may carry a token: say what happened, not where.
+fn without_url(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection refused or unreachable"
+    } else {
+        "request failed"
+    };
+    kind.to_string()
+}
+
+/// The receiver's own words, from `{"error": "..."}` or `{"error": {"message": "..."}}` bodies.
+fn error_text(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let error = value.get("error")?;
+    error.as_str().map(str::to_string).or_else(|| {
+        error
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+    })
+}
+
+pub fn connector(config: &ConnectorConfig) -> Arc<dyn Connector> {
+    match config {
+        ConnectorConfig::Sandbox => Arc::new(Sandbox),
+        ConnectorConfig::Webhook { url, secret } => {
+            Arc::new(Webhook::new(url.clone(), secret.clone()))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    pub delivered: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+pub struct Outbox {
+    store: Arc<dyn Store>,
+    connector: Arc<dyn Connector>,
+    config: OutboxConfig,
+    instance: String,
+}
+
+impl Outbox {
+    pub fn new(
+        store: Arc<dyn Store>,
+        connector: Arc<dyn Connector>,
+        config: OutboxConfig,
+        instance: String,
+    ) -> Outbox {
+        Outbox {
+            store,
+            connector,
+            config,
+            instance,
+        }
+    }
+
+    /// The wait before attempt `attempt + 1`: what the receiver asked for, else 5 s doubling per attempt,
+    /// never more than 15 minutes.
+    fn backoff(attempt: i32, asked: Option<Duration>) -> Duration {
+        let doubling = Duration::seconds(5 * 2i64.pow(attempt.clamp(0, 16) as u32));
+        asked
+            .unwrap_or(doubling)
+            .min(Duration::minutes(15))
+            .max(Duration::seconds(1))
+    }
+
+    /// Leases and delivers the messages due at `now`.
+    pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliveryReport, StoreError> {
+        let lease = now + Duration::seconds(self.config.lease_seconds);
+        let due = self
+            .store
+            .claim_messages(&self.instance, now, lease, self.config.batch)
+            .await?;
+        let mut report = DeliveryReport::default();
+        for message in due {
+            let result = match self.connector.send(&message).await {
+                Delivery::Delivered {
+                    provider_message_id,
+                } => {
+                    report.delivered += 1;
+                    SendResult::Sent {
+                        provider_message_id,
+                    }
+                }
+                Delivery::RetryLater { error, .. }
+                    if message.attempts + 1 >= self.config.max_attempts =>
+                {
+                    report.failed += 1;
+                    SendResult::Failed {
+                        error: format!(
+                            "gave up after {} attempts; last: {error}",
+                            message.attempts + 1
+                        ),
+                    }
+                }
+                Delivery::RetryLater { after, error } => {
+                    report.retrying += 1;
+                    SendResult::Retry {
+                        at: clock::now() + Self::backoff(message.attempts, after),
+                        error,
+                    }
+                }
+                Delivery::Refused { error } => {
+                    report.failed += 1;
+                    SendResult::Failed { error }
+                }
+            };
+            self.store
+                .finish_message(message.id, &result, clock::now())
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Delivers until `shutdown` is signalled.
+    pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let every = StdDuration::from_millis(self.config.poll_millis.max(50));
+        loop {
+            if let Err(e) = self.deliver_due(clock::now()).await {
+                tracing::error!(error = %e, connector = self.connector.name(), "outbox delivery failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
