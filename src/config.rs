@@ -2,6 +2,7 @@
 //! command-line flags. Secrets (database URLs with passwords, API keys) are `SecretString`s: they never show
 //! in logs or `Debug` output.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub import: ImportConfig,
+    pub scheduler: SchedulerConfig,
+    pub flight_status: FlightStatusConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +72,105 @@ pub struct ImportConfig {
     pub drop_dir: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Whether this instance runs jobs; every instance may, since each tick runs once across all of them.
+    pub enabled: bool,
+    /// Per job, by name (`expire-tasks`, `escalate-tasks`, `purge`, `flight-status`): what is not given
+    /// keeps the job's default.
+    pub jobs: BTreeMap<String, JobConfig>,
+    pub escalation: EscalationConfig,
+    pub retention: RetentionConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobConfig {
+    /// A cron expression of 5 fields (minute first) or 6 (second first).
+    pub schedule: Option<String>,
+    /// An IANA zone such as `Europe/Madrid`; the schedule is read on that zone's wall clock.
+    pub time_zone: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EscalationConfig {
+    /// Open tasks that expire within this many minutes are escalated (Zammad warns ~15 minutes ahead).
+    pub warn_before_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub events_days: u32,
+    pub scheduler_ticks_days: u32,
+    pub boarding_scans_days: u32,
+}
+
+/// An AeroDataBox-style flight status provider. The job is off until `base_url` and `api_key` are set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlightStatusConfig {
+    /// e.g. `https://aerodatabox.p.rapidapi.com`
+    pub base_url: Option<String>,
+    #[serde(skip_serializing)]
+    pub api_key: Option<SecretString>,
+    /// Sent as `X-RapidAPI-Host`; the base URL's host when not given.
+    pub host_header: Option<String>,
+    /// Flights whose scheduled departure lies within this many hours ahead are polled.
+    pub horizon_hours: u32,
+    /// Flights that were scheduled to leave up to this many hours ago are polled too, until they arrive.
+    pub lookback_hours: u32,
+    /// The most provider requests one run may make, retries included: the rate budget.
+    pub max_requests_per_run: u32,
+    pub timeout_seconds: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            jobs: BTreeMap::new(),
+            escalation: EscalationConfig::default(),
+            retention: RetentionConfig::default(),
+        }
+    }
+}
+
+impl Default for EscalationConfig {
+    fn default() -> Self {
+        Self {
+            warn_before_minutes: 15,
+        }
+    }
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            events_days: 400,
+            scheduler_ticks_days: 30,
+            boarding_scans_days: 90,
+        }
+    }
+}
+
+impl Default for FlightStatusConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            api_key: None,
+            host_header: None,
+            horizon_hours: 6,
+            lookback_hours: 6,
+            max_requests_per_run: 50,
+            timeout_seconds: 10,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -77,6 +179,8 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             log: LogConfig::default(),
             import: ImportConfig::default(),
+            scheduler: SchedulerConfig::default(),
+            flight_status: FlightStatusConfig::default(),
         }
     }
 }

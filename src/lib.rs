@@ -11,7 +11,9 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod flightstatus;
 pub mod rules;
+pub mod scheduler;
 pub mod store;
 pub mod telemetry;
 pub mod web;
@@ -31,6 +33,8 @@ pub enum AppError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Scheduler(#[from] scheduler::SchedulerError),
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -41,33 +45,60 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, AppError> {
     Ok(store::open(&target, config.database.max_connections).await?)
 }
 
-/// Serves aboard on `listener` until `shutdown` completes, then finishes in-flight requests and closes the
-/// database cleanly.
+/// Serves aboard on `listener` until `shutdown` completes, then finishes in-flight requests and running
+/// jobs and closes the database cleanly.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = open_store(&config).await?;
-    serve(listener, store, shutdown).await
+    serve(listener, store, &config, shutdown).await
 }
 
-/// Serves an already opened store; `run` and the demo both end here.
+/// Serves an already opened store and runs the scheduler's jobs as `config` sets them up; `run` and the
+/// demo both end here.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
+    config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let metrics = Arc::new(web::metrics::Metrics::new(store.backend().as_str()));
+    let scheduler =
+        match scheduler::from_config(config, store.clone(), Arc::new(flightstatus::NoSink)) {
+            Ok(scheduler) => Arc::new(scheduler),
+            Err(e) => {
+                store.close().await;
+                return Err(e.into());
+            }
+        };
+    let mut metrics = web::metrics::Metrics::new(store.backend().as_str());
+    scheduler.metrics().register(metrics.registry_mut());
     let state = web::AppState {
         store: store.clone(),
-        metrics,
+        metrics: Arc::new(metrics),
+        scheduler: scheduler.clone(),
     };
     let app = web::router(state);
-    tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(), "aboard is serving");
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let jobs = if config.scheduler.enabled {
+        Some(scheduler.clone().spawn(jobs_stopped))
+    } else {
+        None
+    };
+    tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(),
+        instance = scheduler.instance(), "aboard is serving");
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_jobs.send(true);
+        })
         .await;
+    if let Some(jobs) = jobs
+        && let Err(e) = jobs.await
+    {
+        tracing::error!(error = %e, "the scheduler stopped abnormally");
+    }
     store.close().await;
     tracing::info!("aboard stopped");
     Ok(served?)

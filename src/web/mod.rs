@@ -4,6 +4,7 @@
 
 mod health;
 pub mod metrics;
+mod scheduler;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use metrics::Metrics;
 
@@ -22,18 +24,26 @@ use metrics::Metrics;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
+    pub scheduler: Arc<Scheduler>,
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let operations = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
+        .route("/metrics", get(health::metrics));
+    operations
+        .merge(api())
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// The JSON API. Open for now: authentication is added in front of this section as a whole.
+fn api() -> Router<AppState> {
+    Router::new().route("/api/scheduler", get(scheduler::jobs))
 }
 
 #[derive(Debug, thiserror::Error)]
