@@ -272,6 +272,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's Jail fixes the closures' error type, which is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -307,6 +309,45 @@ mod tests {
                 .to_string();
             assert!(err.contains("listen"), "{err}");
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn scheduler_and_flight_status_sections_read_from_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "aboard.toml",
+                "[scheduler.jobs.purge]\nschedule = \"0 4 * * *\"\ntime_zone = \"Europe/Madrid\"\n\
+                 [scheduler.retention]\nevents_days = 200\n\
+                 [flight_status]\nbase_url = \"https://aerodatabox.p.rapidapi.com\"\nhorizon_hours = 4\n",
+            )?;
+            jail.set_env("ABOARD__FLIGHT_STATUS__API_KEY", "s3cret-key");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let purge = &config.scheduler.jobs["purge"];
+            assert_eq!(purge.schedule.as_deref(), Some("0 4 * * *"));
+            assert_eq!(purge.time_zone.as_deref(), Some("Europe/Madrid"));
+            assert_eq!(purge.enabled, None);
+            assert_eq!(config.scheduler.retention.events_days, 200);
+            assert_eq!(config.scheduler.retention.scheduler_ticks_days, 30);
+            assert_eq!(config.scheduler.escalation.warn_before_minutes, 15);
+            assert_eq!(config.flight_status.horizon_hours, 4);
+            assert_eq!(config.flight_status.max_requests_per_run, 50);
+            let key = config
+                .flight_status
+                .api_key
+                .as_ref()
+                .map(|k| k.expose_secret().to_string());
+            assert_eq!(key.as_deref(), Some("s3cret-key"));
+            assert!(!format!("{config:?}").contains("s3cret-key"));
+            jail.create_file(
+                "typo.toml",
+                "[scheduler.jobs.purge]\nschedul = \"0 4 * * *\"\n",
+            )?;
+            let err = Config::load(Some(Path::new("typo.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("schedul"), "{err}");
             Ok(())
         });
     }
