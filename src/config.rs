@@ -2,6 +2,7 @@
 //! command-line flags. Secrets (database URLs with passwords, API keys) are `SecretString`s: they never show
 //! in logs or `Debug` output.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::messaging::outbox::OutboxConfig;
 use crate::tasks::ContactPolicy;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,10 @@ pub struct Config {
     pub rules: RulesConfig,
     /// Cool-down, social quiet hours and social expiry.
     pub contact: ContactPolicy,
+    pub scheduler: SchedulerConfig,
+    pub flight_status: FlightStatusConfig,
+    /// How advisors' messages are delivered.
+    pub outbox: OutboxConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +97,105 @@ pub struct ImportConfig {
     pub drop_dir: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Whether this instance runs jobs; every instance may, since each tick runs once across all of them.
+    pub enabled: bool,
+    /// Per job, by name (`expire-tasks`, `escalate-tasks`, `purge`, `flight-status`): what is not given
+    /// keeps the job's default.
+    pub jobs: BTreeMap<String, JobConfig>,
+    pub escalation: EscalationConfig,
+    pub retention: RetentionConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobConfig {
+    /// A cron expression of 5 fields (minute first) or 6 (second first).
+    pub schedule: Option<String>,
+    /// An IANA zone such as `Europe/Madrid`; the schedule is read on that zone's wall clock.
+    pub time_zone: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EscalationConfig {
+    /// Open tasks that expire within this many minutes are escalated (Zammad warns ~15 minutes ahead).
+    pub warn_before_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub events_days: u32,
+    pub scheduler_ticks_days: u32,
+    pub boarding_scans_days: u32,
+}
+
+/// An AeroDataBox-style flight status provider. The job is off until `base_url` and `api_key` are set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlightStatusConfig {
+    /// e.g. `https://aerodatabox.p.rapidapi.com`
+    pub base_url: Option<String>,
+    #[serde(skip_serializing)]
+    pub api_key: Option<SecretString>,
+    /// Sent as `X-RapidAPI-Host`; the base URL's host when not given.
+    pub host_header: Option<String>,
+    /// Flights whose scheduled departure lies within this many hours ahead are polled.
+    pub horizon_hours: u32,
+    /// Flights that were scheduled to leave up to this many hours ago are polled too, until they arrive.
+    pub lookback_hours: u32,
+    /// The most provider requests one run may make, retries included: the rate budget.
+    pub max_requests_per_run: u32,
+    pub timeout_seconds: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            jobs: BTreeMap::new(),
+            escalation: EscalationConfig::default(),
+            retention: RetentionConfig::default(),
+        }
+    }
+}
+
+impl Default for EscalationConfig {
+    fn default() -> Self {
+        Self {
+            warn_before_minutes: 15,
+        }
+    }
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            events_days: 400,
+            scheduler_ticks_days: 30,
+            boarding_scans_days: 90,
+        }
+    }
+}
+
+impl Default for FlightStatusConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            api_key: None,
+            host_header: None,
+            horizon_hours: 6,
+            lookback_hours: 6,
+            max_requests_per_run: 50,
+            timeout_seconds: 10,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -101,6 +206,9 @@ impl Default for Config {
             import: ImportConfig::default(),
             rules: RulesConfig::default(),
             contact: ContactPolicy::default(),
+            scheduler: SchedulerConfig::default(),
+            flight_status: FlightStatusConfig::default(),
+            outbox: OutboxConfig::default(),
         }
     }
 }
@@ -192,6 +300,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's Jail fixes the closures' error type, which is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -227,6 +337,45 @@ mod tests {
                 .to_string();
             assert!(err.contains("listen"), "{err}");
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn scheduler_and_flight_status_sections_read_from_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "aboard.toml",
+                "[scheduler.jobs.purge]\nschedule = \"0 4 * * *\"\ntime_zone = \"Europe/Madrid\"\n\
+                 [scheduler.retention]\nevents_days = 200\n\
+                 [flight_status]\nbase_url = \"https://aerodatabox.p.rapidapi.com\"\nhorizon_hours = 4\n",
+            )?;
+            jail.set_env("ABOARD__FLIGHT_STATUS__API_KEY", "s3cret-key");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let purge = &config.scheduler.jobs["purge"];
+            assert_eq!(purge.schedule.as_deref(), Some("0 4 * * *"));
+            assert_eq!(purge.time_zone.as_deref(), Some("Europe/Madrid"));
+            assert_eq!(purge.enabled, None);
+            assert_eq!(config.scheduler.retention.events_days, 200);
+            assert_eq!(config.scheduler.retention.scheduler_ticks_days, 30);
+            assert_eq!(config.scheduler.escalation.warn_before_minutes, 15);
+            assert_eq!(config.flight_status.horizon_hours, 4);
+            assert_eq!(config.flight_status.max_requests_per_run, 50);
+            let key = config
+                .flight_status
+                .api_key
+                .as_ref()
+                .map(|k| k.expose_secret().to_string());
+            assert_eq!(key.as_deref(), Some("s3cret-key"));
+            assert!(!format!("{config:?}").contains("s3cret-key"));
+            jail.create_file(
+                "typo.toml",
+                "[scheduler.jobs.purge]\nschedul = \"0 4 * * *\"\n",
+            )?;
+            let err = Config::load(Some(Path::new("typo.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("schedul"), "{err}");
             Ok(())
         });
     }

@@ -12,8 +12,10 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod flightstatus;
 pub mod messaging;
 pub mod rules;
+pub mod scheduler;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
@@ -35,10 +37,14 @@ pub enum AppError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Scheduler(#[from] scheduler::SchedulerError),
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
     #[error("the rules do not check:\n{0}")]
     Rules(String),
+    #[error("outbox: {0}")]
+    Outbox(String),
 }
 
 /// Opens and migrates the configured database.
@@ -47,53 +53,66 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, AppError> {
     Ok(store::open(&target, config.database.max_connections).await?)
 }
 
-/// Serves aboard on `listener` until `shutdown` completes, then finishes in-flight requests and closes the
-/// database cleanly.
+/// Serves aboard on `listener` until `shutdown` completes, then finishes in-flight requests and running
+/// jobs and closes the database cleanly.
 pub async fn run(
     listener: TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = open_store(&config).await?;
-    serve(listener, config, store, shutdown).await
+    serve(listener, store, &config, shutdown).await
 }
 
-/// Serves an already opened store; `run` and the demo both end here. Background work (the rules watcher)
-/// stops with the server.
+/// Serves an already opened store, with the background work `config` sets up — the scheduler's jobs, the
+/// rules watcher, the outbox; `run` and the demo both end here. Everything stops with the server.
 pub async fn serve(
     listener: TcpListener,
-    config: Config,
     store: Arc<dyn Store>,
+    config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    let (rules, rules_status) =
-        app::reload::initial_rules(config.rules.dir.as_deref()).map_err(AppError::Rules)?;
-    let engine = Arc::new(app::Engine::new(
-        store.clone(),
-        rules,
-        config.contact.clone(),
-    ));
-    let rules_status = Arc::new(Mutex::new(rules_status));
+    let started = start_services(store.clone(), config);
+    let services = match started {
+        Ok(services) => services,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    let Services {
+        engine,
+        rules_status,
+        scheduler,
+        outbox,
+    } = services;
+    let mut metrics = web::metrics::Metrics::new(store.backend().as_str());
+    scheduler.metrics().register(metrics.registry_mut());
+    let state = web::AppState {
+        store: store.clone(),
+        metrics: Arc::new(metrics),
+        engine: engine.clone(),
+        rules_status: rules_status.clone(),
+        scheduler: scheduler.clone(),
+    };
+    let app = web::router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut background = Vec::new();
+    if config.scheduler.enabled {
+        background.push(scheduler.clone().spawn(stopped.clone()));
+    }
     if let Some(dir) = config.rules.dir.clone() {
         background.push(tokio::spawn(app::reload::watch(
-            engine.clone(),
-            rules_status.clone(),
+            engine,
+            rules_status,
             dir,
             Duration::from_secs(config.rules.reload_seconds.max(1)),
             stopped.clone(),
         )));
     }
-    let metrics = Arc::new(web::metrics::Metrics::new(store.backend().as_str()));
-    let state = web::AppState {
-        store: store.clone(),
-        metrics,
-        engine,
-        rules_status,
-    };
-    let app = web::router(state);
-    tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(), "aboard is serving");
+    background.push(tokio::spawn(outbox.run(stopped)));
+    tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(),
+        instance = scheduler.instance(), "aboard is serving");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -101,9 +120,45 @@ pub async fn serve(
         })
         .await;
     for task in background {
-        let _ = task.await;
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "a background task stopped abnormally");
+        }
     }
     store.close().await;
     tracing::info!("aboard stopped");
     Ok(served?)
+}
+
+struct Services {
+    engine: Arc<app::Engine>,
+    rules_status: Arc<Mutex<app::reload::RulesStatus>>,
+    scheduler: Arc<scheduler::Scheduler>,
+    outbox: Arc<messaging::outbox::Outbox>,
+}
+
+fn start_services(store: Arc<dyn Store>, config: &Config) -> Result<Services, AppError> {
+    let (rules, rules_status) =
+        app::reload::initial_rules(config.rules.dir.as_deref()).map_err(AppError::Rules)?;
+    let engine = Arc::new(app::Engine::new(
+        store.clone(),
+        rules,
+        config.contact.clone(),
+    ));
+    let scheduler = Arc::new(scheduler::from_config(
+        config,
+        store.clone(),
+        engine.clone(),
+    )?);
+    let outbox = Arc::new(messaging::outbox::Outbox::new(
+        store,
+        messaging::outbox::connector(&config.outbox).map_err(AppError::Outbox)?,
+        config.outbox.clone(),
+        scheduler.instance().to_string(),
+    ));
+    Ok(Services {
+        engine,
+        rules_status: Arc::new(Mutex::new(rules_status)),
+        scheduler,
+        outbox,
+    })
 }

@@ -150,6 +150,8 @@ CREATE TABLE tasks (
     outcome TEXT,
     outcome_note TEXT,
     cancel_reason TEXT,
+    -- Set once, when the scheduler raised the task's priority because its deadline was near or past.
+    escalated_at TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     UNIQUE (flight_id, passenger_id, rule_id)
@@ -270,3 +272,4 @@ CREATE TABLE scheduler_ticks (
     detail TEXT,
     PRIMARY KEY (job, tick_at)
 );
+CREATE INDEX scheduler_ticks_at ON scheduler_ticks (tick_at);

@@ -12,6 +12,7 @@ use crate::domain::records::{
     Flight, FlightUpdate, MovementTimes, Passenger, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightStatus, LinkDecision, TaskState};
+use crate::flightstatus::{FlightChange, FlightEventSink};
 use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
@@ -215,8 +216,7 @@ impl Engine {
             .await?)
     }
 
-    /// Applies a flight event: the flight is updated and logged, deadlines move with the clock, tasks that
-    /// can no longer happen end, and the rules for the event's trigger run for the linked passengers.
+    /// Applies a flight event: the flight is updated and logged, then `flight_changed` reacts.
     pub async fn flight_event(
         &self,
         flight_id: Uuid,
@@ -229,69 +229,99 @@ impl Engine {
             .store
             .update_flight(flight_id, &event.update(), &action, actor, at)
             .await?;
+        let reason = match event {
+            FlightEvent::Cancelled {
+                reason: Some(reason),
+            } => Some(reason.as_str()),
+            _ => None,
+        };
+        self.flight_changed(&before, &after, reason, actor, at)
+            .await
+    }
+
+    /// Reacts to a stored change of a flight, whoever reported it (a gate system, ops, the status
+    /// provider): deadlines move with the clock, tasks that can no longer happen end, and the rules for
+    /// what happened run for the linked passengers.
+    pub async fn flight_changed(
+        &self,
+        before: &Flight,
+        after: &Flight,
+        reason: Option<&str>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<FollowUp, ServiceError> {
+        let flight_id = after.id;
         let shift = |old: Option<DateTime<Utc>>, new: Option<DateTime<Utc>>| match (old, new) {
             (Some(old), Some(new)) if old != new => Some(new - old),
             _ => None,
         };
-        if let Some(delta) = shift(before.departure.best(), after.departure.best()) {
+        let departure_moved = shift(before.departure.best(), after.departure.best());
+        if let Some(delta) = departure_moved.filter(|_| after.departure.actual.is_none()) {
             self.store
                 .shift_task_deadlines(flight_id, &[Channel::Gate], delta, actor, at)
                 .await?;
         }
-        if let Some(delta) = shift(before.arrival.best(), after.arrival.best()) {
+        let arrival_moved = shift(before.arrival.best(), after.arrival.best());
+        if let Some(delta) = arrival_moved.filter(|_| after.arrival.actual.is_none()) {
             self.store
                 .shift_task_deadlines(flight_id, &[Channel::Cabin], delta, actor, at)
                 .await?;
         }
-        let trigger = match event {
-            FlightEvent::BoardingStarted { .. } => Some(Trigger::BoardingStarted),
-            FlightEvent::GateClosed { .. } => {
-                self.expire(flight_id, Channel::Gate, "the gate closed", actor, at)
-                    .await?;
-                Some(Trigger::GateClosed)
-            }
-            FlightEvent::Arrived { .. } => {
-                self.expire(flight_id, Channel::Cabin, "the flight arrived", actor, at)
-                    .await?;
-                Some(Trigger::Arrived)
-            }
-            FlightEvent::Cancelled { reason } => {
-                let why = match reason {
-                    Some(reason) => format!("flight cancelled: {reason}"),
-                    None => "flight cancelled".to_string(),
-                };
-                self.store
-                    .cancel_tasks(flight_id, None, &why, actor, at)
-                    .await?;
-                Some(Trigger::Disruption)
-            }
-            FlightEvent::Diverted { .. } | FlightEvent::Estimated { .. } => {
-                Some(Trigger::Disruption)
-            }
-            FlightEvent::Departed { .. } | FlightEvent::GateChanged { .. } => None,
-        };
-        let Some(trigger) = trigger else {
-            return Ok(FollowUp::default());
-        };
-        let mut outcome = FollowUp::default();
-        for link in self.store.links_for_flight(flight_id).await? {
-            if link.decision != LinkDecision::Linked {
-                continue;
-            }
-            let Some(passenger) = self.store.passenger(link.passenger_id).await? else {
-                continue;
-            };
-            let concerned = match trigger {
-                Trigger::GateClosed | Trigger::Arrived => {
-                    passenger.boarding_state == BoardingState::Boarded
+        let mut triggers = Vec::new();
+        if before.status != after.status {
+            match after.status {
+                FlightStatus::Boarding => triggers.push(Trigger::BoardingStarted),
+                FlightStatus::GateClosed => {
+                    self.expire(flight_id, Channel::Gate, "the gate closed", actor, at)
+                        .await?;
+                    triggers.push(Trigger::GateClosed);
                 }
-                _ => matches!(
-                    passenger.boarding_state,
-                    BoardingState::Boarded | BoardingState::Expected
-                ),
-            };
-            if concerned {
-                outcome.absorb(self.follow_up(trigger, &passenger, &after, at).await?);
+                FlightStatus::Arrived => {
+                    self.expire(flight_id, Channel::Cabin, "the flight arrived", actor, at)
+                        .await?;
+                    triggers.push(Trigger::Arrived);
+                }
+                FlightStatus::Cancelled => {
+                    let why = match reason {
+                        Some(reason) => format!("flight cancelled: {reason}"),
+                        None => "flight cancelled".to_string(),
+                    };
+                    self.store
+                        .cancel_tasks(flight_id, None, &why, actor, at)
+                        .await?;
+                    triggers.push(Trigger::Disruption);
+                }
+                FlightStatus::Diverted => triggers.push(Trigger::Disruption),
+                _ => {}
+            }
+        }
+        let estimate_moved = after.departure.actual.is_none()
+            && shift(before.departure.estimated, after.departure.estimated).is_some();
+        if estimate_moved && !triggers.contains(&Trigger::Disruption) {
+            triggers.push(Trigger::Disruption);
+        }
+        let mut outcome = FollowUp::default();
+        if triggers.is_empty() {
+            return Ok(outcome);
+        }
+        let links = self.store.links_for_flight(flight_id).await?;
+        for trigger in triggers {
+            for link in links.iter().filter(|l| l.decision == LinkDecision::Linked) {
+                let Some(passenger) = self.store.passenger(link.passenger_id).await? else {
+                    continue;
+                };
+                let concerned = match trigger {
+                    Trigger::GateClosed | Trigger::Arrived => {
+                        passenger.boarding_state == BoardingState::Boarded
+                    }
+                    _ => matches!(
+                        passenger.boarding_state,
+                        BoardingState::Boarded | BoardingState::Expected
+                    ),
+                };
+                if concerned {
+                    outcome.absorb(self.follow_up(trigger, &passenger, after, at).await?);
+                }
             }
         }
         Ok(outcome)
@@ -371,5 +401,20 @@ impl Engine {
             }
         }
         Ok(outcome)
+    }
+}
+
+/// Flight changes the status provider detects reach the engine like any other flight event.
+#[async_trait::async_trait]
+impl FlightEventSink for Engine {
+    async fn flight_changed(
+        &self,
+        change: &FlightChange,
+        _store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let actor = format!("status:{}", change.provider_status);
+        Engine::flight_changed(self, &change.before, &change.after, None, &actor, now).await?;
+        Ok(())
     }
 }

@@ -391,7 +391,7 @@ pub async fn run(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
     );
     println!("  stop with Ctrl-C");
-    crate::serve(listener, config, store, shutdown).await
+    crate::serve(listener, store, &config, shutdown).await
 }
 
 fn fresh_data_dir(dir: &Path) -> Result<(), AppError> {

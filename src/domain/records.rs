@@ -217,6 +217,8 @@ pub struct Task {
     pub outcome: Option<TaskOutcome>,
     pub outcome_note: Option<String>,
     pub cancel_reason: Option<String>,
+    /// When the scheduler raised its priority because its deadline was near or past; once per task.
+    pub escalated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -92,6 +92,12 @@ pub const NEAR_DUPLICATE: f64 = 0.8;
 mod tests {
     use super::*;
 
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
     fn account(network: Network, last_inbound_hours: Option<i64>) -> SocialAccount {
         SocialAccount {
             network,
@@ -102,13 +108,13 @@ mod tests {
             follows_airline: false,
             accepts_dms: false,
             opted_in: true,
-            last_inbound_at: last_inbound_hours.map(|h| Utc::now() - Duration::hours(h)),
+            last_inbound_at: last_inbound_hours.map(|h| now() - Duration::hours(h)),
         }
     }
 
     #[test]
     fn each_network_allows_what_its_rules_allow() {
-        let now = Utc::now();
+        let now = now();
         assert_eq!(
             eligibility(&account(Network::X, None), now),
             Err(NotAllowed::DirectMessagesClosed)

@@ -19,25 +19,23 @@ use crate::domain::records::Message;
 use crate::store::{SendResult, Store, StoreError};
 
 /// Which connector delivers messages.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "connector", deny_unknown_fields)]
-pub enum ConnectorConfig {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectorKind {
     /// Records what would have been sent and marks it delivered: the demo's default.
     #[default]
     Sandbox,
     /// POSTs each message as JSON, signed with HMAC-SHA256, to the airline's own social-care tool.
-    Webhook {
-        url: String,
-        #[serde(skip_serializing)]
-        secret: SecretString,
-    },
+    Webhook,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutboxConfig {
-    #[serde(flatten)]
-    pub connector: ConnectorConfig,
+    pub connector: ConnectorKind,
+    pub webhook_url: Option<String>,
+    #[serde(skip_serializing)]
+    pub webhook_secret: Option<SecretString>,
     /// A message that failed this many times is given back to its advisor.
     pub max_attempts: i32,
     /// How long an instance holds a message while sending it.
@@ -49,7 +47,9 @@ pub struct OutboxConfig {
 impl Default for OutboxConfig {
     fn default() -> Self {
         Self {
-            connector: ConnectorConfig::Sandbox,
+            connector: ConnectorKind::Sandbox,
+            webhook_url: None,
+            webhook_secret: None,
             max_attempts: 8,
             lease_seconds: 60,
             batch: 20,
@@ -232,11 +232,19 @@ fn error_text(body: &str) -> Option<String> {
     })
 }
 
-pub fn connector(config: &ConnectorConfig) -> Arc<dyn Connector> {
-    match config {
-        ConnectorConfig::Sandbox => Arc::new(Sandbox),
-        ConnectorConfig::Webhook { url, secret } => {
-            Arc::new(Webhook::new(url.clone(), secret.clone()))
+/// The configured connector; a webhook needs both its URL and its secret.
+pub fn connector(config: &OutboxConfig) -> Result<Arc<dyn Connector>, String> {
+    match (
+        config.connector,
+        &config.webhook_url,
+        &config.webhook_secret,
+    ) {
+        (ConnectorKind::Sandbox, _, _) => Ok(Arc::new(Sandbox)),
+        (ConnectorKind::Webhook, Some(url), Some(secret)) => {
+            Ok(Arc::new(Webhook::new(url.clone(), secret.clone())))
+        }
+        (ConnectorKind::Webhook, _, _) => {
+            Err("the webhook connector needs [outbox] webhook_url and webhook_secret".to_string())
         }
     }
 }

@@ -11,7 +11,7 @@ mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -103,6 +103,34 @@ pub struct Counts {
     pub open_tasks: i64,
     pub messages: i64,
     pub events: i64,
+}
+
+/// One claimed scheduler tick: who ran it, when, and how it ended (`finished_at` empty while it runs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TickRecord {
+    pub job: String,
+    pub tick_at: DateTime<Utc>,
+    pub instance: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// What retention removes: rows older than each instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PurgeCutoffs {
+    pub events_before: DateTime<Utc>,
+    pub ticks_before: DateTime<Utc>,
+    pub boarding_scans_before: DateTime<Utc>,
+}
+
+/// Rows retention removed, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PurgeReport {
+    pub events: u64,
+    pub ticks: u64,
+    pub boarding_scans: u64,
 }
 
 #[async_trait]
@@ -284,6 +312,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     async fn counts(&self) -> Result<Counts, StoreError>;
+
+    // The scheduler's jobs: task expiry and escalation, retention, and the tick history it shows.
+    /// Ends every open or claimed task whose expiry has passed, one `task.expired` event each; returns
+    /// their ids.
+    async fn expire_tasks(&self, now: DateTime<Utc>, actor: &str) -> Result<Vec<Uuid>, StoreError>;
+    /// Raises by one the priority of each open task that is past due or expires within `warn_before`,
+    /// once per task, with a `task.escalated` event; returns their ids.
+    async fn escalate_tasks(
+        &self,
+        now: DateTime<Utc>,
+        warn_before: TimeDelta,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// Deletes events, scheduler ticks and boarding scans older than their cutoffs in one transaction
+    /// and logs what it removed.
+    async fn purge(
+        &self,
+        cutoffs: &PurgeCutoffs,
+        at: DateTime<Utc>,
+    ) -> Result<PurgeReport, StoreError>;
+    /// The latest claimed tick of every job that ever ran.
+    async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError>;
 }
 
 /// Opens (creating if needed) and migrates the database the configuration names.

@@ -4,14 +4,17 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::rows::*;
-use super::{Backend, Counts, EventFilter, PoolStats, SendResult, Store, StoreError, TaskFilter};
+use super::{
+    Backend, Counts, EventFilter, PoolStats, PurgeCutoffs, PurgeReport, SendResult, Store,
+    StoreError, TaskFilter, TickRecord,
+};
 use crate::domain::records::{
     Event, Flight, FlightImportSummary, FlightList, FlightUpdate, IdentityLink, ImportOutcome,
     ManifestImport, Message, NewEvent, NewFlight, NewMessage, NewTask, Passenger, Person,
@@ -996,6 +999,73 @@ impl Store for PostgresStore {
             messages: row.6,
             events: row.7,
         })
+    }
+
+    async fn expire_tasks(&self, now: DateTime<Utc>, actor: &str) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.write().await?;
+        let expired = sqlx::query_as::<_, (Uuid, Uuid, Option<Uuid>)>(EXPIRE_TASKS)
+            .bind(now)
+            .bind(EXPIRED_REASON)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &expired {
+            insert_event(&mut tx, &expired_event(actor, *row), now).await?;
+        }
+        tx.commit().await?;
+        Ok(expired.into_iter().map(|(id, _, _)| id).collect())
+    }
+
+    async fn escalate_tasks(
+        &self,
+        now: DateTime<Utc>,
+        warn_before: TimeDelta,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.write().await?;
+        let escalated = sqlx::query_as::<_, EscalatedRow>(ESCALATE_TASKS)
+            .bind(now)
+            .bind(now + warn_before)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &escalated {
+            insert_event(&mut tx, &escalated_event(now, row), now).await?;
+        }
+        tx.commit().await?;
+        Ok(escalated.into_iter().map(|row| row.0).collect())
+    }
+
+    async fn purge(
+        &self,
+        cutoffs: &PurgeCutoffs,
+        at: DateTime<Utc>,
+    ) -> Result<PurgeReport, StoreError> {
+        let mut tx = self.write().await?;
+        let [events, ticks, scans] = PURGE_STATEMENTS;
+        let report = PurgeReport {
+            events: (sqlx::query(events)
+                .bind(cutoffs.events_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()),
+            ticks: (sqlx::query(ticks)
+                .bind(cutoffs.ticks_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()),
+            boarding_scans: (sqlx::query(scans)
+                .bind(cutoffs.boarding_scans_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()),
+        };
+        insert_event(&mut tx, &purge_event(cutoffs, &report), at).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError> {
+        Ok(sqlx::query_as::<_, TickRecord>(SELECT_LAST_TICKS)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 

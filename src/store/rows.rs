@@ -519,7 +519,7 @@ pub(super) const SELECT_LINKS_FOR_FLIGHT: &str = "SELECT l.passenger_id, l.perso
 
 pub(super) const TASK_COLUMNS: &str = "id, flight_id, passenger_id, person_id, rule_id, channel, station, \
     gate, priority, state, due_at, expires_at, assignee, brief, why, outcome, outcome_note, cancel_reason, \
-    created_at, updated_at";
+    escalated_at, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskRow {
@@ -541,6 +541,7 @@ pub(super) struct TaskRow {
     outcome: Option<String>,
     outcome_note: Option<String>,
     cancel_reason: Option<String>,
+    escalated_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -569,6 +570,7 @@ impl TryFrom<TaskRow> for Task {
             outcome: r.outcome.map(|o| word("task outcome", &o)).transpose()?,
             outcome_note: r.outcome_note,
             cancel_reason: r.cancel_reason,
+            escalated_at: r.escalated_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -684,6 +686,91 @@ pub(super) const CLAIM_TICK: &str = "INSERT INTO scheduler_ticks (job, tick_at, 
     VALUES ($1, $2, $3, $4) ON CONFLICT (job, tick_at) DO NOTHING";
 pub(super) const FINISH_TICK: &str = "UPDATE scheduler_ticks SET finished_at = $3, outcome = $4, \
     detail = $5 WHERE job = $1 AND tick_at = $2";
+
+pub(super) const SELECT_LAST_TICKS: &str = "SELECT job, tick_at, instance, started_at, finished_at, \
+    outcome, detail FROM scheduler_ticks t \
+    WHERE tick_at = (SELECT MAX(tick_at) FROM scheduler_ticks m WHERE m.job = t.job) ORDER BY job";
+
+/// `$1` now, `$2` the reason kept on each task.
+pub(super) const EXPIRE_TASKS: &str = "UPDATE tasks SET state = 'expired', cancel_reason = $2, \
+    updated_at = $1 WHERE state IN ('open', 'claimed') AND expires_at <= $1 \
+    RETURNING id, flight_id, person_id";
+pub(super) const EXPIRED_REASON: &str = "nobody completed it before it expired";
+
+/// `$1` now, `$2` now plus the warning time. Once per task (`escalated_at`), and never a task that has
+/// already expired: the expiry job ends those.
+pub(super) const ESCALATE_TASKS: &str = "UPDATE tasks SET escalated_at = $1, \
+    priority = CASE WHEN priority < 32767 THEN priority + 1 ELSE priority END, updated_at = $1 \
+    WHERE state = 'open' AND escalated_at IS NULL AND expires_at > $1 \
+    AND (due_at <= $1 OR expires_at <= $2) \
+    RETURNING id, flight_id, person_id, priority, due_at, expires_at";
+
+/// What `ESCALATE_TASKS` returns for each task it escalated.
+pub(super) type EscalatedRow = (Uuid, Uuid, Option<Uuid>, i16, DateTime<Utc>, DateTime<Utc>);
+
+pub(super) fn expired_event(
+    actor: &str,
+    (id, flight, person): (Uuid, Uuid, Option<Uuid>),
+) -> NewEvent {
+    let detail = serde_json::json!({ "to": "expired", "note": EXPIRED_REASON });
+    event(
+        actor,
+        "task.expired",
+        "task",
+        id,
+        Some(flight),
+        person,
+        detail,
+    )
+}
+
+pub(super) fn escalated_event(now: DateTime<Utc>, row: &EscalatedRow) -> NewEvent {
+    let (id, flight, person, priority, due_at, expires_at) = *row;
+    let reason = if due_at <= now {
+        format!(
+            "it was due at {} and is still open",
+            due_at.format("%H:%M UTC")
+        )
+    } else {
+        format!(
+            "it expires at {} and is still open",
+            expires_at.format("%H:%M UTC")
+        )
+    };
+    let detail = serde_json::json!({ "priority": priority, "reason": reason });
+    event(
+        "aboard",
+        "task.escalated",
+        "task",
+        id,
+        Some(flight),
+        person,
+        detail,
+    )
+}
+
+pub(super) const PURGE_STATEMENTS: [&str; 3] = [
+    "DELETE FROM events WHERE at < $1",
+    "DELETE FROM scheduler_ticks WHERE tick_at < $1",
+    "DELETE FROM boarding_scans WHERE received_at < $1",
+];
+
+pub(super) fn purge_event(cutoffs: &super::PurgeCutoffs, report: &super::PurgeReport) -> NewEvent {
+    let detail = serde_json::json!({
+        "events": report.events, "events_before": cutoffs.events_before,
+        "ticks": report.ticks, "ticks_before": cutoffs.ticks_before,
+        "boarding_scans": report.boarding_scans, "boarding_scans_before": cutoffs.boarding_scans_before,
+    });
+    event(
+        "aboard",
+        "retention.purged",
+        "retention",
+        "log",
+        None,
+        None,
+        detail,
+    )
+}
 
 pub(super) const COUNTS: &str = "SELECT \
     (SELECT COUNT(*) FROM flights), (SELECT COUNT(*) FROM passengers), (SELECT COUNT(*) FROM persons), \

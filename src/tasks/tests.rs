@@ -284,6 +284,7 @@ fn a_recent_contact_or_an_opt_out_stops_a_new_task() {
         outcome: None,
         outcome_note: None,
         cancel_reason: None,
+        escalated_at: None,
         created_at: now - Duration::days(10),
         updated_at: now - Duration::days(10),
     };

@@ -4,6 +4,7 @@
 
 mod health;
 pub mod metrics;
+mod scheduler;
 
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use crate::app::Engine;
 use crate::app::reload::RulesStatus;
+use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use metrics::Metrics;
 
@@ -26,19 +28,27 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub engine: Arc<Engine>,
     pub rules_status: Arc<Mutex<RulesStatus>>,
+    pub scheduler: Arc<Scheduler>,
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let operations = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/api/rules", get(health::rules_status))
+        .route("/api/rules", get(health::rules_status));
+    operations
+        .merge(api())
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// The JSON API. Open for now: authentication is added in front of this section as a whole.
+fn api() -> Router<AppState> {
+    Router::new().route("/api/scheduler", get(scheduler::jobs))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,143 @@
+//! The housekeeping jobs: ending expired tasks, escalating tasks close to their deadline, and retention.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::job::{Job, JobContext, JobError, JobReport};
+use crate::config::RetentionConfig;
+use crate::store::{PurgeCutoffs, Store};
+
+/// The actor the scheduler's own changes are logged under.
+pub const SCHEDULER_ACTOR: &str = "scheduler";
+
+/// Open or claimed tasks whose expiry has passed become expired, one event each.
+pub struct ExpireTasks;
+
+#[async_trait]
+impl Job for ExpireTasks {
+    fn name(&self) -> &'static str {
+        "expire-tasks"
+    }
+
+    fn default_schedule(&self) -> &'static str {
+        "*/1 * * * *"
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError> {
+        let expired = ctx.store.expire_tasks(ctx.now, SCHEDULER_ACTOR).await?;
+        Ok(JobReport::ok(format!("{} task(s) expired", expired.len())))
+    }
+}
+
+/// Open tasks past due, or expiring within `warn_before`, get one priority step and an event, once.
+pub struct EscalateTasks {
+    pub warn_before: TimeDelta,
+}
+
+#[async_trait]
+impl Job for EscalateTasks {
+    fn name(&self) -> &'static str {
+        "escalate-tasks"
+    }
+
+    fn default_schedule(&self) -> &'static str {
+        "*/1 * * * *"
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError> {
+        let escalated = ctx.store.escalate_tasks(ctx.now, self.warn_before).await?;
+        Ok(JobReport::ok(format!(
+            "{} task(s) escalated (past due or expiring within {} min)",
+            escalated.len(),
+            self.warn_before.num_minutes()
+        )))
+    }
+}
+
+/// One kind of data retention removes. The purge job runs every step it is given, so each concern
+/// that keeps personal data (the registry's cases and links, for one) adds its own step.
+#[async_trait]
+pub trait PurgeStep: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    /// Removes what is too old at `now`; returns one line saying what went.
+    async fn purge(&self, store: &dyn Store, now: DateTime<Utc>) -> Result<String, JobError>;
+}
+
+/// The event log, scheduler ticks and boarding scans, each after its own number of days.
+pub struct LogRetention {
+    pub events: TimeDelta,
+    pub scheduler_ticks: TimeDelta,
+    pub boarding_scans: TimeDelta,
+}
+
+impl From<&RetentionConfig> for LogRetention {
+    fn from(c: &RetentionConfig) -> LogRetention {
+        LogRetention {
+            events: TimeDelta::days(i64::from(c.events_days)),
+            scheduler_ticks: TimeDelta::days(i64::from(c.scheduler_ticks_days)),
+            boarding_scans: TimeDelta::days(i64::from(c.boarding_scans_days)),
+        }
+    }
+}
+
+#[async_trait]
+impl PurgeStep for LogRetention {
+    fn name(&self) -> &'static str {
+        "log"
+    }
+
+    async fn purge(&self, store: &dyn Store, now: DateTime<Utc>) -> Result<String, JobError> {
+        let cutoffs = PurgeCutoffs {
+            events_before: now - self.events,
+            ticks_before: now - self.scheduler_ticks,
+            boarding_scans_before: now - self.boarding_scans,
+        };
+        let report = store.purge(&cutoffs, now).await?;
+        Ok(format!(
+            "{} event(s), {} scheduler tick(s), {} boarding scan(s) removed",
+            report.events, report.ticks, report.boarding_scans
+        ))
+    }
+}
+
+/// Retention: runs each purge step in turn; one failing step does not stop the others.
+pub struct Purge {
+    steps: Vec<Box<dyn PurgeStep>>,
+}
+
+impl Purge {
+    pub fn new(steps: Vec<Box<dyn PurgeStep>>) -> Purge {
+        Purge { steps }
+    }
+}
+
+#[async_trait]
+impl Job for Purge {
+    fn name(&self) -> &'static str {
+        "purge"
+    }
+
+    fn default_schedule(&self) -> &'static str {
+        "30 3 * * *"
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError> {
+        let mut lines = Vec::with_capacity(self.steps.len());
+        let mut failed = 0;
+        for step in &self.steps {
+            match step.purge(ctx.store.as_ref(), ctx.now).await {
+                Ok(line) => lines.push(format!("{}: {line}", step.name())),
+                Err(e) => {
+                    failed += 1;
+                    lines.push(format!("{}: failed: {e}", step.name()));
+                }
+            }
+        }
+        let detail = lines.join("; ");
+        match failed {
+            0 => Ok(JobReport::ok(detail)),
+            n if n == self.steps.len() => Err(JobError::Body(detail.into())),
+            _ => Ok(JobReport::partial(detail)),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The scheduler: runs jobs on cron schedules, each tick exactly once across every instance sharing the
+//! database. A tick is claimed with `Store::claim_tick` (a unique key on job and tick instant) before it
+//! runs and closed with `finish_tick` (outcome, detail, end time), so that with several instances on
+//! PostgreSQL one of them runs it and the others skip it.
+//!
+//! Schedules are cron expressions of 5 or 6 fields read in a time zone per job; daylight-saving edges
+//! follow the rule in `schedule`. When no instance ran for a while, a starting runner catches up on at
+//! most one tick per job — the latest one missed — and the ticks before it are skipped: every job here
+//! works from the current state (tasks due now, flights departing soon), so one late run does all a
+//! burst would. Depends on `store`, `config` and the job bodies (`flightstatus`, the housekeeping jobs
+//! in `jobs`); jobs are `Job` trait objects, so other concerns (the import drop folder) register theirs.
+
+mod job;
+pub mod jobs;
+mod runner;
+mod schedule;
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+
+pub use job::{Job, JobContext, JobError, JobReport, Outcome};
+pub use runner::{
+    JobSettings, JobStatus, LastRun, NextRun, Scheduler, SchedulerError, SchedulerMetrics, TickRun,
+};
+pub use schedule::{JobSchedule, ScheduleError};
+
+use crate::config::{Config, JobConfig};
+use crate::flightstatus::{FlightEventSink, FlightStatusJob};
+use crate::store::Store;
+
+/// The job settings from the configuration over the job's defaults (UTC, enabled).
+pub fn settings_for(job: &dyn Job, config: Option<&JobConfig>) -> JobSettings {
+    let config = config.cloned().unwrap_or_default();
+    JobSettings {
+        schedule: config
+            .schedule
+            .unwrap_or_else(|| job.default_schedule().to_string()),
+        time_zone: config.time_zone.unwrap_or_else(|| "UTC".to_string()),
+        enabled: config.enabled.unwrap_or(true),
+    }
+}
+
+/// The scheduler with every job aboard has, configured. `flight_sink` receives flight status changes.
+pub fn from_config(
+    config: &Config,
+    store: Arc<dyn Store>,
+    flight_sink: Arc<dyn FlightEventSink>,
+) -> Result<Scheduler, SchedulerError> {
+    let retention = jobs::LogRetention::from(&config.scheduler.retention);
+    let all: Vec<Arc<dyn Job>> = vec![
+        Arc::new(jobs::ExpireTasks),
+        Arc::new(jobs::EscalateTasks {
+            warn_before: TimeDelta::minutes(i64::from(
+                config.scheduler.escalation.warn_before_minutes,
+            )),
+        }),
+        // Further retention steps (the registry's cases and links) are added to this list.
+        Arc::new(jobs::Purge::new(vec![Box::new(retention)])),
+        Arc::new(FlightStatusJob::from_config(
+            &config.flight_status,
+            flight_sink,
+        )),
+    ];
+    if let Some(unknown) = config
+        .scheduler
+        .jobs
+        .keys()
+        .find(|name| !all.iter().any(|job| job.name() == name.as_str()))
+    {
+        return Err(SchedulerError::UnknownJob {
+            name: unknown.clone(),
+            known: all
+                .iter()
+                .map(|job| job.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let mut scheduler = Scheduler::new(store, instance_id());
+    for job in all {
+        let settings = settings_for(job.as_ref(), config.scheduler.jobs.get(job.name()));
+        scheduler.register(job, &settings)?;
+    }
+    if !config.scheduler.enabled {
+        scheduler.disable_all("the scheduler is disabled on this instance (scheduler.enabled)");
+    }
+    Ok(scheduler)
+}
+
+/// Names this process in the tick table: host, process id and a random part (two containers can share
+/// a host name and a pid).
+pub fn instance_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_string());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}

@@ -1,0 +1,545 @@
+//! The scheduler against real databases: ticks claimed exactly once by two runners on one database,
+//! outcomes recorded, one missed tick caught up, the housekeeping jobs' effect on tasks and the log, and
+//! GET /api/scheduler through the real app. Runners are driven tick by tick with chosen instants.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aboard::clock;
+use aboard::domain::records::{
+    FlightList, ListMode, ManifestImport, MovementTimes, NewEvent, NewFlight, NewPassenger,
+    NewTask, PersonRecord,
+};
+use aboard::domain::{
+    Channel, FlightKey, FlightNumber, FlightStatus, Iata, TaskState, TravellerClass,
+};
+use aboard::scheduler::jobs::{EscalateTasks, ExpireTasks, LogRetention, Purge};
+use aboard::scheduler::{
+    Job, JobContext, JobError, JobReport, JobSettings, Outcome, Scheduler, TickRun,
+};
+use aboard::store::{EventFilter, Store};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, TimeDelta, Utc};
+use common::{TestApp, TestDb};
+use uuid::Uuid;
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+fn every_minute() -> JobSettings {
+    JobSettings {
+        schedule: "*/1 * * * *".to_string(),
+        time_zone: "UTC".to_string(),
+        enabled: true,
+    }
+}
+
+/// Counts its runs and answers as told.
+struct Probe {
+    name: &'static str,
+    runs: Arc<AtomicUsize>,
+    answer: fn() -> Result<JobReport, JobError>,
+}
+
+#[async_trait]
+impl Job for Probe {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn default_schedule(&self) -> &'static str {
+        "*/1 * * * *"
+    }
+    async fn run(&self, _ctx: &JobContext) -> Result<JobReport, JobError> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        // Long enough for the other runner to try the same tick while this one holds it.
+        tokio::task::yield_now().await;
+        (self.answer)()
+    }
+}
+
+fn probe(
+    name: &'static str,
+    runs: &Arc<AtomicUsize>,
+    answer: fn() -> Result<JobReport, JobError>,
+) -> Arc<Probe> {
+    Arc::new(Probe {
+        name,
+        runs: runs.clone(),
+        answer,
+    })
+}
+
+/// A second connection pool on the same database: what another instance would have.
+async fn second_store(db: &TestDb) -> Arc<dyn Store> {
+    let target = db.config().database_target().unwrap();
+    aboard::store::open(&target, 4).await.unwrap()
+}
+
+fn ran(runs: &[TickRun]) -> usize {
+    runs.iter().filter(|r| r.outcome.is_some()).count()
+}
+
+#[tokio::test]
+async fn two_runners_on_one_database_run_each_tick_once() {
+    for db in TestDb::each().await {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let other_store = second_store(&db).await;
+        let mut a = Scheduler::new(db.store.clone(), "instance-a");
+        let mut b = Scheduler::new(other_store.clone(), "instance-b");
+        a.register(
+            probe("probe", &runs, || Ok(JobReport::ok("a"))),
+            &every_minute(),
+        )
+        .unwrap();
+        b.register(
+            probe("probe", &runs, || Ok(JobReport::ok("b"))),
+            &every_minute(),
+        )
+        .unwrap();
+        let start = utc("2026-05-10T06:00:30Z");
+        a.start(start);
+        b.start(start);
+        for minute in 0..10 {
+            let now = start + Duration::minutes(minute) + Duration::seconds(1);
+            let (ra, rb) = tokio::join!(a.run_due(now), b.run_due(now));
+            assert_eq!(ra.len(), 1, "runner a has one due tick at {now}");
+            assert_eq!(rb.len(), 1, "runner b has one due tick at {now}");
+            assert_eq!(ra[0].tick, rb[0].tick);
+            assert_eq!(
+                ran(&ra) + ran(&rb),
+                1,
+                "exactly one runner ran {}",
+                ra[0].tick
+            );
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 10);
+        let last = db.store.last_ticks().await.unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].tick_at, utc("2026-05-10T06:09:00Z"));
+        assert_eq!(last[0].outcome.as_deref(), Some("ok"));
+        other_store.close().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn outcomes_are_recorded_and_a_restart_catches_up_one_missed_tick() {
+    for db in TestDb::each().await {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut scheduler = Scheduler::new(db.store.clone(), "instance-a");
+        scheduler
+            .register(
+                probe("partial", &runs, || Ok(JobReport::partial("3 of 5 done"))),
+                &every_minute(),
+            )
+            .unwrap();
+        scheduler
+            .register(
+                probe("failing", &runs, || {
+                    Err(JobError::Body("the drop folder is not readable".into()))
+                }),
+                &every_minute(),
+            )
+            .unwrap();
+        scheduler
+            .register(
+                probe("off", &runs, || Ok(JobReport::ok("never"))),
+                &JobSettings {
+                    enabled: false,
+                    ..every_minute()
+                },
+            )
+            .unwrap();
+        // Down since 05:00; at 06:17:20 only the 06:17 tick is caught up, not the 77 before it.
+        let now = utc("2026-05-10T06:17:20Z");
+        scheduler.start(now);
+        let first = scheduler.run_due(now).await;
+        assert_eq!(first.len(), 2, "the disabled job does not run: {first:?}");
+        assert!(first.iter().all(|r| r.tick == utc("2026-05-10T06:17:00Z")));
+        assert_eq!(scheduler.next_wake(), Some(utc("2026-05-10T06:18:00Z")));
+        assert!(
+            scheduler.run_due(now).await.is_empty(),
+            "nothing more is due"
+        );
+
+        let status = scheduler.status(now).await.unwrap();
+        let by_name = |name: &str| status.iter().find(|s| s.name == name).unwrap().clone();
+        let partial = by_name("partial").last_run.unwrap();
+        assert_eq!(partial.outcome.as_deref(), Some("partial"));
+        assert_eq!(partial.detail.as_deref(), Some("3 of 5 done"));
+        assert_eq!(partial.instance, "instance-a");
+        assert!(partial.duration_ms.is_some_and(|ms| ms >= 0));
+        let failing = by_name("failing").last_run.unwrap();
+        assert_eq!(failing.outcome.as_deref(), Some("failed"));
+        assert_eq!(
+            failing.detail.as_deref(),
+            Some("the drop folder is not readable")
+        );
+        let off = by_name("off");
+        assert!(!off.enabled && off.next_run.is_none() && off.last_run.is_none());
+        assert_eq!(
+            off.disabled_reason.as_deref(),
+            Some("disabled in the configuration")
+        );
+
+        // A restart within the same minute finds the tick claimed and runs nothing again.
+        let mut restarted = Scheduler::new(db.store.clone(), "instance-b");
+        restarted
+            .register(
+                probe("partial", &runs, || Ok(JobReport::ok("again"))),
+                &every_minute(),
+            )
+            .unwrap();
+        restarted.start(now + Duration::seconds(10));
+        let again = restarted.run_due(now + Duration::seconds(10)).await;
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].outcome, None, "{again:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        db.finish().await;
+    }
+}
+
+fn departure() -> DateTime<Utc> {
+    utc("2026-05-10T08:00:00Z")
+}
+
+fn new_flight() -> NewFlight {
+    NewFlight {
+        key: FlightKey {
+            flight: FlightNumber::parse("IB6401").unwrap(),
+            local_date: NaiveDate::from_ymd_opt(2026, 5, 10).unwrap(),
+            origin: Iata::parse("MAD").unwrap(),
+        },
+        destination: Some(Iata::parse("MEX").unwrap()),
+        departure: MovementTimes {
+            scheduled: Some(departure()),
+            ..Default::default()
+        },
+        arrival: MovementTimes::default(),
+        gate: Some("S24".to_string()),
+        status: FlightStatus::Boarding,
+    }
+}
+
+fn new_passenger(key: &str) -> NewPassenger {
+    NewPassenger {
+        pax_key: key.to_string(),
+        surname: format!("SURNAME{key}"),
+        given_name: "ANA".to_string(),
+        title: None,
+        traveller_class: TravellerClass::Adult,
+        locator: None,
+        seat: None,
+        cabin_class: None,
+        destination: None,
+        party_ref: None,
+        frequent_flyer: None,
+        email: None,
+        phone: None,
+        date_of_birth: None,
+        gender: None,
+        nationality: None,
+        docs_surname: None,
+        docs_given: None,
+        checkin_sequence: None,
+        service_codes: Vec::new(),
+    }
+}
+
+/// One flight with four passengers and four open tasks, expiring at the given instants, due 10 min
+/// before their expiry; returns the task ids in that order.
+async fn tasks_expiring(store: &dyn Store, expiries: [DateTime<Utc>; 4]) -> Vec<Uuid> {
+    let at = departure() - Duration::hours(3);
+    let keys = ["1", "2", "3", "4"];
+    let import = ManifestImport {
+        format: "csv".to_string(),
+        file_name: "list.csv".to_string(),
+        digest: "list".to_string(),
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight: new_flight(),
+            mode: ListMode::Merge,
+            passengers: keys.iter().map(|k| new_passenger(k)).collect(),
+        }],
+    };
+    let flight_id = store.import_manifest(&import, at).await.unwrap().flights[0].flight_id;
+    let passengers = store.passengers(flight_id).await.unwrap();
+    let person = store
+        .upsert_person(
+            &PersonRecord {
+                external_id: "P-1".to_string(),
+                display_name: "Ana".to_string(),
+                language: None,
+                country: None,
+                date_of_birth: None,
+                identifiers: Vec::new(),
+                accounts: Vec::new(),
+                cases: Vec::new(),
+                consents: Vec::new(),
+            },
+            "test",
+            at,
+        )
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (passenger, expires_at) in passengers.iter().zip(expiries) {
+        let task = NewTask {
+            flight_id,
+            passenger_id: passenger.id,
+            person_id: person.id,
+            rule_id: "boarded-complainant".to_string(),
+            channel: Channel::Gate,
+            station: "MAD".to_string(),
+            gate: Some("S24".to_string()),
+            priority: 4,
+            due_at: expires_at - Duration::minutes(10),
+            expires_at,
+            brief: "ask if all is well".to_string(),
+            why: Vec::new(),
+        };
+        ids.push(store.create_task(&task, at).await.unwrap().unwrap().id);
+    }
+    ids
+}
+
+fn context(store: &Arc<dyn Store>, now: DateTime<Utc>) -> JobContext {
+    JobContext {
+        store: store.clone(),
+        tick: now,
+        now,
+        instance: "test".to_string(),
+    }
+}
+
+#[tokio::test]
+async fn expiry_and_escalation_act_on_the_right_tasks_once() {
+    for db in TestDb::each().await {
+        let now = utc("2026-05-10T07:30:00Z");
+        let ids = tasks_expiring(
+            db.store.as_ref(),
+            [
+                now - Duration::minutes(1),  // expired
+                now + Duration::minutes(5),  // past due (due 07:25), expiring soon
+                now + Duration::minutes(14), // due 07:34, expiring within 15 minutes
+                now + Duration::minutes(40), // neither
+            ],
+        )
+        .await;
+        let escalate = EscalateTasks {
+            warn_before: TimeDelta::minutes(15),
+        };
+        let report = escalate.run(&context(&db.store, now)).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok);
+        assert!(
+            report.detail.starts_with("2 task(s) escalated"),
+            "{report:?}"
+        );
+        for (index, expected) in [(0, None), (1, Some(5)), (2, Some(5)), (3, None)] {
+            let task = db.store.task(ids[index]).await.unwrap().unwrap();
+            assert_eq!(
+                task.escalated_at.map(|_| task.new.priority),
+                expected,
+                "task {index}"
+            );
+        }
+        let again = escalate.run(&context(&db.store, now)).await.unwrap();
+        assert!(again.detail.starts_with("0 task(s)"), "escalated once only");
+
+        let report = ExpireTasks.run(&context(&db.store, now)).await.unwrap();
+        assert!(report.detail.starts_with("1 task(s) expired"), "{report:?}");
+        let expired = db.store.task(ids[0]).await.unwrap().unwrap();
+        assert_eq!(expired.state, TaskState::Expired);
+        assert!(expired.cancel_reason.is_some());
+        let events = db
+            .store
+            .events(&EventFilter {
+                subject_kind: Some("task".to_string()),
+                subject_id: Some(ids[0].to_string()),
+                action_prefix: Some("task.expired".to_string()),
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event.actor, "scheduler");
+        let escalations = db
+            .store
+            .events(&EventFilter {
+                action_prefix: Some("task.escalated".to_string()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(escalations.len(), 2);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn retention_purges_old_events_and_ticks_and_logs_it() {
+    for db in TestDb::each().await {
+        let now = utc("2026-05-10T03:30:00Z");
+        let event = |action: &str| NewEvent {
+            actor: "test".to_string(),
+            action: action.to_string(),
+            subject_kind: "test".to_string(),
+            subject_id: "1".to_string(),
+            flight_id: None,
+            person_id: None,
+            detail: serde_json::json!({}),
+        };
+        db.store
+            .append_event(&event("old"), now - Duration::days(401))
+            .await
+            .unwrap();
+        db.store
+            .append_event(&event("recent"), now - Duration::days(399))
+            .await
+            .unwrap();
+        for (tick, age) in [("old", 31), ("recent", 29)] {
+            let at = clock::truncate(now - Duration::days(age));
+            assert!(db.store.claim_tick(tick, at, "x", at).await.unwrap());
+        }
+        let purge = Purge::new(vec![Box::new(LogRetention::from(
+            &aboard::config::RetentionConfig::default(),
+        ))]);
+        let report = purge.run(&context(&db.store, now)).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok);
+        assert_eq!(
+            report.detail,
+            "log: 1 event(s), 1 scheduler tick(s), 0 boarding scan(s) removed"
+        );
+        let left = db
+            .store
+            .events(&EventFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let actions: Vec<&str> = left.iter().map(|e| e.event.action.as_str()).collect();
+        assert_eq!(actions, ["retention.purged", "recent"]);
+        let ticks = db.store.last_ticks().await.unwrap();
+        assert_eq!(ticks.len(), 1);
+        assert_eq!(ticks[0].job, "recent");
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_api_lists_every_job_and_says_why_flight_status_is_off() {
+    for db in TestDb::each().await {
+        let app = TestApp::spawn(db.config()).await;
+        // The runner starts with the current minute's tick due, so expire-tasks runs at once.
+        let mut jobs = serde_json::Value::Null;
+        for _ in 0..100 {
+            jobs = app
+                .client
+                .get(app.url("/api/scheduler"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if jobs[0]["last_run"]["finished_at"].is_string() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let names: Vec<&str> = jobs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["expire-tasks", "escalate-tasks", "purge", "flight-status"]
+        );
+        let expire = &jobs[0];
+        assert_eq!(expire["schedule"], "*/1 * * * *");
+        assert_eq!(expire["time_zone"], "UTC");
+        assert_eq!(expire["enabled"], true);
+        assert!(expire["next_run"]["utc"].is_string());
+        assert!(expire["next_run"]["local"].is_string());
+        assert_eq!(expire["last_run"]["outcome"], "ok", "{jobs}");
+        assert!(expire["last_run"]["duration_ms"].is_number());
+        let flight_status = &jobs[3];
+        assert_eq!(flight_status["enabled"], false);
+        assert!(flight_status["next_run"].is_null());
+        assert!(
+            flight_status["disabled_reason"]
+                .as_str()
+                .unwrap()
+                .contains("no provider is configured"),
+            "{flight_status}"
+        );
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains(r#"aboard_scheduler_runs_total{job="expire-tasks",outcome="ok"}"#),
+            "{metrics}"
+        );
+        assert!(metrics.contains("aboard_scheduler_run_duration_seconds_bucket"));
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_configuration_naming_an_unknown_job_is_refused() {
+    let db = TestDb::sqlite().await;
+    let mut config = db.config();
+    config.scheduler.jobs.insert(
+        "expire-task".to_string(),
+        aboard::config::JobConfig::default(),
+    );
+    let err = aboard::scheduler::from_config(
+        &config,
+        db.store.clone(),
+        Arc::new(aboard::flightstatus::NoSink),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "scheduler.jobs.expire-task: there is no such job (known jobs: expire-tasks, \
+         escalate-tasks, purge, flight-status)"
+    );
+    config.scheduler.jobs.clear();
+    config.scheduler.jobs.insert(
+        "purge".to_string(),
+        aboard::config::JobConfig {
+            schedule: Some("30 2 * * *".to_string()),
+            time_zone: Some("Mars/Olympus".to_string()),
+            enabled: None,
+        },
+    );
+    let err = aboard::scheduler::from_config(
+        &config,
+        db.store.clone(),
+        Arc::new(aboard::flightstatus::NoSink),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("scheduler.jobs.purge: \"Mars/Olympus\""),
+        "{err}"
+    );
+    db.finish().await;
+}
