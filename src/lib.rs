@@ -5,4 +5,5 @@
 //! `store`, `web`, `scheduler` and `messaging` sit at the edges. `run` starts the whole service on a listener,
 //! which is how both `main` and the black-box tests start it.
 
+pub mod boarding;
 pub mod domain;
