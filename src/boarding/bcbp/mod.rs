@@ -20,3 +20,6 @@ pub use error::BcbpError;
 pub use field::Field;
 pub use pass::{BoardingPass, IssueDate, Leg, Security};
 pub use warning::Warning;
+
+#[cfg(test)]
+mod tests;
