@@ -5,9 +5,7 @@
 //! Copyright (c) 2018 Martin Mroz) and georgesmith46/bcbp @ bf440790811b (MIT, Copyright (c) 2020 George Smith);
 //! tests/data/bcbp/README.md carries the full licence notes and how the expected values are read.
 
-use aboard::boarding::bcbp::{
-    self, BcbpError, BoardingPass, Field, IssueDate, Leg, Security,
-};
+use aboard::boarding::bcbp::{self, BcbpError, BoardingPass, Field, IssueDate, Leg, Security};
 use aboard::domain::{CarrierCode, FlightNumber, Iata, Locator, Seat};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde_json::Value;
@@ -38,7 +36,10 @@ fn raw(vector: &Value) -> &str {
 /// Pass-level keys of the vectors and the fields they name.
 const PASS_KEYS: [(&str, Field); 13] = [
     ("passenger_name", Field::PassengerName),
-    ("electronic_ticket_indicator", Field::ElectronicTicketIndicator),
+    (
+        "electronic_ticket_indicator",
+        Field::ElectronicTicketIndicator,
+    ),
     ("passenger_description", Field::PassengerDescription),
     ("source_of_check_in", Field::CheckInSource),
     ("source_of_boarding_pass_issuance", Field::IssuanceSource),
@@ -157,9 +158,11 @@ fn check_trimmed_style(vector: &Value, pass: &BoardingPass) {
     let name = id(vector);
     let expected = &vector["expected"];
     let reference = reference(vector);
-    let whole_object = vector["notes"]
-        .as_array()
-        .is_some_and(|notes| notes.iter().any(|n| n.as_str().is_some_and(|n| n.contains("deep equality"))));
+    let whole_object = vector["notes"].as_array().is_some_and(|notes| {
+        notes
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("deep equality")))
+    });
     if whole_object {
         assert_eq!(expected["format_code"], "M", "{name}");
         assert_eq!(pass.format_code, 'M', "{name}");
@@ -309,9 +312,7 @@ fn the_errors_say_where_and_why() {
         "passenger name at position 2: the pass ends after 9 of its 20 characters"
     );
     assert_eq!(
-        message(
-            "M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 326J001A0025 100+100"
-        ),
+        message("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 326J001A0025 100+100"),
         "start of the security data at position 60: expected '^' (start of the security data) or the end of \
          the pass, found \"+\""
     );

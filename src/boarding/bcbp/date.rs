@@ -82,7 +82,10 @@ mod tests {
             Some(date(2025, 12, 26))
         );
         assert_eq!(leg_on(25).flight_date(&pass, scan), Some(date(2026, 1, 25)));
-        assert_eq!(leg_on(200).flight_date(&pass, scan), Some(date(2025, 7, 19)));
+        assert_eq!(
+            leg_on(200).flight_date(&pass, scan),
+            Some(date(2025, 7, 19))
+        );
         assert_eq!(Leg::default().flight_date(&pass, scan), None);
     }
 
@@ -111,10 +114,7 @@ mod tests {
     #[test]
     fn an_issue_date_after_the_scan_belongs_to_the_previous_decade() {
         let pass = pass_issued(6, 225);
-        assert_eq!(
-            pass.issue_date(date(2016, 12, 31)),
-            Some(date(2016, 8, 12))
-        );
+        assert_eq!(pass.issue_date(date(2016, 12, 31)), Some(date(2016, 8, 12)));
         assert_eq!(pass.issue_date(date(2016, 8, 1)), Some(date(2006, 8, 13)));
     }
 

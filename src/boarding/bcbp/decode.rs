@@ -151,8 +151,8 @@ impl<'a> Decoder<'a> {
                     found: leg_end - start,
                 });
             }
-            leg.airline_use = Some(self.text(airline_start, leg_end).to_string())
-                .filter(|text| !text.is_empty());
+            leg.airline_use =
+                Some(self.text(airline_start, leg_end).to_string()).filter(|text| !text.is_empty());
             pass.legs.push(leg);
             position = self.skip_separators(leg_end, number);
             last = (!truncated).then_some(LastLeg {
@@ -328,7 +328,12 @@ impl<'a> Decoder<'a> {
     /// Reads the `E` after the name, or notices that it is missing and the legs start one position early.
     fn electronic_ticket_indicator(&mut self) -> Result<(Option<char>, usize), BcbpError> {
         let after = INDICATOR_POSITION + 1;
-        let text = self.mandatory(None, Field::ElectronicTicketIndicator, INDICATOR_POSITION, 1)?;
+        let text = self.mandatory(
+            None,
+            Field::ElectronicTicketIndicator,
+            INDICATOR_POSITION,
+            1,
+        )?;
         match text.as_bytes().first().copied().unwrap_or(b' ') {
             b'E' => Ok((Some('E'), after)),
             b' ' => {
@@ -454,7 +459,8 @@ impl<'a> Decoder<'a> {
             "leg 1's variable part",
         )?;
         let unique_start = start + 4;
-        let unique_end = self.part_end(leg, Field::UniquePartSize, start + 2, size, end, truncated)?;
+        let unique_end =
+            self.part_end(leg, Field::UniquePartSize, start + 2, size, end, truncated)?;
         if size == 0 {
             self.warnings.push(Warning::ConditionalPartEmpty {
                 version,
@@ -533,7 +539,8 @@ impl<'a> Decoder<'a> {
         )?;
         let mut position = start + 2;
         for &(field, width) in repeated_layout(version) {
-            if let Some(text) = self.conditional(Some(number), field, position, width, repeated_end)?
+            if let Some(text) =
+                self.conditional(Some(number), field, position, width, repeated_end)?
             {
                 self.assign_leg(number, leg, field, position, text)?;
             }

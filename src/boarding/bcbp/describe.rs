@@ -34,10 +34,9 @@ fn iso(date: Option<NaiveDate>) -> Value {
 }
 
 fn leg_json(number: usize, leg: &Leg, pass: &BoardingPass, reference: NaiveDate) -> Value {
-    let mut object = texts(
-        LEG_MANDATORY.iter().chain(repeated_layout(None)),
-        |field| leg.field_text(field),
-    );
+    let mut object = texts(LEG_MANDATORY.iter().chain(repeated_layout(None)), |field| {
+        leg.field_text(field)
+    });
     object.insert("leg".into(), Value::from(number));
     object.insert(
         "flight".into(),
@@ -57,7 +56,10 @@ fn leg_json(number: usize, leg: &Leg, pass: &BoardingPass, reference: NaiveDate)
 /// each leg's flight date resolved against `reference` (ISO `YYYY-MM-DD`), and the warnings as sentences.
 pub fn describe(pass: &BoardingPass, reference: NaiveDate) -> Value {
     let mut object = texts(UNIQUE_CONDITIONAL.iter(), |field| pass.field_text(field));
-    object.insert("format_code".into(), Value::from(pass.format_code.to_string()));
+    object.insert(
+        "format_code".into(),
+        Value::from(pass.format_code.to_string()),
+    );
     object.insert(
         "passenger_name".into(),
         Value::from(pass.passenger_name.as_str()),
@@ -79,9 +81,10 @@ pub fn describe(pass: &BoardingPass, reference: NaiveDate) -> Value {
     object.insert("version".into(), Value::from(pass.version));
     object.insert(
         "date_of_issue".into(),
-        pass.date_of_issue.map_or(Value::Null, |date| {
-            json!({ "text": date.text(), "date": iso(pass.issue_date(reference)) })
-        }),
+        pass.date_of_issue.map_or(
+            Value::Null,
+            |date| json!({ "text": date.text(), "date": iso(pass.issue_date(reference)) }),
+        ),
     );
     object.insert("future_use".into(), Value::from(pass.future_use.clone()));
     object.insert(

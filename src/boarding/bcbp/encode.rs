@@ -189,7 +189,8 @@ fn check_leg(leg: &Leg, number: u8) -> Result<(), BcbpError> {
         return Err(refuse(
             Some(number),
             Field::Seat,
-            "an infant (INF) has no seat of its own; give either the seat or the infant flag".to_string(),
+            "an infant (INF) has no seat of its own; give either the seat or the infant flag"
+                .to_string(),
         ));
     }
     Ok(())

@@ -4,7 +4,9 @@ use super::Field;
 /// offsets into the scanned string (the first character is position 0).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BcbpError {
-    #[error("the scanned text is empty: a boarding pass starts with 'M' and is at least 60 characters")]
+    #[error(
+        "the scanned text is empty: a boarding pass starts with 'M' and is at least 60 characters"
+    )]
     Empty,
     #[error(
         "position {position}: {found:?} is not a printable ASCII character; boarding pass barcodes carry ASCII only"

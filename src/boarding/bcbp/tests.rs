@@ -53,7 +53,10 @@ fn a_plain_pass_has_typed_fields_and_no_warnings() {
 fn a_full_pass_keeps_every_part() {
     let pass = decoded(FULL);
     assert_eq!(pass.version, Some(6));
-    assert_eq!(pass.date_of_issue.map(IssueDate::text).as_deref(), Some("6225"));
+    assert_eq!(
+        pass.date_of_issue.map(IssueDate::text).as_deref(),
+        Some("6225")
+    );
     assert_eq!(pass.baggage_tag.as_deref(), Some("0014123456003"));
     assert_eq!(pass.legs.len(), 2);
     assert_eq!(pass.legs[1].fast_track, Some(false));
@@ -72,7 +75,10 @@ fn a_blank_electronic_ticket_indicator_is_a_warning() {
         pass.warnings,
         [Warning::ElectronicTicketIndicator { seen: Some(' ') }]
     );
-    assert_eq!(pass.legs[0].field_text(Field::Pnr).as_deref(), Some("ABC123"));
+    assert_eq!(
+        pass.legs[0].field_text(Field::Pnr).as_deref(),
+        Some("ABC123")
+    );
 }
 
 #[test]
@@ -80,12 +86,19 @@ fn a_missing_electronic_ticket_indicator_shifts_the_legs() {
     let raw = "M1DESMARAIS/LUC       ABC123 YULFRAAC 0834 326J001A0025 100";
     let pass = decoded(raw);
     assert_eq!(pass.electronic_ticket_indicator, None);
-    assert_eq!(pass.warnings, [Warning::ElectronicTicketIndicator { seen: None }]);
+    assert_eq!(
+        pass.warnings,
+        [Warning::ElectronicTicketIndicator { seen: None }]
+    );
     let leg = &pass.legs[0];
     assert_eq!(leg.pnr, Some(Locator::parse("ABC123").unwrap()));
     assert_eq!(leg.from, Some(Iata::parse("YUL").unwrap()));
     assert_eq!(leg.day_of_year, Some(326));
-    assert!(pass.warnings[0].to_string().contains("one position earlier"));
+    assert!(
+        pass.warnings[0]
+            .to_string()
+            .contains("one position earlier")
+    );
 }
 
 #[test]
@@ -104,7 +117,10 @@ fn a_missing_date_of_issue_is_a_warning() {
     let raw = FULL.replacen("WW6225B", "WW    B", 1);
     let pass = decoded(&raw);
     assert_eq!(pass.date_of_issue, None);
-    assert_eq!(pass.warnings, [Warning::DateOfIssueMissing { position: 67 }]);
+    assert_eq!(
+        pass.warnings,
+        [Warning::DateOfIssueMissing { position: 67 }]
+    );
     // Without an issue date, the flight date comes from the reference alone.
     assert_eq!(
         pass.legs[0].flight_date(&pass, date(2016, 8, 20)),
@@ -147,7 +163,10 @@ fn a_field_cut_short_by_its_part_is_read_and_reported() {
 fn an_unpadded_flight_number_is_read_and_reported() {
     let raw = PLAIN.replacen("AC 0834 ", "AC 834  ", 1);
     let pass = decoded(&raw);
-    assert_eq!(pass.legs[0].flight, Some(FlightNumber::parse("AC834").unwrap()));
+    assert_eq!(
+        pass.legs[0].flight,
+        Some(FlightNumber::parse("AC834").unwrap())
+    );
     assert_eq!(
         pass.warnings,
         [Warning::NotZeroPadded {
@@ -176,11 +195,13 @@ fn airline_use_that_ends_before_the_end_of_the_pass_is_accepted() {
 #[test]
 fn airline_use_that_ends_early_before_the_security_data_gives_the_rest_back() {
     // Declared size past the end of the pass.
-    let pass = decoded("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 120>60000ABC^105HELLO");
+    let pass =
+        decoded("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 120>60000ABC^105HELLO");
     assert_eq!(pass.legs[0].airline_use.as_deref(), Some("ABC"));
     assert_eq!(pass.security, Some(Security::new('1', "HELLO")));
     // Declared size inside the security data.
-    let pass = decoded("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 10C>60000ABC^105HELLO");
+    let pass =
+        decoded("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 10C>60000ABC^105HELLO");
     assert_eq!(pass.legs[0].airline_use.as_deref(), Some("ABC"));
     assert_eq!(pass.security, Some(Security::new('1', "HELLO")));
     assert!(pass.warnings.contains(&Warning::AirlineUseEndsEarly {
@@ -215,7 +236,10 @@ fn a_group_separator_inside_a_field_is_refused() {
 fn truncated_security_data_is_kept_and_reported() {
     let pass = decoded(&format!("{PLAIN}^164GIWVC5"));
     let security = pass.security.unwrap();
-    assert_eq!((security.declared_length, security.data.as_str()), (100, "GIWVC5"));
+    assert_eq!(
+        (security.declared_length, security.data.as_str()),
+        (100, "GIWVC5")
+    );
     assert_eq!(
         pass.warnings,
         [Warning::SecurityDataTruncated {
@@ -229,18 +253,30 @@ fn truncated_security_data_is_kept_and_reported() {
 #[test]
 fn seats_blank_infant_and_unreadable() {
     let blank = decoded(&PLAIN.replacen("001A0025 ", "         ", 1));
-    assert_eq!((blank.legs[0].seat.as_ref(), blank.legs[0].infant), (None, false));
+    assert_eq!(
+        (blank.legs[0].seat.as_ref(), blank.legs[0].infant),
+        (None, false)
+    );
     assert_eq!(blank.legs[0].check_in_sequence, None);
 
     let infant_raw = PLAIN.replacen("001A", "INF ", 1);
     let infant = decoded(&infant_raw);
-    assert_eq!((infant.legs[0].seat.as_ref(), infant.legs[0].infant), (None, true));
+    assert_eq!(
+        (infant.legs[0].seat.as_ref(), infant.legs[0].infant),
+        (None, true)
+    );
     assert_eq!(encode(&infant).as_deref(), Ok(infant_raw.as_str()));
 
     let standby_raw = PLAIN.replacen("001A", "STBY", 1);
     let standby = decoded(&standby_raw);
     assert_eq!(standby.legs[0].seat, None);
-    assert_eq!(standby.legs[0].unreadable.get(&Field::Seat).map(String::as_str), Some("STBY"));
+    assert_eq!(
+        standby.legs[0]
+            .unreadable
+            .get(&Field::Seat)
+            .map(String::as_str),
+        Some("STBY")
+    );
     assert!(matches!(
         standby.warnings.as_slice(),
         [Warning::UnreadableField {
@@ -263,7 +299,8 @@ fn a_bad_flight_number_names_leg_position_and_reason() {
 #[test]
 fn version_2_has_no_fast_track_and_keeps_extra_conditional_text() {
     let repeated = "1231234567890 1AC AC 1234567890123    20KY";
-    let raw = format!("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 130>2002A{repeated}");
+    let raw =
+        format!("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 130>2002A{repeated}");
     let pass = decoded(&raw);
     let leg = &pass.legs[0];
     assert_eq!(pass.version, Some(2));
@@ -278,7 +315,10 @@ fn an_unknown_version_is_read_with_the_newest_layout() {
     let raw = "M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 107>901100";
     let pass = decoded(raw);
     assert_eq!(pass.version, Some(9));
-    assert!(pass.warnings.contains(&Warning::UnknownVersion { version: 9 }));
+    assert!(
+        pass.warnings
+            .contains(&Warning::UnknownVersion { version: 9 })
+    );
 }
 
 #[test]
@@ -298,9 +338,8 @@ fn structural_errors_are_precise() {
     assert_eq!((field, position), (Field::FlightNumber, 39));
     let (_, field, position, _) = field_error(&PLAIN.replacen(" 100", " 1G0", 1));
     assert_eq!((field, position), (Field::VariablePartSize, 58));
-    let (_, field, position, _) = field_error(
-        "M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 106>6FF00",
-    );
+    let (_, field, position, _) =
+        field_error("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 106>6FF00");
     assert_eq!((field, position), (Field::UniquePartSize, 62));
 }
 
@@ -352,7 +391,10 @@ fn the_encoder_refuses_what_no_pass_can_hold() {
         Field::NumberOfLegs
     );
     assert_eq!(
-        refused_field(&BoardingPass::new("VERYLONGSURNAME/GIVENNAME", vec![leg.clone()])),
+        refused_field(&BoardingPass::new(
+            "VERYLONGSURNAME/GIVENNAME",
+            vec![leg.clone()]
+        )),
         Field::PassengerName
     );
     let mut conditional = BoardingPass::new("A/B", vec![leg.clone()]);
@@ -386,15 +428,20 @@ fn leg(version: Option<u8>) -> impl Strategy<Value = Leg> {
         proptest::option::of("[A-Z]{3}".prop_map(|c| Iata::parse(&c).unwrap())),
         proptest::option::of((
             carrier(),
-            proptest::option::of((1u16..=9999, proptest::option::of(proptest::char::range('A', 'Z')))),
+            proptest::option::of((
+                1u16..=9999,
+                proptest::option::of(proptest::char::range('A', 'Z')),
+            )),
         )),
         proptest::option::of(1u16..=366),
         letter(),
         prop_oneof![
             Just((None, false)),
             Just((None, true)),
-            (1u16..=999, proptest::char::range('A', 'Z'))
-                .prop_map(|(row, column)| (Some(Seat::parse(&format!("{row}{column}")).unwrap()), false)),
+            (1u16..=999, proptest::char::range('A', 'Z')).prop_map(|(row, column)| (
+                Some(Seat::parse(&format!("{row}{column}")).unwrap()),
+                false
+            )),
         ],
         word("[0-9]{4}[A-Z]?"),
         letter(),
@@ -457,7 +504,12 @@ fn clean_pass() -> impl Strategy<Value = BoardingPass> {
         (
             "[A-Z]{1,12}/[A-Z]{1,7}",
             proptest::collection::vec(leg(version), 1..=4),
-            (letter(), letter(), letter(), proptest::option::of((0u8..=9, 1u16..=366))),
+            (
+                letter(),
+                letter(),
+                letter(),
+                proptest::option::of((0u8..=9, 1u16..=366)),
+            ),
             (letter(), proptest::option::of(carrier())),
             (word("[0-9]{13}"), word("[0-9]{13}"), word("[0-9]{13}")),
             proptest::option::of((proptest::char::range('0', '9'), "[A-Za-z0-9+/=]{0,120}")),
@@ -485,19 +537,22 @@ fn clean_pass() -> impl Strategy<Value = BoardingPass> {
                 pass.issuance_source = sources.2;
                 pass.document_type = issuer.0;
                 pass.issuer = issuer.1;
-                (pass.baggage_tag, pass.first_non_consecutive_baggage_tag, pass.second_non_consecutive_baggage_tag) = tags;
+                (
+                    pass.baggage_tag,
+                    pass.first_non_consecutive_baggage_tag,
+                    pass.second_non_consecutive_baggage_tag,
+                ) = tags;
                 let after_date = pass.document_type.is_some()
                     || pass.issuer.is_some()
                     || pass.baggage_tag.is_some()
                     || pass.first_non_consecutive_baggage_tag.is_some()
                     || pass.second_non_consecutive_baggage_tag.is_some();
-                pass.date_of_issue = sources
-                    .3
-                    .or(after_date.then_some((6, 225)))
-                    .map(|(year_digit, day_of_year)| IssueDate {
+                pass.date_of_issue = sources.3.or(after_date.then_some((6, 225))).map(
+                    |(year_digit, day_of_year)| IssueDate {
                         year_digit,
                         day_of_year,
-                    });
+                    },
+                );
                 pass
             })
     })

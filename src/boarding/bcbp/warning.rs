@@ -61,7 +61,8 @@ pub enum Warning {
 }
 
 fn leg_prefix(leg: Option<u8>) -> String {
-    leg.map(|n| format!("Leg {n}: the ")).unwrap_or_else(|| "The ".to_string())
+    leg.map(|n| format!("Leg {n}: the "))
+        .unwrap_or_else(|| "The ".to_string())
 }
 
 impl fmt::Display for Warning {
