@@ -152,7 +152,7 @@ impl<'a> Decoder<'a> {
                 });
             }
             leg.airline_use =
-                Some(self.text(airline_start, leg_end).to_string()).filter(|text| !text.is_empty());
+                self.free_text(Some(number), Field::AirlineUse, airline_start, leg_end)?;
             pass.legs.push(leg);
             position = self.skip_separators(leg_end, number);
             last = (!truncated).then_some(LastLeg {
@@ -246,6 +246,19 @@ impl<'a> Decoder<'a> {
             position += 1;
         }
         position
+    }
+
+    /// Free text closing a part, exactly as written; `None` when there is none.
+    fn free_text(
+        &self,
+        leg: Option<u8>,
+        field: Field,
+        start: usize,
+        end: usize,
+    ) -> Result<Option<String>, BcbpError> {
+        let text = self.text(start, end);
+        no_separator(leg, field, start, text)?;
+        Ok(Some(text.to_string()).filter(|text| !text.is_empty()))
     }
 
     /// A fixed field of the mandatory parts: it must be there in full.
@@ -475,7 +488,8 @@ impl<'a> Decoder<'a> {
             position += width;
         }
         if position < unique_end {
-            pass.future_use = Some(self.text(position, unique_end).to_string());
+            pass.future_use =
+                self.free_text(None, Field::UniqueFutureUse, position, unique_end)?;
         }
         Ok(unique_end)
     }
@@ -547,7 +561,8 @@ impl<'a> Decoder<'a> {
             position += width;
         }
         if position < repeated_end {
-            leg.future_use = Some(self.text(position, repeated_end).to_string());
+            leg.future_use =
+                self.free_text(Some(number), Field::RepeatedFutureUse, position, repeated_end)?;
         }
         Ok(repeated_end)
     }

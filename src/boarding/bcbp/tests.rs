@@ -232,6 +232,16 @@ fn a_group_separator_inside_a_field_is_refused() {
     assert!(why.contains("group separator"));
 }
 
+/// Found by the bcbp_decode fuzz target: a GS inside the airline's text was accepted, and the pass then
+/// could not be encoded again.
+#[test]
+fn a_group_separator_inside_airline_text_is_refused() {
+    let raw = "M1MROZ/MARTIN     E  XXX  XXX SJCLAXAS 3317 207U001A0006 '4D>218 VV8207BAS              0000000402331878 lUCAS\u{1d}AS X0000000Z29  00010";
+    let (leg, field, position, why) = field_error(raw);
+    assert_eq!((leg, field, position), (Some(1), Field::AirlineUse, 110));
+    assert!(why.contains("group separator"));
+}
+
 #[test]
 fn truncated_security_data_is_kept_and_reported() {
     let pass = decoded(&format!("{PLAIN}^164GIWVC5"));
