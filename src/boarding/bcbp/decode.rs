@@ -488,8 +488,7 @@ impl<'a> Decoder<'a> {
             position += width;
         }
         if position < unique_end {
-            pass.future_use =
-                self.free_text(None, Field::UniqueFutureUse, position, unique_end)?;
+            pass.future_use = self.free_text(None, Field::UniqueFutureUse, position, unique_end)?;
         }
         Ok(unique_end)
     }
@@ -561,8 +560,12 @@ impl<'a> Decoder<'a> {
             position += width;
         }
         if position < repeated_end {
-            leg.future_use =
-                self.free_text(Some(number), Field::RepeatedFutureUse, position, repeated_end)?;
+            leg.future_use = self.free_text(
+                Some(number),
+                Field::RepeatedFutureUse,
+                position,
+                repeated_end,
+            )?;
         }
         Ok(repeated_end)
     }
