@@ -7,6 +7,7 @@
 
 pub mod airports;
 pub mod app;
+pub mod boarding;
 pub mod cli;
 pub mod clock;
 pub mod config;
