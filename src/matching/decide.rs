@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::facts::{PassengerFacts, normalise_frequent_flyer};
 use super::index::{KeyKind, PersonContact, RegistryIndex, date_bytes, given_prefix, key_hash};
 use super::normalise::{
-    NameReading, PersonName, PhoneKey, Transliteration, are_nicknames, edit_distance, fold_words,
+    NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames, edit_distance, fold_words,
     is_particle, name_key, normalise_email, normalise_phone,
 };
 use super::reason::{ContactKind, GivenAgreement, Reason, SurnameAgreement};
@@ -465,7 +465,7 @@ struct Evidence {
     frequent_flyer_agrees: Option<(String, String)>,
     frequent_flyer_conflict: Option<(String, String, String)>,
     email: Option<String>,
-    phone: Option<(String, super::normalise::PhoneAgreement)>,
+    phone: Option<(String, PhoneAgreement)>,
     birth_date_agrees: Option<chrono::NaiveDate>,
     birth_date_conflict: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
@@ -540,8 +540,8 @@ impl Evidence {
             score += 9.0;
         }
         score += match self.phone {
-            Some((_, super::normalise::PhoneAgreement::E164)) => 8.0,
-            Some((_, super::normalise::PhoneAgreement::LastNineDigits)) => 6.0,
+            Some((_, PhoneAgreement::E164)) => 8.0,
+            Some((_, PhoneAgreement::LastNineDigits)) => 6.0,
             None => 0.0,
         };
         if self.birth_date_agrees.is_some() {
@@ -860,5 +860,333 @@ fn one_passenger_per_person_per_flight(
                 outcome.reasons.push(Reason::SeveralPassengersFitPerson { count: passengers });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{BookingName, CarrierCode, Locator};
+    use crate::matching::facts::PersonFacts;
+    use chrono::NaiveDate;
+
+    const FLIGHT: Uuid = Uuid::from_u128(0xF1);
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn person(n: u128, name: &str) -> PersonFacts {
+        PersonFacts {
+            key: Uuid::from_u128(n),
+            display_name: name.to_string(),
+            date_of_birth: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            loyalty: Vec::new(),
+        }
+    }
+
+    fn passenger(n: u128, booking_name: &str) -> PassengerFacts {
+        PassengerFacts {
+            key: Uuid::from_u128(n),
+            flight_key: FLIGHT,
+            name: BookingName::parse(booking_name).unwrap(),
+            docs_surname: None,
+            docs_given: None,
+            locator: Some(Locator::parse("ABC123").unwrap()),
+            traveller_class: BookingName::parse(booking_name).unwrap().traveller_class(),
+            frequent_flyer: None,
+            email: None,
+            phone: None,
+            date_of_birth: None,
+        }
+    }
+
+    fn ib(number: &str) -> (CarrierCode, String) {
+        (CarrierCode::parse("IB").unwrap(), number.to_string())
+    }
+
+    /// Many unrelated persons, so that the names under test are rare in the registry.
+    fn filler() -> Vec<PersonFacts> {
+        (0..4000u128)
+            .map(|n| person(1_000_000 + n, &format!("Given{n} Family{n}")))
+            .collect()
+    }
+
+    fn run(persons: Vec<PersonFacts>, passengers: &[PassengerFacts]) -> Vec<MatchOutcome> {
+        let index = RegistryIndex::build(&persons);
+        match_flight(&index, passengers, &RememberedDecisions::new())
+    }
+
+    fn only(outcomes: &[MatchOutcome], passenger: u128) -> &MatchOutcome {
+        let rows: Vec<&MatchOutcome> = outcomes
+            .iter()
+            .filter(|o| o.passenger == Uuid::from_u128(passenger))
+            .collect();
+        assert_eq!(rows.len(), 1, "{outcomes:#?}");
+        rows[0]
+    }
+
+    fn has(outcome: &MatchOutcome, want: impl Fn(&Reason) -> bool) -> bool {
+        outcome.reasons.iter().any(want)
+    }
+
+    #[test]
+    fn frequent_flyer_with_compatible_name_links_and_says_why() {
+        let mut maria = person(1, "Pepe García");
+        maria.loyalty.push(ib("IB 0012345678"));
+        let mut p = passenger(10, "GARCIALOPEZ/JOSEMR");
+        p.frequent_flyer = Some(ib("12345678"));
+        let outcomes = run(vec![maria], &[p]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Linked);
+        let described: Vec<String> = o.reasons.iter().map(Reason::describe).collect();
+        assert!(described.contains(&"frequent-flyer number IB 12345678 agrees".to_string()));
+        assert!(has(o, |r| matches!(r, Reason::GivenName { agreement: GivenAgreement::Nickname, .. })));
+    }
+
+    #[test]
+    fn frequent_flyer_with_another_name_goes_to_review() {
+        let mut father = person(1, "Antonio Ruiz");
+        father.loyalty.push(ib("555"));
+        let mut son = passenger(10, "RUIZ/PABLOMR");
+        son.frequent_flyer = Some(ib("555"));
+        let outcomes = run(vec![father], &[son]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| *r == Reason::FrequentFlyerNameMismatch));
+    }
+
+    #[test]
+    fn booking_contact_with_agreeing_names_links_through_dropped_surname_and_transliteration() {
+        let mut ana = person(1, "María José García");
+        ana.emails.push("MJ.Garcia@example.es".into());
+        let mut jurgen = person(2, "Jürgen Müller");
+        jurgen.phones.push("+49 151 2345 6789".into());
+        let mut p = passenger(10, "GARCIAPENA/MARIAJOSEMRS");
+        p.email = Some("mj.garcia@EXAMPLE.es".into());
+        let mut q = passenger(11, "MULLER/JURGENMR");
+        q.phone = Some("0049 1512 3456789".into());
+        let mut r = passenger(12, "MUELLER/JUERGEN");
+        r.phone = Some("01512 3456789".into());
+        r.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = run(vec![ana, jurgen], &[p, q, r]);
+        for n in [10, 11, 12] {
+            assert_eq!(only(&outcomes, n).decision, LinkDecision::Linked, "{n}: {outcomes:#?}");
+        }
+        assert!(has(only(&outcomes, 10), |r| matches!(
+            r,
+            Reason::Surname { agreement: SurnameAgreement::OneOfCompound, .. }
+        )));
+        assert!(has(only(&outcomes, 12), |r| matches!(
+            r,
+            Reason::PhoneAgrees { how: PhoneAgreement::LastNineDigits, .. }
+        )));
+    }
+
+    #[test]
+    fn truncated_manifest_names_count_as_agreeing() {
+        let mut p = person(1, "María José García-Peña");
+        p.emails.push("mj@example.es".into());
+        let mut q = passenger(10, "GARCIAPENA/MARIAJOS");
+        q.email = Some("mj@example.es".into());
+        let outcomes = run(vec![p], &[q]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Linked);
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::GivenName { agreement: GivenAgreement::Truncated, .. }
+        )));
+    }
+
+    #[test]
+    fn family_member_on_the_persons_booking_is_rejected() {
+        let mut maria = person(1, "María García");
+        maria.emails.push("maria@example.es".into());
+        let mut lucas = passenger(10, "GARCIA/LUCASMSTR");
+        lucas.email = Some("maria@example.es".into());
+        let outcomes = run(vec![maria], &[lucas]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert!(o.reasons.iter().any(|r| r.describe()
+            == "same booking e-mail but the given name differs (LUCAS vs MARIA): likely a family member"));
+    }
+
+    #[test]
+    fn weak_given_names_and_other_surnames_go_to_review() {
+        let mut bill = person(1, "William Smith");
+        bill.emails.push("ws@example.co.uk".into());
+        let mut anna = person(2, "Anna de Vries");
+        anna.emails.push("anna@example.nl".into());
+        let cases = [
+            ("SMITH/BILLMR", "ws@example.co.uk", GivenAgreement::Nickname),
+            ("SMITH/W MR", "ws@example.co.uk", GivenAgreement::Initial),
+            ("SMITH/WILLAIMMR", "ws@example.co.uk", GivenAgreement::Similar),
+        ];
+        for (i, (name, email, level)) in cases.iter().enumerate() {
+            let mut p = passenger(10 + i as u128, name);
+            p.email = Some(email.to_string());
+            let outcomes = run(vec![bill.clone()], &[p]);
+            let o = only(&outcomes, 10 + i as u128);
+            assert_eq!(o.decision, LinkDecision::Review, "{name}");
+            assert!(has(o, |r| matches!(r, Reason::GivenName { agreement, .. } if agreement == level)));
+        }
+        let mut married = passenger(20, "JANSEN/ANNAMRS");
+        married.email = Some("anna@example.nl".into());
+        let outcomes = run(vec![anna], &[married]);
+        let o = only(&outcomes, 20);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(r, Reason::PossibleMarriedName { .. })));
+    }
+
+    #[test]
+    fn a_relative_named_after_the_person_is_not_linked_on_a_shared_contact() {
+        let mut mother = person(1, "María José García");
+        mother.emails.push("mj@example.es".into());
+        let mut daughter = passenger(10, "GARCIA/MARIAMS");
+        daughter.email = Some("mj@example.es".into());
+        let outcomes = run(vec![mother], &[daughter]);
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Review);
+    }
+
+    #[test]
+    fn birth_date_links_a_rare_name_and_reviews_a_common_one() {
+        let born = date(1984, 3, 2);
+        let mut persons = filler();
+        let mut ines = person(1, "Inés Zubizarreta");
+        ines.date_of_birth = Some(born);
+        persons.push(ines);
+        let mut p = passenger(10, "ZUBIZARRETA/INESMS");
+        p.date_of_birth = Some(born);
+        let outcomes = run(persons, &[p]);
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Linked);
+
+        let mut persons: Vec<PersonFacts> = (0..400u128)
+            .map(|n| person(n + 100, if n % 2 == 0 { "John Smith" } else { "John Brown" }))
+            .collect();
+        persons.push(PersonFacts {
+            date_of_birth: Some(born),
+            ..person(1, "John Smith")
+        });
+        let mut q = passenger(11, "SMITH/JOHNMR");
+        q.date_of_birth = Some(born);
+        let outcomes = run(persons, &[q]);
+        let o = only(&outcomes, 11);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(r, Reason::NameTooCommonForBirthDate { .. })));
+    }
+
+    #[test]
+    fn conflicting_birth_dates_and_frequent_flyer_numbers_reject() {
+        let mut jose = person(1, "José Fernández");
+        jose.emails.push("jf@example.es".into());
+        jose.date_of_birth = Some(date(1960, 5, 5));
+        jose.loyalty.push(ib("111"));
+        let mut son = passenger(10, "FERNANDEZ/JOSEMR");
+        son.email = Some("jf@example.es".into());
+        son.date_of_birth = Some(date(1990, 1, 1));
+        let mut namesake = passenger(11, "FERNANDEZ/JOSEMR");
+        namesake.email = Some("jf@example.es".into());
+        namesake.frequent_flyer = Some(ib("222"));
+        namesake.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = run(vec![jose], &[son, namesake]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert!(has(o, |r| matches!(r, Reason::DateOfBirthConflict { .. })));
+        let o = only(&outcomes, 11);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert!(has(o, |r| matches!(r, Reason::FrequentFlyerConflict { .. })));
+    }
+
+    #[test]
+    fn two_persons_fitting_one_passenger_both_go_to_review() {
+        let mut a = person(1, "Laura Martín");
+        a.emails.push("home@example.es".into());
+        let mut b = person(2, "Laura Martín Gil");
+        b.emails.push("home@example.es".into());
+        let mut p = passenger(10, "MARTINGIL/LAURAMRS");
+        p.email = Some("home@example.es".into());
+        let outcomes = run(vec![a, b], &[p]);
+        assert_eq!(outcomes.len(), 2);
+        for o in &outcomes {
+            assert_eq!(o.decision, LinkDecision::Review);
+            assert!(has(o, |r| *r == Reason::SeveralCandidates { count: 2 }));
+        }
+    }
+
+    #[test]
+    fn parent_and_child_with_one_name_on_one_booking_both_go_to_review() {
+        let mut dad = person(1, "Thomas Wright");
+        dad.emails.push("tw@example.co.uk".into());
+        let mut father = passenger(10, "WRIGHT/THOMASMR");
+        father.email = Some("tw@example.co.uk".into());
+        let mut child = passenger(11, "WRIGHT/THOMASMSTR");
+        child.email = Some("tw@example.co.uk".into());
+        let outcomes = run(vec![dad.clone()], &[father.clone(), child]);
+        for n in [10, 11] {
+            let o = only(&outcomes, n);
+            assert_eq!(o.decision, LinkDecision::Review, "{outcomes:#?}");
+            assert!(has(o, |r| *r == Reason::SeveralPassengersFitPerson { count: 2 }));
+        }
+        let mut grown_son = father.clone();
+        grown_son.key = Uuid::from_u128(12);
+        let outcomes = run(vec![dad], &[father, grown_son]);
+        assert!(outcomes.iter().all(|o| o.decision == LinkDecision::Review));
+    }
+
+    #[test]
+    fn names_alone_reach_review_only_when_rare() {
+        let mut persons = filler();
+        persons.push(person(1, "Berenguela Ochandiano"));
+        persons.extend((0..300u128).map(|n| person(10 + n, "James Smith")));
+        let rare = passenger(10, "OCHANDIANO/BERENGUELAMRS");
+        let common = passenger(11, "SMITH/JAMESMR");
+        let outcomes = run(persons, &[rare, common]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(r, Reason::RareNameOnly { .. })));
+        assert!(outcomes.iter().all(|o| o.passenger != Uuid::from_u128(11)));
+    }
+
+    #[test]
+    fn remembered_staff_decisions_win() {
+        let mut maria = person(1, "María García");
+        maria.emails.push("maria@example.es".into());
+        let mut lucas = passenger(10, "GARCIA/LUCASMR");
+        lucas.email = Some("maria@example.es".into());
+        let mut herself = passenger(11, "GARCIA/MARIAMRS");
+        herself.email = Some("maria@example.es".into());
+        herself.locator = Some(Locator::parse("XYZ789").unwrap());
+        let index = RegistryIndex::build(&[maria]);
+        let mut remembered = RememberedDecisions::new();
+        remembered.remember(Uuid::from_u128(1), &lucas, StaffDecision::Confirmed);
+        remembered.remember(Uuid::from_u128(1), &herself, StaffDecision::Rejected);
+        let outcomes = match_flight(&index, &[lucas.clone(), herself.clone()], &remembered);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Linked);
+        assert_eq!(o.reasons.first(), Some(&Reason::StaffConfirmed));
+        let o = only(&outcomes, 11);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert_eq!(o.reasons.first(), Some(&Reason::StaffRejected));
+
+        // The same passenger on the return flight carries the same locator, so the decision holds there.
+        let mut back = lucas.clone();
+        back.key = Uuid::from_u128(12);
+        back.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = match_flight(&index, &[back], &remembered);
+        assert_eq!(only(&outcomes, 12).decision, LinkDecision::Linked);
+    }
+
+    #[test]
+    fn outcomes_serialise_for_the_store() {
+        let mut maria = person(1, "María García");
+        maria.emails.push("maria@example.es".into());
+        let mut p = passenger(10, "GARCIA/MARIAMRS");
+        p.email = Some("maria@example.es".into());
+        let outcomes = run(vec![maria], &[p]);
+        let json = serde_json::to_value(&outcomes[0]).unwrap();
+        assert_eq!(json["decision"], "linked");
+        assert_eq!(json["reasons"][0]["kind"], "email_agrees");
     }
 }
