@@ -510,9 +510,9 @@ pub fn normalise_phone(raw: &str) -> Option<PhoneKey> {
     Some(PhoneKey { e164, last9 })
 }
 
-/// Edit distance between two keys, for telling typos from different names.
+/// Edit distance between two keys (a swap of neighbours counts once), for telling typos from other names.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
+    strsim::osa_distance(a, b)
 }
 
 #[cfg(test)]
