@@ -9,9 +9,10 @@ use uuid::Uuid;
 use super::facts::{PassengerFacts, normalise_frequent_flyer};
 use super::index::{KeyKind, PersonContact, RegistryIndex, date_bytes, given_prefix, key_hash};
 use super::normalise::{
-    NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames, edit_distance, fold_words,
-    is_particle, name_key, normalise_email, normalise_phone,
+    NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames,
+    edit_distance, fold_words, is_particle, name_key, normalise_email, normalise_phone,
 };
+use super::parallel::map_in_order;
 use super::reason::{ContactKind, GivenAgreement, Reason, SurnameAgreement};
 use super::remembered::{RememberedDecisions, StaffDecision};
 use crate::domain::{LinkDecision, TravellerClass};
@@ -36,12 +37,21 @@ pub const TRUNCATION_MIN_LENGTH: usize = 17;
 /// into how many people are expected to carry a name.
 pub const POPULATION: f64 = 10_000_000.0;
 
-/// Date of birth with surname and given name links only when fewer people are expected to carry the name
-/// than this: with about 25,000 birth dates in circulation, a shared date is then under a 1 in 1,000 chance.
-pub const BIRTH_DATE_MAX_NAMESAKES: f64 = 25.0;
+/// Date of birth with surname and given name links only when fewer other people are expected to carry the
+/// name than this. A shared birth date among namesakes is a 1 in 25,000 chance per pair, but a large
+/// registry meets hundreds of thousands of passengers a day, so only names expected to be unique qualify.
+pub const BIRTH_DATE_MAX_NAMESAKES: f64 = 0.5;
 
-/// A name alone sends a pair to review only when at most this many other people are expected to carry it.
-pub const RARE_NAME_MAX_NAMESAKES: f64 = 1.0;
+/// Beyond this many expected namesakes (one in ten sharing any given birth date) a date-of-birth agreement
+/// is no evidence at all and the pair is not listed.
+pub const BIRTH_DATE_REVIEW_MAX_NAMESAKES: f64 = 2_500.0;
+
+/// A name alone sends a pair to review only when at most this many other people are expected to carry it:
+/// a registry of millions holds so many names that merely uncommon ones meet namesakes every day.
+pub const RARE_NAME_MAX_NAMESAKES: f64 = 0.1;
+
+/// Passengers handed to the cores at a time.
+const MATCH_BATCH: usize = 16_384;
 
 /// A contact or date key filed under more persons than this is not personal (an agency's e-mail, a
 /// switchboard): it is ignored for blocking.
@@ -89,7 +99,10 @@ impl NameSource {
     }
 
     fn shown_surname(&self) -> &str {
-        self.surnames.first().map(String::as_str).unwrap_or_default()
+        self.surnames
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     fn shown_given(&self) -> &str {
@@ -196,34 +209,52 @@ impl<'a> PassengerView<'a> {
         found.dedup();
         found
     }
+}
 
-    /// How many other people are expected to carry the passenger's name, from name counts in the registry.
-    fn expected_namesakes(&self, index: &RegistryIndex) -> f64 {
-        let persons = index.len().max(1) as f64;
-        let mut expected = f64::INFINITY;
-        for source in &self.sources {
-            let mut surname_count = 0usize;
-            let mut given_count = 0usize;
-            let mut full_count = 0usize;
-            for surname in &source.surnames {
-                surname_count =
-                    surname_count.max(index.count(key_hash(KeyKind::SurnameCount, &[surname.as_bytes()])));
-                for given in &source.givens {
-                    full_count = full_count.max(index.count(key_hash(
-                        KeyKind::FullNameCount,
-                        &[surname.as_bytes(), given.as_bytes()],
-                    )));
-                }
-            }
-            for given in &source.givens {
-                given_count =
-                    given_count.max(index.count(key_hash(KeyKind::GivenCount, &[given.as_bytes()])));
-            }
-            let estimate = POPULATION * (surname_count as f64 / persons) * (given_count as f64 / persons);
-            expected = expected.min(estimate.max(full_count.saturating_sub(1) as f64));
-        }
-        expected
-    }
+/// How many other people are expected to carry a name, from name counts in the registry: the larger of
+/// the registry's own count and the population share implied by the surname and given-name counts.
+fn expected_namesakes(index: &RegistryIndex, surnames: &[String], givens: &[String]) -> f64 {
+    let persons = index.len().max(1) as f64;
+    let count = |kind: KeyKind, parts: &[&[u8]]| index.count(key_hash(kind, parts));
+    let surname_count = surnames
+        .iter()
+        .map(|s| count(KeyKind::SurnameCount, &[s.as_bytes()]))
+        .max()
+        .unwrap_or(0);
+    let given_count = givens
+        .iter()
+        .map(|g| count(KeyKind::GivenCount, &[g.as_bytes()]))
+        .max()
+        .unwrap_or(0);
+    let full_count = surnames
+        .iter()
+        .flat_map(|s| {
+            givens
+                .iter()
+                .map(move |g| count(KeyKind::FullNameCount, &[s.as_bytes(), g.as_bytes()]))
+        })
+        .max()
+        .unwrap_or(0);
+    let estimate = POPULATION * (surname_count as f64 / persons) * (given_count as f64 / persons);
+    estimate.max(full_count.saturating_sub(1) as f64)
+}
+
+/// Namesakes of the name on which passenger and person agree: the more common of the two spellings
+/// (a manifest's IRENE SOFIA agreeing with a profile's Irene is only as rare as IRENE).
+fn agreed_name_namesakes(
+    view: &PassengerView,
+    names: &NameComparison,
+    index: &RegistryIndex,
+) -> f64 {
+    let person = expected_namesakes(
+        index,
+        std::slice::from_ref(&names.person_surname),
+        std::slice::from_ref(&names.person_given),
+    );
+    view.sources
+        .iter()
+        .map(|s| expected_namesakes(index, &s.surnames, &s.givens))
+        .fold(person, f64::max)
 }
 
 /// How the passenger's name compares with the person's, in the reading of the person's name that fits best.
@@ -280,7 +311,10 @@ fn leftover_is_surname(rest: &str) -> bool {
 fn leftover_starts_with_particle(rest: &str) -> bool {
     ["DOS", "DAS", "DE", "DA", "DO", "VAN", "VON"]
         .iter()
-        .any(|p| rest.strip_prefix(p).is_some_and(|r| r.is_empty() || r.len() >= 3))
+        .any(|p| {
+            rest.strip_prefix(p)
+                .is_some_and(|r| r.is_empty() || r.len() >= 3)
+        })
 }
 
 fn surname_level(
@@ -301,7 +335,8 @@ fn surname_level(
         }
     } else if bare.len() >= 3 {
         if manifest.strip_prefix(bare).is_some_and(leftover_is_surname)
-            || source.surname_words.len() > 1 && source.surname_words.first().is_some_and(|w| w == bare)
+            || source.surname_words.len() > 1
+                && source.surname_words.first().is_some_and(|w| w == bare)
         {
             return SurnameAgreement::OneOfCompound;
         }
@@ -327,7 +362,10 @@ fn surname_level(
 }
 
 fn compare_surname(source: &NameSource, reading: &NameReading) -> (SurnameAgreement, String) {
-    let mut best = (SurnameAgreement::Differs, reading.surname_key(Transliteration::Icao));
+    let mut best = (
+        SurnameAgreement::Differs,
+        reading.surname_key(Transliteration::Icao),
+    );
     for scheme in Transliteration::BOTH {
         let full = reading.surname_key(scheme);
         let parts: Vec<&str> = reading
@@ -356,7 +394,10 @@ fn compare_given(
     reading: &NameReading,
     index: &RegistryIndex,
 ) -> (GivenAgreement, String) {
-    let mut best = (GivenAgreement::Differs, reading.given_key(Transliteration::Icao));
+    let mut best = (
+        GivenAgreement::Differs,
+        reading.given_key(Transliteration::Icao),
+    );
     for scheme in Transliteration::BOTH {
         let person = reading.given_key(scheme);
         let parts = reading.given_parts(scheme);
@@ -423,7 +464,11 @@ fn given_level(
     GivenAgreement::Differs
 }
 
-fn compare_names(view: &PassengerView, person: &PersonName, index: &RegistryIndex) -> NameComparison {
+fn compare_names(
+    view: &PassengerView,
+    person: &PersonName,
+    index: &RegistryIndex,
+) -> NameComparison {
     let mut best: Option<(u8, NameComparison)> = None;
     for source in &view.sources {
         for reading in &person.readings {
@@ -621,10 +666,9 @@ struct Verdict {
     decision: LinkDecision,
     score: f32,
     reasons: Vec<Reason>,
-    /// Backed by a frequent-flyer number, a contact or a date of birth (not by the name alone).
+    /// Backed by a frequent-flyer number, a contact or a date of birth (not by the name alone). Such a
+    /// row, unless rejected, claims the person for "one passenger per person per flight".
     strong: bool,
-    /// Counts towards "one passenger per person per flight": a link, or a child under the person's name.
-    fits_person: bool,
 }
 
 fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict> {
@@ -635,17 +679,12 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
     let adult = view.facts.traveller_class == TravellerClass::Adult;
     let surname_agrees = names.surname.agrees();
     let given_agrees = names.given.agrees();
-    let names_compatible =
-        names.surname >= SurnameAgreement::Similar && names.given.compatible();
-    let mut fits_person = false;
+    let names_compatible = names.surname >= SurnameAgreement::Similar && names.given.compatible();
 
     let decision = if ev.birth_date_conflict.is_some() || ev.frequent_flyer_conflict.is_some() {
-        let personal_agreement = if ev.birth_date_conflict.is_some() {
-            ev.frequent_flyer_agrees.is_some()
-        } else {
-            ev.birth_date_agrees.is_some()
-        };
-        if personal_agreement {
+        // Only a frequent-flyer number outweighs a different birth date; different frequent-flyer numbers
+        // on one airline are different people, whatever a shared birthday suggests.
+        if ev.birth_date_conflict.is_some() && ev.frequent_flyer_agrees.is_some() {
             reasons.push(Reason::ConflictingEvidence);
             LinkDecision::Review
         } else {
@@ -653,7 +692,6 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         }
     } else if ev.frequent_flyer_agrees.is_some() {
         if names_compatible {
-            fits_person = true;
             LinkDecision::Linked
         } else {
             reasons.push(Reason::FrequentFlyerNameMismatch);
@@ -661,7 +699,6 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         }
     } else if let Some(contact) = ev.contact() {
         if surname_agrees && given_agrees {
-            fits_person = true;
             if adult {
                 LinkDecision::Linked
             } else {
@@ -693,14 +730,16 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         if !surname_agrees || !names.given.compatible() {
             return None;
         }
-        let namesakes = view.expected_namesakes(index);
+        let namesakes = agreed_name_namesakes(view, &names, index);
         let strong_names = names.surname == SurnameAgreement::Exact
             && matches!(
                 names.given,
                 GivenAgreement::Exact | GivenAgreement::FirstOfSeveral
             );
+        if namesakes > BIRTH_DATE_REVIEW_MAX_NAMESAKES {
+            return None;
+        }
         if strong_names && namesakes <= BIRTH_DATE_MAX_NAMESAKES && adult {
-            fits_person = true;
             LinkDecision::Linked
         } else {
             if strong_names && namesakes > BIRTH_DATE_MAX_NAMESAKES {
@@ -714,7 +753,7 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         if names.surname != SurnameAgreement::Exact || names.given != GivenAgreement::Exact {
             return None;
         }
-        let namesakes = view.expected_namesakes(index);
+        let namesakes = agreed_name_namesakes(view, &names, index);
         if namesakes > RARE_NAME_MAX_NAMESAKES {
             return None;
         }
@@ -729,7 +768,6 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         score,
         reasons,
         strong: ev.is_strong(),
-        fits_person,
     })
 }
 
@@ -771,25 +809,28 @@ pub fn match_flight(
     let mut outcomes: Vec<MatchOutcome> = Vec::new();
     // (flight, person, outcome position) for every row that claims the person on that flight.
     let mut claims: Vec<(Uuid, Uuid, usize)> = Vec::new();
-    for passenger in passengers {
-        let view = PassengerView::new(passenger);
+    let judged = passengers.chunks(MATCH_BATCH).flat_map(|batch| {
+        map_in_order(batch, |passenger| {
+            let view = PassengerView::new(passenger);
+            let mut verdicts: Vec<Verdict> = view
+                .candidates(index)
+                .into_iter()
+                .filter_map(|id| judge(&view, index, id))
+                .collect();
+            one_candidate_per_passenger(&mut verdicts);
+            verdicts
+        })
+    });
+    for (passenger, mut verdicts) in passengers.iter().zip(judged) {
         let staff = remembered.for_passenger(passenger);
         let staff_linked = staff.iter().any(|(_, d)| *d == StaffDecision::Confirmed);
-        let mut verdicts: Vec<Verdict> = view
-            .candidates(index)
-            .into_iter()
-            .filter_map(|id| judge(&view, index, id))
-            .collect();
-        one_candidate_per_passenger(&mut verdicts);
 
         for (person, decision) in &staff {
             let algorithm = verdicts
                 .iter()
                 .position(|v| index.person_key(v.person) == Some(*person))
                 .map(|i| verdicts.swap_remove(i));
-            let (mut reasons, score) = algorithm
-                .map(|v| (v.reasons, v.score))
-                .unwrap_or_default();
+            let (mut reasons, score) = algorithm.map(|v| (v.reasons, v.score)).unwrap_or_default();
             reasons.retain(|r| !matches!(r, Reason::SeveralCandidates { .. }));
             let decision = match decision {
                 StaffDecision::Confirmed => {
@@ -818,7 +859,7 @@ pub fn match_flight(
                 v.decision = LinkDecision::Rejected;
                 v.reasons.push(Reason::StaffLinkedAnotherPerson);
             }
-            if v.fits_person && v.decision != LinkDecision::Rejected {
+            if v.strong && v.decision != LinkDecision::Rejected {
                 claims.push((passenger.flight_key, person, outcomes.len()));
             }
             outcomes.push(MatchOutcome {
@@ -857,7 +898,9 @@ fn one_passenger_per_person_per_flight(
                 if outcome.decision == LinkDecision::Linked {
                     outcome.decision = LinkDecision::Review;
                 }
-                outcome.reasons.push(Reason::SeveralPassengersFitPerson { count: passengers });
+                outcome
+                    .reasons
+                    .push(Reason::SeveralPassengersFitPerson { count: passengers });
             }
         }
     }
@@ -943,7 +986,13 @@ mod tests {
         assert_eq!(o.decision, LinkDecision::Linked);
         let described: Vec<String> = o.reasons.iter().map(Reason::describe).collect();
         assert!(described.contains(&"frequent-flyer number IB 12345678 agrees".to_string()));
-        assert!(has(o, |r| matches!(r, Reason::GivenName { agreement: GivenAgreement::Nickname, .. })));
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::GivenName {
+                agreement: GivenAgreement::Nickname,
+                ..
+            }
+        )));
     }
 
     #[test]
@@ -973,15 +1022,25 @@ mod tests {
         r.flight_key = Uuid::from_u128(0xF2);
         let outcomes = run(vec![ana, jurgen], &[p, q, r]);
         for n in [10, 11, 12] {
-            assert_eq!(only(&outcomes, n).decision, LinkDecision::Linked, "{n}: {outcomes:#?}");
+            assert_eq!(
+                only(&outcomes, n).decision,
+                LinkDecision::Linked,
+                "{n}: {outcomes:#?}"
+            );
         }
         assert!(has(only(&outcomes, 10), |r| matches!(
             r,
-            Reason::Surname { agreement: SurnameAgreement::OneOfCompound, .. }
+            Reason::Surname {
+                agreement: SurnameAgreement::OneOfCompound,
+                ..
+            }
         )));
         assert!(has(only(&outcomes, 12), |r| matches!(
             r,
-            Reason::PhoneAgrees { how: PhoneAgreement::LastNineDigits, .. }
+            Reason::PhoneAgrees {
+                how: PhoneAgreement::LastNineDigits,
+                ..
+            }
         )));
     }
 
@@ -996,7 +1055,10 @@ mod tests {
         assert_eq!(o.decision, LinkDecision::Linked);
         assert!(has(o, |r| matches!(
             r,
-            Reason::GivenName { agreement: GivenAgreement::Truncated, .. }
+            Reason::GivenName {
+                agreement: GivenAgreement::Truncated,
+                ..
+            }
         )));
     }
 
@@ -1022,7 +1084,11 @@ mod tests {
         let cases = [
             ("SMITH/BILLMR", "ws@example.co.uk", GivenAgreement::Nickname),
             ("SMITH/W MR", "ws@example.co.uk", GivenAgreement::Initial),
-            ("SMITH/WILLAIMMR", "ws@example.co.uk", GivenAgreement::Similar),
+            (
+                "SMITH/WILLAIMMR",
+                "ws@example.co.uk",
+                GivenAgreement::Similar,
+            ),
         ];
         for (i, (name, email, level)) in cases.iter().enumerate() {
             let mut p = passenger(10 + i as u128, name);
@@ -1030,7 +1096,10 @@ mod tests {
             let outcomes = run(vec![bill.clone()], &[p]);
             let o = only(&outcomes, 10 + i as u128);
             assert_eq!(o.decision, LinkDecision::Review, "{name}");
-            assert!(has(o, |r| matches!(r, Reason::GivenName { agreement, .. } if agreement == level)));
+            assert!(has(
+                o,
+                |r| matches!(r, Reason::GivenName { agreement, .. } if agreement == level)
+            ));
         }
         let mut married = passenger(20, "JANSEN/ANNAMRS");
         married.email = Some("anna@example.nl".into());
@@ -1062,9 +1131,11 @@ mod tests {
         let outcomes = run(persons, &[p]);
         assert_eq!(only(&outcomes, 10).decision, LinkDecision::Linked);
 
-        let mut persons: Vec<PersonFacts> = (0..400u128)
-            .map(|n| person(n + 100, if n % 2 == 0 { "John Smith" } else { "John Brown" }))
-            .collect();
+        let mut persons = filler();
+        persons.extend((0..60u128).map(|n| {
+            let name = ["John Smith", "John Brown", "Mary Smith"][n as usize % 3];
+            person(n + 100, name)
+        }));
         persons.push(PersonFacts {
             date_of_birth: Some(born),
             ..person(1, "John Smith")
@@ -1074,7 +1145,10 @@ mod tests {
         let outcomes = run(persons, &[q]);
         let o = only(&outcomes, 11);
         assert_eq!(o.decision, LinkDecision::Review);
-        assert!(has(o, |r| matches!(r, Reason::NameTooCommonForBirthDate { .. })));
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::NameTooCommonForBirthDate { .. }
+        )));
     }
 
     #[test]
@@ -1096,7 +1170,10 @@ mod tests {
         assert!(has(o, |r| matches!(r, Reason::DateOfBirthConflict { .. })));
         let o = only(&outcomes, 11);
         assert_eq!(o.decision, LinkDecision::Rejected);
-        assert!(has(o, |r| matches!(r, Reason::FrequentFlyerConflict { .. })));
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::FrequentFlyerConflict { .. }
+        )));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::facts::{PersonFacts, normalise_frequent_flyer};
 use super::normalise::{PersonName, PhoneKey, Transliteration, normalise_email, normalise_phone};
+use super::parallel::map_in_order;
 
 /// What a blocking or counting key is about; part of its hash so that equal strings of different kinds
 /// never meet.
@@ -113,7 +114,9 @@ struct Postings {
 
 impl Postings {
     fn build(pairs: Vec<(u64, u32)>) -> Postings {
-        let bits = (usize::BITS - pairs.len().leading_zeros()).saturating_sub(2).clamp(4, 26);
+        let bits = (usize::BITS - pairs.len().leading_zeros())
+            .saturating_sub(2)
+            .clamp(4, 26);
         let shift = 64 - bits;
         let buckets = 1usize << bits;
         let mut directory = vec![0u32; buckets + 1];
@@ -155,7 +158,8 @@ impl Postings {
 
     fn get(&self, key: u64) -> &[(u32, u32)] {
         let bucket = (key >> self.shift) as usize;
-        let (Some(&start), Some(&end)) = (self.directory.get(bucket), self.directory.get(bucket + 1))
+        let (Some(&start), Some(&end)) =
+            (self.directory.get(bucket), self.directory.get(bucket + 1))
         else {
             return &[];
         };
@@ -209,6 +213,69 @@ pub(crate) fn person_name_keys(name: &PersonName, birth: Option<NaiveDate>, out:
     }
 }
 
+/// Persons handed to the cores at a time while building.
+const BUILD_BATCH: usize = 65_536;
+
+/// One person's normalised contacts and blocking keys, computed on any core.
+struct PreparedPerson {
+    keys: Vec<u64>,
+    emails: Vec<String>,
+    phones: Vec<PhoneKey>,
+    /// `CARRIER NUMBER`.
+    frequent_flyers: Vec<String>,
+}
+
+impl PreparedPerson {
+    fn of(person: &PersonFacts) -> PreparedPerson {
+        let mut keys = Vec::with_capacity(32);
+        person_name_keys(
+            &PersonName::parse(&person.display_name),
+            person.date_of_birth,
+            &mut keys,
+        );
+        let emails: Vec<String> = person
+            .emails
+            .iter()
+            .filter_map(|e| normalise_email(e))
+            .collect();
+        for email in &emails {
+            keys.push(key_hash(KeyKind::Email, &[email.as_bytes()]));
+        }
+        let phones: Vec<PhoneKey> = person
+            .phones
+            .iter()
+            .filter_map(|p| normalise_phone(p))
+            .collect();
+        for phone in &phones {
+            if let Some(e164) = phone.e164 {
+                keys.push(key_hash(KeyKind::PhoneE164, &[&e164.to_le_bytes()]));
+            }
+            keys.push(key_hash(
+                KeyKind::PhoneLastNine,
+                &[&phone.last9.to_le_bytes()],
+            ));
+        }
+        let mut frequent_flyers = Vec::new();
+        for (carrier, raw) in &person.loyalty {
+            if let Some(number) = normalise_frequent_flyer(carrier, raw) {
+                keys.push(key_hash(
+                    KeyKind::FrequentFlyer,
+                    &[carrier.as_str().as_bytes(), number.as_bytes()],
+                ));
+                frequent_flyers.push(format!("{} {number}", carrier.as_str()));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        PreparedPerson {
+            keys,
+            emails,
+            phones,
+            frequent_flyers,
+        }
+    }
+}
+
 impl RegistryIndex {
     pub fn build(persons: &[PersonFacts]) -> RegistryIndex {
         let mut index = RegistryIndex {
@@ -218,59 +285,40 @@ impl RegistryIndex {
             ..RegistryIndex::default()
         };
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(persons.len() * 12);
-        let mut keys: Vec<u64> = Vec::with_capacity(64);
-        for (position, person) in persons.iter().enumerate() {
-            let Ok(id) = u32::try_from(position) else {
-                break;
-            };
-            keys.clear();
-            index.keys.push(person.key);
-            index.names.push(&person.display_name);
-            index.birth_dates.push(person.date_of_birth);
-            person_name_keys(
-                &PersonName::parse(&person.display_name),
-                person.date_of_birth,
-                &mut keys,
-            );
-            index.add_contacts(person, &mut keys);
-            index.contact_ends.push(index.contacts.len() as u32);
-            keys.sort_unstable();
-            keys.dedup();
-            pairs.extend(keys.iter().map(|k| (*k, id)));
+        // Batches bound the memory held by prepared persons while the cores share the work.
+        for (batch_number, batch) in persons.chunks(BUILD_BATCH).enumerate() {
+            let prepared = map_in_order(batch, PreparedPerson::of);
+            for (offset, (person, prep)) in batch.iter().zip(prepared).enumerate() {
+                let Ok(id) = u32::try_from(batch_number * BUILD_BATCH + offset) else {
+                    return index.finish(pairs);
+                };
+                index.keys.push(person.key);
+                index.names.push(&person.display_name);
+                index.birth_dates.push(person.date_of_birth);
+                for email in &prep.emails {
+                    let text = index.texts.push(email);
+                    index.contacts.push(Contact::Email(text));
+                }
+                for phone in &prep.phones {
+                    index.contacts.push(Contact::Phone {
+                        e164: phone.e164.unwrap_or(0),
+                        last9: phone.last9,
+                    });
+                }
+                for ff in &prep.frequent_flyers {
+                    let text = index.texts.push(ff);
+                    index.contacts.push(Contact::FrequentFlyer(text));
+                }
+                index.contact_ends.push(index.contacts.len() as u32);
+                pairs.extend(prep.keys.iter().map(|k| (*k, id)));
+            }
         }
-        index.postings = Postings::build(pairs);
-        index
+        index.finish(pairs)
     }
 
-    fn add_contacts(&mut self, person: &PersonFacts, keys: &mut Vec<u64>) {
-        for email in person.emails.iter().filter_map(|e| normalise_email(e)) {
-            keys.push(key_hash(KeyKind::Email, &[email.as_bytes()]));
-            let id = self.texts.push(&email);
-            self.contacts.push(Contact::Email(id));
-        }
-        for phone in person.phones.iter().filter_map(|p| normalise_phone(p)) {
-            if let Some(e164) = phone.e164 {
-                keys.push(key_hash(KeyKind::PhoneE164, &[&e164.to_le_bytes()]));
-            }
-            keys.push(key_hash(
-                KeyKind::PhoneLastNine,
-                &[&phone.last9.to_le_bytes()],
-            ));
-            self.contacts.push(Contact::Phone {
-                e164: phone.e164.unwrap_or(0),
-                last9: phone.last9,
-            });
-        }
-        for (carrier, raw) in &person.loyalty {
-            if let Some(number) = normalise_frequent_flyer(carrier, raw) {
-                keys.push(key_hash(
-                    KeyKind::FrequentFlyer,
-                    &[carrier.as_str().as_bytes(), number.as_bytes()],
-                ));
-                let id = self.texts.push(&format!("{} {number}", carrier.as_str()));
-                self.contacts.push(Contact::FrequentFlyer(id));
-            }
-        }
+    fn finish(mut self, pairs: Vec<(u64, u32)>) -> RegistryIndex {
+        self.postings = Postings::build(pairs);
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -372,18 +420,27 @@ mod tests {
             [last]
         );
         assert_eq!(
-            find(key_hash(KeyKind::PhoneE164, &[&34_600_000_000u64.to_le_bytes()])).len(),
+            find(key_hash(
+                KeyKind::PhoneE164,
+                &[&34_600_000_000u64.to_le_bytes()]
+            ))
+            .len(),
             51
         );
         let born = NaiveDate::from_ymd_opt(1980, 1, 1 + 900 % 28).unwrap();
         for surname in ["MUELLER", "MULLER"] {
-            assert!(find(key_hash(
-                KeyKind::BirthDateSurname,
-                &[&date_bytes(born), surname.as_bytes()]
-            ))
-            .contains(&last));
+            assert!(
+                find(key_hash(
+                    KeyKind::BirthDateSurname,
+                    &[&date_bytes(born), surname.as_bytes()]
+                ))
+                .contains(&last)
+            );
         }
-        assert_eq!(index.count(key_hash(KeyKind::SurnameCount, &[b"GARCIA"])), 500);
+        assert_eq!(
+            index.count(key_hash(KeyKind::SurnameCount, &[b"GARCIA"])),
+            500
+        );
         assert_eq!(index.count(key_hash(KeyKind::GivenCount, &[b"JUERGEN"])), 1);
         assert_eq!(index.count(key_hash(KeyKind::SurnameCount, &[b"SMITH"])), 0);
         let contacts: Vec<_> = index.contacts(last).collect();

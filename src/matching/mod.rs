@@ -12,19 +12,21 @@ mod decide;
 mod facts;
 mod index;
 mod normalise;
+mod parallel;
 mod reason;
 mod remembered;
 pub mod synth;
 
 pub use decide::{
-    BIRTH_DATE_MAX_NAMESAKES, MatchOutcome, POPULATION, RARE_NAME_MAX_NAMESAKES,
-    TRUNCATION_MIN_LENGTH, match_flight,
+    BIRTH_DATE_MAX_NAMESAKES, BIRTH_DATE_REVIEW_MAX_NAMESAKES, MatchOutcome, POPULATION,
+    RARE_NAME_MAX_NAMESAKES, TRUNCATION_MIN_LENGTH, match_flight,
 };
 pub use facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
 pub use index::RegistryIndex;
 pub use normalise::{
-    Locale, NICKNAMES, NameReading, NameWord, PersonName, PhoneAgreement, PhoneKey, Transliteration,
-    are_nicknames, fold_words, is_particle, name_key, normalise_email, normalise_phone,
+    Locale, NICKNAMES, NameReading, NameWord, PersonName, PhoneAgreement, PhoneKey,
+    Transliteration, are_nicknames, fold_words, is_particle, name_key, normalise_email,
+    normalise_phone,
 };
 pub use reason::{ContactKind, GivenAgreement, Reason, SurnameAgreement};
 pub use remembered::{PassengerFingerprint, RememberedDecisions, StaffDecision};

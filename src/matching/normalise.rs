@@ -85,8 +85,8 @@ pub fn name_key(raw: &str, scheme: Transliteration) -> String {
 
 /// Words that belong to the surname that follows them (Dutch, German, Portuguese, Spanish, French).
 const PARTICLES: [&str; 22] = [
-    "VAN", "VON", "DE", "DER", "DEN", "DEL", "DELLA", "DI", "DA", "DO", "DOS", "DAS", "DU", "LE", "LA",
-    "LOS", "LAS", "TER", "TEN", "TE", "T", "ZU",
+    "VAN", "VON", "DE", "DER", "DEN", "DEL", "DELLA", "DI", "DA", "DO", "DOS", "DAS", "DU", "LE",
+    "LA", "LOS", "LAS", "TER", "TEN", "TE", "T", "ZU",
 ];
 
 pub fn is_particle(folded_word: &str) -> bool {
@@ -556,7 +556,10 @@ mod tests {
         assert_eq!(icao("García-Peña"), "GARCIAPENA");
         assert_eq!(icao("O'Brien"), "OBRIEN");
         assert_eq!(icao("van 't Hof"), "VANTHOF");
-        assert_eq!(fold_words("García-Peña  López", Transliteration::Icao), "GARCIA PENA LOPEZ");
+        assert_eq!(
+            fold_words("García-Peña  López", Transliteration::Icao),
+            "GARCIA PENA LOPEZ"
+        );
         assert_eq!(icao("Иван"), "");
     }
 
@@ -567,9 +570,11 @@ mod tests {
         let reading = &name.readings[0];
         assert_eq!(reading.given_key(Transliteration::Icao), "JAN");
         assert_eq!(reading.surname_key(Transliteration::Icao), "VANDERBERG");
-        assert!(reading
-            .surname_variants(Transliteration::Icao)
-            .contains(&"BERG".to_string()));
+        assert!(
+            reading
+                .surname_variants(Transliteration::Icao)
+                .contains(&"BERG".to_string())
+        );
     }
 
     #[test]
@@ -662,11 +667,18 @@ mod tests {
         let national = normalise_phone("(020) 7946-0958 ext. 12").unwrap();
         assert_eq!(national.e164, None);
         assert_eq!(national.last9, 79_460_958);
-        assert_eq!(uk.agreement(&national), Some(PhoneAgreement::LastNineDigits));
+        assert_eq!(
+            uk.agreement(&national),
+            Some(PhoneAgreement::LastNineDigits)
+        );
         let nl = normalise_phone("+31 6 12345678").unwrap();
         let es = normalise_phone("+34 612345678").unwrap();
         assert_eq!(nl.last9, es.last9);
-        assert_eq!(nl.agreement(&es), None, "different country codes never agree");
+        assert_eq!(
+            nl.agreement(&es),
+            None,
+            "different country codes never agree"
+        );
         assert_eq!(normalise_phone("600 11 12"), None);
         assert_eq!(normalise_phone("call me"), None);
         assert_eq!(normalise_phone(""), None);

@@ -38,7 +38,10 @@ impl PassengerFingerprint {
                     .as_deref()
                     .unwrap_or(&passenger.name.given),
             ),
-            None => (passenger.name.surname.as_str(), passenger.name.given.as_str()),
+            None => (
+                passenger.name.surname.as_str(),
+                passenger.name.given.as_str(),
+            ),
         };
         let stem = format!(
             "{}/{}|{}",

@@ -24,6 +24,7 @@ use super::facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
 use super::normalise::{
     Locale, NICKNAMES, Transliteration, fold_words, name_key, normalise_email, normalise_phone,
 };
+use super::parallel::map_in_order;
 use crate::domain::{BookingName, CarrierCode, LinkDecision, Locator, Title, TravellerClass};
 use pools::{LOCALE_POOLS, LocalePool};
 
@@ -277,15 +278,20 @@ impl Generator {
             .get(rng.random_range(0..pool.mobile_prefixes.len()))
             .copied()
             .unwrap_or("6");
-        let rest: u64 = rng.random_range(0..10u64.pow(pool.mobile_rest_digits));
+        // A phone number belongs to one person: an affine bijection of the serial keeps numbers unique.
+        let space = 10u64.pow(pool.mobile_rest_digits);
+        let rest = (serial.wrapping_mul(48_271).wrapping_add(12_345)) % space;
         let phone_digits = format!(
             "{}{prefix}{rest:0width$}",
             pool.phone_country,
             width = pool.mobile_rest_digits as usize
         );
-        let frequent_flyer = rng
-            .random_bool(0.45)
-            .then(|| (pool.home_carrier, format!("{}", 10_000_000 + serial * 7 + 3)));
+        let frequent_flyer = rng.random_bool(0.45).then(|| {
+            (
+                pool.home_carrier,
+                format!("{}", 10_000_000 + serial * 7 + 3),
+            )
+        });
         Human {
             serial,
             pool,
@@ -354,7 +360,10 @@ impl Generator {
             emails.push(human.email.clone());
         }
         if rng.random_bool(0.15) {
-            emails.push(format!("{}@work.example.com", base36(human.serial * 31 + 7)));
+            emails.push(format!(
+                "{}@work.example.com",
+                base36(human.serial * 31 + 7)
+            ));
         }
         let phones = if rng.random_bool(0.6) {
             vec![format!(
@@ -427,14 +436,14 @@ pub fn generate(config: &SynthConfig) -> Dataset {
         seed: config.seed,
         next_serial: config.persons as u64,
     };
-    let mut persons = Vec::with_capacity(config.persons);
-    let mut profile_traps: Vec<Vec<Trap>> = Vec::with_capacity(config.persons);
-    for i in 0..config.persons {
-        let human = generator.human(i as u64, None);
-        let (person, traps) = generator.profile(&human, Uuid::from_u128(PERSON_TAG | i as u128));
-        persons.push(person);
-        profile_traps.push(traps);
-    }
+    let serials: Vec<u64> = (0..config.persons as u64).collect();
+    let (persons, profile_traps): (Vec<PersonFacts>, Vec<Vec<Trap>>) =
+        map_in_order(&serials, |&serial| {
+            let human = generator.human(serial, None);
+            generator.profile(&human, Uuid::from_u128(PERSON_TAG | u128::from(serial)))
+        })
+        .into_iter()
+        .unzip();
     let mut rng = generator.stream(MANIFEST_STREAM);
     let mut dataset = Dataset {
         persons,
@@ -469,7 +478,7 @@ pub fn generate(config: &SynthConfig) -> Dataset {
                 let serial = generator.fresh_serial();
                 let mut human = generator.human(serial, None);
                 let mut traps = Vec::new();
-                if registry_pick.is_none() && config.persons > 0 && rng.random_bool(0.03) {
+                if registry_pick.is_none() && config.persons > 0 && rng.random_bool(0.01) {
                     let other = rng.random_range(0..config.persons) as u64;
                     let model = generator.human(other, None);
                     human.pool = model.pool;
@@ -498,8 +507,8 @@ pub fn generate(config: &SynthConfig) -> Dataset {
         }
         add_family(&mut generator, &mut rng, &mut travellers);
         locator_serial += 1;
-        let locator = Locator::parse(&format!("{:0>6}", base36(locator_serial * 7919 + 100_000)))
-            .ok();
+        let locator =
+            Locator::parse(&format!("{:0>6}", base36(locator_serial * 7919 + 100_000))).ok();
         for traveller in travellers {
             if dataset.passengers.len() >= config.passengers + 6 {
                 break;
@@ -551,7 +560,10 @@ fn new_flight(rng: &mut ChaCha8Rng, number: u128) -> FlightStyle {
 }
 
 fn adult(human: Human, person: Option<u32>, traps: Vec<Trap>, rng: &mut ChaCha8Rng) -> Traveller {
-    let frequent_flyer = human.frequent_flyer.clone().filter(|_| rng.random_bool(0.8));
+    let frequent_flyer = human
+        .frequent_flyer
+        .clone()
+        .filter(|_| rng.random_bool(0.8));
     Traveller {
         human,
         person,
@@ -592,7 +604,10 @@ fn add_family(generator: &mut Generator, rng: &mut ChaCha8Rng, travellers: &mut 
     }
     let mut traps = Vec::new();
     family_trap(&mut traps);
-    let mut spouse_ff = spouse.frequent_flyer.clone().filter(|_| rng.random_bool(0.8));
+    let mut spouse_ff = spouse
+        .frequent_flyer
+        .clone()
+        .filter(|_| rng.random_bool(0.8));
     if lead_is_registry && rng.random_bool(0.03) {
         spouse_ff = lead_ff.clone();
         traps.push(Trap::BorrowedFrequentFlyer);
@@ -747,7 +762,12 @@ pub fn shares_strong_key(person: &PersonFacts, passenger: &PassengerFacts) -> bo
         .email
         .as_deref()
         .and_then(normalise_email)
-        .is_some_and(|e| person.emails.iter().any(|x| normalise_email(x).as_ref() == Some(&e)));
+        .is_some_and(|e| {
+            person
+                .emails
+                .iter()
+                .any(|x| normalise_email(x).as_ref() == Some(&e))
+        });
     let phone = passenger
         .phone
         .as_deref()
@@ -759,7 +779,8 @@ pub fn shares_strong_key(person: &PersonFacts, passenger: &PassengerFacts) -> bo
                 .filter_map(|x| normalise_phone(x))
                 .any(|q| p.agreement(&q).is_some())
         });
-    let birth = passenger.date_of_birth.is_some() && passenger.date_of_birth == person.date_of_birth;
+    let birth =
+        passenger.date_of_birth.is_some() && passenger.date_of_birth == person.date_of_birth;
     ff || email || phone || birth
 }
 
@@ -817,10 +838,16 @@ impl Dataset {
                 p.flight_key.to_string(),
                 p.name.surname.clone(),
                 p.name.given.clone(),
-                p.name.title.map(|t| t.as_str().to_string()).unwrap_or_default(),
+                p.name
+                    .title
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
                 p.docs_surname.clone().unwrap_or_default(),
                 p.docs_given.clone().unwrap_or_default(),
-                p.locator.as_ref().map(|l| l.as_str().to_string()).unwrap_or_default(),
+                p.locator
+                    .as_ref()
+                    .map(|l| l.as_str().to_string())
+                    .unwrap_or_default(),
                 p.traveller_class.as_str().to_string(),
                 p.frequent_flyer
                     .as_ref()
@@ -866,6 +893,8 @@ pub struct Evaluation {
     pub wrong_links_by_trap: BTreeMap<String, usize>,
     /// True matches sent to review, by trap.
     pub reviews_by_trap: BTreeMap<String, usize>,
+    /// Review rows by the rule that decided them (the last reason given).
+    pub reviews_by_rule: BTreeMap<String, usize>,
 }
 
 impl Evaluation {
@@ -910,6 +939,7 @@ impl Evaluation {
                 }
                 LinkDecision::Review => {
                     e.review_rows += 1;
+                    *e.reviews_by_rule.entry(rule_name(o)).or_default() += 1;
                     if correct {
                         for name in trap_names(t) {
                             *e.reviews_by_trap.entry(name).or_default() += 1;
@@ -957,6 +987,16 @@ impl Evaluation {
     pub fn reviews_per_thousand(&self) -> f64 {
         ratio(self.review_rows * 1000, self.passengers)
     }
+}
+
+/// The serialised kind of an outcome's last reason: the rule that had the final word.
+fn rule_name(outcome: &MatchOutcome) -> String {
+    outcome
+        .reasons
+        .last()
+        .and_then(|r| serde_json::to_value(r).ok())
+        .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -1013,7 +1053,8 @@ mod tests {
     fn csv_files_hold_every_row_with_a_header() {
         let data = generate(&SynthConfig::new(3, 50, 200));
         let (mut persons, mut passengers, mut truth) = (Vec::new(), Vec::new(), Vec::new());
-        data.write_csv(&mut persons, &mut passengers, &mut truth).unwrap();
+        data.write_csv(&mut persons, &mut passengers, &mut truth)
+            .unwrap();
         let lines = |b: &[u8]| csv::Reader::from_reader(b).records().count();
         assert_eq!(lines(&persons), 50);
         assert_eq!(lines(&passengers), 200);
