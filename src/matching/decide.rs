@@ -952,7 +952,7 @@ mod tests {
 
     /// Many unrelated persons, so that the names under test are rare in the registry.
     fn filler() -> Vec<PersonFacts> {
-        (0..4000u128)
+        (0..12_000u128)
             .map(|n| person(1_000_000 + n, &format!("Given{n} Family{n}")))
             .collect()
     }
