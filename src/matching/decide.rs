@@ -1,0 +1,1269 @@
+//! The decision: for each passenger, the registry persons that share a blocking key, the evidence for and
+//! against each, a rule that turns evidence into linked / review / rejected, and two vetoes on top (one
+//! candidate per passenger, one passenger per person per flight). Rules rather than a summed score,
+//! because a sum cannot tell a mother from her daughter when the booking contacts agree.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::facts::{PassengerFacts, normalise_frequent_flyer};
+use super::index::{KeyKind, PersonContact, RegistryIndex, date_bytes, given_prefix, key_hash};
+use super::normalise::{
+    NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames,
+    edit_distance, fold_words, is_particle, name_key, normalise_email, normalise_phone,
+};
+use super::parallel::map_in_order;
+use super::reason::{ContactKind, GivenAgreement, Reason, SurnameAgreement};
+use super::remembered::{RememberedDecisions, StaffDecision};
+use crate::domain::{LinkDecision, TravellerClass};
+
+/// The verdict on one passenger ↔ person pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchOutcome {
+    pub passenger: Uuid,
+    pub person: Uuid,
+    pub decision: LinkDecision,
+    /// Weight of evidence (positive for, negative against), for ordering a review list; the decision
+    /// itself follows the rules, not a threshold on this number.
+    pub score: f32,
+    pub reasons: Vec<Reason>,
+}
+
+/// A booking name at least this long ("SURNAME/GIVEN") may have been cut by the system that printed it
+/// (boarding passes hold 20 characters), so a prefix counts as agreement.
+pub const TRUNCATION_MIN_LENGTH: usize = 17;
+
+/// The number of people a registry is assumed to sample from, used to turn name counts in the registry
+/// into how many people are expected to carry a name.
+pub const POPULATION: f64 = 10_000_000.0;
+
+/// Date of birth with surname and given name links only when fewer other people are expected to carry the
+/// name than this. A shared birth date among namesakes is a 1 in 25,000 chance per pair, but a large
+/// registry meets hundreds of thousands of passengers a day, so only names expected to be unique qualify.
+pub const BIRTH_DATE_MAX_NAMESAKES: f64 = 0.5;
+
+/// Beyond this many expected namesakes (one in ten sharing any given birth date) a date-of-birth agreement
+/// is no evidence at all and the pair is not listed.
+pub const BIRTH_DATE_REVIEW_MAX_NAMESAKES: f64 = 2_500.0;
+
+/// A name alone sends a pair to review only when at most this many other people are expected to carry it:
+/// a registry of millions holds so many names that merely uncommon ones meet namesakes every day.
+pub const RARE_NAME_MAX_NAMESAKES: f64 = 0.1;
+
+/// Passengers handed to the cores at a time.
+const MATCH_BATCH: usize = 16_384;
+
+/// A contact or date key filed under more persons than this is not personal (an agency's e-mail, a
+/// switchboard): it is ignored for blocking.
+const MAX_PERSONS_PER_STRONG_KEY: usize = 50;
+
+/// A surname + given-prefix key filed under more persons than this names no one in particular.
+const MAX_PERSONS_PER_NAME_KEY: usize = 8;
+
+/// One spelling of the passenger's name: the booking's, and the passport's (DOCS) when present.
+#[derive(Debug)]
+struct NameSource {
+    surnames: Vec<String>,
+    surname_words: Vec<String>,
+    givens: Vec<String>,
+    given_words: Vec<String>,
+    may_be_truncated: bool,
+}
+
+impl NameSource {
+    fn new(surname: &str, given: &str, may_be_truncated: bool) -> NameSource {
+        let mut surnames: Vec<String> = Transliteration::BOTH
+            .iter()
+            .map(|s| name_key(surname, *s))
+            .collect();
+        surnames.dedup();
+        let mut givens: Vec<String> = Transliteration::BOTH
+            .iter()
+            .map(|s| name_key(given, *s))
+            .collect();
+        givens.dedup();
+        let words = |raw: &str| -> Vec<String> {
+            fold_words(raw, Transliteration::Icao)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        NameSource {
+            surnames,
+            surname_words: words(surname),
+            givens,
+            given_words: words(given),
+            may_be_truncated,
+        }
+    }
+
+    fn shown_surname(&self) -> &str {
+        self.surnames
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    fn shown_given(&self) -> &str {
+        self.givens.first().map(String::as_str).unwrap_or_default()
+    }
+}
+
+/// A passenger prepared for matching.
+struct PassengerView<'a> {
+    facts: &'a PassengerFacts,
+    sources: Vec<NameSource>,
+    email: Option<String>,
+    phone: Option<PhoneKey>,
+    frequent_flyer: Option<(String, String)>,
+}
+
+impl<'a> PassengerView<'a> {
+    fn new(facts: &'a PassengerFacts) -> PassengerView<'a> {
+        let name = &facts.name;
+        let written_length = name.surname.chars().count() + 1 + name.given.chars().count();
+        let mut sources = Vec::with_capacity(2);
+        if let Some(surname) = &facts.docs_surname {
+            let given = facts.docs_given.as_deref().unwrap_or(&name.given);
+            sources.push(NameSource::new(surname, given, false));
+        }
+        sources.push(NameSource::new(
+            &name.surname,
+            &name.given,
+            written_length >= TRUNCATION_MIN_LENGTH,
+        ));
+        PassengerView {
+            facts,
+            sources,
+            email: facts.email.as_deref().and_then(normalise_email),
+            phone: facts.phone.as_deref().and_then(normalise_phone),
+            frequent_flyer: facts.frequent_flyer.as_ref().and_then(|(carrier, raw)| {
+                normalise_frequent_flyer(carrier, raw).map(|n| (carrier.as_str().to_string(), n))
+            }),
+        }
+    }
+
+    /// Registry persons sharing at least one blocking key with the passenger.
+    fn candidates(&self, index: &RegistryIndex) -> Vec<u32> {
+        let mut found: Vec<u32> = Vec::new();
+        let mut take = |key: u64, limit: usize| {
+            if index.count(key) <= limit {
+                found.extend(index.lookup(key));
+            }
+        };
+        if let Some((carrier, number)) = &self.frequent_flyer {
+            take(
+                key_hash(
+                    KeyKind::FrequentFlyer,
+                    &[carrier.as_bytes(), number.as_bytes()],
+                ),
+                MAX_PERSONS_PER_STRONG_KEY,
+            );
+        }
+        if let Some(email) = &self.email {
+            take(
+                key_hash(KeyKind::Email, &[email.as_bytes()]),
+                MAX_PERSONS_PER_STRONG_KEY,
+            );
+        }
+        if let Some(phone) = &self.phone {
+            if let Some(e164) = phone.e164 {
+                take(
+                    key_hash(KeyKind::PhoneE164, &[&e164.to_le_bytes()]),
+                    MAX_PERSONS_PER_STRONG_KEY,
+                );
+            }
+            take(
+                key_hash(KeyKind::PhoneLastNine, &[&phone.last9.to_le_bytes()]),
+                MAX_PERSONS_PER_STRONG_KEY,
+            );
+        }
+        for source in &self.sources {
+            let surnames = source
+                .surnames
+                .iter()
+                .chain(source.surname_words.iter().filter(|w| !is_particle(w)));
+            for surname in surnames {
+                if let Some(date) = self.facts.date_of_birth {
+                    take(
+                        key_hash(
+                            KeyKind::BirthDateSurname,
+                            &[&date_bytes(date), surname.as_bytes()],
+                        ),
+                        MAX_PERSONS_PER_STRONG_KEY,
+                    );
+                }
+                for given in &source.givens {
+                    take(
+                        key_hash(
+                            KeyKind::SurnameGivenPrefix,
+                            &[surname.as_bytes(), given_prefix(given).as_bytes()],
+                        ),
+                        MAX_PERSONS_PER_NAME_KEY,
+                    );
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+/// How many other people are expected to carry a name, from name counts in the registry: the larger of
+/// the registry's own count and the population share implied by the surname and given-name counts.
+fn expected_namesakes(index: &RegistryIndex, surnames: &[String], givens: &[String]) -> f64 {
+    let persons = index.len().max(1) as f64;
+    let count = |kind: KeyKind, parts: &[&[u8]]| index.count(key_hash(kind, parts));
+    let surname_count = surnames
+        .iter()
+        .map(|s| count(KeyKind::SurnameCount, &[s.as_bytes()]))
+        .max()
+        .unwrap_or(0);
+    let given_count = givens
+        .iter()
+        .map(|g| count(KeyKind::GivenCount, &[g.as_bytes()]))
+        .max()
+        .unwrap_or(0);
+    let full_count = surnames
+        .iter()
+        .flat_map(|s| {
+            givens
+                .iter()
+                .map(move |g| count(KeyKind::FullNameCount, &[s.as_bytes(), g.as_bytes()]))
+        })
+        .max()
+        .unwrap_or(0);
+    let estimate = POPULATION * (surname_count as f64 / persons) * (given_count as f64 / persons);
+    estimate.max(full_count.saturating_sub(1) as f64)
+}
+
+/// Namesakes of the name on which passenger and person agree: the more common of the two spellings
+/// (a manifest's IRENE SOFIA agreeing with a profile's Irene is only as rare as IRENE).
+fn agreed_name_namesakes(
+    view: &PassengerView,
+    names: &NameComparison,
+    index: &RegistryIndex,
+) -> f64 {
+    let person = expected_namesakes(
+        index,
+        std::slice::from_ref(&names.person_surname),
+        std::slice::from_ref(&names.person_given),
+    );
+    view.sources
+        .iter()
+        .map(|s| expected_namesakes(index, &s.surnames, &s.givens))
+        .fold(person, f64::max)
+}
+
+/// How the passenger's name compares with the person's, in the reading of the person's name that fits best.
+#[derive(Debug, Clone)]
+struct NameComparison {
+    surname: SurnameAgreement,
+    given: GivenAgreement,
+    passenger_surname: String,
+    person_surname: String,
+    passenger_given: String,
+    person_given: String,
+}
+
+fn surname_rank(a: SurnameAgreement) -> u8 {
+    match a {
+        SurnameAgreement::Exact => 4,
+        SurnameAgreement::OneOfCompound | SurnameAgreement::Truncated => 3,
+        SurnameAgreement::LastOfCompound => 2,
+        SurnameAgreement::Similar => 1,
+        SurnameAgreement::Differs => 0,
+    }
+}
+
+fn given_rank(a: GivenAgreement) -> u8 {
+    match a {
+        GivenAgreement::Exact => 6,
+        GivenAgreement::FirstOfSeveral | GivenAgreement::Truncated => 5,
+        GivenAgreement::FirstOnly => 4,
+        GivenAgreement::Nickname => 4,
+        GivenAgreement::Initial => 3,
+        GivenAgreement::Similar => 2,
+        GivenAgreement::Missing => 1,
+        GivenAgreement::Differs => 0,
+    }
+}
+
+fn close_spelling(a: &str, b: &str) -> bool {
+    let shorter = a.len().min(b.len());
+    let allowed = match shorter {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    allowed > 0 && a.len().abs_diff(b.len()) <= allowed && edit_distance(a, b) <= allowed
+}
+
+/// What is left of a glued manifest surname around the person's single surname must look like another
+/// surname (three letters or more), not a stray letter or two.
+fn leftover_is_surname(rest: &str) -> bool {
+    rest.len() >= 3
+}
+
+/// The manifest's leftover before the person's surname starts with a particle (DE SOUZA before SANTOS).
+fn leftover_starts_with_particle(rest: &str) -> bool {
+    ["DOS", "DAS", "DE", "DA", "DO", "VAN", "VON"]
+        .iter()
+        .any(|p| {
+            rest.strip_prefix(p)
+                .is_some_and(|r| r.is_empty() || r.len() >= 3)
+        })
+}
+
+fn surname_level(
+    source: &NameSource,
+    manifest: &str,
+    full: &str,
+    bare: &str,
+    parts: &[&str],
+) -> SurnameAgreement {
+    if manifest == full || manifest == bare {
+        return SurnameAgreement::Exact;
+    }
+    let person_compound = parts.len() > 1;
+    if person_compound {
+        // Both sides compound must agree in full: a child's FERNANDEZGARCIA is not the mother's GARCIAPENA.
+        if parts.contains(&manifest) {
+            return SurnameAgreement::OneOfCompound;
+        }
+    } else if bare.len() >= 3 {
+        if manifest.strip_prefix(bare).is_some_and(leftover_is_surname)
+            || source.surname_words.len() > 1
+                && source.surname_words.first().is_some_and(|w| w == bare)
+        {
+            return SurnameAgreement::OneOfCompound;
+        }
+        if let Some(rest) = manifest.strip_suffix(bare) {
+            if leftover_starts_with_particle(rest) {
+                return SurnameAgreement::OneOfCompound;
+            }
+            if leftover_is_surname(rest) {
+                return SurnameAgreement::LastOfCompound;
+            }
+        }
+    }
+    if source.may_be_truncated
+        && manifest.len() >= 4
+        && (full.starts_with(manifest) || bare.starts_with(manifest))
+    {
+        return SurnameAgreement::Truncated;
+    }
+    if close_spelling(manifest, full) || close_spelling(manifest, bare) {
+        return SurnameAgreement::Similar;
+    }
+    SurnameAgreement::Differs
+}
+
+fn compare_surname(source: &NameSource, reading: &NameReading) -> (SurnameAgreement, String) {
+    let mut best = (
+        SurnameAgreement::Differs,
+        reading.surname_key(Transliteration::Icao),
+    );
+    for scheme in Transliteration::BOTH {
+        let full = reading.surname_key(scheme);
+        let parts: Vec<&str> = reading
+            .surname
+            .iter()
+            .filter(|w| !w.particle)
+            .flat_map(|w| match scheme {
+                Transliteration::Icao => w.icao.iter(),
+                Transliteration::Plain => w.plain.iter(),
+            })
+            .map(String::as_str)
+            .collect();
+        let bare = parts.concat();
+        for manifest in &source.surnames {
+            let level = surname_level(source, manifest, &full, &bare, &parts);
+            if level > best.0 {
+                best = (level, full.clone());
+            }
+        }
+    }
+    best
+}
+
+fn compare_given(
+    source: &NameSource,
+    reading: &NameReading,
+    index: &RegistryIndex,
+) -> (GivenAgreement, String) {
+    let mut best = (
+        GivenAgreement::Differs,
+        reading.given_key(Transliteration::Icao),
+    );
+    for scheme in Transliteration::BOTH {
+        let person = reading.given_key(scheme);
+        let parts = reading.given_parts(scheme);
+        let first = parts.first().copied().unwrap_or_default();
+        for manifest in &source.givens {
+            let level = given_level(source, manifest, &person, &parts, first, index);
+            if level > best.0 {
+                best = (level, person.clone());
+            }
+        }
+    }
+    best
+}
+
+fn given_level(
+    source: &NameSource,
+    manifest: &str,
+    person: &str,
+    parts: &[&str],
+    first: &str,
+    index: &RegistryIndex,
+) -> GivenAgreement {
+    if manifest.is_empty() || person.is_empty() {
+        return GivenAgreement::Missing;
+    }
+    if manifest == person {
+        return GivenAgreement::Exact;
+    }
+    let person_prefixes = (1..parts.len()).map(|k| parts.get(..k).unwrap_or_default().concat());
+    let manifest_word_prefixes = (1..source.given_words.len())
+        .map(|k| source.given_words.get(..k).unwrap_or_default().concat());
+    let known_given_name =
+        |rest: &str| index.count(key_hash(KeyKind::GivenCount, &[rest.as_bytes()])) > 0;
+    if person_prefixes.into_iter().any(|p| p == manifest) {
+        return GivenAgreement::FirstOnly;
+    }
+    let first_of_several = manifest_word_prefixes.into_iter().any(|p| p == person)
+        || manifest
+            .strip_prefix(person)
+            .is_some_and(|rest| rest.len() >= 2 && known_given_name(rest));
+    if first_of_several {
+        return GivenAgreement::FirstOfSeveral;
+    }
+    if source.may_be_truncated && manifest.len() >= 2 && person.starts_with(manifest) {
+        return GivenAgreement::Truncated;
+    }
+    let manifest_first = source
+        .given_words
+        .first()
+        .map(String::as_str)
+        .unwrap_or(manifest);
+    if are_nicknames(manifest, person)
+        || are_nicknames(manifest_first, first)
+        || are_nicknames(manifest, first)
+    {
+        return GivenAgreement::Nickname;
+    }
+    if manifest_first.len() == 1 && first.starts_with(manifest_first) {
+        return GivenAgreement::Initial;
+    }
+    if close_spelling(manifest, person) || close_spelling(manifest_first, first) {
+        return GivenAgreement::Similar;
+    }
+    GivenAgreement::Differs
+}
+
+fn compare_names(
+    view: &PassengerView,
+    person: &PersonName,
+    index: &RegistryIndex,
+) -> NameComparison {
+    let mut best: Option<(u8, NameComparison)> = None;
+    for source in &view.sources {
+        for reading in &person.readings {
+            let (surname, person_surname) = compare_surname(source, reading);
+            let (given, person_given) = compare_given(source, reading, index);
+            let rank = surname_rank(surname) * 8 + given_rank(given);
+            if best.as_ref().is_none_or(|(r, _)| rank > *r) {
+                best = Some((
+                    rank,
+                    NameComparison {
+                        surname,
+                        given,
+                        passenger_surname: source.shown_surname().to_string(),
+                        person_surname,
+                        passenger_given: source.shown_given().to_string(),
+                        person_given,
+                    },
+                ));
+            }
+        }
+    }
+    best.map(|(_, c)| c).unwrap_or_else(|| NameComparison {
+        surname: SurnameAgreement::Differs,
+        given: GivenAgreement::Missing,
+        passenger_surname: view
+            .sources
+            .first()
+            .map(|s| s.shown_surname().to_string())
+            .unwrap_or_default(),
+        person_surname: String::new(),
+        passenger_given: String::new(),
+        person_given: String::new(),
+    })
+}
+
+/// Strong evidence between a passenger and a person.
+#[derive(Debug, Default)]
+struct Evidence {
+    frequent_flyer_agrees: Option<(String, String)>,
+    frequent_flyer_conflict: Option<(String, String, String)>,
+    email: Option<String>,
+    phone: Option<(String, PhoneAgreement)>,
+    birth_date_agrees: Option<chrono::NaiveDate>,
+    birth_date_conflict: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+}
+
+impl Evidence {
+    fn gather(view: &PassengerView, index: &RegistryIndex, id: u32) -> Evidence {
+        let mut ev = Evidence::default();
+        let mut ff_conflict = None;
+        for contact in index.contacts(id) {
+            match contact {
+                PersonContact::Email(e) => {
+                    if view.email.as_deref() == Some(e) {
+                        ev.email = Some(e.to_string());
+                    }
+                }
+                PersonContact::Phone(key) => {
+                    if let Some(how) = view.phone.as_ref().and_then(|p| p.agreement(&key)) {
+                        ev.phone = view.phone.as_ref().map(|p| (p.display(), how));
+                    }
+                }
+                PersonContact::FrequentFlyer { carrier, number } => {
+                    if let Some((c, n)) = &view.frequent_flyer
+                        && c == carrier
+                    {
+                        if n == number {
+                            ev.frequent_flyer_agrees = Some((c.clone(), n.clone()));
+                        } else {
+                            ff_conflict = Some((c.clone(), n.clone(), number.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        if ev.frequent_flyer_agrees.is_none() {
+            ev.frequent_flyer_conflict = ff_conflict;
+        }
+        if let (Some(p), Some(q)) = (view.facts.date_of_birth, index.birth_date(id)) {
+            if p == q {
+                ev.birth_date_agrees = Some(p);
+            } else {
+                ev.birth_date_conflict = Some((p, q));
+            }
+        }
+        ev
+    }
+
+    fn contact(&self) -> Option<ContactKind> {
+        if self.email.is_some() {
+            Some(ContactKind::Email)
+        } else if self.phone.is_some() {
+            Some(ContactKind::Phone)
+        } else {
+            None
+        }
+    }
+
+    fn is_strong(&self) -> bool {
+        self.frequent_flyer_agrees.is_some()
+            || self.contact().is_some()
+            || self.birth_date_agrees.is_some()
+    }
+
+    fn score(&self, names: &NameComparison) -> f32 {
+        let mut score = 0.0;
+        if self.frequent_flyer_agrees.is_some() {
+            score += 12.0;
+        }
+        if self.frequent_flyer_conflict.is_some() {
+            score -= 10.0;
+        }
+        if self.email.is_some() {
+            score += 9.0;
+        }
+        score += match self.phone {
+            Some((_, PhoneAgreement::E164)) => 8.0,
+            Some((_, PhoneAgreement::LastNineDigits)) => 6.0,
+            None => 0.0,
+        };
+        if self.birth_date_agrees.is_some() {
+            score += 7.0;
+        }
+        if self.birth_date_conflict.is_some() {
+            score -= 10.0;
+        }
+        score += match names.surname {
+            SurnameAgreement::Exact => 4.0,
+            SurnameAgreement::OneOfCompound | SurnameAgreement::Truncated => 3.0,
+            SurnameAgreement::LastOfCompound => 2.0,
+            SurnameAgreement::Similar => 1.0,
+            SurnameAgreement::Differs => -3.0,
+        };
+        score += match names.given {
+            GivenAgreement::Exact => 4.0,
+            GivenAgreement::FirstOfSeveral | GivenAgreement::Truncated => 3.0,
+            GivenAgreement::Nickname | GivenAgreement::FirstOnly => 2.0,
+            GivenAgreement::Initial | GivenAgreement::Similar => 1.0,
+            GivenAgreement::Missing => 0.0,
+            GivenAgreement::Differs => -4.0,
+        };
+        score
+    }
+
+    fn reasons(&self, names: &NameComparison) -> Vec<Reason> {
+        let mut reasons = Vec::with_capacity(6);
+        if let Some((carrier, number)) = &self.frequent_flyer_agrees {
+            reasons.push(Reason::FrequentFlyerAgrees {
+                carrier: carrier.clone(),
+                number: number.clone(),
+            });
+        }
+        if let Some((carrier, passenger_number, person_number)) = &self.frequent_flyer_conflict {
+            reasons.push(Reason::FrequentFlyerConflict {
+                carrier: carrier.clone(),
+                passenger_number: passenger_number.clone(),
+                person_number: person_number.clone(),
+            });
+        }
+        if let Some(email) = &self.email {
+            reasons.push(Reason::EmailAgrees {
+                email: email.clone(),
+            });
+        }
+        if let Some((phone, how)) = &self.phone {
+            reasons.push(Reason::PhoneAgrees {
+                phone: phone.clone(),
+                how: *how,
+            });
+        }
+        if let Some(date) = self.birth_date_agrees {
+            reasons.push(Reason::DateOfBirthAgrees { date });
+        }
+        if let Some((passenger, person)) = self.birth_date_conflict {
+            reasons.push(Reason::DateOfBirthConflict { passenger, person });
+        }
+        reasons.push(Reason::Surname {
+            agreement: names.surname,
+            passenger: names.passenger_surname.clone(),
+            person: names.person_surname.clone(),
+        });
+        reasons.push(Reason::GivenName {
+            agreement: names.given,
+            passenger: names.passenger_given.clone(),
+            person: names.person_given.clone(),
+        });
+        reasons
+    }
+}
+
+/// The rule's answer for one pair, before the vetoes.
+#[derive(Debug)]
+struct Verdict {
+    person: u32,
+    decision: LinkDecision,
+    score: f32,
+    reasons: Vec<Reason>,
+    /// Backed by a frequent-flyer number, a contact or a date of birth (not by the name alone). Such a
+    /// row, unless rejected, claims the person for "one passenger per person per flight".
+    strong: bool,
+}
+
+fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict> {
+    let ev = Evidence::gather(view, index, id);
+    let names = compare_names(view, &PersonName::parse(index.display_name(id)), index);
+    let mut reasons = ev.reasons(&names);
+    let score = ev.score(&names);
+    let adult = view.facts.traveller_class == TravellerClass::Adult;
+    let surname_agrees = names.surname.agrees();
+    let given_agrees = names.given.agrees();
+    let names_compatible = names.surname >= SurnameAgreement::Similar && names.given.compatible();
+
+    let decision = if ev.birth_date_conflict.is_some() || ev.frequent_flyer_conflict.is_some() {
+        // Only a frequent-flyer number outweighs a different birth date; different frequent-flyer numbers
+        // on one airline are different people, whatever a shared birthday suggests.
+        if ev.birth_date_conflict.is_some() && ev.frequent_flyer_agrees.is_some() {
+            reasons.push(Reason::ConflictingEvidence);
+            LinkDecision::Review
+        } else {
+            LinkDecision::Rejected
+        }
+    } else if ev.frequent_flyer_agrees.is_some() {
+        if names_compatible {
+            LinkDecision::Linked
+        } else {
+            reasons.push(Reason::FrequentFlyerNameMismatch);
+            LinkDecision::Review
+        }
+    } else if let Some(contact) = ev.contact() {
+        if surname_agrees && given_agrees {
+            if adult {
+                LinkDecision::Linked
+            } else {
+                reasons.push(Reason::ChildSharesName {
+                    class: view.facts.traveller_class,
+                });
+                LinkDecision::Review
+            }
+        } else if surname_agrees && names.given == GivenAgreement::Differs {
+            reasons.push(Reason::FamilyMember {
+                contact,
+                passenger_given: names.passenger_given.clone(),
+                person_given: names.person_given.clone(),
+            });
+            LinkDecision::Rejected
+        } else if surname_agrees || names.surname == SurnameAgreement::Similar && given_agrees {
+            LinkDecision::Review
+        } else if given_agrees || names.given == GivenAgreement::Nickname {
+            reasons.push(Reason::PossibleMarriedName {
+                passenger_surname: names.passenger_surname.clone(),
+                person_surname: names.person_surname.clone(),
+            });
+            LinkDecision::Review
+        } else {
+            reasons.push(Reason::TravelCompanion { contact });
+            LinkDecision::Rejected
+        }
+    } else if ev.birth_date_agrees.is_some() {
+        if !surname_agrees || !names.given.compatible() {
+            return None;
+        }
+        let namesakes = agreed_name_namesakes(view, &names, index);
+        let strong_names = names.surname == SurnameAgreement::Exact
+            && matches!(
+                names.given,
+                GivenAgreement::Exact | GivenAgreement::FirstOfSeveral
+            );
+        if namesakes > BIRTH_DATE_REVIEW_MAX_NAMESAKES {
+            return None;
+        }
+        if strong_names && namesakes <= BIRTH_DATE_MAX_NAMESAKES && adult {
+            LinkDecision::Linked
+        } else {
+            if strong_names && namesakes > BIRTH_DATE_MAX_NAMESAKES {
+                reasons.push(Reason::NameTooCommonForBirthDate {
+                    expected_namesakes: namesakes as f32,
+                });
+            }
+            LinkDecision::Review
+        }
+    } else {
+        if names.surname != SurnameAgreement::Exact || names.given != GivenAgreement::Exact {
+            return None;
+        }
+        let namesakes = agreed_name_namesakes(view, &names, index);
+        if namesakes > RARE_NAME_MAX_NAMESAKES {
+            return None;
+        }
+        reasons.push(Reason::RareNameOnly {
+            expected_namesakes: namesakes as f32,
+        });
+        LinkDecision::Review
+    };
+    Some(Verdict {
+        person: id,
+        decision,
+        score,
+        reasons,
+        strong: ev.is_strong(),
+    })
+}
+
+/// Applies "exactly one candidate per passenger": several links, or a link beside another strongly backed
+/// candidate, all go to review; a name-only review beside strong candidates is dropped.
+fn one_candidate_per_passenger(verdicts: &mut Vec<Verdict>) {
+    let strong_contenders = verdicts
+        .iter()
+        .filter(|v| v.strong && v.decision != LinkDecision::Rejected)
+        .count();
+    let links = verdicts
+        .iter()
+        .filter(|v| v.decision == LinkDecision::Linked)
+        .count();
+    if links > 0 && strong_contenders > 1 {
+        for v in verdicts.iter_mut() {
+            if v.strong && v.decision != LinkDecision::Rejected {
+                v.decision = LinkDecision::Review;
+                v.reasons.push(Reason::SeveralCandidates {
+                    count: strong_contenders,
+                });
+            }
+        }
+    }
+    if strong_contenders > 0 {
+        verdicts.retain(|v| v.strong);
+    }
+}
+
+/// Matches the passengers of one or more flights against the registry. Every returned row is a pair that
+/// either shares strong evidence (frequent-flyer number, booking contact, date of birth) or a rare name;
+/// pairs that share nothing of note are not listed. Staff decisions in `remembered` replace the algorithm's
+/// for the pairs they cover.
+pub fn match_flight(
+    index: &RegistryIndex,
+    passengers: &[PassengerFacts],
+    remembered: &RememberedDecisions,
+) -> Vec<MatchOutcome> {
+    let mut outcomes: Vec<MatchOutcome> = Vec::new();
+    // (flight, person, outcome position) for every row that claims the person on that flight.
+    let mut claims: Vec<(Uuid, Uuid, usize)> = Vec::new();
+    let judged = passengers.chunks(MATCH_BATCH).flat_map(|batch| {
+        map_in_order(batch, |passenger| {
+            let view = PassengerView::new(passenger);
+            let mut verdicts: Vec<Verdict> = view
+                .candidates(index)
+                .into_iter()
+                .filter_map(|id| judge(&view, index, id))
+                .collect();
+            one_candidate_per_passenger(&mut verdicts);
+            verdicts
+        })
+    });
+    for (passenger, mut verdicts) in passengers.iter().zip(judged) {
+        let staff = remembered.for_passenger(passenger);
+        let staff_linked = staff.iter().any(|(_, d)| *d == StaffDecision::Confirmed);
+
+        for (person, decision) in &staff {
+            let algorithm = verdicts
+                .iter()
+                .position(|v| index.person_key(v.person) == Some(*person))
+                .map(|i| verdicts.swap_remove(i));
+            let (mut reasons, score) = algorithm.map(|v| (v.reasons, v.score)).unwrap_or_default();
+            reasons.retain(|r| !matches!(r, Reason::SeveralCandidates { .. }));
+            let decision = match decision {
+                StaffDecision::Confirmed => {
+                    reasons.insert(0, Reason::StaffConfirmed);
+                    claims.push((passenger.flight_key, *person, outcomes.len()));
+                    LinkDecision::Linked
+                }
+                StaffDecision::Rejected => {
+                    reasons.insert(0, Reason::StaffRejected);
+                    LinkDecision::Rejected
+                }
+            };
+            outcomes.push(MatchOutcome {
+                passenger: passenger.key,
+                person: *person,
+                decision,
+                score,
+                reasons,
+            });
+        }
+        for mut v in verdicts {
+            let Some(person) = index.person_key(v.person) else {
+                continue;
+            };
+            if staff_linked && v.decision != LinkDecision::Rejected {
+                v.decision = LinkDecision::Rejected;
+                v.reasons.push(Reason::StaffLinkedAnotherPerson);
+            }
+            if v.strong && v.decision != LinkDecision::Rejected {
+                claims.push((passenger.flight_key, person, outcomes.len()));
+            }
+            outcomes.push(MatchOutcome {
+                passenger: passenger.key,
+                person,
+                decision: v.decision,
+                score: v.score,
+                reasons: v.reasons,
+            });
+        }
+    }
+    one_passenger_per_person_per_flight(&mut outcomes, claims);
+    outcomes
+}
+
+fn one_passenger_per_person_per_flight(
+    outcomes: &mut [MatchOutcome],
+    mut claims: Vec<(Uuid, Uuid, usize)>,
+) {
+    claims.sort_unstable();
+    for group in claims.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+        let passengers = {
+            let mut keys: Vec<Uuid> = group
+                .iter()
+                .filter_map(|c| outcomes.get(c.2).map(|o| o.passenger))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys.len()
+        };
+        if passengers < 2 {
+            continue;
+        }
+        for claim in group {
+            if let Some(outcome) = outcomes.get_mut(claim.2) {
+                if outcome.decision == LinkDecision::Linked {
+                    outcome.decision = LinkDecision::Review;
+                }
+                outcome
+                    .reasons
+                    .push(Reason::SeveralPassengersFitPerson { count: passengers });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{BookingName, CarrierCode, Locator};
+    use crate::matching::facts::PersonFacts;
+    use chrono::NaiveDate;
+
+    const FLIGHT: Uuid = Uuid::from_u128(0xF1);
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn person(n: u128, name: &str) -> PersonFacts {
+        PersonFacts {
+            key: Uuid::from_u128(n),
+            display_name: name.to_string(),
+            date_of_birth: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            loyalty: Vec::new(),
+        }
+    }
+
+    fn passenger(n: u128, booking_name: &str) -> PassengerFacts {
+        PassengerFacts {
+            key: Uuid::from_u128(n),
+            flight_key: FLIGHT,
+            name: BookingName::parse(booking_name).unwrap(),
+            docs_surname: None,
+            docs_given: None,
+            locator: Some(Locator::parse("ABC123").unwrap()),
+            traveller_class: BookingName::parse(booking_name).unwrap().traveller_class(),
+            frequent_flyer: None,
+            email: None,
+            phone: None,
+            date_of_birth: None,
+        }
+    }
+
+    fn ib(number: &str) -> (CarrierCode, String) {
+        (CarrierCode::parse("IB").unwrap(), number.to_string())
+    }
+
+    /// Many unrelated persons, so that the names under test are rare in the registry.
+    fn filler() -> Vec<PersonFacts> {
+        (0..12_000u128)
+            .map(|n| person(1_000_000 + n, &format!("Given{n} Family{n}")))
+            .collect()
+    }
+
+    fn run(persons: Vec<PersonFacts>, passengers: &[PassengerFacts]) -> Vec<MatchOutcome> {
+        let index = RegistryIndex::build(&persons);
+        match_flight(&index, passengers, &RememberedDecisions::new())
+    }
+
+    fn only(outcomes: &[MatchOutcome], passenger: u128) -> &MatchOutcome {
+        let rows: Vec<&MatchOutcome> = outcomes
+            .iter()
+            .filter(|o| o.passenger == Uuid::from_u128(passenger))
+            .collect();
+        assert_eq!(rows.len(), 1, "{outcomes:#?}");
+        rows[0]
+    }
+
+    fn has(outcome: &MatchOutcome, want: impl Fn(&Reason) -> bool) -> bool {
+        outcome.reasons.iter().any(want)
+    }
+
+    #[test]
+    fn frequent_flyer_with_compatible_name_links_and_says_why() {
+        let mut maria = person(1, "Pepe García");
+        maria.loyalty.push(ib("IB 0012345678"));
+        let mut p = passenger(10, "GARCIALOPEZ/JOSEMR");
+        p.frequent_flyer = Some(ib("12345678"));
+        let outcomes = run(vec![maria], &[p]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Linked);
+        let described: Vec<String> = o.reasons.iter().map(Reason::describe).collect();
+        assert!(described.contains(&"frequent-flyer number IB 12345678 agrees".to_string()));
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::GivenName {
+                agreement: GivenAgreement::Nickname,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn frequent_flyer_with_another_name_goes_to_review() {
+        let mut father = person(1, "Antonio Ruiz");
+        father.loyalty.push(ib("555"));
+        let mut son = passenger(10, "RUIZ/PABLOMR");
+        son.frequent_flyer = Some(ib("555"));
+        let outcomes = run(vec![father], &[son]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| *r == Reason::FrequentFlyerNameMismatch));
+    }
+
+    #[test]
+    fn booking_contact_with_agreeing_names_links_through_dropped_surname_and_transliteration() {
+        let mut ana = person(1, "María José García");
+        ana.emails.push("MJ.Garcia@example.es".into());
+        let mut jurgen = person(2, "Jürgen Müller");
+        jurgen.phones.push("+49 151 2345 6789".into());
+        let mut p = passenger(10, "GARCIAPENA/MARIAJOSEMRS");
+        p.email = Some("mj.garcia@EXAMPLE.es".into());
+        let mut q = passenger(11, "MULLER/JURGENMR");
+        q.phone = Some("0049 1512 3456789".into());
+        let mut r = passenger(12, "MUELLER/JUERGEN");
+        r.phone = Some("01512 3456789".into());
+        r.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = run(vec![ana, jurgen], &[p, q, r]);
+        for n in [10, 11, 12] {
+            assert_eq!(
+                only(&outcomes, n).decision,
+                LinkDecision::Linked,
+                "{n}: {outcomes:#?}"
+            );
+        }
+        assert!(has(only(&outcomes, 10), |r| matches!(
+            r,
+            Reason::Surname {
+                agreement: SurnameAgreement::OneOfCompound,
+                ..
+            }
+        )));
+        assert!(has(only(&outcomes, 12), |r| matches!(
+            r,
+            Reason::PhoneAgrees {
+                how: PhoneAgreement::LastNineDigits,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn truncated_manifest_names_count_as_agreeing() {
+        let mut p = person(1, "María José García-Peña");
+        p.emails.push("mj@example.es".into());
+        let mut q = passenger(10, "GARCIAPENA/MARIAJOS");
+        q.email = Some("mj@example.es".into());
+        let outcomes = run(vec![p], &[q]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Linked);
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::GivenName {
+                agreement: GivenAgreement::Truncated,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn family_member_on_the_persons_booking_is_rejected() {
+        let mut maria = person(1, "María García");
+        maria.emails.push("maria@example.es".into());
+        let mut lucas = passenger(10, "GARCIA/LUCASMSTR");
+        lucas.email = Some("maria@example.es".into());
+        let outcomes = run(vec![maria], &[lucas]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert!(o.reasons.iter().any(|r| r.describe()
+            == "same booking e-mail but the given name differs (LUCAS vs MARIA): likely a family member"));
+    }
+
+    #[test]
+    fn weak_given_names_and_other_surnames_go_to_review() {
+        let mut bill = person(1, "William Smith");
+        bill.emails.push("ws@example.co.uk".into());
+        let mut anna = person(2, "Anna de Vries");
+        anna.emails.push("anna@example.nl".into());
+        let cases = [
+            ("SMITH/BILLMR", "ws@example.co.uk", GivenAgreement::Nickname),
+            ("SMITH/W MR", "ws@example.co.uk", GivenAgreement::Initial),
+            (
+                "SMITH/WILLAIMMR",
+                "ws@example.co.uk",
+                GivenAgreement::Similar,
+            ),
+        ];
+        for (i, (name, email, level)) in cases.iter().enumerate() {
+            let mut p = passenger(10 + i as u128, name);
+            p.email = Some(email.to_string());
+            let outcomes = run(vec![bill.clone()], &[p]);
+            let o = only(&outcomes, 10 + i as u128);
+            assert_eq!(o.decision, LinkDecision::Review, "{name}");
+            assert!(has(
+                o,
+                |r| matches!(r, Reason::GivenName { agreement, .. } if agreement == level)
+            ));
+        }
+        let mut married = passenger(20, "JANSEN/ANNAMRS");
+        married.email = Some("anna@example.nl".into());
+        let outcomes = run(vec![anna], &[married]);
+        let o = only(&outcomes, 20);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(r, Reason::PossibleMarriedName { .. })));
+    }
+
+    #[test]
+    fn a_relative_named_after_the_person_is_not_linked_on_a_shared_contact() {
+        let mut mother = person(1, "María José García");
+        mother.emails.push("mj@example.es".into());
+        let mut daughter = passenger(10, "GARCIA/MARIAMS");
+        daughter.email = Some("mj@example.es".into());
+        let outcomes = run(vec![mother], &[daughter]);
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Review);
+    }
+
+    #[test]
+    fn birth_date_links_a_rare_name_and_reviews_a_common_one() {
+        let born = date(1984, 3, 2);
+        let mut persons = filler();
+        let mut ines = person(1, "Inés Zubizarreta");
+        ines.date_of_birth = Some(born);
+        persons.push(ines);
+        let mut p = passenger(10, "ZUBIZARRETA/INESMS");
+        p.date_of_birth = Some(born);
+        let outcomes = run(persons, &[p]);
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Linked);
+
+        let mut persons = filler();
+        persons.extend((0..60u128).map(|n| {
+            let name = ["John Smith", "John Brown", "Mary Smith"][n as usize % 3];
+            person(n + 100, name)
+        }));
+        persons.push(PersonFacts {
+            date_of_birth: Some(born),
+            ..person(1, "John Smith")
+        });
+        let mut q = passenger(11, "SMITH/JOHNMR");
+        q.date_of_birth = Some(born);
+        let outcomes = run(persons, &[q]);
+        let o = only(&outcomes, 11);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::NameTooCommonForBirthDate { .. }
+        )));
+    }
+
+    #[test]
+    fn conflicting_birth_dates_and_frequent_flyer_numbers_reject() {
+        let mut jose = person(1, "José Fernández");
+        jose.emails.push("jf@example.es".into());
+        jose.date_of_birth = Some(date(1960, 5, 5));
+        jose.loyalty.push(ib("111"));
+        let mut son = passenger(10, "FERNANDEZ/JOSEMR");
+        son.email = Some("jf@example.es".into());
+        son.date_of_birth = Some(date(1990, 1, 1));
+        let mut namesake = passenger(11, "FERNANDEZ/JOSEMR");
+        namesake.email = Some("jf@example.es".into());
+        namesake.frequent_flyer = Some(ib("222"));
+        namesake.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = run(vec![jose], &[son, namesake]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert!(has(o, |r| matches!(r, Reason::DateOfBirthConflict { .. })));
+        let o = only(&outcomes, 11);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::FrequentFlyerConflict { .. }
+        )));
+    }
+
+    #[test]
+    fn two_persons_fitting_one_passenger_both_go_to_review() {
+        let mut a = person(1, "Laura Martín");
+        a.emails.push("home@example.es".into());
+        let mut b = person(2, "Laura Martín Gil");
+        b.emails.push("home@example.es".into());
+        let mut p = passenger(10, "MARTINGIL/LAURAMRS");
+        p.email = Some("home@example.es".into());
+        let outcomes = run(vec![a, b], &[p]);
+        assert_eq!(outcomes.len(), 2);
+        for o in &outcomes {
+            assert_eq!(o.decision, LinkDecision::Review);
+            assert!(has(o, |r| *r == Reason::SeveralCandidates { count: 2 }));
+        }
+    }
+
+    #[test]
+    fn parent_and_child_with_one_name_on_one_booking_both_go_to_review() {
+        let mut dad = person(1, "Thomas Wright");
+        dad.emails.push("tw@example.co.uk".into());
+        let mut father = passenger(10, "WRIGHT/THOMASMR");
+        father.email = Some("tw@example.co.uk".into());
+        let mut child = passenger(11, "WRIGHT/THOMASMSTR");
+        child.email = Some("tw@example.co.uk".into());
+        let outcomes = run(vec![dad.clone()], &[father.clone(), child]);
+        for n in [10, 11] {
+            let o = only(&outcomes, n);
+            assert_eq!(o.decision, LinkDecision::Review, "{outcomes:#?}");
+            assert!(has(o, |r| *r == Reason::SeveralPassengersFitPerson { count: 2 }));
+        }
+        let mut grown_son = father.clone();
+        grown_son.key = Uuid::from_u128(12);
+        let outcomes = run(vec![dad], &[father, grown_son]);
+        assert!(outcomes.iter().all(|o| o.decision == LinkDecision::Review));
+    }
+
+    #[test]
+    fn names_alone_reach_review_only_when_rare() {
+        let mut persons = filler();
+        persons.push(person(1, "Berenguela Ochandiano"));
+        persons.extend((0..300u128).map(|n| person(10 + n, "James Smith")));
+        let rare = passenger(10, "OCHANDIANO/BERENGUELAMRS");
+        let common = passenger(11, "SMITH/JAMESMR");
+        let outcomes = run(persons, &[rare, common]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(r, Reason::RareNameOnly { .. })));
+        assert!(outcomes.iter().all(|o| o.passenger != Uuid::from_u128(11)));
+    }
+
+    #[test]
+    fn remembered_staff_decisions_win() {
+        let mut maria = person(1, "María García");
+        maria.emails.push("maria@example.es".into());
+        let mut lucas = passenger(10, "GARCIA/LUCASMR");
+        lucas.email = Some("maria@example.es".into());
+        let mut herself = passenger(11, "GARCIA/MARIAMRS");
+        herself.email = Some("maria@example.es".into());
+        herself.locator = Some(Locator::parse("XYZ789").unwrap());
+        let index = RegistryIndex::build(&[maria]);
+        let mut remembered = RememberedDecisions::new();
+        remembered.remember(Uuid::from_u128(1), &lucas, StaffDecision::Confirmed);
+        remembered.remember(Uuid::from_u128(1), &herself, StaffDecision::Rejected);
+        let outcomes = match_flight(&index, &[lucas.clone(), herself.clone()], &remembered);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Linked);
+        assert_eq!(o.reasons.first(), Some(&Reason::StaffConfirmed));
+        let o = only(&outcomes, 11);
+        assert_eq!(o.decision, LinkDecision::Rejected);
+        assert_eq!(o.reasons.first(), Some(&Reason::StaffRejected));
+
+        // The same passenger on the return flight carries the same locator, so the decision holds there.
+        let mut back = lucas.clone();
+        back.key = Uuid::from_u128(12);
+        back.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = match_flight(&index, &[back], &remembered);
+        assert_eq!(only(&outcomes, 12).decision, LinkDecision::Linked);
+    }
+
+    #[test]
+    fn outcomes_serialise_for_the_store() {
+        let mut maria = person(1, "María García");
+        maria.emails.push("maria@example.es".into());
+        let mut p = passenger(10, "GARCIA/MARIAMRS");
+        p.email = Some("maria@example.es".into());
+        let outcomes = run(vec![maria], &[p]);
+        let json = serde_json::to_value(&outcomes[0]).unwrap();
+        assert_eq!(json["decision"], "linked");
+        assert_eq!(json["reasons"][0]["kind"], "email_agrees");
+    }
+}
