@@ -6,3 +6,4 @@
 //! which is how both `main` and the black-box tests start it.
 
 pub mod domain;
+pub mod manifest;

@@ -271,11 +271,19 @@ impl Seat {
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
         let s = raw.trim().to_ascii_uppercase();
         let Some(column) = s.chars().last().filter(|c| c.is_ascii_uppercase()) else {
-            return Err(code_error("seat", raw, "expected a row number and a letter"));
+            return Err(code_error(
+                "seat",
+                raw,
+                "expected a row number and a letter",
+            ));
         };
         let digits = &s[..s.len() - 1];
         if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(code_error("seat", raw, "expected a row number and a letter"));
+            return Err(code_error(
+                "seat",
+                raw,
+                "expected a row number and a letter",
+            ));
         }
         let row: u16 = digits
             .parse()
@@ -383,9 +391,18 @@ mod tests {
     fn flight_numbers_parse_in_their_usual_spellings() {
         let f = FlightNumber::parse("IB 3166").unwrap();
         assert_eq!(f.to_string(), "IB3166");
-        assert_eq!(FlightNumber::parse("ib0316a").unwrap().to_string(), "IB316A");
-        assert_eq!(FlightNumber::parse("U21234").unwrap().carrier().as_str(), "U2");
-        assert_eq!(FlightNumber::parse("KLM1234").unwrap().carrier().as_str(), "KLM");
+        assert_eq!(
+            FlightNumber::parse("ib0316a").unwrap().to_string(),
+            "IB316A"
+        );
+        assert_eq!(
+            FlightNumber::parse("U21234").unwrap().carrier().as_str(),
+            "U2"
+        );
+        assert_eq!(
+            FlightNumber::parse("KLM1234").unwrap().carrier().as_str(),
+            "KLM"
+        );
         assert!(FlightNumber::parse("IB").is_err());
         assert!(FlightNumber::parse("IB12345").is_err());
         assert!(FlightNumber::parse("IB0000").is_err());
