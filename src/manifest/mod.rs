@@ -10,6 +10,9 @@ mod rows;
 mod typeb;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 

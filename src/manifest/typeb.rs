@@ -627,7 +627,7 @@ impl<'a> Parser<'_, '_, 'a> {
                 1,
                 None,
                 format_args!(
-                    "the file is a {} but was given as a {}",
+                    "the file holds a {}, not the {} it was given as",
                     kind.word(),
                     expected.word()
                 ),
