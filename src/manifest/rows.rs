@@ -202,7 +202,8 @@ impl Flights {
             let mut sizes: HashMap<&str, u16> = HashMap::new();
             for p in &manifest.passengers {
                 if let Some(party) = &p.party {
-                    *sizes.entry(party.tie.as_str()).or_default() += 1;
+                    let size = sizes.entry(party.tie.as_str()).or_default();
+                    *size = size.saturating_add(1);
                 }
             }
             let sizes: HashMap<String, u16> =

@@ -247,7 +247,7 @@ impl<'a> Parser<'_, '_, 'a> {
                 Some("flight line"),
                 "expected FLIGHT/DDMON BOARDPOINT PARTn, such as IB3166/22NOV MAD PART1",
             );
-            self.part += 1;
+            self.part = self.part.saturating_add(1);
             return;
         };
         let flight = FlightNumber::parse(flight)
@@ -279,7 +279,7 @@ impl<'a> Parser<'_, '_, 'a> {
                         Some("part"),
                         format_args!("{p:?} is not PART1, PART2, ..."),
                     );
-                    self.part + 1
+                    self.part.saturating_add(1)
                 }
             },
         };
@@ -308,7 +308,7 @@ impl<'a> Parser<'_, '_, 'a> {
     }
 
     fn check_part_order(&mut self, number: usize, part: u16) {
-        let expected = self.part + 1;
+        let expected = self.part.saturating_add(1);
         if part < expected {
             self.errors.push(
                 number,
@@ -514,7 +514,8 @@ impl<'a> Parser<'_, '_, 'a> {
             })
             .collect::<Vec<_>>();
         self.skip_elements = false;
-        self.blocks[block_index].listed += passengers.len() as u32;
+        let block = &mut self.blocks[block_index];
+        block.listed = block.listed.saturating_add(passengers.len() as u32);
         self.group = Some(Group {
             line: number,
             section: self.section,
@@ -617,7 +618,7 @@ impl<'a> Parser<'_, '_, 'a> {
                 format_args!(
                     "the message stops after part {}: part {} and the END{} line are missing",
                     self.part,
-                    self.part + 1,
+                    self.part.saturating_add(1),
                     kind.word()
                 ),
             ),
@@ -834,32 +835,36 @@ struct Docs {
 }
 
 /// `P/ES/X1234567/ES/12MAR81/F/15JAN30/GARCIAPENA/MARIAJOSE[/MIDDLE][/H]`.
-fn parse_docs(body: &str, reference: NaiveDate) -> Result<Docs, String> {
-    let fields: Vec<&str> = body.split('/').map(str::trim).collect();
-    if fields.len() < 8 {
+fn parse_docs<'b>(body: &'b str, reference: NaiveDate) -> Result<Docs, String> {
+    let mut fields = [""; 10];
+    let mut count = 0;
+    for (slot, field) in fields.iter_mut().zip(body.split('/')) {
+        *slot = field.trim();
+        count += 1;
+    }
+    if count < 8 {
         return Err(format!(
-            "has {} fields; expected type/issuing country/number/nationality/date of birth/gender/expiry/\
-             surname/given names",
-            fields.len()
+            "has {count} fields; expected type/issuing country/number/nationality/date of birth/gender/\
+             expiry/surname/given names"
         ));
     }
-    let optional = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let optional = |s: &'b str| (!s.is_empty()).then_some(s);
     if let Some(kind) = optional(fields[0])
         && (kind.len() > 2 || !kind.bytes().all(|b| b.is_ascii_uppercase()))
     {
         return Err(format!("{kind:?} is not a document type"));
     }
     if let Some(issuer) = optional(fields[1]) {
-        fields::country(&issuer).map_err(|e| format!("issuing country: {e}"))?;
+        fields::country(issuer).map_err(|e| format!("issuing country: {e}"))?;
     }
     if fields[2].len() > 20 || !fields[2].bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(format!("{:?} is not a document number", fields[2]));
     }
     let nationality = optional(fields[3])
-        .map(|n| fields::country(&n).map_err(|e| format!("nationality: {e}")))
+        .map(|n| fields::country(n).map_err(|e| format!("nationality: {e}")))
         .transpose()?;
     let date_of_birth = optional(fields[4])
-        .map(|d| birth_date(&d, reference).map_err(|e| format!("date of birth: {e}")))
+        .map(|d| birth_date(d, reference).map_err(|e| format!("date of birth: {e}")))
         .transpose()?;
     let (gender, for_infant) = match fields[5] {
         "" => (None, false),
@@ -871,15 +876,16 @@ fn parse_docs(body: &str, reference: NaiveDate) -> Result<Docs, String> {
         other => return Err(format!("gender {other:?} is not F, M, FI, MI, U or X")),
     };
     if let Some(expiry) = optional(fields[6]) {
-        parse_ddmon_date(&expiry, reference).map_err(|e| format!("expiry: {e}"))?;
+        parse_ddmon_date(expiry, reference).map_err(|e| format!("expiry: {e}"))?;
     }
-    let mut given = fields.get(8).copied().unwrap_or_default().to_string();
-    if let Some(middle) = fields.get(9).filter(|m| !m.is_empty() && **m != "H") {
-        given.push(' ');
-        given.push_str(middle);
-    }
+    let middle = fields[9];
+    let given: Cow<'_, str> = if middle.is_empty() || middle == "H" {
+        Cow::Borrowed(fields[8])
+    } else {
+        Cow::Owned(format!("{} {middle}", fields[8]))
+    };
     let name = optional(fields[7])
-        .map(|surname| BookingName::new(&surname, &given, None).map_err(|e| format!("name: {e}")))
+        .map(|surname| BookingName::new(surname, &given, None).map_err(|e| format!("name: {e}")))
         .transpose()?;
     Ok(Docs {
         name,
