@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod manifest;
 pub mod matching;
 pub mod flightstatus;
 pub mod messaging;

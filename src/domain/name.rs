@@ -62,15 +62,14 @@ impl Title {
     pub fn split_from(given: &str) -> (String, Option<Title>) {
         let trimmed = given.trim();
         for (suffix, title) in Self::SUFFIXES {
-            let spaced = format!(" {suffix}");
-            if let Some(rest) = trimmed.strip_suffix(&spaced) {
-                return (rest.trim().to_string(), Some(title));
+            let Some(rest) = trimmed.strip_suffix(suffix) else {
+                continue;
+            };
+            if let Some(spaced) = rest.strip_suffix(' ') {
+                return (spaced.trim().to_string(), Some(title));
             }
             // Glued doctor and professor titles are left alone: ALEXANDR is a name, not ALEXAN + DR.
-            if let Some(rest) = trimmed.strip_suffix(suffix)
-                && rest.len() >= 2
-                && !matches!(title, Title::Dr | Title::Prof)
-            {
+            if rest.len() >= 2 && !matches!(title, Title::Dr | Title::Prof) {
                 return (rest.to_string(), Some(title));
             }
         }

@@ -1,0 +1,155 @@
+//! Field validators shared by the row formats and the Type B parser. Each returns the value or the reason
+//! in words, which the caller locates (line, column or element).
+
+use chrono::NaiveDate;
+
+use crate::domain::CarrierCode;
+
+/// `YYYY-MM-DD`, telling a malformed date from an impossible one.
+pub fn iso_date(raw: &str) -> Result<NaiveDate, String> {
+    let b = raw.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return Err(format!("expected a date as YYYY-MM-DD, found {raw:?}"));
+    }
+    let number = |s: &str| s.parse::<u32>().unwrap_or(0);
+    let year = number(&raw[..4]) as i32;
+    NaiveDate::from_ymd_opt(year, number(&raw[5..7]), number(&raw[8..]))
+        .ok_or_else(|| format!("{raw} is not a day of the calendar"))
+}
+
+/// An e-mail address, lower-cased. Only the shape is checked: one `@` with text on both sides, no spaces
+/// and no `/` (which the PNL encoding could not carry).
+pub fn email(raw: &str) -> Result<String, String> {
+    let ok = raw.len() <= 254
+        && raw.matches('@').count() == 1
+        && !raw.starts_with('@')
+        && !raw.ends_with('@')
+        && !raw.contains("..")
+        && raw.chars().all(|c| c.is_ascii_graphic() && c != '/');
+    if ok {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "{:?} is not an e-mail address",
+            raw.chars().take(60).collect::<String>()
+        ))
+    }
+}
+
+/// A phone number reduced to its digits (`+34 600-111 222` → `34600111222`).
+pub fn phone(raw: &str) -> Result<String, String> {
+    let mut digits = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '(' | ')' | '.' => {}
+            '+' if digits.is_empty() => {}
+            _ => return Err(format!("{c:?} does not belong in a phone number")),
+        }
+    }
+    if (6..=15).contains(&digits.len()) {
+        Ok(digits)
+    } else {
+        Err(format!("expected 6 to 15 digits, found {}", digits.len()))
+    }
+}
+
+/// A frequent-flyer number: letters and digits, upper-cased.
+pub fn frequent_flyer_number(raw: &str) -> Result<String, String> {
+    if (1..=25).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(raw.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "{raw:?} is not a frequent-flyer number (1 to 25 letters or digits)"
+        ))
+    }
+}
+
+pub fn carrier(raw: &str) -> Result<CarrierCode, String> {
+    CarrierCode::parse(raw).map_err(|e| e.to_string())
+}
+
+/// A two- or three-letter country code, upper-cased.
+pub fn country(raw: &str) -> Result<String, String> {
+    if (2..=3).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(raw.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "{raw:?} is not a country code (two or three letters)"
+        ))
+    }
+}
+
+/// A booking tie (`A`, `AB`): one to three letters.
+pub fn party_tie(raw: &str) -> Result<String, String> {
+    if (1..=3).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(raw.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "{raw:?} is not a booking tie (one to three letters)"
+        ))
+    }
+}
+
+/// A special-service code such as WCHR: four letters.
+pub fn ssr_code(raw: &str) -> Result<String, String> {
+    if raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(raw.to_ascii_uppercase())
+    } else {
+        Err(format!("{raw:?} is not a service code (four letters)"))
+    }
+}
+
+/// A booking class (RBD): one letter.
+pub fn booking_class(raw: &str) -> Result<char, String> {
+    match raw.as_bytes() {
+        [c] if c.is_ascii_alphabetic() => Ok(c.to_ascii_uppercase() as char),
+        _ => Err(format!("{raw:?} is not a booking class (one letter)")),
+    }
+}
+
+/// Pushes a code once, keeping the order of first appearance.
+pub fn push_unique(list: &mut Vec<String>, code: String) {
+    if !list.contains(&code) {
+        list.push(code);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_tell_malformed_from_impossible() {
+        assert_eq!(
+            iso_date("2026-02-28").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+        );
+        assert!(
+            iso_date("2026-02-30")
+                .unwrap_err()
+                .contains("not a day of the calendar")
+        );
+        assert!(iso_date("30/02/2026").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(iso_date("2026-2-3").is_err());
+    }
+
+    #[test]
+    fn contacts_are_normalised() {
+        assert_eq!(
+            email("Maria.Garcia@Example.ES").unwrap(),
+            "maria.garcia@example.es"
+        );
+        assert!(email("maria@garcia@example.es").is_err());
+        assert!(email("maria garcia@example.es").is_err());
+        assert_eq!(phone("+34 600-111 222").unwrap(), "34600111222");
+        assert!(phone("34 600 CALL ME").is_err());
+        assert!(phone("123").is_err());
+    }
+}

@@ -1,0 +1,748 @@
+//! CSV and JSON manifests: one row (object) per passenger, any number of flights per file.
+
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::error::Collector;
+use super::fields;
+use super::{FlightManifest, Gender, Infant, ManifestPassenger, Party};
+use crate::domain::{BookingName, FlightKey, FlightNumber, Iata, Locator, Seat, Title};
+
+/// The columns of a manifest CSV file (and the field names of a JSON manifest). Header names are matched
+/// without regard to case or surrounding spaces; columns may come in any order; a column not listed here is
+/// an error. Empty cells (and JSON `null`) mean "not known".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Flight,
+    Date,
+    Origin,
+    Destination,
+    Surname,
+    Given,
+    Title,
+    Locator,
+    Seat,
+    Class,
+    FfAirline,
+    FfNumber,
+    Email,
+    Phone,
+    DateOfBirth,
+    Gender,
+    Nationality,
+    Party,
+    CheckinSeq,
+    DocsSurname,
+    DocsGiven,
+    InfantSurname,
+    InfantGiven,
+    InfantDateOfBirth,
+    OtherLocators,
+    Ssr,
+}
+
+/// Every column, in the order the writer puts them.
+pub const CSV_COLUMNS: [Column; 26] = [
+    Column::Flight,
+    Column::Date,
+    Column::Origin,
+    Column::Destination,
+    Column::Surname,
+    Column::Given,
+    Column::Title,
+    Column::Locator,
+    Column::Seat,
+    Column::Class,
+    Column::FfAirline,
+    Column::FfNumber,
+    Column::Email,
+    Column::Phone,
+    Column::DateOfBirth,
+    Column::Gender,
+    Column::Nationality,
+    Column::Party,
+    Column::CheckinSeq,
+    Column::DocsSurname,
+    Column::DocsGiven,
+    Column::InfantSurname,
+    Column::InfantGiven,
+    Column::InfantDateOfBirth,
+    Column::OtherLocators,
+    Column::Ssr,
+];
+
+impl Column {
+    /// The header name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Flight => "flight",
+            Column::Date => "date",
+            Column::Origin => "origin",
+            Column::Destination => "destination",
+            Column::Surname => "surname",
+            Column::Given => "given",
+            Column::Title => "title",
+            Column::Locator => "locator",
+            Column::Seat => "seat",
+            Column::Class => "class",
+            Column::FfAirline => "ff_airline",
+            Column::FfNumber => "ff_number",
+            Column::Email => "email",
+            Column::Phone => "phone",
+            Column::DateOfBirth => "date_of_birth",
+            Column::Gender => "gender",
+            Column::Nationality => "nationality",
+            Column::Party => "party",
+            Column::CheckinSeq => "checkin_seq",
+            Column::DocsSurname => "docs_surname",
+            Column::DocsGiven => "docs_given",
+            Column::InfantSurname => "infant_surname",
+            Column::InfantGiven => "infant_given",
+            Column::InfantDateOfBirth => "infant_date_of_birth",
+            Column::OtherLocators => "other_locators",
+            Column::Ssr => "ssr",
+        }
+    }
+
+    /// Whether the column must be present and every row must fill it.
+    pub fn required(self) -> bool {
+        matches!(
+            self,
+            Column::Flight
+                | Column::Date
+                | Column::Origin
+                | Column::Destination
+                | Column::Surname
+                | Column::Given
+                | Column::Locator
+        )
+    }
+
+    /// What the column holds, for documentation and error messages.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Column::Flight => "flight number, carrier and digits (IB3166)",
+            Column::Date => "local departure date, YYYY-MM-DD",
+            Column::Origin => "IATA code of the departure airport",
+            Column::Destination => "IATA code of the passenger's destination",
+            Column::Surname => "surname as booked",
+            Column::Given => {
+                "given names as booked; the title may be glued on (MARIAMRS) when there is no title column"
+            }
+            Column::Title => "MR, MRS, MS, MISS, MSTR, CHD, INF, DR or PROF",
+            Column::Locator => "booking locator (5 to 8 letters or digits)",
+            Column::Seat => "seat (12C)",
+            Column::Class => "booking class, one letter",
+            Column::FfAirline => "frequent-flyer programme airline (IB)",
+            Column::FfNumber => "frequent-flyer number",
+            Column::Email => "booking e-mail",
+            Column::Phone => "mobile phone with country code",
+            Column::DateOfBirth => "date of birth, YYYY-MM-DD",
+            Column::Gender => "F, M or X",
+            Column::Nationality => "two- or three-letter country code",
+            Column::Party => {
+                "booking tie (one to three letters) shared by passengers booked together"
+            }
+            Column::CheckinSeq => "check-in sequence number",
+            Column::DocsSurname => "surname as in the passport, untruncated",
+            Column::DocsGiven => "given names as in the passport, untruncated",
+            Column::InfantSurname => "surname of an infant on this passenger's lap",
+            Column::InfantGiven => "given names of that infant",
+            Column::InfantDateOfBirth => "that infant's date of birth, YYYY-MM-DD",
+            Column::OtherLocators => {
+                "locators of the booking in other systems, separated by spaces"
+            }
+            Column::Ssr => "special-service codes (WCHR VGML), separated by spaces",
+        }
+    }
+
+    fn from_name(raw: &str) -> Option<Column> {
+        let wanted = raw.trim();
+        CSV_COLUMNS
+            .iter()
+            .copied()
+            .find(|c| c.name().eq_ignore_ascii_case(wanted))
+    }
+}
+
+const COLUMN_COUNT: usize = CSV_COLUMNS.len();
+
+type Cells<'a> = [Option<&'a str>; COLUMN_COUNT];
+
+/// Whether a JSON file is an array (as opposed to one object per line).
+pub(crate) fn looks_like_json_array(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'[')
+}
+
+/// Gathers rows into flights, keeping the order in which flights first appear.
+struct Flights {
+    manifests: Vec<FlightManifest>,
+    index: HashMap<FlightKey, usize>,
+    /// The raw flight, date and origin of the previous row, so that the usual file (rows of one flight
+    /// together) validates and looks up each flight once, not once per row.
+    last: Option<(String, String, String, usize)>,
+}
+
+impl Flights {
+    fn new() -> Self {
+        Self {
+            manifests: Vec::new(),
+            index: HashMap::new(),
+            last: None,
+        }
+    }
+
+    fn finish(mut self) -> Vec<FlightManifest> {
+        for manifest in &mut self.manifests {
+            let mut sizes: HashMap<&str, u16> = HashMap::new();
+            for p in &manifest.passengers {
+                if let Some(party) = &p.party {
+                    let size = sizes.entry(party.tie.as_str()).or_default();
+                    *size = size.saturating_add(1);
+                }
+            }
+            let sizes: HashMap<String, u16> =
+                sizes.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            for p in &mut manifest.passengers {
+                if let Some(party) = &mut p.party {
+                    party.size = sizes.get(&party.tie).copied().unwrap_or(1);
+                }
+            }
+        }
+        self.manifests
+    }
+}
+
+/// Reads the value of one cell with `parse`, recording a located error on failure.
+fn cell<T>(
+    errors: &mut Collector<'_>,
+    line: usize,
+    cells: &Cells<'_>,
+    column: Column,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, ()> {
+    match cells[column as usize] {
+        None if column.required() => {
+            errors.push(line, Some(column.name()), "missing; this field is required");
+            Err(())
+        }
+        None => Ok(None),
+        Some(raw) => parse(raw).map(Some).map_err(|reason| {
+            errors.push(line, Some(column.name()), reason);
+        }),
+    }
+}
+
+fn take<T>(failed: &mut bool, result: Result<Option<T>, ()>) -> Option<T> {
+    result.unwrap_or_else(|()| {
+        *failed = true;
+        None
+    })
+}
+
+fn name_err(e: crate::domain::NameError) -> String {
+    e.to_string()
+}
+
+/// Validates one row and files it under its flight. Every bad cell of the row is reported.
+fn add_row(
+    errors: &mut Collector<'_>,
+    flights: &mut Flights,
+    line: usize,
+    cells: &Cells<'_>,
+    has_title_column: bool,
+) {
+    let mut failed = false;
+    let flight_index = flight_index(errors, flights, line, cells);
+    let destination = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Destination, |s| {
+            Iata::parse(s).map_err(|e| e.to_string())
+        }),
+    );
+    let title = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Title, |s| {
+            Title::parse(s).ok_or_else(|| {
+                format!("{s:?} is not a title (MR, MRS, MS, MISS, MSTR, CHD, INF, DR, PROF)")
+            })
+        }),
+    );
+    let name = match (
+        cells[Column::Surname as usize],
+        cells[Column::Given as usize],
+    ) {
+        (Some(surname), Some(given)) => {
+            let result = if has_title_column {
+                BookingName::new(surname, given, title)
+            } else {
+                let (given, title) = Title::split_from(given);
+                BookingName::new(surname, &given, title)
+            };
+            take(
+                &mut failed,
+                result
+                    .map(Some)
+                    .map_err(|e| errors.push(line, Some("surname/given"), name_err(e))),
+            )
+        }
+        _ => {
+            for column in [Column::Surname, Column::Given] {
+                if cells[column as usize].is_none() {
+                    errors.push(line, Some(column.name()), "missing; this field is required");
+                }
+            }
+            failed = true;
+            None
+        }
+    };
+    let locator = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Locator, |s| {
+            Locator::parse(s).map_err(|e| e.to_string())
+        }),
+    );
+    let seat = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Seat, |s| {
+            Seat::parse(s).map_err(|e| e.to_string())
+        }),
+    );
+    let booking_class = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Class, fields::booking_class),
+    );
+    let ff_airline = take(
+        &mut failed,
+        cell(errors, line, cells, Column::FfAirline, fields::carrier),
+    );
+    let ff_number = take(
+        &mut failed,
+        cell(
+            errors,
+            line,
+            cells,
+            Column::FfNumber,
+            fields::frequent_flyer_number,
+        ),
+    );
+    let frequent_flyer = match (ff_airline, ff_number) {
+        (Some(airline), Some(number)) => Some((airline, number)),
+        (None, None) => None,
+        (airline, _) => {
+            let (present, absent) = if airline.is_some() {
+                ("ff_airline", "ff_number")
+            } else {
+                ("ff_number", "ff_airline")
+            };
+            // When both cells are filled, the invalid one has been reported already.
+            if cells[Column::FfAirline as usize].is_none()
+                || cells[Column::FfNumber as usize].is_none()
+            {
+                errors.push(
+                    line,
+                    Some(absent),
+                    format_args!("missing while {present} is given"),
+                );
+            }
+            failed = true;
+            None
+        }
+    };
+    let email = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Email, fields::email),
+    );
+    let phone = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Phone, fields::phone),
+    );
+    let date_of_birth = take(
+        &mut failed,
+        cell(errors, line, cells, Column::DateOfBirth, fields::iso_date),
+    );
+    let gender = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Gender, |s| {
+            Gender::from_letter(s).ok_or_else(|| format!("{s:?} is not F, M or X"))
+        }),
+    );
+    let nationality = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Nationality, fields::country),
+    );
+    let party = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Party, fields::party_tie),
+    )
+    .map(|tie| Party { tie, size: 0 });
+    let checkin_sequence = take(
+        &mut failed,
+        cell(errors, line, cells, Column::CheckinSeq, |s| {
+            s.parse::<u32>()
+                .map_err(|_| format!("{s:?} is not a sequence number"))
+        }),
+    );
+    let docs_name = match (
+        cells[Column::DocsSurname as usize],
+        cells[Column::DocsGiven as usize],
+    ) {
+        (None, None) => None,
+        (surname, given) => take(
+            &mut failed,
+            BookingName::new(surname.unwrap_or(""), given.unwrap_or(""), None)
+                .map(Some)
+                .map_err(|e| errors.push(line, Some("docs_surname/docs_given"), name_err(e))),
+        ),
+    };
+    let infant_dob = take(
+        &mut failed,
+        cell(
+            errors,
+            line,
+            cells,
+            Column::InfantDateOfBirth,
+            fields::iso_date,
+        ),
+    );
+    let infant_name = match (
+        cells[Column::InfantSurname as usize],
+        cells[Column::InfantGiven as usize],
+    ) {
+        (None, None) => None,
+        (surname, given) => take(
+            &mut failed,
+            BookingName::new(surname.unwrap_or(""), given.unwrap_or(""), None)
+                .map(Some)
+                .map_err(|e| errors.push(line, Some("infant_surname/infant_given"), name_err(e))),
+        ),
+    };
+    let infant = (infant_name.is_some() || infant_dob.is_some()).then_some(Infant {
+        name: infant_name,
+        date_of_birth: infant_dob,
+    });
+    let other_locators = take(
+        &mut failed,
+        cell(errors, line, cells, Column::OtherLocators, |s| {
+            s.split_whitespace()
+                .map(|l| Locator::parse(l).map_err(|e| e.to_string()))
+                .collect::<Result<Vec<_>, _>>()
+        }),
+    )
+    .unwrap_or_default();
+    let ssr_codes = take(
+        &mut failed,
+        cell(errors, line, cells, Column::Ssr, |s| {
+            let mut codes = Vec::new();
+            for code in s.split_whitespace() {
+                fields::push_unique(&mut codes, fields::ssr_code(code)?);
+            }
+            Ok(codes)
+        }),
+    )
+    .unwrap_or_default();
+
+    let (Some(index), Some(name), Some(destination), false) =
+        (flight_index, name, destination, failed)
+    else {
+        return;
+    };
+    let traveller_class = name.traveller_class();
+    flights.manifests[index].passengers.push(ManifestPassenger {
+        name,
+        docs_name,
+        locator,
+        other_locators,
+        seat,
+        booking_class,
+        destination,
+        party,
+        frequent_flyer,
+        email,
+        phone,
+        date_of_birth,
+        gender,
+        nationality,
+        traveller_class,
+        infant,
+        ssr_codes,
+        checkin_sequence,
+        line,
+    });
+}
+
+/// The manifest a row belongs to, created on first sight.
+fn flight_index(
+    errors: &mut Collector<'_>,
+    flights: &mut Flights,
+    line: usize,
+    cells: &Cells<'_>,
+) -> Option<usize> {
+    let raw = (
+        cells[Column::Flight as usize],
+        cells[Column::Date as usize],
+        cells[Column::Origin as usize],
+    );
+    if let (Some((f, d, o, index)), (Some(rf), Some(rd), Some(ro))) = (&flights.last, raw)
+        && f == rf
+        && d == rd
+        && o == ro
+    {
+        return Some(*index);
+    }
+    let flight = cell(errors, line, cells, Column::Flight, |s| {
+        FlightNumber::parse(s).map_err(|e| e.to_string())
+    });
+    let date = cell(errors, line, cells, Column::Date, fields::iso_date);
+    let origin = cell(errors, line, cells, Column::Origin, |s| {
+        Iata::parse(s).map_err(|e| e.to_string())
+    });
+    let (Ok(Some(flight)), Ok(Some(local_date)), Ok(Some(origin))) = (flight, date, origin) else {
+        return None;
+    };
+    let key = FlightKey {
+        flight,
+        local_date,
+        origin,
+    };
+    let index = match flights.index.get(&key) {
+        Some(index) => *index,
+        None => {
+            let index = flights.manifests.len();
+            flights.manifests.push(FlightManifest {
+                flight: key.flight.clone(),
+                local_date: key.local_date,
+                origin: key.origin.clone(),
+                passengers: Vec::new(),
+            });
+            flights.index.insert(key, index);
+            index
+        }
+    };
+    if let (Some(rf), Some(rd), Some(ro)) = raw {
+        flights.last = Some((rf.to_string(), rd.to_string(), ro.to_string(), index));
+    }
+    Some(index)
+}
+
+fn non_empty(raw: &str) -> Option<&str> {
+    let trimmed = raw.trim();
+    (!trimmed.is_empty()).then_some(trimmed)
+}
+
+pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let header_line = match reader.read_record(&mut record) {
+        Ok(true) => record.position().map_or(1, |p| p.line() as usize),
+        Ok(false) => {
+            errors.push(
+                1,
+                None,
+                "the file is empty; expected a header line naming the columns",
+            );
+            return None;
+        }
+        Err(e) => {
+            errors.push(1, None, format_args!("the header line cannot be read: {e}"));
+            return None;
+        }
+    };
+    let columns = read_header(errors, header_line, &record)?;
+    let has_title_column = columns.contains(&Column::Title);
+    let mut flights = Flights::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                errors.push(line, None, format_args!("not readable as CSV: {e}"));
+                continue;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.len() == 1 && record.get(0).is_some_and(|s| s.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != columns.len() {
+            errors.push(
+                line,
+                None,
+                format_args!(
+                    "the row has {} fields but the header names {} columns",
+                    record.len(),
+                    columns.len()
+                ),
+            );
+            continue;
+        }
+        let mut cells: Cells<'_> = [None; COLUMN_COUNT];
+        for (column, raw) in columns.iter().zip(record.iter()) {
+            cells[*column as usize] = non_empty(raw);
+        }
+        add_row(errors, &mut flights, line, &cells, has_title_column);
+    }
+    if flights.manifests.is_empty() && errors.is_empty() {
+        errors.push(
+            header_line,
+            None,
+            "the file has a header but no passenger rows",
+        );
+    }
+    Some(flights.finish())
+}
+
+fn read_header(
+    errors: &mut Collector<'_>,
+    line: usize,
+    record: &csv::StringRecord,
+) -> Option<Vec<Column>> {
+    let mut columns = Vec::with_capacity(record.len());
+    let mut unknown = Vec::new();
+    for raw in record.iter() {
+        match Column::from_name(raw) {
+            Some(c) if columns.contains(&c) => {
+                errors.push(
+                    line,
+                    Some(c.name()),
+                    "the column appears twice in the header",
+                );
+            }
+            Some(c) => columns.push(c),
+            None => unknown.push(format!("{:?}", raw.trim())),
+        }
+    }
+    if !unknown.is_empty() {
+        errors.push(
+            line,
+            None,
+            format_args!(
+                "unknown column(s) {}; the known columns are {}",
+                unknown.join(", "),
+                known_names()
+            ),
+        );
+    }
+    let missing: Vec<&str> = CSV_COLUMNS
+        .iter()
+        .filter(|c| c.required() && !columns.contains(c))
+        .map(|c| c.name())
+        .collect();
+    if !missing.is_empty() {
+        errors.push(
+            line,
+            None,
+            format_args!(
+                "the header lacks the required column(s) {}",
+                missing.join(", ")
+            ),
+        );
+    }
+    (unknown.is_empty() && missing.is_empty() && errors.is_empty()).then_some(columns)
+}
+
+fn known_names() -> String {
+    CSV_COLUMNS
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn parse_json(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
+    let mut flights = Flights::new();
+    if looks_like_json_array(text.as_bytes()) {
+        let objects: Vec<&RawValue> = match serde_json::from_str(text) {
+            Ok(objects) => objects,
+            Err(e) => {
+                errors.push(e.line(), None, json_reason(&e));
+                return None;
+            }
+        };
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        for raw in objects {
+            let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            let line = line_starts.partition_point(|start| *start <= offset);
+            json_object(errors, &mut flights, line, raw.get());
+        }
+    } else {
+        for (index, raw) in text.lines().enumerate() {
+            if !raw.trim().is_empty() {
+                json_object(errors, &mut flights, index + 1, raw);
+            }
+        }
+    }
+    if flights.manifests.is_empty() && errors.is_empty() {
+        errors.push(1, None, "the file holds no passengers");
+    }
+    Some(flights.finish())
+}
+
+fn json_reason(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let location = format!(" at line {} column {}", e.line(), e.column());
+    message
+        .strip_suffix(&location)
+        .unwrap_or(&message)
+        .to_string()
+}
+
+fn json_object(errors: &mut Collector<'_>, flights: &mut Flights, line: usize, raw: &str) {
+    let object: Map<String, Value> = match serde_json::from_str(raw) {
+        Ok(object) => object,
+        Err(e) => {
+            errors.push(
+                line + e.line().saturating_sub(1),
+                None,
+                format_args!("expected one passenger object: {}", json_reason(&e)),
+            );
+            return;
+        }
+    };
+    let mut texts: [Option<String>; COLUMN_COUNT] = Default::default();
+    let mut unknown = Vec::new();
+    let has_title = object.contains_key(Column::Title.name());
+    for (key, value) in object {
+        let Some(column) = Column::from_name(&key) else {
+            unknown.push(format!("{key:?}"));
+            continue;
+        };
+        texts[column as usize] = match value {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                errors.push(line, Some(column.name()), "expected text, a number or null");
+                None
+            }
+        };
+    }
+    if !unknown.is_empty() {
+        errors.push(
+            line,
+            None,
+            format_args!(
+                "unknown field(s) {}; the known fields are {}",
+                unknown.join(", "),
+                known_names()
+            ),
+        );
+        return;
+    }
+    let mut cells: Cells<'_> = [None; COLUMN_COUNT];
+    for (cell, text) in cells.iter_mut().zip(texts.iter()) {
+        *cell = text.as_deref().and_then(non_empty);
+    }
+    add_row(errors, flights, line, &cells, has_title);
+}

@@ -1,0 +1,759 @@
+//! Tests of the manifest parsers through the public functions: the peer samples (adamf/jetway, MIT, see
+//! tests/data/pnl/README.md), aboard's own multi-part messages, one test per error kind, and round trips.
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::domain::Title;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn pnl(file: &str, text: &str, reference: NaiveDate) -> PnlMessage {
+    match parse(file, text.as_bytes(), None, reference) {
+        Ok(Document::Pnl(m)) => m,
+        other => panic!("expected a PNL, got {other:?}"),
+    }
+}
+
+fn adl(file: &str, text: &str, reference: NaiveDate) -> ManifestChanges {
+    match parse(file, text.as_bytes(), None, reference) {
+        Ok(Document::Adl(c)) => c,
+        other => panic!("expected an ADL, got {other:?}"),
+    }
+}
+
+fn errors_of(format: Option<Format>, text: &[u8]) -> ParseErrors {
+    match parse("in", text, format, date(2026, 11, 20)) {
+        Err(e) => e,
+        Ok(doc) => panic!("expected errors, got {doc:?}"),
+    }
+}
+
+fn names(passengers: &[ManifestPassenger]) -> Vec<String> {
+    passengers.iter().map(|p| p.name.to_string()).collect()
+}
+
+const JETWAY_PNL: &str = include_str!("../../tests/data/pnl/jetway-sample.pnl");
+const JETWAY_ADL: &str = include_str!("../../tests/data/pnl/jetway-sample.adl");
+const OWN_PNL: &str = include_str!("../../tests/data/pnl/ib3166-22nov-mad.pnl");
+const OWN_ADL: &str = include_str!("../../tests/data/pnl/ib3166-22nov-mad.adl");
+
+#[test]
+fn jetway_pnl_reads_as_its_readme_says() {
+    assert_eq!(detect(JETWAY_PNL.as_bytes()), Some(Format::Pnl));
+    let m = pnl("jetway-sample.pnl", JETWAY_PNL, date(2026, 7, 1));
+    assert_eq!(m.parts, 1);
+    assert_eq!(m.sent_at, None);
+    let f = &m.manifest;
+    assert_eq!(f.flight.to_string(), "TP1234");
+    assert_eq!(f.local_date, date(2026, 7, 16));
+    assert_eq!(f.origin.as_str(), "LIS");
+    assert_eq!(
+        names(&f.passengers),
+        [
+            "ALMEIDA/RUI MR",
+            "COSTA/ANA MRS",
+            "COSTA/TIAGO MSTR",
+            "BRAGA/LUISA MS",
+            "DUARTE/CARLOS MR"
+        ]
+    );
+    let dest: Vec<(&str, Option<char>, usize)> = f
+        .passengers
+        .iter()
+        .map(|p| (p.destination.as_str(), p.booking_class, p.line))
+        .collect();
+    assert_eq!(
+        dest,
+        [
+            ("OPO", Some('Y'), 4),
+            ("OPO", Some('Y'), 5),
+            ("OPO", Some('Y'), 5),
+            ("FAO", Some('Y'), 7),
+            ("FAO", Some('Y'), 8)
+        ]
+    );
+    assert_eq!(f.passengers[0].locator.as_ref().unwrap().as_str(), "A1B2C3");
+    assert_eq!(f.passengers[4].locator.as_ref().unwrap().as_str(), "X9Y8Z7");
+    assert_eq!(f.passengers[1].traveller_class, TravellerClass::Adult);
+    assert_eq!(f.passengers[2].traveller_class, TravellerClass::Child);
+    assert_eq!(f.passengers[3].ssr_codes, ["WCHR"]);
+}
+
+#[test]
+fn jetway_adl_reads_as_its_readme_says() {
+    assert_eq!(detect(JETWAY_ADL.as_bytes()), Some(Format::Adl));
+    let c = adl("jetway-sample.adl", JETWAY_ADL, date(2026, 7, 1));
+    assert_eq!(c.flight.to_string(), "TP1234/16JUL LIS");
+    assert_eq!(names(&c.dels), ["ALMEIDA/RUI MR"]);
+    assert_eq!(names(&c.adds), ["MOTA/INES MS"]);
+    assert!(c.chgs.is_empty());
+    assert_eq!(c.adds[0].ssr_codes, ["VGML"]);
+    assert_eq!(c.adds[0].destination.as_str(), "OPO");
+}
+
+#[test]
+fn a_real_layout_pnl_in_two_parts_yields_every_element() {
+    let m = pnl("ib3166.pnl", OWN_PNL, date(2026, 11, 20));
+    assert_eq!(m.parts, 2);
+    assert_eq!(
+        m.sent_at,
+        Some(date(2026, 11, 20).and_hms_opt(8, 30, 0).unwrap())
+    );
+    let f = &m.manifest;
+    assert_eq!(f.key().to_string(), "IB3166/22NOV MAD");
+    assert_eq!(
+        names(&f.passengers),
+        [
+            "VANDERBERG/PIETER MR",
+            "SCHUELLER/JUERGEN MR",
+            "GARCIAPENA/MARIAJOSE MRS",
+            "GARCIAPENA/LUCAS MSTR",
+            "COSTA/ANA MRS",
+            "COSTA/TIAGO MSTR",
+            "MUELLER/SOPHIE MS"
+        ]
+    );
+    let [pieter, juergen, maria, lucas, ana, tiago, sophie] = &f.passengers[..] else {
+        panic!("seven passengers expected");
+    };
+    assert_eq!(pieter.booking_class, Some('C'));
+    assert_eq!(
+        pieter.docs_name,
+        Some(BookingName::new("VAN DER BERG", "PIETER JAN", None).unwrap())
+    );
+    assert_eq!(pieter.email.as_deref(), Some("p_vanderberg@example.nl"));
+    assert_eq!(pieter.phone.as_deref(), Some("31612345678"));
+    assert_eq!(pieter.date_of_birth, Some(date(1974, 4, 3)));
+    assert_eq!(pieter.gender, Some(Gender::Male));
+    assert_eq!(pieter.nationality.as_deref(), Some("NL"));
+    let ff = pieter.frequent_flyer.as_ref().unwrap();
+    assert_eq!((ff.0.as_str(), ff.1.as_str()), ("KL", "1234567890"));
+
+    assert_eq!(juergen.locator.as_ref().unwrap().as_str(), "K9D3WE");
+    assert_eq!(juergen.other_locators[0].as_str(), "7HGT2P");
+    assert_eq!(juergen.docs_name.as_ref().unwrap().given, "JUERGEN");
+    assert_eq!(juergen.ssr_codes, ["WCHR"]);
+
+    assert_eq!(maria.line, 23);
+    assert_eq!(
+        maria.party,
+        Some(Party {
+            tie: "A".into(),
+            size: 2
+        })
+    );
+    assert_eq!(maria.date_of_birth, Some(date(1981, 3, 12)));
+    assert_eq!(maria.email.as_deref(), Some("maria.garcia@example.es"));
+    let infant = maria.infant.as_ref().unwrap();
+    assert_eq!(
+        infant.name.as_ref().unwrap().to_string(),
+        "GARCIAPENA/LUCIA"
+    );
+    assert_eq!(infant.date_of_birth, Some(date(2025, 1, 12)));
+    assert_eq!(lucas.date_of_birth, Some(date(2016, 6, 4)));
+    assert_eq!(lucas.traveller_class, TravellerClass::Child);
+
+    assert_eq!(ana.line, tiago.line);
+    assert_eq!(ana.email, tiago.email);
+    assert_eq!(ana.ssr_codes, ["VGML"]);
+    assert!(tiago.ssr_codes.is_empty());
+    assert_eq!(tiago.date_of_birth, Some(date(2018, 9, 9)));
+    assert_eq!(ana.date_of_birth, Some(date(1985, 2, 22)));
+    assert_eq!(
+        ana.docs_name.as_ref().unwrap().to_string(),
+        "DA COSTA/ANA SOFIA"
+    );
+    assert_eq!(ana.nationality.as_deref(), Some("PRT"));
+    assert_eq!(sophie.seat.as_ref().unwrap().to_string(), "23C");
+    assert_eq!(sophie.gender, Some(Gender::Female));
+}
+
+#[test]
+fn a_two_part_adl_keeps_its_sections_across_parts() {
+    let c = adl("ib3166.adl", OWN_ADL, date(2026, 11, 20));
+    assert_eq!(c.parts, 2);
+    assert_eq!(
+        c.sent_at,
+        Some(date(2026, 11, 21).and_hms_opt(14, 15, 0).unwrap())
+    );
+    assert_eq!(names(&c.dels), ["MUELLER/SOPHIE MS"]);
+    assert_eq!(names(&c.adds), ["FERNANDEZ/JOSELUIS MR", "DEJONG/EVA MS"]);
+    assert_eq!(names(&c.chgs), ["COSTA/ANA MRS"]);
+    assert_eq!(c.chgs[0].seat.as_ref().unwrap().to_string(), "12A");
+    assert_eq!(c.adds[1].docs_name.as_ref().unwrap().surname, "DE JONG");
+}
+
+#[test]
+fn a_pnl_given_as_an_adl_is_refused() {
+    let e = errors_of(Some(Format::Adl), JETWAY_PNL.as_bytes());
+    assert!(
+        e.to_string()
+            .contains("the file holds a PNL, not the ADL it was given as"),
+        "{e}"
+    );
+}
+
+fn own_pnl_with(from: &str, to: &str) -> String {
+    assert!(OWN_PNL.contains(from), "{from}");
+    OWN_PNL.replacen(from, to, 1)
+}
+
+fn one_error(text: &str) -> ParseError {
+    let e = errors_of(None, text.as_bytes());
+    assert_eq!(e.errors.len(), 1, "{e}");
+    e.errors[0].clone()
+}
+
+#[test]
+fn a_truncated_pnl_says_it_ends_inside_a_part() {
+    let cut = &OWN_PNL[..OWN_PNL.find("1MUELLER").unwrap()];
+    let e = errors_of(None, cut.as_bytes());
+    assert!(
+        e.to_string()
+            .contains("ends inside part 2 without ENDPART2 or ENDPNL: truncated?"),
+        "{e}"
+    );
+    let e = errors_of(
+        None,
+        &OWN_PNL.as_bytes()[..OWN_PNL.find("ENDPART1").unwrap() + 9],
+    );
+    assert!(
+        e.errors[0]
+            .reason
+            .contains("stops after part 1: part 2 and the ENDPNL line are missing"),
+        "{e}"
+    );
+    // The destination total then does not add up either, which says the same from another side.
+    assert!(
+        e.errors[1]
+            .reason
+            .contains("announces 5 passengers but 2 are listed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_duplicated_and_out_of_order_parts_are_named() {
+    let skipped = own_pnl_with("MAD PART2", "MAD PART3");
+    let e = one_error(&skipped);
+    assert_eq!((e.line, e.field.as_deref()), (41, Some("part")));
+    assert!(e.reason.contains("part 2 is missing before part 3"));
+    let twice = own_pnl_with(
+        "ENDPART1\n",
+        "ENDPART1\nPNL\nIB3166/22NOV MAD PART1\nENDPART1\n",
+    );
+    let e = one_error(&twice);
+    assert!(
+        e.reason.contains("part 1 comes again or out of order"),
+        "{e}"
+    );
+    let other_flight = own_pnl_with("IB3166/22NOV MAD PART2", "IB3167/22NOV MAD PART2");
+    assert!(one_error(&other_flight).reason.contains("another flight"));
+}
+
+#[test]
+fn impossible_dates_are_refused_with_their_field() {
+    let e = one_error(&own_pnl_with(
+        "IB3166/22NOV MAD PART1",
+        "IB3166/31FEB MAD PART1",
+    ));
+    assert_eq!((e.line, e.field.as_deref()), (4, Some("flight date")));
+    let e = one_error(&own_pnl_with("12MAR81", "31FEB81"));
+    assert_eq!(e.field.as_deref(), Some("DOCS"));
+    assert!(e.reason.contains("date of birth"), "{e}");
+}
+
+#[test]
+fn long_pnl_lines_are_errors() {
+    let long = format!("1GARCIAPENA/MARIAJOSEMRS-A2 .R/OTHS HK1 {}", "X".repeat(40));
+    let e = one_error(&own_pnl_with("1GARCIAPENA/MARIAJOSEMRS-A2", &long));
+    assert_eq!(e.line, 23);
+    assert!(e.reason.contains("at most 64"));
+    let e = errors_of(
+        None,
+        format!("PNL\n{}\n", "A".repeat(10_000_000)).as_bytes(),
+    );
+    assert_eq!(e.errors[0].line, 2);
+    assert!(e.errors[0].reason.contains("10000000 bytes long"));
+}
+
+#[test]
+fn declared_totals_must_match_the_names() {
+    let e = one_error(&own_pnl_with("-BCN002C", "-BCN003C"));
+    assert_eq!((e.line, e.field.as_deref()), (7, Some("destination line")));
+    assert!(
+        e.reason
+            .contains("BCN class C announces 3 passengers but 2 are listed")
+    );
+}
+
+#[test]
+fn name_line_counts_must_match_the_names() {
+    let e = errors_of(
+        None,
+        own_pnl_with("2COSTA/ANAMRS/TIAGOMSTR", "3COSTA/ANAMRS/TIAGOMSTR").as_bytes(),
+    );
+    let e = &e.errors[0];
+    assert_eq!((e.line, e.field.as_deref()), (43, Some("name")));
+    assert!(e.reason.contains("counts 3 passengers but names 2"));
+}
+
+#[test]
+fn unassociated_personal_elements_on_a_shared_line_are_refused() {
+    let e = one_error(&own_pnl_with(
+        ".R/VGML HK1-1COSTA/ANAMRS",
+        ".R/FQTV TP 123456789",
+    ));
+    assert_eq!(e.field.as_deref(), Some("FQTV"));
+    assert!(e.reason.contains("does not say whom it is for"));
+}
+
+#[test]
+fn binary_and_non_utf8_input_is_located() {
+    let mut bytes = OWN_PNL.as_bytes().to_vec();
+    let at = OWN_PNL.find("GARCIAPENA/MARIA").unwrap() + 3;
+    bytes[at] = 0xC3;
+    bytes[at + 1] = 0x28;
+    let e = errors_of(None, &bytes);
+    assert_eq!(e.errors.len(), 1);
+    assert_eq!(e.errors[0].line, 23);
+    assert!(
+        e.errors[0]
+            .reason
+            .starts_with("byte 5 of the line (0xC3) is not UTF-8")
+    );
+    let garbage: Vec<u8> = (0..4000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    assert!(parse("g", &garbage, Some(Format::Pnl), date(2026, 1, 1)).is_err());
+    assert!(parse("g", &garbage, None, date(2026, 1, 1)).is_err());
+}
+
+#[test]
+fn errors_are_capped() {
+    let mut text = String::from("PNL\nIB3166/22NOV MAD PART1\n-BCN999Y\n");
+    for _ in 0..3000 {
+        text.push_str("1/ANA\n");
+    }
+    let e = errors_of(None, text.as_bytes());
+    assert_eq!(e.errors.len(), MAX_ERRORS);
+    assert!(e.omitted > 0);
+}
+
+const CSV_HEADER: &str = "flight,date,origin,destination,surname,given,locator";
+
+#[test]
+fn csv_reads_columns_in_any_order_with_a_bom_and_glued_titles() {
+    let text = "\u{feff}Locator, surname,given,flight,date,origin,destination,email\n\
+                X7K2QM,García Peña,María JoséMRS,IB3166,2026-11-22,MAD,BCN,Maria@Example.ES\n\
+                X7K2QM,GARCIAPENA,LUCASMSTR,IB3166,2026-11-22,MAD,BCN,\n\
+                K9D3WE,SCHUELLER,JUERGENMR,LH1123,2026-11-22,FRA,MAD,\n";
+    let Ok(Document::Rows(flights)) = parse("m.csv", text.as_bytes(), None, date(2026, 11, 20))
+    else {
+        panic!("expected rows");
+    };
+    assert_eq!(flights.len(), 2);
+    let maria = &flights[0].passengers[0];
+    assert_eq!(maria.name.surname, "GARCÍA PEÑA");
+    assert_eq!(
+        (maria.name.given.as_str(), maria.name.title),
+        ("MARÍA JOSÉ", Some(Title::Mrs))
+    );
+    assert_eq!(maria.email.as_deref(), Some("maria@example.es"));
+    assert_eq!(maria.line, 2);
+    assert_eq!(
+        flights[0].passengers[1].traveller_class,
+        TravellerClass::Child
+    );
+    assert_eq!(flights[1].key().to_string(), "LH1123/22NOV FRA");
+}
+
+#[test]
+fn csv_unknown_and_missing_columns_are_named() {
+    let e = errors_of(
+        Some(Format::Csv),
+        b"flight,date,surname,given,locator,shoe_size\n",
+    );
+    let text = e.to_string();
+    assert!(text.contains("unknown column(s) \"shoe_size\""), "{text}");
+    assert!(
+        text.contains("lacks the required column(s) origin, destination"),
+        "{text}"
+    );
+}
+
+#[test]
+fn csv_rows_report_every_bad_cell() {
+    let text = format!(
+        "{CSV_HEADER},date_of_birth,ff_airline\n\
+         IB3166,2026-02-30,MAD,BCN,GARCIA,ANA,X7K2QM,1990-13-01,IB\n\
+         IB3166,2026-11-22,MAD,,GARCIA,ANA,X7K2QM,,\n\
+         IB3166,2026-11-22,MAD,BCN,GARCIA\n"
+    );
+    let e = errors_of(None, text.as_bytes());
+    let shown: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "in:2: date: 2026-02-30 is not a day of the calendar",
+            "in:2: ff_number: missing while ff_airline is given",
+            "in:2: date_of_birth: 1990-13-01 is not a day of the calendar",
+            "in:3: destination: missing; this field is required",
+            "in:4: the row has 5 fields but the header names 9 columns",
+        ]
+    );
+}
+
+#[test]
+fn json_arrays_and_lines_read_alike_and_unknown_fields_are_errors() {
+    let array = "[\n {\"flight\":\"IB3166\",\"date\":\"2026-11-22\",\"origin\":\"MAD\",\"destination\":\"BCN\",\
+                 \"surname\":\"COSTA\",\"given\":\"ANA\",\"title\":\"MRS\",\"locator\":\"Q2W3E4\",\"checkin_seq\":17},\n\
+                 {\"flight\":\"IB3166\",\"date\":\"2026-11-22\",\"origin\":\"MAD\",\"destination\":\"BCN\",\
+                 \"surname\":\"COSTA\",\"given\":\"TIAGOMSTR\",\"locator\":\"Q2W3E4\"}\n]";
+    let Ok(Document::Rows(flights)) = parse("a.json", array.as_bytes(), None, date(2026, 11, 20))
+    else {
+        panic!("expected rows");
+    };
+    let p = &flights[0].passengers;
+    assert_eq!((p[0].checkin_sequence, p[0].line), (Some(17), 2));
+    assert_eq!((p[1].name.title, p[1].line), (Some(Title::Mstr), 3));
+    let lines = array
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .replace("},\n", "}\n");
+    let Ok(Document::Rows(again)) = parse(
+        "a.jsonl",
+        lines.as_bytes(),
+        Some(Format::Json),
+        date(2026, 11, 20),
+    ) else {
+        panic!("expected rows");
+    };
+    assert_eq!(again[0].passengers.len(), 2);
+    let bad = "{\"flight\":\"IB3166\",\"seat_colour\":\"red\"}\n";
+    let e = errors_of(Some(Format::Json), bad.as_bytes());
+    assert!(
+        e.to_string()
+            .starts_with("in:1: unknown field(s) \"seat_colour\""),
+        "{e}"
+    );
+    let e = errors_of(Some(Format::Json), b"[{\"flight\": }]");
+    assert_eq!(e.errors[0].line, 1);
+}
+
+#[test]
+fn unknown_formats_are_refused() {
+    let e = errors_of(None, b"hello world\n");
+    assert!(e.errors[0].reason.starts_with("cannot tell the format"));
+}
+
+mod round_trip {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::{CarrierCode, FlightNumber, Iata, Locator, Seat};
+
+    const SURNAMES: &[&str] = &[
+        "GARCIAPENA",
+        "FERNANDEZ",
+        "DA SILVA",
+        "COSTA",
+        "VAN DER BERG",
+        "DE JONG",
+        "MUELLER",
+        "SCHUELLER",
+        "OLIVEIRA",
+        "JANSEN",
+        "O'NEILL",
+        "GARCIA-LOPEZ",
+        "BAKKER",
+        "WEISS",
+    ];
+    const GIVENS: &[&str] = &[
+        "MARIAJOSE",
+        "LUCAS",
+        "ANA SOFIA",
+        "JOAO",
+        "PIETER",
+        "EVA",
+        "JUERGEN",
+        "SOPHIE",
+        "TIAGO",
+        "INES",
+        "FRANCISCO",
+        "LOTTE",
+        "KLAUS",
+    ];
+    const TITLES: &[Option<Title>] = &[
+        None,
+        Some(Title::Mr),
+        Some(Title::Mrs),
+        Some(Title::Ms),
+        Some(Title::Miss),
+        Some(Title::Mstr),
+        Some(Title::Chd),
+        Some(Title::Dr),
+        Some(Title::Prof),
+    ];
+
+    fn name() -> impl Strategy<Value = BookingName> {
+        (
+            prop::sample::select(SURNAMES),
+            prop::sample::select(GIVENS),
+            prop::sample::select(TITLES),
+        )
+            .prop_map(|(s, g, t)| BookingName::new(s, g, t).unwrap())
+    }
+
+    fn plain_name() -> impl Strategy<Value = BookingName> {
+        (prop::sample::select(SURNAMES), prop::sample::select(GIVENS))
+            .prop_map(|(s, g)| BookingName::new(s, g, None).unwrap())
+    }
+
+    fn birth() -> impl Strategy<Value = NaiveDate> {
+        (0i64..30_000).prop_map(|d| date(2026, 11, 20) - chrono::Duration::days(d))
+    }
+
+    fn code(len: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789".as_slice()),
+            len,
+        )
+        .prop_map(|v| String::from_utf8(v).unwrap())
+    }
+
+    fn passenger(with_checkin: bool) -> impl Strategy<Value = ManifestPassenger> {
+        let identity = (
+            name(),
+            prop::option::of(plain_name()),
+            code(6),
+            prop::collection::vec(code(6), 0..2),
+            prop::option::of((1u16..60, prop::sample::select(b"ABCDEFK".as_slice()))),
+            prop::sample::select(b"CJYBM".as_slice()),
+            prop::sample::select(&["BCN", "LIS", "AMS", "FRA"][..]),
+        );
+        let contact = (
+            prop::option::of((
+                prop::sample::select(&["IB", "KL", "LH", "TP"][..]),
+                "[0-9]{6,12}",
+            )),
+            prop::option::of("[a-z]{1,8}([._-][a-z0-9]{1,6})?@[a-z]{2,8}\\.(es|nl|de|pt)"),
+            prop::option::of("[1-9][0-9]{7,12}"),
+            prop::option::of(birth()),
+            prop::option::of(prop::sample::select(
+                &[Gender::Female, Gender::Male, Gender::Unspecified][..],
+            )),
+            prop::option::of(prop::sample::select(&["ES", "PRT", "NLD", "DE"][..])),
+        );
+        let extra = (
+            prop::option::of((prop::option::of(plain_name()), prop::option::of(birth()))),
+            prop::collection::vec(
+                prop::sample::select(&["WCHR", "VGML", "MOML", "BLND", "DEAF"][..]),
+                0..3,
+            ),
+            prop::option::of(1u32..400),
+        );
+        (identity, contact, extra).prop_map(move |(identity, contact, extra)| {
+            let (name, docs_name, locator, others, seat, class, destination) = identity;
+            let (ff, email, phone, dob, gender, nationality) = contact;
+            let (infant, ssr, checkin) = extra;
+            let mut ssr_codes = Vec::new();
+            for s in ssr {
+                fields::push_unique(&mut ssr_codes, s.to_string());
+            }
+            let locator = Locator::parse(&locator).unwrap();
+            let mut other_locators: Vec<Locator> = Vec::new();
+            for o in others {
+                let o = Locator::parse(&o).unwrap();
+                if o != locator && !other_locators.contains(&o) {
+                    other_locators.push(o);
+                }
+            }
+            ManifestPassenger {
+                traveller_class: name.traveller_class(),
+                name,
+                docs_name,
+                locator: Some(locator),
+                other_locators,
+                seat: seat.map(|(row, col)| Seat::parse(&format!("{row}{}", col as char)).unwrap()),
+                booking_class: Some(class as char),
+                destination: Iata::parse(destination).unwrap(),
+                party: None,
+                frequent_flyer: ff.map(|(a, n)| (CarrierCode::parse(a).unwrap(), n)),
+                email,
+                phone,
+                date_of_birth: dob,
+                gender,
+                nationality: nationality.map(String::from),
+                // An infant the data knows nothing about cannot be told apart from none in a CSV row.
+                infant: infant
+                    .filter(|(name, dob)| name.is_some() || dob.is_some())
+                    .map(|(name, date_of_birth)| Infant {
+                        name,
+                        date_of_birth,
+                    }),
+                ssr_codes,
+                checkin_sequence: checkin.filter(|_| with_checkin),
+                line: 0,
+            }
+        })
+    }
+
+    /// A manifest as a PNL lists it: grouped by destination and class, parties booked together.
+    fn manifest(with_checkin: bool) -> impl Strategy<Value = FlightManifest> {
+        (
+            prop::sample::select(&["IB3166", "KL1702", "TP1234", "LH1123"][..]),
+            -150i64..150,
+            prop::collection::vec((passenger(with_checkin), 1usize..4), 1..25),
+        )
+            .prop_map(|(flight, offset, groups)| {
+                let mut passengers: Vec<ManifestPassenger> = Vec::new();
+                for (index, (first, size)) in groups.into_iter().enumerate() {
+                    let party = (size > 1).then(|| Party {
+                        tie: party_tie(index),
+                        size: size as u16,
+                    });
+                    for member in 0..size {
+                        let mut p = first.clone();
+                        p.party = party.clone();
+                        if member > 0 {
+                            p.seat = None;
+                            p.frequent_flyer = None;
+                        }
+                        passengers.push(p);
+                    }
+                }
+                let mut blocks: Vec<(Iata, Option<char>)> = Vec::new();
+                for p in &passengers {
+                    let key = (p.destination.clone(), p.booking_class);
+                    if !blocks.contains(&key) {
+                        blocks.push(key);
+                    }
+                }
+                passengers.sort_by_key(|p| {
+                    blocks
+                        .iter()
+                        .position(|b| b.0 == p.destination && b.1 == p.booking_class)
+                });
+                FlightManifest {
+                    flight: FlightNumber::parse(flight).unwrap(),
+                    local_date: date(2026, 11, 20) + chrono::Duration::days(offset),
+                    origin: Iata::parse("MAD").unwrap(),
+                    passengers,
+                }
+            })
+    }
+
+    fn party_tie(index: usize) -> String {
+        let letter = |i: usize| (b'A' + (i % 26) as u8) as char;
+        if index < 26 {
+            letter(index).to_string()
+        } else {
+            format!("{}{}", letter(index / 26 - 1), letter(index))
+        }
+    }
+
+    fn without_lines(mut manifests: Vec<FlightManifest>) -> Vec<FlightManifest> {
+        for m in &mut manifests {
+            for p in &mut m.passengers {
+                p.line = 0;
+            }
+        }
+        manifests
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn pnl_round_trips(m in manifest(false), per_part in 1usize..40, minutes in 0i64..20_000) {
+            let sent_at = date(2026, 11, 15).and_hms_opt(0, 0, 0).unwrap()
+                + chrono::Duration::minutes(minutes);
+            let text = write_pnl(&m, Some(sent_at), per_part);
+            for line in text.lines() {
+                prop_assert!(line.len() <= MAX_TYPEB_LINE, "{line}");
+            }
+            let parsed = parse("gen.pnl", text.as_bytes(), None, date(2026, 11, 20));
+            let Ok(Document::Pnl(parsed)) = parsed else {
+                return Err(TestCaseError::fail(format!("{parsed:?}\n{text}")));
+            };
+            prop_assert_eq!(parsed.sent_at, Some(sent_at));
+            prop_assert_eq!(without_lines(vec![parsed.manifest]), vec![m]);
+        }
+
+        #[test]
+        fn adl_round_trips(a in manifest(false), d in manifest(false), per_part in 1usize..40) {
+            let changes = ManifestChanges {
+                flight: a.key(),
+                sent_at: None,
+                parts: 0,
+                adds: a.passengers.clone(),
+                dels: d.passengers.clone(),
+                chgs: a.passengers.iter().take(2).cloned().collect(),
+            };
+            let text = write_adl(&changes, per_part);
+            let parsed = parse("gen.adl", text.as_bytes(), None, date(2026, 11, 20));
+            let Ok(Document::Adl(mut parsed)) = parsed else {
+                return Err(TestCaseError::fail(format!("{parsed:?}\n{text}")));
+            };
+            prop_assert!(parsed.parts >= 1);
+            parsed.parts = 0;
+            for p in parsed.adds.iter_mut().chain(parsed.dels.iter_mut()).chain(parsed.chgs.iter_mut()) {
+                p.line = 0;
+            }
+            prop_assert_eq!(parsed, changes);
+        }
+
+        #[test]
+        fn csv_and_json_round_trip(flights in prop::collection::vec(manifest(true), 1..4)) {
+            let mut expected: Vec<FlightManifest> = Vec::new();
+            for m in flights {
+                match expected.iter_mut().find(|e| e.key() == m.key()) {
+                    Some(known) => known.passengers.extend(m.passengers),
+                    None => expected.push(m),
+                }
+            }
+            for m in &mut expected {
+                let mut sizes = std::collections::HashMap::new();
+                for p in &m.passengers {
+                    if let Some(party) = &p.party {
+                        *sizes.entry(party.tie.clone()).or_insert(0u16) += 1;
+                    }
+                }
+                for p in &mut m.passengers {
+                    if let Some(party) = &mut p.party {
+                        party.size = sizes[&party.tie];
+                    }
+                }
+            }
+            let csv = write_csv(&expected);
+            let parsed = parse("gen.csv", csv.as_bytes(), None, date(2026, 11, 20));
+            let Ok(Document::Rows(parsed)) = parsed else {
+                return Err(TestCaseError::fail(format!("{parsed:?}\n{csv}")));
+            };
+            prop_assert_eq!(without_lines(parsed), expected.clone());
+            let json = write_json_lines(&expected);
+            let parsed = parse("gen.jsonl", json.as_bytes(), None, date(2026, 11, 20));
+            let Ok(Document::Rows(parsed)) = parsed else {
+                return Err(TestCaseError::fail(format!("{parsed:?}\n{json}")));
+            };
+            prop_assert_eq!(without_lines(parsed), expected);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600),
+                                       format in prop::option::of(prop::sample::select(&[Format::Pnl, Format::Adl, Format::Csv, Format::Json][..]))) {
+            let _ = parse("any", &bytes, format, date(2026, 11, 20));
+        }
+
+        #[test]
+        fn mangled_pnls_never_panic(cut in 0usize..2000, flip in 0usize..2000, byte in b' '..b'~') {
+            let mut bytes = OWN_PNL.as_bytes().to_vec();
+            let at = flip % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(cut.max(1) % (bytes.len() + 1));
+            let _ = parse("mangled", &bytes, None, date(2026, 11, 20));
+        }
+    }
+}
