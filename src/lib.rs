@@ -49,19 +49,24 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let store = open_store(&config).await?;
-    serve(listener, store, shutdown).await
+    let cookies = web::auth::CookiePolicy {
+        secure: config.server.secure_cookies,
+    };
+    serve(listener, store, cookies, shutdown).await
 }
 
 /// Serves an already opened store; `run` and the demo both end here.
 pub async fn serve(
     listener: TcpListener,
     store: Arc<dyn Store>,
+    cookies: web::auth::CookiePolicy,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     let metrics = Arc::new(web::metrics::Metrics::new(store.backend().as_str()));
     let state = web::AppState {
         store: store.clone(),
         metrics,
+        cookies,
     };
     let app = web::router(state);
     tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(), "aboard is serving");

@@ -18,6 +18,18 @@ async fn main() -> anyhow::Result<()> {
             let listener = bind(&config).await?;
             aboard::demo::run(listener, config, seed, shutdown_signal()).await?;
         }
+        Command::Staff { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
+        Command::Token { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
         Command::Migrate => {
             let store = aboard::open_store(&config).await?;
             store.close().await;

@@ -390,8 +390,97 @@ pub async fn run(
     println!(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
     );
+    let sign_ins = create_sign_ins(store.as_ref()).await?;
+    println!("  sign in at http://{address}/signin as:");
+    for (login, password, what) in sign_ins {
+        println!("    {login:<12} {password:<14} {what}");
+    }
     println!("  stop with Ctrl-C");
-    crate::serve(listener, store, shutdown).await
+    // The demo is served over plain http, where browsers drop Secure cookies.
+    let cookies = crate::web::auth::CookiePolicy { secure: false };
+    crate::serve(listener, store, cookies, shutdown).await
+}
+
+/// The demo's staff: one account per role and scope, with passwords printed in the banner. Returns
+/// (login, password, description) for the banner.
+async fn create_sign_ins(
+    store: &dyn Store,
+) -> Result<Vec<(&'static str, &'static str, String)>, AppError> {
+    use crate::domain::{Role, UiLanguage};
+    use crate::web::accounts::{self, StaffSpec};
+    let people: [(&str, &str, &str, Role, &[&str], &[&str], UiLanguage); 6] = [
+        (
+            "ops",
+            "ops-demo",
+            "Olga Ops",
+            Role::Ops,
+            &[],
+            &[],
+            UiLanguage::En,
+        ),
+        (
+            "gate-mad",
+            "gate-demo",
+            "Gonzalo Puerta",
+            Role::Gate,
+            &["MAD"],
+            &[],
+            UiLanguage::Es,
+        ),
+        (
+            "gate-bcn",
+            "gate-demo",
+            "Gemma Porta",
+            Role::Gate,
+            &["BCN"],
+            &[],
+            UiLanguage::Es,
+        ),
+        (
+            "advisor-es",
+            "advisor-demo",
+            "Alba Asesora",
+            Role::Advisor,
+            &[],
+            &["es"],
+            UiLanguage::Es,
+        ),
+        (
+            "advisor-en",
+            "advisor-demo",
+            "Adam Advisor",
+            Role::Advisor,
+            &[],
+            &["en"],
+            UiLanguage::En,
+        ),
+        (
+            "admin",
+            "admin-demo",
+            "Ada Admin",
+            Role::Admin,
+            &[],
+            &[],
+            UiLanguage::En,
+        ),
+    ];
+    let mut banner = Vec::with_capacity(people.len());
+    for (login, password, name, role, stations, languages, ui_language) in people {
+        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let grant = accounts::grant(role, &owned(stations), &owned(languages))
+            .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?;
+        let spec = StaffSpec {
+            login: login.to_string(),
+            display_name: Some(name.to_string()),
+            grant,
+            ui_language,
+        };
+        let account = accounts::add_staff(store, &spec, &password.to_string().into(), "demo")
+            .await
+            .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?;
+        banner.push((login, password, accounts::describe_grant(&account.grant)));
+    }
+    Ok(banner)
 }
 
 fn fresh_data_dir(dir: &Path) -> Result<(), AppError> {
