@@ -23,11 +23,14 @@ use crate::domain::records::{
     MovementTimes, NewFlight, NewPassenger, PersonRecord, SocialAccount,
 };
 use crate::domain::{
-    CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, Network, TravellerClass,
+    CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, Network, Role,
+    TravellerClass, UiLanguage,
 };
 use crate::store::{Store, StoreError};
+use crate::web::accounts::{self, AccountError, StaffSpec};
 use crate::{AppError, airports, clock};
 pub use names::{Locale, PersonName};
+use secrecy::SecretString;
 
 /// The stations of the demo network; MAD is the hub.
 pub const STATIONS: [&str; 12] = [
@@ -392,8 +395,8 @@ pub async fn run(
     );
     let sign_ins = create_sign_ins(store.as_ref()).await?;
     println!("  sign in at http://{address}/signin as:");
-    for (login, password, what) in sign_ins {
-        println!("    {login:<12} {password:<14} {what}");
+    for line in sign_ins {
+        println!("    {line}");
     }
     println!("  stop with Ctrl-C");
     // The demo is served over plain http, where browsers drop Secure cookies.
@@ -401,84 +404,104 @@ pub async fn run(
     crate::serve(listener, store, cookies, shutdown).await
 }
 
-/// The demo's staff: one account per role and scope, with passwords printed in the banner. Returns
-/// (login, password, description) for the banner.
-async fn create_sign_ins(
-    store: &dyn Store,
-) -> Result<Vec<(&'static str, &'static str, String)>, AppError> {
-    use crate::domain::{Role, UiLanguage};
-    use crate::web::accounts::{self, StaffSpec};
-    let people: [(&str, &str, &str, Role, &[&str], &[&str], UiLanguage); 6] = [
-        (
-            "ops",
-            "ops-demo",
-            "Olga Ops",
-            Role::Ops,
-            &[],
-            &[],
-            UiLanguage::En,
-        ),
-        (
-            "gate-mad",
-            "gate-demo",
-            "Gonzalo Puerta",
-            Role::Gate,
-            &["MAD"],
-            &[],
-            UiLanguage::Es,
-        ),
-        (
-            "gate-bcn",
-            "gate-demo",
-            "Gemma Porta",
-            Role::Gate,
-            &["BCN"],
-            &[],
-            UiLanguage::Es,
-        ),
-        (
-            "advisor-es",
-            "advisor-demo",
-            "Alba Asesora",
-            Role::Advisor,
-            &[],
-            &["es"],
-            UiLanguage::Es,
-        ),
-        (
-            "advisor-en",
-            "advisor-demo",
-            "Adam Advisor",
-            Role::Advisor,
-            &[],
-            &["en"],
-            UiLanguage::En,
-        ),
-        (
-            "admin",
-            "admin-demo",
-            "Ada Admin",
-            Role::Admin,
-            &[],
-            &[],
-            UiLanguage::En,
-        ),
-    ];
-    let mut banner = Vec::with_capacity(people.len());
-    for (login, password, name, role, stations, languages, ui_language) in people {
-        let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let grant = accounts::grant(role, &owned(stations), &owned(languages))
-            .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?;
+/// One of the demo's staff accounts, printed with its password in the banner.
+struct DemoSignIn {
+    login: &'static str,
+    password: &'static str,
+    name: &'static str,
+    role: Role,
+    stations: &'static [&'static str],
+    languages: &'static [&'static str],
+    ui_language: UiLanguage,
+}
+
+const SIGN_INS: [DemoSignIn; 6] = [
+    DemoSignIn {
+        login: "ops",
+        password: "ops-demo",
+        name: "Olga Ops",
+        role: Role::Ops,
+        stations: &[],
+        languages: &[],
+        ui_language: UiLanguage::En,
+    },
+    DemoSignIn {
+        login: "gate-mad",
+        password: "gate-demo",
+        name: "Gonzalo Puerta",
+        role: Role::Gate,
+        stations: &["MAD"],
+        languages: &[],
+        ui_language: UiLanguage::Es,
+    },
+    DemoSignIn {
+        login: "gate-bcn",
+        password: "gate-demo",
+        name: "Gemma Porta",
+        role: Role::Gate,
+        stations: &["BCN"],
+        languages: &[],
+        ui_language: UiLanguage::Es,
+    },
+    DemoSignIn {
+        login: "advisor-es",
+        password: "advisor-demo",
+        name: "Alba Asesora",
+        role: Role::Advisor,
+        stations: &[],
+        languages: &["es"],
+        ui_language: UiLanguage::Es,
+    },
+    DemoSignIn {
+        login: "advisor-en",
+        password: "advisor-demo",
+        name: "Adam Advisor",
+        role: Role::Advisor,
+        stations: &[],
+        languages: &["en"],
+        ui_language: UiLanguage::En,
+    },
+    DemoSignIn {
+        login: "admin",
+        password: "admin-demo",
+        name: "Ada Admin",
+        role: Role::Admin,
+        stations: &[],
+        languages: &[],
+        ui_language: UiLanguage::En,
+    },
+];
+
+/// Creates the demo's staff accounts; returns a banner line for each.
+async fn create_sign_ins(store: &dyn Store) -> Result<Vec<String>, AppError> {
+    let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let failed = |e: AccountError| match e {
+        AccountError::Store(e) => AppError::Store(e),
+        other => AppError::Io(std::io::Error::other(other.to_string())),
+    };
+    let mut banner = Vec::with_capacity(SIGN_INS.len());
+    for person in &SIGN_INS {
         let spec = StaffSpec {
-            login: login.to_string(),
-            display_name: Some(name.to_string()),
-            grant,
-            ui_language,
+            login: person.login.to_string(),
+            display_name: Some(person.name.to_string()),
+            grant: accounts::grant(
+                person.role,
+                &owned(person.stations),
+                &owned(person.languages),
+            )
+            .map_err(failed)?,
+            ui_language: person.ui_language,
         };
-        let account = accounts::add_staff(store, &spec, &password.to_string().into(), "demo")
+        let password = SecretString::from(person.password);
+        let account = accounts::add_staff(store, &spec, &password, "demo")
             .await
-            .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?;
-        banner.push((login, password, accounts::describe_grant(&account.grant)));
+            .map_err(failed)?;
+        banner.push(format!(
+            "{:<12} {:<14} {}",
+            person.login,
+            person.password,
+            accounts::describe_grant(&account.grant)
+        ));
     }
     Ok(banner)
 }

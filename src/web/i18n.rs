@@ -162,9 +162,13 @@ pub fn local_date_time(instant: DateTime<Utc>, airport: &Iata) -> String {
     }
 }
 
-/// The zone an airport's times are shown in, for page headings: `Europe/Madrid`.
-pub fn zone_name(airport: &Iata) -> &'static str {
-    airports::lookup(airport).map_or("UTC", |a| a.tz.name())
+/// The zone an airport's times are shown in, as it stands at `at`, for page headings:
+/// `Europe/Madrid (CET)`.
+pub fn zone_label(airport: &Iata, at: DateTime<Utc>) -> String {
+    match airports::lookup(airport) {
+        Some(a) => format!("{} ({})", a.tz.name(), a.to_local(at).format("%Z")),
+        None => "UTC".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -186,7 +190,10 @@ mod tests {
         );
         let mex = Iata::parse("MEX").unwrap();
         assert_eq!(local_time(utc("2026-11-22T07:30:00Z"), &mex), "01:30 CST");
-        assert_eq!(zone_name(&mad), "Europe/Madrid");
+        assert_eq!(
+            zone_label(&mad, utc("2026-07-01T07:30:00Z")),
+            "Europe/Madrid (CEST)"
+        );
         let unknown = Iata::parse("QQQ").unwrap();
         assert_eq!(
             local_time(utc("2026-11-22T07:30:00Z"), &unknown),

@@ -347,7 +347,7 @@ struct GateRow {
 struct GatePage {
     page: PageContext,
     station: String,
-    zone: &'static str,
+    zone: String,
     tasks: Vec<GateRow>,
 }
 
@@ -390,7 +390,7 @@ pub async fn gate(
         .collect();
     let template = GatePage {
         page: PageContext::for_staff(&staff),
-        zone: i18n::zone_name(&station),
+        zone: i18n::zone_label(&station, clock::now()),
         station: station.to_string(),
         tasks: rows,
     };
