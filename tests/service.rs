@@ -128,6 +128,19 @@ fn the_demo_serves_within_seconds_and_stops_cleanly_on_sigterm() {
         banner.contains(&format!("http://127.0.0.1:{port}/")),
         "{banner}"
     );
+    for sign_in in [
+        "ops ",
+        "gate-mad ",
+        "gate-bcn ",
+        "advisor-es ",
+        "advisor-en ",
+        "admin ",
+    ] {
+        assert!(
+            banner.contains(sign_in),
+            "the banner names {sign_in}: {banner}"
+        );
+    }
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {

@@ -130,7 +130,7 @@ fn browser_language(headers: &HeaderMap) -> UiLanguage {
     )
 }
 
-/// A sign-in form with a fresh CSRF token, set as a cookie too: the POST must bring both.
+/// A sign-in form with its CSRF token, set as a cookie too: the POST must bring both.
 fn signin_form(
     state: &AppState,
     jar: CookieJar,
@@ -140,7 +140,12 @@ fn signin_form(
     login: &str,
     error: Option<Msg>,
 ) -> Response {
-    let csrf = secrets::random_token();
+    // Several sign-in tabs share the browser's cookie, so an existing token is kept rather than replaced.
+    let csrf = jar
+        .get(SIGNIN_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(secrets::random_token);
     let jar = jar.add(state.cookies.cookie(SIGNIN_COOKIE, csrf.clone()));
     let page = PageContext::anonymous(language);
     let template = SigninPage {
