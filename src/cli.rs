@@ -1,13 +1,18 @@
 //! The command line: global options that override the configuration, and one subcommand per job.
-//! `main` parses it and wires each command to the library.
+//! `main` parses it and wires each command to the library; the account and token commands run here.
 
+use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
 
 use crate::config::{Config, ConfigError, LogFormat};
+use crate::domain::{Role, UiLanguage};
+use crate::store::Store;
+use crate::web::accounts::{self, AccountError, StaffSpec};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +63,16 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Staff accounts: people who sign in to the pages.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// API tokens: machines (gate readers, import scripts) that call the API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +84,200 @@ pub enum RulesCommand {
         #[arg(default_value = "rules")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create an account. The password is read from standard input, or asked for twice on a terminal.
+    Add {
+        login: String,
+        /// ops, gate, advisor or admin.
+        #[arg(long)]
+        role: Role,
+        /// The stations a gate account works, as IATA codes: MAD,BCN.
+        #[arg(long, value_delimiter = ',')]
+        stations: Vec<String>,
+        /// The languages an advisor writes in, as ISO 639-1 codes: es,en.
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
+        /// The language of the pages for this account: en or es.
+        #[arg(long, default_value = "en")]
+        ui_language: UiLanguage,
+        /// The name shown on the pages (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List every account.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { login: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once: aboard keeps only its digest.
+    Create {
+        /// What the token is for, e.g. "gate reader MAD S24".
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, value_delimiter = ',')]
+        stations: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
+    },
+    /// List every token (never the tokens themselves).
+    List,
+    /// Revoke a token by its id.
+    Revoke { id: Uuid },
+}
+
+/// What an account or token command could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error("cannot read the password: {0}")]
+    Input(#[from] std::io::Error),
+    #[error("the two passwords differ")]
+    PasswordsDiffer,
+    #[error("no enabled account has the login {0}")]
+    NoSuchAccount(String),
+    #[error("no unrevoked token has the id {0}")]
+    NoSuchToken(Uuid),
+}
+
+/// Who the event log names for changes made from the command line.
+const CLI_ACTOR: &str = "cli";
+
+impl StaffCommand {
+    /// Runs the command; returns what to print on standard output, which is never a secret.
+    pub async fn run(&self, store: &dyn Store) -> Result<String, CommandError> {
+        match self {
+            StaffCommand::Add {
+                login,
+                role,
+                stations,
+                languages,
+                ui_language,
+                name,
+            } => {
+                let spec = StaffSpec {
+                    login: login.clone(),
+                    display_name: name.clone(),
+                    grant: accounts::grant(*role, stations, languages)?,
+                    ui_language: *ui_language,
+                };
+                let password = read_password(login)?;
+                let account = accounts::add_staff(store, &spec, &password, CLI_ACTOR).await?;
+                Ok(format!(
+                    "created {} ({}), pages in {}",
+                    account.login,
+                    accounts::describe_grant(&account.grant),
+                    account.ui_language
+                ))
+            }
+            StaffCommand::List => {
+                let lines: Vec<String> = store
+                    .staff_accounts()
+                    .await
+                    .map_err(AccountError::from)?
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{:<20} {:<30} {:<40} {}{}",
+                            a.login,
+                            a.display_name,
+                            accounts::describe_grant(&a.grant),
+                            a.ui_language,
+                            if a.disabled { "  disabled" } else { "" }
+                        )
+                    })
+                    .collect();
+                Ok(lines.join("\n"))
+            }
+            StaffCommand::Disable { login } => {
+                if accounts::disable_staff(store, login, CLI_ACTOR).await? {
+                    Ok(format!("disabled {login}; its sessions are ended"))
+                } else {
+                    Err(CommandError::NoSuchAccount(login.clone()))
+                }
+            }
+        }
+    }
+}
+
+impl TokenCommand {
+    /// Runs the command; returns what to print on standard output. `create` returns the token alone,
+    /// so that a script can capture it, and explains on standard error.
+    pub async fn run(&self, store: &dyn Store) -> Result<String, CommandError> {
+        match self {
+            TokenCommand::Create {
+                name,
+                role,
+                stations,
+                languages,
+            } => {
+                let grant = accounts::grant(*role, stations, languages)?;
+                let issued = accounts::create_token(store, name, grant, CLI_ACTOR).await?;
+                eprintln!(
+                    "created token {} \"{}\" ({}). It is shown once, below: aboard keeps only its digest.",
+                    issued.token.id,
+                    issued.token.name,
+                    accounts::describe_grant(&issued.token.grant)
+                );
+                Ok(issued.secret.expose_secret().to_string())
+            }
+            TokenCommand::List => {
+                let lines: Vec<String> = store
+                    .api_tokens()
+                    .await
+                    .map_err(AccountError::from)?
+                    .iter()
+                    .map(|t| {
+                        let used = t
+                            .last_used_at
+                            .map_or("never used".to_string(), |at| format!("used {at}"));
+                        let state = t
+                            .revoked_at
+                            .map_or(String::new(), |at| format!("  revoked {at}"));
+                        format!(
+                            "{}  {:<30} {:<40} {used}{state}",
+                            t.id,
+                            t.name,
+                            accounts::describe_grant(&t.grant)
+                        )
+                    })
+                    .collect();
+                Ok(lines.join("\n"))
+            }
+            TokenCommand::Revoke { id } => {
+                if accounts::revoke_token(store, *id, CLI_ACTOR).await? {
+                    Ok(format!("revoked token {id}"))
+                } else {
+                    Err(CommandError::NoSuchToken(*id))
+                }
+            }
+        }
+    }
+}
+
+/// On a terminal, asks twice without echo; otherwise reads the first line of standard input, so that
+/// `printf '%s\n' "$PASSWORD" | aboard staff add …` works in scripts.
+fn read_password(login: &str) -> Result<SecretString, CommandError> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {login}: "))?;
+        let second = rpassword::prompt_password("Again: ")?;
+        if first != second {
+            return Err(CommandError::PasswordsDiffer);
+        }
+        return Ok(SecretString::from(first));
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    Ok(SecretString::from(password.to_string()))
 }
 
 impl Cli {

@@ -64,6 +64,9 @@ impl Default for RulesConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Mark session cookies Secure, so browsers send them over https only. Leave on wherever aboard is
+    /// reached over https (directly or behind a proxy); turn off only for plain-http trials.
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -217,6 +220,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: true,
         }
     }
 }

@@ -13,9 +13,9 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod flightstatus;
 pub mod manifest;
 pub mod matching;
-pub mod flightstatus;
 pub mod messaging;
 pub mod rules;
 pub mod scheduler;
@@ -97,6 +97,9 @@ pub async fn serve(
         engine: engine.clone(),
         rules_status: rules_status.clone(),
         scheduler: scheduler.clone(),
+        cookies: web::auth::CookiePolicy {
+            secure: config.server.secure_cookies,
+        },
     };
     let app = web::router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);

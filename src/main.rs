@@ -27,6 +27,18 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Staff { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
+        Command::Token { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
         Command::Migrate => {
             let store = aboard::open_store(&config).await?;
             store.close().await;

@@ -435,13 +435,13 @@ async fn retention_purges_old_events_and_ticks_and_logs_it() {
 #[tokio::test]
 async fn the_api_lists_every_job_and_says_why_flight_status_is_off() {
     for db in TestDb::each().await {
+        let ops = common::token(db.store.as_ref(), aboard::domain::Role::Ops, &[], &[]).await;
         let app = TestApp::spawn(db.config()).await;
         // The runner starts with the current minute's tick due, so expire-tasks runs at once.
         let mut jobs = serde_json::Value::Null;
         for _ in 0..100 {
             jobs = app
-                .client
-                .get(app.url("/api/scheduler"))
+                .get_as("/api/scheduler", &ops)
                 .send()
                 .await
                 .unwrap()

@@ -72,13 +72,12 @@ async fn rules_reload_when_files_change_and_bad_files_keep_the_previous_rules() 
     let mut config = db.config();
     config.rules.dir = Some(rules_dir.path().to_path_buf());
     config.rules.reload_seconds = 1;
+    let ops = common::token(db.store.as_ref(), aboard::domain::Role::Ops, &[], &[]).await;
     let app = TestApp::spawn(config).await;
     let status = |app: &TestApp| {
-        let url = app.url("/api/rules");
-        let client = app.client.clone();
+        let request = app.get_as("/api/rules", &ops);
         async move {
-            client
-                .get(url)
+            request
                 .send()
                 .await
                 .unwrap()
@@ -88,7 +87,11 @@ async fn rules_reload_when_files_change_and_bad_files_keep_the_previous_rules() 
         }
     };
     let first = status(&app).await;
-    assert_eq!(first["rule_ids"].as_array().unwrap().len(), 3, "{first}");
+    assert_eq!(
+        first["rule_ids"].as_array().map(Vec::len),
+        Some(3),
+        "{first}"
+    );
 
     std::fs::write(
         rules_dir.path().join("broken.toml"),
@@ -207,6 +210,19 @@ fn the_demo_serves_within_seconds_and_stops_cleanly_on_sigterm() {
         banner.contains(&format!("http://127.0.0.1:{port}/")),
         "{banner}"
     );
+    for sign_in in [
+        "ops ",
+        "gate-mad ",
+        "gate-bcn ",
+        "advisor-es ",
+        "advisor-en ",
+        "admin ",
+    ] {
+        assert!(
+            banner.contains(sign_in),
+            "the banner names {sign_in}: {banner}"
+        );
+    }
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {

@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use aboard::clock;
 use aboard::domain::records::{
     ComplaintCase, Consent, FlightList, Identifier, IdentifierKind, IdentityLink, ListMode,
-    ManifestImport, MovementTimes, NewEvent, NewFlight, NewMessage, NewPassenger, NewTask,
-    PersonRecord, SocialAccount, TaskTransition,
+    ManifestImport, MovementTimes, NewApiToken, NewEvent, NewFlight, NewMessage, NewPassenger,
+    NewSession, NewStaffAccount, NewTask, PersonRecord, SocialAccount, TaskTransition,
 };
 use aboard::domain::{
-    BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision,
-    MessageState, Network, TaskOutcome, TaskState, TravellerClass,
+    BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Grant, Iata,
+    LinkDecision, Login, MessageState, Network, Role, Scopes, TaskOutcome, TaskState,
+    TravellerClass, UiLanguage,
 };
 use aboard::store::{EventFilter, SendResult, Store, TaskFilter};
 use chrono::{Duration, NaiveDate};
@@ -841,6 +842,223 @@ async fn concurrent_callers_create_one_task_and_send_each_message_once() {
             store.backend().as_str()
         );
         assert_eq!(unique.len(), 20);
+        db.finish().await;
+    }
+}
+
+fn gate_grant(station: &str) -> Grant {
+    Grant::new(
+        Role::Gate,
+        Scopes {
+            stations: vec![Iata::parse(station).unwrap()],
+            languages: Vec::new(),
+        },
+    )
+    .unwrap()
+}
+
+async fn staff_events(store: &dyn Store, prefix: &str) -> Vec<String> {
+    store
+        .events(&EventFilter {
+            action_prefix: Some(prefix.to_string()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e.event.actor, e.event.action, e.event.subject_kind
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn staff_accounts_sessions_and_tokens_on_each_backend() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let backend = store.backend().as_str();
+        let at = clock::now();
+        let login = Login::parse("Ana.Gate").unwrap();
+        let account = NewStaffAccount {
+            login: login.clone(),
+            display_name: "Ana Ruiz".to_string(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_string(),
+            grant: gate_grant("MAD"),
+            ui_language: UiLanguage::Es,
+        };
+        let created = store.create_staff(&account, "cli", at).await.unwrap();
+        assert_eq!(created.login.as_str(), "ana.gate");
+        assert!(!created.disabled);
+        let again = store.create_staff(&account, "cli", at).await;
+        assert!(
+            matches!(again, Err(aboard::store::StoreError::Conflict(ref m)) if m.contains("ana.gate")),
+            "{backend}: a second account with the same login must be refused"
+        );
+
+        let credentials = store.staff_credentials(&login).await.unwrap().unwrap();
+        assert_eq!(credentials.account, created, "{backend}");
+        assert_eq!(credentials.password_hash, account.password_hash);
+        assert!(
+            store
+                .staff_credentials(&Login::parse("nobody").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let advisor = NewStaffAccount {
+            login: Login::parse("bea").unwrap(),
+            display_name: "Bea".to_string(),
+            password_hash: "x".to_string(),
+            grant: Grant::new(
+                Role::Advisor,
+                Scopes {
+                    stations: Vec::new(),
+                    languages: vec!["es".to_string(), "en".to_string()],
+                },
+            )
+            .unwrap(),
+            ui_language: UiLanguage::En,
+        };
+        store.create_staff(&advisor, "cli", at).await.unwrap();
+        let listed = store.staff_accounts().await.unwrap();
+        let logins: Vec<&str> = listed.iter().map(|a| a.login.as_str()).collect();
+        assert_eq!(logins, vec!["ana.gate", "bea"], "{backend}");
+        assert_eq!(listed[1].grant.scopes().languages, vec!["en", "es"]);
+
+        let session = NewSession {
+            token_digest: "digest-1".to_string(),
+            user_id: created.id,
+            csrf_token: "csrf-1".to_string(),
+            expires_at: at + Duration::hours(12),
+        };
+        store.create_session(&session, at).await.unwrap();
+        let found = store
+            .session("digest-1", at + Duration::hours(1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.account, created, "{backend}");
+        assert_eq!(found.csrf_token, "csrf-1");
+        assert_eq!(found.expires_at, session.expires_at);
+        assert!(
+            store
+                .session("digest-1", at + Duration::hours(12))
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}: an expired session must not be found"
+        );
+        assert!(store.session("other", at).await.unwrap().is_none());
+        assert!(store.delete_session("digest-1", at).await.unwrap());
+        assert!(!store.delete_session("digest-1", at).await.unwrap());
+        assert!(store.session("digest-1", at).await.unwrap().is_none());
+
+        let second = NewSession {
+            token_digest: "digest-2".to_string(),
+            ..session.clone()
+        };
+        store.create_session(&second, at).await.unwrap();
+        assert!(
+            store
+                .disable_staff(&login, "staff:admin", at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .disable_staff(&login, "staff:admin", at)
+                .await
+                .unwrap(),
+            "{backend}: disabling twice changes nothing"
+        );
+        assert!(
+            store.session("digest-2", at).await.unwrap().is_none(),
+            "{backend}: disabling an account ends its sessions"
+        );
+        let disabled = store.staff_credentials(&login).await.unwrap().unwrap();
+        assert!(disabled.account.disabled);
+
+        let token = NewApiToken {
+            name: "reader MAD S24".to_string(),
+            token_digest: "token-digest".to_string(),
+            grant: gate_grant("MAD"),
+        };
+        let issued = store.create_api_token(&token, "cli", at).await.unwrap();
+        assert_eq!(issued.last_used_at, None);
+        let used = store
+            .use_api_token("token-digest", at + Duration::seconds(5))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(used.id, issued.id);
+        assert_eq!(used.grant, token.grant);
+        assert_eq!(used.last_used_at, Some(at + Duration::seconds(5)));
+        let soon = store
+            .use_api_token("token-digest", at + Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            soon.last_used_at,
+            Some(at + Duration::seconds(5)),
+            "{backend}: uses within a minute are not written again"
+        );
+        let later = store
+            .use_api_token("token-digest", at + Duration::minutes(2))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(later.last_used_at, Some(at + Duration::minutes(2)));
+        assert!(store.use_api_token("wrong", at).await.unwrap().is_none());
+        assert!(
+            store
+                .revoke_api_token(issued.id, "staff:admin", at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .revoke_api_token(issued.id, "staff:admin", at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .use_api_token("token-digest", at + Duration::minutes(3))
+                .await
+                .unwrap()
+                .is_none(),
+            "{backend}: a revoked token no longer works"
+        );
+        let tokens = store.api_tokens().await.unwrap();
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(tokens[0].revoked_at, Some(at));
+
+        assert_eq!(
+            staff_events(store, "staff.").await,
+            vec![
+                "cli staff.created staff",
+                "cli staff.created staff",
+                "staff:ana.gate staff.signed_in staff",
+                "staff:ana.gate staff.signed_out staff",
+                "staff:ana.gate staff.signed_in staff",
+                "staff:admin staff.disabled staff",
+            ],
+            "{backend}"
+        );
+        assert_eq!(
+            staff_events(store, "token.").await,
+            vec![
+                "cli token.created api_token",
+                "staff:admin token.revoked api_token"
+            ],
+            "{backend}"
+        );
         db.finish().await;
     }
 }

@@ -23,11 +23,14 @@ use crate::domain::records::{
     MovementTimes, NewFlight, NewPassenger, PersonRecord, SocialAccount,
 };
 use crate::domain::{
-    CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, Network, TravellerClass,
+    CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, Network, Role,
+    TravellerClass, UiLanguage,
 };
 use crate::store::{Store, StoreError};
+use crate::web::accounts::{self, AccountError, StaffSpec};
 use crate::{AppError, airports, clock};
 pub use names::{Locale, PersonName};
+use secrecy::SecretString;
 
 /// The stations of the demo network; MAD is the hub.
 pub const STATIONS: [&str; 12] = [
@@ -390,8 +393,115 @@ pub async fn run(
     println!(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
     );
+    let sign_ins = create_sign_ins(store.as_ref()).await?;
+    println!("  sign in at http://{address}/signin as:");
+    for line in sign_ins {
+        println!("    {line}");
+    }
     println!("  stop with Ctrl-C");
     crate::serve(listener, store, &config, shutdown).await
+}
+
+/// One of the demo's staff accounts, printed with its password in the banner.
+struct DemoSignIn {
+    login: &'static str,
+    password: &'static str,
+    name: &'static str,
+    role: Role,
+    stations: &'static [&'static str],
+    languages: &'static [&'static str],
+    ui_language: UiLanguage,
+}
+
+const SIGN_INS: [DemoSignIn; 6] = [
+    DemoSignIn {
+        login: "ops",
+        password: "ops-demo",
+        name: "Olga Ops",
+        role: Role::Ops,
+        stations: &[],
+        languages: &[],
+        ui_language: UiLanguage::En,
+    },
+    DemoSignIn {
+        login: "gate-mad",
+        password: "gate-demo",
+        name: "Gonzalo Puerta",
+        role: Role::Gate,
+        stations: &["MAD"],
+        languages: &[],
+        ui_language: UiLanguage::Es,
+    },
+    DemoSignIn {
+        login: "gate-bcn",
+        password: "gate-demo",
+        name: "Gemma Porta",
+        role: Role::Gate,
+        stations: &["BCN"],
+        languages: &[],
+        ui_language: UiLanguage::Es,
+    },
+    DemoSignIn {
+        login: "advisor-es",
+        password: "advisor-demo",
+        name: "Alba Asesora",
+        role: Role::Advisor,
+        stations: &[],
+        languages: &["es"],
+        ui_language: UiLanguage::Es,
+    },
+    DemoSignIn {
+        login: "advisor-en",
+        password: "advisor-demo",
+        name: "Adam Advisor",
+        role: Role::Advisor,
+        stations: &[],
+        languages: &["en"],
+        ui_language: UiLanguage::En,
+    },
+    DemoSignIn {
+        login: "admin",
+        password: "admin-demo",
+        name: "Ada Admin",
+        role: Role::Admin,
+        stations: &[],
+        languages: &[],
+        ui_language: UiLanguage::En,
+    },
+];
+
+/// Creates the demo's staff accounts; returns a banner line for each.
+async fn create_sign_ins(store: &dyn Store) -> Result<Vec<String>, AppError> {
+    let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let failed = |e: AccountError| match e {
+        AccountError::Store(e) => AppError::Store(e),
+        other => AppError::Io(std::io::Error::other(other.to_string())),
+    };
+    let mut banner = Vec::with_capacity(SIGN_INS.len());
+    for person in &SIGN_INS {
+        let spec = StaffSpec {
+            login: person.login.to_string(),
+            display_name: Some(person.name.to_string()),
+            grant: accounts::grant(
+                person.role,
+                &owned(person.stations),
+                &owned(person.languages),
+            )
+            .map_err(failed)?,
+            ui_language: person.ui_language,
+        };
+        let password = SecretString::from(person.password);
+        let account = accounts::add_staff(store, &spec, &password, "demo")
+            .await
+            .map_err(failed)?;
+        banner.push(format!(
+            "{:<12} {:<14} {}",
+            person.login,
+            person.password,
+            accounts::describe_grant(&account.grant)
+        ));
+    }
+    Ok(banner)
 }
 
 fn fresh_data_dir(dir: &Path) -> Result<(), AppError> {

@@ -157,6 +157,26 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// What a staff account or API token may do: ops run imports, flights, rules and the scheduler; gate
+    /// agents work their stations' tasks; advisors write to passengers in their languages; admins manage
+    /// accounts and tokens.
+    Role, "role", {
+        Ops => "ops",
+        Gate => "gate",
+        Advisor => "advisor",
+        Admin => "admin",
+    }
+);
+
+word_enum!(
+    /// The language of the staff interface, chosen per account.
+    UiLanguage, "interface language", {
+        En => "en",
+        Es => "es",
+    }
+);
+
 impl TaskState {
     /// Open and claimed tasks still want someone's attention; the rest are history.
     pub fn is_active(self) -> bool {

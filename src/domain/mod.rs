@@ -7,12 +7,14 @@ mod codes;
 mod enums;
 mod name;
 pub mod records;
+mod staff;
 
 pub use codes::{
     CarrierCode, CodeError, FlightKey, FlightNumber, Iata, Locator, Seat, parse_ddmon_date,
 };
 pub use enums::{
-    BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageState, Network,
-    TaskOutcome, TaskState, TravellerClass, UnknownVariant,
+    BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageState, Network, Role,
+    TaskOutcome, TaskState, TravellerClass, UiLanguage, UnknownVariant,
 };
 pub use name::{BookingName, NameError, Title};
+pub use staff::{Grant, GrantError, Login, Scopes};

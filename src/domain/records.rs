@@ -1,5 +1,5 @@
 //! What aboard keeps: flights, manifest passengers, registry persons with their accounts, cases and consent,
-//! identity links, follow-up tasks, outbound messages and the event log. Plain data with ids; every instant
+//! identity links, follow-up tasks, outbound messages, the event log, and staff accounts, sessions and API tokens. Plain data with ids; every instant
 //! is UTC. `New*` types are what callers hand the store; the others are what it gives back.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    BoardingState, CaseStatus, Channel, FlightKey, FlightStatus, LinkDecision, MessageState,
-    Network, TaskOutcome, TaskState, TravellerClass,
+    BoardingState, CaseStatus, Channel, FlightKey, FlightStatus, Grant, LinkDecision, Login,
+    MessageState, Network, TaskOutcome, TaskState, TravellerClass, UiLanguage,
 };
 
 /// Scheduled, estimated and actual times of one movement (departure or arrival).
@@ -363,4 +363,70 @@ pub struct FlightUpdate {
     pub gate: Option<String>,
     pub boarding_started_at: Option<DateTime<Utc>>,
     pub gate_closed_at: Option<DateTime<Utc>>,
+}
+
+/// A staff account to create; the password arrives already hashed (argon2 PHC string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStaffAccount {
+    pub login: Login,
+    pub display_name: String,
+    pub password_hash: String,
+    pub grant: Grant,
+    pub ui_language: UiLanguage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffAccount {
+    pub id: Uuid,
+    pub login: Login,
+    pub display_name: String,
+    pub grant: Grant,
+    pub ui_language: UiLanguage,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An account with the hash its password is checked against; only sign-in asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffCredentials {
+    pub account: StaffAccount,
+    pub password_hash: String,
+}
+
+/// A browser session: the cookie's token is stored only as its SHA-256 digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_digest: String,
+    pub user_id: Uuid,
+    /// Every form and htmx request of the session must carry this value.
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSession {
+    pub token_digest: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub account: StaffAccount,
+}
+
+/// A token for a machine (gate reader, import script); the token itself is shown once and stored only as
+/// its SHA-256 digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub name: String,
+    pub token_digest: String,
+    pub grant: Grant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub grant: Grant,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }

@@ -17,10 +17,12 @@ use uuid::Uuid;
 
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
-    Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, ManifestImport, Message, NewEvent,
-    NewFlight, NewMessage, NewTask, Passenger, Person, PersonRecord, Station, Task, TaskTransition,
+    ApiToken, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, ManifestImport, Message,
+    NewApiToken, NewEvent, NewFlight, NewMessage, NewSession, NewStaffAccount, NewTask, Passenger,
+    Person, PersonRecord, StaffAccount, StaffCredentials, StaffSession, Station, Task,
+    TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightKey, TaskState};
+use crate::domain::{BoardingState, Channel, FlightKey, Login, TaskState};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -333,6 +335,67 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PurgeReport, StoreError>;
     /// The latest claimed tick of every job that ever ran.
     async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError>;
+    /// Creates a staff account; a login already taken is a `Conflict` and nothing is written.
+    async fn create_staff(
+        &self,
+        account: &NewStaffAccount,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<StaffAccount, StoreError>;
+    /// The account and its password hash, disabled or not: sign-in decides what a disabled account gets.
+    async fn staff_credentials(
+        &self,
+        login: &Login,
+    ) -> Result<Option<StaffCredentials>, StoreError>;
+    /// Every account, by login.
+    async fn staff_accounts(&self) -> Result<Vec<StaffAccount>, StoreError>;
+    /// Disables the account and ends its sessions; false when no enabled account has that login.
+    async fn disable_staff(
+        &self,
+        login: &Login,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Starts a session and logs the sign-in.
+    async fn create_session(
+        &self,
+        session: &NewSession,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The session with this token digest, if it has not expired by `now` and its account is enabled.
+    async fn session(
+        &self,
+        token_digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffSession>, StoreError>;
+    /// Ends a session and logs the sign-out; false when there was none.
+    async fn delete_session(
+        &self,
+        token_digest: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn create_api_token(
+        &self,
+        token: &NewApiToken,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ApiToken, StoreError>;
+    /// The unrevoked token with this digest, noting when it was used (at most once a minute, so that a busy
+    /// gate reader does not write on every scan).
+    async fn use_api_token(
+        &self,
+        token_digest: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ApiToken>, StoreError>;
+    /// Revokes the token; false when no unrevoked token has that id.
+    async fn revoke_api_token(
+        &self,
+        id: Uuid,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Every token, revoked ones included, oldest first.
+    async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
 }
 
 /// Opens (creating if needed) and migrates the database the configuration names.

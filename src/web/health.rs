@@ -4,7 +4,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::json;
 
+use super::auth::Staff;
 use super::{AppState, WebError};
+use crate::domain::Role;
 
 /// The process is up and serving.
 pub async fn healthz() -> impl IntoResponse {
@@ -30,10 +32,14 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// The rules in force, when they were loaded, and why the newest files were refused, if they were.
-pub async fn rules_status(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn rules_status(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<impl IntoResponse, WebError> {
+    staff.require_role(&[Role::Ops, Role::Admin])?;
     let status = match state.rules_status.lock() {
         Ok(status) => status.clone(),
         Err(poisoned) => poisoned.into_inner().clone(),
     };
-    Json(status)
+    Ok(Json(status))
 }

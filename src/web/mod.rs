@@ -1,24 +1,39 @@
 //! The HTTP edge: the JSON API, the staff pages and the operational endpoints (/healthz, /readyz, /metrics).
 //! Handlers translate HTTP to calls on the domain and the store; `WebError` maps every lower error to a
 //! status code and a message that never leaks internals. Depends on every domain concern and on `store`.
+//!
+//! Adding a staff page or endpoint: write a handler that takes `staff: auth::Staff` (which alone makes
+//! it require a signed-in caller), call `staff.require_role(&[Role::…])?` and, where the data belongs
+//! to a station or language, `staff.require_station(&iata)?` / `staff.require_language(code)?` before
+//! touching anything; then add the route to `staff_routes` below. Pages render an askama template from
+//! `src/web/templates/` whose struct has `page: pages::PageContext`; strings come from `i18n::Msg`.
 
+pub mod accounts;
+mod api;
+pub mod assets;
+pub mod auth;
 mod health;
+pub mod i18n;
 pub mod metrics;
+pub mod pages;
 mod scheduler;
 
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Serialize;
 
 use crate::app::Engine;
 use crate::app::reload::RulesStatus;
 use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
+use auth::{AuthError, CookiePolicy};
 use metrics::Metrics;
 
 /// What every handler can reach.
@@ -29,26 +44,56 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub rules_status: Arc<Mutex<RulesStatus>>,
     pub scheduler: Arc<Scheduler>,
+    pub cookies: CookiePolicy,
 }
 
 pub fn router(state: AppState) -> Router {
-    let operations = Router::new()
+    Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/api/rules", get(health::rules_status));
-    operations
-        .merge(api())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
+        .route("/assets/{name}", get(assets::serve))
+        .merge(staff_routes(state.clone()))
+        .fallback(pages::not_found)
+        .layer(from_fn(security_headers))
+        .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .with_state(state)
 }
 
-/// The JSON API. Open for now: authentication is added in front of this section as a whole.
-fn api() -> Router<AppState> {
-    Router::new().route("/api/scheduler", get(scheduler::jobs))
+/// Everything a person or a token signs in for; `auth::authenticate` runs in front of each route.
+fn staff_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/signin", get(pages::signin).post(pages::signin_submit))
+        .route("/signout", post(pages::signout))
+        .route("/gate", get(pages::gate_pick))
+        .route("/gate/{station}", get(pages::gate))
+        .route("/api/whoami", get(api::whoami))
+        .route("/api/rules", get(health::rules_status))
+        .route("/api/scheduler", get(scheduler::jobs))
+        .route_layer(from_fn_with_state(state, auth::authenticate))
+}
+
+/// Headers that keep pages from being framed, sniffed or made to run scripts from elsewhere.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    response
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +104,10 @@ pub enum WebError {
     NotFound(String),
     #[error("internal error")]
     Internal(#[source] StoreError),
+    #[error("the server is too busy; try again")]
+    Busy,
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }
 
 impl From<StoreError> for WebError {
@@ -80,20 +129,20 @@ struct ErrorBody {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        let error = self.to_string();
+        let status = match self {
+            WebError::Auth(e) => return e.into_response(),
+            WebError::Unavailable(source) => {
+                tracing::error!(error = %source, "request failed");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            WebError::Internal(source) => {
+                tracing::error!(error = %source, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if let WebError::Unavailable(source) | WebError::Internal(source) = &self {
-            tracing::error!(error = %source, "request failed");
-        }
-        (
-            status,
-            Json(ErrorBody {
-                error: self.to_string(),
-            }),
-        )
-            .into_response()
+        (status, Json(ErrorBody { error })).into_response()
     }
 }

@@ -1,10 +1,16 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::auth::Staff;
 use super::{AppState, WebError};
+use crate::domain::Role;
 use crate::scheduler::JobStatus;
 
 /// Every job: schedule, zone, whether it runs here (and why not), next run and last run.
-pub async fn jobs(State(state): State<AppState>) -> Result<Json<Vec<JobStatus>>, WebError> {
+pub async fn jobs(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Vec<JobStatus>>, WebError> {
+    staff.require_role(&[Role::Ops, Role::Admin])?;
     Ok(Json(state.scheduler.status(crate::clock::now()).await?))
 }

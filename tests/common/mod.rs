@@ -116,6 +116,23 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A bearer token for a machine or person with `role` (and its scopes), as `aboard token create` makes.
+pub async fn token(
+    store: &dyn Store,
+    role: aboard::domain::Role,
+    stations: &[&str],
+    languages: &[&str],
+) -> String {
+    use secrecy::ExposeSecret;
+    let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let grant = aboard::web::accounts::grant(role, &owned(stations), &owned(languages))
+        .expect("a valid grant");
+    let issued = aboard::web::accounts::create_token(store, &format!("test {role}"), grant, "test")
+        .await
+        .expect("a token");
+    issued.secret.expose_secret().to_string()
+}
+
 /// The real app serving on an ephemeral port until dropped.
 pub struct TestApp {
     pub address: SocketAddr,
@@ -148,6 +165,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
+    }
+
+    /// GET with a bearer token.
+    pub fn get_as(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(token)
     }
 
     /// Asks the app to stop and waits until it has closed its database.

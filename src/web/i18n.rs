@@ -1,0 +1,228 @@
+//! The staff interface's words in English and Spanish, and times shown in an airport's local time.
+//!
+//! Every string a page shows is a `Msg` variant; `Msg::text` holds both languages side by side, so the
+//! compiler refuses a key without its translation. To add a string: add a variant, add its line to the
+//! match, and write `{{ page.t(Msg::YourKey) }}` in the template.
+
+use chrono::{DateTime, Utc};
+
+use crate::airports;
+use crate::domain::{Iata, Role, TaskState, UiLanguage};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    SkipToContent,
+    Home,
+    SignIn,
+    SignOut,
+    Login,
+    Password,
+    WrongCredentials,
+    FormExpired,
+    SignedInAs,
+    Role,
+    Stations,
+    Languages,
+    YourPages,
+    NoPagesYet,
+    GateTasks,
+    OpenStation,
+    Station,
+    Open,
+    TimesIn,
+    Due,
+    Expires,
+    Gate,
+    Priority,
+    Task,
+    State,
+    NoOpenTasks,
+    Forbidden,
+    ForbiddenText,
+    NotFound,
+    NotFoundText,
+    BackHome,
+}
+
+impl Msg {
+    pub fn text(self, language: UiLanguage) -> &'static str {
+        let (en, es) = match self {
+            Msg::SkipToContent => ("Skip to content", "Saltar al contenido"),
+            Msg::Home => ("Home", "Inicio"),
+            Msg::SignIn => ("Sign in", "Iniciar sesión"),
+            Msg::SignOut => ("Sign out", "Cerrar sesión"),
+            Msg::Login => ("Login", "Usuario"),
+            Msg::Password => ("Password", "Contraseña"),
+            Msg::WrongCredentials => (
+                "Wrong login or password.",
+                "Usuario o contraseña incorrectos.",
+            ),
+            Msg::FormExpired => (
+                "This form had expired. Please try again.",
+                "El formulario había caducado. Inténtelo de nuevo.",
+            ),
+            Msg::SignedInAs => ("Signed in as", "Sesión iniciada como"),
+            Msg::Role => ("Role", "Rol"),
+            Msg::Stations => ("Stations", "Escalas"),
+            Msg::Languages => ("Languages", "Idiomas"),
+            Msg::YourPages => ("Your pages", "Sus páginas"),
+            Msg::NoPagesYet => (
+                "The pages for your role are not available yet.",
+                "Las páginas de su rol aún no están disponibles.",
+            ),
+            Msg::GateTasks => ("Gate tasks", "Tareas de puerta"),
+            Msg::OpenStation => ("Open a station", "Abrir una escala"),
+            Msg::Station => ("Station (IATA code)", "Escala (código IATA)"),
+            Msg::Open => ("Open", "Abrir"),
+            Msg::TimesIn => ("Times in", "Horas en"),
+            Msg::Due => ("Due", "Para"),
+            Msg::Expires => ("Expires", "Caduca"),
+            Msg::Gate => ("Gate", "Puerta"),
+            Msg::Priority => ("Priority", "Prioridad"),
+            Msg::Task => ("Task", "Tarea"),
+            Msg::State => ("State", "Estado"),
+            Msg::NoOpenTasks => (
+                "No open tasks at this station.",
+                "No hay tareas abiertas en esta escala.",
+            ),
+            Msg::Forbidden => ("Not allowed", "No permitido"),
+            Msg::ForbiddenText => (
+                "Your role or scope does not cover this page.",
+                "Su rol o su ámbito no incluyen esta página.",
+            ),
+            Msg::NotFound => ("Not found", "No encontrado"),
+            Msg::NotFoundText => (
+                "There is nothing at this address.",
+                "No hay nada en esta dirección.",
+            ),
+            Msg::BackHome => ("Back to the start page", "Volver al inicio"),
+        };
+        match language {
+            UiLanguage::En => en,
+            UiLanguage::Es => es,
+        }
+    }
+}
+
+pub fn role_name(role: Role, language: UiLanguage) -> &'static str {
+    let (en, es) = match role {
+        Role::Ops => ("Operations", "Operaciones"),
+        Role::Gate => ("Gate agent", "Agente de puerta"),
+        Role::Advisor => ("Customer advisor", "Asesor de clientes"),
+        Role::Admin => ("Administrator", "Administrador"),
+    };
+    match language {
+        UiLanguage::En => en,
+        UiLanguage::Es => es,
+    }
+}
+
+pub fn task_state_name(state: TaskState, language: UiLanguage) -> &'static str {
+    let (en, es) = match state {
+        TaskState::Open => ("Open", "Abierta"),
+        TaskState::Claimed => ("Claimed", "Asignada"),
+        TaskState::Done => ("Done", "Hecha"),
+        TaskState::Expired => ("Expired", "Caducada"),
+        TaskState::Cancelled => ("Cancelled", "Cancelada"),
+    };
+    match language {
+        UiLanguage::En => en,
+        UiLanguage::Es => es,
+    }
+}
+
+/// The interface language a browser asks for, for pages shown before anyone signs in: the first of
+/// English or Spanish in `Accept-Language`, English when neither is named.
+pub fn language_from_accept(header: Option<&str>) -> UiLanguage {
+    header
+        .into_iter()
+        .flat_map(|h| h.split(','))
+        .filter_map(|tag| {
+            let primary = tag.split(';').next()?.trim().split('-').next()?;
+            primary.parse::<UiLanguage>().ok()
+        })
+        .next()
+        .unwrap_or(UiLanguage::En)
+}
+
+/// An instant as the clock on the wall at `airport` shows it, with the zone's abbreviation:
+/// `07:30 CET`. An airport the table does not know shows UTC, saying so.
+pub fn local_time(instant: DateTime<Utc>, airport: &Iata) -> String {
+    match airports::lookup(airport) {
+        Some(a) => a.to_local(instant).format("%H:%M %Z").to_string(),
+        None => instant.format("%H:%M UTC").to_string(),
+    }
+}
+
+/// Like `local_time`, with the local date: `2026-11-22 07:30 CET`.
+pub fn local_date_time(instant: DateTime<Utc>, airport: &Iata) -> String {
+    match airports::lookup(airport) {
+        Some(a) => a.to_local(instant).format("%Y-%m-%d %H:%M %Z").to_string(),
+        None => instant.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+/// The zone an airport's times are shown in, as it stands at `at`, for page headings:
+/// `Europe/Madrid (CET)`.
+pub fn zone_label(airport: &Iata, at: DateTime<Utc>) -> String {
+    match airports::lookup(airport) {
+        Some(a) => format!("{} ({})", a.tz.name(), a.to_local(at).format("%Z")),
+        None => "UTC".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn times_show_the_airports_wall_clock_and_zone() {
+        let mad = Iata::parse("MAD").unwrap();
+        assert_eq!(local_time(utc("2026-11-22T07:30:00Z"), &mad), "08:30 CET");
+        assert_eq!(local_time(utc("2026-07-01T07:30:00Z"), &mad), "09:30 CEST");
+        assert_eq!(
+            local_date_time(utc("2026-11-22T23:30:00Z"), &mad),
+            "2026-11-23 00:30 CET"
+        );
+        let mex = Iata::parse("MEX").unwrap();
+        assert_eq!(local_time(utc("2026-11-22T07:30:00Z"), &mex), "01:30 CST");
+        assert_eq!(
+            zone_label(&mad, utc("2026-07-01T07:30:00Z")),
+            "Europe/Madrid (CEST)"
+        );
+        let unknown = Iata::parse("QQQ").unwrap();
+        assert_eq!(
+            local_time(utc("2026-11-22T07:30:00Z"), &unknown),
+            "07:30 UTC"
+        );
+    }
+
+    #[test]
+    fn every_string_exists_in_both_languages_and_differs_where_it_should() {
+        assert_eq!(Msg::SignIn.text(UiLanguage::En), "Sign in");
+        assert_eq!(Msg::SignIn.text(UiLanguage::Es), "Iniciar sesión");
+        assert_eq!(role_name(Role::Gate, UiLanguage::Es), "Agente de puerta");
+        assert_eq!(
+            task_state_name(TaskState::Claimed, UiLanguage::En),
+            "Claimed"
+        );
+    }
+
+    #[test]
+    fn the_sign_in_page_follows_the_browsers_language() {
+        assert_eq!(
+            language_from_accept(Some("es-ES,es;q=0.9,en;q=0.8")),
+            UiLanguage::Es
+        );
+        assert_eq!(
+            language_from_accept(Some("fr-FR, en-GB;q=0.8")),
+            UiLanguage::En
+        );
+        assert_eq!(language_from_accept(Some("de")), UiLanguage::En);
+        assert_eq!(language_from_accept(None), UiLanguage::En);
+    }
+}
