@@ -1145,3 +1145,36 @@ pub async fn close(
         Err(e) => error_response(&staff, e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_in_both_languages() {
+        let reason = NotAllowed::NoOptIn(Network::X);
+        assert_eq!(
+            not_allowed_text(&reason, UiLanguage::En),
+            "the person has not opted in to messages from the airline on x"
+        );
+        assert_eq!(
+            not_allowed_text(&reason, UiLanguage::Es),
+            "la persona no ha aceptado recibir mensajes de la aerolínea en x"
+        );
+        assert!(
+            not_allowed_text(
+                &NotAllowed::WindowClosed(Network::Instagram, 9),
+                UiLanguage::Es
+            )
+            .contains("hace 9 días")
+        );
+        assert_eq!(
+            AdvisorError::Invalid(EMPTY_TEXT.to_string()).text(UiLanguage::Es),
+            "Escriba un mensaje antes de enviarlo."
+        );
+        assert_eq!(
+            AdvisorError::NotEligible(reason).status_and_code(),
+            (StatusCode::CONFLICT, "not_eligible")
+        );
+    }
+}
