@@ -535,3 +535,44 @@ async fn the_openapi_document_is_served_and_names_the_advisor_endpoints() {
     app.stop().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn the_demo_starts_with_social_tasks_for_its_advisors() {
+    let db = TestDb::sqlite().await;
+    let now = clock::now();
+    let day = aboard::demo::generate(1, now);
+    aboard::demo::seed(db.store.as_ref(), &day, now)
+        .await
+        .unwrap();
+    let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    let policy = aboard::tasks::ContactPolicy {
+        night_starts: chrono::NaiveTime::MIN,
+        night_ends: chrono::NaiveTime::MIN,
+        ..aboard::tasks::ContactPolicy::default()
+    };
+    let engine = aboard::app::Engine::new(db.store.clone(), rules, policy);
+    let tasks = aboard::demo::social::start_social_tasks(&engine, &day, now)
+        .await
+        .unwrap();
+    let mut languages = Vec::new();
+    for task in &tasks {
+        assert!(!aboard::demo::social::STAFFED.contains(&task.new.station.as_str()));
+        let person = db.store.person(task.new.person_id).await.unwrap().unwrap();
+        languages.push(person.record.language.unwrap_or_default());
+    }
+    eprintln!("demo social tasks: {} in {languages:?}", tasks.len());
+    assert!(
+        tasks.len() >= 3,
+        "only {} social tasks at demo start",
+        tasks.len()
+    );
+    assert!(
+        languages.iter().any(|l| l == "es") && languages.iter().any(|l| l != "es"),
+        "both demo advisors (es; en and the other languages) have work: {languages:?}"
+    );
+    let again = aboard::demo::social::start_social_tasks(&engine, &day, now)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "starting twice creates nothing new");
+    db.finish().await;
+}
