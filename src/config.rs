@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::messaging::outbox::OutboxConfig;
+use crate::messaging::templates::MessagingConfig;
 use crate::tasks::ContactPolicy;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,8 @@ pub struct Config {
     pub flight_status: FlightStatusConfig,
     /// How advisors' messages are delivered.
     pub outbox: OutboxConfig,
+    /// Approved templates advisors fill when a network accepts nothing else.
+    pub messaging: MessagingConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,6 +215,7 @@ impl Default for Config {
             scheduler: SchedulerConfig::default(),
             flight_status: FlightStatusConfig::default(),
             outbox: OutboxConfig::default(),
+            messaging: MessagingConfig::default(),
         }
     }
 }

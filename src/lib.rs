@@ -100,6 +100,7 @@ pub async fn serve(
         cookies: web::auth::CookiePolicy {
             secure: config.server.secure_cookies,
         },
+        messaging: Arc::new(config.messaging.clone()),
     };
     let app = web::router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);

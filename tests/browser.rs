@@ -245,3 +245,174 @@ async fn a_gate_agent_signs_in_sees_their_station_is_refused_another_and_signs_o
     app.stop().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn an_advisor_claims_a_social_task_writes_sends_through_the_sandbox_and_records_the_outcome()
+{
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let record = common::social::person(
+        "P-BROWSER",
+        "Lucía Pérez",
+        "es",
+        vec![common::social::x_account("77")],
+    );
+    let task = common::social::social_task(db.store.clone(), 7101, &record).await;
+    // A stock text already sent to another passenger, for the near-duplicate warning.
+    let other = common::social::person(
+        "P-OTHER",
+        "María Gil",
+        "es",
+        vec![common::social::x_account("78")],
+    );
+    let other_task = common::social::social_task(db.store.clone(), 7102, &other).await;
+    db.store
+        .enqueue_message(
+            &aboard::domain::records::NewMessage {
+                task_id: other_task.id,
+                network: aboard::domain::Network::X,
+                recipient: "78".to_string(),
+                body: "Hola María, ¿todo bien con tu maleta esta vez? ¡Buen vuelo!".to_string(),
+                author: "staff:someone".to_string(),
+                idempotency_key: "earlier".to_string(),
+            },
+            aboard::clock::now(),
+        )
+        .await
+        .unwrap();
+    let spec = StaffSpec {
+        login: "advisor-es".to_string(),
+        display_name: Some("Alba Asesora".to_string()),
+        grant: accounts::grant(Role::Advisor, &[], &["es".to_string()]).unwrap(),
+        ui_language: UiLanguage::Es,
+    };
+    accounts::add_staff(
+        db.store.as_ref(),
+        &spec,
+        &SecretString::from("right-password"),
+        "test",
+    )
+    .await
+    .unwrap();
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+
+    sign_in_by_keyboard(&client, &base, "advisor-es", "right-password").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("a[href='/advisor']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Claiming swaps the row in place (htmx), which then offers to open the task.
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("claim-{}", task.id)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("open-{}", task.id)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    assert_eq!(text_of(&client, "person").await, "Lucía Pérez");
+    let body = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("body"))
+        .await
+        .unwrap();
+    assert_eq!(
+        body.prop("value").await.unwrap().as_deref(),
+        Some(""),
+        "the message box starts empty"
+    );
+    body.send_keys("Hola Lucía, ¿todo bien con tu maleta esta vez? Buen vuelo")
+        .await
+        .unwrap();
+    let warning = text_of(&client, "near-duplicate").await;
+    assert!(
+        warning.contains("casi igual a uno ya enviado"),
+        "warned while typing: {warning}"
+    );
+    body.clear().await.unwrap();
+    body.send_keys("Lucía, vimos que tu maleta llegó tarde en mayo. ¿Todo bien en este vuelo?")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while client.find(Locator::Id("near-duplicate")).await.is_ok() {
+        assert!(
+            started.elapsed() < WAIT,
+            "the warning goes once the text is personal"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sent = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("li.message[data-state='sent']"))
+        .await
+        .expect("the sandbox delivers and the list shows it sent");
+    let shown = sent.text().await.unwrap();
+    assert!(shown.contains("Enviado"), "{shown}");
+    assert!(shown.contains("tu maleta llegó tarde"), "{shown}");
+    assert!(
+        shown.contains("Esto es lo que se habría enviado"),
+        "the sandbox says what would have been sent: {shown}"
+    );
+
+    client
+        .find(Locator::Id("close"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("task-{}", other_task.id)))
+        .await
+        .expect("back on the queue, with the other passenger's task still open");
+    assert!(
+        client
+            .find(Locator::Id(&format!("task-{}", task.id)))
+            .await
+            .is_err(),
+        "the closed task has left the queue"
+    );
+    let closed = db.store.task(task.id).await.unwrap().unwrap();
+    assert_eq!(closed.state, aboard::domain::TaskState::Done);
+    assert_eq!(
+        closed.outcome,
+        Some(aboard::domain::TaskOutcome::MessageSent)
+    );
+    assert_eq!(closed.assignee.as_deref(), Some("staff:advisor-es"));
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}

@@ -4,6 +4,7 @@
 //! whom fly today. Generation is pure; `seed` writes it through the `Store`.
 
 mod names;
+pub mod social;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::Rng;
@@ -393,6 +394,17 @@ pub async fn run(
     println!(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
     );
+    let (rules, _) =
+        crate::app::reload::initial_rules(config.rules.dir.as_deref()).map_err(AppError::Rules)?;
+    let engine = crate::app::Engine::new(store.clone(), rules, config.contact.clone());
+    let social = social::start_social_tasks(&engine, &day, now)
+        .await
+        .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?;
+    println!(
+        "  {} social tasks for the advisors: persons on flights from stations without gate staff (all but {})",
+        social.len(),
+        social::STAFFED.join(", ")
+    );
     let sign_ins = create_sign_ins(store.as_ref()).await?;
     println!("  sign in at http://{address}/signin as:");
     for line in sign_ins {
@@ -456,7 +468,8 @@ const SIGN_INS: [DemoSignIn; 6] = [
         name: "Adam Advisor",
         role: Role::Advisor,
         stations: &[],
-        languages: &["en"],
+        // English and the network's other non-Spanish languages, so that this desk has work too.
+        languages: &["en", "pt", "fr", "de", "nl"],
         ui_language: UiLanguage::En,
     },
     DemoSignIn {

@@ -4,6 +4,7 @@
 //! The rules here are pure (depend on `domain`); `outbox` is the edge that speaks HTTP and uses the store.
 
 pub mod outbox;
+pub mod templates;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;

@@ -291,6 +291,13 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<Message, StoreError>;
     async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError>;
+    /// Messages queued since `since` for any task, newest first, at most `limit`: what an advisor's new
+    /// text is compared with to warn of a stock text sent to several passengers.
+    async fn recent_messages(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError>;
 
     async fn append_event(&self, event: &NewEvent, at: DateTime<Utc>) -> Result<Event, StoreError>;
     /// Newest first.

@@ -934,6 +934,24 @@ impl Store for SqliteStore {
         .collect()
     }
 
+    async fn recent_messages(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError> {
+        sqlx::query_as::<_, MessageRow>(AssertSqlSafe(format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE created_at >= $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        )))
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Message::try_from)
+        .collect()
+    }
+
     async fn append_event(&self, event: &NewEvent, at: DateTime<Utc>) -> Result<Event, StoreError> {
         let mut tx = self.write().await?;
         let stored = insert_event(&mut tx, event, at).await?;

@@ -9,12 +9,15 @@
 //! `src/web/templates/` whose struct has `page: pages::PageContext`; strings come from `i18n::Msg`.
 
 pub mod accounts;
+pub mod advisor;
+mod advisor_api;
 mod api;
 pub mod assets;
 pub mod auth;
 mod health;
 pub mod i18n;
 pub mod metrics;
+mod openapi;
 pub mod pages;
 mod scheduler;
 
@@ -45,6 +48,8 @@ pub struct AppState {
     pub rules_status: Arc<Mutex<RulesStatus>>,
     pub scheduler: Arc<Scheduler>,
     pub cookies: CookiePolicy,
+    /// Approved message templates advisors may fill.
+    pub messaging: Arc<crate::messaging::templates::MessagingConfig>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -71,6 +76,22 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/api/whoami", get(api::whoami))
         .route("/api/rules", get(health::rules_status))
         .route("/api/scheduler", get(scheduler::jobs))
+        // advisor console and its API
+        .route("/advisor", get(advisor::queue_page))
+        .route("/advisor/tasks/{id}", get(advisor::task_page))
+        .route("/advisor/tasks/{id}/claim", post(advisor::claim))
+        .route("/advisor/tasks/{id}/check", post(advisor::check_text))
+        .route(
+            "/advisor/tasks/{id}/messages",
+            get(advisor::messages_fragment).post(advisor::send),
+        )
+        .route("/advisor/tasks/{id}/close", post(advisor::close))
+        .route("/api/advisor/queue", get(advisor_api::queue))
+        .route(
+            "/api/tasks/{id}/messages",
+            get(advisor_api::messages).post(advisor_api::send),
+        )
+        .route("/api/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

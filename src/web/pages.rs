@@ -298,7 +298,7 @@ struct HomePage {
 pub async fn home(staff: Staff) -> Response {
     let page = PageContext::for_staff(&staff);
     let scopes = staff.grant.scopes();
-    let links = scopes
+    let mut links: Vec<Link> = scopes
         .stations
         .iter()
         .map(|s| Link {
@@ -306,6 +306,12 @@ pub async fn home(staff: Staff) -> Response {
             label: format!("{} · {s}", page.t(Msg::GateTasks)),
         })
         .collect();
+    if matches!(staff.role(), Role::Advisor | Role::Ops) {
+        links.push(Link {
+            href: "/advisor".to_string(),
+            label: page.t(Msg::SocialTasks).to_string(),
+        });
+    }
     let template = HomePage {
         display_name: staff.display_name.clone(),
         login: staff.name.clone(),

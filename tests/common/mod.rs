@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub mod social;
+
 use aboard::config::Config;
 use aboard::store::{PostgresStore, SqliteStore, Store};
 use secrecy::SecretString;

@@ -1,0 +1,1180 @@
+//! The advisor console: social tasks for the advisor's languages, most urgent first; claiming one; the
+//! context an advisor writes from (the person's cases, which networks can be written to now and why not,
+//! the flight, why the task exists); a message box that starts empty, with a warning when the text is
+//! nearly one already sent to another passenger; sending through the outbox; and the outcome.
+//!
+//! The operations (`queue`, `claim_task`, `send_message`, `close_task`, …) are shared with the JSON API in
+//! `advisor_api`, so that both surfaces check the same roles, scopes and network rules. Advisors see
+//! the tasks of persons whose language they are scoped to; ops see every one.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::auth::Staff;
+use super::i18n::{self, Msg};
+use super::pages::{PageContext, error_page, render};
+use super::{AppState, WebError};
+use crate::clock;
+use crate::domain::records::{
+    Flight, Message, NewMessage, Person, SocialAccount, Task, TaskTransition,
+};
+use crate::domain::{
+    CaseStatus, Channel, Iata, MessageState, Network, Role, TaskOutcome, TaskState, UiLanguage,
+};
+use crate::messaging::templates::TemplateError;
+use crate::messaging::{self, NEAR_DUPLICATE, NotAllowed, SendMode};
+use crate::store::TaskFilter;
+
+/// How far back, and how many, of the messages anyone sent a new text is compared with.
+pub const RECENT_WINDOW: Duration = Duration::days(7);
+pub const RECENT_LIMIT: i64 = 500;
+/// Longest message an advisor may send: every network takes at least this much in one message.
+pub const MAX_BODY_CHARS: usize = 2000;
+/// Most social tasks read to build one queue.
+const QUEUE_SCAN: i64 = 2000;
+
+/// Why an advisor's request was refused. The API answers each with a status and a stable `code`; the
+/// pages show the same reason in the advisor's language.
+#[derive(Debug, thiserror::Error)]
+pub enum AdvisorError {
+    #[error(transparent)]
+    Web(#[from] WebError),
+    #[error("someone else claimed this task first ({0})")]
+    Taken(String),
+    #[error("{0}")]
+    NotClaimed(&'static str),
+    #[error("{0}")]
+    NotEligible(NotAllowed),
+    #[error("the person's {0} account has no network user id to write to")]
+    NoRecipient(Network),
+    #[error("the person has no {0} account")]
+    NoAccount(Network),
+    #[error(
+        "only an approved template may be sent on {0} now; choose one (configured under [messaging.templates])"
+    )]
+    TemplateRequired(Network),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "the text is nearly the same ({:.0}%) as a message already sent to another passenger; write it for this person, or send again with confirm",
+        .0.similarity * 100.0
+    )]
+    NearDuplicate(NearDuplicate),
+}
+
+impl From<crate::store::StoreError> for AdvisorError {
+    fn from(e: crate::store::StoreError) -> Self {
+        AdvisorError::Web(WebError::from(e))
+    }
+}
+
+impl From<super::auth::AuthError> for AdvisorError {
+    fn from(e: super::auth::AuthError) -> Self {
+        AdvisorError::Web(WebError::Auth(e))
+    }
+}
+
+impl AdvisorError {
+    /// The API's status and stable code for each refusal.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AdvisorError::Web(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error"),
+            AdvisorError::Taken(_) => (StatusCode::CONFLICT, "taken"),
+            AdvisorError::NotClaimed(_) => (StatusCode::CONFLICT, "not_claimed"),
+            AdvisorError::NotEligible(_) | AdvisorError::NoRecipient(_) => {
+                (StatusCode::CONFLICT, "not_eligible")
+            }
+            AdvisorError::TemplateRequired(_) => (StatusCode::CONFLICT, "template_required"),
+            AdvisorError::NearDuplicate(_) => (StatusCode::CONFLICT, "near_duplicate"),
+            AdvisorError::NoAccount(_) | AdvisorError::Template(_) | AdvisorError::Invalid(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
+        }
+    }
+
+    /// The reason in the advisor's language, for the pages.
+    fn text(&self, language: UiLanguage) -> String {
+        match (self, language) {
+            (AdvisorError::Taken(_), _) => Msg::TaskTaken.text(language).to_string(),
+            (AdvisorError::NotEligible(reason), _) => not_allowed_text(reason, language),
+            (AdvisorError::NearDuplicate(_), _) => Msg::NearDuplicate.text(language).to_string(),
+            (AdvisorError::NotClaimed(_), _) => Msg::ClaimToWrite.text(language).to_string(),
+            (AdvisorError::Invalid(_), UiLanguage::Es) if self.is_empty_text() => {
+                "Escriba un mensaje antes de enviarlo.".to_string()
+            }
+            (AdvisorError::NoRecipient(network), UiLanguage::Es) => {
+                format!("La cuenta de {network} no tiene identificador de usuario al que escribir.")
+            }
+            (AdvisorError::TemplateRequired(network), UiLanguage::Es) => format!(
+                "En {network} ahora solo se puede enviar una plantilla aprobada: elija una."
+            ),
+            (other, _) => other.to_string(),
+        }
+    }
+
+    fn is_empty_text(&self) -> bool {
+        matches!(self, AdvisorError::Invalid(t) if t == EMPTY_TEXT)
+    }
+}
+
+const EMPTY_TEXT: &str = "write a message before sending it";
+
+/// What the networks' refusals mean, in the advisor's language.
+pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
+    match language {
+        UiLanguage::En => reason.to_string(),
+        UiLanguage::Es => match reason {
+            NotAllowed::NoOptIn(network) => {
+                format!("la persona no ha aceptado recibir mensajes de la aerolínea en {network}")
+            }
+            NotAllowed::DirectMessagesClosed => {
+                "en X la persona no sigue a la aerolínea ni acepta mensajes de cualquiera"
+                    .to_string()
+            }
+            NotAllowed::WindowClosed(network, days) => format!(
+                "{network} solo permite responder hasta 7 días después del último mensaje de la persona, que fue hace {days} días"
+            ),
+            NotAllowed::NeverFirst(network) => format!(
+                "{network} nunca permite que una empresa escriba primero, y la persona no nos ha escrito"
+            ),
+        },
+    }
+}
+
+/// The closest earlier message to another passenger, when a new text is nearly the same.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearDuplicate {
+    pub similarity: f64,
+    pub message_id: Uuid,
+    pub task_id: Uuid,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A social task the caller may see, with the person it is about.
+#[derive(Debug, Clone)]
+pub struct SocialTask {
+    pub task: Task,
+    pub person: Person,
+}
+
+/// The primary language subtag a person writes in (`es` for `es-MX`), or "" when the registry has none.
+fn person_language(person: &Person) -> String {
+    person
+        .record
+        .language
+        .as_deref()
+        .and_then(|l| l.split(['-', '_']).next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Advisors and ops only; a token or account of another role is refused before anything is read.
+fn require_advisor(staff: &Staff) -> Result<(), AdvisorError> {
+    staff.require_role(&[Role::Advisor, Role::Ops])?;
+    Ok(())
+}
+
+/// The open social tasks of the caller's languages and those claimed by the caller, most urgent first
+/// (priority, then due time).
+pub async fn queue(state: &AppState, staff: &Staff) -> Result<Vec<SocialTask>, AdvisorError> {
+    require_advisor(staff)?;
+    let filter = TaskFilter {
+        channels: vec![Channel::Social],
+        states: vec![TaskState::Open, TaskState::Claimed],
+        limit: Some(QUEUE_SCAN),
+        ..TaskFilter::default()
+    };
+    let tasks = state.store.tasks(&filter).await?;
+    let me = staff.actor();
+    let mut persons: std::collections::HashMap<Uuid, Option<Person>> = Default::default();
+    let mut queue = Vec::new();
+    for task in tasks {
+        if task.state == TaskState::Claimed && task.assignee.as_deref() != Some(me.as_str()) {
+            continue;
+        }
+        let person_id = task.new.person_id;
+        if !persons.contains_key(&person_id) {
+            let person = state.store.person(person_id).await?;
+            persons.insert(person_id, person);
+        }
+        let Some(Some(person)) = persons.get(&person_id) else {
+            continue;
+        };
+        if staff.grant.allows_language(&person_language(person)) {
+            queue.push(SocialTask {
+                task,
+                person: person.clone(),
+            });
+        }
+    }
+    queue.sort_by(|a, b| {
+        b.task
+            .new
+            .priority
+            .cmp(&a.task.new.priority)
+            .then(a.task.new.due_at.cmp(&b.task.new.due_at))
+    });
+    Ok(queue)
+}
+
+/// One social task, if it exists, is social, and its person writes in one of the caller's languages.
+pub async fn social_task(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<SocialTask, AdvisorError> {
+    require_advisor(staff)?;
+    let not_found = || AdvisorError::Web(WebError::NotFound(format!("social task {id}")));
+    let task = state.store.task(id).await?.ok_or_else(not_found)?;
+    if task.new.channel != Channel::Social {
+        return Err(not_found());
+    }
+    let person = state
+        .store
+        .person(task.new.person_id)
+        .await?
+        .ok_or_else(not_found)?;
+    staff.require_language(&person_language(&person))?;
+    Ok(SocialTask { task, person })
+}
+
+/// Claims an open social task for the caller. Claiming a task one already holds succeeds again (a
+/// double tap); a task someone else got first is `Taken`.
+pub async fn claim_task(state: &AppState, staff: &Staff, id: Uuid) -> Result<Task, AdvisorError> {
+    let social = social_task(state, staff, id).await?;
+    let me = staff.actor();
+    let transition = TaskTransition {
+        task_id: id,
+        from: vec![TaskState::Open],
+        to: TaskState::Claimed,
+        actor: me.clone(),
+        assignee: Some(me.clone()),
+        outcome: None,
+        note: None,
+        at: clock::now(),
+    };
+    if let Some(task) = state.store.transition_task(&transition).await? {
+        return Ok(task);
+    }
+    let current = state.store.task(id).await?.unwrap_or(social.task);
+    match (current.state, current.assignee) {
+        (TaskState::Claimed, Some(assignee)) if assignee == me => {
+            Ok(state.store.task(id).await?.ok_or_else(|| {
+                AdvisorError::Web(WebError::NotFound(format!("social task {id}")))
+            })?)
+        }
+        (TaskState::Claimed, Some(assignee)) => Err(AdvisorError::Taken(assignee)),
+        (other, _) => Err(AdvisorError::Invalid(format!(
+            "the task is {other} and can no longer be claimed"
+        ))),
+    }
+}
+
+fn require_claimed_by(staff: &Staff, task: &Task) -> Result<(), AdvisorError> {
+    if task.state != TaskState::Claimed {
+        return Err(AdvisorError::NotClaimed(
+            "the task is not claimed: claim it before writing or closing",
+        ));
+    }
+    if task.assignee.as_deref() != Some(staff.actor().as_str()) {
+        return Err(AdvisorError::NotClaimed(
+            "the task is claimed by someone else",
+        ));
+    }
+    Ok(())
+}
+
+/// The closest message sent for another task in the last `RECENT_WINDOW`, when it is at least
+/// `NEAR_DUPLICATE` alike. A text without words warns of nothing.
+pub async fn near_duplicate(
+    state: &AppState,
+    task_id: Uuid,
+    body: &str,
+) -> Result<Option<NearDuplicate>, AdvisorError> {
+    if !body.chars().any(char::is_alphanumeric) {
+        return Ok(None);
+    }
+    let recent = state
+        .store
+        .recent_messages(clock::now() - RECENT_WINDOW, RECENT_LIMIT)
+        .await?;
+    let closest = recent
+        .iter()
+        .filter(|m| m.new.task_id != task_id)
+        .map(|m| (messaging::similarity(body, &m.new.body), m))
+        .filter(|(similarity, _)| *similarity >= NEAR_DUPLICATE)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(closest.map(|(similarity, m)| NearDuplicate {
+        similarity,
+        message_id: m.id,
+        task_id: m.new.task_id,
+        sent_at: m.created_at,
+    }))
+}
+
+/// What an advisor asks to send.
+#[derive(Debug, Clone, Default)]
+pub struct SendRequest {
+    pub network: Option<Network>,
+    pub body: String,
+    /// An approved template's name; its parameters fill it and replace `body`.
+    pub template: Option<String>,
+    pub parameters: Vec<String>,
+    /// Send although the text is nearly one sent to another passenger.
+    pub confirm: bool,
+    /// Chosen by the client (the form's nonce, or the API caller's key): the same key sends once.
+    pub key: String,
+}
+
+/// Checks and queues a message: the task claimed by the caller, an account on the network with a user
+/// id, the network's rules at this moment, a filled template where only a template may go, a text of
+/// the caller's own, and no near-duplicate unless confirmed. Returns the message (the first one when
+/// the key was used before) and the near-duplicate warning that was confirmed, if any.
+pub async fn send_message(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    request: &SendRequest,
+) -> Result<(Message, Option<NearDuplicate>), AdvisorError> {
+    let social = social_task(state, staff, id).await?;
+    require_claimed_by(staff, &social.task)?;
+    let network = request
+        .network
+        .ok_or_else(|| AdvisorError::Invalid("choose the network to write on".to_string()))?;
+    let account = social
+        .person
+        .record
+        .accounts
+        .iter()
+        .find(|a| a.network == network)
+        .ok_or(AdvisorError::NoAccount(network))?;
+    let recipient = account
+        .network_user_id
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .ok_or(AdvisorError::NoRecipient(network))?;
+    let mode = messaging::eligibility(account, clock::now()).map_err(AdvisorError::NotEligible)?;
+    let body = match request.template.as_deref().filter(|t| !t.is_empty()) {
+        Some(name) => state.messaging.fill(name, &request.parameters)?,
+        None if mode == SendMode::TemplateOnly => {
+            return Err(AdvisorError::TemplateRequired(network));
+        }
+        None => request.body.trim().to_string(),
+    };
+    if body.is_empty() {
+        return Err(AdvisorError::Invalid(EMPTY_TEXT.to_string()));
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(AdvisorError::Invalid(format!(
+            "the message is longer than {MAX_BODY_CHARS} characters"
+        )));
+    }
+    let key = request.key.trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(AdvisorError::Invalid(
+            "the request needs an idempotency key of 1 to 200 characters".to_string(),
+        ));
+    }
+    let warning = near_duplicate(state, id, &body).await?;
+    if let Some(warning) = &warning
+        && !request.confirm
+    {
+        return Err(AdvisorError::NearDuplicate(warning.clone()));
+    }
+    let message = NewMessage {
+        task_id: id,
+        network,
+        recipient,
+        body,
+        author: staff.actor(),
+        idempotency_key: format!("task:{id}:{key}"),
+    };
+    let message = state.store.enqueue_message(&message, clock::now()).await?;
+    Ok((message, warning))
+}
+
+/// Ends a claimed social task with its outcome.
+pub async fn close_task(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    outcome: TaskOutcome,
+    note: Option<String>,
+) -> Result<Task, AdvisorError> {
+    let social = social_task(state, staff, id).await?;
+    require_claimed_by(staff, &social.task)?;
+    let transition = TaskTransition {
+        task_id: id,
+        from: vec![TaskState::Claimed],
+        to: TaskState::Done,
+        actor: staff.actor(),
+        assignee: None,
+        outcome: Some(outcome),
+        note: note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        at: clock::now(),
+    };
+    state
+        .store
+        .transition_task(&transition)
+        .await?
+        .ok_or(AdvisorError::NotClaimed(
+            "the task changed state before the outcome was recorded",
+        ))
+}
+
+/// The messages of a task the caller may see, oldest first.
+pub async fn task_messages(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Vec<Message>, AdvisorError> {
+    social_task(state, staff, id).await?;
+    Ok(state.store.messages_for_task(id).await?)
+}
+
+/// Whether an account can be written to now, in words.
+pub fn account_status(
+    account: &SocialAccount,
+    now: DateTime<Utc>,
+    language: UiLanguage,
+) -> (Option<SendMode>, String) {
+    if account.network_user_id.is_none() {
+        return (
+            None,
+            AdvisorError::NoRecipient(account.network).text(language),
+        );
+    }
+    match messaging::eligibility(account, now) {
+        Ok(SendMode::FreeText) => (
+            Some(SendMode::FreeText),
+            Msg::CanWriteNow.text(language).to_string(),
+        ),
+        Ok(SendMode::HumanAgentTag) => (
+            Some(SendMode::HumanAgentTag),
+            Msg::HumanAgentOnly.text(language).to_string(),
+        ),
+        Ok(SendMode::TemplateOnly) => (
+            Some(SendMode::TemplateOnly),
+            Msg::TemplateOnlyNow.text(language).to_string(),
+        ),
+        Err(reason) => (
+            None,
+            format!(
+                "{}: {}",
+                Msg::CannotWriteNow.text(language),
+                not_allowed_text(&reason, language)
+            ),
+        ),
+    }
+}
+
+pub fn outcome_name(outcome: TaskOutcome, language: UiLanguage) -> &'static str {
+    let msg = match outcome {
+        TaskOutcome::MessageSent => Msg::OutcomeMessageSent,
+        TaskOutcome::TalkedAllWell => Msg::OutcomeTalkedAllWell,
+        TaskOutcome::TalkedNewIssue => Msg::OutcomeTalkedNewIssue,
+        TaskOutcome::NotFound => Msg::OutcomeNotFound,
+        TaskOutcome::Declined => Msg::OutcomeDeclined,
+    };
+    msg.text(language)
+}
+
+fn message_state_name(state: MessageState, language: UiLanguage) -> &'static str {
+    match state {
+        MessageState::Queued => Msg::MessageQueued,
+        MessageState::Sending => Msg::MessageSending,
+        MessageState::Sent => Msg::MessageSent,
+        MessageState::Failed => Msg::MessageFailed,
+    }
+    .text(language)
+}
+
+/// The station whose clock a task's times are shown on; an unparseable code shows UTC.
+fn station_of(task: &Task) -> Option<Iata> {
+    Iata::parse(&task.new.station).ok()
+}
+
+fn time_at(instant: DateTime<Utc>, airport: Option<&Iata>) -> String {
+    match airport {
+        Some(airport) => i18n::local_date_time(instant, airport),
+        None => instant.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+// ----- pages -----
+
+struct QueueRow {
+    id: Uuid,
+    due: String,
+    priority: i16,
+    person: String,
+    language: String,
+    flight: String,
+    brief: String,
+    mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "advisor_queue.html")]
+struct QueuePage {
+    page: PageContext,
+    rows: Vec<QueueRow>,
+}
+
+#[derive(Template)]
+#[template(path = "advisor_row.html")]
+struct QueueRowFragment {
+    page: PageContext,
+    row: QueueRow,
+}
+
+/// Flight numbers and routes for the queue, read once per flight.
+async fn flight_label(
+    state: &AppState,
+    cache: &mut std::collections::HashMap<Uuid, String>,
+    flight_id: Uuid,
+) -> Result<String, AdvisorError> {
+    if let Some(label) = cache.get(&flight_id) {
+        return Ok(label.clone());
+    }
+    let label = match state.store.flight(flight_id).await? {
+        Some(flight) => route_label(&flight),
+        None => String::new(),
+    };
+    cache.insert(flight_id, label.clone());
+    Ok(label)
+}
+
+fn route_label(flight: &Flight) -> String {
+    format!(
+        "{} {}–{}",
+        flight.key.flight,
+        flight.key.origin,
+        flight
+            .destination
+            .as_ref()
+            .map_or_else(|| "?".to_string(), Iata::to_string)
+    )
+}
+
+async fn queue_row(
+    state: &AppState,
+    staff: &Staff,
+    social: &SocialTask,
+    flights: &mut std::collections::HashMap<Uuid, String>,
+) -> Result<QueueRow, AdvisorError> {
+    Ok(QueueRow {
+        id: social.task.id,
+        due: time_at(social.task.new.due_at, station_of(&social.task).as_ref()),
+        priority: social.task.new.priority,
+        person: social.person.record.display_name.clone(),
+        language: person_language(&social.person),
+        flight: flight_label(state, flights, social.task.new.flight_id).await?,
+        brief: social.task.new.brief.clone(),
+        mine: social.task.state == TaskState::Claimed
+            && social.task.assignee.as_deref() == Some(staff.actor().as_str()),
+    })
+}
+
+/// Renders an advisor error as a page in the advisor's language.
+fn error_response(staff: &Staff, error: AdvisorError) -> Response {
+    match error {
+        AdvisorError::Web(e) => match e {
+            WebError::NotFound(_) => error_page(
+                StatusCode::NOT_FOUND,
+                staff.ui_language,
+                Msg::NotFound,
+                Msg::NotFoundText,
+            ),
+            other => other.into_response(),
+        },
+        other => {
+            let (status, _) = other.status_and_code();
+            let template = MessagePage {
+                page: PageContext::for_staff(staff),
+                text: other.text(staff.ui_language),
+            };
+            render(status, &template)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "advisor_message.html")]
+struct MessagePage {
+    page: PageContext,
+    text: String,
+}
+
+/// GET /advisor: the caller's queue.
+pub async fn queue_page(State(state): State<AppState>, staff: Staff) -> Response {
+    let result = async {
+        let queue = queue(&state, &staff).await?;
+        let mut flights = Default::default();
+        let mut rows = Vec::with_capacity(queue.len());
+        for social in &queue {
+            rows.push(queue_row(&state, &staff, social, &mut flights).await?);
+        }
+        Ok::<_, AdvisorError>(rows)
+    }
+    .await;
+    match result {
+        Ok(rows) => render(
+            StatusCode::OK,
+            &QueuePage {
+                page: PageContext::for_staff(&staff),
+                rows,
+            },
+        ),
+        Err(e) => error_response(&staff, e),
+    }
+}
+
+fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+fn parse_id(staff: &Staff, id: &str) -> Result<Uuid, Response> {
+    Uuid::parse_str(id).map_err(|_| {
+        error_page(
+            StatusCode::NOT_FOUND,
+            staff.ui_language,
+            Msg::NotFound,
+            Msg::NotFoundText,
+        )
+    })
+}
+
+/// POST /advisor/tasks/{id}/claim: from the queue (htmx swaps the row) or the task page (redirect).
+pub async fn claim(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match parse_id(&staff, &id) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let claimed = async {
+        claim_task(&state, &staff, id).await?;
+        social_task(&state, &staff, id).await
+    }
+    .await;
+    match claimed {
+        Ok(social) if is_htmx(&headers) => {
+            let mut flights = Default::default();
+            match queue_row(&state, &staff, &social, &mut flights).await {
+                Ok(row) => render(
+                    StatusCode::OK,
+                    &QueueRowFragment {
+                        page: PageContext::for_staff(&staff),
+                        row,
+                    },
+                ),
+                Err(e) => error_response(&staff, e),
+            }
+        }
+        Ok(_) => Redirect::to(&format!("/advisor/tasks/{id}")).into_response(),
+        Err(AdvisorError::Taken(_)) if is_htmx(&headers) => render(
+            StatusCode::CONFLICT,
+            &TakenFragment {
+                page: PageContext::for_staff(&staff),
+            },
+        ),
+        Err(e) => error_response(&staff, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "advisor_taken.html")]
+struct TakenFragment {
+    page: PageContext,
+}
+
+struct CaseRow {
+    opened: String,
+    category: String,
+    summary: String,
+    open: bool,
+    status: &'static str,
+}
+
+struct AccountRow {
+    network: String,
+    handle: String,
+    status: String,
+    writable: bool,
+    template_only: bool,
+}
+
+struct FlightFacts {
+    label: String,
+    departure: String,
+    arrival: String,
+    status: String,
+    gate: String,
+}
+
+struct MessageRow {
+    network: String,
+    body: String,
+    author: String,
+    created: String,
+    state_word: &'static str,
+    state: &'static str,
+    error: Option<String>,
+    retry_at: Option<String>,
+    sandbox: bool,
+}
+
+struct NetworkChoice {
+    value: &'static str,
+    label: String,
+}
+
+struct TemplateChoice {
+    name: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "advisor_task.html")]
+struct TaskPage {
+    page: PageContext,
+    id: Uuid,
+    person: String,
+    language: String,
+    state: &'static str,
+    claimed_by_me: bool,
+    claimable: bool,
+    closed: bool,
+    outcome: Option<&'static str>,
+    brief: String,
+    why: Vec<String>,
+    zone: String,
+    flight: Option<FlightFacts>,
+    cases: Vec<CaseRow>,
+    accounts: Vec<AccountRow>,
+    networks: Vec<NetworkChoice>,
+    any_template_only: bool,
+    templates: Vec<TemplateChoice>,
+    messages: MessagesFragment,
+    nonce: String,
+    body: String,
+    parameters: String,
+    error: Option<String>,
+    near_duplicate: bool,
+    outcomes: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "advisor_messages.html")]
+struct MessagesFragment {
+    page: PageContext,
+    id: Uuid,
+    rows: Vec<MessageRow>,
+    pending: bool,
+}
+
+fn messages_fragment_for(
+    staff: &Staff,
+    id: Uuid,
+    messages: &[Message],
+    zone: Option<&Iata>,
+) -> MessagesFragment {
+    let language = staff.ui_language;
+    let rows = messages
+        .iter()
+        .map(|m| MessageRow {
+            network: m.new.network.to_string(),
+            body: m.new.body.clone(),
+            author: m.new.author.clone(),
+            created: time_at(m.created_at, zone),
+            state_word: m.state.as_str(),
+            state: message_state_name(m.state, language),
+            error: m.last_error.clone(),
+            retry_at: (m.state == MessageState::Queued)
+                .then_some(m.next_attempt_at)
+                .flatten()
+                .filter(|_| m.last_error.is_some())
+                .map(|t| time_at(t, zone)),
+            sandbox: m.state == MessageState::Sent
+                && m.provider_message_id
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("sandbox-")),
+        })
+        .collect();
+    MessagesFragment {
+        page: PageContext::for_staff(staff),
+        id,
+        rows,
+        pending: messages
+            .iter()
+            .any(|m| matches!(m.state, MessageState::Queued | MessageState::Sending)),
+    }
+}
+
+/// What the composer shows again after a refused send.
+#[derive(Default)]
+struct Draft {
+    network: Option<Network>,
+    body: String,
+    parameters: String,
+    nonce: Option<String>,
+    error: Option<String>,
+    near_duplicate: bool,
+}
+
+async fn task_page_response(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    status: StatusCode,
+    draft: Draft,
+) -> Response {
+    let built = build_task_page(state, staff, id, draft).await;
+    match built {
+        Ok(page) => render(status, &page),
+        Err(e) => error_response(staff, e),
+    }
+}
+
+async fn build_task_page(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    draft: Draft,
+) -> Result<TaskPage, AdvisorError> {
+    let social = social_task(state, staff, id).await?;
+    let language = staff.ui_language;
+    let now = clock::now();
+    let task = &social.task;
+    let station = station_of(task);
+    let flight = state.store.flight(task.new.flight_id).await?;
+    let flight_facts = flight.as_ref().map(|f| FlightFacts {
+        label: route_label(f),
+        departure: f
+            .departure
+            .best()
+            .map(|t| time_at(t, Some(&f.key.origin)))
+            .unwrap_or_default(),
+        arrival: f
+            .arrival
+            .best()
+            .map(|t| time_at(t, f.destination.as_ref()))
+            .unwrap_or_default(),
+        status: f.status.to_string(),
+        gate: f.gate.clone().unwrap_or_default(),
+    });
+    let mut cases: Vec<_> = social.person.record.cases.iter().collect();
+    cases.sort_by(|a, b| {
+        (a.status != CaseStatus::Open)
+            .cmp(&(b.status != CaseStatus::Open))
+            .then(b.opened_at.cmp(&a.opened_at))
+    });
+    let cases = cases
+        .into_iter()
+        .map(|c| CaseRow {
+            opened: time_at(c.opened_at, station.as_ref()),
+            category: c.category.clone(),
+            summary: c.summary.clone(),
+            open: c.status == CaseStatus::Open,
+            status: match c.status {
+                CaseStatus::Open => Msg::CaseOpen,
+                CaseStatus::Resolved => Msg::CaseResolved,
+            }
+            .text(language),
+        })
+        .collect();
+    let mut accounts = Vec::new();
+    let mut networks = Vec::new();
+    let mut any_template_only = false;
+    for account in &social.person.record.accounts {
+        let (mode, status) = account_status(account, now, language);
+        let template_only = mode == Some(SendMode::TemplateOnly);
+        any_template_only |= template_only;
+        if mode.is_some() {
+            networks.push(NetworkChoice {
+                value: account.network.as_str(),
+                label: format!("{} {}", account.network, account.handle),
+            });
+        }
+        accounts.push(AccountRow {
+            network: account.network.to_string(),
+            handle: account.handle.clone(),
+            status,
+            writable: mode.is_some(),
+            template_only,
+        });
+    }
+    if let Some(chosen) = draft.network {
+        networks.sort_by_key(|n| n.value != chosen.as_str());
+    }
+    let messages = state.store.messages_for_task(id).await?;
+    let claimed_by_me = task.state == TaskState::Claimed
+        && task.assignee.as_deref() == Some(staff.actor().as_str());
+    Ok(TaskPage {
+        page: PageContext::for_staff(staff),
+        id,
+        person: social.person.record.display_name.clone(),
+        language: person_language(&social.person),
+        state: i18n::task_state_name(task.state, language),
+        claimed_by_me,
+        claimable: task.state == TaskState::Open,
+        closed: !task.state.is_active(),
+        outcome: task.outcome.map(|o| outcome_name(o, language)),
+        brief: task.new.brief.clone(),
+        why: task.new.why.clone(),
+        zone: station
+            .as_ref()
+            .map_or_else(|| "UTC".to_string(), |s| i18n::zone_label(s, now)),
+        flight: flight_facts,
+        cases,
+        accounts,
+        networks,
+        any_template_only,
+        templates: state
+            .messaging
+            .templates
+            .iter()
+            .map(|(name, text)| TemplateChoice {
+                name: name.clone(),
+                text: text.clone(),
+            })
+            .collect(),
+        messages: messages_fragment_for(staff, id, &messages, station.as_ref()),
+        nonce: draft
+            .nonce
+            .unwrap_or_else(super::auth::secrets::random_token),
+        body: draft.body,
+        parameters: draft.parameters,
+        error: draft.error,
+        near_duplicate: draft.near_duplicate,
+        outcomes: [
+            TaskOutcome::MessageSent,
+            TaskOutcome::TalkedAllWell,
+            TaskOutcome::TalkedNewIssue,
+            TaskOutcome::NotFound,
+            TaskOutcome::Declined,
+        ]
+        .into_iter()
+        .map(|o| (o.as_str(), outcome_name(o, language)))
+        .collect(),
+    })
+}
+
+/// GET /advisor/tasks/{id}: the context panel, the composer and the outcome.
+pub async fn task_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    match parse_id(&staff, &id) {
+        Ok(id) => task_page_response(&state, &staff, id, StatusCode::OK, Draft::default()).await,
+        Err(response) => response,
+    }
+}
+
+/// GET /advisor/tasks/{id}/messages: the message list, polled by htmx while anything is on its way.
+pub async fn messages_fragment(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match parse_id(&staff, &id) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let result = async {
+        let social = social_task(&state, &staff, id).await?;
+        let messages = state.store.messages_for_task(id).await?;
+        Ok::<_, AdvisorError>(messages_fragment_for(
+            &staff,
+            id,
+            &messages,
+            station_of(&social.task).as_ref(),
+        ))
+    }
+    .await;
+    match result {
+        Ok(fragment) => render(StatusCode::OK, &fragment),
+        Err(e) => error_response(&staff, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CheckForm {
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "advisor_similar.html")]
+struct SimilarFragment {
+    warning: Option<String>,
+}
+
+/// POST /advisor/tasks/{id}/check: the near-duplicate warning, asked by htmx as the advisor types.
+pub async fn check_text(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CheckForm>,
+) -> Response {
+    let id = match parse_id(&staff, &id) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let result = async {
+        social_task(&state, &staff, id).await?;
+        near_duplicate(&state, id, &form.body).await
+    }
+    .await;
+    match result {
+        Ok(found) => render(
+            StatusCode::OK,
+            &SimilarFragment {
+                warning: found.map(|d| {
+                    format!(
+                        "{} ({:.0}%)",
+                        Msg::NearDuplicate.text(staff.ui_language),
+                        d.similarity * 100.0
+                    )
+                }),
+            },
+        ),
+        Err(e) => error_response(&staff, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    network: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    parameters: String,
+    #[serde(default)]
+    confirm: Option<String>,
+    #[serde(default)]
+    nonce: String,
+}
+
+/// POST /advisor/tasks/{id}/messages: queues the message and returns to the task page (so a reload
+/// does not send again); a refusal shows the page again with the text kept and the reason.
+pub async fn send(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<SendForm>,
+) -> Response {
+    let id = match parse_id(&staff, &id) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let network = form.network.parse::<Network>().ok();
+    let request = SendRequest {
+        network,
+        body: form.body.clone(),
+        template: Some(form.template.clone()).filter(|t| !t.is_empty()),
+        parameters: form
+            .parameters
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        confirm: form.confirm.is_some(),
+        key: format!("form:{}", form.nonce),
+    };
+    match send_message(&state, &staff, id, &request).await {
+        Ok(_) => Redirect::to(&format!("/advisor/tasks/{id}#messages")).into_response(),
+        Err(AdvisorError::Web(e)) => error_response(&staff, AdvisorError::Web(e)),
+        Err(e) => {
+            let (status, _) = e.status_and_code();
+            let draft = Draft {
+                network,
+                near_duplicate: matches!(e, AdvisorError::NearDuplicate(_)),
+                error: Some(e.text(staff.ui_language)),
+                body: form.body,
+                parameters: form.parameters,
+                nonce: Some(form.nonce).filter(|n| !n.is_empty()),
+            };
+            task_page_response(&state, &staff, id, status, draft).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /advisor/tasks/{id}/close: records the outcome and goes back to the queue.
+pub async fn close(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CloseForm>,
+) -> Response {
+    let id = match parse_id(&staff, &id) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    let outcome = match form.outcome.parse::<TaskOutcome>() {
+        Ok(outcome) => outcome,
+        Err(e) => return error_response(&staff, AdvisorError::Invalid(e.to_string())),
+    };
+    match close_task(&state, &staff, id, outcome, Some(form.note)).await {
+        Ok(_) => Redirect::to("/advisor").into_response(),
+        Err(e) => error_response(&staff, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_in_both_languages() {
+        let reason = NotAllowed::NoOptIn(Network::X);
+        assert_eq!(
+            not_allowed_text(&reason, UiLanguage::En),
+            "the person has not opted in to messages from the airline on x"
+        );
+        assert_eq!(
+            not_allowed_text(&reason, UiLanguage::Es),
+            "la persona no ha aceptado recibir mensajes de la aerolínea en x"
+        );
+        assert!(
+            not_allowed_text(
+                &NotAllowed::WindowClosed(Network::Instagram, 9),
+                UiLanguage::Es
+            )
+            .contains("hace 9 días")
+        );
+        assert_eq!(
+            AdvisorError::Invalid(EMPTY_TEXT.to_string()).text(UiLanguage::Es),
+            "Escriba un mensaje antes de enviarlo."
+        );
+        assert_eq!(
+            AdvisorError::NotEligible(reason).status_and_code(),
+            (StatusCode::CONFLICT, "not_eligible")
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The webhook connector against a local receiver, on both backends: the HMAC signature checks out with
+//! the shared secret, 429 (honouring Retry-After) and 500 are retried until a 200 delivers the message
+//! once, a 400's reason reaches the advisor, two outbox instances on one database never deliver the same
+//! message twice, and every request carries the message's idempotency key.
+
+mod common;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use aboard::clock;
+use aboard::domain::records::NewMessage;
+use aboard::domain::{MessageState, Network, Role};
+use aboard::messaging::outbox::{self, ConnectorKind, Outbox, OutboxConfig, Webhook};
+use aboard::store::Store;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use common::social::{person, social_task, x_account};
+use common::{TestApp, TestDb};
+use secrecy::SecretString;
+
+const SECRET: &str = "shared-webhook-secret";
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+struct Received {
+    idempotency_key: Option<String>,
+    signature_valid: bool,
+    body: serde_json::Value,
+}
+
+/// A receiver that answers from a script (then 200) and records every request.
+#[derive(Clone, Default)]
+struct Receiver {
+    script: Arc<Mutex<VecDeque<(u16, Vec<(&'static str, &'static str)>, &'static str)>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    delay: StdDuration,
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature_valid = header("x-aboard-signature") == Some(outbox::signature(SECRET, &body));
+    receiver.received.lock().unwrap().push(Received {
+        idempotency_key: header("x-aboard-idempotency-key"),
+        signature_valid,
+        body: serde_json::from_slice(&body).unwrap_or_default(),
+    });
+    tokio::time::sleep(receiver.delay).await;
+    let next = receiver.script.lock().unwrap().pop_front();
+    match next {
+        Some((status, headers, body)) => {
+            let mut response =
+                (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
+            for (name, value) in headers {
+                response.headers_mut().insert(name, value.parse().unwrap());
+            }
+            response
+        }
+        None => (StatusCode::OK, r#"{"id": "tool-1"}"#).into_response(),
+    }
+}
+
+/// Serves `receiver` on a free port; returns its URL.
+async fn serve(receiver: Receiver) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(receiver);
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    format!("http://{address}/hook")
+}
+
+fn webhook_outbox(store: Arc<dyn Store>, url: &str, instance: &str) -> Outbox {
+    let config = OutboxConfig {
+        connector: ConnectorKind::Webhook,
+        webhook_url: Some(url.to_string()),
+        webhook_secret: Some(SecretString::from(SECRET)),
+        ..OutboxConfig::default()
+    };
+    Outbox::new(
+        store,
+        Arc::new(Webhook::new(url.to_string(), SecretString::from(SECRET))),
+        config,
+        instance.to_string(),
+    )
+}
+
+async fn queue(store: &dyn Store, task: uuid::Uuid, key: &str) -> aboard::domain::records::Message {
+    store
+        .enqueue_message(
+            &NewMessage {
+                task_id: task,
+                network: Network::X,
+                recipient: "31".to_string(),
+                body: format!("Hola, ¿qué tal el vuelo? ({key})"),
+                author: "staff:alba".to_string(),
+                idempotency_key: key.to_string(),
+            },
+            clock::now(),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn retries_honour_retry_after_then_deliver_once_with_a_valid_signature() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            6101,
+            &person("P-HOOK", "Lucía Pérez", "es", vec![x_account("31")]),
+        )
+        .await;
+        let receiver = Receiver::default();
+        receiver.script.lock().unwrap().extend([
+            (429, vec![("retry-after", "2")], r#"{"error": "slow down"}"#),
+            (500, vec![], "upstream broke"),
+        ]);
+        let url = serve(receiver.clone()).await;
+        let outbox = webhook_outbox(store.clone(), &url, "one");
+        let message = queue(store.as_ref(), task.id, "task:hook:1").await;
+
+        let report = outbox.deliver_due(clock::now()).await.unwrap();
+        assert_eq!((report.delivered, report.retrying), (0, 1));
+        let after_429 = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!(
+            (after_429.state, after_429.attempts),
+            (MessageState::Queued, 1)
+        );
+        assert_eq!(after_429.last_error.as_deref(), Some("429 slow down"));
+        let wait = after_429.next_attempt_at.unwrap() - clock::now();
+        assert!(
+            wait > Duration::milliseconds(1_000) && wait <= Duration::seconds(2),
+            "Retry-After: 2 is honoured: {wait}"
+        );
+        assert_eq!(
+            outbox.deliver_due(clock::now()).await.unwrap().delivered,
+            0,
+            "not before it is due"
+        );
+
+        let later = clock::now() + Duration::hours(1);
+        let report = outbox.deliver_due(later).await.unwrap();
+        assert_eq!(report.retrying, 1);
+        let after_500 = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!(after_500.attempts, 2);
+        assert!(after_500.last_error.as_deref().unwrap().starts_with("500"));
+
+        let report = outbox
+            .deliver_due(later + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(report.delivered, 1);
+        let sent = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!((sent.state, sent.attempts), (MessageState::Sent, 3));
+        assert_eq!(sent.provider_message_id.as_deref(), Some("tool-1"));
+        assert_eq!(
+            outbox
+                .deliver_due(later + Duration::hours(2))
+                .await
+                .unwrap()
+                .delivered,
+            0,
+            "delivered once"
+        );
+
+        let received = receiver.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 3);
+        for request in &received {
+            assert!(request.signature_valid, "signed with the shared secret");
+            assert_eq!(request.idempotency_key.as_deref(), Some("task:hook:1"));
+            assert_eq!(request.body["id"], message.id.to_string());
+            assert_eq!(request.body["recipient"], "31");
+            assert_eq!(request.body["network"], "x");
+        }
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn two_outboxes_on_one_database_never_deliver_a_message_twice() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            6201,
+            &person("P-TWO", "Ana Gil", "es", vec![x_account("41")]),
+        )
+        .await;
+        let receiver = Receiver {
+            delay: StdDuration::from_millis(15),
+            ..Receiver::default()
+        };
+        let url = serve(receiver.clone()).await;
+        for n in 0..30 {
+            queue(store.as_ref(), task.id, &format!("task:pair:{n}")).await;
+        }
+        let run = |instance: &'static str| {
+            let outbox = webhook_outbox(store.clone(), &url, instance);
+            async move {
+                let mut delivered = 0;
+                for _ in 0..40 {
+                    delivered += outbox.deliver_due(clock::now()).await.unwrap().delivered;
+                    tokio::task::yield_now().await;
+                }
+                delivered
+            }
+        };
+        let (a, b) = tokio::join!(tokio::spawn(run("a")), tokio::spawn(run("b")));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(
+            a + b,
+            30,
+            "every message delivered ({a} by one, {b} by the other)"
+        );
+        let received = receiver.received.lock().unwrap().clone();
+        let mut per_key: BTreeMap<String, usize> = BTreeMap::new();
+        for request in &received {
+            *per_key
+                .entry(request.idempotency_key.clone().unwrap())
+                .or_default() += 1;
+        }
+        assert_eq!(per_key.len(), 30);
+        assert!(
+            per_key.values().all(|&n| n == 1),
+            "a message reached the receiver twice: {per_key:?}"
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_fails_the_message_and_the_advisor_reads_the_reason() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            6301,
+            &person("P-REF", "Lucía Pérez", "es", vec![x_account("51")]),
+        )
+        .await;
+        let receiver = Receiver::default();
+        receiver.script.lock().unwrap().push_back((
+            400,
+            vec![("content-type", "application/json")],
+            r#"{"error": "the recipient does not accept direct messages"}"#,
+        ));
+        let url = serve(receiver.clone()).await;
+        let mut config = db.config();
+        config.outbox = OutboxConfig {
+            connector: ConnectorKind::Webhook,
+            webhook_url: Some(url),
+            webhook_secret: Some(SecretString::from(SECRET)),
+            poll_millis: 100,
+            ..OutboxConfig::default()
+        };
+        let app = TestApp::spawn(config).await;
+        let token = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let claimed = app
+            .client
+            .post(app.url(&format!("/advisor/tasks/{}/claim", task.id)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        let sent = app
+            .client
+            .post(app.url(&format!("/api/tasks/{}/messages", task.id)))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"network": "x", "body": "Lucía, ¿llegó bien tu maleta esta vez?"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status().as_u16(), 201);
+        let started = Instant::now();
+        let failed = loop {
+            let messages = store.messages_for_task(task.id).await.unwrap();
+            if messages[0].state == MessageState::Failed {
+                break messages[0].clone();
+            }
+            assert!(
+                started.elapsed() < StdDuration::from_secs(10),
+                "not failed: {messages:?}"
+            );
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        };
+        assert_eq!(failed.attempts, 1, "a refusal is not retried");
+        assert_eq!(
+            failed.last_error.as_deref(),
+            Some("400 the recipient does not accept direct messages")
+        );
+        let page = app
+            .get_as(&format!("/advisor/tasks/{}", task.id), &token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("data-state=\"failed\"")
+                && page.contains("400 the recipient does not accept direct messages"),
+            "{page}"
+        );
+        let received = receiver.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 1);
+        assert!(received[0].signature_valid);
+        assert!(
+            received[0]
+                .idempotency_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with(&format!("task:{}:api:", task.id)))
+        );
+        app.stop().await;
+        db.finish().await;
+    }
+}
