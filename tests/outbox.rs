@@ -33,10 +33,13 @@ struct Received {
     body: serde_json::Value,
 }
 
+/// A scripted answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, &'static str)>, &'static str);
+
 /// A receiver that answers from a script (then 200) and records every request.
 #[derive(Clone, Default)]
 struct Receiver {
-    script: Arc<Mutex<VecDeque<(u16, Vec<(&'static str, &'static str)>, &'static str)>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
     received: Arc<Mutex<Vec<Received>>>,
     delay: StdDuration,
 }

@@ -1062,3 +1062,71 @@ async fn staff_accounts_sessions_and_tokens_on_each_backend() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn recent_messages_are_every_tasks_newest_first_within_the_window() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let one = common::social::social_task(
+            store.clone(),
+            8101,
+            &common::social::person(
+                "P-R1",
+                "Ana Gil",
+                "es",
+                vec![common::social::x_account("1")],
+            ),
+        )
+        .await;
+        let two = common::social::social_task(
+            store.clone(),
+            8102,
+            &common::social::person(
+                "P-R2",
+                "Eva Sanz",
+                "es",
+                vec![common::social::x_account("2")],
+            ),
+        )
+        .await;
+        let now = clock::now();
+        for (n, (task, minutes_ago)) in [(one.id, 90), (two.id, 30), (one.id, 10)]
+            .into_iter()
+            .enumerate()
+        {
+            store
+                .enqueue_message(
+                    &aboard::domain::records::NewMessage {
+                        task_id: task,
+                        network: aboard::domain::Network::X,
+                        recipient: "1".to_string(),
+                        body: format!("message {n}"),
+                        author: "staff:alba".to_string(),
+                        idempotency_key: format!("recent-{n}"),
+                    },
+                    now - Duration::minutes(minutes_ago),
+                )
+                .await
+                .unwrap();
+        }
+        let bodies = |messages: Vec<aboard::domain::records::Message>| {
+            messages.into_iter().map(|m| m.new.body).collect::<Vec<_>>()
+        };
+        let all = store
+            .recent_messages(now - Duration::hours(2), 10)
+            .await
+            .unwrap();
+        assert_eq!(bodies(all), ["message 2", "message 1", "message 0"]);
+        let window = store
+            .recent_messages(now - Duration::hours(1), 10)
+            .await
+            .unwrap();
+        assert_eq!(bodies(window), ["message 2", "message 1"]);
+        let limited = store
+            .recent_messages(now - Duration::hours(2), 1)
+            .await
+            .unwrap();
+        assert_eq!(bodies(limited), ["message 2"]);
+        db.finish().await;
+    }
+}

@@ -202,18 +202,19 @@ pub async fn queue(state: &AppState, staff: &Staff) -> Result<Vec<SocialTask>, A
             continue;
         }
         let person_id = task.new.person_id;
-        if !persons.contains_key(&person_id) {
-            let person = state.store.person(person_id).await?;
-            persons.insert(person_id, person);
-        }
-        let Some(Some(person)) = persons.get(&person_id) else {
+        let person = match persons.get(&person_id) {
+            Some(known) => known.clone(),
+            None => {
+                let read = state.store.person(person_id).await?;
+                persons.insert(person_id, read.clone());
+                read
+            }
+        };
+        let Some(person) = person else {
             continue;
         };
-        if staff.grant.allows_language(&person_language(person)) {
-            queue.push(SocialTask {
-                task,
-                person: person.clone(),
-            });
+        if staff.grant.allows_language(&person_language(&person)) {
+            queue.push(SocialTask { task, person });
         }
     }
     queue.sort_by(|a, b| {
@@ -589,12 +590,7 @@ async fn queue_row(
 fn error_response(staff: &Staff, error: AdvisorError) -> Response {
     match error {
         AdvisorError::Web(e) => match e {
-            WebError::NotFound(_) => error_page(
-                StatusCode::NOT_FOUND,
-                staff.ui_language,
-                Msg::NotFound,
-                Msg::NotFoundText,
-            ),
+            WebError::NotFound(_) => not_found_page(staff),
             other => other.into_response(),
         },
         other => {
@@ -643,15 +639,13 @@ fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
-fn parse_id(staff: &Staff, id: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(id).map_err(|_| {
-        error_page(
-            StatusCode::NOT_FOUND,
-            staff.ui_language,
-            Msg::NotFound,
-            Msg::NotFoundText,
-        )
-    })
+fn not_found_page(staff: &Staff) -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        staff.ui_language,
+        Msg::NotFound,
+        Msg::NotFoundText,
+    )
 }
 
 /// POST /advisor/tasks/{id}/claim: from the queue (htmx swaps the row) or the task page (redirect).
@@ -661,9 +655,8 @@ pub async fn claim(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match parse_id(&staff, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_found_page(&staff);
     };
     let claimed = async {
         claim_task(&state, &staff, id).await?;
@@ -979,9 +972,9 @@ pub async fn task_page(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    match parse_id(&staff, &id) {
+    match Uuid::parse_str(&id) {
         Ok(id) => task_page_response(&state, &staff, id, StatusCode::OK, Draft::default()).await,
-        Err(response) => response,
+        Err(_) => not_found_page(&staff),
     }
 }
 
@@ -991,9 +984,8 @@ pub async fn messages_fragment(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match parse_id(&staff, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_found_page(&staff);
     };
     let result = async {
         let social = social_task(&state, &staff, id).await?;
@@ -1031,9 +1023,8 @@ pub async fn check_text(
     Path(id): Path<String>,
     Form(form): Form<CheckForm>,
 ) -> Response {
-    let id = match parse_id(&staff, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_found_page(&staff);
     };
     let result = async {
         social_task(&state, &staff, id).await?;
@@ -1081,9 +1072,8 @@ pub async fn send(
     Path(id): Path<String>,
     Form(form): Form<SendForm>,
 ) -> Response {
-    let id = match parse_id(&staff, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_found_page(&staff);
     };
     let network = form.network.parse::<Network>().ok();
     let request = SendRequest {
@@ -1132,9 +1122,8 @@ pub async fn close(
     Path(id): Path<String>,
     Form(form): Form<CloseForm>,
 ) -> Response {
-    let id = match parse_id(&staff, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_found_page(&staff);
     };
     let outcome = match form.outcome.parse::<TaskOutcome>() {
         Ok(outcome) => outcome,

@@ -171,10 +171,9 @@ pub async fn social_task(store: Arc<dyn Store>, number: u16, record: &PersonReco
         .passenger_boarded(passenger_id, "test", now)
         .await
         .unwrap();
-    let task = follow_up
+    follow_up
         .created
         .into_iter()
         .find(|t| t.new.channel == Channel::Social)
-        .unwrap_or_else(|| panic!("no social task was created for {}", record.external_id));
-    task
+        .unwrap_or_else(|| panic!("no social task was created for {}", record.external_id))
 }
