@@ -17,7 +17,9 @@ use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
+pub mod boarded;
 pub mod reload;
+pub mod scans;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -12,6 +12,7 @@ pub mod accounts;
 mod api;
 pub mod assets;
 pub mod auth;
+mod boarding;
 mod health;
 pub mod i18n;
 pub mod metrics;
@@ -71,6 +72,12 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/api/whoami", get(api::whoami))
         .route("/api/rules", get(health::rules_status))
         .route("/api/scheduler", get(scheduler::jobs))
+        // boarding: gate scans and flight events
+        .route(
+            "/api/boarding-scans",
+            get(boarding::list_scans).post(boarding::post_scans),
+        )
+        .route("/api/flight-events", post(boarding::post_flight_event))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
