@@ -97,6 +97,21 @@ pub async fn record_scans(
     }
     let rows: Vec<NewBoardingScan> = resolved.iter().map(|r| r.scan.clone()).collect();
     let stored = engine.store.record_boarding_scans(&rows, now).await?;
+    let boarded: Vec<(Uuid, DateTime<Utc>)> = stored
+        .iter()
+        .zip(&resolved)
+        .filter(|((stored, _), _)| stored.scan.outcome == ScanOutcome::Matched)
+        .filter_map(|(_, resolved)| {
+            resolved
+                .passenger
+                .as_ref()
+                .map(|p| (p.id, resolved.scan.scanned_at))
+        })
+        .collect();
+    let mut follow_ups = engine
+        .passengers_boarded(&boarded, actor)
+        .await?
+        .into_iter();
     let mut reports = Vec::with_capacity(stored.len());
     for ((stored, written), resolved) in stored.into_iter().zip(resolved) {
         let scan = &stored.scan;
@@ -111,9 +126,7 @@ pub async fn record_scans(
             problems: Vec::new(),
         };
         if let (ScanOutcome::Matched, Some(passenger)) = (scan.outcome, &resolved.passenger) {
-            let follow_up = engine
-                .passenger_boarded(passenger.id, actor, scan.scanned_at)
-                .await?;
+            let follow_up = follow_ups.next().unwrap_or_default();
             report.passenger = Some(ScannedPassenger {
                 id: passenger.id,
                 name: format!(

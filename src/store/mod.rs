@@ -200,6 +200,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<(BoardingScan, bool)>, StoreError>;
     /// Scans, newest first.
     async fn boarding_scans(&self, filter: &ScanFilter) -> Result<Vec<BoardingScan>, StoreError>;
+    /// Moves each passenger to boarded at their instant, all in one transaction (one commit for a batch
+    /// of gate scans), logging each change; returns, per passenger, whether they were not boarded before.
+    async fn board_passengers(
+        &self,
+        boarded: &[(Uuid, DateTime<Utc>)],
+        actor: &str,
+    ) -> Result<Vec<bool>, StoreError>;
 
     /// Creates or replaces a person by external id, with their identifiers, accounts, cases and consent.
     async fn upsert_person(

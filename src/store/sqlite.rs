@@ -430,6 +430,45 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn board_passengers(
+        &self,
+        boarded: &[(Uuid, DateTime<Utc>)],
+        actor: &str,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut changed = Vec::with_capacity(boarded.len());
+        for (passenger_id, at) in boarded {
+            let flight_id: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE passengers SET boarding_state = $2, removed_reason = NULL, boarded_at = $3, \
+                 updated_at = $3 WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
+            )
+            .bind(passenger_id)
+            .bind(BoardingState::Boarded.as_str())
+            .bind(at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(flight_id) = flight_id else {
+                changed.push(false);
+                continue;
+            };
+            let detail =
+                serde_json::json!({ "state": BoardingState::Boarded.as_str(), "reason": null });
+            let e = event(
+                actor,
+                "passenger.boarding_state",
+                "passenger",
+                *passenger_id,
+                Some(flight_id),
+                None,
+                detail,
+            );
+            insert_event(&mut tx, &e, *at).await?;
+            changed.push(true);
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     async fn upsert_person(
         &self,
         record: &PersonRecord,
