@@ -73,6 +73,25 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Boarding passes (IATA BCBP) as gate readers read them.
+    Bcbp {
+        #[command(subcommand)]
+        command: BcbpCommand,
+    },
+    /// Boarded lists from the departure control system.
+    Boarded {
+        #[command(subcommand)]
+        command: BoardedCommand,
+    },
+    /// Report a flight event: boarding_started, gate_closed, departed, arrived, cancelled, diverted,
+    /// estimated or gate_changed.
+    FlightEvent(FlightEventArgs),
+    /// Stations: whether aboard staff work there and their shift, so in-person tasks go only where
+    /// someone is on shift.
+    Station {
+        #[command(subcommand)]
+        command: StationCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,4 +319,245 @@ impl Cli {
         }
         Ok(config)
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BcbpCommand {
+    /// Print a boarding pass as JSON: every field, each leg's resolved flight date and the warnings.
+    /// Exits non-zero with the precise error when the text is not a valid pass.
+    Decode {
+        /// The barcode's text, or - (the default) to read it from standard input.
+        #[arg(default_value = "-")]
+        pass: String,
+        /// The date the pass was read, which resolves the year of its dates (default: today, UTC).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoardedCommand {
+    /// Board every passenger of a CSV or JSON list (flight, date, origin, locator, surname, given, seat,
+    /// boarded_at), or nobody when any row is wrong; each passenger boards as a gate scan would board them.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FlightEventArgs {
+    /// Carrier and number: IB6401.
+    pub flight: String,
+    /// Local date of departure: 2026-11-22.
+    pub date: chrono::NaiveDate,
+    /// Departure station: MAD.
+    pub origin: String,
+    /// boarding_started, gate_closed, departed, arrived, cancelled, diverted, estimated or gate_changed.
+    pub event: String,
+    /// When it happened (RFC 3339; default: now).
+    #[arg(long)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The new gate, for gate_changed.
+    #[arg(long)]
+    pub gate: Option<String>,
+    /// Why, for cancelled.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The station diverted to, for diverted.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// New estimated departure, for estimated (RFC 3339).
+    #[arg(long)]
+    pub departure: Option<chrono::DateTime<chrono::Utc>>,
+    /// New estimated arrival, for estimated (RFC 3339).
+    #[arg(long)]
+    pub arrival: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StationCommand {
+    /// Set whether a station has aboard staff and their shift in local time (05:00-23:00; a shift that ends
+    /// before it starts runs over midnight; no shift means staff around the clock).
+    Set {
+        iata: String,
+        /// Staff work here (without it, the station is set as unstaffed).
+        #[arg(long)]
+        staffed: bool,
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        shift: Option<String>,
+    },
+}
+
+/// What a boarding command could not do, said for the operator who typed it.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardingCommandError {
+    #[error("{0}")]
+    Input(String),
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{0}")]
+    Import(#[from] crate::app::boarded::BoardedImportError),
+    #[error("{0}")]
+    Service(#[from] crate::app::ServiceError),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl BcbpCommand {
+    /// The pass as pretty JSON, or the decoder's error.
+    pub fn run(&self) -> Result<String, BoardingCommandError> {
+        let BcbpCommand::Decode { pass, date } = self;
+        let text = if pass == "-" {
+            let mut input = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut input).map_err(|e| {
+                BoardingCommandError::Read {
+                    path: "standard input".to_string(),
+                    reason: e.to_string(),
+                }
+            })?;
+            // A reader or a shell adds the line end; the pass itself never ends in one.
+            input.trim_end_matches(['\n', '\r']).to_string()
+        } else {
+            pass.clone()
+        };
+        let decoded = crate::boarding::bcbp::decode(&text)
+            .map_err(|e| BoardingCommandError::Input(format!("not a valid boarding pass: {e}")))?;
+        let reference = date.unwrap_or_else(|| crate::clock::now().date_naive());
+        let json = crate::boarding::bcbp::describe(&decoded, reference);
+        serde_json::to_string_pretty(&json).map_err(|e| BoardingCommandError::Input(e.to_string()))
+    }
+}
+
+impl BoardedCommand {
+    pub async fn run(&self, engine: &crate::app::Engine) -> Result<String, BoardingCommandError> {
+        let BoardedCommand::Import { file } = self;
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|e| BoardingCommandError::Read {
+            path: name.clone(),
+            reason: e.to_string(),
+        })?;
+        let rows = crate::boarding::boarded::parse(&text).map_err(|e| {
+            let lines: Vec<String> = e.problems.iter().map(|p| format!("{name}:{p}")).collect();
+            BoardingCommandError::Input(lines.join("\n"))
+        })?;
+        let outcome = crate::app::boarded::import_boarded(engine, &name, &rows, CLI_ACTOR).await?;
+        let mut report = format!(
+            "{name}: {} rows, {} passengers newly boarded, {} tasks created",
+            outcome.rows,
+            outcome.newly_boarded,
+            outcome.tasks_created.len()
+        );
+        for task in &outcome.tasks_created {
+            report.push_str(&format!(
+                "\n  task {} ({}, {} at {})",
+                task.id, task.rule_id, task.channel, task.station
+            ));
+        }
+        for problem in &outcome.problems {
+            report.push_str(&format!("\n  problem: {problem}"));
+        }
+        Ok(report)
+    }
+}
+
+impl FlightEventArgs {
+    /// The event these arguments describe.
+    pub fn event(&self) -> Result<crate::app::FlightEvent, BoardingCommandError> {
+        use crate::app::FlightEvent;
+        let at = self.at.unwrap_or_else(crate::clock::now);
+        Ok(match self.event.as_str() {
+            "boarding_started" => FlightEvent::BoardingStarted { at },
+            "gate_closed" => FlightEvent::GateClosed { at },
+            "departed" => FlightEvent::Departed { at },
+            "arrived" => FlightEvent::Arrived { at },
+            "cancelled" => FlightEvent::Cancelled {
+                reason: self.reason.clone(),
+            },
+            "diverted" => FlightEvent::Diverted {
+                to: self.to.clone(),
+            },
+            "estimated" if self.departure.is_some() || self.arrival.is_some() => {
+                FlightEvent::Estimated {
+                    departure: self.departure,
+                    arrival: self.arrival,
+                }
+            }
+            "estimated" => {
+                return Err(BoardingCommandError::Input(
+                    "estimated needs --departure or --arrival".to_string(),
+                ));
+            }
+            "gate_changed" => match &self.gate {
+                Some(gate) => FlightEvent::GateChanged { gate: gate.clone() },
+                None => {
+                    return Err(BoardingCommandError::Input(
+                        "gate_changed needs --gate".to_string(),
+                    ));
+                }
+            },
+            other => {
+                return Err(BoardingCommandError::Input(format!(
+                    "unknown event {other:?}: use boarding_started, gate_closed, departed, arrived, cancelled, diverted, estimated or gate_changed"
+                )));
+            }
+        })
+    }
+
+    pub async fn run(&self, engine: &crate::app::Engine) -> Result<String, BoardingCommandError> {
+        let input = |e: crate::domain::CodeError| BoardingCommandError::Input(e.to_string());
+        let key = crate::domain::FlightKey {
+            flight: crate::domain::FlightNumber::parse(&self.flight).map_err(input)?,
+            local_date: self.date,
+            origin: crate::domain::Iata::parse(&self.origin).map_err(input)?,
+        };
+        let event = self.event()?;
+        let flight = engine.store.find_flight(&key).await?.ok_or_else(|| {
+            BoardingCommandError::Input(format!("flight {key} is not in aboard's schedule"))
+        })?;
+        let follow_up = engine
+            .flight_event(flight.id, &event, CLI_ACTOR, crate::clock::now())
+            .await?;
+        Ok(format!(
+            "{key}: {} recorded, {} tasks created",
+            event.name(),
+            follow_up.created.len()
+        ))
+    }
+}
+
+impl StationCommand {
+    pub async fn run(&self, store: &dyn Store) -> Result<String, BoardingCommandError> {
+        let StationCommand::Set {
+            iata,
+            staffed,
+            shift,
+        } = self;
+        let code = crate::domain::Iata::parse(iata)
+            .map_err(|e| BoardingCommandError::Input(e.to_string()))?;
+        let (shift_start, shift_end) = match shift {
+            Some(shift) => {
+                let (start, end) = parse_shift(shift).map_err(BoardingCommandError::Input)?;
+                (Some(start), Some(end))
+            }
+            None => (None, None),
+        };
+        let station = crate::domain::records::Station {
+            iata: code,
+            staffed: *staffed,
+            shift_start,
+            shift_end,
+        };
+        store.upsert_station(&station).await?;
+        Ok(match (staffed, shift) {
+            (false, _) => format!("{iata}: no aboard staff; in-person tasks go elsewhere"),
+            (true, Some(shift)) => format!("{iata}: staffed {shift} local time"),
+            (true, None) => format!("{iata}: staffed around the clock"),
+        })
+    }
+}
+
+/// `05:00-23:00` as two local times.
+pub fn parse_shift(text: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+    let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M");
+    text.split_once('-')
+        .and_then(|(start, end)| Some((time(start).ok()?, time(end).ok()?)))
+        .ok_or_else(|| format!("shift {text:?} is not like 05:00-23:00 (local HH:MM-HH:MM)"))
 }

@@ -56,6 +56,15 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, AppError> {
     Ok(store::open(&target, config.database.max_connections).await?)
 }
 
+/// The engine over the configured database and rules, for commands that board passengers or report
+/// flight events without serving.
+pub async fn engine(config: &Config) -> Result<app::Engine, AppError> {
+    let (rules, _) =
+        app::reload::initial_rules(config.rules.dir.as_deref()).map_err(AppError::Rules)?;
+    let store = open_store(config).await?;
+    Ok(app::Engine::new(store, rules, config.contact.clone()))
+}
+
 /// Serves aboard on `listener` until `shutdown` completes, then finishes in-flight requests and running
 /// jobs and closes the database cleanly.
 pub async fn run(
@@ -74,6 +83,23 @@ pub async fn serve(
     store: Arc<dyn Store>,
     config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    serve_with(listener, store, config, shutdown, None).await
+}
+
+/// Work the demo runs beside the service: given the engine and the stop signal, a task to spawn.
+pub type Companion = Box<
+    dyn FnOnce(Arc<app::Engine>, tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()>
+        + Send,
+>;
+
+/// `serve`, with a companion task that stops with the server (the demo's boarding driver).
+pub async fn serve_with(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    config: &Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    companion: Option<Companion>,
 ) -> Result<(), AppError> {
     let started = start_services(store.clone(), config);
     let services = match started {
@@ -107,6 +133,9 @@ pub async fn serve(
     let mut background = Vec::new();
     if config.scheduler.enabled {
         background.push(scheduler.clone().spawn(stopped.clone()));
+    }
+    if let Some(companion) = companion {
+        background.push(companion(engine.clone(), stopped.clone()));
     }
     if let Some(dir) = config.rules.dir.clone() {
         background.push(tokio::spawn(app::reload::watch(

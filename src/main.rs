@@ -44,6 +44,43 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             println!("database is up to date ({})", store.backend().as_str());
         }
+        Command::Bcbp { command } => match command.run() {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        },
+        Command::Boarded { command } => {
+            let engine = aboard::engine(&config).await?;
+            let result = command.run(&engine).await;
+            engine.store.close().await;
+            match result {
+                Ok(report) => println!("{report}"),
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::FlightEvent(args) => {
+            let engine = aboard::engine(&config).await?;
+            let result = args.run(&engine).await;
+            engine.store.close().await;
+            match result {
+                Ok(report) => println!("{report}"),
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Station { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
     }
     Ok(())
 }

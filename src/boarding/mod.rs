@@ -2,3 +2,5 @@
 //! events; pure parsing and resolution, no I/O. It depends only on `crate::domain` for its value types.
 
 pub mod bcbp;
+pub mod boarded;
+pub mod scan;

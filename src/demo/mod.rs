@@ -3,6 +3,7 @@
 //! spelling on the bookings), and a registry of socially active people with complaint histories, some of
 //! whom fly today. Generation is pure; `seed` writes it through the `Store`.
 
+pub mod driver;
 mod names;
 pub mod social;
 
@@ -410,8 +411,36 @@ pub async fn run(
     for line in sign_ins {
         println!("    {line}");
     }
+    staff_stations(store.as_ref()).await?;
+    println!(
+        "  boarding unfolds live: flights in their boarding window are scanned at the gate (MAD staffed around the clock, BCN 05:00-23:00)"
+    );
     println!("  stop with Ctrl-C");
-    crate::serve(listener, store, &config, shutdown).await
+    let driver: crate::Companion =
+        Box::new(move |engine, stop| tokio::spawn(driver::run(engine, seed_value, stop)));
+    crate::serve_with(listener, store, &config, shutdown, Some(driver)).await
+}
+
+/// The demo's staffed stations: the hub around the clock, Barcelona on a day shift.
+async fn staff_stations(store: &dyn Store) -> Result<(), StoreError> {
+    let day_shift = (
+        chrono::NaiveTime::from_hms_opt(5, 0, 0),
+        chrono::NaiveTime::from_hms_opt(23, 0, 0),
+    );
+    for (code, (shift_start, shift_end)) in [("MAD", (None, None)), ("BCN", day_shift)] {
+        let Ok(iata) = Iata::parse(code) else {
+            continue;
+        };
+        store
+            .upsert_station(&crate::domain::records::Station {
+                iata,
+                staffed: true,
+                shift_start,
+                shift_end,
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// One of the demo's staff accounts, printed with its password in the banner.

@@ -430,3 +430,58 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+/// How a gate scan ended: boarded a passenger, or kept for ops because it could not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanOutcome {
+    Matched,
+    Unmatched,
+    Invalid,
+    Ambiguous,
+}
+
+impl ScanOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanOutcome::Matched => "matched",
+            ScanOutcome::Unmatched => "unmatched",
+            ScanOutcome::Invalid => "invalid",
+            ScanOutcome::Ambiguous => "ambiguous",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<ScanOutcome> {
+        match word {
+            "matched" => Some(ScanOutcome::Matched),
+            "unmatched" => Some(ScanOutcome::Unmatched),
+            "invalid" => Some(ScanOutcome::Invalid),
+            "ambiguous" => Some(ScanOutcome::Ambiguous),
+            _ => None,
+        }
+    }
+}
+
+/// A gate reader's scan as aboard keeps it: the raw barcode text, where and when it was read, and what it
+/// resolved to. `digest` (of raw text, station, gate, reader and scan time) makes a repeated scan harmless.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBoardingScan {
+    pub digest: String,
+    pub raw: String,
+    pub station: String,
+    pub gate: Option<String>,
+    pub reader_id: Option<String>,
+    pub scanned_at: DateTime<Utc>,
+    pub flight_id: Option<Uuid>,
+    pub passenger_id: Option<Uuid>,
+    pub outcome: ScanOutcome,
+    /// Why a scan did not board anyone, or what picked the passenger.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardingScan {
+    pub id: Uuid,
+    pub scan: NewBoardingScan,
+    pub received_at: DateTime<Utc>,
+}

@@ -6,6 +6,7 @@
 
 mod postgres;
 mod rows;
+mod scans;
 mod sqlite;
 
 use std::sync::Arc;
@@ -17,14 +18,15 @@ use uuid::Uuid;
 
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
-    ApiToken, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, ManifestImport, Message,
-    NewApiToken, NewEvent, NewFlight, NewMessage, NewSession, NewStaffAccount, NewTask, Passenger,
-    Person, PersonRecord, StaffAccount, StaffCredentials, StaffSession, Station, Task,
-    TaskTransition,
+    ApiToken, BoardingScan, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome,
+    ManifestImport, Message, NewApiToken, NewBoardingScan, NewEvent, NewFlight, NewMessage,
+    NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
+    StaffCredentials, StaffSession, Station, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightKey, Login, TaskState};
 
 pub use postgres::PostgresStore;
+pub use scans::ScanFilter;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +185,28 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// The flight's passengers holding booking `locator`, removed ones included (the caller decides).
+    async fn passengers_by_locator(
+        &self,
+        flight_id: Uuid,
+        locator: &str,
+    ) -> Result<Vec<Passenger>, StoreError>;
+    /// Keeps gate scans in one transaction, in order. A scan whose digest is already stored is not written
+    /// again: it comes back as first stored, with `false`.
+    async fn record_boarding_scans(
+        &self,
+        scans: &[NewBoardingScan],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(BoardingScan, bool)>, StoreError>;
+    /// Scans, newest first.
+    async fn boarding_scans(&self, filter: &ScanFilter) -> Result<Vec<BoardingScan>, StoreError>;
+    /// Moves each passenger to boarded at their instant, all in one transaction (one commit for a batch
+    /// of gate scans), logging each change; returns, per passenger, whether they were not boarded before.
+    async fn board_passengers(
+        &self,
+        boarded: &[(Uuid, DateTime<Utc>)],
+        actor: &str,
+    ) -> Result<Vec<bool>, StoreError>;
 
     /// Creates or replaces a person by external id, with their identifiers, accounts, cases and consent.
     async fn upsert_person(

@@ -339,6 +339,127 @@ impl Store for PostgresStore {
         Ok(true)
     }
 
+    async fn passengers_by_locator(
+        &self,
+        flight_id: Uuid,
+        locator: &str,
+    ) -> Result<Vec<Passenger>, StoreError> {
+        sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(
+            super::scans::select_passengers_by_locator(),
+        ))
+        .bind(flight_id)
+        .bind(locator)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Passenger::try_from)
+        .collect()
+    }
+
+    async fn record_boarding_scans(
+        &self,
+        scans: &[crate::domain::records::NewBoardingScan],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(crate::domain::records::BoardingScan, bool)>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut recorded = Vec::with_capacity(scans.len());
+        for scan in scans {
+            let id = Uuid::now_v7();
+            let written: Option<Uuid> = sqlx::query_scalar(super::scans::INSERT_SCAN)
+                .bind(id)
+                .bind(&scan.digest)
+                .bind(&scan.raw)
+                .bind(&scan.station)
+                .bind(scan.gate.as_deref())
+                .bind(scan.reader_id.as_deref())
+                .bind(scan.scanned_at)
+                .bind(at)
+                .bind(scan.flight_id)
+                .bind(scan.passenger_id)
+                .bind(scan.outcome.as_str())
+                .bind(scan.detail.as_deref())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if written.is_some() {
+                let stored = crate::domain::records::BoardingScan {
+                    id,
+                    scan: scan.clone(),
+                    received_at: at,
+                };
+                recorded.push((stored, true));
+            } else {
+                let first = sqlx::query_as::<_, super::scans::ScanRow>(AssertSqlSafe(
+                    super::scans::select_scan_by_digest(),
+                ))
+                .bind(&scan.digest)
+                .fetch_one(&mut *tx)
+                .await?;
+                recorded.push((
+                    crate::domain::records::BoardingScan::try_from(first)?,
+                    false,
+                ));
+            }
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn boarding_scans(
+        &self,
+        filter: &super::ScanFilter,
+    ) -> Result<Vec<crate::domain::records::BoardingScan>, StoreError> {
+        let (sql, binds) = super::scans::select_scans(filter);
+        let mut query = sqlx::query_as::<_, super::scans::ScanRow>(AssertSqlSafe(sql));
+        for value in binds {
+            query = query.bind(value);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(crate::domain::records::BoardingScan::try_from)
+            .collect()
+    }
+
+    async fn board_passengers(
+        &self,
+        boarded: &[(Uuid, DateTime<Utc>)],
+        actor: &str,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut changed = Vec::with_capacity(boarded.len());
+        for (passenger_id, at) in boarded {
+            let flight_id: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE passengers SET boarding_state = $2, removed_reason = NULL, boarded_at = $3, \
+                 updated_at = $3 WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
+            )
+            .bind(passenger_id)
+            .bind(BoardingState::Boarded.as_str())
+            .bind(at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(flight_id) = flight_id else {
+                changed.push(false);
+                continue;
+            };
+            let detail =
+                serde_json::json!({ "state": BoardingState::Boarded.as_str(), "reason": null });
+            let e = event(
+                actor,
+                "passenger.boarding_state",
+                "passenger",
+                *passenger_id,
+                Some(flight_id),
+                None,
+                detail,
+            );
+            insert_event(&mut tx, &e, *at).await?;
+            changed.push(true);
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     async fn upsert_person(
         &self,
         record: &PersonRecord,

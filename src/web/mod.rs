@@ -14,6 +14,7 @@ mod advisor_api;
 mod api;
 pub mod assets;
 pub mod auth;
+mod boarding;
 mod health;
 pub mod i18n;
 pub mod metrics;
@@ -92,6 +93,12 @@ fn staff_routes(state: AppState) -> Router<AppState> {
             get(advisor_api::messages).post(advisor_api::send),
         )
         .route("/api/openapi.json", get(openapi::document))
+        // boarding: gate scans and flight events
+        .route(
+            "/api/boarding-scans",
+            get(boarding::list_scans).post(boarding::post_scans),
+        )
+        .route("/api/flight-events", post(boarding::post_flight_event))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

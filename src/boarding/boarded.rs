@@ -1,0 +1,245 @@
+//! Boarded lists from the departure control system, as CSV (a header row naming the columns) or JSON (an
+//! array of objects, or `{"boarded": [...]}`), with the columns flight, date, origin, locator, surname,
+//! given, seat and boarded_at. Parsing is total and whole-file: every problem is reported with its line
+//! (CSV) or entry (JSON), and a file with any problem gives no rows at all.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+
+use crate::domain::{FlightKey, FlightNumber, Iata, Locator, Seat};
+
+/// One boarded passenger from a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardedRow {
+    /// Where the row is in the file: `line 4` or `entry 3`.
+    pub place: String,
+    pub flight: FlightKey,
+    pub locator: Locator,
+    pub surname: String,
+    pub given: String,
+    pub seat: Option<Seat>,
+    pub boarded_at: DateTime<Utc>,
+}
+
+/// Every problem of a list, one per line or entry, each saying where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", problems.join("\n"))]
+pub struct BoardedListError {
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRow {
+    flight: String,
+    date: String,
+    origin: String,
+    locator: String,
+    surname: String,
+    #[serde(default)]
+    given: String,
+    #[serde(default)]
+    seat: Option<String>,
+    boarded_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum JsonList {
+    Wrapped { boarded: Vec<serde_json::Value> },
+    Bare(Vec<serde_json::Value>),
+}
+
+/// Parses a boarded list; JSON when the text starts with `[` or `{`, CSV otherwise.
+pub fn parse(text: &str) -> Result<Vec<BoardedRow>, BoardedListError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        parse_json(trimmed)
+    } else {
+        parse_csv(text.trim_start_matches('\u{feff}'))
+    }
+}
+
+fn parse_csv(text: &str) -> Result<Vec<BoardedRow>, BoardedListError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().cloned().map_err(|e| BoardedListError {
+        problems: vec![format!(
+            "line 1: the header cannot be read: {}",
+            csv_reason(&e)
+        )],
+    })?;
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                problems.push(format!("line {line}: {}", csv_reason(&error)));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        match record.deserialize::<RawRow>(Some(&headers)) {
+            Ok(raw) => match row(raw, format!("line {line}")) {
+                Ok(row) => parsed.push(row),
+                Err(problem) => problems.push(problem),
+            },
+            Err(error) => problems.push(format!("line {line}: {}", csv_reason(&error))),
+        }
+    }
+    if parsed.is_empty() && problems.is_empty() {
+        problems.push("the list has no rows after its header".to_string());
+    }
+    finish(parsed, problems)
+}
+
+fn csv_reason(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => format!(
+            "{err} (the header must name flight, date, origin, locator, surname, given, seat, boarded_at)"
+        ),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} columns where the header has {expected_len}"),
+        _ => error.to_string(),
+    }
+}
+
+fn parse_json(text: &str) -> Result<Vec<BoardedRow>, BoardedListError> {
+    let list: JsonList = serde_json::from_str(text).map_err(|e| BoardedListError {
+        problems: vec![format!(
+            "line {}, column {}: not a boarded list ({e}); expected an array of objects or {{\"boarded\": [...]}}",
+            e.line(),
+            e.column()
+        )],
+    })?;
+    let entries = match list {
+        JsonList::Wrapped { boarded } => boarded,
+        JsonList::Bare(entries) => entries,
+    };
+    let mut parsed = Vec::new();
+    let mut problems = Vec::new();
+    for (n, entry) in entries.into_iter().enumerate() {
+        let place = format!("entry {}", n + 1);
+        match serde_json::from_value::<RawRow>(entry) {
+            Ok(raw) => match row(raw, place) {
+                Ok(row) => parsed.push(row),
+                Err(problem) => problems.push(problem),
+            },
+            Err(e) => problems.push(format!("{place}: {e}")),
+        }
+    }
+    if parsed.is_empty() && problems.is_empty() {
+        problems.push("the list is empty".to_string());
+    }
+    finish(parsed, problems)
+}
+
+fn finish(
+    rows: Vec<BoardedRow>,
+    problems: Vec<String>,
+) -> Result<Vec<BoardedRow>, BoardedListError> {
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(BoardedListError { problems })
+    }
+}
+
+fn row(raw: RawRow, place: String) -> Result<BoardedRow, String> {
+    let field = |name: &str, why: String| format!("{place}, {name}: {why}");
+    let flight = FlightNumber::parse(&raw.flight).map_err(|e| field("flight", e.to_string()))?;
+    let local_date = NaiveDate::parse_from_str(raw.date.trim(), "%Y-%m-%d").map_err(|_| {
+        field(
+            "date",
+            format!("{:?} is not a date like 2026-11-22", raw.date),
+        )
+    })?;
+    let origin = Iata::parse(&raw.origin).map_err(|e| field("origin", e.to_string()))?;
+    let locator = Locator::parse(&raw.locator).map_err(|e| field("locator", e.to_string()))?;
+    if raw.surname.trim().is_empty() {
+        return Err(field("surname", "is empty".to_string()));
+    }
+    let seat = match raw.seat.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(seat) => Some(Seat::parse(seat).map_err(|e| field("seat", e.to_string()))?),
+        None => None,
+    };
+    let boarded_at = DateTime::parse_from_rfc3339(raw.boarded_at.trim())
+        .map_err(|_| {
+            field(
+                "boarded_at",
+                format!(
+                    "{:?} is not an instant like 2026-11-22T07:41:00Z",
+                    raw.boarded_at
+                ),
+            )
+        })?
+        .with_timezone(&Utc);
+    Ok(BoardedRow {
+        place,
+        flight: FlightKey {
+            flight,
+            local_date,
+            origin,
+        },
+        locator,
+        surname: raw.surname.trim().to_string(),
+        given: raw.given.trim().to_string(),
+        seat,
+        boarded_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "flight,date,origin,locator,surname,given,seat,boarded_at\n";
+
+    #[test]
+    fn a_csv_list_gives_one_row_per_line() {
+        let text = format!(
+            "{HEADER}IB6401,2026-11-22,MAD,K7PQ2X,GARCIA,ANA,12A,2026-11-22T07:41:00Z\nIB6401,2026-11-22,MAD,K7PQ2X,GARCIA,PABLO,,2026-11-22T07:42:00+01:00\n"
+        );
+        let rows = parse(&text).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].place, "line 2");
+        assert_eq!(rows[0].flight.to_string(), "IB6401/22NOV MAD");
+        assert_eq!(
+            rows[0].seat.as_ref().map(|s| s.to_string()).as_deref(),
+            Some("12A")
+        );
+        assert_eq!(rows[1].seat, None);
+        assert_eq!(rows[1].boarded_at.to_rfc3339(), "2026-11-22T06:42:00+00:00");
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_and_no_row_is_given() {
+        let text = format!(
+            "{HEADER}IB6401,2026-11-22,MAD,K7PQ2X,GARCIA,ANA,12A,2026-11-22T07:41:00Z\nIB6401,22/11/2026,MAD,K7PQ2X,GARCIA,ANA,12A,2026-11-22T07:41:00Z\nIB6401,2026-11-22,MAD,K7,GARCIA,ANA,12A,2026-11-22T07:41:00Z\n"
+        );
+        let error = parse(&text).unwrap_err();
+        assert_eq!(error.problems.len(), 2, "{error}");
+        assert!(error.problems[0].starts_with("line 3, date:"), "{error}");
+        assert!(error.problems[1].starts_with("line 4, locator:"), "{error}");
+    }
+
+    #[test]
+    fn a_json_list_names_the_entry_at_fault() {
+        let good = r#"{"flight":"IB6401","date":"2026-11-22","origin":"MAD","locator":"K7PQ2X","surname":"GARCIA","given":"ANA","seat":"12A","boarded_at":"2026-11-22T07:41:00Z"}"#;
+        assert_eq!(parse(&format!("[{good}]")).unwrap().len(), 1);
+        assert_eq!(
+            parse(&format!("{{\"boarded\": [{good}]}}")).unwrap()[0].place,
+            "entry 1"
+        );
+        let bad = good.replace("MAD", "MADRID");
+        let error = parse(&format!("[{good}, {bad}]")).unwrap_err();
+        assert_eq!(error.problems.len(), 1);
+        assert!(error.problems[0].starts_with("entry 2, origin:"), "{error}");
+        let broken = parse("[{\"flight\": ").unwrap_err();
+        assert!(broken.problems[0].starts_with("line 1, column"), "{broken}");
+    }
+}
