@@ -12,11 +12,14 @@ pub mod accounts;
 mod api;
 pub mod assets;
 pub mod auth;
+mod gate;
 mod health;
 pub mod i18n;
 pub mod metrics;
+mod ops;
 pub mod pages;
 mod scheduler;
+pub mod tasks_api;
 
 use std::sync::{Arc, Mutex};
 
@@ -66,11 +69,22 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/signin", get(pages::signin).post(pages::signin_submit))
         .route("/signout", post(pages::signout))
-        .route("/gate", get(pages::gate_pick))
-        .route("/gate/{station}", get(pages::gate))
         .route("/api/whoami", get(api::whoami))
         .route("/api/rules", get(health::rules_status))
         .route("/api/scheduler", get(scheduler::jobs))
+        // gate view, in-person task API and ops pages
+        .route("/gate", get(gate::pick))
+        .route("/gate/{station}", get(gate::station))
+        .route("/gate/{station}/events", get(gate::events))
+        .route("/gate/flight/{id}", get(gate::flight))
+        .route("/gate/flight/{id}/print", get(gate::print))
+        .route("/gate/tasks/{id}/outcome", post(gate::outcome))
+        .route("/api/tasks", get(tasks_api::list))
+        .route("/api/tasks/{id}/claim", post(tasks_api::claim))
+        .route("/api/tasks/{id}/close", post(tasks_api::close))
+        .route("/ops/flights", get(ops::flights))
+        .route("/ops/rules", get(ops::rules))
+        .route("/ops/scheduler", get(ops::scheduler))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
