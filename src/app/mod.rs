@@ -394,10 +394,10 @@ impl Engine {
             );
             outcome.declined.extend(decision.declined);
             outcome.problems.extend(decision.errors);
-            if let Some(task) = decision.task {
-                if let Some(created) = self.store.create_task(&task, at).await? {
-                    outcome.created.push(created);
-                }
+            if let Some(task) = decision.task
+                && let Some(created) = self.store.create_task(&task, at).await?
+            {
+                outcome.created.push(created);
             }
         }
         Ok(outcome)

@@ -288,7 +288,12 @@ fn a_recent_contact_or_an_opt_out_stops_a_new_task() {
         created_at: now - Duration::days(10),
         updated_at: now - Duration::days(10),
     };
-    let decision = run(&person(true, true), &staffed(true), now, &[recent.clone()]);
+    let decision = run(
+        &person(true, true),
+        &staffed(true),
+        now,
+        std::slice::from_ref(&recent),
+    );
     assert!(decision.task.is_none());
     assert!(
         decision.declined[0].reason.contains("30-day cool-down"),
