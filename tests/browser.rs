@@ -416,3 +416,227 @@ async fn an_advisor_claims_a_social_task_writes_sends_through_the_sandbox_and_re
     app.stop().await;
     db.finish().await;
 }
+
+/// The day's first follow-up at MAD: a flight boarding at S24, a passenger linked to a registry person
+/// with an open case, the station staffed. Returns the engine and the passenger who will board.
+async fn boarding_flight(store: std::sync::Arc<dyn Store>) -> (aboard::app::Engine, uuid::Uuid) {
+    use aboard::clock;
+    use aboard::domain::records::{
+        ComplaintCase, FlightList, IdentityLink, ListMode, ManifestImport, MovementTimes,
+        NewFlight, NewPassenger, PersonRecord, SocialAccount, Station,
+    };
+    use aboard::domain::{
+        CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision, Network,
+        TravellerClass,
+    };
+    use chrono::{Duration as Span, NaiveTime};
+
+    let now = clock::now();
+    let departure = now + Span::minutes(40);
+    let passenger = NewPassenger {
+        pax_key: "X7K2QM-1".to_string(),
+        surname: "GARCIAPENA".to_string(),
+        given_name: "MARIAJOSE".to_string(),
+        title: Some("MRS".to_string()),
+        traveller_class: TravellerClass::Adult,
+        locator: Some("X7K2QM".to_string()),
+        seat: Some("12C".to_string()),
+        cabin_class: Some("Y".to_string()),
+        destination: Some("MEX".to_string()),
+        party_ref: None,
+        frequent_flyer: None,
+        email: None,
+        phone: None,
+        date_of_birth: None,
+        gender: None,
+        nationality: None,
+        docs_surname: None,
+        docs_given: None,
+        checkin_sequence: None,
+        service_codes: vec![],
+    };
+    let import = ManifestImport {
+        format: "csv".to_string(),
+        file_name: "IB6401.csv".to_string(),
+        digest: "browser".to_string(),
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight: NewFlight {
+                key: FlightKey {
+                    flight: FlightNumber::parse("IB6401").unwrap(),
+                    local_date: now.date_naive(),
+                    origin: Iata::parse("MAD").unwrap(),
+                },
+                destination: Some(Iata::parse("MEX").unwrap()),
+                departure: MovementTimes {
+                    scheduled: Some(departure),
+                    ..Default::default()
+                },
+                arrival: MovementTimes {
+                    scheduled: Some(departure + Span::minutes(740)),
+                    ..Default::default()
+                },
+                gate: Some("S24".to_string()),
+                status: FlightStatus::Boarding,
+            },
+            mode: ListMode::Merge,
+            passengers: vec![passenger],
+        }],
+    };
+    let flight_id = store.import_manifest(&import, now).await.unwrap().flights[0].flight_id;
+    let passenger_id = store.passengers(flight_id).await.unwrap()[0].id;
+    let person = store
+        .upsert_person(
+            &PersonRecord {
+                external_id: "SC-1".to_string(),
+                display_name: "María José García-Peña".to_string(),
+                language: Some("es".to_string()),
+                country: Some("ES".to_string()),
+                date_of_birth: None,
+                identifiers: vec![],
+                accounts: vec![SocialAccount {
+                    network: Network::X,
+                    handle: "@mjgarcia".to_string(),
+                    network_user_id: Some("1".to_string()),
+                    followers: 48_000,
+                    activity_30d: 61,
+                    follows_airline: true,
+                    accepts_dms: false,
+                    opted_in: true,
+                    last_inbound_at: None,
+                }],
+                cases: vec![ComplaintCase {
+                    external_ref: "CS-1".to_string(),
+                    opened_at: now - Span::days(40),
+                    resolved_at: None,
+                    channel: "x".to_string(),
+                    category: "baggage".to_string(),
+                    severity: 4,
+                    summary: "Suitcase arrived two days late".to_string(),
+                    status: CaseStatus::Open,
+                    source_url: None,
+                }],
+                consents: vec![],
+            },
+            "test",
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .upsert_link(&IdentityLink {
+            passenger_id,
+            person_id: person.id,
+            decision: LinkDecision::Linked,
+            score: 0.99,
+            reasons: vec![],
+            decided_by: "matcher".to_string(),
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_station(&Station {
+            iata: Iata::parse("MAD").unwrap(),
+            staffed: true,
+            shift_start: NaiveTime::from_hms_opt(0, 0, 0),
+            shift_end: NaiveTime::from_hms_opt(23, 59, 0),
+        })
+        .await
+        .unwrap();
+    let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+    let engine = aboard::app::Engine::new(store, rules, aboard::tasks::ContactPolicy::default());
+    (engine, passenger_id)
+}
+
+#[tokio::test]
+async fn a_task_appears_live_on_the_gate_view_and_one_tap_records_the_outcome() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    add(
+        db.store.as_ref(),
+        "gate-mad",
+        Role::Gate,
+        &["MAD"],
+        UiLanguage::En,
+    )
+    .await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    config.scheduler.enabled = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+    let (engine, passenger_id) = boarding_flight(db.store.clone()).await;
+
+    sign_in_by_keyboard(&client, &base, "gate-mad", "right-password").await;
+    assert_eq!(text_of(&client, "role").await, "Gate agent");
+    client.goto(&format!("{base}/gate/MAD")).await.unwrap();
+    assert_eq!(
+        text_of(&client, "no-tasks").await,
+        "No open tasks at this station."
+    );
+    // Let the page's event stream connect before the passenger boards.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+
+    let boarded = engine
+        .passenger_boarded(passenger_id, "gate:MAD:S24", aboard::clock::now())
+        .await
+        .unwrap();
+    let boarded_at = Instant::now();
+    assert_eq!(boarded.created.len(), 1, "{boarded:?}");
+    let task_id = boarded.created[0].id;
+    let row = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("task-{task_id}")))
+        .await
+        .expect("the new task appears without a reload");
+    let appeared_after = boarded_at.elapsed();
+    assert!(
+        appeared_after < Duration::from_secs(2),
+        "the task took {appeared_after:?} to appear"
+    );
+    let text = row.text().await.unwrap();
+    assert!(
+        text.contains("12C") && text.contains("GARCIAPENA/MARIAJOSE"),
+        "{text}"
+    );
+    assert!(text.contains("ES"), "the person's language: {text}");
+    assert!(
+        !text.contains("48"),
+        "no follower count reaches the gate: {text}"
+    );
+
+    if let Ok(path) = std::env::var("ABOARD_SCREENSHOT") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(&path, png).unwrap();
+    }
+
+    client
+        .find(Locator::Css(&format!(
+            "#task-{task_id} button[value='talked_all_well']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&client, "no-tasks").await,
+        "No open tasks at this station."
+    );
+    let task = db.store.task(task_id).await.unwrap().unwrap();
+    assert_eq!(task.state, aboard::domain::TaskState::Done);
+    assert_eq!(
+        task.outcome,
+        Some(aboard::domain::TaskOutcome::TalkedAllWell)
+    );
+    assert_eq!(task.assignee.as_deref(), Some("gate-mad"));
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}

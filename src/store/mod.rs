@@ -73,6 +73,21 @@ pub struct TaskFilter {
     pub limit: Option<i64>,
 }
 
+/// A station's task list fingerprint: it changes whenever a task is created or changes state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TaskListVersion {
+    pub tasks: i64,
+    pub latest: Option<DateTime<Utc>>,
+}
+
+/// How many of a flight's tasks are in one state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlightTaskCount {
+    pub flight_id: Uuid,
+    pub state: TaskState,
+    pub tasks: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
     pub subject_kind: Option<String>,
@@ -286,6 +301,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Task>, StoreError>;
     async fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError>;
     async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
+    /// How many tasks a station has and when the latest of them last changed: a cheap fingerprint that a
+    /// live page polls, so that every instance sharing the database sees another's new tasks.
+    async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError>;
+    /// Tasks per flight and state for the flights of one local date, for the ops board.
+    async fn task_counts_on(
+        &self,
+        local_date: NaiveDate,
+    ) -> Result<Vec<FlightTaskCount>, StoreError>;
     /// Applies the transition only if the task is in one of `from`; returns the updated task, or None when
     /// it was not (someone else got there first).
     async fn transition_task(

@@ -587,6 +587,30 @@ pub(super) const INSERT_TASK: &str = "INSERT INTO tasks (id, flight_id, passenge
 
 /// `$1` id, `$2` new state, `$3` assignee (kept when NULL), `$4` outcome, `$5` note, `$6` at; the allowed
 /// previous states are appended by the caller as `AND state IN (...)`.
+pub(super) const TASK_LIST_VERSION: &str =
+    "SELECT COUNT(*) AS tasks, MAX(updated_at) AS latest FROM tasks WHERE station = $1";
+
+pub(super) const TASK_COUNTS_ON: &str = "SELECT t.flight_id, t.state, COUNT(*) AS tasks FROM tasks t \
+    JOIN flights f ON f.id = t.flight_id WHERE f.local_date = $1 GROUP BY t.flight_id, t.state";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FlightTaskCountRow {
+    flight_id: Uuid,
+    state: String,
+    tasks: i64,
+}
+
+impl TryFrom<FlightTaskCountRow> for super::FlightTaskCount {
+    type Error = StoreError;
+    fn try_from(row: FlightTaskCountRow) -> Result<Self, StoreError> {
+        Ok(super::FlightTaskCount {
+            flight_id: row.flight_id,
+            state: word("task state", &row.state)?,
+            tasks: row.tasks,
+        })
+    }
+}
+
 pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
     assignee = COALESCE($3, assignee), outcome = COALESCE($4, outcome), \
     outcome_note = CASE WHEN $2 IN ('done') THEN $5 ELSE outcome_note END, \

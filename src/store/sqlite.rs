@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::rows::*;
 use super::{
-    Backend, Counts, EventFilter, PoolStats, PurgeCutoffs, PurgeReport, SendResult, Store,
-    StoreError, TaskFilter, TickRecord,
+    Backend, Counts, EventFilter, FlightTaskCount, PoolStats, PurgeCutoffs, PurgeReport,
+    SendResult, Store, StoreError, TaskFilter, TaskListVersion, TickRecord,
 };
 use crate::domain::records::{
     ApiToken, Event, Flight, FlightImportSummary, FlightList, FlightUpdate, IdentityLink,
@@ -876,6 +876,26 @@ impl Store for SqliteStore {
             .await?
             .into_iter()
             .map(Task::try_from)
+            .collect()
+    }
+
+    async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError> {
+        Ok(sqlx::query_as::<_, TaskListVersion>(TASK_LIST_VERSION)
+            .bind(station)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn task_counts_on(
+        &self,
+        local_date: NaiveDate,
+    ) -> Result<Vec<FlightTaskCount>, StoreError> {
+        sqlx::query_as::<_, FlightTaskCountRow>(TASK_COUNTS_ON)
+            .bind(local_date)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(FlightTaskCount::try_from)
             .collect()
     }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::airports;
-use crate::domain::{Iata, Role, TaskState, UiLanguage};
+use crate::domain::{Channel, FlightStatus, Iata, Role, TaskState, UiLanguage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
@@ -97,6 +97,49 @@ pub enum Msg {
     OutcomeDeclined,
     BackToQueue,
     TaskTaken,
+    // gate and ops pages
+    ChooseGate,
+    GateOptional,
+    Show,
+    TodaysFlights,
+    NoFlightsToday,
+    LiveUpdates,
+    Estimated,
+    Status,
+    PrintList,
+    NoTasksForFlight,
+    TalkedAllWell,
+    TalkedNewIssue,
+    PassengerNotFound,
+    Declined,
+    CabinList,
+    BackToList,
+    Seat,
+    Name,
+    Brief,
+    FlightsBoard,
+    NoFlightsOnDate,
+    Destination,
+    OpenTasks,
+    ClaimedTasks,
+    DoneTasks,
+    EndedTasks,
+    RulesInForce,
+    Source,
+    LoadedAt,
+    LastError,
+    NoneWord,
+    RuleIds,
+    SchedulerJobs,
+    Job,
+    Schedule,
+    RunsHere,
+    NextRun,
+    LastRun,
+    Yes,
+    No,
+    OutcomeRefused,
+    OutcomeRefusedText,
 }
 
 impl Msg {
@@ -239,6 +282,63 @@ impl Msg {
                 "Someone else claimed this task first.",
                 "Otra persona se asignó esta tarea antes.",
             ),
+            Msg::ChooseGate => (
+                "Choose a station and gate, or a flight",
+                "Elija una escala y una puerta, o un vuelo",
+            ),
+            Msg::GateOptional => ("Gate (optional)", "Puerta (opcional)"),
+            Msg::Show => ("Show", "Mostrar"),
+            Msg::TodaysFlights => ("Today's flights", "Vuelos de hoy"),
+            Msg::NoFlightsToday => (
+                "No flights today at your stations.",
+                "Hoy no hay vuelos en sus escalas.",
+            ),
+            Msg::LiveUpdates => (
+                "This list updates by itself.",
+                "Esta lista se actualiza sola.",
+            ),
+            Msg::Estimated => ("Estimated", "Estimada"),
+            Msg::Status => ("Status", "Estado del vuelo"),
+            Msg::PrintList => ("Cabin crew list", "Lista para la tripulación"),
+            Msg::NoTasksForFlight => (
+                "No open tasks for this flight.",
+                "No hay tareas abiertas en este vuelo.",
+            ),
+            Msg::TalkedAllWell => ("Talked, all well", "Hablado, todo bien"),
+            Msg::TalkedNewIssue => ("Talked, new issue", "Hablado, nueva incidencia"),
+            Msg::PassengerNotFound => ("Not found", "No encontrado"),
+            Msg::Declined => ("Declined", "Rechazó hablar"),
+            Msg::CabinList => ("Cabin crew list", "Lista para la tripulación"),
+            Msg::BackToList => ("Back to the gate list", "Volver a la lista de puerta"),
+            Msg::Seat => ("Seat", "Asiento"),
+            Msg::Name => ("Name", "Nombre"),
+            Msg::Brief => ("Brief", "Resumen"),
+            Msg::FlightsBoard => ("Flights board", "Panel de vuelos"),
+            Msg::NoFlightsOnDate => ("No flights on this date.", "No hay vuelos en esta fecha."),
+            Msg::Destination => ("Destination", "Destino"),
+            Msg::OpenTasks => ("Open", "Abiertas"),
+            Msg::ClaimedTasks => ("Claimed", "Asignadas"),
+            Msg::DoneTasks => ("Done", "Hechas"),
+            Msg::EndedTasks => ("Expired or cancelled", "Caducadas o canceladas"),
+            Msg::RulesInForce => ("Rules in force", "Reglas en vigor"),
+            Msg::Source => ("Source", "Origen"),
+            Msg::LoadedAt => ("Loaded at", "Cargadas el"),
+            Msg::LastError => ("Last refused reload", "Última recarga rechazada"),
+            Msg::NoneWord => ("None", "Ninguna"),
+            Msg::RuleIds => ("Rules", "Reglas"),
+            Msg::SchedulerJobs => ("Scheduler jobs", "Tareas programadas"),
+            Msg::Job => ("Job", "Tarea"),
+            Msg::Schedule => ("Schedule", "Calendario"),
+            Msg::RunsHere => ("Runs on this instance", "Se ejecuta en esta instancia"),
+            Msg::NextRun => ("Next run", "Próxima ejecución"),
+            Msg::LastRun => ("Last run", "Última ejecución"),
+            Msg::Yes => ("Yes", "Sí"),
+            Msg::No => ("No", "No"),
+            Msg::OutcomeRefused => ("Outcome not recorded", "Resultado no registrado"),
+            Msg::OutcomeRefusedText => (
+                "That outcome is not one the gate can record. Go back and tap one of the four buttons.",
+                "Ese resultado no se puede registrar en la puerta. Vuelva y pulse uno de los cuatro botones.",
+            ),
         };
         match language {
             UiLanguage::En => en,
@@ -267,6 +367,36 @@ pub fn task_state_name(state: TaskState, language: UiLanguage) -> &'static str {
         TaskState::Done => ("Done", "Hecha"),
         TaskState::Expired => ("Expired", "Caducada"),
         TaskState::Cancelled => ("Cancelled", "Cancelada"),
+    };
+    match language {
+        UiLanguage::En => en,
+        UiLanguage::Es => es,
+    }
+}
+
+pub fn flight_status_name(status: FlightStatus, language: UiLanguage) -> &'static str {
+    let (en, es) = match status {
+        FlightStatus::Scheduled => ("Scheduled", "Programado"),
+        FlightStatus::CheckIn => ("Check-in", "Facturación"),
+        FlightStatus::Boarding => ("Boarding", "Embarcando"),
+        FlightStatus::GateClosed => ("Gate closed", "Puerta cerrada"),
+        FlightStatus::Departed => ("Departed", "Despegado"),
+        FlightStatus::Delayed => ("Delayed", "Retrasado"),
+        FlightStatus::Arrived => ("Arrived", "Aterrizado"),
+        FlightStatus::Cancelled => ("Cancelled", "Cancelado"),
+        FlightStatus::Diverted => ("Diverted", "Desviado"),
+    };
+    match language {
+        UiLanguage::En => en,
+        UiLanguage::Es => es,
+    }
+}
+
+pub fn channel_name(channel: Channel, language: UiLanguage) -> &'static str {
+    let (en, es) = match channel {
+        Channel::Gate => ("At the gate", "En la puerta"),
+        Channel::Cabin => ("In the cabin", "En cabina"),
+        Channel::Social => ("Social", "Redes sociales"),
     };
     match language {
         UiLanguage::En => en,

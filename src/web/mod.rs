@@ -15,12 +15,15 @@ mod api;
 pub mod assets;
 pub mod auth;
 mod boarding;
+mod gate;
 mod health;
 pub mod i18n;
 pub mod metrics;
 mod openapi;
+mod ops;
 pub mod pages;
 mod scheduler;
+pub mod tasks_api;
 
 use std::sync::{Arc, Mutex};
 
@@ -72,8 +75,6 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/signin", get(pages::signin).post(pages::signin_submit))
         .route("/signout", post(pages::signout))
-        .route("/gate", get(pages::gate_pick))
-        .route("/gate/{station}", get(pages::gate))
         .route("/api/whoami", get(api::whoami))
         .route("/api/rules", get(health::rules_status))
         .route("/api/scheduler", get(scheduler::jobs))
@@ -99,6 +100,19 @@ fn staff_routes(state: AppState) -> Router<AppState> {
             get(boarding::list_scans).post(boarding::post_scans),
         )
         .route("/api/flight-events", post(boarding::post_flight_event))
+        // gate view, in-person task API and ops pages
+        .route("/gate", get(gate::pick))
+        .route("/gate/{station}", get(gate::station))
+        .route("/gate/{station}/events", get(gate::events))
+        .route("/gate/flight/{id}", get(gate::flight))
+        .route("/gate/flight/{id}/print", get(gate::print))
+        .route("/gate/tasks/{id}/outcome", post(gate::outcome))
+        .route("/api/tasks", get(tasks_api::list))
+        .route("/api/tasks/{id}/claim", post(tasks_api::claim))
+        .route("/api/tasks/{id}/close", post(tasks_api::close))
+        .route("/ops/flights", get(ops::flights))
+        .route("/ops/rules", get(ops::rules))
+        .route("/ops/scheduler", get(ops::scheduler))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

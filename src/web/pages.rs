@@ -1,10 +1,11 @@
-//! The staff pages: sign-in and sign-out, the start page that sends each role to its work, and the first
-//! station page. Templates are askama files in `src/web/templates/`; each page's struct holds a
-//! `PageContext` named `page`, which the base layout reads (language, who is signed in, CSRF token).
+//! The staff pages: sign-in and sign-out, and the start page that sends each role to its work (the gate
+//! view lives in `gate`, the ops pages in `ops`). Templates are askama files in `src/web/templates/`;
+//! each page's struct holds a `PageContext` named `page`, which the base layout reads (language, who is
+//! signed in, CSRF token).
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -15,8 +16,7 @@ use super::i18n::{self, Msg};
 use super::{AppState, WebError, assets};
 use crate::clock;
 use crate::domain::records::NewSession;
-use crate::domain::{Channel, Iata, Login, Role, TaskState, UiLanguage};
-use crate::store::TaskFilter;
+use crate::domain::{Login, Role, UiLanguage};
 
 /// What the base layout needs on every page.
 pub struct PageContext {
@@ -312,6 +312,14 @@ pub async fn home(staff: Staff) -> Response {
             label: page.t(Msg::SocialTasks).to_string(),
         });
     }
+    if staff.role() == Role::Ops {
+        links.extend(
+            super::ops::links(staff.ui_language).map(|(href, label)| Link {
+                href: href.to_string(),
+                label: label.to_string(),
+            }),
+        );
+    }
     let template = HomePage {
         display_name: staff.display_name.clone(),
         login: staff.name.clone(),
@@ -324,88 +332,6 @@ pub async fn home(staff: Staff) -> Response {
         page,
     };
     render(StatusCode::OK, &template)
-}
-
-#[derive(Deserialize)]
-pub struct StationQuery {
-    station: String,
-}
-
-/// The station picker's target: on to the station's page.
-pub async fn gate_pick(staff: Staff, Query(query): Query<StationQuery>) -> Response {
-    match Iata::parse(&query.station) {
-        Ok(station) => Redirect::to(&format!("/gate/{station}")).into_response(),
-        Err(_) => error_page(
-            StatusCode::NOT_FOUND,
-            staff.ui_language,
-            Msg::NotFound,
-            Msg::NotFoundText,
-        ),
-    }
-}
-
-struct GateRow {
-    due: String,
-    expires: String,
-    gate: String,
-    priority: i16,
-    brief: String,
-    state: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "gate.html")]
-struct GatePage {
-    page: PageContext,
-    station: String,
-    zone: String,
-    tasks: Vec<GateRow>,
-}
-
-/// A station's open and claimed gate tasks, earliest due first, in the station's local time. For gate
-/// agents scoped to the station, and ops.
-pub async fn gate(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(station): Path<String>,
-) -> Result<Response, WebError> {
-    staff.require_role(&[Role::Gate, Role::Ops])?;
-    let Ok(station) = Iata::parse(&station) else {
-        return Ok(error_page(
-            StatusCode::NOT_FOUND,
-            staff.ui_language,
-            Msg::NotFound,
-            Msg::NotFoundText,
-        ));
-    };
-    staff.require_station(&station)?;
-    let filter = TaskFilter {
-        stations: vec![station.to_string()],
-        channels: vec![Channel::Gate],
-        states: vec![TaskState::Open, TaskState::Claimed],
-        limit: Some(500),
-        ..TaskFilter::default()
-    };
-    let tasks = state.store.tasks(&filter).await?;
-    let language = staff.ui_language;
-    let rows = tasks
-        .into_iter()
-        .map(|t| GateRow {
-            due: i18n::local_time(t.new.due_at, &station),
-            expires: i18n::local_time(t.new.expires_at, &station),
-            gate: t.new.gate.unwrap_or_default(),
-            priority: t.new.priority,
-            brief: t.new.brief,
-            state: i18n::task_state_name(t.state, language),
-        })
-        .collect();
-    let template = GatePage {
-        page: PageContext::for_staff(&staff),
-        zone: i18n::zone_label(&station, clock::now()),
-        station: station.to_string(),
-        tasks: rows,
-    };
-    Ok(render(StatusCode::OK, &template))
 }
 
 /// Anything no route matched: a page in the browser's language, or JSON under /api.

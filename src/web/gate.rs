@@ -1,0 +1,463 @@
+//! The gate agent's pages: pick a station and gate or a flight; the live task list (flight header, tasks
+//! by seat with name, language, priority and the one-line brief, one tap per outcome); the cabin crew's
+//! printable list; and the server-sent events that tell an open page its list changed. Every instance
+//! may serve the page while another creates the task, so the event stream polls the store's cheap
+//! `task_list_version` rather than listening to anything in process. Depends on `store`, `domain`,
+//! `tasks_api` (views and outcomes) and the page plumbing in `pages`.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures::Stream;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::auth::Staff;
+use super::i18n::{self, Msg};
+use super::pages::{PageContext, error_page, render};
+use super::tasks_api::{self, IN_PERSON, TaskApiError, TaskView};
+use super::{AppState, WebError};
+use crate::clock;
+use crate::domain::records::Flight;
+use crate::domain::{Iata, Role, TaskState, UiLanguage};
+use crate::store::{TaskFilter, TaskListVersion};
+
+/// How often an open event stream asks the store whether the station's tasks changed.
+const POLL: Duration = Duration::from_millis(500);
+/// An event stream ends after this long and the browser reconnects, so that no connection outlives a
+/// shutdown by more than this.
+const STREAM_LIFETIME: Duration = Duration::from_secs(60);
+
+fn not_found(language: UiLanguage) -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        language,
+        Msg::NotFound,
+        Msg::NotFoundText,
+    )
+}
+
+fn gate_roles(staff: &Staff) -> Result<(), WebError> {
+    Ok(staff.require_role(&[Role::Gate, Role::Ops])?)
+}
+
+struct FlightChoice {
+    href: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "gate_pick.html")]
+struct PickPage {
+    page: PageContext,
+    /// The stations a gate agent may choose; empty for ops, who type one.
+    stations: Vec<String>,
+    flights: Vec<FlightChoice>,
+}
+
+#[derive(Deserialize)]
+pub struct PickQuery {
+    station: Option<String>,
+    gate: Option<String>,
+}
+
+/// GET /gate: choose a station and gate, or one of today's flights; with `?station=` it goes there.
+pub async fn pick(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<PickQuery>,
+) -> Result<Response, WebError> {
+    gate_roles(&staff)?;
+    if let Some(raw) = query.station.as_deref().filter(|s| !s.trim().is_empty()) {
+        let Ok(station) = Iata::parse(raw) else {
+            return Ok(not_found(staff.ui_language));
+        };
+        return Ok(Redirect::to(&station_url(&station, query.gate.as_deref())).into_response());
+    }
+    let now = clock::now();
+    let mut flights = Vec::new();
+    for flight in state.store.flights_on(now.date_naive()).await? {
+        if staff.grant.allows_station(&flight.key.origin) {
+            let departure = flight
+                .departure
+                .best()
+                .map(|t| i18n::local_time(t, &flight.key.origin))
+                .unwrap_or_default();
+            flights.push(FlightChoice {
+                href: format!("/gate/flight/{}", flight.id),
+                label: format!(
+                    "{} · {} · {departure}{}",
+                    flight.key.flight,
+                    flight.key.origin,
+                    flight
+                        .gate
+                        .as_deref()
+                        .map(|g| format!(" · {g}"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+    }
+    let stations = if staff.role() == Role::Gate {
+        staff
+            .grant
+            .scopes()
+            .stations
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let template = PickPage {
+        page: PageContext::for_staff(&staff),
+        stations,
+        flights,
+    };
+    Ok(render(StatusCode::OK, &template))
+}
+
+fn station_url(station: &Iata, gate: Option<&str>) -> String {
+    match gate.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(gate) => {
+            let query = serde_urlencoded::to_string([("gate", gate)]).unwrap_or_default();
+            format!("/gate/{station}?{query}")
+        }
+        None => format!("/gate/{station}"),
+    }
+}
+
+/// The version token a page is rendered at; the event stream compares against it.
+fn version_token(version: &TaskListVersion) -> String {
+    format!(
+        "{}-{}",
+        version.tasks,
+        version
+            .latest
+            .map_or(0, |t| t.timestamp_nanos_opt().unwrap_or(i64::MAX))
+    )
+}
+
+struct TaskRow {
+    view: TaskView,
+    channel: &'static str,
+    state: &'static str,
+    language: String,
+}
+
+struct FlightSection {
+    id: Uuid,
+    flight: String,
+    route: String,
+    scheduled: String,
+    estimated: Option<String>,
+    status: &'static str,
+    status_word: &'static str,
+    gate: String,
+    tasks: Vec<TaskRow>,
+}
+
+fn section(flight: &Flight, views: Vec<TaskView>, language: UiLanguage) -> FlightSection {
+    let origin = &flight.key.origin;
+    let scheduled = flight.departure.scheduled;
+    let estimated = flight
+        .departure
+        .actual
+        .or(flight.departure.estimated)
+        .filter(|e| Some(*e) != scheduled);
+    FlightSection {
+        id: flight.id,
+        flight: flight.key.flight.to_string(),
+        route: format!(
+            "{origin} → {}",
+            flight
+                .destination
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+        scheduled: scheduled
+            .map(|t| i18n::local_time(t, origin))
+            .unwrap_or_default(),
+        estimated: estimated.map(|t| i18n::local_time(t, origin)),
+        status: i18n::flight_status_name(flight.status, language),
+        status_word: flight.status.as_str(),
+        gate: flight.gate.clone().unwrap_or_default(),
+        tasks: views
+            .into_iter()
+            .map(|view| TaskRow {
+                channel: i18n::channel_name(view.channel, language),
+                state: i18n::task_state_name(view.state, language),
+                language: view.language.clone().unwrap_or_default().to_uppercase(),
+                view,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "gate.html")]
+struct GatePage {
+    page: PageContext,
+    heading: String,
+    zone: String,
+    /// Where the page reloads its list from when the stream says it changed.
+    self_url: String,
+    events_url: String,
+    sections: Vec<FlightSection>,
+    empty: &'static str,
+}
+
+/// Groups views by flight, flights in departure order, each list by seat.
+async fn sections_for(
+    state: &AppState,
+    views: Vec<TaskView>,
+    language: UiLanguage,
+) -> Result<Vec<FlightSection>, WebError> {
+    let mut flights: Vec<Flight> = Vec::new();
+    for view in &views {
+        if flights.iter().all(|f| f.id != view.flight_id)
+            && let Some(flight) = state.store.flight(view.flight_id).await?
+        {
+            flights.push(flight);
+        }
+    }
+    flights.sort_by_key(|f| (f.departure.best(), f.key.flight.to_string()));
+    let mut views = views;
+    Ok(flights
+        .iter()
+        .map(|flight| {
+            let (mine, rest) = views.drain(..).partition(|v| v.flight_id == flight.id);
+            views = rest;
+            section(flight, mine, language)
+        })
+        .collect())
+}
+
+fn open_in_person(filter: TaskFilter) -> TaskFilter {
+    TaskFilter {
+        channels: IN_PERSON.to_vec(),
+        states: vec![TaskState::Open, TaskState::Claimed],
+        limit: Some(500),
+        ..filter
+    }
+}
+
+#[derive(Deserialize)]
+pub struct GateQuery {
+    gate: Option<String>,
+}
+
+/// GET /gate/{station}?gate=S24 — the station's (or one gate's) open in-person tasks, by flight and seat.
+pub async fn station(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(station): Path<String>,
+    Query(query): Query<GateQuery>,
+) -> Result<Response, WebError> {
+    gate_roles(&staff)?;
+    let Ok(station) = Iata::parse(&station) else {
+        return Ok(not_found(staff.ui_language));
+    };
+    staff.require_station(&station)?;
+    let gate = query
+        .gate
+        .map(|g| g.trim().to_ascii_uppercase())
+        .filter(|g| !g.is_empty());
+    let version = state.store.task_list_version(station.as_str()).await?;
+    let tasks = state
+        .store
+        .tasks(&open_in_person(TaskFilter {
+            stations: vec![station.to_string()],
+            gate: gate.clone(),
+            ..TaskFilter::default()
+        }))
+        .await?;
+    let views = tasks_api::task_views(&state, tasks).await?;
+    let page = PageContext::for_staff(&staff);
+    let template = GatePage {
+        heading: match &gate {
+            Some(g) => format!("{station} · {} {g}", page.t(Msg::Gate)),
+            None => station.to_string(),
+        },
+        zone: i18n::zone_label(&station, clock::now()),
+        self_url: station_url(&station, gate.as_deref()),
+        events_url: format!("/gate/{station}/events?since={}", version_token(&version)),
+        sections: sections_for(&state, views, staff.ui_language).await?,
+        empty: page.t(Msg::NoOpenTasks),
+        page,
+    };
+    Ok(render(StatusCode::OK, &template))
+}
+
+/// The flight, when the caller works its station.
+async fn scoped_flight(state: &AppState, staff: &Staff, id: Uuid) -> Result<Flight, WebError> {
+    gate_roles(staff)?;
+    let flight = state
+        .store
+        .flight(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("no flight {id}")))?;
+    staff.require_station(&flight.key.origin)?;
+    Ok(flight)
+}
+
+async fn flight_views(state: &AppState, flight: &Flight) -> Result<Vec<TaskView>, WebError> {
+    let tasks = state
+        .store
+        .tasks(&open_in_person(TaskFilter {
+            flight_id: Some(flight.id),
+            ..TaskFilter::default()
+        }))
+        .await?;
+    tasks_api::task_views(state, tasks).await
+}
+
+/// GET /gate/flight/{id} — one flight's header and its open in-person tasks by seat.
+pub async fn flight(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return Ok(not_found(staff.ui_language));
+    };
+    let flight = match scoped_flight(&state, &staff, id).await {
+        Err(WebError::NotFound(_)) => return Ok(not_found(staff.ui_language)),
+        other => other?,
+    };
+    let origin = &flight.key.origin;
+    let version = state.store.task_list_version(origin.as_str()).await?;
+    let views = flight_views(&state, &flight).await?;
+    let page = PageContext::for_staff(&staff);
+    let template = GatePage {
+        heading: format!("{} · {origin}", flight.key.flight),
+        zone: i18n::zone_label(origin, clock::now()),
+        self_url: format!("/gate/flight/{id}"),
+        events_url: format!("/gate/{origin}/events?since={}", version_token(&version)),
+        sections: vec![section(&flight, views, staff.ui_language)],
+        empty: page.t(Msg::NoTasksForFlight),
+        page,
+    };
+    Ok(render(StatusCode::OK, &template))
+}
+
+#[derive(Template)]
+#[template(path = "gate_print.html")]
+struct PrintPage {
+    page: PageContext,
+    zone: String,
+    section: FlightSection,
+}
+
+/// GET /gate/flight/{id}/print — the cabin crew's list: seat, name, language and brief, by seat.
+pub async fn print(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return Ok(not_found(staff.ui_language));
+    };
+    let flight = match scoped_flight(&state, &staff, id).await {
+        Err(WebError::NotFound(_)) => return Ok(not_found(staff.ui_language)),
+        other => other?,
+    };
+    let views = flight_views(&state, &flight).await?;
+    let template = PrintPage {
+        page: PageContext::for_staff(&staff),
+        zone: i18n::zone_label(&flight.key.origin, clock::now()),
+        section: section(&flight, views, staff.ui_language),
+    };
+    Ok(render(StatusCode::OK, &template))
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    /// The version the page was rendered at; without it the first poll always reports.
+    since: Option<String>,
+}
+
+/// GET /gate/{station}/events — an event named `tasks` each time the station's tasks change.
+pub async fn events(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(station): Path<String>,
+    Query(query): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, WebError> {
+    gate_roles(&staff)?;
+    let station =
+        Iata::parse(&station).map_err(|_| WebError::NotFound(format!("no station {station}")))?;
+    staff.require_station(&station)?;
+    let store = state.store.clone();
+    let ends_at = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let stream = futures::stream::unfold(query.since, move |last| {
+        let store = store.clone();
+        let station = station.clone();
+        async move {
+            loop {
+                if tokio::time::Instant::now() >= ends_at {
+                    return None;
+                }
+                match store.task_list_version(station.as_str()).await {
+                    Ok(version) => {
+                        let token = version_token(&version);
+                        if last.as_deref() != Some(token.as_str()) {
+                            let event = Event::default().event("tasks").data(token.clone());
+                            return Some((Ok(event), Some(token)));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, %station, "the gate event stream could not poll");
+                    }
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    outcome: String,
+    #[serde(default)]
+    note: Option<String>,
+    /// The page to return to.
+    #[serde(default)]
+    back: String,
+}
+
+/// POST /gate/tasks/{id}/outcome — one tap on the gate view; back to the list it came from.
+pub async fn outcome(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Form(form): Form<OutcomeForm>,
+) -> Result<Response, WebError> {
+    match tasks_api::close_task(&state, &staff, id, &form.outcome, form.note.as_deref()).await {
+        // Someone else recorded it first: the list they return to no longer shows it.
+        Ok(_) | Err(TaskApiError::Conflict(_)) => {}
+        Err(TaskApiError::Invalid { .. }) => {
+            return Ok(error_page(
+                StatusCode::BAD_REQUEST,
+                staff.ui_language,
+                Msg::OutcomeRefused,
+                Msg::OutcomeRefusedText,
+            ));
+        }
+        Err(TaskApiError::Web(e)) => return Err(e),
+    }
+    let back = if form.back.starts_with("/gate/") && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/gate".to_string()
+    };
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,408 @@
+//! The in-person task API, for gate readers, gate agents and ops: list tasks in the caller's scope, claim
+//! one, close one with its outcome. A task is shown as `TaskView`: who (name, seat, language) and the
+//! one-line brief, never the registry detail behind it (followers, cases, the rule's reasons). The gate
+//! pages render the same views and close tasks through `close_task`. Depends on `store` and `domain`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::auth::{AuthError, Staff};
+use super::{AppState, WebError};
+use crate::clock;
+use crate::domain::records::{ComplaintCase, Task, TaskTransition};
+use crate::domain::{CaseStatus, Channel, Iata, Role, Seat, TaskOutcome, TaskState};
+use crate::store::{StoreError, TaskFilter};
+
+/// The channels a gate agent works: in person, at the gate or in the cabin.
+pub const IN_PERSON: [Channel; 2] = [Channel::Gate, Channel::Cabin];
+
+/// The most tasks one listing returns.
+const LIST_LIMIT: i64 = 500;
+
+/// One task as staff at the gate see it: who, where they sit, their language and one line.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    pub id: Uuid,
+    pub flight_id: Uuid,
+    pub station: String,
+    pub gate: Option<String>,
+    pub channel: Channel,
+    pub state: TaskState,
+    pub priority: i16,
+    pub due_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// As the manifest spells it: `SURNAME/GIVEN TITLE`.
+    pub name: String,
+    pub seat: Option<String>,
+    /// The person's preferred language (ISO 639-1), when the registry knows it.
+    pub language: Option<String>,
+    pub brief: String,
+    pub assignee: Option<String>,
+    pub outcome: Option<TaskOutcome>,
+    #[serde(skip)]
+    seat_order: Option<Seat>,
+}
+
+/// Adds each task's passenger name, seat and the person's language, and orders them by seat (row, then
+/// letter; tasks without a seat last).
+pub async fn task_views(state: &AppState, tasks: Vec<Task>) -> Result<Vec<TaskView>, WebError> {
+    let mut views = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let passenger = state.store.passenger(task.new.passenger_id).await?;
+        let language = state
+            .store
+            .person(task.new.person_id)
+            .await?
+            .and_then(|p| p.record.language);
+        let (name, seat) = match passenger {
+            Some(p) => {
+                let d = p.details;
+                let mut name = format!("{}/{}", d.surname, d.given_name);
+                if let Some(title) = d.title {
+                    name.push(' ');
+                    name.push_str(&title);
+                }
+                (name, d.seat)
+            }
+            None => (String::new(), None),
+        };
+        views.push(TaskView {
+            id: task.id,
+            flight_id: task.new.flight_id,
+            station: task.new.station,
+            gate: task.new.gate,
+            channel: task.new.channel,
+            state: task.state,
+            priority: task.new.priority,
+            due_at: task.new.due_at,
+            expires_at: task.new.expires_at,
+            seat_order: seat.as_deref().and_then(|s| Seat::parse(s).ok()),
+            name,
+            seat,
+            language,
+            brief: task.new.brief,
+            assignee: task.assignee,
+            outcome: task.outcome,
+        });
+    }
+    views.sort_by(|a, b| {
+        (a.seat_order.is_none(), &a.seat_order, &a.name).cmp(&(
+            b.seat_order.is_none(),
+            &b.seat_order,
+            &b.name,
+        ))
+    });
+    Ok(views)
+}
+
+/// Why a task request was refused, beyond sign-in and scope.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskApiError {
+    #[error("{field}: {why}")]
+    Invalid { field: &'static str, why: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Web(#[from] WebError),
+}
+
+impl From<AuthError> for TaskApiError {
+    fn from(e: AuthError) -> Self {
+        TaskApiError::Web(WebError::Auth(e))
+    }
+}
+
+impl From<StoreError> for TaskApiError {
+    fn from(e: StoreError) -> Self {
+        TaskApiError::Web(WebError::from(e))
+    }
+}
+
+impl IntoResponse for TaskApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            TaskApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            TaskApiError::Conflict(_) => StatusCode::CONFLICT,
+            TaskApiError::Web(_) => {
+                let TaskApiError::Web(e) = self else {
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                };
+                return e.into_response();
+            }
+        };
+        (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TaskQuery {
+    station: Option<String>,
+    gate: Option<String>,
+    flight: Option<Uuid>,
+    /// Comma-separated channel words.
+    channel: Option<String>,
+    /// Comma-separated state words.
+    state: Option<String>,
+}
+
+fn words<T: std::str::FromStr>(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Vec<T>, TaskApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.into_iter()
+        .flat_map(|r| r.split(','))
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| {
+            w.parse().map_err(|e: T::Err| TaskApiError::Invalid {
+                field,
+                why: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The filter a caller may run: gate agents only their stations' in-person tasks, ops anything.
+fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskApiError> {
+    staff.require_role(&[Role::Gate, Role::Ops])?;
+    let mut channels: Vec<Channel> = words("channel", query.channel.as_deref())?;
+    let states: Vec<TaskState> = words("state", query.state.as_deref())?;
+    let mut stations = Vec::new();
+    if let Some(raw) = query.station.as_deref() {
+        let station = Iata::parse(raw).map_err(|e| TaskApiError::Invalid {
+            field: "station",
+            why: e.to_string(),
+        })?;
+        staff.require_station(&station)?;
+        stations.push(station.to_string());
+    }
+    if staff.role() == Role::Gate {
+        if stations.is_empty() {
+            stations = staff
+                .grant
+                .scopes()
+                .stations
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        }
+        if channels.is_empty() {
+            channels = IN_PERSON.to_vec();
+        } else if channels.iter().any(|c| !IN_PERSON.contains(c)) {
+            return Err(AuthError::Forbidden {
+                surface: staff.surface,
+                language: staff.ui_language,
+            }
+            .into());
+        }
+    }
+    Ok(TaskFilter {
+        stations,
+        gate: query.gate.clone().filter(|g| !g.trim().is_empty()),
+        flight_id: query.flight,
+        channels,
+        states,
+        limit: Some(LIST_LIMIT),
+    })
+}
+
+/// GET /api/tasks?station=&gate=&flight=&channel=&state= — in the caller's scope, by seat.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<TaskQuery>,
+) -> Result<Json<Vec<TaskView>>, TaskApiError> {
+    let filter = scoped_filter(&staff, &query)?;
+    let tasks = state.store.tasks(&filter).await?;
+    Ok(Json(task_views(&state, tasks).await?))
+}
+
+/// The task, when the caller may work it: gate agents the in-person tasks of their stations, ops any
+/// in-person task. Social tasks belong to the advisors' endpoints.
+pub async fn workable_task(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Task, TaskApiError> {
+    staff.require_role(&[Role::Gate, Role::Ops])?;
+    let task = state
+        .store
+        .task(id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("no task {id}")))?;
+    let station = Iata::parse(&task.new.station)
+        .map_err(|e| WebError::Internal(StoreError::Corrupt(format!("task {id} station: {e}"))))?;
+    staff.require_station(&station)?;
+    if !IN_PERSON.contains(&task.new.channel) {
+        return Err(AuthError::Forbidden {
+            surface: staff.surface,
+            language: staff.ui_language,
+        }
+        .into());
+    }
+    Ok(task)
+}
+
+async fn one_view(state: &AppState, task: Task) -> Result<TaskView, TaskApiError> {
+    task_views(state, vec![task])
+        .await?
+        .pop()
+        .ok_or_else(|| TaskApiError::Conflict("the task disappeared".to_string()))
+}
+
+/// POST /api/tasks/{id}/claim — an open task becomes the caller's.
+pub async fn claim(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<Json<TaskView>, TaskApiError> {
+    let task = workable_task(&state, &staff, id).await?;
+    let transition = TaskTransition {
+        task_id: task.id,
+        from: vec![TaskState::Open],
+        to: TaskState::Claimed,
+        actor: staff.actor(),
+        assignee: Some(staff.name.clone()),
+        outcome: None,
+        note: None,
+        at: clock::now(),
+    };
+    let claimed = state
+        .store
+        .transition_task(&transition)
+        .await?
+        .ok_or_else(|| {
+            TaskApiError::Conflict(format!(
+                "task {id} is {} and can no longer be claimed",
+                task.state
+            ))
+        })?;
+    Ok(Json(one_view(&state, claimed).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CloseRequest {
+    pub outcome: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The longest note kept with an outcome.
+const NOTE_LIMIT: usize = 1000;
+
+/// Records an in-person outcome: the task (open or claimed) becomes done; "talked, new issue" opens a
+/// case on the person in the registry with the note. Refuses the outcome of another channel.
+pub async fn close_task(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    outcome: &str,
+    note: Option<&str>,
+) -> Result<Task, TaskApiError> {
+    let outcome: TaskOutcome = outcome
+        .parse()
+        .map_err(|e: crate::domain::UnknownVariant| TaskApiError::Invalid {
+            field: "outcome",
+            why: e.to_string(),
+        })?;
+    if outcome == TaskOutcome::MessageSent {
+        return Err(TaskApiError::Invalid {
+            field: "outcome",
+            why: "message_sent is the outcome of a social task; at the gate use talked_all_well, \
+                  talked_new_issue, not_found or declined"
+                .to_string(),
+        });
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > NOTE_LIMIT) {
+        return Err(TaskApiError::Invalid {
+            field: "note",
+            why: format!("at most {NOTE_LIMIT} characters"),
+        });
+    }
+    let task = workable_task(state, staff, id).await?;
+    let now = clock::now();
+    let transition = TaskTransition {
+        task_id: task.id,
+        from: vec![TaskState::Open, TaskState::Claimed],
+        to: TaskState::Done,
+        actor: staff.actor(),
+        assignee: Some(staff.name.clone()),
+        outcome: Some(outcome),
+        note: note.map(str::to_string),
+        at: now,
+    };
+    let done = state
+        .store
+        .transition_task(&transition)
+        .await?
+        .ok_or_else(|| {
+            TaskApiError::Conflict(format!(
+                "task {id} is already {}; its outcome was recorded before",
+                task.state
+            ))
+        })?;
+    if outcome == TaskOutcome::TalkedNewIssue {
+        open_case(state, &done, note, &staff.actor(), now).await?;
+    }
+    Ok(done)
+}
+
+/// A new open case on the task's person, carrying what the agent heard.
+async fn open_case(
+    state: &AppState,
+    task: &Task,
+    note: Option<&str>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), TaskApiError> {
+    // An erased person has no record to add to; the outcome on the task is all that remains.
+    let Some(person) = state.store.person(task.new.person_id).await? else {
+        return Ok(());
+    };
+    let mut record = person.record;
+    record.cases.push(ComplaintCase {
+        external_ref: format!("aboard-{}-{}", task.new.channel, task.id),
+        opened_at: at,
+        resolved_at: None,
+        channel: task.new.channel.as_str().to_string(),
+        category: "raised_in_person".to_string(),
+        severity: 3,
+        summary: note
+            .unwrap_or("Raised in person; the agent wrote no note")
+            .to_string(),
+        status: CaseStatus::Open,
+        source_url: None,
+    });
+    state.store.upsert_person(&record, actor, at).await?;
+    Ok(())
+}
+
+/// POST /api/tasks/{id}/close {outcome, note}
+pub async fn close(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(request): Json<CloseRequest>,
+) -> Result<Json<TaskView>, TaskApiError> {
+    let done = close_task(
+        &state,
+        &staff,
+        id,
+        &request.outcome,
+        request.note.as_deref(),
+    )
+    .await?;
+    Ok(Json(one_view(&state, done).await?))
+}

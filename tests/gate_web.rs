@@ -1,0 +1,758 @@
+//! The gate view, the in-person task API and the ops pages over real HTTP, on both backends: who may see
+//! which station, that nothing beyond the one-line brief reaches the gate, outcomes recorded (a new
+//! issue opening a case), and the event stream announcing a new task.
+
+mod common;
+
+use std::time::Duration;
+
+use aboard::clock;
+use aboard::domain::records::{
+    FlightList, ListMode, ManifestImport, MovementTimes, NewFlight, NewPassenger, NewTask,
+    PersonRecord, SocialAccount,
+};
+use aboard::domain::{
+    CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, Network, Role, TaskOutcome,
+    TaskState, TravellerClass, UiLanguage,
+};
+use aboard::store::{EventFilter, Store};
+use aboard::web::accounts::{self, StaffSpec};
+use chrono::Duration as Span;
+use common::{TestApp, TestDb, token};
+use reqwest::StatusCode;
+use reqwest::header;
+use secrecy::SecretString;
+use uuid::Uuid;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn pax(key: &str, surname: &str, given: &str, seat: &str) -> NewPassenger {
+    NewPassenger {
+        pax_key: key.to_string(),
+        surname: surname.to_string(),
+        given_name: given.to_string(),
+        title: Some("MRS".to_string()),
+        traveller_class: TravellerClass::Adult,
+        locator: Some(format!("LOC{key}")),
+        seat: Some(seat.to_string()),
+        cabin_class: Some("Y".to_string()),
+        destination: None,
+        party_ref: None,
+        frequent_flyer: None,
+        email: None,
+        phone: None,
+        date_of_birth: None,
+        gender: None,
+        nationality: None,
+        docs_surname: None,
+        docs_given: None,
+        checkin_sequence: None,
+        service_codes: vec![],
+    }
+}
+
+fn flight(number: &str, origin: &str, destination: &str, gate: &str) -> NewFlight {
+    let now = clock::now();
+    NewFlight {
+        key: FlightKey {
+            flight: FlightNumber::parse(number).unwrap(),
+            local_date: now.date_naive(),
+            origin: Iata::parse(origin).unwrap(),
+        },
+        destination: Some(Iata::parse(destination).unwrap()),
+        departure: MovementTimes {
+            scheduled: Some(now + Span::minutes(40)),
+            ..Default::default()
+        },
+        arrival: MovementTimes::default(),
+        gate: Some(gate.to_string()),
+        status: FlightStatus::Boarding,
+    }
+}
+
+/// A registry person with a large following: the gate must never see it.
+fn famous(external_id: &str, language: &str) -> PersonRecord {
+    PersonRecord {
+        external_id: external_id.to_string(),
+        display_name: format!("Person {external_id}"),
+        language: Some(language.to_string()),
+        country: None,
+        date_of_birth: None,
+        identifiers: vec![],
+        accounts: vec![SocialAccount {
+            network: Network::X,
+            handle: "@famous_handle".to_string(),
+            network_user_id: None,
+            followers: 48_123,
+            activity_30d: 61,
+            follows_airline: true,
+            accepts_dms: false,
+            opted_in: true,
+            last_inbound_at: None,
+        }],
+        cases: vec![],
+        consents: vec![],
+    }
+}
+
+struct Day {
+    mad_flight: Uuid,
+    bcn_flight: Uuid,
+    /// MAD tasks by seat: 3A (gate S24), 12C (gate S24), 30F (gate S30).
+    mad_tasks: Vec<Uuid>,
+    bcn_task: Uuid,
+    person_12c: Uuid,
+}
+
+async fn import(store: &dyn Store, list: FlightList, digest: &str) -> Uuid {
+    let import = ManifestImport {
+        format: "csv".to_string(),
+        file_name: format!("{digest}.csv"),
+        digest: digest.to_string(),
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![list],
+    };
+    store
+        .import_manifest(&import, clock::now())
+        .await
+        .unwrap()
+        .flights[0]
+        .flight_id
+}
+
+async fn task_for(
+    store: &dyn Store,
+    flight_id: Uuid,
+    passenger_id: Uuid,
+    person_id: Uuid,
+    station: &str,
+    gate: &str,
+    brief: &str,
+) -> Uuid {
+    let now = clock::now();
+    let task = NewTask {
+        flight_id,
+        passenger_id,
+        person_id,
+        rule_id: "checkin-at-gate".to_string(),
+        channel: Channel::Gate,
+        station: station.to_string(),
+        gate: Some(gate.to_string()),
+        priority: 4,
+        due_at: now + Span::minutes(20),
+        expires_at: now + Span::minutes(40),
+        brief: brief.to_string(),
+        why: vec!["48123 followers on X; an open baggage case".to_string()],
+    };
+    store.create_task(&task, now).await.unwrap().unwrap().id
+}
+
+async fn seed(store: &dyn Store) -> Day {
+    let mad_flight = import(
+        store,
+        FlightList {
+            flight: flight("IB6401", "MAD", "MEX", "S24"),
+            mode: ListMode::Merge,
+            passengers: vec![
+                pax("1", "LOPEZ", "ANA", "30F"),
+                pax("2", "GARCIA", "MARIA", "12C"),
+                pax("3", "ABAD", "LUIS", "3A"),
+            ],
+        },
+        "mad",
+    )
+    .await;
+    let bcn_flight = import(
+        store,
+        FlightList {
+            flight: flight("VY1000", "BCN", "LHR", "B12"),
+            mode: ListMode::Merge,
+            passengers: vec![pax("9", "SECRETBCN", "PAU", "7B")],
+        },
+        "bcn",
+    )
+    .await;
+    let now = clock::now();
+    let mut persons = Vec::new();
+    for (id, language) in [("P1", "es"), ("P2", "es"), ("P3", "en"), ("P9", "ca")] {
+        persons.push(
+            store
+                .upsert_person(&famous(id, language), "test", now)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mad = store.passengers(mad_flight).await.unwrap();
+    let seat = |s: &str| {
+        mad.iter()
+            .find(|p| p.details.seat.as_deref() == Some(s))
+            .unwrap()
+            .id
+    };
+    let t30 = task_for(
+        store,
+        mad_flight,
+        seat("30F"),
+        persons[0],
+        "MAD",
+        "S30",
+        "Lost bag last month",
+    )
+    .await;
+    let t12 = task_for(
+        store,
+        mad_flight,
+        seat("12C"),
+        persons[1],
+        "MAD",
+        "S24",
+        "Delayed connection in May",
+    )
+    .await;
+    let t3 = task_for(
+        store,
+        mad_flight,
+        seat("3A"),
+        persons[2],
+        "MAD",
+        "S24",
+        "Seat broken on last trip",
+    )
+    .await;
+    let bcn = store.passengers(bcn_flight).await.unwrap()[0].id;
+    let bcn_task = task_for(
+        store,
+        bcn_flight,
+        bcn,
+        persons[3],
+        "BCN",
+        "B12",
+        "Barcelona matter",
+    )
+    .await;
+    Day {
+        mad_flight,
+        bcn_flight,
+        mad_tasks: vec![t3, t12, t30],
+        bcn_task,
+        person_12c: persons[1],
+    }
+}
+
+async fn spawn(db: &TestDb) -> TestApp {
+    let mut config = db.config();
+    config.scheduler.enabled = false;
+    TestApp::spawn(config).await
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
+    let response = client()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+async fn post_json(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let response = client()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// The registry's detail that must never reach the gate.
+fn assert_only_the_brief(body: &str, what: &str) {
+    for secret in [
+        "48123",
+        "48,123",
+        "followers",
+        "famous_handle",
+        "baggage case",
+    ] {
+        assert!(!body.contains(secret), "{what} shows {secret:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_gate_agent_sees_only_their_station_and_only_the_brief() {
+    for db in TestDb::each().await {
+        let day = seed(db.store.as_ref()).await;
+        let app = spawn(&db).await;
+        let mad = token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        let advisor = token(db.store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let ops = token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+
+        let (status, html) = get(&app, "/gate/MAD", &mad).await;
+        assert_eq!(status, StatusCode::OK);
+        let at = |needle: &str| {
+            html.find(needle)
+                .unwrap_or_else(|| panic!("{needle} missing"))
+        };
+        assert!(
+            at("ABAD/LUIS") < at("GARCIA/MARIA") && at("GARCIA/MARIA") < at("LOPEZ/ANA"),
+            "tasks are ordered by seat: 3A, 12C, 30F"
+        );
+        assert!(html.contains("Seat broken on last trip") && html.contains(">ES<"));
+        assert!(html.contains("Europe/Madrid"), "the zone is shown");
+        assert!(html.contains("sse-connect=\"/gate/MAD/events?since="));
+        assert!(!html.contains("SECRETBCN"));
+        assert_only_the_brief(&html, "the gate view");
+
+        let (_, s24) = get(&app, "/gate/MAD?gate=S24", &mad).await;
+        assert!(s24.contains("GARCIA/MARIA") && !s24.contains("LOPEZ/ANA"));
+
+        let (status, flight) = get(&app, &format!("/gate/flight/{}", day.mad_flight), &mad).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(flight.contains("IB6401") && flight.contains("S24") && flight.contains("Boarding"));
+        assert_only_the_brief(&flight, "the flight view");
+
+        let (status, print) = get(
+            &app,
+            &format!("/gate/flight/{}/print", day.mad_flight),
+            &mad,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(print.contains("id=\"cabin-list\""));
+        assert!(print.find("3A").unwrap() < print.find("30F").unwrap());
+        assert_only_the_brief(&print, "the cabin list");
+
+        let (status, json) = get(&app, "/api/tasks", &mad).await;
+        assert_eq!(status, StatusCode::OK);
+        let tasks: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let ids: Vec<String> = tasks
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        let expected: Vec<String> = day.mad_tasks.iter().map(|id| id.to_string()).collect();
+        assert_eq!(ids, expected, "their station's tasks only, by seat");
+        assert_eq!(tasks[1]["seat"], "12C");
+        assert_eq!(tasks[1]["language"], "es");
+        assert!(tasks[0].get("why").is_none() && tasks[0].get("person_id").is_none());
+        assert_only_the_brief(&json, "GET /api/tasks");
+        let (_, gate_only) = get(&app, "/api/tasks?gate=S30&state=open", &mad).await;
+        assert!(gate_only.contains("LOPEZ/ANA") && !gate_only.contains("GARCIA"));
+        let (status, _) = get(&app, "/api/tasks?state=bogus", &mad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        // Another station: refused everywhere.
+        let bcn_paths = [
+            "/gate/BCN".to_string(),
+            "/gate/BCN?gate=B12".to_string(),
+            "/gate/BCN/events".to_string(),
+            format!("/gate/flight/{}", day.bcn_flight),
+            format!("/gate/flight/{}/print", day.bcn_flight),
+            "/api/tasks?station=BCN".to_string(),
+            "/api/tasks?channel=social".to_string(),
+        ];
+        for path in &bcn_paths {
+            let (status, body) = get(&app, path, &mad).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+            assert!(!body.contains("SECRETBCN"), "{path}");
+        }
+        for action in ["claim", "close"] {
+            let (status, _) = post_json(
+                &app,
+                &format!("/api/tasks/{}/{action}", day.bcn_task),
+                &mad,
+                serde_json::json!({"outcome": "declined"}),
+            )
+            .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{action} a BCN task");
+        }
+        let bcn_task = db.store.task(day.bcn_task).await.unwrap().unwrap();
+        assert_eq!(bcn_task.state, TaskState::Open);
+
+        // Ops pages are for ops; the gate view is not for advisors.
+        for path in ["/ops/flights", "/ops/rules", "/ops/scheduler"] {
+            assert_eq!(
+                get(&app, path, &mad).await.0,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+            assert_eq!(get(&app, path, &advisor).await.0, StatusCode::FORBIDDEN);
+            let (status, html) = get(&app, path, &ops).await;
+            assert_eq!(status, StatusCode::OK, "{path} for ops");
+            assert!(html.contains("<h1>"));
+        }
+        for path in ["/gate", "/gate/MAD", "/api/tasks"] {
+            assert_eq!(get(&app, path, &advisor).await.0, StatusCode::FORBIDDEN);
+        }
+        let (_, all) = get(&app, "/api/tasks", &ops).await;
+        assert!(all.contains("SECRETBCN/PAU"), "ops see every station");
+        let (_, picker) = get(&app, "/gate", &mad).await;
+        assert!(picker.contains("IB6401") && !picker.contains("VY1000"));
+
+        let (_, board) = get(&app, "/ops/flights", &ops).await;
+        assert!(
+            board.contains("data-flight=\"IB6401\"") && board.contains("data-flight=\"VY1000\"")
+        );
+        assert!(board.contains("Europe/Madrid") && board.contains("Europe/Madrid"));
+        let (_, rules) = get(&app, "/ops/rules", &ops).await;
+        assert!(
+            rules.contains("checkin-at-gate"),
+            "the shipped rules are listed"
+        );
+
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn task_counts_and_list_versions_come_from_the_store() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let empty = store.task_list_version("MAD").await.unwrap();
+        assert_eq!((empty.tasks, empty.latest), (0, None));
+        let day = seed(store).await;
+        let before = store.task_list_version("MAD").await.unwrap();
+        assert_eq!(before.tasks, 3);
+        assert!(before.latest.is_some());
+        let now = clock::now();
+        store
+            .transition_task(&aboard::domain::records::TaskTransition {
+                task_id: day.mad_tasks[0],
+                from: vec![TaskState::Open],
+                to: TaskState::Done,
+                actor: "test".to_string(),
+                assignee: None,
+                outcome: Some(TaskOutcome::Declined),
+                note: None,
+                at: now + Span::seconds(1),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let after = store.task_list_version("MAD").await.unwrap();
+        assert_ne!(after, before, "a change of state changes the version");
+        let mut counts = store.task_counts_on(now.date_naive()).await.unwrap();
+        counts.sort_by_key(|c| (c.flight_id == day.bcn_flight, c.state));
+        let seen: Vec<(bool, TaskState, i64)> = counts
+            .iter()
+            .map(|c| (c.flight_id == day.mad_flight, c.state, c.tasks))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (true, TaskState::Open, 2),
+                (true, TaskState::Done, 1),
+                (false, TaskState::Open, 1)
+            ]
+        );
+        db.finish().await;
+    }
+}
+
+async fn add_gate_agent(store: &dyn Store, login: &str) {
+    let spec = StaffSpec {
+        login: login.to_string(),
+        display_name: Some("Gonzalo Puerta".to_string()),
+        grant: accounts::grant(Role::Gate, &["MAD".to_string()], &[]).unwrap(),
+        ui_language: UiLanguage::Es,
+    };
+    accounts::add_staff(store, &spec, &SecretString::from("right-password"), "test")
+        .await
+        .unwrap();
+}
+
+fn session_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|line| line.starts_with(&format!("{name}=")))
+        .map(|line| line.split(';').next().unwrap_or_default().to_string())
+}
+
+fn csrf_field(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_string()
+}
+
+async fn sign_in(app: &TestApp, login: &str) -> String {
+    let form = client().get(app.url("/signin")).send().await.unwrap();
+    let cookie = session_cookie(&form, "aboard_signin").unwrap();
+    let csrf = csrf_field(&form.text().await.unwrap());
+    let response = client()
+        .post(app.url("/signin"))
+        .header(header::COOKIE, cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", login),
+            ("password", "right-password"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    session_cookie(&response, "aboard_session").expect("signed in")
+}
+
+#[tokio::test]
+async fn outcomes_are_recorded_once_and_a_new_issue_opens_a_case() {
+    for db in TestDb::each().await {
+        let day = seed(db.store.as_ref()).await;
+        let app = spawn(&db).await;
+        let mad = token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        let [t3, t12, t30] = [day.mad_tasks[0], day.mad_tasks[1], day.mad_tasks[2]];
+
+        let (status, claimed) = post_json(
+            &app,
+            &format!("/api/tasks/{t12}/claim"),
+            &mad,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{claimed}");
+        assert_eq!(claimed["state"], "claimed");
+        assert_eq!(claimed["assignee"], "test gate");
+        let (status, _) = post_json(
+            &app,
+            &format!("/api/tasks/{t12}/claim"),
+            &mad,
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "a claimed task cannot be claimed again"
+        );
+
+        let (status, refused) = post_json(
+            &app,
+            &format!("/api/tasks/{t12}/close"),
+            &mad,
+            serde_json::json!({"outcome": "message_sent"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(refused["error"].as_str().unwrap().starts_with("outcome:"));
+
+        let (status, closed) = post_json(
+            &app,
+            &format!("/api/tasks/{t12}/close"),
+            &mad,
+            serde_json::json!({"outcome": "talked_new_issue", "note": "Wheelchair not at the door in Mexico"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{closed}");
+        assert_eq!(closed["state"], "done");
+        assert_eq!(closed["outcome"], "talked_new_issue");
+        let task = db.store.task(t12).await.unwrap().unwrap();
+        assert_eq!(task.outcome, Some(TaskOutcome::TalkedNewIssue));
+        assert_eq!(
+            task.outcome_note.as_deref(),
+            Some("Wheelchair not at the door in Mexico")
+        );
+        let person = db.store.person(day.person_12c).await.unwrap().unwrap();
+        let case = person
+            .record
+            .cases
+            .iter()
+            .find(|c| c.external_ref.ends_with(&t12.to_string()))
+            .expect("a case opened from the gate");
+        assert_eq!(case.status, CaseStatus::Open);
+        assert_eq!(case.summary, "Wheelchair not at the door in Mexico");
+        let events = db
+            .store
+            .events(&EventFilter {
+                subject_kind: Some("task".to_string()),
+                subject_id: Some(t12.to_string()),
+                action_prefix: Some("task.".to_string()),
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert!(events.iter().any(|e| e.event.action == "task.done"));
+        let (status, _) = post_json(
+            &app,
+            &format!("/api/tasks/{t12}/close"),
+            &mad,
+            serde_json::json!({"outcome": "declined"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "an outcome is recorded once");
+
+        // The gate view's buttons: a session, its CSRF token, back to the list.
+        add_gate_agent(db.store.as_ref(), "gate-mad").await;
+        let session = sign_in(&app, "gate-mad").await;
+        let page = client()
+            .get(app.url("/gate/MAD"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Hablado, todo bien"),
+            "the page is in the agent's Spanish"
+        );
+        let csrf = csrf_field(&page);
+        let forged = client()
+            .post(app.url(&format!("/gate/tasks/{t3}/outcome")))
+            .header(header::COOKIE, &session)
+            .form(&[
+                ("csrf", "forged"),
+                ("outcome", "not_found"),
+                ("back", "/gate/MAD"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            db.store.task(t3).await.unwrap().unwrap().state,
+            TaskState::Open
+        );
+        let tapped = client()
+            .post(app.url(&format!("/gate/tasks/{t3}/outcome")))
+            .header(header::COOKIE, &session)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("outcome", "not_found"),
+                ("note", ""),
+                ("back", "/gate/MAD"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tapped.status(), StatusCode::SEE_OTHER);
+        assert_eq!(tapped.headers()[header::LOCATION], "/gate/MAD");
+        let task = db.store.task(t3).await.unwrap().unwrap();
+        assert_eq!(
+            (task.state, task.outcome, task.assignee.as_deref()),
+            (
+                TaskState::Done,
+                Some(TaskOutcome::NotFound),
+                Some("gate-mad")
+            )
+        );
+        let after = client()
+            .get(app.url("/gate/MAD"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!after.contains("ABAD/LUIS") && after.contains("LOPEZ/ANA"));
+        assert!(!after.contains(&t12.to_string()));
+        assert_eq!(
+            db.store.task(t30).await.unwrap().unwrap().state,
+            TaskState::Open
+        );
+
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// Reads the stream until an event named `tasks` arrives; its data.
+async fn next_tasks_event(response: &mut reqwest::Response) -> Option<String> {
+    let mut buffer = String::new();
+    loop {
+        let chunk = tokio::time::timeout(Duration::from_secs(3), response.chunk())
+            .await
+            .ok()?
+            .ok()??;
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        if let Some(at) = buffer.find("event: tasks\n") {
+            let rest = &buffer[at..];
+            if let Some(data) = rest.lines().find_map(|l| l.strip_prefix("data: ")) {
+                return Some(data.to_string());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_announces_a_new_task_within_a_second() {
+    for db in TestDb::each().await {
+        let day = seed(db.store.as_ref()).await;
+        let app = spawn(&db).await;
+        let mad = token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        let html = get(&app, "/gate/MAD", &mad).await.1;
+        let marker = "sse-connect=\"";
+        let start = html.find(marker).unwrap() + marker.len();
+        let events_url = &html[start..start + html[start..].find('"').unwrap()];
+        let mut stream = client()
+            .get(app.url(events_url))
+            .bearer_auth(&mad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        assert!(
+            stream.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        // Nothing changed since the page was rendered: no event yet.
+        let quiet = tokio::time::timeout(Duration::from_millis(1200), stream.chunk()).await;
+        assert!(quiet.is_err(), "no event before a change: {quiet:?}");
+
+        let passengers = db.store.passengers(day.mad_flight).await.unwrap();
+        let person = db
+            .store
+            .upsert_person(&famous("P-new", "fr"), "test", clock::now())
+            .await
+            .unwrap();
+        let created_at = std::time::Instant::now();
+        let now = clock::now();
+        let second = NewTask {
+            flight_id: day.mad_flight,
+            passenger_id: passengers[0].id,
+            person_id: person.id,
+            rule_id: "cabin-follow-up".to_string(),
+            channel: Channel::Cabin,
+            station: "MAD".to_string(),
+            gate: Some("S24".to_string()),
+            priority: 3,
+            due_at: now + Span::minutes(60),
+            expires_at: now + Span::minutes(120),
+            brief: "A second follow-up".to_string(),
+            why: vec![],
+        };
+        db.store.create_task(&second, now).await.unwrap().unwrap();
+        let data = next_tasks_event(&mut stream).await.expect("a tasks event");
+        assert!(data.starts_with("4-"), "four tasks now: {data}");
+        assert!(
+            created_at.elapsed() < Duration::from_secs(1),
+            "within a second: {:?}",
+            created_at.elapsed()
+        );
+        drop(stream);
+
+        app.stop().await;
+        db.finish().await;
+    }
+}
