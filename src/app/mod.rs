@@ -17,6 +17,7 @@ use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
+pub mod drop_folder;
 pub mod import;
 pub mod reload;
 

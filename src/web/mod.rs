@@ -13,6 +13,7 @@ mod api;
 pub mod assets;
 pub mod auth;
 mod health;
+pub mod import;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
@@ -71,6 +72,12 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/api/whoami", get(api::whoami))
         .route("/api/rules", get(health::rules_status))
         .route("/api/scheduler", get(scheduler::jobs))
+        // manifest import
+        .route(
+            "/api/manifests",
+            post(import::upload_manifest)
+                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES)),
+        )
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
