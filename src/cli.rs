@@ -367,9 +367,9 @@ fn import_progress(files: &[PathBuf]) -> Option<indicatif::ProgressBar> {
         .map(|m| m.len())
         .sum();
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30} {bytes}/{total_bytes} {elapsed} {msg}",
-    ) {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {elapsed} {msg}")
+    {
         bar.set_style(style);
     }
     Some(bar)

@@ -263,8 +263,10 @@ pub fn to_import(
                 p.pax_key = resolve_key(p.pax_key, stored_keys);
                 p
             }));
-            let route: Vec<ManifestPassenger> =
-                [adl.adds, adl.chgs, adl.dels].into_iter().flatten().collect();
+            let route: Vec<ManifestPassenger> = [adl.adds, adl.chgs, adl.dels]
+                .into_iter()
+                .flatten()
+                .collect();
             let list = FlightList {
                 flight: new_flight(adl.flight, &route),
                 mode: ListMode::Changes { deleted },

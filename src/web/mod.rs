@@ -13,8 +13,8 @@ mod api;
 pub mod assets;
 pub mod auth;
 mod health;
-pub mod import;
 pub mod i18n;
+pub mod import;
 pub mod metrics;
 pub mod pages;
 mod scheduler;
@@ -75,8 +75,9 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         // manifest import
         .route(
             "/api/manifests",
-            post(import::upload_manifest)
-                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES)),
+            post(import::upload_manifest).layer(axum::extract::DefaultBodyLimit::max(
+                import::MAX_UPLOAD_BYTES,
+            )),
         )
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
