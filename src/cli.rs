@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use crate::app::import::{self, ImportError};
+use crate::clock;
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::domain::{Role, UiLanguage};
 use crate::store::Store;
@@ -91,6 +93,27 @@ pub enum Command {
     Station {
         #[command(subcommand)]
         command: StationCommand,
+    },
+    /// Bring data in from files.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import manifest files (PNL, ADL, CSV or JSON), each whole or not at all, in the order given.
+    /// Exits non-zero when any file is rejected; every error is printed as FILE:LINE: FIELD: REASON.
+    Manifest {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Read every file as this format instead of telling it from the content.
+        #[arg(long, value_parser = ["pnl", "adl", "csv", "json"])]
+        format: Option<String>,
+        /// Who the event log names for these imports.
+        #[arg(long, default_value = CLI_ACTOR)]
+        actor: String,
     },
 }
 
@@ -278,6 +301,116 @@ impl TokenCommand {
                 }
             }
         }
+    }
+}
+
+/// At most this many errors of one file are printed; the rest are counted.
+const PRINTED_ERRORS_PER_FILE: usize = 200;
+
+impl ImportCommand {
+    /// Imports each file and prints its summary or its errors; returns whether every file went in.
+    pub async fn run(&self, store: &dyn Store) -> bool {
+        let ImportCommand::Manifest {
+            files,
+            format,
+            actor,
+        } = self;
+        let format = format.as_deref().and_then(import::parse_format);
+        let progress = import_progress(files);
+        let mut all_ok = true;
+        let mut rows = 0usize;
+        for path in files {
+            let name = path.display().to_string();
+            let outcome = match std::fs::read(path) {
+                Ok(bytes) => {
+                    let result = import::import_manifest_file(
+                        store,
+                        None,
+                        &name,
+                        &bytes,
+                        format,
+                        actor,
+                        clock::now(),
+                    )
+                    .await;
+                    if let Some(bar) = &progress {
+                        bar.inc(bytes.len() as u64);
+                    }
+                    result.map_err(|e| import_error_lines(&e))
+                }
+                Err(e) => Err(vec![format!("{name}: cannot read the file: {e}")]),
+            };
+            let lines = match outcome {
+                Ok(summary) => {
+                    rows += summary.rows;
+                    let mut lines = vec![summary.line()];
+                    lines.extend(summary.hook_problems.iter().map(|p| format!("{name}: {p}")));
+                    lines
+                }
+                Err(lines) => {
+                    all_ok = false;
+                    let mut lines = lines;
+                    lines.push(format!("{name}: rejected, nothing was imported"));
+                    lines
+                }
+            };
+            if let Some(bar) = &progress {
+                let seconds = bar.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / seconds));
+                bar.suspend(|| print_lines(&lines));
+            } else {
+                print_lines(&lines);
+            }
+        }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        all_ok
+    }
+}
+
+fn print_lines(lines: &[String]) {
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+/// A bar over the files' bytes with rows per second, only on a terminal.
+fn import_progress(files: &[PathBuf]) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {elapsed} {msg}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Every error of a rejected file, one per line, capped at [`PRINTED_ERRORS_PER_FILE`].
+fn import_error_lines(error: &ImportError) -> Vec<String> {
+    match error {
+        ImportError::Invalid(errors) => {
+            let mut lines: Vec<String> = errors
+                .errors
+                .iter()
+                .take(PRINTED_ERRORS_PER_FILE)
+                .map(ToString::to_string)
+                .collect();
+            let more = errors.total().saturating_sub(lines.len());
+            if more > 0 {
+                lines.push(format!("... and {more} more errors"));
+            }
+            lines
+        }
+        other => vec![other.to_string()],
     }
 }
 

@@ -81,6 +81,14 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             println!("{}", result?);
         }
+        Command::Import { what } => {
+            let store = aboard::open_store(&config).await?;
+            let all_in = what.run(store.as_ref()).await;
+            store.close().await;
+            if !all_in {
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }

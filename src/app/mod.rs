@@ -18,6 +18,8 @@ use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
 pub mod boarded;
+pub mod drop_folder;
+pub mod import;
 pub mod reload;
 pub mod scans;
 

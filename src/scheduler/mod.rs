@@ -25,6 +25,7 @@ pub use runner::{
 };
 pub use schedule::{JobSchedule, ScheduleError};
 
+use crate::app::drop_folder::DropFolderJob;
 use crate::config::{Config, JobConfig};
 use crate::flightstatus::{FlightEventSink, FlightStatusJob};
 use crate::store::Store;
@@ -48,7 +49,7 @@ pub fn from_config(
     flight_sink: Arc<dyn FlightEventSink>,
 ) -> Result<Scheduler, SchedulerError> {
     let retention = jobs::LogRetention::from(&config.scheduler.retention);
-    let all: Vec<Arc<dyn Job>> = vec![
+    let mut all: Vec<Arc<dyn Job>> = vec![
         Arc::new(jobs::ExpireTasks),
         Arc::new(jobs::EscalateTasks {
             warn_before: TimeDelta::minutes(i64::from(
@@ -62,6 +63,9 @@ pub fn from_config(
             flight_sink,
         )),
     ];
+    if let Some(dir) = &config.import.drop_dir {
+        all.push(Arc::new(DropFolderJob { dir: dir.clone() }));
+    }
     if let Some(unknown) = config
         .scheduler
         .jobs

@@ -18,6 +18,7 @@ mod boarding;
 mod gate;
 mod health;
 pub mod i18n;
+pub mod import;
 pub mod metrics;
 mod openapi;
 mod ops;
@@ -113,6 +114,13 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/ops/flights", get(ops::flights))
         .route("/ops/rules", get(ops::rules))
         .route("/ops/scheduler", get(ops::scheduler))
+        // manifest import
+        .route(
+            "/api/manifests",
+            post(import::upload_manifest).layer(axum::extract::DefaultBodyLimit::max(
+                import::MAX_UPLOAD_BYTES,
+            )),
+        )
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

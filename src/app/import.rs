@@ -1,0 +1,378 @@
+//! Manifest import as one use case for every entry point (CLI, API, ops page, drop folder): parse one file,
+//! turn it into the store's `ManifestImport` and apply it whole or not at all, then hand the result to the
+//! import hook (identity matching) when one is set.
+//!
+//! Decisions kept here so that every entry point shares them:
+//! - A passenger's `pax_key` is `LOCATOR/SURNAME/GIVEN/N`: the booking locator (`-` when the file has
+//!   none), the booking name reduced to upper-case letters and digits, and N counting passengers with the
+//!   same locator and name in the list (1 nearly always). An ADL's DEL and CHG name the passenger the same
+//!   way, so they find the PNL's row without any position in the file.
+//! - An infant on a lap has no row of its own: it becomes the `INFT` service code of the adult.
+//! - The flight's destination is the last destination group of the list (groups follow the route).
+//! - A manifest carries no times: stored times are kept, and a flight already known keeps its status.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::records::{
+    FlightImportSummary, FlightList, ListMode, ManifestImport, MovementTimes, NewFlight,
+    NewPassenger,
+};
+use crate::domain::{BoardingState, BookingName, FlightKey, FlightStatus, Iata};
+use crate::manifest::{self, Document, FlightManifest, Format, ManifestPassenger, ParseErrors};
+use crate::store::{Store, StoreError};
+
+/// What one file did, as the CLI prints it and the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub file: String,
+    pub format: Format,
+    /// Passenger rows the file holds (adds, changes and deletions for an ADL).
+    pub rows: usize,
+    /// The same file was imported before: nothing changed.
+    pub duplicate: bool,
+    pub flights: Vec<FlightImportSummary>,
+    /// What the import hook reported it could not do (the import itself stands).
+    pub hook_problems: Vec<String>,
+}
+
+impl ImportSummary {
+    pub fn added(&self) -> usize {
+        self.flights.iter().map(|f| f.added).sum()
+    }
+    pub fn updated(&self) -> usize {
+        self.flights.iter().map(|f| f.updated).sum()
+    }
+    pub fn unchanged(&self) -> usize {
+        self.flights.iter().map(|f| f.unchanged).sum()
+    }
+    pub fn removed(&self) -> usize {
+        self.flights.iter().map(|f| f.removed).sum()
+    }
+    pub fn cancelled_tasks(&self) -> usize {
+        self.flights.iter().map(|f| f.cancelled_tasks).sum()
+    }
+
+    /// One line for people: `FILE (pnl): 1 flight, 3 added, ...`.
+    pub fn line(&self) -> String {
+        if self.duplicate {
+            return format!(
+                "{} ({}): already imported, nothing changed",
+                self.file,
+                format_name(self.format)
+            );
+        }
+        format!(
+            "{} ({}): {} flight{}, {} added, {} updated, {} unchanged, {} removed, {} cancelled task{}",
+            self.file,
+            format_name(self.format),
+            self.flights.len(),
+            if self.flights.len() == 1 { "" } else { "s" },
+            self.added(),
+            self.updated(),
+            self.unchanged(),
+            self.removed(),
+            self.cancelled_tasks(),
+            if self.cancelled_tasks() == 1 { "" } else { "s" },
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not a valid manifest: every problem found, with file, line and field.
+    #[error("{0}")]
+    Invalid(ParseErrors),
+    /// The list is older than the one applied (a duplicate or out-of-order ADL); nothing was written.
+    #[error("{file}: {reason}")]
+    OutOfOrder { file: String, reason: String },
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// Runs after each import that changed something: identity matching links the new passengers.
+#[async_trait]
+pub trait ImportHook: Send + Sync {
+    /// Returns problems worth showing to whoever imported; the import itself is already committed.
+    async fn after_import(
+        &self,
+        store: &dyn Store,
+        summary: &ImportSummary,
+        now: DateTime<Utc>,
+    ) -> Vec<String>;
+}
+
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Pnl => "pnl",
+        Format::Adl => "adl",
+        Format::Csv => "csv",
+        Format::Json => "json",
+    }
+}
+
+/// Reads `pnl`, `adl`, `csv` or `json` (any case).
+pub fn parse_format(raw: &str) -> Option<Format> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "pnl" => Some(Format::Pnl),
+        "adl" => Some(Format::Adl),
+        "csv" => Some(Format::Csv),
+        "json" => Some(Format::Json),
+        _ => None,
+    }
+}
+
+/// Parses and applies one file. `now`'s date gives the year to `22NOV`-style dates.
+pub async fn import_manifest_file(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    file_name: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, ImportError> {
+    let document = manifest::parse(file_name, bytes, format, now.date_naive())
+        .map_err(ImportError::Invalid)?;
+    let rows_format = format
+        .or_else(|| manifest::detect(bytes))
+        .unwrap_or(Format::Csv);
+    let stored_keys = match &document {
+        Document::Adl(adl) => live_keys(store, &adl.flight)
+            .await
+            .map_err(ImportError::Store)?,
+        _ => Vec::new(),
+    };
+    let (format, mut import, rows) = to_import(
+        document,
+        rows_format,
+        &stored_keys,
+        file_name,
+        digest(bytes),
+        actor,
+    );
+    keep_known_status(store, &mut import.flights)
+        .await
+        .map_err(ImportError::Store)?;
+    let outcome = store
+        .import_manifest(&import, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(reason) => ImportError::OutOfOrder {
+                file: file_name.to_string(),
+                reason,
+            },
+            other => ImportError::Store(other),
+        })?;
+    let mut summary = ImportSummary {
+        file: file_name.to_string(),
+        format,
+        rows,
+        duplicate: outcome.duplicate,
+        flights: outcome.flights,
+        hook_problems: Vec::new(),
+    };
+    if let Some(hook) = hook
+        && !summary.duplicate
+    {
+        summary.hook_problems = hook.after_import(store, &summary, now).await;
+    }
+    Ok(summary)
+}
+
+/// SHA-256 of the file, in hex.
+pub fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A manifest states no flight status: a flight already stored keeps the one it has (boarding, departed).
+async fn keep_known_status(store: &dyn Store, lists: &mut [FlightList]) -> Result<(), StoreError> {
+    for list in lists {
+        if let Some(known) = store.find_flight(&list.flight.key).await? {
+            list.flight.status = known.status;
+        }
+    }
+    Ok(())
+}
+
+/// The keys of the passengers stored for a flight and not removed.
+async fn live_keys(store: &dyn Store, key: &FlightKey) -> Result<Vec<String>, StoreError> {
+    let Some(flight) = store.find_flight(key).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(store
+        .passengers(flight.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.boarding_state != BoardingState::Removed)
+        .map(|p| p.details.pax_key)
+        .collect())
+}
+
+/// An ADL's DEL and CHG often name a passenger without the `.L/` locator the PNL gave: a key the flight
+/// does not hold takes the stored key with the same name and ordinal, when exactly one has it.
+fn resolve_key(key: String, stored_keys: &[String]) -> String {
+    if stored_keys.contains(&key) {
+        return key;
+    }
+    let Some((_, name)) = key.split_once('/') else {
+        return key;
+    };
+    let mut same_name = stored_keys
+        .iter()
+        .filter(|k| k.split_once('/').is_some_and(|(_, n)| n == name));
+    match (same_name.next(), same_name.next()) {
+        (Some(only), None) => only.clone(),
+        _ => key,
+    }
+}
+
+/// The store's view of a parsed file, its format and how many passenger rows it holds. `rows_format`
+/// names the format of CSV or JSON rows, which import the same way; `stored_keys` are the live passenger
+/// keys of an ADL's flight.
+pub fn to_import(
+    document: Document,
+    rows_format: Format,
+    stored_keys: &[String],
+    file_name: &str,
+    digest: String,
+    actor: &str,
+) -> (Format, ManifestImport, usize) {
+    let (format, sent_at, flights, rows) = match document {
+        Document::Pnl(pnl) => {
+            let rows = pnl.manifest.passengers.len();
+            let list = FlightList {
+                flight: new_flight(pnl.manifest.key(), &pnl.manifest.passengers),
+                mode: ListMode::Replace,
+                passengers: new_passengers(&pnl.manifest.passengers),
+            };
+            (Format::Pnl, pnl.sent_at, vec![list], rows)
+        }
+        Document::Adl(adl) => {
+            let rows = adl.adds.len() + adl.dels.len() + adl.chgs.len();
+            let deleted = new_passengers(&adl.dels)
+                .into_iter()
+                .map(|p| resolve_key(p.pax_key, stored_keys))
+                .collect();
+            let mut passengers = new_passengers(&adl.adds);
+            passengers.extend(new_passengers(&adl.chgs).into_iter().map(|mut p| {
+                p.pax_key = resolve_key(p.pax_key, stored_keys);
+                p
+            }));
+            let route: Vec<ManifestPassenger> = [adl.adds, adl.chgs, adl.dels]
+                .into_iter()
+                .flatten()
+                .collect();
+            let list = FlightList {
+                flight: new_flight(adl.flight, &route),
+                mode: ListMode::Changes { deleted },
+                passengers,
+            };
+            (Format::Adl, adl.sent_at, vec![list], rows)
+        }
+        Document::Rows(manifests) => {
+            let rows = manifests.iter().map(|m| m.passengers.len()).sum();
+            let lists = manifests.iter().map(merge_list).collect();
+            (rows_format, None, lists, rows)
+        }
+    };
+    let import = ManifestImport {
+        format: format_name(format).to_string(),
+        file_name: file_name.to_string(),
+        digest,
+        actor: actor.to_string(),
+        sent_at: sent_at.map(|t| t.and_utc()),
+        flights,
+    };
+    (format, import, rows)
+}
+
+fn merge_list(manifest: &FlightManifest) -> FlightList {
+    FlightList {
+        flight: new_flight(manifest.key(), &manifest.passengers),
+        mode: ListMode::Merge,
+        passengers: new_passengers(&manifest.passengers),
+    }
+}
+
+fn new_flight(key: FlightKey, passengers: &[ManifestPassenger]) -> NewFlight {
+    let destination: Option<Iata> = passengers.last().map(|p| p.destination.clone());
+    NewFlight {
+        key,
+        destination,
+        departure: MovementTimes::default(),
+        arrival: MovementTimes::default(),
+        gate: None,
+        status: FlightStatus::Scheduled,
+    }
+}
+
+/// The passengers with their keys; same locator and name count up from 1 in the order of the list.
+pub fn new_passengers(passengers: &[ManifestPassenger]) -> Vec<NewPassenger> {
+    let mut seen: HashMap<(String, String), usize> = HashMap::with_capacity(passengers.len());
+    passengers
+        .iter()
+        .map(|p| {
+            let locator = p
+                .locator
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |l| l.as_str().to_string());
+            let name = key_name(&p.name);
+            let ordinal = seen.entry((locator.clone(), name.clone())).or_insert(0);
+            *ordinal += 1;
+            new_passenger(format!("{locator}/{name}/{ordinal}"), p)
+        })
+        .collect()
+}
+
+/// The booking name as a key: upper-case letters and digits of surname and given name, title left out
+/// (a CHG that corrects MR to DR is the same passenger).
+fn key_name(name: &BookingName) -> String {
+    let keep = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    format!("{}/{}", keep(&name.surname), keep(&name.given))
+}
+
+fn new_passenger(pax_key: String, p: &ManifestPassenger) -> NewPassenger {
+    let mut service_codes = p.ssr_codes.clone();
+    if p.infant.is_some() && !service_codes.iter().any(|c| c == "INFT") {
+        service_codes.push("INFT".to_string());
+    }
+    let party_ref = p.party.as_ref().map(|party| match &p.locator {
+        Some(locator) => format!("{}-{}{}", locator.as_str(), party.tie, party.size),
+        None => format!("{}{}", party.tie, party.size),
+    });
+    NewPassenger {
+        pax_key,
+        surname: p.name.surname.clone(),
+        given_name: p.name.given.clone(),
+        title: p.name.title.map(|t| t.as_str().to_string()),
+        traveller_class: p.traveller_class,
+        locator: p.locator.as_ref().map(|l| l.as_str().to_string()),
+        seat: p.seat.as_ref().map(|s| s.to_string()),
+        cabin_class: p.booking_class.map(String::from),
+        destination: Some(p.destination.as_str().to_string()),
+        party_ref,
+        frequent_flyer: p
+            .frequent_flyer
+            .as_ref()
+            .map(|(airline, number)| (airline.as_str().to_string(), number.clone())),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+        date_of_birth: p.date_of_birth,
+        gender: p.gender.map(|g| g.letter().to_string()),
+        nationality: p.nationality.clone(),
+        docs_surname: p.docs_name.as_ref().map(|n| n.surname.clone()),
+        docs_given: p.docs_name.as_ref().map(|n| n.given.clone()),
+        checkin_sequence: p.checkin_sequence.and_then(|n| i32::try_from(n).ok()),
+        service_codes,
+    }
+}

@@ -1,0 +1,412 @@
+//! Manifest import end to end, on both backends: the app service with the project's own multi-part PNL
+//! and ADLs (removals cancel open tasks, out-of-order and duplicate lists), the CLI on real and broken
+//! files, POST /api/manifests with tokens, and the drop folder job.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration as StdDuration, SystemTime};
+
+use aboard::app::drop_folder::DropFolderJob;
+use aboard::app::import::{ImportError, import_manifest_file};
+use aboard::domain::records::{NewTask, PersonRecord};
+use aboard::domain::{BoardingState, Channel, Role, TaskState};
+use aboard::scheduler::{Job, JobContext, Outcome};
+use aboard::store::{EventFilter, Store, TaskFilter};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{TestApp, TestDb};
+
+const PNL: &str = include_str!("data/pnl/ib3166-22nov-mad.pnl");
+const ADL: &str = include_str!("data/pnl/ib3166-22nov-mad.adl");
+const JETWAY_PNL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/pnl/jetway-sample.pnl"
+);
+const JETWAY_ADL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/pnl/jetway-sample.adl"
+);
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 18, 0, 0).unwrap()
+}
+
+/// The ADL again, sent at `ddhhmm` and changing only MUELLER's fate, so that its digest differs.
+fn adl_sent_at(ddhhmm: &str) -> String {
+    ADL.replace(".MADRMIB 211415", &format!(".MADRMIB {ddhhmm}"))
+}
+
+async fn import(
+    store: &dyn Store,
+    name: &str,
+    text: &str,
+) -> Result<aboard::app::import::ImportSummary, ImportError> {
+    import_manifest_file(store, None, name, text.as_bytes(), None, "test", now()).await
+}
+
+async fn passenger_state(store: &dyn Store, surname: &str) -> (BoardingState, Option<String>) {
+    let flights = store
+        .flights_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(flights.len(), 1);
+    let p = store
+        .passengers(flights[0].id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.details.surname == surname)
+        .unwrap_or_else(|| panic!("{surname} is on the flight"));
+    (p.boarding_state, p.removed_reason)
+}
+
+fn person() -> PersonRecord {
+    PersonRecord {
+        external_id: "SC-1".to_string(),
+        display_name: "Sophie Müller".to_string(),
+        language: Some("de".to_string()),
+        country: Some("DE".to_string()),
+        date_of_birth: None,
+        identifiers: Vec::new(),
+        accounts: Vec::new(),
+        cases: Vec::new(),
+        consents: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_pnl_and_its_adls_apply_in_order_and_a_deleted_passenger_loses_their_task() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let pnl = import(store, "ib3166.pnl", PNL).await.unwrap();
+        assert_eq!((pnl.flights.len(), pnl.added(), pnl.rows), (1, 7, 7));
+        let flight = store
+            .find_flight(&pnl_key())
+            .await
+            .unwrap()
+            .expect("flight created");
+        assert_eq!(flight.destination.as_ref().map(|d| d.as_str()), Some("BCN"));
+        let mueller = store
+            .passengers(flight.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.details.surname == "MUELLER")
+            .unwrap();
+        assert_eq!(mueller.details.pax_key, "M8N7B6/MUELLER/SOPHIE/1");
+        let mother = store
+            .passengers(flight.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.details.given_name == "MARIAJOSE")
+            .unwrap();
+        assert_eq!(mother.details.service_codes, ["INFT"]);
+        assert_eq!(mother.details.docs_given.as_deref(), Some("MARIAJOSE"));
+        let someone = store.upsert_person(&person(), "test", now()).await.unwrap();
+        let task = store
+            .create_task(
+                &NewTask {
+                    flight_id: flight.id,
+                    passenger_id: mueller.id,
+                    person_id: someone.id,
+                    rule_id: "boarded-complainant".to_string(),
+                    channel: Channel::Gate,
+                    station: "MAD".to_string(),
+                    gate: None,
+                    priority: 3,
+                    due_at: now() + Duration::hours(1),
+                    expires_at: now() + Duration::hours(20),
+                    brief: "Say hello".to_string(),
+                    why: vec!["test".to_string()],
+                },
+                now(),
+            )
+            .await
+            .unwrap()
+            .expect("task created");
+
+        let adl = import(store, "ib3166.adl", ADL).await.unwrap();
+        let f = &adl.flights[0];
+        assert_eq!(
+            (f.added, f.updated, f.removed, f.cancelled_tasks),
+            (2, 1, 1, 1),
+            "{adl:?}"
+        );
+        let (state, reason) = passenger_state(store, "MUELLER").await;
+        assert_eq!(state, BoardingState::Removed);
+        assert!(reason.unwrap_or_default().contains("ib3166.adl"));
+        let task = store.task(task.id).await.unwrap().unwrap();
+        assert_eq!(task.state, TaskState::Cancelled);
+
+        // The same file again changes nothing.
+        let again = import(store, "ib3166-copy.adl", ADL).await.unwrap();
+        assert!(again.duplicate);
+        // An ADL sent before the one applied is refused whole: MUELLER stays removed, nothing is added.
+        let before = store.counts().await.unwrap();
+        let late = adl_sent_at("211000").replace("DEL\n1MUELLER/SOPHIEMS\n.L/M8N7B6\n", "");
+        match import(store, "late.adl", &late).await {
+            Err(ImportError::OutOfOrder { file, reason }) => {
+                assert_eq!(file, "late.adl");
+                assert!(reason.contains("out of order"), "{reason}");
+            }
+            other => panic!("expected out of order, got {other:?}"),
+        }
+        let after = store.counts().await.unwrap();
+        assert_eq!(
+            (before.passengers, before.events),
+            (after.passengers, after.events)
+        );
+        // A later ADL that adds MUELLER back brings her back.
+        let back = adl_sent_at("211600").replace("DEL\n", "ADD\n");
+        let back = import(store, "back.adl", &back).await.unwrap();
+        let f = &back.flights[0];
+        assert_eq!((f.added, f.updated, f.unchanged), (0, 1, 3), "{back:?}");
+        assert_eq!(
+            passenger_state(store, "MUELLER").await.0,
+            BoardingState::Expected
+        );
+
+        let events = store
+            .events(&EventFilter {
+                action_prefix: Some("import.manifest".to_string()),
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            events.len(),
+            3,
+            "pnl, adl, back: duplicates and refusals log nothing"
+        );
+        assert!(events.iter().all(|e| e.event.actor == "test"));
+        let open = store
+            .tasks(&TaskFilter {
+                states: vec![TaskState::Open],
+                ..TaskFilter::default()
+            })
+            .await
+            .unwrap();
+        assert!(open.is_empty());
+    }
+}
+
+fn pnl_key() -> aboard::domain::FlightKey {
+    aboard::domain::FlightKey {
+        flight: aboard::domain::FlightNumber::parse("IB3166").unwrap(),
+        local_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        origin: aboard::domain::Iata::parse("MAD").unwrap(),
+    }
+}
+
+fn aboard_cli(url: &str, files: &[&Path]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_aboard"))
+        .args(["--database-url", url, "import", "manifest"])
+        .args(files)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr),
+    )
+}
+
+#[tokio::test]
+async fn the_cli_imports_the_samples_and_rejects_every_bad_file_with_its_line() {
+    for db in TestDb::each().await {
+        let (ok, out) = aboard_cli(&db.url, &[Path::new(JETWAY_PNL), Path::new(JETWAY_ADL)]);
+        assert!(ok, "{out}");
+        assert!(
+            out.contains("jetway-sample.pnl (pnl): 1 flight, 5 added"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "jetway-sample.adl (adl): 1 flight, 1 added, 0 updated, 0 unchanged, 1 removed"
+            ),
+            "{out}"
+        );
+        let (ok, out) = aboard_cli(&db.url, &[Path::new(JETWAY_PNL)]);
+        assert!(ok, "{out}");
+        assert!(out.contains("already imported, nothing changed"), "{out}");
+        let counts = db.store.counts().await.unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let header = "flight,date,origin,destination,locator,surname,given\n";
+        let mut latin1 = format!("{header}IB3100,2026-11-22,MAD,BCN,ABC123,").into_bytes();
+        latin1.extend_from_slice(b"NU\xd1EZ,ANA\n");
+        let long_line = format!("{header}{}\n", "A".repeat(10 * 1024 * 1024));
+        let mut binary = vec![0u8; 4096];
+        for (i, b) in binary.iter_mut().enumerate() {
+            *b = (i * 7919 % 251) as u8;
+        }
+        let bad: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "truncated.pnl",
+                PNL[..PNL.find("1MUELLER").unwrap()].as_bytes().to_vec(),
+                "truncated.pnl:",
+            ),
+            ("latin1.csv", latin1, "latin1.csv:2: byte"),
+            (
+                "unknown.csv",
+                (header.replace("given", "given,shoe_size")
+                    + "IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,ANA,44\n")
+                    .into_bytes(),
+                "unknown.csv:1:",
+            ),
+            (
+                "impossible.csv",
+                format!("{header}IB3100,2026-02-30,MAD,BCN,ABC123,NUNEZ,ANA\n").into_bytes(),
+                "impossible.csv:2: date:",
+            ),
+            ("long.csv", long_line.into_bytes(), "long.csv:2:"),
+            ("binary.dat", binary, "binary.dat:1:"),
+        ];
+        for (name, bytes, expected) in &bad {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let (ok, out) = aboard_cli(&db.url, &[&path]);
+            assert!(!ok, "{name} was accepted: {out}");
+            assert!(out.contains(expected), "{name}: {out}");
+            assert!(out.contains("rejected, nothing was imported"), "{out}");
+        }
+        let after = db.store.counts().await.unwrap();
+        assert_eq!(
+            (counts.flights, counts.passengers),
+            (after.flights, after.passengers)
+        );
+    }
+}
+
+#[tokio::test]
+async fn post_api_manifests_answers_with_the_summary_the_errors_or_the_conflict() {
+    for db in TestDb::each().await {
+        let ops = common::token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+        let gate = common::token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        let app = TestApp::spawn(db.config()).await;
+        let post = |query: &str, body: &str| {
+            app.client
+                .post(app.url(&format!("/api/manifests{query}")))
+                .body(body.to_string())
+        };
+        let r = post("?name=ib3166.pnl", PNL).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let r = post("?name=ib3166.pnl", PNL)
+            .bearer_auth(&gate)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = post("?name=ib3166.pnl", PNL)
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let summary: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(summary["format"], "pnl");
+        assert_eq!(summary["flights"][0]["added"], 7);
+        assert_eq!(summary["duplicate"], false);
+        let r = post("?name=ib3166.adl", ADL)
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = post("?name=late.adl", &adl_sent_at("211000"))
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains("out of order"),
+            "{body}"
+        );
+        let bad = "flight,date,origin,destination,locator,surname,given\nIB31,2026-13-01,MAD,BCN,ABC123,,ANA\n";
+        let r = post("?name=bad.csv&format=csv", bad)
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body: serde_json::Value = r.json().await.unwrap();
+        let errors = body["errors"].as_array().unwrap();
+        assert!(errors.len() >= 2, "{body}");
+        assert!(
+            errors
+                .iter()
+                .all(|e| e["file"] == "bad.csv" && e["line"] == 2),
+            "{body}"
+        );
+        assert_eq!(body["omitted"], 0);
+        let r = post("?format=xml", PNL)
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        app.stop().await;
+    }
+}
+
+/// Backdates a file so that the drop folder takes it as finished.
+fn settled(path: &Path) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - StdDuration::from_secs(60))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_drop_folder_job_files_good_and_bad_manifests_and_waits_for_unfinished_ones() {
+    for db in TestDb::each().await {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("ib3166.pnl"), PNL).unwrap();
+        std::fs::write(root.join("broken.csv"), "flight,date\nIB1,yesterday\n").unwrap();
+        std::fs::write(root.join("coming.pnl.part"), PNL).unwrap();
+        std::fs::write(root.join("fresh.adl"), ADL).unwrap();
+        for name in ["ib3166.pnl", "broken.csv", "coming.pnl.part"] {
+            settled(&root.join(name));
+        }
+        let job = DropFolderJob {
+            dir: root.to_path_buf(),
+        };
+        let ctx = JobContext {
+            store: db.store.clone(),
+            tick: now(),
+            now: now(),
+            instance: "test".to_string(),
+        };
+        let report = job.run(&ctx).await.unwrap();
+        assert_eq!(report.outcome, Outcome::Ok);
+        assert_eq!(report.detail, "1 imported, 1 rejected");
+        assert!(root.join("processed/ib3166.pnl").is_file());
+        assert!(root.join("rejected/broken.csv").is_file());
+        let errors = std::fs::read_to_string(root.join("rejected/broken.csv.errors.txt")).unwrap();
+        assert!(errors.contains("broken.csv:"), "{errors}");
+        assert!(
+            root.join("coming.pnl.part").is_file(),
+            "unfinished files wait"
+        );
+        assert!(
+            root.join("fresh.adl").is_file(),
+            "files written just now wait"
+        );
+        assert_eq!(
+            std::fs::read_dir(root.join("processing")).unwrap().count(),
+            0
+        );
+        assert_eq!(db.store.counts().await.unwrap().passengers, 7);
+
+        settled(&root.join("fresh.adl"));
+        let report = job.run(&ctx).await.unwrap();
+        assert_eq!(report.detail, "1 imported, 0 rejected");
+        assert!(root.join("processed/fresh.adl").is_file());
+        assert_eq!(db.store.counts().await.unwrap().passengers, 9);
+    }
+}
