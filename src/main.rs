@@ -44,6 +44,28 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             println!("database is up to date ({})", store.backend().as_str());
         }
+        Command::Registry { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
+        Command::Erase { external_id } => {
+            let store = aboard::open_store(&config).await?;
+            let result = aboard::cli::erase_person(store.as_ref(), &external_id).await;
+            store.close().await;
+            println!("{}", result?);
+        }
+        Command::Match {
+            registry,
+            manifest,
+            out,
+        } => {
+            println!(
+                "{}",
+                aboard::cli::offline_match(&registry, &manifest, out.as_deref())?
+            );
+        }
     }
     Ok(())
 }

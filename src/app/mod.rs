@@ -17,6 +17,9 @@ use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
+pub mod matching;
+pub mod offline;
+pub mod registry;
 pub mod reload;
 
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,7 @@ mod health;
 pub mod i18n;
 pub mod metrics;
 pub mod pages;
+mod registry;
 mod scheduler;
 
 use std::sync::{Arc, Mutex};
@@ -71,6 +72,18 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/api/whoami", get(api::whoami))
         .route("/api/rules", get(health::rules_status))
         .route("/api/scheduler", get(scheduler::jobs))
+        // registry and identity matching
+        .route("/api/registry", post(registry::import))
+        .route(
+            "/api/persons/{external_id}",
+            get(registry::read)
+                .put(registry::upsert)
+                .delete(registry::erase),
+        )
+        .route(
+            "/api/links/{passenger_id}/{person_id}",
+            post(registry::decide),
+        )
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
