@@ -33,7 +33,8 @@ pub struct OfflineSummary {
 
 /// Matches every passenger of the manifest file against the registry file; returns the CSV (one row per
 /// passenger with a candidate: passenger reference, person external id, decision, score, reasons joined
-/// by ` | `) and counts. The passenger reference is `FLIGHT/DATE/ORIGIN:LINE:SURNAME/GIVEN`.
+/// by ` | `) and counts. The passenger reference is `FLIGHT/DDMON ORIGIN:LINE:SURNAME/GIVEN`, the line being
+/// the passenger's line in the manifest file.
 pub fn match_files(
     registry_file: (&str, &[u8]),
     manifest_file: (&str, &[u8]),
