@@ -99,6 +99,24 @@ pub enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// The registry of persons known to social care.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+    /// Erase one registry person: their accounts, cases, links and the briefs naming them, leaving only an
+    /// anonymous "person erased" event.
+    Erase { external_id: String },
+    /// Run the matcher on a registry export and a manifest file, without a database; writes CSV.
+    Match {
+        #[arg(long, value_name = "FILE")]
+        registry: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        manifest: PathBuf,
+        /// Where to write the CSV (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +133,110 @@ pub enum ImportCommand {
         #[arg(long, default_value = CLI_ACTOR)]
         actor: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Import CSV or JSON exports of social-care tools: each file whole or not at all.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// What a registry command could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryCommandError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{0}")]
+    Import(#[from] crate::app::registry::RegistryImportError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("no registry person has the external id {0}")]
+    NoSuchPerson(String),
+    #[error("{0}")]
+    Match(#[from] crate::app::offline::OfflineMatchError),
+}
+
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, RegistryCommandError> {
+    std::fs::read(path).map_err(|e| RegistryCommandError::Read {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+impl RegistryCommand {
+    /// Imports each file in turn; stops at the first refused file (the files before it stay imported).
+    pub async fn run(&self, store: &dyn Store) -> Result<String, RegistryCommandError> {
+        let RegistryCommand::Import { files } = self;
+        let mut lines = Vec::with_capacity(files.len());
+        for path in files {
+            let bytes = read_file(path)?;
+            let name = path.display().to_string();
+            let done = crate::app::registry::import_registry_file(
+                store,
+                &name,
+                &bytes,
+                CLI_ACTOR,
+                chrono::Utc::now(),
+            )
+            .await?;
+            lines.push(format!(
+                "{name}: {} person(s) imported, {} upcoming flight(s) matched again",
+                done.persons, done.flights_rematched
+            ));
+        }
+        Ok(lines.join("\n"))
+    }
+}
+
+/// `aboard erase EXTERNAL_ID`.
+pub async fn erase_person(
+    store: &dyn Store,
+    external_id: &str,
+) -> Result<String, RegistryCommandError> {
+    if store
+        .erase_person(external_id, CLI_ACTOR, chrono::Utc::now())
+        .await?
+    {
+        Ok(format!("erased {external_id}"))
+    } else {
+        Err(RegistryCommandError::NoSuchPerson(external_id.to_string()))
+    }
+}
+
+/// `aboard match`: returns the CSV and writes it to `out` when given (then returns a summary line).
+pub fn offline_match(
+    registry: &std::path::Path,
+    manifest: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Result<String, RegistryCommandError> {
+    let registry_bytes = read_file(registry)?;
+    let manifest_bytes = read_file(manifest)?;
+    let (csv, summary) = crate::app::offline::match_files(
+        (&registry.display().to_string(), &registry_bytes),
+        (&manifest.display().to_string(), &manifest_bytes),
+        chrono::Utc::now().date_naive(),
+    )?;
+    match out {
+        None => Ok(csv),
+        Some(path) => {
+            std::fs::write(path, csv).map_err(|e| RegistryCommandError::Read {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(format!(
+                "{} passenger(s) against {} person(s): {} linked, {} to review, {} rejected; written to {}",
+                summary.passengers,
+                summary.persons,
+                summary.linked,
+                summary.review,
+                summary.rejected,
+                path.display()
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -325,7 +447,7 @@ impl ImportCommand {
                 Ok(bytes) => {
                     let result = import::import_manifest_file(
                         store,
-                        None,
+                        Some(&crate::app::matching::MatchAfterImport),
                         &name,
                         &bytes,
                         format,

@@ -44,6 +44,27 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// Approved templates advisors fill when a network accepts nothing else.
     pub messaging: MessagingConfig,
+    /// How long the registry keeps resolved complaint cases and identity links.
+    pub registry: RegistryConfig,
+}
+
+/// `[registry]`: retention of personal data the registry and the matcher hold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// Complaint cases resolved longer ago than this many days are deleted.
+    pub case_retention_days: u32,
+    /// Identity links not changed for this many days are deleted (remembered staff decisions stay).
+    pub link_retention_days: u32,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        Self {
+            case_retention_days: 730,
+            link_retention_days: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -216,6 +237,7 @@ impl Default for Config {
             flight_status: FlightStatusConfig::default(),
             outbox: OutboxConfig::default(),
             messaging: MessagingConfig::default(),
+            registry: RegistryConfig::default(),
         }
     }
 }

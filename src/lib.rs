@@ -17,6 +17,7 @@ pub mod flightstatus;
 pub mod manifest;
 pub mod matching;
 pub mod messaging;
+pub mod registry;
 pub mod rules;
 pub mod scheduler;
 pub mod store;

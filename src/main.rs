@@ -81,6 +81,12 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             println!("{}", result?);
         }
+        Command::Registry { command } => {
+            let store = aboard::open_store(&config).await?;
+            let result = command.run(store.as_ref()).await;
+            store.close().await;
+            println!("{}", result?);
+        }
         Command::Import { what } => {
             let store = aboard::open_store(&config).await?;
             let all_in = what.run(store.as_ref()).await;
@@ -88,6 +94,22 @@ async fn main() -> anyhow::Result<()> {
             if !all_in {
                 std::process::exit(1);
             }
+        }
+        Command::Erase { external_id } => {
+            let store = aboard::open_store(&config).await?;
+            let result = aboard::cli::erase_person(store.as_ref(), &external_id).await;
+            store.close().await;
+            println!("{}", result?);
+        }
+        Command::Match {
+            registry,
+            manifest,
+            out,
+        } => {
+            println!(
+                "{}",
+                aboard::cli::offline_match(&registry, &manifest, out.as_deref())?
+            );
         }
     }
     Ok(())

@@ -130,6 +130,26 @@ CREATE TABLE identity_links (
 CREATE INDEX identity_links_person ON identity_links (person_id);
 CREATE INDEX identity_links_decision ON identity_links (decision, updated_at);
 
+-- The matcher's blocking keys of each person (64-bit hashes), so that a flight's candidates come from an
+-- indexed lookup rather than a scan of the registry.
+CREATE TABLE person_keys (
+    key INTEGER NOT NULL,
+    person_id BLOB NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    PRIMARY KEY (key, person_id)
+);
+CREATE INDEX person_keys_person ON person_keys (person_id);
+
+-- Staff review decisions, remembered per person and passenger fingerprint; they win over the matcher.
+CREATE TABLE match_decisions (
+    person_id BLOB NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (person_id, fingerprint)
+);
+CREATE INDEX match_decisions_fingerprint ON match_decisions (fingerprint);
+
 CREATE TABLE tasks (
     id BLOB PRIMARY KEY,
     flight_id BLOB NOT NULL REFERENCES flights (id) ON DELETE CASCADE,

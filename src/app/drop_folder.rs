@@ -54,7 +54,7 @@ impl Job for DropFolderJob {
             let bytes = tokio::fs::read(&claimed).await.map_err(body)?;
             let result = import::import_manifest_file(
                 ctx.store.as_ref(),
-                None,
+                Some(&crate::app::matching::MatchAfterImport),
                 &name,
                 &bytes,
                 None,

@@ -20,6 +20,9 @@ use crate::tasks::{self, ContactPolicy, Declined};
 pub mod boarded;
 pub mod drop_folder;
 pub mod import;
+pub mod matching;
+pub mod offline;
+pub mod registry;
 pub mod reload;
 pub mod scans;
 

@@ -359,8 +359,36 @@ pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result
         };
         store.import_manifest(&import, at).await?;
     }
-    for person in &day.persons {
-        store.upsert_person(person, "demo", at).await?;
+    let persons: Vec<_> = day
+        .persons
+        .iter()
+        .cloned()
+        .map(crate::app::matching::keyed)
+        .collect();
+    store.upsert_persons(&persons, "demo", at).await?;
+    // Gate tasks need a staffed station; the demo's hubs are staffed around the clock.
+    for iata in ["MAD", "BCN"] {
+        if let Ok(iata) = crate::domain::Iata::parse(iata) {
+            store
+                .upsert_station(&crate::domain::records::Station {
+                    iata,
+                    staffed: true,
+                    shift_start: None,
+                    shift_end: None,
+                })
+                .await?;
+        }
+    }
+    // What the service does after every import: match each flight against the registry.
+    for demo in &day.flights {
+        if let Some(flight) = store.find_flight(&demo.flight.key).await? {
+            crate::app::matching::match_flight_now(store, flight.id, at)
+                .await
+                .map_err(|e| match e {
+                    crate::app::ServiceError::Store(e) => e,
+                    other => StoreError::Corrupt(other.to_string()),
+                })?;
+        }
     }
     Ok(())
 }

@@ -144,40 +144,36 @@ impl<'a> PassengerView<'a> {
         }
     }
 
-    /// Registry persons sharing at least one blocking key with the passenger.
-    fn candidates(&self, index: &RegistryIndex) -> Vec<u32> {
-        let mut found: Vec<u32> = Vec::new();
-        let mut take = |key: u64, limit: usize| {
-            if index.count(key) <= limit {
-                found.extend(index.lookup(key));
-            }
-        };
+    /// The passenger's blocking keys, each with the most persons it may name before it names no one in
+    /// particular.
+    fn blocking_keys(&self) -> Vec<(u64, usize)> {
+        let mut keys: Vec<(u64, usize)> = Vec::with_capacity(16);
         if let Some((carrier, number)) = &self.frequent_flyer {
-            take(
+            keys.push((
                 key_hash(
                     KeyKind::FrequentFlyer,
                     &[carrier.as_bytes(), number.as_bytes()],
                 ),
                 MAX_PERSONS_PER_STRONG_KEY,
-            );
+            ));
         }
         if let Some(email) = &self.email {
-            take(
+            keys.push((
                 key_hash(KeyKind::Email, &[email.as_bytes()]),
                 MAX_PERSONS_PER_STRONG_KEY,
-            );
+            ));
         }
         if let Some(phone) = &self.phone {
             if let Some(e164) = phone.e164 {
-                take(
+                keys.push((
                     key_hash(KeyKind::PhoneE164, &[&e164.to_le_bytes()]),
                     MAX_PERSONS_PER_STRONG_KEY,
-                );
+                ));
             }
-            take(
+            keys.push((
                 key_hash(KeyKind::PhoneLastNine, &[&phone.last9.to_le_bytes()]),
                 MAX_PERSONS_PER_STRONG_KEY,
-            );
+            ));
         }
         for source in &self.sources {
             let surnames = source
@@ -186,29 +182,54 @@ impl<'a> PassengerView<'a> {
                 .chain(source.surname_words.iter().filter(|w| !is_particle(w)));
             for surname in surnames {
                 if let Some(date) = self.facts.date_of_birth {
-                    take(
+                    keys.push((
                         key_hash(
                             KeyKind::BirthDateSurname,
                             &[&date_bytes(date), surname.as_bytes()],
                         ),
                         MAX_PERSONS_PER_STRONG_KEY,
-                    );
+                    ));
                 }
                 for given in &source.givens {
-                    take(
+                    keys.push((
                         key_hash(
                             KeyKind::SurnameGivenPrefix,
                             &[surname.as_bytes(), given_prefix(given).as_bytes()],
                         ),
                         MAX_PERSONS_PER_NAME_KEY,
-                    );
+                    ));
                 }
+            }
+        }
+        keys
+    }
+
+    /// Registry persons sharing at least one blocking key with the passenger.
+    fn candidates(&self, index: &RegistryIndex) -> Vec<u32> {
+        let mut found: Vec<u32> = Vec::new();
+        for (key, limit) in self.blocking_keys() {
+            if index.count(key) <= limit {
+                found.extend(index.lookup(key));
             }
         }
         found.sort_unstable();
         found.dedup();
         found
     }
+}
+
+/// The keys under which a passenger looks for candidates, as stored next to persons (see
+/// [`crate::matching::person_blocking_keys`]): a database can hand the matcher exactly the persons that
+/// [`match_flight`] would consider, without loading the registry.
+pub fn passenger_blocking_keys(passenger: &PassengerFacts) -> Vec<i64> {
+    let mut keys: Vec<i64> = PassengerView::new(passenger)
+        .blocking_keys()
+        .into_iter()
+        .map(|(key, _)| key as i64)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// How many other people are expected to carry a name, from name counts in the registry: the larger of

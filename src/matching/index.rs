@@ -213,6 +213,54 @@ pub(crate) fn person_name_keys(name: &PersonName, birth: Option<NaiveDate>, out:
     }
 }
 
+/// The keys under which a person is found as a candidate (frequent-flyer number, e-mail, phone, birth date
+/// with surname, surname with given-name prefix), as 64-bit hashes stored as signed integers: what a
+/// database files next to the person so that matching a flight needs only an indexed lookup.
+pub fn person_blocking_keys(person: &PersonFacts) -> Vec<i64> {
+    let mut keys: Vec<u64> = Vec::with_capacity(24);
+    let name = PersonName::parse(&person.display_name);
+    for reading in &name.readings {
+        for scheme in Transliteration::BOTH {
+            let given = reading.given_key(scheme);
+            let prefix = given_prefix(&given);
+            for surname in reading.surname_variants(scheme) {
+                let s = surname.as_bytes();
+                keys.push(key_hash(
+                    KeyKind::SurnameGivenPrefix,
+                    &[s, prefix.as_bytes()],
+                ));
+                if let Some(date) = person.date_of_birth {
+                    keys.push(key_hash(KeyKind::BirthDateSurname, &[&date_bytes(date), s]));
+                }
+            }
+        }
+    }
+    for email in person.emails.iter().filter_map(|e| normalise_email(e)) {
+        keys.push(key_hash(KeyKind::Email, &[email.as_bytes()]));
+    }
+    for phone in person.phones.iter().filter_map(|p| normalise_phone(p)) {
+        if let Some(e164) = phone.e164 {
+            keys.push(key_hash(KeyKind::PhoneE164, &[&e164.to_le_bytes()]));
+        }
+        keys.push(key_hash(
+            KeyKind::PhoneLastNine,
+            &[&phone.last9.to_le_bytes()],
+        ));
+    }
+    for (carrier, raw) in &person.loyalty {
+        if let Some(number) = normalise_frequent_flyer(carrier, raw) {
+            keys.push(key_hash(
+                KeyKind::FrequentFlyer,
+                &[carrier.as_str().as_bytes(), number.as_bytes()],
+            ));
+        }
+    }
+    let mut keys: Vec<i64> = keys.into_iter().map(|k| k as i64).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// Persons handed to the cores at a time while building.
 const BUILD_BATCH: usize = 65_536;
 
@@ -452,5 +500,49 @@ mod tests {
         assert_eq!(index.display_name(last), "Jürgen Müller");
         assert_eq!(index.person_key(last), Some(Uuid::from_u128(900)));
         assert_eq!(index.person_key(10_000), None);
+    }
+}
+
+#[cfg(test)]
+mod blocking_key_tests {
+    use super::*;
+    use crate::domain::{BookingName, CarrierCode, TravellerClass};
+    use crate::matching::{PassengerFacts, passenger_blocking_keys};
+
+    /// Every candidate the in-memory index finds for a passenger shares a stored key with them, so a
+    /// database lookup by these keys loses no candidate.
+    #[test]
+    fn stored_keys_find_the_candidates_the_index_finds() {
+        let person = PersonFacts {
+            key: Uuid::from_u128(1),
+            display_name: "María José García-Peña".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(1984, 3, 15),
+            emails: vec!["MJ@example.com".into()],
+            phones: vec!["+34 600 111 222".into()],
+            loyalty: vec![(CarrierCode::parse("IB").unwrap(), "IB 0012345678".into())],
+        };
+        let stored = person_blocking_keys(&person);
+        let passenger = |name: &str, email: Option<&str>| PassengerFacts {
+            key: Uuid::from_u128(9),
+            flight_key: Uuid::from_u128(7),
+            name: BookingName::parse(name).unwrap(),
+            docs_surname: None,
+            docs_given: None,
+            locator: None,
+            traveller_class: TravellerClass::Adult,
+            frequent_flyer: None,
+            email: email.map(str::to_string),
+            phone: None,
+            date_of_birth: None,
+        };
+        let shares = |p: &PassengerFacts| {
+            passenger_blocking_keys(p)
+                .iter()
+                .any(|k| stored.contains(k))
+        };
+        assert!(shares(&passenger("GARCIA/MARIAJOSE", None)));
+        assert!(shares(&passenger("GARCIAPENA/MARIA", None)));
+        assert!(shares(&passenger("SMITH/JOHN", Some("mj@EXAMPLE.com"))));
+        assert!(!shares(&passenger("SMITH/JOHN", None)));
     }
 }

@@ -19,10 +19,10 @@ pub mod synth;
 
 pub use decide::{
     BIRTH_DATE_MAX_NAMESAKES, BIRTH_DATE_REVIEW_MAX_NAMESAKES, MatchOutcome, POPULATION,
-    RARE_NAME_MAX_NAMESAKES, TRUNCATION_MIN_LENGTH, match_flight,
+    RARE_NAME_MAX_NAMESAKES, TRUNCATION_MIN_LENGTH, match_flight, passenger_blocking_keys,
 };
 pub use facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
-pub use index::RegistryIndex;
+pub use index::{RegistryIndex, person_blocking_keys};
 pub use normalise::{
     Locale, NICKNAMES, NameReading, NameWord, PersonName, PhoneAgreement, PhoneKey,
     Transliteration, are_nicknames, fold_words, is_particle, name_key, normalise_email,

@@ -141,3 +141,36 @@ impl Job for Purge {
         }
     }
 }
+
+/// The registry's personal data: complaint cases resolved longer ago than one age, identity links not
+/// changed for another.
+pub struct RegistryRetention {
+    pub cases: TimeDelta,
+    pub links: TimeDelta,
+}
+
+impl From<&crate::config::RegistryConfig> for RegistryRetention {
+    fn from(c: &crate::config::RegistryConfig) -> RegistryRetention {
+        RegistryRetention {
+            cases: TimeDelta::days(i64::from(c.case_retention_days)),
+            links: TimeDelta::days(i64::from(c.link_retention_days)),
+        }
+    }
+}
+
+#[async_trait]
+impl PurgeStep for RegistryRetention {
+    fn name(&self) -> &'static str {
+        "registry"
+    }
+
+    async fn purge(&self, store: &dyn Store, now: DateTime<Utc>) -> Result<String, JobError> {
+        let report = store
+            .purge_registry(now - self.cases, now - self.links, now)
+            .await?;
+        Ok(format!(
+            "{} resolved case(s), {} identity link(s) removed",
+            report.cases, report.links
+        ))
+    }
+}

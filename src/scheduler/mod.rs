@@ -56,8 +56,10 @@ pub fn from_config(
                 config.scheduler.escalation.warn_before_minutes,
             )),
         }),
-        // Further retention steps (the registry's cases and links) are added to this list.
-        Arc::new(jobs::Purge::new(vec![Box::new(retention)])),
+        Arc::new(jobs::Purge::new(vec![
+            Box::new(retention),
+            Box::new(jobs::RegistryRetention::from(&config.registry)),
+        ])),
         Arc::new(FlightStatusJob::from_config(
             &config.flight_status,
             flight_sink,

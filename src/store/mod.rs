@@ -5,6 +5,7 @@
 //! writes its event to the log in the same transaction. Depends on `domain` only.
 
 mod postgres;
+mod registry_sql;
 mod rows;
 mod scans;
 mod sqlite;
@@ -23,7 +24,7 @@ use crate::domain::records::{
     NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
     StaffCredentials, StaffSession, Station, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightKey, Login, TaskState};
+use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Login, TaskState};
 
 pub use postgres::PostgresStore;
 pub use scans::ScanFilter;
@@ -152,6 +153,31 @@ pub struct PurgeReport {
     pub boarding_scans: u64,
 }
 
+/// A person to upsert with the matcher's blocking keys for them (64-bit hashes stored as signed integers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedPerson {
+    pub record: PersonRecord,
+    pub blocking_keys: Vec<i64>,
+}
+
+/// A remembered staff decision about a person and a passenger fingerprint; `decision` is `Linked`
+/// (confirmed) or `Rejected`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchDecision {
+    pub person_id: Uuid,
+    pub fingerprint: String,
+    pub decision: LinkDecision,
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// Rows registry retention removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RegistryPurge {
+    pub cases: u64,
+    pub links: u64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -240,6 +266,41 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Creates or replaces every person of one import in one transaction, all or nothing, filing each
+    /// person's blocking keys so that matching finds candidates by an indexed lookup. Returns their ids, in
+    /// order.
+    async fn upsert_persons(
+        &self,
+        persons: &[KeyedPerson],
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// Persons filed under any of these blocking keys.
+    async fn persons_with_keys(&self, keys: &[i64]) -> Result<Vec<Person>, StoreError>;
+    /// Staff decisions remembered under any of these passenger fingerprints.
+    async fn match_decisions(
+        &self,
+        fingerprints: &[String],
+    ) -> Result<Vec<MatchDecision>, StoreError>;
+    /// Records a person's review decision in one transaction: the link (which the matcher then leaves
+    /// alone), one remembered decision per fingerprint of the passenger, and a `link.confirmed` or
+    /// `link.rejected` event.
+    async fn decide_link(
+        &self,
+        link: &IdentityLink,
+        fingerprints: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Links waiting for a person's review, highest score first.
+    async fn links_to_review(&self, limit: i64) -> Result<Vec<IdentityLink>, StoreError>;
+    /// Registry retention: deletes complaint cases resolved before one instant and identity links last
+    /// changed before another, in one transaction, and logs what it removed.
+    async fn purge_registry(
+        &self,
+        cases_resolved_before: DateTime<Utc>,
+        links_before: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<RegistryPurge, StoreError>;
 
     /// Records the matcher's or a person's decision. A staff decision is never overwritten by the matcher.
     async fn upsert_link(&self, link: &IdentityLink) -> Result<(), StoreError>;

@@ -10,10 +10,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::registry_sql::*;
 use super::rows::*;
 use super::{
-    Backend, Counts, EventFilter, FlightTaskCount, PoolStats, PurgeCutoffs, PurgeReport,
-    SendResult, Store, StoreError, TaskFilter, TaskListVersion, TickRecord,
+    Backend, Counts, EventFilter, FlightTaskCount, KeyedPerson, MatchDecision, PoolStats,
+    PurgeCutoffs, PurgeReport, RegistryPurge, SendResult, Store, StoreError, TaskFilter,
+    TaskListVersion, TickRecord,
 };
 use crate::domain::records::{
     ApiToken, Event, Flight, FlightImportSummary, FlightList, FlightUpdate, IdentityLink,
@@ -21,7 +23,7 @@ use crate::domain::records::{
     NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
     StaffCredentials, StaffSession, Station, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightKey, Login, MessageState};
+use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Login, MessageState};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -72,6 +74,86 @@ async fn insert_event(
         at,
         event: event.clone(),
     })
+}
+
+/// Creates or replaces one person and their lists, and logs it; the caller's transaction commits.
+async fn write_person(
+    conn: &mut PgConnection,
+    record: &PersonRecord,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
+    let id: Uuid = sqlx::query_scalar(UPSERT_PERSON)
+        .bind(Uuid::now_v7())
+        .bind(&record.external_id)
+        .bind(&record.display_name)
+        .bind(record.language.as_deref())
+        .bind(record.country.as_deref())
+        .bind(record.date_of_birth)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await?;
+    for statement in DELETE_PERSON_LISTS {
+        sqlx::query(statement).bind(id).execute(&mut *conn).await?;
+    }
+    for i in &record.identifiers {
+        sqlx::query(INSERT_IDENTIFIER)
+            .bind(id)
+            .bind(i.kind.as_str())
+            .bind(&i.value)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for a in &record.accounts {
+        sqlx::query(INSERT_ACCOUNT)
+            .bind(id)
+            .bind(a.network.as_str())
+            .bind(&a.handle)
+            .bind(a.network_user_id.as_deref())
+            .bind(a.followers)
+            .bind(a.activity_30d)
+            .bind(a.follows_airline)
+            .bind(a.accepts_dms)
+            .bind(a.opted_in)
+            .bind(a.last_inbound_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for c in &record.cases {
+        sqlx::query(INSERT_CASE)
+            .bind(id)
+            .bind(&c.external_ref)
+            .bind(c.opened_at)
+            .bind(c.resolved_at)
+            .bind(&c.channel)
+            .bind(&c.category)
+            .bind(c.severity)
+            .bind(&c.summary)
+            .bind(c.status.as_str())
+            .bind(c.source_url.as_deref())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for c in &record.consents {
+        sqlx::query(INSERT_CONSENT)
+            .bind(id)
+            .bind(&c.channel)
+            .bind(c.opted_out)
+            .bind(c.updated_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let e = event(
+        actor,
+        "person.upserted",
+        "person",
+        id,
+        None,
+        Some(id),
+        serde_json::json!({}),
+    );
+    insert_event(conn, &e, at).await?;
+    Ok(id)
 }
 
 async fn load_person(conn: &mut PgConnection, row: PersonRow) -> Result<Person, StoreError> {
@@ -467,76 +549,7 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
     ) -> Result<Person, StoreError> {
         let mut tx = self.write().await?;
-        let id: Uuid = sqlx::query_scalar(UPSERT_PERSON)
-            .bind(Uuid::now_v7())
-            .bind(&record.external_id)
-            .bind(&record.display_name)
-            .bind(record.language.as_deref())
-            .bind(record.country.as_deref())
-            .bind(record.date_of_birth)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
-        for statement in DELETE_PERSON_LISTS {
-            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
-        }
-        for i in &record.identifiers {
-            sqlx::query(INSERT_IDENTIFIER)
-                .bind(id)
-                .bind(i.kind.as_str())
-                .bind(&i.value)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for a in &record.accounts {
-            sqlx::query(INSERT_ACCOUNT)
-                .bind(id)
-                .bind(a.network.as_str())
-                .bind(&a.handle)
-                .bind(a.network_user_id.as_deref())
-                .bind(a.followers)
-                .bind(a.activity_30d)
-                .bind(a.follows_airline)
-                .bind(a.accepts_dms)
-                .bind(a.opted_in)
-                .bind(a.last_inbound_at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for c in &record.cases {
-            sqlx::query(INSERT_CASE)
-                .bind(id)
-                .bind(&c.external_ref)
-                .bind(c.opened_at)
-                .bind(c.resolved_at)
-                .bind(&c.channel)
-                .bind(&c.category)
-                .bind(c.severity)
-                .bind(&c.summary)
-                .bind(c.status.as_str())
-                .bind(c.source_url.as_deref())
-                .execute(&mut *tx)
-                .await?;
-        }
-        for c in &record.consents {
-            sqlx::query(INSERT_CONSENT)
-                .bind(id)
-                .bind(&c.channel)
-                .bind(c.opted_out)
-                .bind(c.updated_at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let e = event(
-            actor,
-            "person.upserted",
-            "person",
-            id,
-            None,
-            Some(id),
-            serde_json::json!({}),
-        );
-        insert_event(&mut tx, &e, at).await?;
+        let id = write_person(&mut tx, record, actor, at).await?;
         let row = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(format!(
             "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
         )))
@@ -609,6 +622,172 @@ impl Store for PostgresStore {
         insert_event(&mut tx, &e, at).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn upsert_persons(
+        &self,
+        persons: &[KeyedPerson],
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut ids = Vec::with_capacity(persons.len());
+        for person in persons {
+            let id = write_person(&mut tx, &person.record, actor, at).await?;
+            sqlx::query(DELETE_PERSON_KEYS)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for key in &person.blocking_keys {
+                sqlx::query(INSERT_PERSON_KEY)
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn persons_with_keys(&self, keys: &[i64]) -> Result<Vec<Person>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut ids: Vec<Uuid> = Vec::new();
+        for chunk in keys.chunks(IN_LIST_CHUNK) {
+            let sql = select_person_ids_with_keys(chunk.len());
+            let mut query = sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(sql));
+            for key in chunk {
+                query = query.bind(key);
+            }
+            ids.extend(query.fetch_all(&mut *conn).await?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut persons = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(row) = row {
+                persons.push(load_person(&mut conn, row).await?);
+            }
+        }
+        Ok(persons)
+    }
+
+    async fn match_decisions(
+        &self,
+        fingerprints: &[String],
+    ) -> Result<Vec<MatchDecision>, StoreError> {
+        let mut decisions = Vec::new();
+        for chunk in fingerprints.chunks(IN_LIST_CHUNK) {
+            let sql = select_decisions(chunk.len());
+            let mut query = sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(sql));
+            for fingerprint in chunk {
+                query = query.bind(fingerprint);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                decisions.push(MatchDecision::try_from(row)?);
+            }
+        }
+        Ok(decisions)
+    }
+
+    async fn decide_link(
+        &self,
+        link: &IdentityLink,
+        fingerprints: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(UPSERT_LINK)
+            .bind(link.passenger_id)
+            .bind(link.person_id)
+            .bind(link.decision.as_str())
+            .bind(link.score)
+            .bind(to_json(&link.reasons))
+            .bind(&link.decided_by)
+            .bind(link.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        for fingerprint in fingerprints {
+            sqlx::query(UPSERT_DECISION)
+                .bind(link.person_id)
+                .bind(fingerprint)
+                .bind(link.decision.as_str())
+                .bind(&link.decided_by)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = match link.decision {
+            LinkDecision::Linked => "link.confirmed",
+            _ => "link.rejected",
+        };
+        let e = event(
+            &link.decided_by,
+            action,
+            "passenger",
+            link.passenger_id,
+            None,
+            Some(link.person_id),
+            serde_json::json!({ "fingerprints": fingerprints.len() }),
+        );
+        insert_event(&mut tx, &e, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn links_to_review(&self, limit: i64) -> Result<Vec<IdentityLink>, StoreError> {
+        sqlx::query_as::<_, LinkRow>(SELECT_LINKS_TO_REVIEW)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(IdentityLink::try_from)
+            .collect()
+    }
+
+    async fn purge_registry(
+        &self,
+        cases_resolved_before: DateTime<Utc>,
+        links_before: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<RegistryPurge, StoreError> {
+        let mut tx = self.write().await?;
+        let report = RegistryPurge {
+            cases: sqlx::query(PURGE_RESOLVED_CASES)
+                .bind(cases_resolved_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            links: sqlx::query(PURGE_OLD_LINKS)
+                .bind(links_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+        };
+        let e = event(
+            "scheduler",
+            "registry.purged",
+            "registry",
+            "retention",
+            None,
+            None,
+            serde_json::json!({
+                "cases": report.cases,
+                "links": report.links,
+                "cases_resolved_before": cases_resolved_before,
+                "links_before": links_before,
+            }),
+        );
+        insert_event(&mut tx, &e, at).await?;
+        tx.commit().await?;
+        Ok(report)
     }
 
     async fn upsert_link(&self, link: &IdentityLink) -> Result<(), StoreError> {

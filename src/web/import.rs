@@ -63,7 +63,7 @@ pub async fn upload_manifest(
     };
     let result = import::import_manifest_file(
         state.store.as_ref(),
-        None,
+        Some(&crate::app::matching::MatchAfterImport),
         name,
         &body,
         format,

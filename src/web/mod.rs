@@ -23,6 +23,7 @@ pub mod metrics;
 mod openapi;
 mod ops;
 pub mod pages;
+mod registry;
 mod scheduler;
 pub mod tasks_api;
 
@@ -120,6 +121,18 @@ fn staff_routes(state: AppState) -> Router<AppState> {
             post(import::upload_manifest).layer(axum::extract::DefaultBodyLimit::max(
                 import::MAX_UPLOAD_BYTES,
             )),
+        )
+        // registry and identity matching
+        .route("/api/registry", post(registry::import))
+        .route(
+            "/api/persons/{external_id}",
+            get(registry::read)
+                .put(registry::upsert)
+                .delete(registry::erase),
+        )
+        .route(
+            "/api/links/{passenger_id}/{person_id}",
+            post(registry::decide),
         )
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }

@@ -1,0 +1,239 @@
+//! Identity matching in the service: after a manifest or registry import, a flight's passengers are matched
+//! against the registry persons that share a blocking key with them — fetched by an indexed lookup, so the
+//! cost grows with the manifest, not the registry — and the outcomes stored as identity links. Staff
+//! decisions are remembered per passenger fingerprint and win over the algorithm; a link a person decided is
+//! never overwritten by the matcher.
+//!
+//! The candidate index holds only the flight's candidates, so the matcher's name-rarity estimates (which
+//! count namesakes in the index) see few namesakes and stay conservative: name-only and birth-date links are
+//! rarer than on the full registry, strong-key links unchanged.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::ServiceError;
+use crate::domain::records::{IdentifierKind, IdentityLink, Passenger, PersonRecord};
+use crate::domain::{BoardingState, BookingName, CarrierCode, LinkDecision, Locator, Title};
+use crate::matching::{
+    PassengerFacts, PassengerFingerprint, PersonFacts, RegistryIndex, RememberedDecisions,
+    StaffDecision, match_flight, passenger_blocking_keys, person_blocking_keys,
+};
+use crate::store::{KeyedPerson, Store};
+
+/// The actor matcher links are recorded under; the store never lets it overwrite a staff decision.
+pub const MATCHER_ACTOR: &str = "matcher";
+
+/// What matching one flight did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FlightMatch {
+    pub passengers: usize,
+    pub candidates: usize,
+    pub linked: usize,
+    pub review: usize,
+    pub rejected: usize,
+}
+
+/// A passenger as the matcher sees them; None when the manifest's name cannot be read as a booking name.
+pub fn passenger_facts(passenger: &Passenger) -> Option<PassengerFacts> {
+    let d = &passenger.details;
+    let title = d.title.as_deref().and_then(Title::parse);
+    let name = BookingName::new(&d.surname, &d.given_name, title).ok()?;
+    Some(PassengerFacts {
+        key: passenger.id,
+        flight_key: passenger.flight_id,
+        name,
+        docs_surname: d.docs_surname.clone(),
+        docs_given: d.docs_given.clone(),
+        locator: d.locator.as_deref().and_then(|l| Locator::parse(l).ok()),
+        traveller_class: d.traveller_class,
+        frequent_flyer: d
+            .frequent_flyer
+            .as_ref()
+            .and_then(|(c, n)| CarrierCode::parse(c).ok().map(|c| (c, n.clone()))),
+        email: d.email.clone(),
+        phone: d.phone.clone(),
+        date_of_birth: d.date_of_birth,
+    })
+}
+
+/// A registry person as the matcher sees them.
+pub fn person_facts(id: Uuid, r: &PersonRecord) -> PersonFacts {
+    let of_kind = |kind: IdentifierKind| {
+        r.identifiers
+            .iter()
+            .filter(move |i| i.kind == kind)
+            .map(|i| i.value.clone())
+    };
+    PersonFacts {
+        key: id,
+        display_name: r.display_name.clone(),
+        date_of_birth: r.date_of_birth,
+        emails: of_kind(IdentifierKind::Email).collect(),
+        phones: of_kind(IdentifierKind::Phone).collect(),
+        loyalty: of_kind(IdentifierKind::Loyalty)
+            .filter_map(|v| {
+                let (carrier, number) = v.split_once(' ')?;
+                Some((CarrierCode::parse(carrier).ok()?, number.to_string()))
+            })
+            .collect(),
+    }
+}
+
+/// A registry record with the blocking keys the store files for it.
+pub fn keyed(record: PersonRecord) -> KeyedPerson {
+    let blocking_keys = person_blocking_keys(&person_facts(Uuid::nil(), &record));
+    KeyedPerson {
+        record,
+        blocking_keys,
+    }
+}
+
+/// Matches one flight's passengers against the registry persons sharing a blocking key with them, with
+/// the remembered staff decisions, and stores every outcome as an identity link.
+pub async fn match_flight_now(
+    store: &dyn Store,
+    flight_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<FlightMatch, ServiceError> {
+    let passengers: Vec<PassengerFacts> = store
+        .passengers(flight_id)
+        .await?
+        .iter()
+        .filter(|p| p.boarding_state != BoardingState::Removed)
+        .filter_map(passenger_facts)
+        .collect();
+    let mut summary = FlightMatch {
+        passengers: passengers.len(),
+        ..FlightMatch::default()
+    };
+    if passengers.is_empty() {
+        return Ok(summary);
+    }
+    let mut keys: Vec<i64> = passengers
+        .iter()
+        .flat_map(passenger_blocking_keys)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let fingerprints: Vec<String> = passengers
+        .iter()
+        .flat_map(PassengerFingerprint::of)
+        .map(|f| f.as_str().to_string())
+        .collect();
+    let decisions = store.match_decisions(&fingerprints).await?;
+    let mut remembered = RememberedDecisions::new();
+    for d in &decisions {
+        let decision = match d.decision {
+            LinkDecision::Linked => StaffDecision::Confirmed,
+            _ => StaffDecision::Rejected,
+        };
+        remembered.insert(
+            d.person_id,
+            PassengerFingerprint::from_stored(d.fingerprint.clone()),
+            decision,
+        );
+    }
+    let mut persons = store.persons_with_keys(&keys).await?;
+    let known: HashSet<Uuid> = persons.iter().map(|p| p.id).collect();
+    for d in &decisions {
+        if !known.contains(&d.person_id)
+            && let Some(person) = store.person(d.person_id).await?
+            && !persons.iter().any(|p| p.id == person.id)
+        {
+            persons.push(person);
+        }
+    }
+    summary.candidates = persons.len();
+    let facts: Vec<PersonFacts> = persons
+        .iter()
+        .map(|p| person_facts(p.id, &p.record))
+        .collect();
+    let index = RegistryIndex::build(&facts);
+    let by_id: HashMap<Uuid, &PassengerFacts> = passengers.iter().map(|p| (p.key, p)).collect();
+    for outcome in match_flight(&index, &passengers, &remembered) {
+        match outcome.decision {
+            LinkDecision::Linked => summary.linked += 1,
+            LinkDecision::Review => summary.review += 1,
+            LinkDecision::Rejected => summary.rejected += 1,
+        }
+        let decided_by = by_id
+            .get(&outcome.passenger)
+            .filter(|p| {
+                remembered
+                    .for_passenger(p)
+                    .iter()
+                    .any(|(person, _)| *person == outcome.person)
+            })
+            .and_then(|_| decisions.iter().find(|d| d.person_id == outcome.person))
+            .map(|d| d.decided_by.clone())
+            .unwrap_or_else(|| MATCHER_ACTOR.to_string());
+        store
+            .upsert_link(&IdentityLink {
+                passenger_id: outcome.passenger,
+                person_id: outcome.person,
+                decision: outcome.decision,
+                score: outcome.score,
+                reasons: outcome.reasons.iter().map(|r| r.describe()).collect(),
+                decided_by,
+                updated_at: at,
+            })
+            .await?;
+    }
+    Ok(summary)
+}
+
+/// After a registry import: re-matches the flights departing within `horizon` whose passengers share a
+/// blocking key with the imported persons. Returns how many flights were matched.
+pub async fn rematch_upcoming(
+    store: &dyn Store,
+    imported_keys: &HashSet<i64>,
+    horizon: chrono::TimeDelta,
+    at: DateTime<Utc>,
+) -> Result<usize, ServiceError> {
+    let mut matched = 0;
+    for flight in store
+        .flights_departing(at - chrono::TimeDelta::hours(6), at + horizon)
+        .await?
+    {
+        let shares = store
+            .passengers(flight.id)
+            .await?
+            .iter()
+            .filter_map(passenger_facts)
+            .any(|p| {
+                passenger_blocking_keys(&p)
+                    .iter()
+                    .any(|k| imported_keys.contains(k))
+            });
+        if shares {
+            match_flight_now(store, flight.id, at).await?;
+            matched += 1;
+        }
+    }
+    Ok(matched)
+}
+
+/// Identity matching as the import hook: every flight a manifest import touched is matched again, so new
+/// passengers are linked (or sent to review) before they board.
+pub struct MatchAfterImport;
+
+#[async_trait::async_trait]
+impl super::import::ImportHook for MatchAfterImport {
+    async fn after_import(
+        &self,
+        store: &dyn Store,
+        summary: &super::import::ImportSummary,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        for flight in &summary.flights {
+            if let Err(e) = match_flight_now(store, flight.flight_id, now).await {
+                problems.push(format!("{}: identity matching failed: {e}", flight.flight));
+            }
+        }
+        problems
+    }
+}

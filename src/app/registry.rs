@@ -1,0 +1,70 @@
+//! Registry imports and erasure as the CLI and the HTTP API run them: a file is parsed whole, all its
+//! persons upserted in one transaction with their blocking keys, and the upcoming flights whose passengers
+//! share a key with them matched again.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::ServiceError;
+use super::matching::{keyed, rematch_upcoming};
+use crate::domain::records::PersonRecord;
+use crate::registry::{self, ParseErrors};
+use crate::store::Store;
+
+/// Flights departing within this many hours are matched again after a registry import.
+pub const REMATCH_HORIZON_HOURS: i64 = 48;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryImportError {
+    /// The file was refused; nothing was written.
+    #[error("{0}")]
+    Parse(#[from] ParseErrors),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// What one registry import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegistryImport {
+    pub file: String,
+    pub persons: usize,
+    /// Upcoming flights matched again because a passenger shares a key with an imported person.
+    pub flights_rematched: usize,
+}
+
+/// Parses one registry export and applies it whole, or refuses it whole with every problem found.
+pub async fn import_registry_file(
+    store: &dyn Store,
+    file: &str,
+    bytes: &[u8],
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<RegistryImport, RegistryImportError> {
+    let persons = registry::parse(file, bytes)?;
+    let (count, rematched) = upsert_and_rematch(store, persons, actor, at).await?;
+    Ok(RegistryImport {
+        file: file.to_string(),
+        persons: count,
+        flights_rematched: rematched,
+    })
+}
+
+/// Upserts persons in one transaction and matches again the upcoming flights they may be on.
+pub async fn upsert_and_rematch(
+    store: &dyn Store,
+    persons: Vec<PersonRecord>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(usize, usize), ServiceError> {
+    let keyed: Vec<_> = persons.into_iter().map(keyed).collect();
+    let keys: HashSet<i64> = keyed
+        .iter()
+        .flat_map(|p| p.blocking_keys.iter().copied())
+        .collect();
+    store.upsert_persons(&keyed, actor, at).await?;
+    let rematched =
+        rematch_upcoming(store, &keys, TimeDelta::hours(REMATCH_HORIZON_HOURS), at).await?;
+    Ok((keyed.len(), rematched))
+}

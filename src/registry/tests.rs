@@ -1,0 +1,151 @@
+use super::*;
+use crate::domain::records::IdentifierKind;
+use crate::domain::{CaseStatus, Network};
+
+const CSV: &str = "\u{feff}external_id,record,display_name,emails,phones,loyalty,date_of_birth,network,handle,followers,activity_30d,opted_in,case_ref,opened_at,resolved_at,status,severity,consent_channel,opted_out,consent_updated_at\n\
+P1,person,María José García-Peña,Maria.Garcia@Example.COM,+34 600 111 222,IB 0012345678,1984-03-15,,,,,,,,,,,,,\n\
+P1,account,,,,,,x,@mjgp,12000,14,true,,,,,,,,\n\
+P1,case,,,,,,,,,,,C-1,2026-10-01T10:00:00Z,2026-10-03T10:00:00Z,resolved,4,,,\n\
+P1,consent,,,,,,,,,,,,,,,,sms,true,2026-10-01T10:00:00Z\n\
+P2,person,Tom Smith,,,,,,,,,,,,,,,,,\n";
+
+fn reasons(result: Result<Vec<PersonRecord>, ParseErrors>) -> Vec<String> {
+    result
+        .unwrap_err()
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn csv_rows_join_into_persons_with_normalised_contacts() {
+    let persons = parse("reg.csv", CSV.as_bytes()).unwrap();
+    assert_eq!(persons.len(), 2);
+    let p = &persons[0];
+    assert_eq!(p.display_name, "María José García-Peña");
+    let value = |kind| {
+        p.identifiers
+            .iter()
+            .find(|i| i.kind == kind)
+            .map(|i| i.value.clone())
+    };
+    assert_eq!(
+        value(IdentifierKind::Email).as_deref(),
+        Some("maria.garcia@example.com")
+    );
+    assert_eq!(
+        value(IdentifierKind::Phone).as_deref(),
+        Some("+34600111222")
+    );
+    assert_eq!(
+        value(IdentifierKind::Loyalty).as_deref(),
+        Some("IB 12345678")
+    );
+    assert_eq!(p.accounts[0].network, Network::X);
+    assert_eq!(p.accounts[0].followers, 12000);
+    assert!(p.accounts[0].opted_in);
+    assert_eq!(p.cases[0].status, CaseStatus::Resolved);
+    assert_eq!(p.cases[0].severity, 4);
+    assert!(p.consents[0].opted_out);
+    assert!(persons[1].accounts.is_empty());
+}
+
+#[test]
+fn json_array_and_ndjson_read_the_same_person() {
+    let object = r#"{"external_id":"P1","display_name":"Zoë Müller","emails":["ZOE@x.de"],"accounts":[{"network":"instagram","handle":"zoe","followers":5}],"cases":[{"external_ref":"T-9","opened_at":"2026-11-01T00:00:00Z","status":"open","severity":2}],"consents":[{"channel":"email","opted_out":false,"updated_at":"2026-11-01T00:00:00Z"}]}"#;
+    let array = format!("[\n{object}\n]");
+    let from_array = parse("a.json", array.as_bytes()).unwrap();
+    let from_lines = parse(
+        "a.ndjson",
+        format!("{object}\n{}\n", object.replace("P1", "P2")).as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(from_array.len(), 1);
+    assert_eq!(from_lines.len(), 2);
+    assert_eq!(from_array[0].display_name, "Zoë Müller");
+    assert_eq!(from_array[0].identifiers[0].value, "zoe@x.de");
+    assert_eq!(from_array[0].cases[0].status, CaseStatus::Open);
+    assert_eq!(from_lines[1].external_id, "P2");
+}
+
+#[test]
+fn every_bad_field_is_reported_with_line_and_field() {
+    let csv = "record,external_id,display_name,emails,phones,loyalty,date_of_birth,network,handle,followers,case_ref,opened_at,status\n\
+person,P1,,not-an-email,600111222,12345,15/03/1984,,,,,,\n\
+account,P1,,,,,,myspace,h,-3,,,\n\
+case,P1,,,,,,,,,C1,yesterday,closed\n\
+account,P9,,,,,,x,h,1,,,\n\
+gadget,P1,,,,,,,,,,,\n";
+    let errors = reasons(parse("bad.csv", csv.as_bytes()));
+    let expect = [
+        "bad.csv:2: display_name: is missing",
+        "bad.csv:2: emails: \"not-an-email\" is not an e-mail",
+        "bad.csv:2: phones: \"600111222\" has no country code",
+        "bad.csv:2: loyalty: \"12345\" is not a loyalty number",
+        "bad.csv:2: date_of_birth: \"15/03/1984\" is not a date",
+        "bad.csv:3: network:",
+        "bad.csv:4: opened_at: \"yesterday\" is not a time",
+        "bad.csv:4: status:",
+        "bad.csv:5: external_id: no person row for \"P9\"",
+        "bad.csv:6: record: \"gadget\" is not a record kind",
+    ];
+    for e in expect {
+        assert!(
+            errors.iter().any(|x| x.starts_with(e)),
+            "{e} not in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn header_and_structure_problems_are_refused() {
+    let errors = reasons(parse(
+        "h.csv",
+        b"record,external_id,colour\nperson,P1,red\n",
+    ));
+    assert!(errors[0].starts_with("h.csv:1: colour: is not a registry column"));
+    let errors = reasons(parse("h.csv", b"record,display_name\nperson,A\n"));
+    assert!(errors[0].contains("external_id: column is missing"));
+    let errors = reasons(parse(
+        "d.csv",
+        b"record,external_id,display_name\nperson,P1,A\nperson,P1,B\n",
+    ));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("d.csv:3: external_id: person P1 appears twice"))
+    );
+    let errors = reasons(parse("e.csv", b"record,external_id\n"));
+    assert_eq!(errors, ["e.csv:1: the file holds no person"]);
+    let errors = reasons(parse("u.csv", b"record,external_id\nperson,\xff\n"));
+    assert!(errors[0].contains("not UTF-8"));
+}
+
+#[test]
+fn json_problems_name_their_line() {
+    let errors = reasons(parse("j.json", b"[\n{\"external_id\":\"P1\",\"display_name\":\"A\"},\n{\"external_id\":\"P2\",\"display_name\":\"B\",\"shoe\":1}\n]"));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .starts_with("j.json:3: this person object is not as expected: unknown field `shoe`"),
+        "{errors:?}"
+    );
+    let errors = reasons(parse("j.json", b"[\n{\"external_id\":\"P1\",\n"));
+    assert!(errors[0].starts_with("j.json:"), "{errors:?}");
+    let errors = reasons(parse("j.json", b"{\"external_id\":\"P1\",\"display_name\":\"A\",\"cases\":[{\"external_ref\":\"C\",\"opened_at\":\"2026-11-02T00:00:00Z\",\"status\":\"resolved\"}]}"));
+    assert!(errors[0].contains("resolved_at: is missing"), "{errors:?}");
+}
+
+#[test]
+fn format_is_sniffed_past_a_bom_and_blanks() {
+    assert_eq!(
+        RegistryFormat::sniff(b"\xEF\xBB\xBF  [{}]"),
+        RegistryFormat::Json
+    );
+    assert_eq!(RegistryFormat::sniff(b"{}"), RegistryFormat::Json);
+    assert_eq!(
+        RegistryFormat::sniff(b"record,external_id"),
+        RegistryFormat::Csv
+    );
+}

@@ -1,0 +1,71 @@
+//! SQL of the registry's batch import, candidate lookup, remembered decisions and retention, shared by
+//! both backends (`$n` placeholders).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::rows::placeholders;
+use super::{MatchDecision, StoreError};
+use crate::domain::LinkDecision;
+
+/// Values bound at a time in an IN list: well under SQLite's and PostgreSQL's bind limits.
+pub(super) const IN_LIST_CHUNK: usize = 900;
+
+pub(super) const DELETE_PERSON_KEYS: &str = "DELETE FROM person_keys WHERE person_id = $1";
+pub(super) const INSERT_PERSON_KEY: &str =
+    "INSERT INTO person_keys (key, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+pub(super) fn select_person_ids_with_keys(count: usize) -> String {
+    format!(
+        "SELECT DISTINCT person_id FROM person_keys WHERE key IN ({})",
+        placeholders(1, count)
+    )
+}
+
+pub(super) fn select_decisions(count: usize) -> String {
+    format!(
+        "SELECT person_id, fingerprint, decision, decided_by, decided_at FROM match_decisions \
+         WHERE fingerprint IN ({})",
+        placeholders(1, count)
+    )
+}
+
+pub(super) const UPSERT_DECISION: &str = "INSERT INTO match_decisions (person_id, fingerprint, \
+    decision, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id, fingerprint) \
+    DO UPDATE SET decision = excluded.decision, decided_by = excluded.decided_by, \
+    decided_at = excluded.decided_at";
+
+pub(super) const SELECT_LINKS_TO_REVIEW: &str = "SELECT passenger_id, person_id, decision, score, \
+    reasons, decided_by, updated_at FROM identity_links WHERE decision = 'review' \
+    ORDER BY score DESC, updated_at DESC LIMIT $1";
+
+pub(super) const PURGE_RESOLVED_CASES: &str =
+    "DELETE FROM complaint_cases WHERE status = 'resolved' AND resolved_at < $1";
+pub(super) const PURGE_OLD_LINKS: &str = "DELETE FROM identity_links WHERE updated_at < $1";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct DecisionRow {
+    person_id: Uuid,
+    fingerprint: String,
+    decision: String,
+    decided_by: String,
+    decided_at: DateTime<Utc>,
+}
+
+impl TryFrom<DecisionRow> for MatchDecision {
+    type Error = StoreError;
+
+    fn try_from(row: DecisionRow) -> Result<MatchDecision, StoreError> {
+        let decision: LinkDecision = row
+            .decision
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("match decision: {e}")))?;
+        Ok(MatchDecision {
+            person_id: row.person_id,
+            fingerprint: row.fingerprint,
+            decision,
+            decided_by: row.decided_by,
+            decided_at: row.decided_at,
+        })
+    }
+}
