@@ -246,7 +246,7 @@ async fn the_cli_imports_the_samples_and_rejects_every_bad_file_with_its_line() 
         let bad: Vec<(&str, Vec<u8>, &str)> = vec![
             (
                 "truncated.pnl",
-                PNL[..PNL.find("1MUELLER").unwrap()].as_bytes().to_vec(),
+                PNL.as_bytes()[..PNL.find("1MUELLER").unwrap()].to_vec(),
                 "truncated.pnl:",
             ),
             ("latin1.csv", latin1, "latin1.csv:2: byte"),
