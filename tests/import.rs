@@ -410,3 +410,35 @@ async fn the_drop_folder_job_files_good_and_bad_manifests_and_waits_for_unfinish
         assert_eq!(db.store.counts().await.unwrap().passengers, 9);
     }
 }
+
+#[tokio::test]
+async fn a_newer_list_leaves_the_flight_status_the_gate_reported() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        import(store, "ib3166.pnl", PNL).await.unwrap();
+        let flight = store.find_flight(&pnl_key()).await.unwrap().unwrap();
+        assert_eq!(flight.status, aboard::domain::FlightStatus::Scheduled);
+        let boarding = aboard::domain::records::FlightUpdate {
+            status: Some(aboard::domain::FlightStatus::Boarding),
+            ..Default::default()
+        };
+        store
+            .update_flight(
+                flight.id,
+                &boarding,
+                "flight.boarding_started",
+                "test",
+                now(),
+            )
+            .await
+            .unwrap();
+        import(store, "ib3166.adl", ADL).await.unwrap();
+        let after = store.find_flight(&pnl_key()).await.unwrap().unwrap();
+        assert_eq!(
+            after.status,
+            aboard::domain::FlightStatus::Boarding,
+            "{}",
+            db.url
+        );
+    }
+}

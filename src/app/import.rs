@@ -101,6 +101,7 @@ pub trait ImportHook: Send + Sync {
     async fn after_import(
         &self,
         store: &dyn Store,
+        import: &ManifestImport,
         summary: &ImportSummary,
         now: DateTime<Utc>,
     ) -> Vec<String>;
@@ -136,8 +137,10 @@ pub async fn import_manifest_file(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, ImportError> {
+    let started = std::time::Instant::now();
     let document = manifest::parse(file_name, bytes, format, now.date_naive())
         .map_err(ImportError::Invalid)?;
+    let parsed = started.elapsed();
     let rows_format = format
         .or_else(|| manifest::detect(bytes))
         .unwrap_or(Format::Csv);
@@ -147,7 +150,7 @@ pub async fn import_manifest_file(
             .map_err(ImportError::Store)?,
         _ => Vec::new(),
     };
-    let (format, mut import, rows) = to_import(
+    let (format, import, rows) = to_import(
         document,
         rows_format,
         &stored_keys,
@@ -155,9 +158,7 @@ pub async fn import_manifest_file(
         digest(bytes),
         actor,
     );
-    keep_known_status(store, &mut import.flights)
-        .await
-        .map_err(ImportError::Store)?;
+    let stored_at = std::time::Instant::now();
     let outcome = store
         .import_manifest(&import, now)
         .await
@@ -176,27 +177,27 @@ pub async fn import_manifest_file(
         flights: outcome.flights,
         hook_problems: Vec::new(),
     };
+    let stored = stored_at.elapsed();
+    let hooked_at = std::time::Instant::now();
     if let Some(hook) = hook
         && !summary.duplicate
     {
-        summary.hook_problems = hook.after_import(store, &summary, now).await;
+        summary.hook_problems = hook.after_import(store, &import, &summary, now).await;
     }
+    tracing::info!(
+        file = file_name,
+        rows,
+        parse_ms = parsed.as_millis() as u64,
+        store_ms = stored.as_millis() as u64,
+        hook_ms = hooked_at.elapsed().as_millis() as u64,
+        "manifest imported"
+    );
     Ok(summary)
 }
 
 /// SHA-256 of the file, in hex.
 pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// A manifest states no flight status: a flight already stored keeps the one it has (boarding, departed).
-async fn keep_known_status(store: &dyn Store, lists: &mut [FlightList]) -> Result<(), StoreError> {
-    for list in lists {
-        if let Some(known) = store.find_flight(&list.flight.key).await? {
-            list.flight.status = known.status;
-        }
-    }
-    Ok(())
 }
 
 /// The keys of the passengers stored for a flight and not removed.

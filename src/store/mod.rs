@@ -511,6 +511,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// Every token, revoked ones included, oldest first.
     async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+
+    // matching after import
+    /// Which of these blocking keys some registry person has: a cheap test of whether a flight has any
+    /// candidate at all before it is matched.
+    async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError>;
 }
 
 /// Opens (creating if needed) and migrates the database the configuration names.

@@ -653,15 +653,11 @@ impl Store for PostgresStore {
 
     async fn persons_with_keys(&self, keys: &[i64]) -> Result<Vec<Person>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let mut ids: Vec<Uuid> = Vec::new();
-        for chunk in keys.chunks(IN_LIST_CHUNK) {
-            let sql = select_person_ids_with_keys(chunk.len());
-            let mut query = sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(sql));
-            for key in chunk {
-                query = query.bind(key);
-            }
-            ids.extend(query.fetch_all(&mut *conn).await?);
-        }
+        let mut ids: Vec<Uuid> =
+            sqlx::query_scalar(AssertSqlSafe(postgres_list(SELECT_PERSON_IDS_WITH_KEYS)))
+                .bind(keys)
+                .fetch_all(&mut *conn)
+                .await?;
         ids.sort_unstable();
         ids.dedup();
         let mut persons = Vec::with_capacity(ids.len());
@@ -683,18 +679,13 @@ impl Store for PostgresStore {
         &self,
         fingerprints: &[String],
     ) -> Result<Vec<MatchDecision>, StoreError> {
-        let mut decisions = Vec::new();
-        for chunk in fingerprints.chunks(IN_LIST_CHUNK) {
-            let sql = select_decisions(chunk.len());
-            let mut query = sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(sql));
-            for fingerprint in chunk {
-                query = query.bind(fingerprint);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                decisions.push(MatchDecision::try_from(row)?);
-            }
-        }
-        Ok(decisions)
+        sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(postgres_list(SELECT_DECISIONS)))
+            .bind(fingerprints)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(MatchDecision::try_from)
+            .collect()
     }
 
     async fn decide_link(
@@ -1670,6 +1661,15 @@ impl Store for PostgresStore {
         .map(ApiToken::try_from)
         .collect()
     }
+
+    async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(postgres_list(SELECT_KEYS_IN_REGISTRY)))
+                .bind(keys)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
 }
 
 async fn import_list(
@@ -1678,7 +1678,7 @@ async fn import_list(
     list: &FlightList,
     at: DateTime<Utc>,
 ) -> Result<FlightImportSummary, StoreError> {
-    bind_flight!(sqlx::query(UPSERT_FLIGHT), &list.flight, at)
+    bind_flight!(sqlx::query(UPSERT_LISTED_FLIGHT), &list.flight, at)
         .execute(&mut *conn)
         .await?;
     let key = &list.flight.key;

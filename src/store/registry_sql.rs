@@ -4,30 +4,31 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::rows::placeholders;
 use super::{MatchDecision, StoreError};
 use crate::domain::LinkDecision;
-
-/// Values bound at a time in an IN list: well under SQLite's and PostgreSQL's bind limits.
-pub(super) const IN_LIST_CHUNK: usize = 900;
 
 pub(super) const DELETE_PERSON_KEYS: &str = "DELETE FROM person_keys WHERE person_id = $1";
 pub(super) const INSERT_PERSON_KEY: &str =
     "INSERT INTO person_keys (key, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
-pub(super) fn select_person_ids_with_keys(count: usize) -> String {
-    format!(
-        "SELECT DISTINCT person_id FROM person_keys WHERE key IN ({})",
-        placeholders(1, count)
-    )
+// Lists of keys and fingerprints are bound as one parameter — a JSON array on SQLite (`$LIST`
+// becomes `SELECT value FROM json_each($1)`), an array on PostgreSQL (`= ANY($1)`) — so that one
+// statement serves any number of values.
+pub(super) const SELECT_PERSON_IDS_WITH_KEYS: &str =
+    "SELECT DISTINCT person_id FROM person_keys WHERE key IN ($LIST)";
+pub(super) const SELECT_KEYS_IN_REGISTRY: &str =
+    "SELECT DISTINCT key FROM person_keys WHERE key IN ($LIST)";
+pub(super) const SELECT_DECISIONS: &str = "SELECT person_id, fingerprint, decision, decided_by, \
+    decided_at FROM match_decisions WHERE fingerprint IN ($LIST)";
+
+/// `sql`'s list parameter for SQLite: the values of the JSON array bound as `$1`.
+pub(super) fn sqlite_list(sql: &str) -> String {
+    sql.replace("($LIST)", "(SELECT value FROM json_each($1))")
 }
 
-pub(super) fn select_decisions(count: usize) -> String {
-    format!(
-        "SELECT person_id, fingerprint, decision, decided_by, decided_at FROM match_decisions \
-         WHERE fingerprint IN ({})",
-        placeholders(1, count)
-    )
+/// `sql`'s list parameter for PostgreSQL: any element of the array bound as `$1`.
+pub(super) fn postgres_list(sql: &str) -> String {
+    sql.replace(" IN ($LIST)", " = ANY($1)")
 }
 
 pub(super) const UPSERT_DECISION: &str = "INSERT INTO match_decisions (person_id, fingerprint, \

@@ -97,7 +97,11 @@ impl TryFrom<FlightRow> for Flight {
     }
 }
 
-pub(super) const UPSERT_FLIGHT: &str = "INSERT INTO flights (id, carrier, number, local_date, origin, \
+/// The flight upsert, with what a conflict does to the stored status.
+macro_rules! flight_upsert {
+    ($status:literal) => {
+        concat!(
+            "INSERT INTO flights (id, carrier, number, local_date, origin, \
     destination, scheduled_departure, estimated_departure, actual_departure, scheduled_arrival, \
     estimated_arrival, actual_arrival, gate, status, created_at, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
@@ -110,7 +114,18 @@ pub(super) const UPSERT_FLIGHT: &str = "INSERT INTO flights (id, carrier, number
     estimated_arrival = COALESCE(excluded.estimated_arrival, flights.estimated_arrival), \
     actual_arrival = COALESCE(excluded.actual_arrival, flights.actual_arrival), \
     gate = COALESCE(excluded.gate, flights.gate), \
-    status = excluded.status, updated_at = excluded.updated_at";
+    ",
+            $status,
+            ", updated_at = excluded.updated_at"
+        )
+    };
+}
+
+pub(super) const UPSERT_FLIGHT: &str = flight_upsert!("status = excluded.status");
+
+/// A passenger list states no status: a flight already stored keeps the one it has (boarding,
+/// departed), a new one is scheduled.
+pub(super) const UPSERT_LISTED_FLIGHT: &str = flight_upsert!("status = flights.status");
 
 pub(super) const PASSENGER_COLUMNS: &str = "id, flight_id, pax_key, surname, given_name, title, \
     traveller_class, locator, seat, cabin_class, destination, party_ref, ff_airline, ff_number, email, \
@@ -234,7 +249,7 @@ pub(super) const PASSENGER_UPSERT_TAIL: &str = " ON CONFLICT (flight_id, pax_key
 pub(super) fn passenger_digest(p: &NewPassenger) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(to_json(p).as_bytes());
-    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&hash[..16])
 }
 
 /// A passenger already stored for the flight, as the import planner sees it.
@@ -896,8 +911,11 @@ pub(super) fn removal_reason(import: &ManifestImport, list: &FlightList) -> Stri
     }
 }
 
-/// Rows per multi-row INSERT: 25 values each stays well under both backends' bind limits.
+/// Rows per multi-row INSERT on PostgreSQL: 25 values each stays well under its bind limit.
 pub(super) const PASSENGER_BATCH: usize = 400;
+
+/// Rows per multi-row INSERT on SQLite (26 values each, under its limit of 32,766).
+pub(super) const SQLITE_PASSENGER_BATCH: usize = 200;
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT …` for `rows` passengers.
 pub(super) fn passenger_upsert_sql(rows: usize) -> String {
@@ -919,6 +937,26 @@ pub(super) fn passenger_upsert_sql(rows: usize) -> String {
         "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
         columns.join(", "),
         values.join(", "),
+        PASSENGER_UPSERT_TAIL
+    )
+}
+
+/// The SQLite form of [`passenger_upsert_sql`], with anonymous `?` parameters: binding a numbered one
+/// looks its name up by a linear scan of the statement's parameters, which made a batch's cost grow
+/// with the square of its size. Each row binds `PASSENGER_WRITE_COLUMNS` but `updated_at`, then the
+/// instant twice (created, updated).
+pub(super) fn sqlite_passenger_upsert_sql(rows: usize) -> String {
+    let width = PASSENGER_WRITE_COLUMNS.len() - 1;
+    let row = format!("({}, 'expected', ?, ?)", vec!["?"; width].join(", "));
+    let columns: Vec<&str> = PASSENGER_WRITE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "updated_at")
+        .collect();
+    format!(
+        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
+        columns.join(", "),
+        vec![row; rows].join(", "),
         PASSENGER_UPSERT_TAIL
     )
 }

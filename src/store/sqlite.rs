@@ -662,15 +662,11 @@ impl Store for SqliteStore {
 
     async fn persons_with_keys(&self, keys: &[i64]) -> Result<Vec<Person>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let mut ids: Vec<Uuid> = Vec::new();
-        for chunk in keys.chunks(IN_LIST_CHUNK) {
-            let sql = select_person_ids_with_keys(chunk.len());
-            let mut query = sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(sql));
-            for key in chunk {
-                query = query.bind(key);
-            }
-            ids.extend(query.fetch_all(&mut *conn).await?);
-        }
+        let mut ids: Vec<Uuid> =
+            sqlx::query_scalar(AssertSqlSafe(sqlite_list(SELECT_PERSON_IDS_WITH_KEYS)))
+                .bind(to_json(&keys))
+                .fetch_all(&mut *conn)
+                .await?;
         ids.sort_unstable();
         ids.dedup();
         let mut persons = Vec::with_capacity(ids.len());
@@ -692,18 +688,13 @@ impl Store for SqliteStore {
         &self,
         fingerprints: &[String],
     ) -> Result<Vec<MatchDecision>, StoreError> {
-        let mut decisions = Vec::new();
-        for chunk in fingerprints.chunks(IN_LIST_CHUNK) {
-            let sql = select_decisions(chunk.len());
-            let mut query = sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(sql));
-            for fingerprint in chunk {
-                query = query.bind(fingerprint);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                decisions.push(MatchDecision::try_from(row)?);
-            }
-        }
-        Ok(decisions)
+        sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(sqlite_list(SELECT_DECISIONS)))
+            .bind(to_json(&fingerprints))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(MatchDecision::try_from)
+            .collect()
     }
 
     async fn decide_link(
@@ -1678,6 +1669,15 @@ impl Store for SqliteStore {
         .map(ApiToken::try_from)
         .collect()
     }
+
+    async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(sqlite_list(SELECT_KEYS_IN_REGISTRY)))
+                .bind(to_json(&keys))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
 }
 
 async fn import_list(
@@ -1686,7 +1686,7 @@ async fn import_list(
     list: &FlightList,
     at: DateTime<Utc>,
 ) -> Result<FlightImportSummary, StoreError> {
-    bind_flight!(sqlx::query(UPSERT_FLIGHT), &list.flight, at)
+    bind_flight!(sqlx::query(UPSERT_LISTED_FLIGHT), &list.flight, at)
         .execute(&mut *conn)
         .await?;
     let key = &list.flight.key;
@@ -1704,16 +1704,18 @@ async fn import_list(
         .fetch_all(&mut *conn)
         .await?;
     let plan = plan_list(&stored, list);
-    for batch in plan.writes.chunks(PASSENGER_BATCH) {
-        let mut query = sqlx::query(AssertSqlSafe(passenger_upsert_sql(batch.len()))).bind(at);
+    for batch in plan.writes.chunks(SQLITE_PASSENGER_BATCH) {
+        let mut query = sqlx::query(AssertSqlSafe(sqlite_passenger_upsert_sql(batch.len())));
         for (id, passenger, digest) in batch {
-            query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone());
+            query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone())
+                .bind(at)
+                .bind(at);
         }
         query.execute(&mut *conn).await?;
     }
     let reason = removal_reason(import, list);
     let mut cancelled_tasks = 0;
-    for batch in plan.removals.chunks(PASSENGER_BATCH) {
+    for batch in plan.removals.chunks(SQLITE_PASSENGER_BATCH) {
         let mut removal = sqlx::query(AssertSqlSafe(mark_removed_sql(batch.len())))
             .bind(&reason)
             .bind(at);
