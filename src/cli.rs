@@ -439,7 +439,8 @@ impl ImportCommand {
         } = self;
         let format = format.as_deref().and_then(import::parse_format);
         let progress = import_progress(files);
-        let mut all_ok = true;
+        let started = std::time::Instant::now();
+        let mut rejected = 0usize;
         let mut rows = 0usize;
         for path in files {
             let name = path.display().to_string();
@@ -470,7 +471,7 @@ impl ImportCommand {
                     lines
                 }
                 Err(lines) => {
-                    all_ok = false;
+                    rejected += 1;
                     let mut lines = lines;
                     lines.push(format!("{name}: rejected, nothing was imported"));
                     lines
@@ -487,7 +488,15 @@ impl ImportCommand {
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
-        all_ok
+        let seconds = started.elapsed().as_secs_f64().max(1e-3);
+        println!(
+            "{} file{}: {} imported, {rejected} rejected; {rows} rows in {seconds:.1} s ({:.0} rows/s)",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            files.len() - rejected,
+            rows as f64 / seconds
+        );
+        rejected == 0
     }
 }
 

@@ -15,7 +15,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ServiceError;
-use crate::domain::records::{IdentifierKind, IdentityLink, Passenger, PersonRecord};
+use crate::domain::records::{
+    IdentifierKind, IdentityLink, ManifestImport, NewPassenger, Passenger, PersonRecord,
+};
 use crate::domain::{BoardingState, BookingName, CarrierCode, LinkDecision, Locator, Title};
 use crate::matching::{
     PassengerFacts, PassengerFingerprint, PersonFacts, RegistryIndex, RememberedDecisions,
@@ -38,12 +40,16 @@ pub struct FlightMatch {
 
 /// A passenger as the matcher sees them; None when the manifest's name cannot be read as a booking name.
 pub fn passenger_facts(passenger: &Passenger) -> Option<PassengerFacts> {
-    let d = &passenger.details;
+    booking_facts(passenger.id, passenger.flight_id, &passenger.details)
+}
+
+/// What a booking says about a passenger, as the matcher sees it.
+fn booking_facts(id: Uuid, flight_id: Uuid, d: &NewPassenger) -> Option<PassengerFacts> {
     let title = d.title.as_deref().and_then(Title::parse);
     let name = BookingName::new(&d.surname, &d.given_name, title).ok()?;
     Some(PassengerFacts {
-        key: passenger.id,
-        flight_key: passenger.flight_id,
+        key: id,
+        flight_key: flight_id,
         name,
         docs_surname: d.docs_surname.clone(),
         docs_given: d.docs_given.clone(),
@@ -225,15 +231,81 @@ impl super::import::ImportHook for MatchAfterImport {
     async fn after_import(
         &self,
         store: &dyn Store,
+        import: &ManifestImport,
         summary: &super::import::ImportSummary,
         now: DateTime<Utc>,
     ) -> Vec<String> {
+        let flights = match flights_with_candidates(store, import, summary).await {
+            Ok(flights) => flights,
+            Err(e) => return vec![format!("identity matching failed: {e}")],
+        };
         let mut problems = Vec::new();
-        for flight in &summary.flights {
+        for flight in flights {
             if let Err(e) = match_flight_now(store, flight.flight_id, now).await {
                 problems.push(format!("{}: identity matching failed: {e}", flight.flight));
             }
         }
         problems
     }
+}
+
+/// The flights of an import where some passenger it brought shares a blocking key with a registry
+/// person or has a remembered staff decision: only they can gain a link. Two lookups for the whole
+/// file, so that a day's import does not read every flight back.
+async fn flights_with_candidates<'a>(
+    store: &dyn Store,
+    import: &ManifestImport,
+    summary: &'a super::import::ImportSummary,
+) -> Result<Vec<&'a crate::domain::records::FlightImportSummary>, ServiceError> {
+    let per_flight: Vec<(Vec<i64>, Vec<String>)> = import
+        .flights
+        .iter()
+        .map(|list| {
+            let facts: Vec<PassengerFacts> = list
+                .passengers
+                .iter()
+                .filter_map(|p| booking_facts(Uuid::nil(), Uuid::nil(), p))
+                .collect();
+            let keys = facts.iter().flat_map(passenger_blocking_keys).collect();
+            let fingerprints = facts
+                .iter()
+                .flat_map(PassengerFingerprint::of)
+                .map(|f| f.as_str().to_string())
+                .collect();
+            (keys, fingerprints)
+        })
+        .collect();
+    let mut keys: Vec<i64> = per_flight
+        .iter()
+        .flat_map(|(k, _)| k.iter().copied())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let known_keys: HashSet<i64> = store
+        .blocking_keys_in_registry(&keys)
+        .await?
+        .into_iter()
+        .collect();
+    let mut fingerprints: Vec<String> = per_flight
+        .iter()
+        .flat_map(|(_, f)| f.iter().cloned())
+        .collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    let decided: HashSet<String> = store
+        .match_decisions(&fingerprints)
+        .await?
+        .into_iter()
+        .map(|d| d.fingerprint)
+        .collect();
+    Ok(summary
+        .flights
+        .iter()
+        .zip(&per_flight)
+        .filter(|(_, (keys, fingerprints))| {
+            keys.iter().any(|k| known_keys.contains(k))
+                || fingerprints.iter().any(|f| decided.contains(f))
+        })
+        .map(|(flight, _)| flight)
+        .collect())
 }
