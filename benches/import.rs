@@ -1,0 +1,277 @@
+//! `cargo bench --bench import [-- --flights N --per-flight N]`: a large network airline's day (3,000
+//! flights × 150 passengers by default) written as one PNL per flight and as one CSV, then imported
+//! with `aboard import manifest` (the CLI's own code, identity matching hook included) into a fresh
+//! SQLite file and, when TEST_DATABASE_URL is set, a fresh PostgreSQL database. Each import runs in a
+//! child process so that its peak memory is its own. The floor beside it: the sqlite3 command-line
+//! shell's `.import` of the same CSV into a bare table (Debian package sqlite3). `--dir DIR` keeps the
+//! files and databases there.
+
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use aboard::cli::ImportCommand;
+use aboard::config::Config;
+use aboard::manifest::{write_csv, write_pnl};
+use secrecy::SecretString;
+
+struct Options {
+    flights: usize,
+    per_flight: usize,
+    /// Where to write the day and the databases, kept afterwards; a temporary folder otherwise.
+    dir: Option<PathBuf>,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    Options {
+        flights: value("--flights", 3_000),
+        per_flight: value("--per-flight", 150),
+        dir: args
+            .iter()
+            .position(|a| a == "--dir")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from),
+    }
+}
+
+/// One import as the child process reports it.
+struct Measured {
+    rows: usize,
+    seconds: f64,
+    peak_mib: f64,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let get = |n: usize| args.get(i + n).cloned().unwrap_or_default();
+        child(&get(1), Path::new(&get(2)));
+        return;
+    }
+    let options = options();
+    let temporary = tempfile::tempdir().expect("a temporary directory");
+    let dir = match &options.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).expect("the --dir folder");
+            dir.as_path()
+        }
+        None => temporary.path(),
+    };
+    let (csv, pnl_dir, rows) = write_day(&options, dir);
+
+    println!("\n== floor: sqlite3 .import of the CSV into a bare table ==");
+    let floor = sqlite3_floor(&csv, &dir.join("floor.db"));
+    match floor {
+        Some(seconds) => println!(
+            "  {rows} rows in {seconds:.2} s = {:.0} rows/s",
+            rows as f64 / seconds
+        ),
+        None => println!("  sqlite3 not found: `apt-get install sqlite3` to measure the floor"),
+    }
+
+    let mut results: Vec<(String, &str, Measured)> = Vec::new();
+    let sqlite = |name: &str| format!("sqlite:{}", dir.join(name).display());
+    for (input, path) in [("csv", csv.clone()), ("pnl", pnl_dir.clone())] {
+        let url = sqlite(&format!("aboard-{input}.db"));
+        println!("\n== SQLite, {input} ==");
+        if let Some(m) = run_child(&url, &path) {
+            results.push(("SQLite".to_string(), input, m));
+        }
+    }
+    if let Some(admin) = support::postgres_admin_url() {
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        for (input, path) in [("csv", csv.clone()), ("pnl", pnl_dir.clone())] {
+            let name = format!("aboard_bench_import_{input}_{}", std::process::id());
+            let url = runtime.block_on(support::create_database(&admin, &name));
+            println!("\n== PostgreSQL, {input} ==");
+            if let Some(m) = run_child(&url, &path) {
+                results.push(("PostgreSQL".to_string(), input, m));
+            }
+            runtime.block_on(support::drop_database(&admin, &name));
+        }
+    } else {
+        println!("\nTEST_DATABASE_URL is not set: PostgreSQL skipped");
+    }
+
+    println!(
+        "\n== summary: {rows} passengers on {} flights ==",
+        options.flights
+    );
+    println!(
+        "{:<12} {:<6} {:>10} {:>12} {:>10} {:>10}",
+        "database", "input", "seconds", "rows/s", "peak MiB", "× floor"
+    );
+    if let Some(seconds) = floor {
+        println!(
+            "{:<12} {:<6} {:>10.2} {:>12.0} {:>10} {:>10}",
+            "sqlite3",
+            "csv",
+            seconds,
+            rows as f64 / seconds,
+            "-",
+            "1.00"
+        );
+    }
+    for (database, input, m) in &results {
+        let ratio = floor.map_or("-".to_string(), |f| format!("{:.2}", m.seconds / f));
+        println!(
+            "{:<12} {:<6} {:>10.2} {:>12.0} {:>10.0} {:>10}",
+            database,
+            input,
+            m.seconds,
+            m.rows as f64 / m.seconds,
+            m.peak_mib,
+            ratio
+        );
+    }
+    println!("target: the whole day in under 5 s on SQLite, within 2× the sqlite3 floor");
+}
+
+/// Writes the day as `day.csv` and `pnl/IBnnnn.pnl`; returns both paths and the passenger count.
+fn write_day(options: &Options, dir: &Path) -> (PathBuf, PathBuf, usize) {
+    let started = Instant::now();
+    let date = aboard::clock::now().date_naive();
+    let day = support::airline_day::generate(2026, options.flights, options.per_flight, date);
+    let rows: usize = day.iter().map(|m| m.passengers.len()).sum();
+    let csv = dir.join("day.csv");
+    std::fs::write(&csv, write_csv(&day)).expect("write the CSV");
+    let pnl_dir = dir.join("pnl");
+    std::fs::create_dir_all(&pnl_dir).expect("the PNL folder");
+    let mut pnl_bytes = 0;
+    for manifest in &day {
+        let text = write_pnl(manifest, None, 60);
+        pnl_bytes += text.len();
+        let name = format!("{}.pnl", manifest.flight);
+        std::fs::write(pnl_dir.join(name), text).expect("write a PNL");
+    }
+    let csv_bytes = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "day written in {:.1} s: {} flights, {rows} passengers; CSV {:.1} MB, PNLs {:.1} MB",
+        started.elapsed().as_secs_f64(),
+        day.len(),
+        csv_bytes as f64 / 1e6,
+        pnl_bytes as f64 / 1e6
+    );
+    (csv, pnl_dir, rows)
+}
+
+/// Seconds the sqlite3 shell takes to `.import` the CSV into a new table, or `None` without sqlite3.
+fn sqlite3_floor(csv: &Path, database: &Path) -> Option<f64> {
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\n.mode csv\n.import '{}' passengers\nSELECT count(*) FROM passengers;\n",
+        csv.display()
+    );
+    let started = Instant::now();
+    let mut shell = Command::new("sqlite3")
+        .arg(database)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    shell
+        .stdin
+        .take()
+        .expect("the shell's input")
+        .write_all(script.as_bytes())
+        .expect("the script");
+    let output = shell.wait_with_output().ok()?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        println!(
+            "  sqlite3 failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        return None;
+    }
+    Some(seconds)
+}
+
+fn run_child(url: &str, input: &Path) -> Option<Measured> {
+    let exe = std::env::current_exe().expect("this binary");
+    let output = Command::new(exe)
+        .arg("--child")
+        .arg(url)
+        .arg(input)
+        .output()
+        .expect("the import process");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result = stdout.lines().find_map(|l| l.strip_prefix("RESULT "));
+    let Some(fields) = result else {
+        println!("  the import failed:");
+        for line in stdout
+            .lines()
+            .chain(String::from_utf8_lossy(&output.stderr).lines())
+            .take(20)
+        {
+            println!("    {line}");
+        }
+        return None;
+    };
+    let numbers: Vec<f64> = fields
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let [rows, seconds, peak_mib] = numbers[..] else {
+        println!("  unreadable result line: {fields}");
+        return None;
+    };
+    println!(
+        "  {rows} rows in {seconds:.2} s = {:.0} rows/s, peak memory {peak_mib:.0} MiB",
+        rows / seconds
+    );
+    Some(Measured {
+        rows: rows as usize,
+        seconds,
+        peak_mib,
+    })
+}
+
+/// The child: opens (and migrates) a fresh database, then imports every file as `aboard import manifest`
+/// does. The clock starts after the migration: it measures the import, not the schema.
+fn child(url: &str, input: &Path) {
+    let files: Vec<PathBuf> = if input.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+            .expect("the PNL folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![input.to_path_buf()]
+    };
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        aboard::telemetry::init(aboard::config::LogFormat::Text, &filter);
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    runtime.block_on(async {
+        let mut config = Config::default();
+        config.database.url = Some(SecretString::from(url.to_string()));
+        let store = aboard::open_store(&config).await.expect("open the store");
+        let command = ImportCommand::Manifest {
+            files,
+            format: None,
+            actor: "bench".to_string(),
+        };
+        let started = Instant::now();
+        let all_in = command.run(store.as_ref()).await;
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(all_in, "every file of the day imports");
+        let rows = store.counts().await.expect("counts").passengers;
+        println!(
+            "RESULT {rows} {seconds} {}",
+            support::peak_memory_mib().unwrap_or(0.0)
+        );
+    });
+}
