@@ -426,6 +426,10 @@ impl TokenCommand {
     }
 }
 
+/// Files read and applied together (one transaction for consecutive lists): a bounded amount of memory,
+/// and the progress moves as each group is committed.
+const FILES_PER_TRANSACTION: usize = 250;
+
 /// At most this many errors of one file are printed; the rest are counted.
 const PRINTED_ERRORS_PER_FILE: usize = 200;
 
@@ -442,47 +446,66 @@ impl ImportCommand {
         let started = std::time::Instant::now();
         let mut rejected = 0usize;
         let mut rows = 0usize;
-        for path in files {
-            let name = path.display().to_string();
-            let outcome = match std::fs::read(path) {
-                Ok(bytes) => {
-                    let result = import::import_manifest_file(
-                        store,
-                        Some(&crate::app::matching::MatchAfterImport),
-                        &name,
-                        &bytes,
-                        format,
-                        actor,
-                        clock::now(),
-                    )
-                    .await;
-                    if let Some(bar) = &progress {
-                        bar.inc(bytes.len() as u64);
+        for chunk in files.chunks(FILES_PER_TRANSACTION) {
+            let read: Vec<(String, std::io::Result<Vec<u8>>)> = chunk
+                .iter()
+                .map(|path| (path.display().to_string(), std::fs::read(path)))
+                .collect();
+            let readable: Vec<import::ManifestFile> = read
+                .iter()
+                .filter_map(|(name, bytes)| {
+                    let bytes = bytes.as_ref().ok()?;
+                    Some(import::ManifestFile { name, bytes })
+                })
+                .collect();
+            let mut results = import::import_manifest_files(
+                store,
+                Some(&crate::app::matching::MatchAfterImport),
+                &readable,
+                format,
+                actor,
+                clock::now(),
+            )
+            .await
+            .into_iter();
+            for (name, bytes) in &read {
+                let outcome = match bytes {
+                    Ok(bytes) => {
+                        if let Some(bar) = &progress {
+                            bar.inc(bytes.len() as u64);
+                        }
+                        results
+                            .next()
+                            .unwrap_or_else(|| {
+                                Err(ImportError::Store(crate::store::StoreError::NotFound(
+                                    "an import outcome".to_string(),
+                                )))
+                            })
+                            .map_err(|e| import_error_lines(&e))
                     }
-                    result.map_err(|e| import_error_lines(&e))
+                    Err(e) => Err(vec![format!("{name}: cannot read the file: {e}")]),
+                };
+                let lines = match outcome {
+                    Ok(summary) => {
+                        rows += summary.rows;
+                        let mut lines = vec![summary.line()];
+                        lines.extend(summary.hook_problems.iter().map(|p| format!("{name}: {p}")));
+                        lines
+                    }
+                    Err(lines) => {
+                        rejected += 1;
+                        let mut lines = lines;
+                        lines.push(format!("{name}: rejected, nothing was imported"));
+                        lines
+                    }
+                };
+                if let Some(bar) = &progress {
+                    let seconds = bar.elapsed().as_secs_f64().max(1e-3);
+                    bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / seconds));
+                    bar.suspend(|| print_lines(&lines));
+                } else {
+                    print_lines(&lines);
                 }
-                Err(e) => Err(vec![format!("{name}: cannot read the file: {e}")]),
-            };
-            let lines = match outcome {
-                Ok(summary) => {
-                    rows += summary.rows;
-                    let mut lines = vec![summary.line()];
-                    lines.extend(summary.hook_problems.iter().map(|p| format!("{name}: {p}")));
-                    lines
-                }
-                Err(lines) => {
-                    rejected += 1;
-                    let mut lines = lines;
-                    lines.push(format!("{name}: rejected, nothing was imported"));
-                    lines
-                }
-            };
-            if let Some(bar) = &progress {
-                let seconds = bar.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / seconds));
-                bar.suspend(|| print_lines(&lines));
-            } else {
-                print_lines(&lines);
             }
         }
         if let Some(bar) = progress {

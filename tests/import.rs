@@ -442,3 +442,72 @@ async fn a_newer_list_leaves_the_flight_status_the_gate_reported() {
         );
     }
 }
+
+#[tokio::test]
+async fn files_imported_together_stand_or_fall_one_by_one() {
+    use aboard::app::import::{ManifestFile, import_manifest_files};
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let newer = PNL.replace(".MADRMIB 200830", ".MADRMIB 201030");
+        let other_flight = PNL.replace("IB3166/22NOV", "IB3170/22NOV");
+        let broken = PNL.replace("IB3166/22NOV MAD PART1", "IB3166/31NOV MAD PART1");
+        let files = [
+            ManifestFile {
+                name: "newer.pnl",
+                bytes: newer.as_bytes(),
+            },
+            // Older than the list just applied in the same transaction: refused alone.
+            ManifestFile {
+                name: "older.pnl",
+                bytes: PNL.as_bytes(),
+            },
+            ManifestFile {
+                name: "other.pnl",
+                bytes: other_flight.as_bytes(),
+            },
+            ManifestFile {
+                name: "again.pnl",
+                bytes: newer.as_bytes(),
+            },
+            ManifestFile {
+                name: "broken.pnl",
+                bytes: broken.as_bytes(),
+            },
+        ];
+        let results = import_manifest_files(store, None, &files, None, "test", now()).await;
+        assert_eq!(results.len(), 5);
+        assert_eq!(results[0].as_ref().map(|s| s.added()).ok(), Some(7));
+        assert!(
+            matches!(results[1], Err(ImportError::OutOfOrder { .. })),
+            "{:?}",
+            results[1]
+        );
+        assert_eq!(results[2].as_ref().map(|s| s.added()).ok(), Some(7));
+        assert_eq!(results[3].as_ref().map(|s| s.duplicate).ok(), Some(true));
+        match &results[4] {
+            Err(ImportError::Invalid(errors)) => {
+                assert_eq!(errors.errors[0].file, "broken.pnl");
+                assert_eq!(errors.errors[0].line, 4);
+            }
+            other => panic!("the broken file is refused with its line: {other:?}"),
+        }
+        let flights = store
+            .flights_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(flights.len(), 2, "{}", db.url);
+        let imports = store
+            .events(&EventFilter {
+                action_prefix: Some("import.manifest".to_string()),
+                limit: 100,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            imports.len(),
+            2,
+            "only the two files that went in are logged"
+        );
+    }
+}

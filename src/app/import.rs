@@ -12,6 +12,7 @@
 //! - A manifest carries no times: stored times are kept, and a flight already known keeps its status.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -94,17 +95,17 @@ pub enum ImportError {
     Store(StoreError),
 }
 
-/// Runs after each import that changed something: identity matching links the new passengers.
+/// Runs after imports that changed something: identity matching links the new passengers.
 #[async_trait]
 pub trait ImportHook: Send + Sync {
-    /// Returns problems worth showing to whoever imported; the import itself is already committed.
+    /// Gets the files one transaction committed, each with its summary, and returns for each the
+    /// problems worth showing to whoever imported it; the imports themselves stand.
     async fn after_import(
         &self,
         store: &dyn Store,
-        import: &ManifestImport,
-        summary: &ImportSummary,
+        imported: &[(&ManifestImport, &ImportSummary)],
         now: DateTime<Utc>,
-    ) -> Vec<String>;
+    ) -> Vec<Vec<String>>;
 }
 
 pub fn format_name(format: Format) -> &'static str {
@@ -127,6 +128,13 @@ pub fn parse_format(raw: &str) -> Option<Format> {
     }
 }
 
+/// One manifest file to import: the name errors and the event log show, and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct ManifestFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
 /// Parses and applies one file. `now`'s date gives the year to `22NOV`-style dates.
 pub async fn import_manifest_file(
     store: &dyn Store,
@@ -137,62 +145,183 @@ pub async fn import_manifest_file(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, ImportError> {
-    let started = std::time::Instant::now();
-    let document = manifest::parse(file_name, bytes, format, now.date_naive())
-        .map_err(ImportError::Invalid)?;
-    let parsed = started.elapsed();
-    let rows_format = format
-        .or_else(|| manifest::detect(bytes))
-        .unwrap_or(Format::Csv);
-    let stored_keys = match &document {
-        Document::Adl(adl) => live_keys(store, &adl.flight)
-            .await
-            .map_err(ImportError::Store)?,
-        _ => Vec::new(),
+    let file = ManifestFile {
+        name: file_name,
+        bytes,
     };
-    let (format, import, rows) = to_import(
-        document,
-        rows_format,
-        &stored_keys,
-        file_name,
-        digest(bytes),
-        actor,
-    );
-    let stored_at = std::time::Instant::now();
-    let outcome = store
-        .import_manifest(&import, now)
+    import_manifest_files(store, hook, &[file], format, actor, now)
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(reason) => ImportError::OutOfOrder {
-                file: file_name.to_string(),
-                reason,
-            },
-            other => ImportError::Store(other),
-        })?;
-    let mut summary = ImportSummary {
-        file: file_name.to_string(),
-        format,
-        rows,
-        duplicate: outcome.duplicate,
-        flights: outcome.flights,
-        hook_problems: Vec::new(),
+        .pop()
+        .unwrap_or_else(|| {
+            Err(ImportError::Store(StoreError::NotFound(format!(
+                "the outcome of {file_name}"
+            ))))
+        })
+}
+
+/// Parses and applies files in the order given, each whole or not at all, and returns one result per
+/// file. Consecutive PNL, CSV and JSON files share one transaction — one commit, and one fsync, for a
+/// night's lists instead of one each; an ADL goes on its own after what precedes it, because it is
+/// resolved against the passengers stored for its flight.
+pub async fn import_manifest_files(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    files: &[ManifestFile<'_>],
+    format: Option<Format>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Vec<Result<ImportSummary, ImportError>> {
+    let mut results: Vec<Option<Result<ImportSummary, ImportError>>> =
+        files.iter().map(|_| None).collect();
+    let mut pending: Vec<Prepared> = Vec::new();
+    for (position, file) in files.iter().enumerate() {
+        let started = Instant::now();
+        let document = match manifest::parse(file.name, file.bytes, format, now.date_naive()) {
+            Ok(document) => document,
+            Err(errors) => {
+                results[position] = Some(Err(ImportError::Invalid(errors)));
+                continue;
+            }
+        };
+        let stored_keys = match &document {
+            Document::Adl(adl) => {
+                apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
+                match live_keys(store, &adl.flight).await {
+                    Ok(keys) => keys,
+                    Err(e) => {
+                        results[position] = Some(Err(ImportError::Store(e)));
+                        continue;
+                    }
+                }
+            }
+            _ => Vec::new(),
+        };
+        let is_adl = matches!(document, Document::Adl(_));
+        let rows_format = format
+            .or_else(|| manifest::detect(file.bytes))
+            .unwrap_or(Format::Csv);
+        let (format, import, rows) = to_import(
+            document,
+            rows_format,
+            &stored_keys,
+            file.name,
+            digest(file.bytes),
+            actor,
+        );
+        pending.push(Prepared {
+            position,
+            format,
+            import,
+            rows,
+            parse: started.elapsed(),
+        });
+        if is_adl {
+            apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
+        }
+    }
+    apply(store, hook, pending, &mut results, now).await;
+    results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| {
+                Err(ImportError::Store(StoreError::NotFound(
+                    "an import outcome".to_string(),
+                )))
+            })
+        })
+        .collect()
+}
+
+/// A parsed file waiting for its transaction.
+struct Prepared {
+    /// Where the file stands in the caller's list.
+    position: usize,
+    format: Format,
+    import: ManifestImport,
+    rows: usize,
+    parse: std::time::Duration,
+}
+
+/// Applies parsed files in one transaction, then runs the hook on those that changed something. When
+/// the transaction fails as a whole, each file is tried alone so that every one gets its own outcome.
+async fn apply(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    batch: Vec<Prepared>,
+    results: &mut [Option<Result<ImportSummary, ImportError>>],
+    now: DateTime<Utc>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let started = Instant::now();
+    let (meta, imports): (
+        Vec<(usize, Format, usize, std::time::Duration)>,
+        Vec<ManifestImport>,
+    ) = batch
+        .into_iter()
+        .map(|p| ((p.position, p.format, p.rows, p.parse), p.import))
+        .unzip();
+    let outcomes = match store.import_manifests(&imports, now).await {
+        Ok(outcomes) => outcomes,
+        Err(_) if imports.len() > 1 => {
+            let mut outcomes = Vec::with_capacity(imports.len());
+            for import in &imports {
+                outcomes.push(store.import_manifest(import, now).await);
+            }
+            outcomes
+        }
+        Err(e) => vec![Err(e)],
     };
-    let stored = stored_at.elapsed();
-    let hooked_at = std::time::Instant::now();
-    if let Some(hook) = hook
-        && !summary.duplicate
+    let stored = started.elapsed();
+    let mut applied: Vec<(usize, &ManifestImport, ImportSummary)> = Vec::new();
+    for (((position, format, rows, _), import), outcome) in meta.iter().zip(&imports).zip(outcomes)
     {
-        summary.hook_problems = hook.after_import(store, &import, &summary, now).await;
+        match outcome {
+            Ok(outcome) => applied.push((
+                *position,
+                import,
+                ImportSummary {
+                    file: import.file_name.clone(),
+                    format: *format,
+                    rows: *rows,
+                    duplicate: outcome.duplicate,
+                    flights: outcome.flights,
+                    hook_problems: Vec::new(),
+                },
+            )),
+            Err(StoreError::Conflict(reason)) => {
+                results[*position] = Some(Err(ImportError::OutOfOrder {
+                    file: import.file_name.clone(),
+                    reason,
+                }))
+            }
+            Err(other) => results[*position] = Some(Err(ImportError::Store(other))),
+        }
+    }
+    let hooked_at = Instant::now();
+    if let Some(hook) = hook {
+        let fresh: Vec<(&ManifestImport, &ImportSummary)> = applied
+            .iter()
+            .filter(|(_, _, summary)| !summary.duplicate)
+            .map(|(_, import, summary)| (*import, summary))
+            .collect();
+        let mut problems = hook.after_import(store, &fresh, now).await.into_iter();
+        for (_, _, summary) in applied.iter_mut().filter(|(_, _, s)| !s.duplicate) {
+            summary.hook_problems = problems.next().unwrap_or_default();
+        }
     }
     tracing::info!(
-        file = file_name,
-        rows,
-        parse_ms = parsed.as_millis() as u64,
-        store_ms = stored.as_millis() as u64,
-        hook_ms = hooked_at.elapsed().as_millis() as u64,
-        "manifest imported"
+        files = meta.len(),
+        rows = meta.iter().map(|m| m.2).sum::<usize>(),
+        parse_ms = meta.iter().map(|m| m.3.as_secs_f64()).sum::<f64>() * 1e3,
+        store_ms = stored.as_secs_f64() * 1e3,
+        hook_ms = hooked_at.elapsed().as_secs_f64() * 1e3,
+        "manifests imported"
     );
-    Ok(summary)
+    for (position, _, summary) in applied {
+        results[position] = Some(Ok(summary));
+    }
 }
 
 /// SHA-256 of the file, in hex.

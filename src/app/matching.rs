@@ -231,35 +231,37 @@ impl super::import::ImportHook for MatchAfterImport {
     async fn after_import(
         &self,
         store: &dyn Store,
-        import: &ManifestImport,
-        summary: &super::import::ImportSummary,
+        imported: &[(&ManifestImport, &super::import::ImportSummary)],
         now: DateTime<Utc>,
-    ) -> Vec<String> {
-        let flights = match flights_with_candidates(store, import, summary).await {
+    ) -> Vec<Vec<String>> {
+        let flights = match flights_with_candidates(store, imported).await {
             Ok(flights) => flights,
-            Err(e) => return vec![format!("identity matching failed: {e}")],
+            Err(e) => {
+                let problem = format!("identity matching failed: {e}");
+                return imported.iter().map(|_| vec![problem.clone()]).collect();
+            }
         };
-        let mut problems = Vec::new();
-        for flight in flights {
+        let mut problems: Vec<Vec<String>> = imported.iter().map(|_| Vec::new()).collect();
+        for (file, flight) in flights {
             if let Err(e) = match_flight_now(store, flight.flight_id, now).await {
-                problems.push(format!("{}: identity matching failed: {e}", flight.flight));
+                problems[file].push(format!("{}: identity matching failed: {e}", flight.flight));
             }
         }
         problems
     }
 }
 
-/// The flights of an import where some passenger it brought shares a blocking key with a registry
-/// person or has a remembered staff decision: only they can gain a link. Two lookups for the whole
-/// file, so that a day's import does not read every flight back.
+/// The flights of the imported files where some passenger they brought shares a blocking key with a
+/// registry person or has a remembered staff decision — only they can gain a link — each with the
+/// position of its file. Two lookups for all the files, so that a day's import does not read every
+/// flight back.
 async fn flights_with_candidates<'a>(
     store: &dyn Store,
-    import: &ManifestImport,
-    summary: &'a super::import::ImportSummary,
-) -> Result<Vec<&'a crate::domain::records::FlightImportSummary>, ServiceError> {
-    let per_flight: Vec<(Vec<i64>, Vec<String>)> = import
-        .flights
+    imported: &[(&ManifestImport, &'a super::import::ImportSummary)],
+) -> Result<Vec<(usize, &'a crate::domain::records::FlightImportSummary)>, ServiceError> {
+    let per_flight: Vec<(Vec<i64>, Vec<String>)> = imported
         .iter()
+        .flat_map(|(import, _)| import.flights.iter())
         .map(|list| {
             let facts: Vec<PassengerFacts> = list
                 .passengers
@@ -298,9 +300,10 @@ async fn flights_with_candidates<'a>(
         .into_iter()
         .map(|d| d.fingerprint)
         .collect();
-    Ok(summary
-        .flights
+    Ok(imported
         .iter()
+        .enumerate()
+        .flat_map(|(file, (_, summary))| summary.flights.iter().map(move |f| (file, f)))
         .zip(&per_flight)
         .filter(|(_, (keys, fingerprints))| {
             keys.iter().any(|k| known_keys.contains(k))

@@ -209,12 +209,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies one file's manifest data in one transaction: flights created or updated, passengers added,
     /// refreshed or marked removed (their open tasks cancelled with the reason), the import recorded and
-    /// logged. The same file twice changes nothing; a list older than the flight's last one is refused.
+    /// logged. The same file twice changes nothing; a list older than the flight's last one is refused
+    /// (`StoreError::Conflict`).
     async fn import_manifest(
         &self,
         import: &ManifestImport,
         at: DateTime<Utc>,
-    ) -> Result<ImportOutcome, StoreError>;
+    ) -> Result<ImportOutcome, StoreError> {
+        self.import_manifests(std::slice::from_ref(import), at)
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::NotFound("the import's outcome".to_string())))
+    }
+    /// Several files in one transaction, each whole or not at all: a file refused as out of order is
+    /// rolled back alone (its outcome is the conflict) and the others stand; any other failure rolls
+    /// back every file. One commit for a night's worth of lists instead of one per file.
+    async fn import_manifests(
+        &self,
+        imports: &[ManifestImport],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError>;
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError>;
     async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError>;
     /// Moves a passenger to a boarding state and logs it; returns false when they were already there.

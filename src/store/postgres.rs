@@ -306,58 +306,29 @@ impl Store for PostgresStore {
         .collect()
     }
 
-    async fn import_manifest(
+    async fn import_manifests(
         &self,
-        import: &ManifestImport,
+        imports: &[ManifestImport],
         at: DateTime<Utc>,
-    ) -> Result<ImportOutcome, StoreError> {
+    ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
         let mut tx = self.write().await?;
-        let import_id = Uuid::now_v7();
-        let fresh = sqlx::query(INSERT_IMPORT)
-            .bind(import_id)
-            .bind("manifest")
-            .bind(&import.file_name)
-            .bind(&import.digest)
-            .bind(import.sent_at)
-            .bind(&import.actor)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if fresh == 0 {
-            return Ok(ImportOutcome {
-                duplicate: true,
-                flights: Vec::new(),
-            });
+        let mut outcomes = Vec::with_capacity(imports.len());
+        for import in imports {
+            let mut file = sqlx::Acquire::begin(&mut *tx).await?;
+            match apply_import(&mut file, import, at).await {
+                Ok(outcome) => {
+                    file.commit().await?;
+                    outcomes.push(Ok(outcome));
+                }
+                Err(StoreError::Conflict(reason)) => {
+                    file.rollback().await?;
+                    outcomes.push(Err(StoreError::Conflict(reason)));
+                }
+                Err(other) => return Err(other),
+            }
         }
-        let mut flights = Vec::with_capacity(import.flights.len());
-        for list in &import.flights {
-            flights.push(import_list(&mut tx, import, list, at).await?);
-        }
-        let outcome = ImportOutcome {
-            duplicate: false,
-            flights,
-        };
-        sqlx::query(SET_IMPORT_SUMMARY)
-            .bind(import_id)
-            .bind(to_json(&outcome))
-            .execute(&mut *tx)
-            .await?;
-        let detail = serde_json::json!({
-            "file": import.file_name, "format": import.format, "flights": outcome.flights,
-        });
-        let e = event(
-            &import.actor,
-            "import.manifest",
-            "import",
-            import_id,
-            None,
-            None,
-            detail,
-        );
-        insert_event(&mut tx, &e, at).await?;
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {
@@ -1670,6 +1641,59 @@ impl Store for PostgresStore {
                 .await?,
         )
     }
+}
+
+/// One file's import inside the batch's transaction (its own savepoint).
+async fn apply_import(
+    conn: &mut PgConnection,
+    import: &ManifestImport,
+    at: DateTime<Utc>,
+) -> Result<ImportOutcome, StoreError> {
+    let import_id = Uuid::now_v7();
+    let fresh = sqlx::query(INSERT_IMPORT)
+        .bind(import_id)
+        .bind("manifest")
+        .bind(&import.file_name)
+        .bind(&import.digest)
+        .bind(import.sent_at)
+        .bind(&import.actor)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if fresh == 0 {
+        return Ok(ImportOutcome {
+            duplicate: true,
+            flights: Vec::new(),
+        });
+    }
+    let mut flights = Vec::with_capacity(import.flights.len());
+    for list in &import.flights {
+        flights.push(import_list(&mut *conn, import, list, at).await?);
+    }
+    let outcome = ImportOutcome {
+        duplicate: false,
+        flights,
+    };
+    sqlx::query(SET_IMPORT_SUMMARY)
+        .bind(import_id)
+        .bind(to_json(&outcome))
+        .execute(&mut *conn)
+        .await?;
+    let detail = serde_json::json!({
+        "file": import.file_name, "format": import.format, "flights": outcome.flights,
+    });
+    let e = event(
+        &import.actor,
+        "import.manifest",
+        "import",
+        import_id,
+        None,
+        None,
+        detail,
+    );
+    insert_event(&mut *conn, &e, at).await?;
+    Ok(outcome)
 }
 
 async fn import_list(
