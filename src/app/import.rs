@@ -232,6 +232,9 @@ pub async fn import_manifest_files(
         .collect()
 }
 
+/// Where a file stands in the caller's list, its format, rows and parse time.
+type FileMeta = (usize, Format, usize, std::time::Duration);
+
 /// A parsed file waiting for its transaction.
 struct Prepared {
     /// Where the file stands in the caller's list.
@@ -255,10 +258,7 @@ async fn apply(
         return;
     }
     let started = Instant::now();
-    let (meta, imports): (
-        Vec<(usize, Format, usize, std::time::Duration)>,
-        Vec<ManifestImport>,
-    ) = batch
+    let (meta, imports): (Vec<FileMeta>, Vec<ManifestImport>) = batch
         .into_iter()
         .map(|p| ((p.position, p.format, p.rows, p.parse), p.import))
         .unzip();
