@@ -12,8 +12,11 @@ use super::{Engine, ServiceError};
 use crate::airports;
 use crate::boarding::bcbp;
 use crate::boarding::scan::{self, MatchedBy, Resolution};
-use crate::domain::records::{NewBoardingScan, Passenger, ScanOutcome, Task};
+use std::sync::Arc;
+
+use crate::domain::records::{BoardingScan, NewBoardingScan, Passenger, ScanOutcome, Task};
 use crate::domain::{BoardingState, Channel, Iata};
+use crate::store::Store;
 
 /// One scan as a gate reader sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,14 +79,95 @@ pub struct ScanReport {
     pub problems: Vec<String>,
 }
 
-/// A scan resolved but not yet stored.
+/// A scan resolved but not yet stored, with whether its passenger is linked to a registry person.
 struct Resolved {
     scan: NewBoardingScan,
-    passenger: Option<Passenger>,
+    passenger: Option<(Passenger, bool)>,
 }
 
-/// Stores the scans in one transaction, then boards the passengers they name. The scans are durable
-/// before any passenger boards, so an accepted scan is never lost; boarding is idempotent, so a reader
+/// Gate scans from concurrent requests committed together: while one transaction commits, the scans
+/// that arrive wait, and the next commit takes them all. With a durable commit costing a few
+/// milliseconds of fsync, this is what lets one SQLite file take thousands of scans a second without
+/// acknowledging any scan before it is on disk. The claim is in the database (unique digests, boarding
+/// that changes state once), so several instances on PostgreSQL stay correct; this only batches.
+#[derive(Default)]
+pub struct ScanCommits {
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    committing: tokio::sync::Mutex<()>,
+}
+
+type StoredScans = Vec<(BoardingScan, bool)>;
+
+struct Waiting {
+    scans: Vec<(NewBoardingScan, String)>,
+    reply: tokio::sync::oneshot::Sender<Result<StoredScans, String>>,
+}
+
+impl ScanCommits {
+    /// Stores the scans (and boards their passengers) in a transaction shared with whatever else is
+    /// waiting; returns when that transaction has committed.
+    async fn commit(
+        &self,
+        store: &Arc<dyn Store>,
+        scans: Vec<(NewBoardingScan, String)>,
+        at: DateTime<Utc>,
+    ) -> Result<StoredScans, ServiceError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.lock_waiting().push(Waiting { scans, reply });
+        let turn = self.committing.lock().await;
+        let batch = std::mem::take(&mut *self.lock_waiting());
+        if !batch.is_empty() {
+            // Its own task, so that a request that goes away mid-commit does not cut the batch short.
+            let store = store.clone();
+            let _ =
+                tokio::spawn(async move { commit_batch(store.as_ref(), batch, at).await }).await;
+        }
+        drop(turn);
+        match answer.await {
+            Ok(Ok(stored)) => Ok(stored),
+            Ok(Err(reason)) => Err(shared_commit_failed(reason)),
+            Err(_) => Err(shared_commit_failed(
+                "the commit ended before answering".to_string(),
+            )),
+        }
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+        match self.waiting.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+fn shared_commit_failed(reason: String) -> ServiceError {
+    ServiceError::Store(crate::store::StoreError::Database(sqlx::Error::Protocol(
+        format!("the scans' transaction failed: {reason}"),
+    )))
+}
+
+async fn commit_batch(store: &dyn Store, batch: Vec<Waiting>, at: DateTime<Utc>) {
+    let sizes: Vec<usize> = batch.iter().map(|w| w.scans.len()).collect();
+    let (scans, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.scans, w.reply)).unzip();
+    let all: Vec<(NewBoardingScan, String)> = scans.into_iter().flatten().collect();
+    match store.record_boarding_scans(&all, at).await {
+        Ok(stored) => {
+            let mut stored = stored.into_iter();
+            for (size, reply) in sizes.into_iter().zip(replies) {
+                let _ = reply.send(Ok(stored.by_ref().take(size).collect()));
+            }
+        }
+        Err(e) => {
+            for reply in replies {
+                let _ = reply.send(Err(e.to_string()));
+            }
+        }
+    }
+}
+
+/// Resolves the scans, stores them and boards the passengers they name in one transaction (shared with
+/// other requests' scans), then gives linked passengers their follow-up. Nothing is answered before the
+/// scans are durable, so an accepted scan is never lost; boarding and tasks are idempotent, so a reader
 /// that re-sends a scan after a failure finishes the job.
 pub async fn record_scans(
     engine: &Engine,
@@ -95,23 +179,11 @@ pub async fn record_scans(
     for input in scans {
         resolved.push(resolve(engine, input).await?);
     }
-    let rows: Vec<NewBoardingScan> = resolved.iter().map(|r| r.scan.clone()).collect();
-    let stored = engine.store.record_boarding_scans(&rows, now).await?;
-    let boarded: Vec<(Uuid, DateTime<Utc>)> = stored
+    let rows: Vec<(NewBoardingScan, String)> = resolved
         .iter()
-        .zip(&resolved)
-        .filter(|((stored, _), _)| stored.scan.outcome == ScanOutcome::Matched)
-        .filter_map(|(_, resolved)| {
-            resolved
-                .passenger
-                .as_ref()
-                .map(|p| (p.id, resolved.scan.scanned_at))
-        })
+        .map(|r| (r.scan.clone(), actor.to_string()))
         .collect();
-    let mut follow_ups = engine
-        .passengers_boarded(&boarded, actor)
-        .await?
-        .into_iter();
+    let stored = engine.scan_commits.commit(&engine.store, rows, now).await?;
     let mut reports = Vec::with_capacity(stored.len());
     for ((stored, written), resolved) in stored.into_iter().zip(resolved) {
         let scan = &stored.scan;
@@ -125,8 +197,9 @@ pub async fn record_scans(
             tasks_created: Vec::new(),
             problems: Vec::new(),
         };
-        if let (ScanOutcome::Matched, Some(passenger)) = (scan.outcome, &resolved.passenger) {
-            let follow_up = follow_ups.next().unwrap_or_default();
+        if let (ScanOutcome::Matched, Some((mut passenger, linked))) =
+            (scan.outcome, resolved.passenger)
+        {
             report.passenger = Some(ScannedPassenger {
                 id: passenger.id,
                 name: format!(
@@ -135,8 +208,20 @@ pub async fn record_scans(
                 ),
                 seat: passenger.details.seat.clone(),
             });
-            report.tasks_created = follow_up.created.iter().map(CreatedTask::from).collect();
-            report.problems = follow_up.problems;
+            // Nobody in the registry: no rule can concern them. Otherwise the follow-up runs on a
+            // repeated scan too, so that a reader re-sending after a failure finishes the job; tasks
+            // are unique, so it never creates one twice.
+            if linked {
+                if passenger.boarding_state != BoardingState::Boarded {
+                    passenger.boarding_state = BoardingState::Boarded;
+                    passenger.boarded_at = Some(resolved.scan.scanned_at);
+                }
+                let follow_up = engine
+                    .boarded_follow_up(&passenger, resolved.scan.scanned_at)
+                    .await?;
+                report.tasks_created = follow_up.created.iter().map(CreatedTask::from).collect();
+                report.problems = follow_up.problems;
+            }
         }
         reports.push(report);
     }
@@ -205,21 +290,26 @@ async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, Service
         Ok(target) => target,
         Err(why) => return unmatched(scan, why.to_string()),
     };
-    let Some(flight) = engine.store.find_flight(&target.flight).await? else {
-        return unmatched(
-            scan,
-            format!("flight {} is not in aboard's schedule", target.flight),
-        );
-    };
-    scan.flight_id = Some(flight.id);
-    let on_booking: Vec<Passenger> = engine
+    let on_booking: Vec<(Passenger, bool)> = engine
         .store
-        .passengers_by_locator(flight.id, target.locator.as_str())
+        .booking_passengers(&target.flight, target.locator.as_str())
         .await?
         .into_iter()
-        .filter(|p| p.boarding_state != BoardingState::Removed)
+        .filter(|(p, _)| p.boarding_state != BoardingState::Removed)
         .collect();
-    let details: Vec<_> = on_booking.iter().map(|p| &p.details).collect();
+    scan.flight_id = match on_booking.first() {
+        Some((p, _)) => Some(p.flight_id),
+        None => match engine.store.find_flight(&target.flight).await? {
+            Some(flight) => Some(flight.id),
+            None => {
+                return unmatched(
+                    scan,
+                    format!("flight {} is not in aboard's schedule", target.flight),
+                );
+            }
+        },
+    };
+    let details: Vec<_> = on_booking.iter().map(|(p, _)| &p.details).collect();
     let leg = pass.legs.get(target.leg - 1);
     let resolution = match leg {
         Some(leg) => scan::pick_passenger(&pass, leg, &details),
@@ -229,7 +319,7 @@ async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, Service
     };
     match resolution {
         Resolution::Matched { index, by } => {
-            let Some(passenger) = on_booking.into_iter().nth(index) else {
+            let Some((passenger, linked)) = on_booking.into_iter().nth(index) else {
                 return unmatched(scan, "the matched passenger disappeared".to_string());
             };
             scan.outcome = ScanOutcome::Matched;
@@ -243,7 +333,7 @@ async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, Service
             ));
             Ok(Resolved {
                 scan,
-                passenger: Some(passenger),
+                passenger: Some((passenger, linked)),
             })
         }
         Resolution::Ambiguous { reason, .. } => {

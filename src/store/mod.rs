@@ -246,11 +246,13 @@ pub trait Store: Send + Sync + 'static {
         flight_id: Uuid,
         locator: &str,
     ) -> Result<Vec<Passenger>, StoreError>;
-    /// Keeps gate scans in one transaction, in order. A scan whose digest is already stored is not written
-    /// again: it comes back as first stored, with `false`.
+    /// Keeps gate scans, each with who sent it, in one transaction, in order, and in the same
+    /// transaction moves the passenger of each newly kept matched scan to boarded at the scan's instant
+    /// (logged under its sender), so that an accepted scan and its boarding are durable together. A scan
+    /// whose digest is already stored is not written again: it comes back as first stored, with `false`.
     async fn record_boarding_scans(
         &self,
-        scans: &[NewBoardingScan],
+        scans: &[(NewBoardingScan, String)],
         at: DateTime<Utc>,
     ) -> Result<Vec<(BoardingScan, bool)>, StoreError>;
     /// Scans, newest first.
@@ -530,6 +532,15 @@ pub trait Store: Send + Sync + 'static {
     /// Which of these blocking keys some registry person has: a cheap test of whether a flight has any
     /// candidate at all before it is matched.
     async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError>;
+
+    // gate scans
+    /// The passengers of one booking on a flight, not removed or otherwise, each with whether a registry
+    /// person is linked to them: what a gate scan needs, in one read.
+    async fn booking_passengers(
+        &self,
+        flight: &FlightKey,
+        locator: &str,
+    ) -> Result<Vec<(Passenger, bool)>, StoreError>;
 }
 
 /// Opens (creating if needed) and migrates the database the configuration names.

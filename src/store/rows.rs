@@ -127,6 +127,24 @@ pub(super) const UPSERT_FLIGHT: &str = flight_upsert!("status = excluded.status"
 /// departed), a new one is scheduled.
 pub(super) const UPSERT_LISTED_FLIGHT: &str = flight_upsert!("status = flights.status");
 
+/// A booking's passengers on a flight named by its key, with whether someone in the registry is linked.
+pub(super) fn select_booking_passengers() -> String {
+    format!(
+        "SELECT {PASSENGER_COLUMNS}, EXISTS (SELECT 1 FROM identity_links l \
+         WHERE l.passenger_id = passengers.id AND l.decision = 'linked') AS linked \
+         FROM passengers WHERE flight_id = (SELECT id FROM flights WHERE carrier = $1 AND number = $2 \
+         AND local_date = $3 AND origin = $4) AND locator = $5 ORDER BY surname, given_name, id"
+    )
+}
+
+/// A passenger and whether a registry person is linked to them.
+#[derive(sqlx::FromRow)]
+pub(super) struct LinkedPassengerRow {
+    #[sqlx(flatten)]
+    pub passenger: PassengerRow,
+    pub linked: bool,
+}
+
 pub(super) const PASSENGER_COLUMNS: &str = "id, flight_id, pax_key, surname, given_name, title, \
     traveller_class, locator, seat, cabin_class, destination, party_ref, ff_airline, ff_number, email, \
     phone, date_of_birth, gender, nationality, docs_surname, docs_given, checkin_sequence, service_codes, \

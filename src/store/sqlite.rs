@@ -420,12 +420,12 @@ impl Store for SqliteStore {
 
     async fn record_boarding_scans(
         &self,
-        scans: &[crate::domain::records::NewBoardingScan],
+        scans: &[(crate::domain::records::NewBoardingScan, String)],
         at: DateTime<Utc>,
     ) -> Result<Vec<(crate::domain::records::BoardingScan, bool)>, StoreError> {
         let mut tx = self.write().await?;
         let mut recorded = Vec::with_capacity(scans.len());
-        for scan in scans {
+        for (scan, actor) in scans {
             let id = Uuid::now_v7();
             let written: Option<Uuid> = sqlx::query_scalar(super::scans::INSERT_SCAN)
                 .bind(id)
@@ -443,6 +443,11 @@ impl Store for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             if written.is_some() {
+                if let (crate::domain::records::ScanOutcome::Matched, Some(passenger_id)) =
+                    (scan.outcome, scan.passenger_id)
+                {
+                    board(&mut tx, passenger_id, scan.scanned_at, actor).await?;
+                }
                 let stored = crate::domain::records::BoardingScan {
                     id,
                     scan: scan.clone(),
@@ -491,32 +496,7 @@ impl Store for SqliteStore {
         let mut tx = self.write().await?;
         let mut changed = Vec::with_capacity(boarded.len());
         for (passenger_id, at) in boarded {
-            let flight_id: Option<Uuid> = sqlx::query_scalar(
-                "UPDATE passengers SET boarding_state = $2, removed_reason = NULL, boarded_at = $3, \
-                 updated_at = $3 WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
-            )
-            .bind(passenger_id)
-            .bind(BoardingState::Boarded.as_str())
-            .bind(at)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(flight_id) = flight_id else {
-                changed.push(false);
-                continue;
-            };
-            let detail =
-                serde_json::json!({ "state": BoardingState::Boarded.as_str(), "reason": null });
-            let e = event(
-                actor,
-                "passenger.boarding_state",
-                "passenger",
-                *passenger_id,
-                Some(flight_id),
-                None,
-                detail,
-            );
-            insert_event(&mut tx, &e, *at).await?;
-            changed.push(true);
+            changed.push(board(&mut tx, *passenger_id, *at, actor).await?);
         }
         tx.commit().await?;
         Ok(changed)
@@ -1592,20 +1572,30 @@ impl Store for SqliteStore {
         token_digest: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<ApiToken>, StoreError> {
-        sqlx::query(TOUCH_API_TOKEN)
-            .bind(token_digest)
-            .bind(at)
-            .bind(at - TOKEN_USE_RESOLUTION)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query_as::<_, ApiTokenRow>(AssertSqlSafe(format!(
+        let mut token = sqlx::query_as::<_, ApiTokenRow>(AssertSqlSafe(format!(
             "SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE token_digest = $1 AND revoked_at IS NULL"
         )))
         .bind(token_digest)
         .fetch_optional(&self.pool)
         .await?
         .map(ApiToken::try_from)
-        .transpose()
+        .transpose()?;
+        // Written at most once per resolution: a gate reader's every request must not take the
+        // database's write lock.
+        if let Some(token) = &mut token
+            && token
+                .last_used_at
+                .is_none_or(|last| last <= at - TOKEN_USE_RESOLUTION)
+        {
+            sqlx::query(TOUCH_API_TOKEN)
+                .bind(token_digest)
+                .bind(at)
+                .bind(at - TOKEN_USE_RESOLUTION)
+                .execute(&self.pool)
+                .await?;
+            token.last_used_at = Some(at);
+        }
+        Ok(token)
     }
 
     async fn revoke_api_token(
@@ -1648,6 +1638,24 @@ impl Store for SqliteStore {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+
+    async fn booking_passengers(
+        &self,
+        flight: &FlightKey,
+        locator: &str,
+    ) -> Result<Vec<(Passenger, bool)>, StoreError> {
+        sqlx::query_as::<_, LinkedPassengerRow>(AssertSqlSafe(select_booking_passengers()))
+            .bind(flight.flight.carrier().as_str())
+            .bind(flight.flight.number_part())
+            .bind(flight.local_date)
+            .bind(flight.origin.as_str())
+            .bind(locator)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|row| Ok((Passenger::try_from(row.passenger)?, row.linked)))
+            .collect()
     }
 }
 
@@ -1702,6 +1710,39 @@ async fn apply_import(
     );
     insert_event(&mut *conn, &e, at).await?;
     Ok(outcome)
+}
+
+/// Moves one passenger to boarded at `at` and logs it; false when they already were.
+async fn board(
+    conn: &mut SqliteConnection,
+    passenger_id: Uuid,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    let flight_id: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE passengers SET boarding_state = $2, removed_reason = NULL, boarded_at = $3, \
+         updated_at = $3 WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
+    )
+    .bind(passenger_id)
+    .bind(BoardingState::Boarded.as_str())
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(flight_id) = flight_id else {
+        return Ok(false);
+    };
+    let detail = serde_json::json!({ "state": BoardingState::Boarded.as_str(), "reason": null });
+    let e = event(
+        actor,
+        "passenger.boarding_state",
+        "passenger",
+        passenger_id,
+        Some(flight_id),
+        None,
+        detail,
+    );
+    insert_event(&mut *conn, &e, at).await?;
+    Ok(true)
 }
 
 async fn import_list(
