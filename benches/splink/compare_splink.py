@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Runs Splink 5 (DuckDB backend) on the registry and manifest files written by `cargo bench --bench
+matching`, as the reference linker the matcher is compared with on identical input.
+
+    python3 benches/splink/compare_splink.py --persons persons.csv --passengers passengers.csv \
+        --links splink_links.csv --stats splink_stats.json
+
+Reads persons.csv (person_key, display_name, date_of_birth, emails, phones, loyalty; lists joined by `;`)
+and passengers.csv (passenger_key, flight_key, surname, given, title, docs_surname, docs_given, locator,
+traveller_class, frequent_flyer, email, phone, date_of_birth). Writes, for every passenger whose best
+candidate reaches a match probability of 0.5, one row: passenger_key, person_key, match_probability and
+the decision (`link`, `review` or `none`). The stats file holds wall-clock seconds by phase and the peak
+resident memory of this process (DuckDB runs inside it). The Rust bench scores these rows against the
+labels with the same code that scores aboard's matcher.
+
+The model is what a careful Splink user would build for this task, without looking at the labels: the
+same name folding on both sides, comparisons on given name, surname, date of birth, e-mail, phone and
+frequent-flyer number, u from random sampling, m by expectation maximisation on two blocking rules, and
+blocking for prediction on every strong key and on name keys. Needs `pip install -r
+benches/splink/requirements.txt`.
+"""
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+import duckdb
+import splink
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+# Auto-link threshold. aboard's target is fewer than one wrong link in a thousand, so the model must itself
+# believe a pair at least 99.9% likely to be the same person before linking it without a person looking.
+AUTO_LINK = 0.999
+# Review band floor. aboard sends uncertain pairs to a person; for Splink that is the best candidate of a
+# passenger when the model gives it between 90% and 99.9%. Lower than 0.9 would flood the review list
+# (most such pairs are namesakes), higher would leave true matches nowhere.
+REVIEW = 0.9
+# Rows below this probability are not written: the bench's threshold sweep starts above it.
+WRITTEN = 0.5
+
+def fold(col: str) -> str:
+    """Both sides are folded the same way to A-Z words: accents stripped, the letters that do not decompose
+    spelt out, and the two-letter ICAO forms (Ä→AE, Ö→OE, Ü→UE, Å→AA, ß→SS) collapsed so that MUELLER,
+    MULLER and Müller agree. Booking systems glue or space words, so names are later compared glued."""
+    accents = f"strip_accents(upper({col}))"
+    for letter, spelt in SPELT_OUT:
+        accents = f"replace({accents}, '{letter}', '{spelt}')"
+    folded = f"regexp_replace({accents}, '[^A-Z]+', ' ', 'g')"
+    for pair, single in ICAO_PAIRS:
+        folded = f"replace({folded}, '{pair}', '{single}')"
+    return f"trim({folded})"
+
+
+# Letters that strip_accents leaves alone, upper-cased first.
+SPELT_OUT = [("ẞ", "SS"), ("ß", "SS"), ("Ø", "O"), ("Æ", "AE"), ("Œ", "OE"), ("Ł", "L"), ("Đ", "D")]
+ICAO_PAIRS = [("AE", "A"), ("OE", "O"), ("UE", "U"), ("AA", "A"), ("SS", "S")]
+
+
+def tokens(col: str) -> str:
+    return f"list_filter(string_split({fold(col)}, ' '), lambda t: t <> '')"
+
+
+def nonempty(list_sql: str) -> str:
+    # Splink's null level tests IS NULL: an empty list must be NULL, not [].
+    return f"CASE WHEN len({list_sql}) = 0 THEN NULL ELSE {list_sql} END"
+
+
+def split_list(col: str) -> str:
+    return f"list_filter(string_split(coalesce({col}, ''), ';'), lambda t: trim(t) <> '')"
+
+
+def phone_key(expr: str) -> str:
+    # Phones are written +CC national, 00CC national or national only: the last nine digits compare them
+    # all (aboard's matcher uses the same fallback).
+    return f"right(regexp_replace({expr}, '[^0-9]', '', 'g'), 9)"
+
+
+def ff_key(expr: str) -> str:
+    return f"regexp_replace(upper({expr}), '[^A-Z0-9]', '', 'g')"
+
+
+def prepare(con: duckdb.DuckDBPyConnection, persons: str, passengers: str) -> None:
+    con.execute(
+        f"CREATE TABLE persons_raw AS SELECT * FROM read_csv('{persons}', all_varchar = true, header = true)"
+    )
+    con.execute(
+        f"CREATE TABLE passengers_raw AS SELECT * FROM read_csv('{passengers}', all_varchar = true, header = true)"
+    )
+    # A profile name does not say where the given names end: the first word is taken as the given name and
+    # the rest, glued, as the surname (particles and second surnames included).
+    con.execute(
+        f"""
+        CREATE TABLE registry AS
+        WITH t AS (SELECT *, {tokens('display_name')} AS words FROM persons_raw)
+        SELECT
+            person_key AS unique_id,
+            words[1] AS given_first,
+            nullif(array_to_string(words[2:], ''), '') AS surname,
+            date_of_birth AS dob,
+            {nonempty(f"list_transform({split_list('emails')}, lambda e: lower(trim(e)))")} AS emails,
+            {nonempty(f"list_transform({split_list('phones')}, lambda p: {phone_key('p')})")} AS phones,
+            {nonempty(f"list_transform({split_list('loyalty')}, lambda f: {ff_key('f')})")} AS ff
+        FROM t
+        """
+    )
+    # The passport name (DOCS) is untruncated and properly spaced: it wins over the booking name.
+    con.execute(
+        f"""
+        CREATE TABLE manifest AS
+        WITH t AS (
+            SELECT *,
+                {tokens('coalesce(docs_given, given)')} AS given_words,
+                {tokens('coalesce(docs_surname, surname)')} AS surname_words
+            FROM passengers_raw
+        )
+        SELECT
+            passenger_key AS unique_id,
+            given_words[1] AS given_first,
+            nullif(array_to_string(surname_words, ''), '') AS surname,
+            date_of_birth AS dob,
+            CASE WHEN email IS NULL THEN NULL ELSE [lower(trim(email))] END AS emails,
+            CASE WHEN phone IS NULL THEN NULL ELSE [{phone_key('phone')}] END AS phones,
+            CASE WHEN frequent_flyer IS NULL THEN NULL ELSE [{ff_key('frequent_flyer')}] END AS ff
+        FROM t
+        """
+    )
+    for table in ("registry", "manifest"):
+        con.execute(f"ALTER TABLE {table} ADD COLUMN surname4 VARCHAR")
+        con.execute(f"UPDATE {table} SET surname4 = left(surname, 4)")
+
+
+def settings() -> SettingsCreator:
+    given = cl.CustomComparison(
+        output_column_name="given_first",
+        comparison_levels=[
+            cll.NullLevel("given_first"),
+            cll.ExactMatchLevel("given_first", term_frequency_adjustments=True),
+            # An initial, a truncated name, or a compound given name glued by the booking system (MARIAJOSE).
+            cll.CustomLevel(
+                "(starts_with(given_first_l, given_first_r) OR starts_with(given_first_r, given_first_l))",
+                label_for_charts="one given name starts the other",
+            ),
+            cll.JaroWinklerLevel("given_first", 0.92),
+            cll.JaroWinklerLevel("given_first", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+    surname = cl.CustomComparison(
+        output_column_name="surname",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
+            # One of two surnames dropped (Spanish first only, Portuguese last only), a middle name counted as
+            # a surname, or a name cut short by the booking system.
+            cll.CustomLevel(
+                "(least(length(surname_l), length(surname_r)) >= 4"
+                " AND (contains(surname_l, surname_r) OR contains(surname_r, surname_l)))",
+                label_for_charts="one surname contains the other",
+            ),
+            cll.JaroWinklerLevel("surname", 0.92),
+            cll.JaroWinklerLevel("surname", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+    return SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            given,
+            surname,
+            cl.DateOfBirthComparison("dob", input_is_string=True, datetime_format="%Y-%m-%d"),
+            cl.ArrayIntersectAtSizes("emails", [1]),
+            cl.ArrayIntersectAtSizes("phones", [1]),
+            cl.ArrayIntersectAtSizes("ff", [1]),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("ff", arrays_to_explode=["ff"]),
+            block_on("emails", arrays_to_explode=["emails"]),
+            block_on("phones", arrays_to_explode=["phones"]),
+            block_on("dob"),
+            block_on("given_first", "surname4"),
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def peak_rss_mib() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", required=True)
+    parser.add_argument("--passengers", required=True)
+    parser.add_argument("--links", required=True, help="CSV of best candidates written here")
+    parser.add_argument("--stats", required=True, help="JSON of timings and memory written here")
+    parser.add_argument(
+        "--u-pairs",
+        type=float,
+        default=1e7,
+        help="pairs sampled to estimate u (Splink advises 1e7 to 1e9)",
+    )
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    con = duckdb.connect()
+    prepare(con, args.persons, args.passengers)
+    prepared = time.perf_counter()
+
+    db_api = DuckDBAPI(con)
+    registry = db_api.register("registry", dataset_display_name="registry")
+    manifest = db_api.register("manifest", dataset_display_name="manifest")
+    linker = Linker([registry, manifest], settings(), log_level="WARNING")
+
+    # Prior: pairs agreeing on a frequent-flyer number, or on an e-mail and the given name, are taken as
+    # matches found with recall 0.6 (many registry passengers carry neither).
+    linker.training.estimate_probability_two_random_records_match(
+        [
+            block_on("ff", arrays_to_explode=["ff"]),
+            block_on("emails", "given_first", arrays_to_explode=["emails"]),
+        ],
+        recall=0.6,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=args.u_pairs, seed=2026)
+    # m by EM twice, so that every comparison is trained by one session whose blocking does not fix it.
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("given_first", "surname"), record_sample_proportion=1.0
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("dob"), record_sample_proportion=1.0
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("emails[1]", "surname"), record_sample_proportion=1.0
+    )
+    trained = time.perf_counter()
+
+    predictions = linker.inference.predict(threshold_match_probability=WRITTEN)
+    # One row per passenger: its best candidate. Splink scores pairs independently; taking the best
+    # candidate is the usual way to turn pair scores into at most one link per passenger.
+    con.execute(
+        f"""
+        COPY (
+            WITH pairs AS (
+                SELECT
+                    CASE WHEN source_dataset_l = 'manifest' THEN unique_id_l ELSE unique_id_r END
+                        AS passenger_key,
+                    CASE WHEN source_dataset_l = 'manifest' THEN unique_id_r ELSE unique_id_l END
+                        AS person_key,
+                    match_probability
+                FROM {predictions.physical_name}
+            )
+            SELECT
+                passenger_key,
+                person_key,
+                match_probability,
+                CASE WHEN match_probability >= {AUTO_LINK} THEN 'link'
+                     WHEN match_probability >= {REVIEW} THEN 'review'
+                     ELSE 'none' END AS decision
+            FROM pairs
+            QUALIFY row_number() OVER (
+                PARTITION BY passenger_key ORDER BY match_probability DESC, person_key
+            ) = 1
+            ORDER BY passenger_key
+        ) TO '{args.links}' (HEADER, DELIMITER ',')
+        """
+    )
+    predicted = time.perf_counter()
+    pairs = con.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchone()[0]
+
+    stats = {
+        "splink_version": splink.__version__,
+        "duckdb_version": duckdb.__version__,
+        "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
+        "auto_link": AUTO_LINK,
+        "review": REVIEW,
+        "prepare_seconds": prepared - started,
+        "train_seconds": trained - prepared,
+        "predict_seconds": predicted - trained,
+        "total_seconds": predicted - started,
+        "pairs_at_or_above_written": pairs,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+    with open(args.stats, "w", encoding="utf-8") as f:
+        json.dump(stats, f, indent=2)
+    print(json.dumps(stats))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
