@@ -199,7 +199,7 @@ pub fn compare_with_splink(python: &Python, data: &Dataset, dir: &Path, ours: &O
         stats.splink_version, stats.duckdb_version, stats.threads, stats.auto_link, stats.review
     );
     println!(
-        "Splink phases: prepare {:.1}s, train (u sampling + 2 EM sessions) {:.1}s, predict {:.1}s; {:.1}s with interpreter start",
+        "Splink phases: prepare {:.1}s, train (prior, u sampling, 3 EM sessions) {:.1}s, predict {:.1}s; {:.1}s with interpreter start",
         stats.prepare_seconds, stats.train_seconds, stats.predict_seconds, wall
     );
     println!("{:<34} {:>22} {:>22}", "", "aboard", "Splink");
@@ -258,9 +258,9 @@ pub fn compare_with_splink(python: &Python, data: &Dataset, dir: &Path, ours: &O
         format!("{:.0}", stats.peak_rss_mib),
     );
     println!(
-        "speed ratio aboard / Splink       {:.1}x on the whole linkage (index + match vs prepare + train + predict), {:.1}x against Splink's predict alone",
+        "speed ratio aboard / Splink       {:.1}x whole linkage (index + match vs prepare + train + predict), {:.1}x scoring alone (match vs predict)",
         stats.total_seconds / ours.seconds,
-        stats.predict_seconds / ours.seconds
+        stats.predict_seconds / ours.match_seconds
     );
     for (trap, n) in &theirs.wrong_links_by_trap {
         println!("  Splink wrong, {trap:<24} {n}");
@@ -288,19 +288,19 @@ pub fn compare_with_splink(python: &Python, data: &Dataset, dir: &Path, ours: &O
             e.strong_key_recall()
         );
     }
-    let targets = [
-        (
-            "aboard at least 10x Splink's speed",
-            stats.total_seconds / ours.seconds >= 10.0,
-        ),
-        (
-            "aboard: zero wrong links among >= 3,000 auto-links",
-            ours_e.wrong_links == 0 && ours_e.auto_links >= 3_000,
-        ),
-    ];
-    for (what, met) in targets {
-        println!("target {what}: {}", if met { "met" } else { "NOT met" });
-    }
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    let whole = stats.total_seconds / ours.seconds;
+    let scoring = stats.predict_seconds / ours.match_seconds;
+    println!(
+        "target aboard at least 10x Splink's speed: {} on the whole linkage ({whole:.1}x); {} on scoring alone, Splink's trained model against aboard's built index ({scoring:.1}x)",
+        verdict(whole >= 10.0),
+        verdict(scoring >= 10.0)
+    );
+    println!(
+        "target zero wrong links among >= 3,000 auto-links: aboard {}, Splink {}",
+        verdict(ours_e.wrong_links == 0 && ours_e.auto_links >= 3_000),
+        verdict(theirs.wrong_links == 0 && theirs.auto_links >= 3_000)
+    );
 }
 
 /// Runs aboard's matcher on FEBRL4, exported by Python into the registry and manifest CSV formats, and

