@@ -369,6 +369,9 @@ pub fn febrl4(python: &Python, dir: &Path) {
         ..Evaluation::default()
     };
     let mut true_pairs_in_review = 0usize;
+    let mut true_pairs_rejected = 0usize;
+    // Review rows by their last reason, names and numbers masked: what sent them to a person.
+    let mut review_rules: HashMap<String, usize> = HashMap::new();
     let mut wrong_examples = Vec::new();
     for row in csv::Reader::from_reader(csv_out.as_bytes())
         .records()
@@ -400,8 +403,12 @@ pub fn febrl4(python: &Python, dir: &Path) {
             "review" => {
                 e.review_rows += 1;
                 true_pairs_in_review += usize::from(correct);
+                let last = row.get(4).unwrap_or_default().rsplit(" | ").next();
+                *review_rules
+                    .entry(shape(last.unwrap_or_default()))
+                    .or_default() += 1;
             }
-            _ => {}
+            _ => true_pairs_rejected += usize::from(correct),
         }
     }
     println!(
@@ -422,11 +429,36 @@ pub fn febrl4(python: &Python, dir: &Path) {
         (e.correct_links + true_pairs_in_review) as f64 / records as f64
     );
     println!(
-        "review rows {} ({:.1} per 1,000 records)",
+        "review rows {} ({:.1} per 1,000 records); {true_pairs_rejected} true pairs rejected, {} records left out of the manifest (no surname or given name), the rest found no candidate",
         e.review_rows,
-        e.reviews_per_thousand()
+        e.reviews_per_thousand(),
+        records - true_pair.len()
     );
+    let mut rules: Vec<(String, usize)> = review_rules.into_iter().collect();
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (rule, n) in rules.iter().take(4) {
+        println!("  review because {rule}: {n}");
+    }
     for example in wrong_examples.iter().take(4) {
         println!("wrong link: {example}");
     }
+}
+
+/// A reason with its numbers as N and its upper-case names as X, so that reasons of one kind count together.
+fn shape(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    for c in reason.chars() {
+        let mask = if c.is_ascii_digit() {
+            'N'
+        } else if c.is_uppercase() {
+            'X'
+        } else {
+            out.push(c);
+            continue;
+        };
+        if !out.ends_with(mask) {
+            out.push(mask);
+        }
+    }
+    out
 }
