@@ -1,11 +1,18 @@
-//! `cargo bench --bench matching [-- --small] [-- --csv DIR]`: generates labelled data with the traps of
-//! identity matching, runs the matcher and prints precision (with its 95% bound), recall, review load,
-//! throughput and peak memory. `--small` skips the 2,000,000 × 450,000 run; `--csv DIR` also writes the
-//! small data set as persons.csv, passengers.csv and truth.csv for other linkers.
+//! `cargo bench --bench matching [-- --small --csv DIR --no-python]`: generates labelled data with
+//! the traps of identity matching, runs the matcher and prints precision (with its 95% bound), recall,
+//! review load, throughput and peak memory. Then the outside checks (see `outside`): Splink 5 on the same
+//! files, scored by the same code, side by side with aboard; and aboard on FEBRL4. They need python3 with
+//! `pip install -r benches/splink/requirements.txt`; without it they are skipped with a note.
+//!
+//! `--small` skips the 2,000,000 × 450,000 run (Splink takes about five minutes and 9 GB on it, on two
+//! cores); `--csv DIR` writes the small data set there as persons.csv, passengers.csv and truth.csv, with
+//! Splink's and FEBRL4's files beside them and the large set under DIR/large, instead of temporary
+//! directories; `--no-python` skips the outside checks.
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::PathBuf;
+#[path = "matching/outside.rs"]
+mod outside;
+
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use std::collections::HashMap;
@@ -31,24 +38,47 @@ fn cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-fn run(persons: usize, passengers: usize, csv_dir: Option<&PathBuf>) {
+/// Where files for Python go: the directory asked for with `--csv`, or a temporary one removed at the end.
+enum Scratch {
+    Given(PathBuf),
+    Temporary(tempfile::TempDir),
+}
+
+impl Scratch {
+    fn new(given: Option<&PathBuf>) -> std::io::Result<Scratch> {
+        match given {
+            Some(dir) => std::fs::create_dir_all(dir).map(|()| Scratch::Given(dir.clone())),
+            None => tempfile::tempdir().map(Scratch::Temporary),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Scratch::Given(dir) => dir,
+            Scratch::Temporary(dir) => dir.path(),
+        }
+    }
+}
+
+fn run(
+    persons: usize,
+    passengers: usize,
+    csv_dir: Option<&PathBuf>,
+    // Python to run Splink with, or why Splink is not run.
+    splink: Result<&outside::Python, String>,
+) {
     println!("\n== {persons} persons × {passengers} passengers ==");
     let started = Instant::now();
     let cpu_before = cpu_seconds();
     let data = generate(&SynthConfig::new(2026, persons, passengers));
     let generated = started.elapsed();
     if let Some(dir) = csv_dir {
-        let open = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
-        match (
-            open("persons.csv"),
-            open("passengers.csv"),
-            open("truth.csv"),
-        ) {
-            (Ok(p), Ok(q), Ok(t)) => match data.write_csv(p, q, t) {
-                Ok(()) => println!("CSV written to {}", dir.display()),
-                Err(e) => eprintln!("could not write CSV to {}: {e}", dir.display()),
-            },
-            _ => eprintln!("could not create CSV files in {}", dir.display()),
+        match std::fs::create_dir_all(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| outside::write_inputs(&data, dir))
+        {
+            Ok(()) => println!("CSV written to {}", dir.display()),
+            Err(e) => eprintln!("could not write CSV to {}: {e}", dir.display()),
         }
     }
     let built_at = Instant::now();
@@ -126,6 +156,29 @@ fn run(persons: usize, passengers: usize, csv_dir: Option<&PathBuf>) {
     for (what, met) in targets {
         println!("target {what}: {}", if met { "met" } else { "NOT met" });
     }
+    let python = match splink {
+        Ok(python) => python,
+        Err(why) => return println!("{why}"),
+    };
+    let ours = outside::Ours {
+        evaluation: e,
+        seconds: (built + matched).as_secs_f64(),
+        match_seconds: matched.as_secs_f64(),
+        peak_mib: peak_memory_mib(),
+    };
+    drop(index);
+    drop(outcomes);
+    let scratch = match Scratch::new(csv_dir) {
+        Ok(scratch) => scratch,
+        Err(e) => return println!("Splink comparison skipped: no directory for its files: {e}"),
+    };
+    // With --csv the files were written above; the same bytes are Splink's input either way.
+    if csv_dir.is_none()
+        && let Err(e) = outside::write_inputs(&data, scratch.path())
+    {
+        return println!("Splink comparison skipped: cannot write its input: {e}");
+    }
+    outside::compare_with_splink(python, &data, scratch.path(), &ours);
 }
 
 /// A few wrong links with the names on both sides and the reasons given, to see what fooled the matcher.
@@ -159,8 +212,24 @@ fn main() {
         .position(|a| a == "--csv")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from);
-    run(10_000, 50_000, csv_dir.as_ref());
+    let python = if args.iter().any(|a| a == "--no-python") {
+        Err("--no-python was given".to_string())
+    } else {
+        outside::Python::find()
+    };
+    let splink = || {
+        python
+            .as_ref()
+            .map_err(|why| outside::skipped_because("Splink comparison", why))
+    };
+    run(10_000, 50_000, csv_dir.as_ref(), splink());
     if !small {
-        run(2_000_000, 450_000, None);
+        let large_dir = csv_dir.as_ref().map(|d| d.join("large"));
+        run(2_000_000, 450_000, large_dir.as_ref(), splink());
+    }
+    match (&python, Scratch::new(csv_dir.as_ref())) {
+        (Err(why), _) => println!("{}", outside::skipped_because("FEBRL4 check", why)),
+        (Ok(_), Err(e)) => println!("FEBRL4 check skipped: no directory for its files: {e}"),
+        (Ok(python), Ok(scratch)) => outside::febrl4(python, scratch.path()),
     }
 }
