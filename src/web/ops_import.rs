@@ -226,9 +226,10 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, MultipartError>
     while let Some(field) = multipart.next_field().await? {
         match field.name().unwrap_or_default() {
             "kind" => {
-                if field.text().await?.trim() == "registry" {
-                    upload.kind = Kind::Registry;
-                }
+                upload.kind = match field.text().await?.trim() {
+                    "registry" => Kind::Registry,
+                    _ => Kind::Manifest,
+                };
             }
             "format" => upload.format = field.text().await?.trim().to_ascii_lowercase(),
             "file" => {
