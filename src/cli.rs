@@ -182,10 +182,7 @@ impl RegistryCommand {
                 chrono::Utc::now(),
             )
             .await?;
-            lines.push(format!(
-                "{name}: {} person(s) imported, {} upcoming flight(s) matched again",
-                done.persons, done.flights_rematched
-            ));
+            lines.push(done.line());
         }
         Ok(lines.join("\n"))
     }

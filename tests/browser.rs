@@ -640,3 +640,237 @@ async fn a_task_appears_live_on_the_gate_view_and_one_tap_records_the_outcome() 
     app.stop().await;
     db.finish().await;
 }
+
+/// A booking and a registry profile under a nickname with the booking's e-mail: a case for the match
+/// review. Returns the passenger and person ids.
+async fn review_case(store: &dyn Store) -> (uuid::Uuid, uuid::Uuid) {
+    use aboard::clock;
+    use aboard::domain::records::{
+        FlightList, ListMode, ManifestImport, MovementTimes, NewFlight, NewPassenger,
+    };
+    use aboard::domain::{FlightKey, FlightNumber, FlightStatus, Iata, TravellerClass};
+    use chrono::Duration as Span;
+
+    let now = clock::now();
+    let import = ManifestImport {
+        format: "csv".to_string(),
+        file_name: "IB6401.csv".to_string(),
+        digest: "review".to_string(),
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight: NewFlight {
+                key: FlightKey {
+                    flight: FlightNumber::parse("IB6401").unwrap(),
+                    local_date: now.date_naive(),
+                    origin: Iata::parse("MAD").unwrap(),
+                },
+                destination: Some(Iata::parse("MEX").unwrap()),
+                departure: MovementTimes {
+                    scheduled: Some(now + Span::hours(2)),
+                    ..Default::default()
+                },
+                arrival: MovementTimes::default(),
+                gate: Some("S24".to_string()),
+                status: FlightStatus::Scheduled,
+            },
+            mode: ListMode::Merge,
+            passengers: vec![NewPassenger {
+                pax_key: "X7K2QM-1".to_string(),
+                surname: "IBANEZMARTINEZ".to_string(),
+                given_name: "JESUS".to_string(),
+                title: Some("MR".to_string()),
+                traveller_class: TravellerClass::Adult,
+                locator: Some("X7K2QM".to_string()),
+                seat: Some("12C".to_string()),
+                cabin_class: None,
+                destination: Some("MEX".to_string()),
+                party_ref: None,
+                frequent_flyer: None,
+                email: Some("jesus.ibanez@example.es".to_string()),
+                phone: None,
+                date_of_birth: None,
+                gender: None,
+                nationality: None,
+                docs_surname: None,
+                docs_given: None,
+                checkin_sequence: None,
+                service_codes: vec![],
+            }],
+        }],
+    };
+    let flight_id = store.import_manifest(&import, now).await.unwrap().flights[0].flight_id;
+    aboard::app::registry::import_registry_file(
+        store,
+        "reg.json",
+        r#"[{"external_id": "P-CHUS", "display_name": "Chus Ibáñez Martínez", "language": "es", "emails": ["jesus.ibanez@example.es"]}]"#
+            .as_bytes(),
+        "test",
+        now,
+    )
+    .await
+    .unwrap();
+    let link = store.links_for_flight(flight_id).await.unwrap().remove(0);
+    assert_eq!(link.decision, aboard::domain::LinkDecision::Review);
+    (link.passenger_id, link.person_id)
+}
+
+#[tokio::test]
+async fn an_advisor_confirms_a_review_case_and_ops_import_a_manifest_from_the_page() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let (passenger_id, person_id) = review_case(db.store.as_ref()).await;
+    let spec = StaffSpec {
+        login: "advisor-es".to_string(),
+        display_name: Some("Alba Asesora".to_string()),
+        grant: accounts::grant(Role::Advisor, &[], &["es".to_string()]).unwrap(),
+        ui_language: UiLanguage::Es,
+    };
+    accounts::add_staff(
+        db.store.as_ref(),
+        &spec,
+        &SecretString::from("right-password"),
+        "test",
+    )
+    .await
+    .unwrap();
+    add(db.store.as_ref(), "ops", Role::Ops, &[], UiLanguage::En).await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    config.scheduler.enabled = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+
+    // The advisor finds the review from the start page and confirms by keyboard: Tab to the button, Enter.
+    sign_in_by_keyboard(&client, &base, "advisor-es", "right-password").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("a[href='/review']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let case = format!("review-{passenger_id}-{person_id}");
+    let shown = text_of(&client, &case).await;
+    assert!(
+        shown.contains("IBANEZMARTINEZ/JESUS MR") && shown.contains("Chus Ibáñez Martínez"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("coincide"),
+        "the e-mail agrees, in Spanish: {shown}"
+    );
+    let reject = client
+        .find(Locator::Id(&format!("reject-{passenger_id}-{person_id}")))
+        .await
+        .unwrap();
+    let confirm = client
+        .find(Locator::Id(&format!("confirm-{passenger_id}-{person_id}")))
+        .await
+        .unwrap();
+    // Focus the confirm button as a keyboard user would reach it, then press Enter.
+    client
+        .execute(
+            "arguments[0].focus();",
+            vec![serde_json::to_value(&confirm).unwrap()],
+        )
+        .await
+        .unwrap();
+    let focused = client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap(),
+        confirm.attr("id").await.unwrap()
+    );
+    focused
+        .send_keys(&char::from(Key::Tab).to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .active_element()
+            .await
+            .unwrap()
+            .attr("id")
+            .await
+            .unwrap(),
+        reject.attr("id").await.unwrap(),
+        "Tab moves from confirm to reject"
+    );
+    confirm
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    let done = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("#{case}[data-decision='linked']")))
+        .await
+        .expect("the case is replaced by its result in place");
+    let text = done.text().await.unwrap();
+    assert!(text.contains("Confirmado"), "{text}");
+    let link = db
+        .store
+        .links_for_passenger(passenger_id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(link.decision, aboard::domain::LinkDecision::Linked);
+    assert_eq!(link.decided_by, "staff:advisor-es");
+
+    // Ops upload a manifest through the import form.
+    client
+        .find(Locator::Id("signout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    sign_in_by_keyboard(&client, &base, "ops", "right-password").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("a[href='/ops/import']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ib3100.csv");
+    std::fs::write(
+        &file,
+        "flight,date,origin,destination,locator,surname,given\n\
+         IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,ANA\n",
+    )
+    .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("import"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let results = text_of(&client, "import-results").await;
+    assert!(
+        results.contains("ib3100.csv (csv): 1 flight, 1 added"),
+        "{results}"
+    );
+    assert_eq!(db.store.counts().await.unwrap().flights, 2);
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}

@@ -756,3 +756,124 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_agent_claims_a_task_and_the_others_see_who_is_going() {
+    for db in TestDb::each().await {
+        let day = seed(db.store.as_ref()).await;
+        let app = spawn(&db).await;
+        let [t3, t12, t30] = [day.mad_tasks[0], day.mad_tasks[1], day.mad_tasks[2]];
+        add_gate_agent(db.store.as_ref(), "gate-mad").await;
+        let other = StaffSpec {
+            login: "gate-mad-2".to_string(),
+            display_name: Some("Gemma Puerta".to_string()),
+            grant: accounts::grant(Role::Gate, &["MAD".to_string()], &[]).unwrap(),
+            ui_language: UiLanguage::En,
+        };
+        accounts::add_staff(
+            db.store.as_ref(),
+            &other,
+            &SecretString::from("right-password"),
+            "test",
+        )
+        .await
+        .unwrap();
+        let gonzalo = sign_in(&app, "gate-mad").await;
+        let gemma = sign_in(&app, "gate-mad-2").await;
+        let page = |session: &str| {
+            let session = session.to_string();
+            let app = &app;
+            async move {
+                client()
+                    .get(app.url("/gate/MAD"))
+                    .header(header::COOKIE, session)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let before = page(&gonzalo).await;
+        assert!(before.contains(&format!("id=\"claim-{t12}\"")));
+        assert!(before.contains("Voy yo"), "the agent's Spanish");
+        let csrf = csrf_field(&before);
+        let version = db.store.task_list_version("MAD").await.unwrap();
+
+        let claim = |session: &str, task: Uuid, csrf: &str| {
+            let session = session.to_string();
+            let csrf = csrf.to_string();
+            let app = &app;
+            async move {
+                client()
+                    .post(app.url(&format!("/gate/tasks/{task}/claim")))
+                    .header(header::COOKIE, session)
+                    .form(&[("csrf", csrf.as_str()), ("back", "/gate/MAD")])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let forged = claim(&gonzalo, t12, "forged").await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        let claimed = claim(&gonzalo, t12, &csrf).await;
+        assert_eq!(claimed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(claimed.headers()[header::LOCATION], "/gate/MAD");
+        let task = db.store.task(t12).await.unwrap().unwrap();
+        assert_eq!(
+            (task.state, task.assignee.as_deref()),
+            (TaskState::Claimed, Some("gate-mad"))
+        );
+        assert_ne!(
+            db.store.task_list_version("MAD").await.unwrap(),
+            version,
+            "the open lists' event stream announces the claim"
+        );
+
+        // The other agent sees who is going, and can still record the others; the list keeps seat order.
+        let seen = page(&gemma).await;
+        assert!(
+            seen.contains(&format!("id=\"claimed-{t12}\">Going: Gonzalo Puerta<")),
+            "{seen}"
+        );
+        assert!(!seen.contains(&format!("id=\"claim-{t12}\"")));
+        assert!(
+            seen.contains(&format!("id=\"claim-{t3}\""))
+                && seen.contains(&format!("id=\"claim-{t30}\""))
+        );
+        let at = |needle: &str| seen.find(needle).unwrap();
+        assert!(at("ABAD/LUIS") < at("GARCIA/MARIA") && at("GARCIA/MARIA") < at("LOPEZ/ANA"));
+        assert!(seen.contains(&format!("action=\"/gate/tasks/{t12}/outcome\"")));
+        let mine = page(&gonzalo).await;
+        assert!(
+            mine.contains(&format!("id=\"claimed-{t12}\">Va usted<")),
+            "{mine}"
+        );
+
+        // A second claim leaves it with the first agent.
+        let gemma_csrf = csrf_field(&seen);
+        let late = claim(&gemma, t12, &gemma_csrf).await;
+        assert_eq!(late.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            db.store
+                .task(t12)
+                .await
+                .unwrap()
+                .unwrap()
+                .assignee
+                .as_deref(),
+            Some("gate-mad")
+        );
+        // Another station's task is not theirs to claim.
+        let bcn = claim(&gemma, day.bcn_task, &gemma_csrf).await;
+        assert_eq!(bcn.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            db.store.task(day.bcn_task).await.unwrap().unwrap().state,
+            TaskState::Open
+        );
+
+        app.stop().await;
+        db.finish().await;
+    }
+}

@@ -24,6 +24,7 @@ pub mod matching;
 pub mod offline;
 pub mod registry;
 pub mod reload;
+pub mod review;
 pub mod scans;
 
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,16 @@ pub struct RegistryImport {
     pub flights_rematched: usize,
 }
 
+impl RegistryImport {
+    /// One line for people, as the CLI prints it and the ops page shows it.
+    pub fn line(&self) -> String {
+        format!(
+            "{}: {} person(s) imported, {} upcoming flight(s) matched again",
+            self.file, self.persons, self.flights_rematched
+        )
+    }
+}
+
 /// Parses one registry export and applies it whole, or refuses it whole with every problem found.
 pub async fn import_registry_file(
     store: &dyn Store,

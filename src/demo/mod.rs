@@ -5,6 +5,7 @@
 
 pub mod driver;
 mod names;
+pub mod review;
 pub mod social;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -68,6 +69,8 @@ pub struct DemoFlight {
 pub struct DemoDay {
     pub flights: Vec<DemoFlight>,
     pub persons: Vec<PersonRecord>,
+    /// The external ids of the persons made to half-match a booking (`review`), for the match review.
+    pub review_persons: Vec<String>,
 }
 
 /// Builds the day around `now`: departures from three hours ago to eleven hours ahead, so that at any
@@ -79,6 +82,7 @@ pub fn generate(seed: u64, now: DateTime<Utc>) -> DemoDay {
     let hub = Iata::parse("MAD").unwrap_or_else(|_| unreachable!("MAD is a valid code"));
     let mut flights = Vec::new();
     let mut persons = Vec::new();
+    let mut leads = Vec::new();
     let first_departure = now - Duration::hours(3);
     let mut flight_number = 3100u16;
     for slot in 0..42i64 {
@@ -124,14 +128,34 @@ pub fn generate(seed: u64, now: DateTime<Utc>) -> DemoDay {
             status,
         };
         let size = rng.random_range(60..=150);
-        let passengers = manifest(&mut rng, locales, size, to.as_str(), now, &mut persons);
+        let (passengers, flight_leads) =
+            manifest(&mut rng, locales, size, to.as_str(), now, &mut persons);
+        leads.extend(flight_leads.into_iter().map(|mut lead| {
+            lead.flight = flights.len();
+            lead
+        }));
         flights.push(DemoFlight { flight, passengers });
     }
+    let first_review = persons.len();
+    persons.extend(
+        review::review_cases(&mut rng, &flights, &leads, now)
+            .into_iter()
+            .map(|(_, person)| person),
+    );
+    let review_range = first_review..persons.len();
     persons.extend((0..120).map(|i| registry_person(&mut rng, &format!("SC-9{i:04}"), None, now)));
     for (i, person) in persons.iter_mut().enumerate() {
         person.external_id = format!("SC-{:05}", i + 1);
     }
-    DemoDay { flights, persons }
+    let review_persons = persons[review_range]
+        .iter()
+        .map(|p| p.external_id.clone())
+        .collect();
+    DemoDay {
+        flights,
+        persons,
+        review_persons,
+    }
 }
 
 fn round_to_five(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -151,7 +175,8 @@ fn gate_for(rng: &mut ChaCha8Rng, origin: &Iata) -> String {
 }
 
 /// Fills a flight with bookings of one to four people; about one booking in forty belongs to someone the
-/// registry knows (the person is created from the booking, with the spelling they use online).
+/// registry knows (the person is created from the booking, with the spelling they use online). Returns
+/// the passengers and each booking's lead (their `flight` left 0 for the caller to set).
 fn manifest(
     rng: &mut ChaCha8Rng,
     locales: &[Locale],
@@ -159,8 +184,9 @@ fn manifest(
     destination: &str,
     now: DateTime<Utc>,
     persons: &mut Vec<PersonRecord>,
-) -> Vec<NewPassenger> {
+) -> (Vec<NewPassenger>, Vec<review::Lead>) {
     let mut passengers: Vec<NewPassenger> = Vec::with_capacity(size);
+    let mut leads = Vec::new();
     let mut seats: Vec<(u16, char)> = (1..=32u16)
         .flat_map(|row| ['A', 'B', 'C', 'D', 'E', 'F'].map(|c| (row, c)))
         .collect();
@@ -228,7 +254,18 @@ fn manifest(
                 checkin_sequence: Some(passengers.len() as i32 + 1),
                 service_codes: Vec::new(),
             });
-            if member == 0 && rng.random_bool(0.03) {
+            let known = member == 0 && rng.random_bool(0.03);
+            if member == 0 {
+                leads.push(review::Lead {
+                    flight: 0,
+                    name: person.clone(),
+                    email: email.clone(),
+                    phone: phone.clone(),
+                    ff: ff.clone(),
+                    known,
+                });
+            }
+            if known {
                 let mut known = registry_person(rng, "", Some(&person), now);
                 known.identifiers.push(Identifier {
                     kind: IdentifierKind::Email,
@@ -244,7 +281,7 @@ fn manifest(
             }
         }
     }
-    passengers
+    (passengers, leads)
 }
 
 const CATEGORIES: [(&str, &str); 8] = [
@@ -434,6 +471,14 @@ pub async fn run(
         social.len(),
         social::STAFFED.join(", ")
     );
+    let to_review = store
+        .links_to_review(now - crate::app::review::REVIEW_LOOKBACK, 1000)
+        .await?
+        .len();
+    println!(
+        "  {to_review} identity links the matcher was unsure of, for advisors and ops at /review ({} made to half-match a booking)",
+        day.review_persons.len()
+    );
     let sign_ins = create_sign_ins(store.as_ref()).await?;
     println!("  sign in at http://{address}/signin as:");
     for line in sign_ins {
@@ -616,6 +661,91 @@ mod tests {
             serde_json::to_string(&generate(8, now)).unwrap(),
             serde_json::to_string(&a).unwrap()
         );
+    }
+
+    /// Matches the day as the service does, one flight at a time against the persons sharing a blocking
+    /// key with its passengers: each person made for the review is sent to review, and linked nowhere.
+    #[test]
+    fn the_review_persons_half_match_a_booking_on_an_upcoming_flight() {
+        use crate::app::matching::{passenger_facts, person_facts};
+        use crate::domain::records::Passenger;
+        use crate::domain::{BoardingState, LinkDecision};
+        use crate::matching::{
+            RegistryIndex, RememberedDecisions, match_flight, passenger_blocking_keys,
+            person_blocking_keys,
+        };
+        use uuid::Uuid;
+
+        let now = DateTime::parse_from_rfc3339("2026-11-22T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // Seed 1 and the demo's default.
+        for seed in [1, 2026] {
+            let day = generate(seed, now);
+            assert_eq!(day.review_persons.len(), review::ReviewKind::ALL.len());
+            let persons: Vec<_> = day
+                .persons
+                .iter()
+                .enumerate()
+                .map(|(i, r)| person_facts(Uuid::from_u128(i as u128 + 1), r))
+                .collect();
+            let person_keys: Vec<Vec<i64>> = persons.iter().map(person_blocking_keys).collect();
+            let review_ids: Vec<Uuid> = day
+                .persons
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| day.review_persons.contains(&p.external_id))
+                .map(|(i, _)| Uuid::from_u128(i as u128 + 1))
+                .collect();
+            let mut decisions: Vec<(Uuid, LinkDecision, Vec<String>)> = Vec::new();
+            for (n, demo) in day.flights.iter().enumerate() {
+                let flight_id = Uuid::from_u128(1_000_000 + n as u128);
+                let passengers: Vec<_> = demo
+                    .passengers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, details)| {
+                        passenger_facts(&Passenger {
+                            id: Uuid::from_u128(2_000_000 + (n * 1000 + k) as u128),
+                            flight_id,
+                            details: details.clone(),
+                            boarding_state: BoardingState::Expected,
+                            boarded_at: None,
+                            removed_reason: None,
+                            updated_at: now,
+                        })
+                    })
+                    .collect();
+                let keys: std::collections::HashSet<i64> = passengers
+                    .iter()
+                    .flat_map(passenger_blocking_keys)
+                    .collect();
+                let candidates: Vec<_> = persons
+                    .iter()
+                    .zip(&person_keys)
+                    .filter(|(_, k)| k.iter().any(|k| keys.contains(k)))
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                let index = RegistryIndex::build(&candidates);
+                for outcome in match_flight(&index, &passengers, &RememberedDecisions::new()) {
+                    if review_ids.contains(&outcome.person) {
+                        let reasons = outcome.reasons.iter().map(|r| r.describe()).collect();
+                        decisions.push((outcome.person, outcome.decision, reasons));
+                    }
+                }
+            }
+            for id in &review_ids {
+                let mine: Vec<_> = decisions.iter().filter(|d| d.0 == *id).collect();
+                assert!(
+                    mine.iter().any(|d| d.1 == LinkDecision::Review),
+                    "person {id} was not sent to review: {mine:?}"
+                );
+                assert!(
+                    mine.iter().all(|d| d.1 != LinkDecision::Linked),
+                    "person {id} was linked: {mine:?}"
+                );
+            }
+        }
     }
 
     #[test]

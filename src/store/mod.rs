@@ -307,8 +307,14 @@ pub trait Store: Send + Sync + 'static {
         fingerprints: &[String],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Links waiting for a person's review, highest score first.
-    async fn links_to_review(&self, limit: i64) -> Result<Vec<IdentityLink>, StoreError>;
+    /// Links waiting for a person's review on flights departing from `departing_after` on (or, without
+    /// any time, dated that day or later), passengers not removed: the soonest departure first, then the
+    /// highest score.
+    async fn links_to_review(
+        &self,
+        departing_after: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<IdentityLink>, StoreError>;
     /// Registry retention: deletes complaint cases resolved before one instant and identity links last
     /// changed before another, in one transaction, and logs what it removed.
     async fn purge_registry(

@@ -684,8 +684,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn links_to_review(&self, limit: i64) -> Result<Vec<IdentityLink>, StoreError> {
+    async fn links_to_review(
+        &self,
+        departing_after: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<IdentityLink>, StoreError> {
         sqlx::query_as::<_, LinkRow>(SELECT_LINKS_TO_REVIEW)
+            .bind(departing_after)
+            .bind(departing_after.date_naive())
             .bind(limit)
             .fetch_all(&self.pool)
             .await?

@@ -36,9 +36,19 @@ pub(super) const UPSERT_DECISION: &str = "INSERT INTO match_decisions (person_id
     DO UPDATE SET decision = excluded.decision, decided_by = excluded.decided_by, \
     decided_at = excluded.decided_at";
 
-pub(super) const SELECT_LINKS_TO_REVIEW: &str = "SELECT passenger_id, person_id, decision, score, \
-    reasons, decided_by, updated_at FROM identity_links WHERE decision = 'review' \
-    ORDER BY score DESC, updated_at DESC LIMIT $1";
+/// `$1` the instant before which departed flights are left out, `$2` its date for flights without times
+/// (a manifest carries none), `$3` the limit. A flight's best time is its actual, else estimated, else
+/// scheduled departure.
+pub(super) const SELECT_LINKS_TO_REVIEW: &str = "SELECT l.passenger_id, l.person_id, l.decision, \
+    l.score, l.reasons, l.decided_by, l.updated_at FROM identity_links l \
+    JOIN passengers p ON p.id = l.passenger_id JOIN flights f ON f.id = p.flight_id \
+    WHERE l.decision = 'review' AND p.boarding_state <> 'removed' \
+    AND (COALESCE(f.actual_departure, f.estimated_departure, f.scheduled_departure) >= $1 \
+    OR (COALESCE(f.actual_departure, f.estimated_departure, f.scheduled_departure) IS NULL \
+    AND f.local_date >= $2)) \
+    ORDER BY COALESCE(f.actual_departure, f.estimated_departure, f.scheduled_departure) IS NULL, \
+    COALESCE(f.actual_departure, f.estimated_departure, f.scheduled_departure), f.local_date, \
+    l.score DESC, l.passenger_id, l.person_id LIMIT $3";
 
 pub(super) const PURGE_RESOLVED_CASES: &str =
     "DELETE FROM complaint_cases WHERE status = 'resolved' AND resolved_at < $1";

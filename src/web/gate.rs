@@ -5,6 +5,7 @@
 //! `task_list_version` rather than listening to anything in process. Depends on `store`, `domain`,
 //! `tasks_api` (views and outcomes) and the page plumbing in `pages`.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -149,6 +150,46 @@ struct TaskRow {
     channel: &'static str,
     state: &'static str,
     language: String,
+    /// Who said "I'm going", by name, when someone has.
+    claimed_by: Option<String>,
+    /// The caller did.
+    mine: bool,
+    claimable: bool,
+}
+
+/// Who claimed what, in names the agents know each other by: the caller's login, and the display name
+/// of every account (a token keeps its own name).
+struct Claimants {
+    me: String,
+    names: HashMap<String, String>,
+}
+
+impl Claimants {
+    /// Reads the accounts only when a task on the list is claimed.
+    async fn of(state: &AppState, staff: &Staff, views: &[TaskView]) -> Result<Self, WebError> {
+        let names = if views.iter().any(|v| v.assignee.is_some()) {
+            state
+                .store
+                .staff_accounts()
+                .await?
+                .into_iter()
+                .map(|a| (a.login.to_string(), a.display_name))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(Claimants {
+            me: staff.name.clone(),
+            names,
+        })
+    }
+
+    fn name(&self, assignee: &str) -> String {
+        self.names
+            .get(assignee)
+            .cloned()
+            .unwrap_or_else(|| assignee.to_string())
+    }
 }
 
 struct FlightSection {
@@ -163,7 +204,12 @@ struct FlightSection {
     tasks: Vec<TaskRow>,
 }
 
-fn section(flight: &Flight, views: Vec<TaskView>, language: UiLanguage) -> FlightSection {
+fn section(
+    flight: &Flight,
+    views: Vec<TaskView>,
+    language: UiLanguage,
+    claimants: &Claimants,
+) -> FlightSection {
     let origin = &flight.key.origin;
     let scheduled = flight.departure.scheduled;
     let estimated = flight
@@ -195,6 +241,12 @@ fn section(flight: &Flight, views: Vec<TaskView>, language: UiLanguage) -> Fligh
                 channel: i18n::channel_name(view.channel, language),
                 state: i18n::task_state_name(view.state, language),
                 language: view.language.clone().unwrap_or_default().to_uppercase(),
+                claimed_by: (view.state == TaskState::Claimed)
+                    .then(|| view.assignee.as_deref().map(|a| claimants.name(a)))
+                    .flatten(),
+                mine: view.state == TaskState::Claimed
+                    && view.assignee.as_deref() == Some(claimants.me.as_str()),
+                claimable: view.state == TaskState::Open,
                 view,
             })
             .collect(),
@@ -217,9 +269,10 @@ struct GatePage {
 /// Groups views by flight, flights in departure order, each list by seat.
 async fn sections_for(
     state: &AppState,
+    staff: &Staff,
     views: Vec<TaskView>,
-    language: UiLanguage,
 ) -> Result<Vec<FlightSection>, WebError> {
+    let claimants = Claimants::of(state, staff, &views).await?;
     let mut flights: Vec<Flight> = Vec::new();
     for view in &views {
         if flights.iter().all(|f| f.id != view.flight_id)
@@ -235,7 +288,7 @@ async fn sections_for(
         .map(|flight| {
             let (mine, rest) = views.drain(..).partition(|v| v.flight_id == flight.id);
             views = rest;
-            section(flight, mine, language)
+            section(flight, mine, staff.ui_language, &claimants)
         })
         .collect())
 }
@@ -289,7 +342,7 @@ pub async fn station(
         zone: i18n::zone_label(&station, clock::now()),
         self_url: station_url(&station, gate.as_deref()),
         events_url: format!("/gate/{station}/events?since={}", version_token(&version)),
-        sections: sections_for(&state, views, staff.ui_language).await?,
+        sections: sections_for(&state, &staff, views).await?,
         empty: page.t(Msg::NoOpenTasks),
         page,
     };
@@ -335,13 +388,14 @@ pub async fn flight(
     let origin = &flight.key.origin;
     let version = state.store.task_list_version(origin.as_str()).await?;
     let views = flight_views(&state, &flight).await?;
+    let claimants = Claimants::of(&state, &staff, &views).await?;
     let page = PageContext::for_staff(&staff);
     let template = GatePage {
         heading: format!("{} · {origin}", flight.key.flight),
         zone: i18n::zone_label(origin, clock::now()),
         self_url: format!("/gate/flight/{id}"),
         events_url: format!("/gate/{origin}/events?since={}", version_token(&version)),
-        sections: vec![section(&flight, views, staff.ui_language)],
+        sections: vec![section(&flight, views, staff.ui_language, &claimants)],
         empty: page.t(Msg::NoTasksForFlight),
         page,
     };
@@ -370,10 +424,15 @@ pub async fn print(
         other => other?,
     };
     let views = flight_views(&state, &flight).await?;
+    // The cabin crew's list names nobody who claimed a task.
+    let claimants = Claimants {
+        me: staff.name.clone(),
+        names: HashMap::new(),
+    };
     let template = PrintPage {
         page: PageContext::for_staff(&staff),
         zone: i18n::zone_label(&flight.key.origin, clock::now()),
-        section: section(&flight, views, staff.ui_language),
+        section: section(&flight, views, staff.ui_language, &claimants),
     };
     Ok(render(StatusCode::OK, &template))
 }
@@ -454,10 +513,38 @@ pub async fn outcome(
         }
         Err(TaskApiError::Web(e)) => return Err(e),
     }
-    let back = if form.back.starts_with("/gate/") && !form.back.starts_with("//") {
-        form.back
+    Ok(Redirect::to(&back_to(form.back)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ClaimForm {
+    /// The page to return to.
+    #[serde(default)]
+    back: String,
+}
+
+/// POST /gate/tasks/{id}/claim — "I'm going": the task becomes the caller's, and every other open list
+/// of the station shows who is on it (the change reaches them through the event stream). A task someone
+/// else claimed first is left to them; the list the caller returns to shows who.
+pub async fn claim(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ClaimForm>,
+) -> Result<Response, WebError> {
+    match tasks_api::claim_task(&state, &staff, id).await {
+        Ok(_) | Err(TaskApiError::Conflict(_)) => {}
+        Err(TaskApiError::Web(e)) => return Err(e),
+        Err(other) => return Ok(other.into_response()),
+    }
+    Ok(Redirect::to(&back_to(form.back)).into_response())
+}
+
+/// A gate page to return to; anything else goes to the station picker.
+fn back_to(back: String) -> String {
+    if back.starts_with("/gate/") && !back.starts_with("//") {
+        back
     } else {
         "/gate".to_string()
-    };
-    Ok(Redirect::to(&back).into_response())
+    }
 }

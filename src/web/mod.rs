@@ -22,8 +22,10 @@ pub mod import;
 pub mod metrics;
 mod openapi;
 mod ops;
+mod ops_import;
 pub mod pages;
 mod registry;
+mod review;
 mod scheduler;
 pub mod tasks_api;
 
@@ -134,6 +136,17 @@ fn staff_routes(state: AppState) -> Router<AppState> {
             "/api/links/{passenger_id}/{person_id}",
             post(registry::decide),
         )
+        // match review, the ops import page and the gate's "I'm going"
+        .route("/review", get(review::page))
+        .route("/review/{passenger_id}/{person_id}", post(review::decide))
+        .route("/api/links/review", get(review::api_list))
+        .route(
+            "/ops/import",
+            get(ops_import::form).post(ops_import::upload).layer(
+                axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES),
+            ),
+        )
+        .route("/gate/tasks/{id}/claim", post(gate::claim))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

@@ -1,5 +1,5 @@
 //! The ops pages: the day's flights board per station with status, gate, local times and task counts;
-//! the rules in force and their last reload; the scheduler's jobs. Ops only. Depends on `store`, the
+//! the rules in force and their last reload; the scheduler's jobs (the import page is `ops_import`). Ops only. Depends on `store`, the
 //! rules status and the scheduler the `AppState` holds, and the page plumbing in `pages`.
 
 use std::collections::BTreeMap;
@@ -220,8 +220,9 @@ pub async fn scheduler(State(state): State<AppState>, staff: Staff) -> Result<Re
 }
 
 /// The ops pages, for the start page's links: (address, label).
-pub fn links(language: crate::domain::UiLanguage) -> [(&'static str, &'static str); 3] {
+pub fn links(language: crate::domain::UiLanguage) -> [(&'static str, &'static str); 4] {
     [
+        ("/ops/import", Msg::ImportFiles.text(language)),
         ("/ops/flights", Msg::FlightsBoard.text(language)),
         ("/ops/rules", Msg::RulesInForce.text(language)),
         ("/ops/scheduler", Msg::SchedulerJobs.text(language)),

@@ -311,6 +311,10 @@ pub async fn home(staff: Staff) -> Response {
             href: "/advisor".to_string(),
             label: page.t(Msg::SocialTasks).to_string(),
         });
+        links.push(Link {
+            href: "/review".to_string(),
+            label: page.t(Msg::MatchReview).to_string(),
+        });
     }
     if staff.role() == Role::Ops {
         links.extend(

@@ -1,6 +1,7 @@
 //! The registry's HTTP API: importing exports (POST /api/registry), reading, upserting and erasing one
 //! person (GET/PUT/DELETE /api/persons/{external_id}), and a person's review decision on a link
-//! (POST /api/links/{passenger_id}/{person_id}, form field `decision=confirm|reject`).
+//! (POST /api/links/{passenger_id}/{person_id}, form field `decision=confirm|reject`, decided through
+//! `review::decide_as` like the review page).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,17 +15,13 @@ use uuid::Uuid;
 use super::auth::Staff;
 use super::{AppState, WebError};
 use crate::app::ServiceError;
-use crate::app::matching::passenger_facts;
 use crate::app::registry::{RegistryImportError, import_registry_file, upsert_and_rematch};
-use crate::domain::records::IdentityLink;
+use crate::app::review::ReviewDecision;
 use crate::domain::{LinkDecision, Role};
-use crate::matching::PassengerFingerprint;
 use crate::registry::{self, ParseErrors};
 
 /// Who may change the registry.
 const REGISTRY_ROLES: &[Role] = &[Role::Ops, Role::Admin];
-/// Who may decide a link under review.
-const REVIEW_ROLES: &[Role] = &[Role::Advisor, Role::Ops];
 
 #[derive(Deserialize)]
 pub struct FileName {
@@ -185,58 +182,22 @@ pub async fn decide(
     Path((passenger_id, person_id)): Path<(Uuid, Uuid)>,
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(REVIEW_ROLES)?;
-    let decision = match form.decision.as_str() {
-        "confirm" => LinkDecision::Linked,
-        "reject" => LinkDecision::Rejected,
-        other => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(Refused {
-                    error: format!("decision {other:?} is neither confirm nor reject"),
-                    errors: Vec::new(),
-                }),
-            )
-                .into_response());
-        }
+    staff.require_role(super::review::REVIEW_ROLES)?;
+    let Some(decision) = ReviewDecision::parse(&form.decision) else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(Refused {
+                error: format!("decision {:?} is neither confirm nor reject", form.decision),
+                errors: Vec::new(),
+            }),
+        )
+            .into_response());
     };
-    let passenger = state
-        .store
-        .passenger(passenger_id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("passenger {passenger_id}")))?;
-    if state.store.person(person_id).await?.is_none() {
-        return Err(WebError::NotFound(format!("person {person_id}")));
-    }
-    let previous = state
-        .store
-        .links_for_passenger(passenger_id)
-        .await?
-        .into_iter()
-        .find(|l| l.person_id == person_id);
-    let fingerprints: Vec<String> = passenger_facts(&passenger)
-        .map(|facts| {
-            PassengerFingerprint::of(&facts)
-                .into_iter()
-                .map(|f| f.as_str().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let now = Utc::now();
-    let link = IdentityLink {
-        passenger_id,
-        person_id,
-        decision,
-        score: previous.as_ref().map_or(0.0, |l| l.score),
-        reasons: previous.map(|l| l.reasons).unwrap_or_default(),
-        decided_by: actor(&staff),
-        updated_at: now,
-    };
-    state.store.decide_link(&link, &fingerprints, now).await?;
+    let link = super::review::decide_as(&state, &staff, passenger_id, person_id, decision).await?;
     Ok(Json(Decided {
         passenger_id,
         person_id,
-        decision,
+        decision: link.decision,
         decided_by: link.decided_by,
     })
     .into_response())

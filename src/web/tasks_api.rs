@@ -261,13 +261,10 @@ async fn one_view(state: &AppState, task: Task) -> Result<TaskView, TaskApiError
         .ok_or_else(|| TaskApiError::Conflict("the task disappeared".to_string()))
 }
 
-/// POST /api/tasks/{id}/claim — an open task becomes the caller's.
-pub async fn claim(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<Uuid>,
-) -> Result<Json<TaskView>, TaskApiError> {
-    let task = workable_task(&state, &staff, id).await?;
+/// An open task becomes the caller's ("I'm going"); a task someone else claimed first is a `Conflict`.
+/// The API and the gate page's button both claim through here.
+pub async fn claim_task(state: &AppState, staff: &Staff, id: Uuid) -> Result<Task, TaskApiError> {
+    let task = workable_task(state, staff, id).await?;
     let transition = TaskTransition {
         task_id: task.id,
         from: vec![TaskState::Open],
@@ -278,7 +275,7 @@ pub async fn claim(
         note: None,
         at: clock::now(),
     };
-    let claimed = state
+    state
         .store
         .transition_task(&transition)
         .await?
@@ -287,7 +284,16 @@ pub async fn claim(
                 "task {id} is {} and can no longer be claimed",
                 task.state
             ))
-        })?;
+        })
+}
+
+/// POST /api/tasks/{id}/claim — an open task becomes the caller's.
+pub async fn claim(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Result<Json<TaskView>, TaskApiError> {
+    let claimed = claim_task(&state, &staff, id).await?;
     Ok(Json(one_view(&state, claimed).await?))
 }
 

@@ -4,8 +4,9 @@
 //!
 //! The `authenticate` middleware runs in front of every staff page and API route. It resolves the
 //! credential once (an `Authorization: Bearer` token, else the session cookie), checks the CSRF token of
-//! a session's POST/PUT/PATCH/DELETE (the `X-CSRF-Token` header, which htmx sends on every request, or the
-//! `csrf` field of a urlencoded form), and leaves the `Staff` in the request for handlers to extract.
+//! a session's POST/PUT/PATCH/DELETE (the `X-CSRF-Token` header, which htmx sends on every request, the
+//! `csrf` field of a urlencoded form, or the first field of a multipart upload), and leaves the `Staff` in
+//! the request for handlers to extract.
 
 pub mod secrets;
 
@@ -17,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::TimeDelta;
+use futures::StreamExt;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -37,6 +39,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(12);
 /// Largest urlencoded form body read to find its CSRF field; staff forms are a few fields.
 const FORM_LIMIT: usize = 256 * 1024;
+/// Largest CSRF field of a multipart form: the token is 64 characters.
+const CSRF_FIELD_LIMIT: u64 = 1024;
 
 /// How cookies are set; `secure` must be on wherever aboard is reached over https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,12 +377,18 @@ async fn check_csrf(request: Request, expected: &str, staff: &Staff) -> Result<R
             Err(refused())
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_string();
+    if content_type.starts_with("multipart/form-data") {
+        return check_multipart_csrf(request, &content_type, expected)
+            .await
+            .ok_or_else(refused);
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(refused());
     }
     let (parts, body) = request.into_parts();
@@ -392,4 +402,42 @@ async fn check_csrf(request: Request, expected: &str, staff: &Staff) -> Result<R
         }
         _ => Err(refused()),
     }
+}
+
+/// A file upload (a multipart form) must carry the token as its first field. Only that field is read
+/// here; the bytes read to find it are put back in front of the rest, so the handler receives the body
+/// as it arrived, still streaming, whatever its size.
+async fn check_multipart_csrf(
+    request: Request,
+    content_type: &str,
+    expected: &str,
+) -> Option<Request> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let (parts, body) = request.into_parts();
+    let mut rest = body.into_data_stream();
+    let mut read: Vec<axum::body::Bytes> = Vec::new();
+    let sent = {
+        let tee = (&mut rest).map(|chunk| {
+            if let Ok(bytes) = &chunk {
+                read.push(bytes.clone());
+            }
+            chunk
+        });
+        let limits = multer::Constraints::new()
+            .size_limit(multer::SizeLimit::new().for_field(CSRF_FIELD, CSRF_FIELD_LIMIT));
+        let mut multipart = multer::Multipart::with_constraints(tee, boundary, limits);
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => field.text().await.ok(),
+            _ => None,
+        }
+    };
+    let sent = sent?;
+    if !secrets::same_secret(sent.trim(), expected) {
+        return None;
+    }
+    let replayed = futures::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
+    Some(Request::from_parts(
+        parts,
+        Body::from_stream(replayed.chain(rest)),
+    ))
 }

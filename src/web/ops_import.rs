@@ -1,0 +1,317 @@
+//! The ops import page: GET /ops/import shows a form to upload manifest files (PNL, ADL, CSV or JSON, the
+//! format told from the content or chosen) or registry exports from the browser; POST /ops/import (a
+//! multipart form, its CSRF token the first field) imports each file whole or not at all through the same
+//! use cases as the CLI and the API (`app::import`, `app::registry`) and shows the same summary line, or
+//! every error with file, line, field and reason. Ops only.
+
+use askama::Template;
+use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartError};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::auth::Staff;
+use super::i18n::Msg;
+use super::pages::{PageContext, render};
+use super::{AppState, WebError};
+use crate::app::ServiceError;
+use crate::app::import::{self, ImportError};
+use crate::app::matching::MatchAfterImport;
+use crate::app::registry::{RegistryImportError, import_registry_file};
+use crate::clock;
+use crate::domain::Role;
+use crate::manifest::ParseErrors;
+
+/// What the uploaded files hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Manifest,
+    Registry,
+}
+
+struct ErrorRow {
+    file: String,
+    line: usize,
+    field: String,
+    reason: String,
+}
+
+/// What became of one file.
+struct FileResult {
+    file: String,
+    imported: bool,
+    /// The summary lines as the CLI prints them, or the one-line refusal.
+    lines: Vec<String>,
+    errors: Vec<ErrorRow>,
+    /// Errors found beyond those listed.
+    omitted: usize,
+}
+
+#[derive(Template)]
+#[template(path = "ops_import.html")]
+struct ImportPage {
+    page: PageContext,
+    registry: bool,
+    format: String,
+    formats: [(&'static str, &'static str); 5],
+    problem: Option<&'static str>,
+    results: Vec<FileResult>,
+}
+
+fn import_page(
+    staff: &Staff,
+    kind: Kind,
+    format: &str,
+    problem: Option<Msg>,
+    results: Vec<FileResult>,
+) -> ImportPage {
+    let page = PageContext::for_staff(staff);
+    ImportPage {
+        registry: kind == Kind::Registry,
+        format: format.to_string(),
+        formats: [
+            ("auto", page.t(Msg::FormatFromContent)),
+            ("pnl", "PNL"),
+            ("adl", "ADL"),
+            ("csv", "CSV"),
+            ("json", "JSON"),
+        ],
+        problem: problem.map(|m| page.t(m)),
+        results,
+        page,
+    }
+}
+
+/// GET /ops/import
+pub async fn form(staff: Staff) -> Result<Response, WebError> {
+    staff.require_role(&[Role::Ops])?;
+    Ok(render(
+        StatusCode::OK,
+        &import_page(&staff, Kind::Manifest, "auto", None, Vec::new()),
+    ))
+}
+
+/// The name a browser gave an uploaded file, without any folder some browsers prefix.
+fn file_name(raw: Option<&str>) -> String {
+    let name = raw
+        .unwrap_or_default()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if name.is_empty() {
+        "upload".to_string()
+    } else {
+        name.chars().take(200).collect()
+    }
+}
+
+fn error_rows(errors: ParseErrors) -> (Vec<ErrorRow>, usize) {
+    let rows = errors
+        .errors
+        .into_iter()
+        .map(|e| ErrorRow {
+            file: e.file,
+            line: e.line,
+            field: e.field.unwrap_or_default(),
+            reason: e.reason,
+        })
+        .collect();
+    (rows, errors.omitted)
+}
+
+fn refused(file: String, lines: Vec<String>, errors: ParseErrors) -> FileResult {
+    let (errors, omitted) = error_rows(errors);
+    FileResult {
+        file,
+        imported: false,
+        lines,
+        errors,
+        omitted,
+    }
+}
+
+fn service(e: ServiceError) -> WebError {
+    match e {
+        ServiceError::Store(e) => e.into(),
+        ServiceError::NotFound(what) => WebError::NotFound(what),
+    }
+}
+
+async fn import_manifest(
+    state: &AppState,
+    staff: &Staff,
+    file: String,
+    bytes: &[u8],
+    format: Option<crate::manifest::Format>,
+) -> Result<FileResult, WebError> {
+    let result = import::import_manifest_file(
+        state.store.as_ref(),
+        Some(&MatchAfterImport),
+        &file,
+        bytes,
+        format,
+        &staff.name,
+        clock::now(),
+    )
+    .await;
+    let rejected = format!("{file}: rejected, nothing was imported");
+    Ok(match result {
+        Ok(summary) => {
+            let mut lines = vec![summary.line()];
+            lines.extend(summary.hook_problems.iter().map(|p| format!("{file}: {p}")));
+            FileResult {
+                file,
+                imported: true,
+                lines,
+                errors: Vec::new(),
+                omitted: 0,
+            }
+        }
+        Err(ImportError::Invalid(errors)) => refused(file, vec![rejected], errors),
+        Err(error @ ImportError::OutOfOrder { .. }) => FileResult {
+            lines: vec![error.to_string(), rejected],
+            file,
+            imported: false,
+            errors: Vec::new(),
+            omitted: 0,
+        },
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    })
+}
+
+async fn import_registry(
+    state: &AppState,
+    staff: &Staff,
+    file: String,
+    bytes: &[u8],
+) -> Result<FileResult, WebError> {
+    let result = import_registry_file(
+        state.store.as_ref(),
+        &file,
+        bytes,
+        &format!("staff:{}", staff.name),
+        clock::now(),
+    )
+    .await;
+    Ok(match result {
+        Ok(done) => FileResult {
+            lines: vec![done.line()],
+            file,
+            imported: true,
+            errors: Vec::new(),
+            omitted: 0,
+        },
+        Err(RegistryImportError::Parse(errors)) => {
+            let rejected = format!("{file}: rejected, nothing was imported");
+            refused(file, vec![rejected], errors)
+        }
+        Err(RegistryImportError::Service(e)) => return Err(service(e)),
+    })
+}
+
+/// What the form sent: its choices and its files.
+struct Upload {
+    kind: Kind,
+    format: String,
+    files: Vec<(String, axum::body::Bytes)>,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, MultipartError> {
+    let mut upload = Upload {
+        kind: Kind::Manifest,
+        format: "auto".to_string(),
+        files: Vec::new(),
+    };
+    while let Some(field) = multipart.next_field().await? {
+        match field.name().unwrap_or_default() {
+            "kind" => {
+                upload.kind = match field.text().await?.trim() {
+                    "registry" => Kind::Registry,
+                    _ => Kind::Manifest,
+                };
+            }
+            "format" => upload.format = field.text().await?.trim().to_ascii_lowercase(),
+            "file" => {
+                let name = file_name(field.file_name());
+                let bytes = field.bytes().await?;
+                // A file input left empty still sends a part, without a name or content.
+                if !(name == "upload" && bytes.is_empty()) {
+                    upload.files.push((name, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// POST /ops/import: imports each file in turn, each whole or not at all, and shows what became of each.
+pub async fn upload(
+    State(state): State<AppState>,
+    staff: Staff,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    staff.require_role(&[Role::Ops])?;
+    let upload = match read_upload(multipart).await {
+        Ok(upload) => upload,
+        Err(e) => {
+            let status = e.status();
+            let problem = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                Msg::UploadTooLarge
+            } else {
+                Msg::UploadUnreadable
+            };
+            return Ok(render(
+                status,
+                &import_page(&staff, Kind::Manifest, "auto", Some(problem), Vec::new()),
+            ));
+        }
+    };
+    let format = match upload.format.as_str() {
+        "" | "auto" => None,
+        other => import::parse_format(other),
+    };
+    let shown_format = format.map_or("auto", import::format_name);
+    if upload.files.is_empty() {
+        return Ok(render(
+            StatusCode::BAD_REQUEST,
+            &import_page(
+                &staff,
+                upload.kind,
+                shown_format,
+                Some(Msg::ChooseAFile),
+                Vec::new(),
+            ),
+        ));
+    }
+    let mut results = Vec::with_capacity(upload.files.len());
+    for (file, bytes) in upload.files {
+        results.push(match upload.kind {
+            Kind::Manifest => import_manifest(&state, &staff, file, &bytes, format).await?,
+            Kind::Registry => import_registry(&state, &staff, file, &bytes).await?,
+        });
+    }
+    let status = if results.iter().all(|r| r.imported) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render(
+        status,
+        &import_page(&staff, upload.kind, shown_format, None, results),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn uploaded_names_lose_their_folders() {
+        assert_eq!(file_name(Some("C:\\Users\\ops\\IB6401.pnl")), "IB6401.pnl");
+        assert_eq!(file_name(Some("lists/IB6401.adl")), "IB6401.adl");
+        assert_eq!(file_name(Some("  ")), "upload");
+        assert_eq!(file_name(None), "upload");
+    }
+}
