@@ -1,9 +1,14 @@
-//! `cargo bench --bench boarding [-- --flights N --scans N --persons N --batch N --readers N]`: loads an
-//! airline day (3,000 flights, 450,000 passengers by default) straight into the store, serves aboard on
-//! loopback, and replays the day's gate scans over HTTP from a second process (this binary in client
-//! mode). Prints scans per second and the latency from a scan's request to its answer — which comes only
-//! after the scan row and any task are committed — at p50 and p99, on SQLite and, when TEST_DATABASE_URL
-//! is set, on PostgreSQL.
+//! `cargo bench --bench boarding [-- --flights N --scans N --persons N --rate N --batch N --readers N]`: loads the
+//! import benchmark's airline day (3,000 flights, 450,000 passengers) through the manifest import, a
+//! registry of 2,000,000 persons (bulk-filled; one passenger in 100 is linked to a complainant the
+//! shipped rules follow up), serves aboard on loopback and replays the day's gate scans over HTTP from a
+//! second process (this binary in client mode) at a fixed offered rate — 5,000 scans a second by
+//! default, one scan per request as gate readers send them. A request is answered only after its scans,
+//! the boarding and any task are committed, so its latency is the time from a scan sent to its task
+//! committed; it is measured from when the request was due, so that a server falling behind shows as
+//! latency, not as a slower client. SQLite always; PostgreSQL when TEST_DATABASE_URL is set.
+
+mod support;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufWriter, Write};
@@ -11,40 +16,27 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
+use aboard::app::import::{digest, new_passengers, to_import};
 use aboard::config::Config;
 use aboard::demo::driver::boarding_pass_text;
 use aboard::domain::records::{
-    ComplaintCase, FlightList, IdentityLink, ListMode, ManifestImport, MovementTimes, NewFlight,
-    NewPassenger, PersonRecord, SocialAccount, Station,
+    ComplaintCase, IdentityLink, MovementTimes, NewFlight, PersonRecord, SocialAccount, Station,
 };
-use aboard::domain::{
-    CarrierCode, CaseStatus, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision, Network,
-    Role, TravellerClass,
-};
+use aboard::domain::{CaseStatus, FlightStatus, Iata, LinkDecision, Network, Role};
+use aboard::manifest::{Document, FlightManifest, Format};
 use aboard::store::Store;
 use chrono::{DateTime, Duration, Utc};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use secrecy::SecretString;
-
-const STATIONS: [&str; 12] = [
-    "MAD", "BCN", "MEX", "BOG", "EZE", "JFK", "LHR", "AMS", "CDG", "FRA", "LIS", "GRU",
-];
-const SURNAMES: [&str; 16] = [
-    "GARCIA", "LOPEZ", "MARTIN", "SMITH", "MULLER", "DUBOIS", "SILVA", "JANSEN", "ROSSI", "PEREZ",
-    "SANCHEZ", "GOMEZ", "BROWN", "SCHMIDT", "MOREAU", "COSTA",
-];
-const GIVEN: [&str; 12] = [
-    "ANA", "PABLO", "LUCIA", "JOHN", "MARIE", "HANS", "JOAO", "SOFIA", "DIEGO", "EMMA", "LUC",
-    "CARMEN",
-];
 
 struct Options {
     flights: usize,
-    passengers_per_flight: usize,
+    per_flight: usize,
     scans: usize,
     persons: usize,
+    linked_every: usize,
+    rate: f64,
     batch: usize,
+    /// Gate readers sending at once, each on its own connection, one request at a time.
     readers: usize,
 }
 
@@ -59,11 +51,13 @@ fn options() -> Options {
     };
     Options {
         flights: value("--flights", 3_000),
-        passengers_per_flight: 150,
-        scans: value("--scans", 100_000),
-        persons: value("--persons", 20_000),
-        batch: value("--batch", 25),
-        readers: value("--readers", 32),
+        per_flight: 150,
+        scans: value("--scans", 150_000),
+        persons: value("--persons", 2_000_000),
+        linked_every: 100,
+        rate: value("--rate", 5_000) as f64,
+        batch: value("--batch", 1).max(1),
+        readers: value("--readers", 200).max(1),
     }
 }
 
@@ -71,298 +65,106 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--client") {
         let get = |n: usize| args.get(i + n).cloned().unwrap_or_default();
-        client(&get(1), &get(2), Path::new(&get(3)), &get(4), &get(5));
+        client(
+            &get(1),
+            &get(2),
+            Path::new(&get(3)),
+            &get(4),
+            &get(5),
+            &get(6),
+        );
         return;
     }
     let options = options();
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let now = aboard::clock::now();
+    let day = support::airline_day::generate(2026, options.flights, options.per_flight, |o| {
+        support::local_date(o, now)
+    });
     let dir = tempfile::tempdir().expect("a temporary directory");
+    let scans_file = dir.path().join("scans.tsv");
+    let scans = write_scans(&day, options.scans, &scans_file);
+    println!(
+        "day: {} flights, {} passengers; {scans} gate scans to replay at {} scans/s, {} per request",
+        day.len(),
+        day.iter().map(|m| m.passengers.len()).sum::<usize>(),
+        options.rate,
+        options.batch
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let sqlite_url = format!("sqlite:{}", dir.path().join("aboard.db").display());
-    runtime.block_on(bench("SQLite", &sqlite_url, &options, dir.path()));
-    if let Ok(admin) = std::env::var("TEST_DATABASE_URL").map(|u| u.trim().to_string())
-        && !admin.is_empty()
-    {
-        let name = format!("aboard_bench_{}", std::process::id());
-        let url = runtime.block_on(create_database(&admin, &name));
-        runtime.block_on(bench("PostgreSQL", &url, &options, dir.path()));
-        runtime.block_on(drop_database(&admin, &name));
+    runtime.block_on(bench(
+        "SQLite",
+        &sqlite_url,
+        &day,
+        &options,
+        &scans_file,
+        now,
+    ));
+    if let Some(admin) = support::postgres_admin_url() {
+        let name = format!("aboard_bench_boarding_{}", std::process::id());
+        let url = runtime.block_on(support::create_database(&admin, &name));
+        runtime.block_on(bench("PostgreSQL", &url, &day, &options, &scans_file, now));
+        runtime.block_on(support::drop_database(&admin, &name));
     } else {
         println!("\nTEST_DATABASE_URL is not set: PostgreSQL skipped");
     }
 }
 
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base.get(after_scheme..).and_then(|rest| rest.find('/')) {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-async fn create_database(admin: &str, name: &str) -> String {
-    use sqlx::Connection;
-    let mut connection = sqlx::PgConnection::connect(admin)
-        .await
-        .expect("PostgreSQL");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut connection)
-        .await
-        .expect("create the bench database");
-    with_database(admin, name)
-}
-
-async fn drop_database(admin: &str, name: &str) {
-    use sqlx::Connection;
-    if let Ok(mut connection) = sqlx::PgConnection::connect(admin).await {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut connection)
-        .await;
-    }
-}
-
-fn local_date(station: &Iata, at: DateTime<Utc>) -> chrono::NaiveDate {
-    aboard::airports::lookup(station)
-        .map(|a| a.to_local(at).date_naive())
-        .unwrap_or_else(|| at.date_naive())
-}
-
-fn passenger(rng: &mut ChaCha8Rng, flight: usize, n: usize, locator: &str) -> NewPassenger {
-    let row = 1 + n / 6;
-    let column = ['A', 'B', 'C', 'D', 'E', 'F'][n % 6];
-    NewPassenger {
-        pax_key: format!("{locator}-{n}"),
-        surname: SURNAMES[rng.random_range(0..SURNAMES.len())].to_string(),
-        given_name: GIVEN[rng.random_range(0..GIVEN.len())].to_string(),
-        title: None,
-        traveller_class: TravellerClass::Adult,
-        locator: Some(locator.to_string()),
-        seat: Some(format!("{row}{column}")),
-        cabin_class: Some("Y".to_string()),
-        destination: None,
-        party_ref: None,
-        frequent_flyer: None,
-        email: Some(format!("p{flight}x{n}@example.com")),
-        phone: None,
-        date_of_birth: None,
-        gender: None,
-        nationality: None,
-        docs_surname: None,
-        docs_given: None,
-        checkin_sequence: Some(n as i32 + 1),
-        service_codes: vec![],
-    }
-}
-
-fn locator(rng: &mut ChaCha8Rng) -> String {
-    const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    (0..6)
-        .map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char)
-        .collect()
-}
-
-fn complainant(n: usize, now: DateTime<Utc>) -> PersonRecord {
-    PersonRecord {
-        external_id: format!("SC-{n:07}"),
-        display_name: format!("Person {n}"),
-        language: Some("es".to_string()),
-        country: Some("ES".to_string()),
-        date_of_birth: None,
-        identifiers: vec![],
-        accounts: vec![SocialAccount {
-            network: Network::X,
-            handle: format!("@p{n}"),
-            network_user_id: Some(n.to_string()),
-            followers: 20_000,
-            activity_30d: 40,
-            follows_airline: true,
-            accepts_dms: false,
-            opted_in: true,
-            last_inbound_at: None,
-        }],
-        cases: vec![ComplaintCase {
-            external_ref: format!("CS-{n}"),
-            opened_at: now - Duration::days(60),
-            resolved_at: None,
-            channel: "x".to_string(),
-            category: "baggage".to_string(),
-            severity: 3,
-            summary: "Late bag".to_string(),
-            status: CaseStatus::Open,
-            source_url: None,
-        }],
-        consents: vec![],
-    }
-}
-
-/// Loads the day; returns the scans to replay as (raw, station) lines in a file.
-async fn load(store: &dyn Store, options: &Options, scans_file: &Path) -> (usize, usize) {
-    let mut rng = ChaCha8Rng::seed_from_u64(2026);
-    let now = aboard::clock::now();
-    let carrier = CarrierCode::parse("IB").expect("IB");
-    let mut scans = Vec::new();
-    let mut pending: Vec<FlightList> = Vec::new();
-    let mut keys: Vec<FlightKey> = Vec::new();
-    let started = Instant::now();
-    for f in 0..options.flights {
-        let origin = Iata::parse(STATIONS[f % STATIONS.len()]).expect("station");
-        let destination =
-            Iata::parse(STATIONS[(f + 1 + f / 12) % STATIONS.len()]).expect("station");
-        let destination = if destination == origin {
-            Iata::parse(if origin.as_str() == "MAD" {
-                "BCN"
-            } else {
-                "MAD"
-            })
-            .expect("station")
-        } else {
-            destination
-        };
-        let number = FlightNumber::new(carrier.clone(), 1000 + f as u16, None).expect("number");
-        let departure = now + Duration::minutes(20);
-        let key = FlightKey {
-            flight: number,
-            local_date: local_date(&origin, now),
-            origin,
-        };
-        let mut passengers = Vec::with_capacity(options.passengers_per_flight);
-        let mut booking = locator(&mut rng);
-        for n in 0..options.passengers_per_flight {
-            // Most bookings have one passenger; one in five has two (a family, sharing the locator).
-            if n == 0 || rng.random_range(0..5) != 0 {
-                booking = locator(&mut rng);
-            }
-            let p = passenger(&mut rng, f, n, &booking);
-            if scans.len() < options.scans
-                && let Some(raw) = boarding_pass_text(&p, &key, &destination)
-            {
-                scans.push((raw, key.origin.to_string()));
-            }
-            passengers.push(p);
-        }
-        keys.push(key.clone());
-        pending.push(FlightList {
-            flight: NewFlight {
-                key,
-                destination: Some(destination),
-                departure: MovementTimes {
-                    scheduled: Some(departure),
-                    ..Default::default()
-                },
-                arrival: MovementTimes {
-                    scheduled: Some(departure + Duration::minutes(120)),
-                    ..Default::default()
-                },
-                gate: Some(format!("G{}", f % 40)),
-                status: FlightStatus::Boarding,
-            },
-            mode: ListMode::Merge,
-            passengers,
-        });
-        if pending.len() == 100 || f + 1 == options.flights {
-            let import = ManifestImport {
-                format: "bench".to_string(),
-                file_name: format!("day-{f}.json"),
-                digest: format!("bench-{f}"),
-                actor: "bench".to_string(),
-                sent_at: None,
-                flights: std::mem::take(&mut pending),
-            };
-            store.import_manifest(&import, now).await.expect("import");
-        }
-    }
-    println!(
-        "  day loaded: {} flights, {} passengers in {:.1}s",
-        options.flights,
-        options.flights * options.passengers_per_flight,
-        started.elapsed().as_secs_f64()
-    );
-    for code in STATIONS {
-        store
-            .upsert_station(&Station {
-                iata: Iata::parse(code).expect("station"),
-                staffed: true,
-                shift_start: None,
-                shift_end: None,
-            })
-            .await
-            .expect("station");
-    }
-    // The registry: every hundredth passenger is a linked complainant; the rest of the registry are people
-    // who do not fly today (they cost the store rows, not the scan path).
-    let started = Instant::now();
-    let mut linked = 0;
-    let mut person_number = 0;
-    for key in keys.iter().take(options.flights) {
-        let Some(flight) = store.find_flight(key).await.expect("flight") else {
-            continue;
-        };
-        for p in store
-            .passengers(flight.id)
-            .await
-            .expect("passengers")
-            .iter()
-            .step_by(100)
-        {
-            if person_number >= options.persons {
-                break;
-            }
-            let person = store
-                .upsert_person(&complainant(person_number, now), "bench", now)
-                .await
-                .expect("person");
-            person_number += 1;
-            store
-                .upsert_link(&IdentityLink {
-                    passenger_id: p.id,
-                    person_id: person.id,
-                    decision: LinkDecision::Linked,
-                    score: 0.99,
-                    reasons: vec![],
-                    decided_by: "bench".to_string(),
-                    updated_at: now,
+/// The day's boarding passes, as the gates read them: every flight boards at once, so the scans come
+/// round-robin across flights. Writes `station<TAB>pass` lines; returns how many.
+fn write_scans(day: &[FlightManifest], limit: usize, file: &Path) -> usize {
+    let per_flight: Vec<Vec<(String, String)>> = day
+        .iter()
+        .map(|m| {
+            let key = m.key();
+            new_passengers(&m.passengers)
+                .iter()
+                .zip(&m.passengers)
+                .filter_map(|(p, listed)| {
+                    boarding_pass_text(p, &key, &listed.destination)
+                        .map(|raw| (key.origin.to_string(), raw))
                 })
-                .await
-                .expect("link");
-            linked += 1;
+                .collect()
+        })
+        .collect();
+    let longest = per_flight.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out = BufWriter::new(std::fs::File::create(file).expect("scans file"));
+    let mut written = 0;
+    'all: for n in 0..longest {
+        for flight in &per_flight {
+            if let Some((station, raw)) = flight.get(n) {
+                if written == limit {
+                    break 'all;
+                }
+                writeln!(out, "{station}\t{raw}").expect("write scans");
+                written += 1;
+            }
         }
     }
-    while person_number < options.persons {
-        store
-            .upsert_person(&complainant(person_number, now), "bench", now)
-            .await
-            .expect("person");
-        person_number += 1;
-    }
-    println!(
-        "  registry loaded: {person_number} persons, {linked} linked to today's passengers, in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-    let mut file = BufWriter::new(std::fs::File::create(scans_file).expect("scans file"));
-    for (raw, station) in &scans {
-        writeln!(file, "{station}\t{raw}").expect("write scans");
-    }
-    file.flush().expect("flush scans");
-    (scans.len(), linked)
+    out.flush().expect("flush scans");
+    written
 }
 
-async fn bench(label: &str, url: &str, options: &Options, dir: &Path) {
+async fn bench(
+    label: &str,
+    url: &str,
+    day: &[FlightManifest],
+    options: &Options,
+    scans_file: &Path,
+    now: DateTime<Utc>,
+) {
     println!("\n== {label} ==");
     let mut config = Config::default();
     config.database.url = Some(SecretString::from(url.to_string()));
-    config.database.max_connections = 16;
     config.scheduler.enabled = false;
     let store = aboard::open_store(&config).await.expect("open the store");
-    let scans_file = dir.join(format!("scans-{label}.tsv"));
-    let (scans, _) = load(store.as_ref(), options, &scans_file).await;
+    load_day(store.as_ref(), day, now).await;
+    fill_registry(url, options.persons, now).await;
+    let linked = link_complainants(store.as_ref(), day, options, now).await;
+    println!(
+        "  registry: {} persons, {linked} of them linked to today's passengers",
+        store.counts().await.expect("counts").persons
+    );
     let grant = aboard::web::accounts::grant(Role::Ops, &[], &[]).expect("grant");
     let token = aboard::web::accounts::create_token(store.as_ref(), "bench reader", grant, "bench")
         .await
@@ -386,7 +188,8 @@ async fn bench(label: &str, url: &str, options: &Options, dir: &Path) {
         .arg("--client")
         .arg(format!("http://{address}"))
         .arg(&secret)
-        .arg(&scans_file)
+        .arg(scans_file)
+        .arg(options.rate.to_string())
         .arg(options.batch.to_string())
         .arg(options.readers.to_string())
         .output()
@@ -396,17 +199,223 @@ async fn bench(label: &str, url: &str, options: &Options, dir: &Path) {
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
     let counts = store.counts().await.expect("counts");
     println!(
-        "  {scans} scans sent; store now holds {} tasks ({} open)",
-        counts.tasks, counts.open_tasks
+        "  store now holds {} tasks ({} open); peak memory of this process (server and loader) {:.0} MiB",
+        counts.tasks,
+        counts.open_tasks,
+        support::peak_memory_mib().unwrap_or(0.0)
     );
     let _ = stop.send(());
     let _ = server.await;
 }
 
-/// The second process: readers post the scans in batches, concurrently, and time each request.
-fn client(url: &str, token: &str, scans_file: &Path, batch: &str, readers: &str) {
-    let batch: usize = batch.parse().unwrap_or(25).max(1);
-    let readers: usize = readers.parse().unwrap_or(32).max(1);
+/// The day through the manifest import (one file of rows), then each flight's times, gate and
+/// boarding status as the flight status feed would give them.
+async fn load_day(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>) {
+    let started = Instant::now();
+    let (_, import, rows) = to_import(
+        Document::Rows(day.to_vec()),
+        Format::Csv,
+        &[],
+        "day.csv",
+        digest(format!("bench day {now}").as_bytes()),
+        "bench",
+    );
+    store.import_manifest(&import, now).await.expect("import");
+    for (n, manifest) in day.iter().enumerate() {
+        let departure = now + Duration::minutes(30);
+        store
+            .upsert_flight(
+                &NewFlight {
+                    key: manifest.key(),
+                    destination: manifest.passengers.last().map(|p| p.destination.clone()),
+                    departure: MovementTimes {
+                        scheduled: Some(departure),
+                        ..MovementTimes::default()
+                    },
+                    arrival: MovementTimes {
+                        scheduled: Some(departure + Duration::minutes(120)),
+                        ..MovementTimes::default()
+                    },
+                    gate: Some(format!("G{}", n % 40)),
+                    status: FlightStatus::Boarding,
+                },
+                now,
+            )
+            .await
+            .expect("flight times");
+    }
+    for code in support::airline_day::ORIGINS {
+        store
+            .upsert_station(&Station {
+                iata: Iata::parse(code).expect("station"),
+                staffed: true,
+                shift_start: None,
+                shift_end: None,
+            })
+            .await
+            .expect("station");
+    }
+    println!(
+        "  day loaded: {rows} passengers in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Bulk-fills the registry with `persons` people who do not fly today — each with a social account, a
+/// resolved case and three blocking keys — straight in SQL: they cost the store its size, not the scan
+/// path, and the registry import would take minutes to write them one by one.
+async fn fill_registry(url: &str, persons: usize, now: DateTime<Utc>) {
+    let started = Instant::now();
+    let statements: Vec<&str> = if url.starts_with("postgres") {
+        vec![
+            "INSERT INTO persons (id, external_id, display_name, language, country, date_of_birth, \
+             created_at, updated_at) SELECT gen_random_uuid(), 'BULK-' || i, 'Person ' || i, 'es', 'ES', \
+             NULL, $2, $2 FROM generate_series(1, $1) AS i",
+            "INSERT INTO social_accounts (person_id, network, handle, network_user_id, followers, \
+             activity_30d, follows_airline, accepts_dms, opted_in, last_inbound_at) SELECT id, 'x', \
+             '@' || external_id, NULL, 500, 3, true, false, true, NULL FROM persons WHERE external_id LIKE 'BULK-%'",
+            "INSERT INTO complaint_cases (person_id, external_ref, opened_at, resolved_at, channel, \
+             category, severity, summary, status, source_url) SELECT id, 'CS-' || external_id, $1, $1, \
+             'x', 'baggage', 2, 'Late bag', 'resolved', NULL FROM persons WHERE external_id LIKE 'BULK-%'",
+            "INSERT INTO person_keys (key, person_id) SELECT (random() * 9e18)::bigint, id \
+             FROM persons, generate_series(1, 3) WHERE external_id LIKE 'BULK-%' ON CONFLICT DO NOTHING",
+        ]
+    } else {
+        vec![
+            "INSERT INTO persons (id, external_id, display_name, language, country, date_of_birth, \
+             created_at, updated_at) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+             WHERE i < $1) SELECT randomblob(16), 'BULK-' || i, 'Person ' || i, 'es', 'ES', NULL, $2, $2 FROM n",
+            "INSERT INTO social_accounts (person_id, network, handle, network_user_id, followers, \
+             activity_30d, follows_airline, accepts_dms, opted_in, last_inbound_at) SELECT id, 'x', \
+             '@' || external_id, NULL, 500, 3, 1, 0, 1, NULL FROM persons WHERE external_id LIKE 'BULK-%'",
+            "INSERT INTO complaint_cases (person_id, external_ref, opened_at, resolved_at, channel, \
+             category, severity, summary, status, source_url) SELECT id, 'CS-' || external_id, $1, $1, \
+             'x', 'baggage', 2, 'Late bag', 'resolved', NULL FROM persons WHERE external_id LIKE 'BULK-%'",
+            "INSERT INTO person_keys (key, person_id) SELECT random(), id FROM persons, \
+             (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) WHERE external_id LIKE 'BULK-%' \
+             ON CONFLICT DO NOTHING",
+        ]
+    };
+    let persons = i64::try_from(persons).expect("a person count");
+    // The persons take the count ($1) and the instant ($2); the cases the instant ($1).
+    macro_rules! run {
+        ($pool:expr) => {
+            for sql in statements {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                if sql.contains("$2") {
+                    query = query.bind(persons).bind(now);
+                } else if sql.contains("$1") {
+                    query = query.bind(now);
+                }
+                query.execute(&$pool).await.expect("fill the registry");
+            }
+            $pool.close().await;
+        };
+    }
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.expect("PostgreSQL");
+        run!(pool);
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.expect("SQLite");
+        run!(pool);
+    }
+    println!(
+        "  registry filled with {persons} persons in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Every `linked_every`-th passenger of the day is a complainant the rules follow up: an active
+/// account, an open case, and a confirmed identity link.
+async fn link_complainants(
+    store: &dyn Store,
+    day: &[FlightManifest],
+    options: &Options,
+    now: DateTime<Utc>,
+) -> usize {
+    let mut passengers = Vec::new();
+    for manifest in day {
+        let flight = store
+            .find_flight(&manifest.key())
+            .await
+            .expect("flight")
+            .expect("the flight was imported");
+        passengers.extend(store.passengers(flight.id).await.expect("passengers"));
+    }
+    let chosen: Vec<_> = passengers.iter().step_by(options.linked_every).collect();
+    let records: Vec<aboard::store::KeyedPerson> = chosen
+        .iter()
+        .enumerate()
+        .map(|(n, _)| aboard::app::matching::keyed(complainant(n, now)))
+        .collect();
+    let ids = store
+        .upsert_persons(&records, "bench", now)
+        .await
+        .expect("complainants");
+    for (passenger, person_id) in chosen.iter().zip(ids) {
+        store
+            .upsert_link(&IdentityLink {
+                passenger_id: passenger.id,
+                person_id,
+                decision: LinkDecision::Linked,
+                score: 0.99,
+                reasons: vec![],
+                decided_by: "bench".to_string(),
+                updated_at: now,
+            })
+            .await
+            .expect("link");
+    }
+    chosen.len()
+}
+
+fn complainant(n: usize, now: DateTime<Utc>) -> PersonRecord {
+    PersonRecord {
+        external_id: format!("SC-{n:07}"),
+        display_name: format!("Complainant {n}"),
+        language: Some("es".to_string()),
+        country: Some("ES".to_string()),
+        date_of_birth: None,
+        identifiers: vec![],
+        accounts: vec![SocialAccount {
+            network: Network::X,
+            handle: format!("@complainant{n}"),
+            network_user_id: Some(n.to_string()),
+            followers: 20_000,
+            activity_30d: 40,
+            follows_airline: true,
+            accepts_dms: false,
+            opted_in: true,
+            last_inbound_at: None,
+        }],
+        cases: vec![ComplaintCase {
+            external_ref: format!("CS-{n}"),
+            opened_at: now - Duration::days(60),
+            resolved_at: None,
+            channel: "x".to_string(),
+            category: "baggage".to_string(),
+            severity: 3,
+            summary: "Late bag".to_string(),
+            status: CaseStatus::Open,
+            source_url: None,
+        }],
+        consents: vec![],
+    }
+}
+
+/// One request's outcome, as the client records it.
+struct Sent {
+    latency: StdDuration,
+    outcomes: Vec<String>,
+    tasks: usize,
+}
+
+/// The second process: gate readers, each on its own connection, send the scans in turn at the offered
+/// rate overall; each request is timed from when it was due.
+fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, readers: &str) {
+    let rate = rate.parse::<f64>().unwrap_or(5_000.0).max(1.0);
+    let readers: usize = readers.parse().unwrap_or(200).max(1);
+    let batch: usize = batch.parse().unwrap_or(1).max(1);
     let file = std::fs::File::open(scans_file).expect("scans file");
     let lines: Vec<(String, String)> = std::io::BufReader::new(file)
         .lines()
@@ -419,77 +428,74 @@ fn client(url: &str, token: &str, scans_file: &Path, batch: &str, readers: &str)
     let runtime = tokio::runtime::Runtime::new().expect("client runtime");
     runtime.block_on(async move {
         let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(readers)
+            .pool_max_idle_per_host(512)
             .build()
             .expect("client");
         let now = chrono::Utc::now();
-        let chunks: Vec<Vec<serde_json::Value>> = lines
-            .chunks(batch)
-            .enumerate()
-            .map(|(c, chunk)| {
-                chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (station, raw))| {
-                        serde_json::json!({"raw": raw, "station": station, "gate": "G1",
-                            "reader_id": format!("R{}", c % readers),
-                            "scanned_at": now + Duration::milliseconds((c * batch + i) as i64)})
-                    })
-                    .collect()
-            })
-            .collect();
-        let queue = Arc::new(tokio::sync::Mutex::new(chunks.into_iter()));
-        let started = Instant::now();
-        let mut workers = Vec::new();
-        for _ in 0..readers {
-            let queue = queue.clone();
-            let http = http.clone();
-            let url = format!("{url}/api/boarding-scans");
-            let token = token.to_string();
-            workers.push(tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut outcomes: HashMap<String, usize> = HashMap::new();
-                let mut tasks = 0usize;
-                loop {
-                    let Some(chunk) = queue.lock().await.next() else { break };
-                    let sent = Instant::now();
+        let url = Arc::new(format!("{url}/api/boarding-scans"));
+        let token = Arc::new(token.to_string());
+        let interval = StdDuration::from_secs_f64(batch as f64 / rate);
+        let chunks: Arc<Vec<Vec<(String, String)>>> =
+            Arc::new(lines.chunks(batch).map(<[_]>::to_vec).collect());
+        let started = tokio::time::Instant::now();
+        let mut requests = Vec::new();
+        for reader in 0..readers {
+            let (http, url, token, chunks) = (http.clone(), url.clone(), token.clone(), chunks.clone());
+            requests.push(tokio::spawn(async move {
+                let mut sent_by_reader = Vec::new();
+                for c in (reader..chunks.len()).step_by(readers) {
+                    let body: Vec<serde_json::Value> = chunks[c]
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (station, raw))| {
+                            serde_json::json!({"raw": raw, "station": station, "gate": "G1",
+                                "reader_id": format!("R{reader}"),
+                                "scanned_at": now + Duration::milliseconds((c * batch + i) as i64)})
+                        })
+                        .collect();
+                    let due = started + interval * c as u32;
+                    tokio::time::sleep_until(due).await;
                     let response = http
-                        .post(&url)
-                        .bearer_auth(&token)
-                        .json(&serde_json::json!({ "scans": chunk }))
+                        .post(url.as_str())
+                        .bearer_auth(token.as_str())
+                        .json(&serde_json::json!({ "scans": body }))
                         .send()
                         .await;
-                    let body: serde_json::Value = match response {
-                        Ok(r) if r.status().is_success() => r.json().await.unwrap_or_default(),
-                        Ok(r) => {
-                            *outcomes.entry(format!("http {}", r.status())).or_default() += chunk.len();
-                            continue;
-                        }
-                        Err(e) => {
-                            *outcomes.entry(format!("error {e}")).or_default() += chunk.len();
-                            continue;
-                        }
+                    let mut sent = Sent {
+                        latency: StdDuration::ZERO,
+                        outcomes: Vec::new(),
+                        tasks: 0,
                     };
-                    latencies.push(sent.elapsed());
-                    for report in body["scans"].as_array().into_iter().flatten() {
-                        let outcome = report["outcome"].as_str().unwrap_or("?").to_string();
-                        *outcomes.entry(outcome).or_default() += 1;
-                        tasks += report["tasks_created"].as_array().map_or(0, Vec::len);
+                    match response {
+                        Ok(r) if r.status().is_success() => {
+                            let answer: serde_json::Value = r.json().await.unwrap_or_default();
+                            for report in answer["scans"].as_array().into_iter().flatten() {
+                                sent.outcomes
+                                    .push(report["outcome"].as_str().unwrap_or("?").to_string());
+                                sent.tasks +=
+                                    report["tasks_created"].as_array().map_or(0, Vec::len);
+                            }
+                        }
+                        Ok(r) => sent.outcomes.push(format!("http {}", r.status())),
+                        Err(e) => sent.outcomes.push(format!("error {e}")),
                     }
+                    sent.latency = due.elapsed();
+                    sent_by_reader.push(sent);
                 }
-                (latencies, outcomes, tasks)
+                sent_by_reader
             }));
         }
-        let mut latencies: Vec<StdDuration> = Vec::new();
+        let mut latencies = Vec::with_capacity(requests.len());
         let mut outcomes: HashMap<String, usize> = HashMap::new();
         let mut tasks = 0;
-        for worker in workers {
-            let (l, o, t) = worker.await.expect("reader");
-            latencies.extend(l);
-            for (k, v) in o {
-                *outcomes.entry(k).or_default() += v;
+        for reader in requests {
+            for sent in reader.await.expect("reader") {
+                latencies.push(sent.latency);
+                for outcome in sent.outcomes {
+                    *outcomes.entry(outcome).or_default() += 1;
+                }
+                tasks += sent.tasks;
             }
-            tasks += t;
         }
         let elapsed = started.elapsed().as_secs_f64();
         latencies.sort();
@@ -500,13 +506,14 @@ fn client(url: &str, token: &str, scans_file: &Path, batch: &str, readers: &str)
         };
         let total: usize = outcomes.values().sum();
         println!(
-            "  replayed {total} scans in {elapsed:.1}s from {readers} readers, batches of {batch}: {:.0} scans/s",
+            "  replayed {total} scans in {elapsed:.1}s (offered {rate:.0}/s by {readers} readers, {batch} per request): {:.0} scans/s",
             total as f64 / elapsed
         );
         println!(
-            "  latency scan sent -> scan and tasks committed (per request of {batch}): p50 {:.1} ms, p99 {:.1} ms",
+            "  latency scan due -> scan, boarding and task committed: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             pick(0.50),
-            pick(0.99)
+            pick(0.99),
+            pick(1.0)
         );
         let mut outcomes: Vec<_> = outcomes.into_iter().collect();
         outcomes.sort();

@@ -141,8 +141,10 @@ fn main() {
 /// Writes the day as `day.csv` and `pnl/IBnnnn.pnl`; returns both paths and the passenger count.
 fn write_day(options: &Options, dir: &Path) -> (PathBuf, PathBuf, usize) {
     let started = Instant::now();
-    let date = aboard::clock::now().date_naive();
-    let day = support::airline_day::generate(2026, options.flights, options.per_flight, date);
+    let now = aboard::clock::now();
+    let day = support::airline_day::generate(2026, options.flights, options.per_flight, |origin| {
+        support::local_date(origin, now)
+    });
     let rows: usize = day.iter().map(|m| m.passengers.len()).sum();
     let csv = dir.join("day.csv");
     std::fs::write(&csv, write_csv(&day)).expect("write the CSV");

@@ -594,3 +594,66 @@ fn bcbp_decode_prints_a_peer_pass_as_json_and_refuses_a_broken_one() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_readers_share_commits_and_board_each_passenger_once() {
+    for db in TestDb::each().await {
+        let day = day(db.store.as_ref()).await;
+        let gate = common::token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        let app = std::sync::Arc::new(TestApp::spawn(db.config()).await);
+        let now = clock::now();
+        let mother = boarding_pass_text(&day.passengers[0], &day.key, &day.mex).unwrap();
+        let son = boarding_pass_text(&day.passengers[1], &day.key, &day.mex).unwrap();
+        // Twelve readers at once, each reading both passes at its own instant.
+        let mut readers = Vec::new();
+        for reader in 0..12 {
+            let (app, gate) = (app.clone(), gate.clone());
+            let at = now + Duration::seconds(reader);
+            let body = json!({"scans": [scan(&mother, "MAD", at), scan(&son, "MAD", at)]});
+            readers.push(tokio::spawn(
+                async move { post_scans(&app, &gate, &body).await },
+            ));
+        }
+        let mut tasks = 0;
+        for reader in readers {
+            let (status, body) = reader.await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            for report in body["scans"].as_array().unwrap() {
+                assert_eq!(report["outcome"], "matched", "{body}");
+                assert_eq!(report["repeated"], false, "each reader's scan is its own");
+                tasks += report["tasks_created"].as_array().unwrap().len();
+            }
+        }
+        assert_eq!(
+            tasks, 2,
+            "one task each for the mother and her son, {}",
+            db.url
+        );
+        let scans = db
+            .store
+            .boarding_scans(&aboard::store::ScanFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(scans.len(), 24, "every scan is kept");
+        for id in [day.ids[0], day.ids[1]] {
+            let boarded = db
+                .store
+                .events(&aboard::store::EventFilter {
+                    subject_kind: Some("passenger".to_string()),
+                    subject_id: Some(id.to_string()),
+                    action_prefix: Some("passenger.boarding_state".to_string()),
+                    limit: 100,
+                })
+                .await
+                .unwrap();
+            assert_eq!(boarded.len(), 1, "boarded once, logged once");
+            let passenger = db.store.passenger(id).await.unwrap().unwrap();
+            assert_eq!(passenger.boarding_state, BoardingState::Boarded);
+            let at = passenger.boarded_at.unwrap();
+            assert!(at >= now && at < now + Duration::seconds(12), "{at}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 pub const CARRIER: &str = "IB";
 
 /// Departure airports: the hub takes a third of the flights.
-const ORIGINS: [&str; 12] = [
+pub const ORIGINS: [&str; 12] = [
     "MAD", "BCN", "MEX", "BOG", "EZE", "JFK", "LHR", "AMS", "CDG", "FRA", "LIS", "GRU",
 ];
 const DESTINATIONS: [&str; 24] = [
@@ -126,12 +126,13 @@ const SPECIAL_SERVICES: [&str; 5] = ["VGML", "WCHR", "KSML", "GFML", "MOML"];
 const FARE_CLASSES: [char; 8] = ['Y', 'B', 'M', 'H', 'Q', 'V', 'C', 'J'];
 const LOCATOR_LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-/// The day: one manifest per flight, flight numbers 1..=flights of IB.
+/// The day: one manifest per flight, flight numbers 1..=flights of IB, each on `date(origin)`, the
+/// local date at its airport.
 pub fn generate(
     seed: u64,
     flights: usize,
     passengers_per_flight: usize,
-    date: NaiveDate,
+    date: impl Fn(&Iata) -> NaiveDate,
 ) -> Vec<FlightManifest> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let carrier = CarrierCode::parse(CARRIER).expect("carrier");
@@ -146,10 +147,11 @@ pub fn generate(
                 .expect("a destination other than the origin");
             let flight = FlightNumber::new(carrier.clone(), 1 + f as u16, None).expect("number");
             let international = domestic(origin) != domestic(destination);
+            let origin = Iata::parse(origin).expect("origin");
             FlightManifest {
                 flight,
-                local_date: date,
-                origin: Iata::parse(origin).expect("origin"),
+                local_date: date(&origin),
+                origin,
                 passengers: cabin(
                     &mut rng,
                     passengers_per_flight,

@@ -3,6 +3,16 @@
 
 pub mod airline_day;
 
+/// The local date at an airport at an instant.
+pub fn local_date(
+    airport: &aboard::domain::Iata,
+    at: chrono::DateTime<chrono::Utc>,
+) -> chrono::NaiveDate {
+    aboard::airports::lookup(airport)
+        .map(|a| a.to_local(at).date_naive())
+        .unwrap_or_else(|| at.date_naive())
+}
+
 /// The process's peak resident memory (VmHWM), in MiB.
 pub fn peak_memory_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -27,6 +27,9 @@ use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Login, Mess
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How an instant parameter is typed where the backend cannot infer it.
+const TIMESTAMP_CAST: &str = "::timestamptz";
+
 pub struct PostgresStore {
     pool: PgPool,
 }
@@ -414,32 +417,81 @@ impl Store for PostgresStore {
         scans: &[(crate::domain::records::NewBoardingScan, String)],
         at: DateTime<Utc>,
     ) -> Result<Vec<(crate::domain::records::BoardingScan, bool)>, StoreError> {
+        use super::scans::{
+            SCAN_BATCH, board_passengers_sql, insert_events_sql, insert_scans_sql,
+            select_scan_by_digest,
+        };
+        use crate::domain::records::{BoardingScan, ScanOutcome};
         let mut tx = self.write().await?;
+        let ids: Vec<Uuid> = scans.iter().map(|_| Uuid::now_v7()).collect();
+        let mut written: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+        for (chunk, chunk_ids) in scans.chunks(SCAN_BATCH).zip(ids.chunks(SCAN_BATCH)) {
+            let mut query =
+                sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(insert_scans_sql(chunk.len())));
+            for ((scan, _), id) in chunk.iter().zip(chunk_ids) {
+                query = query
+                    .bind(*id)
+                    .bind(&scan.digest)
+                    .bind(&scan.raw)
+                    .bind(&scan.station)
+                    .bind(scan.gate.as_deref())
+                    .bind(scan.reader_id.as_deref())
+                    .bind(scan.scanned_at)
+                    .bind(at)
+                    .bind(scan.flight_id)
+                    .bind(scan.passenger_id)
+                    .bind(scan.outcome.as_str())
+                    .bind(scan.detail.as_deref());
+            }
+            written.extend(query.fetch_all(&mut *tx).await?);
+        }
+        // The passengers of newly written matched scans, each once, at their first scan.
+        let mut boarding: Vec<(Uuid, DateTime<Utc>, &str)> = Vec::new();
+        for ((scan, actor), id) in scans.iter().zip(&ids) {
+            if let (true, ScanOutcome::Matched, Some(passenger)) =
+                (written.contains(id), scan.outcome, scan.passenger_id)
+                && !boarding.iter().any(|(p, _, _)| *p == passenger)
+            {
+                boarding.push((passenger, scan.scanned_at, actor));
+            }
+        }
+        for chunk in boarding.chunks(SCAN_BATCH) {
+            let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(board_passengers_sql(
+                chunk.len(),
+                TIMESTAMP_CAST,
+            )));
+            for (passenger, scanned_at, _) in chunk {
+                query = query.bind(*passenger).bind(*scanned_at);
+            }
+            let changed = query.fetch_all(&mut *tx).await?;
+            if changed.is_empty() {
+                continue;
+            }
+            let mut events = sqlx::query(AssertSqlSafe(insert_events_sql(changed.len())));
+            for (passenger, flight) in &changed {
+                let Some((_, scanned_at, actor)) = chunk.iter().find(|(p, _, _)| p == passenger)
+                else {
+                    continue;
+                };
+                events = events
+                    .bind(Uuid::now_v7())
+                    .bind(*scanned_at)
+                    .bind(*actor)
+                    .bind("passenger.boarding_state")
+                    .bind("passenger")
+                    .bind(passenger.to_string())
+                    .bind(Some(*flight))
+                    .bind(None::<Uuid>)
+                    .bind(to_json(
+                        &serde_json::json!({ "state": "boarded", "reason": null }),
+                    ));
+            }
+            events.execute(&mut *tx).await?;
+        }
         let mut recorded = Vec::with_capacity(scans.len());
-        for (scan, actor) in scans {
-            let id = Uuid::now_v7();
-            let written: Option<Uuid> = sqlx::query_scalar(super::scans::INSERT_SCAN)
-                .bind(id)
-                .bind(&scan.digest)
-                .bind(&scan.raw)
-                .bind(&scan.station)
-                .bind(scan.gate.as_deref())
-                .bind(scan.reader_id.as_deref())
-                .bind(scan.scanned_at)
-                .bind(at)
-                .bind(scan.flight_id)
-                .bind(scan.passenger_id)
-                .bind(scan.outcome.as_str())
-                .bind(scan.detail.as_deref())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if written.is_some() {
-                if let (crate::domain::records::ScanOutcome::Matched, Some(passenger_id)) =
-                    (scan.outcome, scan.passenger_id)
-                {
-                    board(&mut tx, passenger_id, scan.scanned_at, actor).await?;
-                }
-                let stored = crate::domain::records::BoardingScan {
+        for ((scan, _), id) in scans.iter().zip(ids) {
+            if written.contains(&id) {
+                let stored = BoardingScan {
                     id,
                     scan: scan.clone(),
                     received_at: at,
@@ -447,15 +499,12 @@ impl Store for PostgresStore {
                 recorded.push((stored, true));
             } else {
                 let first = sqlx::query_as::<_, super::scans::ScanRow>(AssertSqlSafe(
-                    super::scans::select_scan_by_digest(),
+                    select_scan_by_digest(),
                 ))
                 .bind(&scan.digest)
                 .fetch_one(&mut *tx)
                 .await?;
-                recorded.push((
-                    crate::domain::records::BoardingScan::try_from(first)?,
-                    false,
-                ));
+                recorded.push((BoardingScan::try_from(first)?, false));
             }
         }
         tx.commit().await?;

@@ -61,10 +61,50 @@ impl TryFrom<ScanRow> for BoardingScan {
 const SCAN_COLUMNS: &str = "id, digest, raw, station, gate, reader_id, scanned_at, received_at, \
     flight_id, passenger_id, outcome, detail";
 
-/// Writes a scan unless its digest is stored; returns its id only when this statement wrote it.
-pub(super) const INSERT_SCAN: &str = "INSERT INTO boarding_scans (id, digest, raw, station, gate, \
-    reader_id, scanned_at, received_at, flight_id, passenger_id, outcome, detail) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (digest) DO NOTHING RETURNING id";
+/// Scans written per statement (12 values each).
+pub(super) const SCAN_BATCH: usize = 50;
+
+/// Writes `rows` scans, each unless its digest is stored; returns the ids this statement wrote.
+pub(super) fn insert_scans_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO boarding_scans (id, digest, raw, station, gate, reader_id, scanned_at, received_at, \
+         flight_id, passenger_id, outcome, detail) VALUES {} ON CONFLICT (digest) DO NOTHING RETURNING id",
+        value_rows(rows, 12)
+    )
+}
+
+/// Boards `rows` passengers, each at its own instant (`$2n`, after its id `$2n-1`), unless already
+/// boarded; returns the passengers it changed and their flights. `timestamp_cast` types the instants
+/// where the backend cannot infer them from a CASE (`::timestamptz` on PostgreSQL).
+pub(super) fn board_passengers_sql(rows: usize, timestamp_cast: &str) -> String {
+    let cases: String = (0..rows)
+        .map(|r| format!(" WHEN ${} THEN ${}{timestamp_cast}", 2 * r + 1, 2 * r + 2))
+        .collect();
+    let ids: Vec<String> = (0..rows).map(|r| format!("${}", 2 * r + 1)).collect();
+    format!(
+        "UPDATE passengers SET boarding_state = 'boarded', removed_reason = NULL, \
+         boarded_at = CASE id{cases} END, updated_at = CASE id{cases} END \
+         WHERE id IN ({}) AND boarding_state <> 'boarded' RETURNING id, flight_id",
+        ids.join(", ")
+    )
+}
+
+/// Writes `rows` events (the columns of `INSERT_EVENT`).
+pub(super) fn insert_events_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO events (id, at, actor, action, subject_kind, subject_id, flight_id, person_id, \
+         detail) VALUES {}",
+        value_rows(rows, 9)
+    )
+}
+
+/// `($1, …, $w), ($w+1, …), …` for `rows` rows of `width` values.
+fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", super::rows::placeholders(1 + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub(super) fn select_scan_by_digest() -> String {
     format!("SELECT {SCAN_COLUMNS} FROM boarding_scans WHERE digest = $1")
