@@ -50,9 +50,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // Reads straight from the mapped file instead of a read() per page, and a larger page cache
-            // per connection: the gate's lookups run thousands of times a second.
-            .pragma("mmap_size", "268435456")
+            // A larger page cache per connection: the gate's lookups run thousands of times a second.
             .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
