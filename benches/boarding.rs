@@ -435,30 +435,41 @@ fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, re
         let url = Arc::new(format!("{url}/api/boarding-scans"));
         let token = Arc::new(token.to_string());
         let interval = StdDuration::from_secs_f64(batch as f64 / rate);
-        let chunks: Arc<Vec<Vec<(String, String)>>> =
-            Arc::new(lines.chunks(batch).map(<[_]>::to_vec).collect());
-        let started = tokio::time::Instant::now();
-        let mut requests = Vec::new();
-        for reader in 0..readers {
-            let (http, url, token, chunks) = (http.clone(), url.clone(), token.clone(), chunks.clone());
-            requests.push(tokio::spawn(async move {
-                let mut sent_by_reader = Vec::new();
-                for c in (reader..chunks.len()).step_by(readers) {
-                    let body: Vec<serde_json::Value> = chunks[c]
+        // Request bodies are made before the clock starts: the client's own work competes with the
+        // server for the same two cores.
+        let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+            lines
+                .chunks(batch)
+                .enumerate()
+                .map(|(c, chunk)| {
+                    let scans: Vec<serde_json::Value> = chunk
                         .iter()
                         .enumerate()
                         .map(|(i, (station, raw))| {
                             serde_json::json!({"raw": raw, "station": station, "gate": "G1",
-                                "reader_id": format!("R{reader}"),
+                                "reader_id": format!("R{}", c % readers),
                                 "scanned_at": now + Duration::milliseconds((c * batch + i) as i64)})
                         })
                         .collect();
+                    serde_json::to_vec(&serde_json::json!({ "scans": scans })).expect("a body")
+                })
+                .collect(),
+        );
+        let started = tokio::time::Instant::now();
+        let mut requests = Vec::new();
+        for reader in 0..readers {
+            let (http, url, token, bodies) =
+                (http.clone(), url.clone(), token.clone(), bodies.clone());
+            requests.push(tokio::spawn(async move {
+                let mut sent_by_reader = Vec::new();
+                for c in (reader..bodies.len()).step_by(readers) {
                     let due = started + interval * c as u32;
                     tokio::time::sleep_until(due).await;
                     let response = http
                         .post(url.as_str())
                         .bearer_auth(token.as_str())
-                        .json(&serde_json::json!({ "scans": body }))
+                        .header("content-type", "application/json")
+                        .body(bodies[c].clone())
                         .send()
                         .await;
                     let mut sent = Sent {
