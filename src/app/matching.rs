@@ -251,6 +251,45 @@ impl super::import::ImportHook for MatchAfterImport {
     }
 }
 
+/// Each list's blocking keys and fingerprints. A day's file holds hundreds of thousands of passengers
+/// whose names are normalised here: large inputs are split over the machine's cores (this blocks the
+/// calling thread for the fraction of a second it takes).
+fn keys_and_fingerprints(
+    lists: &[&crate::domain::records::FlightList],
+) -> Vec<(Vec<i64>, Vec<String>)> {
+    const PARALLEL_FROM_PASSENGERS: usize = 20_000;
+    let of_list = |list: &&crate::domain::records::FlightList| {
+        let facts: Vec<PassengerFacts> = list
+            .passengers
+            .iter()
+            .filter_map(|p| booking_facts(Uuid::nil(), Uuid::nil(), p))
+            .collect();
+        let keys = facts.iter().flat_map(passenger_blocking_keys).collect();
+        let fingerprints = facts
+            .iter()
+            .flat_map(PassengerFingerprint::of)
+            .map(|f| f.as_str().to_string())
+            .collect();
+        (keys, fingerprints)
+    };
+    let passengers: usize = lists.iter().map(|l| l.passengers.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if passengers < PARALLEL_FROM_PASSENGERS || threads < 2 || lists.len() < 2 {
+        return lists.iter().map(of_list).collect();
+    }
+    let chunk = lists.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = lists
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(of_list).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// The flights of the imported files where some passenger they brought shares a blocking key with a
 /// registry person or has a remembered staff decision — only they can gain a link — each with the
 /// position of its file. Two lookups for all the files, so that a day's import does not read every
@@ -259,24 +298,11 @@ async fn flights_with_candidates<'a>(
     store: &dyn Store,
     imported: &[(&ManifestImport, &'a super::import::ImportSummary)],
 ) -> Result<Vec<(usize, &'a crate::domain::records::FlightImportSummary)>, ServiceError> {
-    let per_flight: Vec<(Vec<i64>, Vec<String>)> = imported
+    let lists: Vec<&crate::domain::records::FlightList> = imported
         .iter()
         .flat_map(|(import, _)| import.flights.iter())
-        .map(|list| {
-            let facts: Vec<PassengerFacts> = list
-                .passengers
-                .iter()
-                .filter_map(|p| booking_facts(Uuid::nil(), Uuid::nil(), p))
-                .collect();
-            let keys = facts.iter().flat_map(passenger_blocking_keys).collect();
-            let fingerprints = facts
-                .iter()
-                .flat_map(PassengerFingerprint::of)
-                .map(|f| f.as_str().to_string())
-                .collect();
-            (keys, fingerprints)
-        })
         .collect();
+    let per_flight = keys_and_fingerprints(&lists);
     let mut keys: Vec<i64> = per_flight
         .iter()
         .flat_map(|(k, _)| k.iter().copied())
