@@ -338,3 +338,53 @@ async fn flights_with_candidates<'a>(
         .map(|(flight, _)| flight)
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::import::to_import;
+    use crate::manifest::{self, Format};
+
+    #[test]
+    fn a_large_import_split_over_cores_gives_each_flight_its_own_keys() {
+        let mut csv = String::from(
+            "flight,date,origin,destination,surname,given,locator,email,date_of_birth\n",
+        );
+        let names = ["GARCIA", "MUELLER", "SMITH", "DUBOIS", "SILVA", "JANSEN"];
+        for flight in 1..=160 {
+            for n in 0..150 {
+                let surname = names[(flight + n) % names.len()];
+                let suffix: String = [b'A' + (n % 26) as u8, b'A' + (n / 26) as u8]
+                    .iter()
+                    .map(|b| *b as char)
+                    .collect();
+                csv.push_str(&format!(
+                    "IB{flight},2026-11-22,MAD,BCN,{surname}{suffix},ANA,L{flight:03}{n:03},p{flight}x{n}@example.com,1980-01-{:02}\n",
+                    1 + n % 28
+                ));
+            }
+        }
+        let document = manifest::parse(
+            "day.csv",
+            csv.as_bytes(),
+            Some(Format::Csv),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        )
+        .unwrap();
+        let (_, import, rows) = to_import(document, Format::Csv, &[], "day.csv", "d".into(), "t");
+        assert!(rows >= 20_000, "large enough to be split");
+        let lists: Vec<&crate::domain::records::FlightList> = import.flights.iter().collect();
+        let split = keys_and_fingerprints(&lists);
+        let one_by_one: Vec<_> = lists
+            .iter()
+            .map(|list| keys_and_fingerprints(std::slice::from_ref(list)).remove(0))
+            .collect();
+        assert_eq!(split.len(), 160);
+        assert_eq!(split, one_by_one);
+        assert!(
+            split
+                .iter()
+                .all(|(keys, fingerprints)| !keys.is_empty() && !fingerprints.is_empty())
+        );
+    }
+}
