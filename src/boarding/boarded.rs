@@ -70,18 +70,19 @@ fn parse_csv(text: &str) -> Result<Vec<BoardedRow>, BoardedListError> {
             csv_reason(&e)
         )],
     })?;
+    let mut lines = crate::domain::lines::LineIndex::new(text);
     let mut parsed = Vec::new();
     let mut problems = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, |p| lines.line_at(p.byte()));
                 problems.push(format!("line {line}: {}", csv_reason(&error)));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         match record.deserialize::<RawRow>(Some(&headers)) {
             Ok(raw) => match row(raw, format!("line {line}")) {
                 Ok(row) => parsed.push(row),

@@ -5,6 +5,7 @@
 
 mod codes;
 mod enums;
+pub mod lines;
 mod name;
 pub mod records;
 mod staff;

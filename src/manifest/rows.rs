@@ -540,9 +540,10 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let mut lines = crate::domain::lines::LineIndex::new(text);
     let mut record = csv::StringRecord::new();
     let header_line = match reader.read_record(&mut record) {
-        Ok(true) => record.position().map_or(1, |p| p.line() as usize),
+        Ok(true) => record.position().map_or(1, |p| lines.line_at(p.byte())),
         Ok(false) => {
             errors.push(
                 1,
@@ -564,12 +565,12 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 errors.push(line, None, format_args!("not readable as CSV: {e}"));
                 continue;
             }
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         if record.len() == 1 && record.get(0).is_some_and(|s| s.trim().is_empty()) {
             continue;
         }

@@ -406,6 +406,25 @@ fn csv_rows_report_every_bad_cell() {
 }
 
 #[test]
+fn csv_with_windows_line_endings_reports_the_same_lines() {
+    let text = format!(
+        "{CSV_HEADER}\r\n\
+         IB3166,2026-11-22,MAD,BCN,GARCIA,ANA,X7K2QM\r\n\
+         IB3166,2026-11-22,MAD,,GARCIA,ANA,X7K2QM\r\n\
+         IB3166,2026-11-22,MAD,BCN,GARCIA\r\n"
+    );
+    let e = errors_of(None, text.as_bytes());
+    let shown: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "in:3: destination: missing; this field is required",
+            "in:4: the row has 5 fields but the header names 7 columns",
+        ]
+    );
+}
+
+#[test]
 fn json_arrays_and_lines_read_alike_and_unknown_fields_are_errors() {
     let array = "[\n {\"flight\":\"IB3166\",\"date\":\"2026-11-22\",\"origin\":\"MAD\",\"destination\":\"BCN\",\
                  \"surname\":\"COSTA\",\"given\":\"ANA\",\"title\":\"MRS\",\"locator\":\"Q2W3E4\",\"checkin_seq\":17},\n\

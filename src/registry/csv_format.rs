@@ -41,6 +41,7 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
     if unknown {
         return Vec::new();
     }
+    let mut lines = crate::domain::lines::LineIndex::new(text);
     let mut persons: Vec<RawPerson> = Vec::new();
     let mut position: HashMap<String, usize> = HashMap::new();
     let mut items: Vec<(usize, String, Item)> = Vec::new();
@@ -48,12 +49,12 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
         let row = match row {
             Ok(row) => row,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(1);
+                let line = e.position().map_or(1, |p| lines.line_at(p.byte()));
                 errors.push(line, None, format!("the row cannot be read: {e}"));
                 continue;
             }
         };
-        let line = row.position().map(|p| p.line() as usize).unwrap_or(1);
+        let line = row.position().map_or(1, |p| lines.line_at(p.byte()));
         let cells = Cells {
             header: &header,
             row: &row,

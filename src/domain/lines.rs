@@ -1,0 +1,62 @@
+//! Line numbers of positions in a text file, for error messages. The csv crate's own line count is one
+//! short on files with Windows (CRLF) line endings, so readers count the newlines before a record's
+//! first byte instead.
+
+/// Counts lines forward through one text; positions asked for in increasing order cost one pass.
+pub struct LineIndex<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        LineIndex {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line on which the record starting at byte `position` stands. The csv crate may give
+    /// a record's start as the `\n` that ended the line before (after a `\r` it took as the end);
+    /// line breaks at the position are skipped for that reason.
+    pub fn line_at(&mut self, position: u64) -> usize {
+        let mut target = usize::try_from(position)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while matches!(self.text.get(target), Some(b'\r' | b'\n')) {
+            target += 1;
+        }
+        if target < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..target]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.offset = target;
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn lines_are_counted_alike_whatever_the_line_endings() {
+        for text in ["a\nbb\nccc\n", "a\r\nbb\r\nccc\r\n"] {
+            let mut lines = LineIndex::new(text);
+            // As the csv crate may give them: the second record starting on the first line's `\n`.
+            let starts: Vec<u64> = [Some(0), text.find('\n'), text.find('c')]
+                .into_iter()
+                .map(|i| i.map_or(0, |i| i as u64))
+                .collect();
+            let found: Vec<usize> = starts.iter().map(|s| lines.line_at(*s)).collect();
+            assert_eq!(found, [1, 2, 3], "{text:?}");
+            assert_eq!(lines.line_at(0), 1, "asking again from the start");
+        }
+    }
+}
