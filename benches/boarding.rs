@@ -117,7 +117,7 @@ fn write_scans(day: &[FlightManifest], limit: usize, file: &Path) -> usize {
         .iter()
         .map(|m| {
             let key = m.key();
-            new_passengers(&m.passengers)
+            new_passengers(m.passengers.clone())
                 .iter()
                 .zip(&m.passengers)
                 .filter_map(|(p, listed)| {

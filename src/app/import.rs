@@ -11,11 +11,12 @@
 //! - The flight's destination is the last destination group of the list (groups follow the route).
 //! - A manifest carries no times: stored times are kept, and a flight already known keeps its status.
 
-use std::collections::HashMap;
-use std::time::Instant;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -98,12 +99,22 @@ pub enum ImportError {
 /// Runs after imports that changed something: identity matching links the new passengers.
 #[async_trait]
 pub trait ImportHook: Send + Sync {
-    /// Gets the files one transaction committed, each with its summary, and returns for each the
-    /// problems worth showing to whoever imported it; the imports themselves stand.
+    /// Looks at the parsed files while their transaction stores them — so that its work overlaps the
+    /// write — using only the files and what an import does not write, and names the flights (as
+    /// `FlightKey` text) that `after_import` must see; an error is the problem to report for every file.
+    async fn screen(
+        &self,
+        store: &dyn Store,
+        imports: Arc<Vec<ManifestImport>>,
+    ) -> Result<HashSet<String>, String>;
+
+    /// Gets the files one transaction committed, each with its summary, and what `screen` found, and
+    /// returns for each file the problems worth showing to whoever imported it; the imports stand.
     async fn after_import(
         &self,
         store: &dyn Store,
         imported: &[(&ManifestImport, &ImportSummary)],
+        screened: &Result<HashSet<String>, String>,
         now: DateTime<Utc>,
     ) -> Vec<Vec<String>>;
 }
@@ -174,9 +185,10 @@ pub async fn import_manifest_files(
     let mut results: Vec<Option<Result<ImportSummary, ImportError>>> =
         files.iter().map(|_| None).collect();
     let mut pending: Vec<Prepared> = Vec::new();
-    for (position, file) in files.iter().enumerate() {
+    let parsed = parse_files(files, format, now.date_naive());
+    for (position, (file, (parsed, parse_time))) in files.iter().zip(parsed).enumerate() {
         let started = Instant::now();
-        let document = match manifest::parse(file.name, file.bytes, format, now.date_naive()) {
+        let document = match parsed {
             Ok(document) => document,
             Err(errors) => {
                 results[position] = Some(Err(ImportError::Invalid(errors)));
@@ -213,7 +225,7 @@ pub async fn import_manifest_files(
             format,
             import,
             rows,
-            parse: started.elapsed(),
+            parse: parse_time + started.elapsed(),
         });
         if is_adl {
             apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
@@ -232,8 +244,39 @@ pub async fn import_manifest_files(
         .collect()
 }
 
+/// Each file parsed, with the time it took. Parsing needs nothing from the store, so the files of a
+/// batch (a night's PNLs) are parsed on all of the machine's cores at once.
+fn parse_files(
+    files: &[ManifestFile<'_>],
+    format: Option<Format>,
+    reference: NaiveDate,
+) -> Vec<(Result<Document, ParseErrors>, Duration)> {
+    let parse_one = move |file: &ManifestFile<'_>| {
+        let started = Instant::now();
+        let parsed = manifest::parse(file.name, file.bytes, format, reference);
+        (parsed, started.elapsed())
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len());
+    if threads < 2 {
+        return files.iter().map(parse_one).collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Where a file stands in the caller's list, its format, rows and parse time.
-type FileMeta = (usize, Format, usize, std::time::Duration);
+type FileMeta = (usize, Format, usize, Duration);
 
 /// A parsed file waiting for its transaction.
 struct Prepared {
@@ -242,7 +285,7 @@ struct Prepared {
     format: Format,
     import: ManifestImport,
     rows: usize,
-    parse: std::time::Duration,
+    parse: Duration,
 }
 
 /// Applies parsed files in one transaction, then runs the hook on those that changed something. When
@@ -262,11 +305,19 @@ async fn apply(
         .into_iter()
         .map(|p| ((p.position, p.format, p.rows, p.parse), p.import))
         .unzip();
-    let outcomes = match store.import_manifests(&imports, now).await {
+    let imports = Arc::new(imports);
+    let screening = async {
+        match hook {
+            Some(hook) => Some(hook.screen(store, imports.clone()).await),
+            None => None,
+        }
+    };
+    let (stored, screened) = tokio::join!(store.import_manifests(&imports, now), screening);
+    let outcomes = match stored {
         Ok(outcomes) => outcomes,
         Err(_) if imports.len() > 1 => {
             let mut outcomes = Vec::with_capacity(imports.len());
-            for import in &imports {
+            for import in imports.iter() {
                 outcomes.push(store.import_manifest(import, now).await);
             }
             outcomes
@@ -275,7 +326,8 @@ async fn apply(
     };
     let stored = started.elapsed();
     let mut applied: Vec<(usize, &ManifestImport, ImportSummary)> = Vec::new();
-    for (((position, format, rows, _), import), outcome) in meta.iter().zip(&imports).zip(outcomes)
+    for (((position, format, rows, _), import), outcome) in
+        meta.iter().zip(imports.iter()).zip(outcomes)
     {
         match outcome {
             Ok(outcome) => applied.push((
@@ -300,13 +352,16 @@ async fn apply(
         }
     }
     let hooked_at = Instant::now();
-    if let Some(hook) = hook {
+    if let (Some(hook), Some(screened)) = (hook, screened) {
         let fresh: Vec<(&ManifestImport, &ImportSummary)> = applied
             .iter()
             .filter(|(_, _, summary)| !summary.duplicate)
             .map(|(_, import, summary)| (*import, summary))
             .collect();
-        let mut problems = hook.after_import(store, &fresh, now).await.into_iter();
+        let mut problems = hook
+            .after_import(store, &fresh, &screened, now)
+            .await
+            .into_iter();
         for (_, _, summary) in applied.iter_mut().filter(|(_, _, s)| !s.duplicate) {
             summary.hook_problems = problems.next().unwrap_or_default();
         }
@@ -375,30 +430,34 @@ pub fn to_import(
     let (format, sent_at, flights, rows) = match document {
         Document::Pnl(pnl) => {
             let rows = pnl.manifest.passengers.len();
+            let flight = new_flight(
+                pnl.manifest.key(),
+                last_destination([&pnl.manifest.passengers]),
+            );
             let list = FlightList {
-                flight: new_flight(pnl.manifest.key(), &pnl.manifest.passengers),
+                flight,
                 mode: ListMode::Replace,
-                passengers: new_passengers(&pnl.manifest.passengers),
+                passengers: new_passengers(pnl.manifest.passengers),
             };
             (Format::Pnl, pnl.sent_at, vec![list], rows)
         }
         Document::Adl(adl) => {
             let rows = adl.adds.len() + adl.dels.len() + adl.chgs.len();
-            let deleted = new_passengers(&adl.dels)
+            let flight = new_flight(
+                adl.flight,
+                last_destination([&adl.adds, &adl.chgs, &adl.dels]),
+            );
+            let deleted = new_passengers(adl.dels)
                 .into_iter()
                 .map(|p| resolve_key(p.pax_key, stored_keys))
                 .collect();
-            let mut passengers = new_passengers(&adl.adds);
-            passengers.extend(new_passengers(&adl.chgs).into_iter().map(|mut p| {
+            let mut passengers = new_passengers(adl.adds);
+            passengers.extend(new_passengers(adl.chgs).into_iter().map(|mut p| {
                 p.pax_key = resolve_key(p.pax_key, stored_keys);
                 p
             }));
-            let route: Vec<ManifestPassenger> = [adl.adds, adl.chgs, adl.dels]
-                .into_iter()
-                .flatten()
-                .collect();
             let list = FlightList {
-                flight: new_flight(adl.flight, &route),
+                flight,
                 mode: ListMode::Changes { deleted },
                 passengers,
             };
@@ -406,7 +465,7 @@ pub fn to_import(
         }
         Document::Rows(manifests) => {
             let rows = manifests.iter().map(|m| m.passengers.len()).sum();
-            let lists = manifests.iter().map(merge_list).collect();
+            let lists = manifests.into_iter().map(merge_list).collect();
             (rows_format, None, lists, rows)
         }
     };
@@ -421,16 +480,24 @@ pub fn to_import(
     (format, import, rows)
 }
 
-fn merge_list(manifest: &FlightManifest) -> FlightList {
+fn merge_list(manifest: FlightManifest) -> FlightList {
     FlightList {
-        flight: new_flight(manifest.key(), &manifest.passengers),
+        flight: new_flight(manifest.key(), last_destination([&manifest.passengers])),
         mode: ListMode::Merge,
-        passengers: new_passengers(&manifest.passengers),
+        passengers: new_passengers(manifest.passengers),
     }
 }
 
-fn new_flight(key: FlightKey, passengers: &[ManifestPassenger]) -> NewFlight {
-    let destination: Option<Iata> = passengers.last().map(|p| p.destination.clone());
+/// The destination of the last passenger of the lists, taken in order: the flight's furthest point.
+fn last_destination<const N: usize>(lists: [&Vec<ManifestPassenger>; N]) -> Option<Iata> {
+    lists
+        .iter()
+        .rev()
+        .find_map(|list| list.last())
+        .map(|p| p.destination.clone())
+}
+
+fn new_flight(key: FlightKey, destination: Option<Iata>) -> NewFlight {
     NewFlight {
         key,
         destination,
@@ -442,19 +509,21 @@ fn new_flight(key: FlightKey, passengers: &[ManifestPassenger]) -> NewFlight {
 }
 
 /// The passengers with their keys; same locator and name count up from 1 in the order of the list.
-pub fn new_passengers(passengers: &[ManifestPassenger]) -> Vec<NewPassenger> {
+/// Takes the list, so that a day's file is not held twice in memory.
+pub fn new_passengers(passengers: Vec<ManifestPassenger>) -> Vec<NewPassenger> {
     let mut seen: HashMap<(String, String), usize> = HashMap::with_capacity(passengers.len());
     passengers
-        .iter()
+        .into_iter()
         .map(|p| {
             let locator = p
                 .locator
                 .as_ref()
                 .map_or_else(|| "-".to_string(), |l| l.as_str().to_string());
             let name = key_name(&p.name);
-            let ordinal = seen.entry((locator.clone(), name.clone())).or_insert(0);
+            let pax_key = format!("{locator}/{name}/");
+            let ordinal = seen.entry((locator, name)).or_insert(0);
             *ordinal += 1;
-            new_passenger(format!("{locator}/{name}/{ordinal}"), p)
+            new_passenger(format!("{pax_key}{ordinal}"), p)
         })
         .collect()
 }
@@ -471,8 +540,8 @@ fn key_name(name: &BookingName) -> String {
     format!("{}/{}", keep(&name.surname), keep(&name.given))
 }
 
-fn new_passenger(pax_key: String, p: &ManifestPassenger) -> NewPassenger {
-    let mut service_codes = p.ssr_codes.clone();
+fn new_passenger(pax_key: String, p: ManifestPassenger) -> NewPassenger {
+    let mut service_codes = p.ssr_codes;
     if p.infant.is_some() && !service_codes.iter().any(|c| c == "INFT") {
         service_codes.push("INFT".to_string());
     }
@@ -480,10 +549,11 @@ fn new_passenger(pax_key: String, p: &ManifestPassenger) -> NewPassenger {
         Some(locator) => format!("{}-{}{}", locator.as_str(), party.tie, party.size),
         None => format!("{}{}", party.tie, party.size),
     });
+    let (docs_surname, docs_given) = p.docs_name.map(|n| (n.surname, n.given)).unzip();
     NewPassenger {
         pax_key,
-        surname: p.name.surname.clone(),
-        given_name: p.name.given.clone(),
+        surname: p.name.surname,
+        given_name: p.name.given,
         title: p.name.title.map(|t| t.as_str().to_string()),
         traveller_class: p.traveller_class,
         locator: p.locator.as_ref().map(|l| l.as_str().to_string()),
@@ -493,15 +563,14 @@ fn new_passenger(pax_key: String, p: &ManifestPassenger) -> NewPassenger {
         party_ref,
         frequent_flyer: p
             .frequent_flyer
-            .as_ref()
-            .map(|(airline, number)| (airline.as_str().to_string(), number.clone())),
-        email: p.email.clone(),
-        phone: p.phone.clone(),
+            .map(|(airline, number)| (airline.as_str().to_string(), number)),
+        email: p.email,
+        phone: p.phone,
         date_of_birth: p.date_of_birth,
         gender: p.gender.map(|g| g.letter().to_string()),
-        nationality: p.nationality.clone(),
-        docs_surname: p.docs_name.as_ref().map(|n| n.surname.clone()),
-        docs_given: p.docs_name.as_ref().map(|n| n.given.clone()),
+        nationality: p.nationality,
+        docs_surname,
+        docs_given,
         checkin_sequence: p.checkin_sequence.and_then(|n| i32::try_from(n).ok()),
         service_codes,
     }

@@ -9,6 +9,7 @@
 //! rarer than on the full registry, strong-key links unchanged.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 use super::ServiceError;
 use crate::domain::records::{
-    IdentifierKind, IdentityLink, ManifestImport, NewPassenger, Passenger, PersonRecord,
+    FlightList, IdentifierKind, IdentityLink, ManifestImport, NewPassenger, Passenger, PersonRecord,
 };
 use crate::domain::{BoardingState, BookingName, CarrierCode, LinkDecision, Locator, Title};
 use crate::matching::{
@@ -228,23 +229,37 @@ pub struct MatchAfterImport;
 
 #[async_trait::async_trait]
 impl super::import::ImportHook for MatchAfterImport {
+    async fn screen(
+        &self,
+        store: &dyn Store,
+        imports: Arc<Vec<ManifestImport>>,
+    ) -> Result<HashSet<String>, String> {
+        flights_with_candidates(store, imports)
+            .await
+            .map_err(|e| format!("identity matching failed: {e}"))
+    }
+
     async fn after_import(
         &self,
         store: &dyn Store,
         imported: &[(&ManifestImport, &super::import::ImportSummary)],
+        screened: &Result<HashSet<String>, String>,
         now: DateTime<Utc>,
     ) -> Vec<Vec<String>> {
-        let flights = match flights_with_candidates(store, imported).await {
+        let flights = match screened {
             Ok(flights) => flights,
-            Err(e) => {
-                let problem = format!("identity matching failed: {e}");
-                return imported.iter().map(|_| vec![problem.clone()]).collect();
-            }
+            Err(problem) => return imported.iter().map(|_| vec![problem.clone()]).collect(),
         };
         let mut problems: Vec<Vec<String>> = imported.iter().map(|_| Vec::new()).collect();
-        for (file, flight) in flights {
-            if let Err(e) = match_flight_now(store, flight.flight_id, now).await {
-                problems[file].push(format!("{}: identity matching failed: {e}", flight.flight));
+        for ((_, summary), problems) in imported.iter().zip(&mut problems) {
+            for flight in summary
+                .flights
+                .iter()
+                .filter(|f| flights.contains(&f.flight))
+            {
+                if let Err(e) = match_flight_now(store, flight.flight_id, now).await {
+                    problems.push(format!("{}: identity matching failed: {e}", flight.flight));
+                }
             }
         }
         problems
@@ -254,11 +269,9 @@ impl super::import::ImportHook for MatchAfterImport {
 /// Each list's blocking keys and fingerprints. A day's file holds hundreds of thousands of passengers
 /// whose names are normalised here: large inputs are split over the machine's cores (this blocks the
 /// calling thread for the fraction of a second it takes).
-fn keys_and_fingerprints(
-    lists: &[&crate::domain::records::FlightList],
-) -> Vec<(Vec<i64>, Vec<String>)> {
+fn keys_and_fingerprints(lists: &[&FlightList]) -> Vec<(Vec<i64>, Vec<String>)> {
     const PARALLEL_FROM_PASSENGERS: usize = 20_000;
-    let of_list = |list: &&crate::domain::records::FlightList| {
+    let of_list = |list: &&FlightList| {
         let facts: Vec<PassengerFacts> = list
             .passengers
             .iter()
@@ -290,22 +303,29 @@ fn keys_and_fingerprints(
     })
 }
 
-/// The flights of the imported files where some passenger they brought shares a blocking key with a
-/// registry person or has a remembered staff decision — only they can gain a link — each with the
-/// position of its file. Two lookups for all the files, so that a day's import does not read every
-/// flight back.
-async fn flights_with_candidates<'a>(
+/// The flights of the imported files (as `FlightKey` text) where some passenger they bring shares a
+/// blocking key with a registry person or has a remembered staff decision — only they can gain a link.
+/// Two lookups for all the files, so that a day's import does not read every flight back; the names are
+/// normalised on a blocking thread, so this can run beside the transaction that stores the files.
+async fn flights_with_candidates(
     store: &dyn Store,
-    imported: &[(&ManifestImport, &'a super::import::ImportSummary)],
-) -> Result<Vec<(usize, &'a crate::domain::records::FlightImportSummary)>, ServiceError> {
-    let lists: Vec<&crate::domain::records::FlightList> = imported
-        .iter()
-        .flat_map(|(import, _)| import.flights.iter())
-        .collect();
-    let per_flight = keys_and_fingerprints(&lists);
+    imports: Arc<Vec<ManifestImport>>,
+) -> Result<HashSet<String>, ServiceError> {
+    let lists_of = |imports: &[ManifestImport]| -> Vec<(String, Vec<i64>, Vec<String>)> {
+        let lists: Vec<&FlightList> = imports.iter().flat_map(|i| i.flights.iter()).collect();
+        lists
+            .iter()
+            .zip(keys_and_fingerprints(&lists))
+            .map(|(list, (keys, fingerprints))| (list.flight.key.to_string(), keys, fingerprints))
+            .collect()
+    };
+    let per_flight = match tokio::task::spawn_blocking(move || lists_of(&imports)).await {
+        Ok(per_flight) => per_flight,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let mut keys: Vec<i64> = per_flight
         .iter()
-        .flat_map(|(k, _)| k.iter().copied())
+        .flat_map(|(_, k, _)| k.iter().copied())
         .collect();
     keys.sort_unstable();
     keys.dedup();
@@ -316,7 +336,7 @@ async fn flights_with_candidates<'a>(
         .collect();
     let mut fingerprints: Vec<String> = per_flight
         .iter()
-        .flat_map(|(_, f)| f.iter().cloned())
+        .flat_map(|(_, _, f)| f.iter().cloned())
         .collect();
     fingerprints.sort_unstable();
     fingerprints.dedup();
@@ -326,16 +346,13 @@ async fn flights_with_candidates<'a>(
         .into_iter()
         .map(|d| d.fingerprint)
         .collect();
-    Ok(imported
-        .iter()
-        .enumerate()
-        .flat_map(|(file, (_, summary))| summary.flights.iter().map(move |f| (file, f)))
-        .zip(&per_flight)
-        .filter(|(_, (keys, fingerprints))| {
+    Ok(per_flight
+        .into_iter()
+        .filter(|(_, keys, fingerprints)| {
             keys.iter().any(|k| known_keys.contains(k))
                 || fingerprints.iter().any(|f| decided.contains(f))
         })
-        .map(|(flight, _)| flight)
+        .map(|(flight, _, _)| flight)
         .collect())
 }
 

@@ -89,6 +89,23 @@ impl<'f> Collector<'f> {
         self.errors.is_empty()
     }
 
+    /// The file the errors are about.
+    pub fn file(&self) -> &'f str {
+        self.file
+    }
+
+    /// Takes the errors another collector found in a later part of the same file.
+    pub fn absorb(&mut self, later: Collector<'_>) {
+        for error in later.errors {
+            if self.errors.len() >= MAX_ERRORS {
+                self.omitted += 1;
+            } else {
+                self.errors.push(error);
+            }
+        }
+        self.omitted += later.omitted;
+    }
+
     pub fn finish_err(self) -> ParseErrors {
         ParseErrors {
             errors: self.errors,

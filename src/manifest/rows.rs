@@ -197,6 +197,22 @@ impl Flights {
         }
     }
 
+    /// Adds the flights read from a later part of the same file, passengers after those already here.
+    fn absorb(&mut self, later: Flights) {
+        for manifest in later.manifests {
+            match self.index.get(&manifest.key()) {
+                Some(index) => self.manifests[*index]
+                    .passengers
+                    .extend(manifest.passengers),
+                None => {
+                    self.index.insert(manifest.key(), self.manifests.len());
+                    self.manifests.push(manifest);
+                }
+            }
+        }
+        self.last = None;
+    }
+
     fn finish(mut self) -> Vec<FlightManifest> {
         for manifest in &mut self.manifests {
             let mut sizes: HashMap<&str, u16> = HashMap::new();
@@ -558,19 +574,104 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
         }
     };
     let columns = read_header(errors, header_line, &record)?;
+    let body = usize::try_from(reader.position().byte()).map_or(text.len(), |b| b.min(text.len()));
+    let parts = body_parts(text, body);
+    let flights = if parts.len() < 2 {
+        read_rows(errors, text, body..text.len(), &columns)
+    } else {
+        let file = errors.file();
+        let read: Vec<(Flights, Collector<'_>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    let columns = &columns;
+                    scope.spawn(move || {
+                        let mut errors = Collector::new(file);
+                        let flights = read_rows(&mut errors, text, part, columns);
+                        (flights, errors)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut flights = Flights::new();
+        for (part, part_errors) in read {
+            flights.absorb(part);
+            errors.absorb(part_errors);
+        }
+        flights
+    };
+    if flights.manifests.is_empty() && errors.is_empty() {
+        errors.push(
+            header_line,
+            None,
+            "the file has a header but no passenger rows",
+        );
+    }
+    Some(flights.finish())
+}
+
+/// A CSV body of this many bytes or more is read on several threads.
+const PARALLEL_CSV_FROM_BYTES: usize = 4 << 20;
+
+/// The byte ranges of the rows after the header, one per thread: a large body is cut at line ends into
+/// parts of about equal size. Only a body without quotes is cut — a quoted field may hold a line break,
+/// and telling one from a row's end would take the reading that is being split.
+fn body_parts(text: &str, body: usize) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let length = bytes.len().saturating_sub(body);
+    if threads < 2 || length < PARALLEL_CSV_FROM_BYTES || bytes[body..].contains(&b'"') {
+        return std::iter::once(body..bytes.len()).collect();
+    }
+    let mut parts = Vec::with_capacity(threads);
+    let mut start = body;
+    for i in 1..threads {
+        let target = (body + length * i / threads).max(start);
+        let Some(newline) = bytes[target..].iter().position(|b| *b == b'\n') else {
+            break;
+        };
+        let end = target + newline + 1;
+        parts.push(start..end);
+        start = end;
+    }
+    parts.push(start..bytes.len());
+    parts
+}
+
+/// Reads the rows in `part` of `text` (whole rows, after the header) into flights, with line numbers of
+/// the whole file.
+fn read_rows(
+    errors: &mut Collector<'_>,
+    text: &str,
+    part: std::ops::Range<usize>,
+    columns: &[Column],
+) -> Flights {
     let has_title_column = columns.contains(&Column::Title);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&text.as_bytes()[part.clone()]);
+    let mut lines = crate::domain::lines::LineIndex::new(text);
+    let mut line_of = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| lines.line_at(part.start as u64 + p.byte()))
+    };
+    let mut record = csv::StringRecord::new();
     let mut flights = Flights::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
+                let line = line_of(e.position());
                 errors.push(line, None, format_args!("not readable as CSV: {e}"));
                 continue;
             }
         }
-        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+        let line = line_of(record.position());
         if record.len() == 1 && record.get(0).is_some_and(|s| s.trim().is_empty()) {
             continue;
         }
@@ -592,14 +693,7 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
         }
         add_row(errors, &mut flights, line, &cells, has_title_column);
     }
-    if flights.manifests.is_empty() && errors.is_empty() {
-        errors.push(
-            header_line,
-            None,
-            "the file has a header but no passenger rows",
-        );
-    }
-    Some(flights.finish())
+    flights
 }
 
 fn read_header(

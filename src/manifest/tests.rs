@@ -424,6 +424,57 @@ fn csv_with_windows_line_endings_reports_the_same_lines() {
     );
 }
 
+/// A CSV body large enough to be read on several threads: flights take turns (so each one's rows fall
+/// in every part), with CRLF line ends; `quote` puts one field in quotes, which keeps it on one thread.
+fn large_csv(bad_lines: &[usize], quote: bool) -> String {
+    let mut text = format!("{CSV_HEADER}\r\n");
+    let mut line = 1;
+    while text.len() < 6 << 20 {
+        line += 1;
+        let flight = 3000 + line % 7;
+        let destination = if bad_lines.contains(&line) { "" } else { "BCN" };
+        let surname = if quote && line == 2 {
+            "\"GARCIA\""
+        } else {
+            "GARCIA"
+        };
+        text.push_str(&format!(
+            "IB{flight},2026-11-22,MAD,{destination},{surname},ANA{},L{:05}\r\n",
+            (b'A' + (line % 26) as u8) as char,
+            line % 100_000
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_large_csv_read_on_several_threads_keeps_file_order_and_line_numbers() {
+    let rows = large_csv(&[], false).lines().count() - 1;
+    let last = rows + 1;
+    let bad = [3, rows / 2 + 1, last - 1];
+    let e = errors_of(None, large_csv(&bad, false).as_bytes());
+    let lines: Vec<usize> = e.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, bad, "every bad row, in file order, at its own line");
+
+    let parse_all = |text: String| match parse("in", text.as_bytes(), None, date(2026, 11, 20)) {
+        Ok(Document::Rows(manifests)) => manifests,
+        other => panic!("expected rows, got {other:?}"),
+    };
+    let split = parse_all(large_csv(&[], false));
+    let whole = parse_all(large_csv(&[], true));
+    assert_eq!(split.len(), 7);
+    assert_eq!(split, whole, "split reading equals one-thread reading");
+    let lines_of_first: Vec<usize> = split[0].passengers.iter().map(|p| p.line).collect();
+    assert!(
+        lines_of_first.windows(2).all(|w| w[0] < w[1]),
+        "passengers in file order"
+    );
+    assert_eq!(
+        split.iter().map(|m| m.passengers.len()).sum::<usize>(),
+        rows
+    );
+}
+
 #[test]
 fn json_arrays_and_lines_read_alike_and_unknown_fields_are_errors() {
     let array = "[\n {\"flight\":\"IB3166\",\"date\":\"2026-11-22\",\"origin\":\"MAD\",\"destination\":\"BCN\",\

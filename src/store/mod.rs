@@ -9,6 +9,7 @@ mod registry_sql;
 mod rows;
 mod scans;
 mod sqlite;
+mod sqlite_bulk;
 
 use std::sync::Arc;
 

@@ -679,6 +679,15 @@ impl Store for PostgresStore {
         &self,
         fingerprints: &[String],
     ) -> Result<Vec<MatchDecision>, StoreError> {
+        let stored: i64 = sqlx::query_scalar(COUNT_DECISIONS)
+            .fetch_one(&self.pool)
+            .await?;
+        if read_all_decisions(fingerprints.len(), stored) {
+            let rows = sqlx::query_as::<_, DecisionRow>(SELECT_ALL_DECISIONS)
+                .fetch_all(&self.pool)
+                .await?;
+            return decisions_among(rows, fingerprints);
+        }
         sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(postgres_list(SELECT_DECISIONS)))
             .bind(fingerprints)
             .fetch_all(&self.pool)
@@ -1816,7 +1825,8 @@ async fn import_list(
         .fetch_all(&mut *conn)
         .await?;
     let plan = plan_list(&stored, list);
-    for batch in plan.writes.chunks(PASSENGER_BATCH) {
+    let writes: Vec<_> = plan.inserts.iter().chain(&plan.updates).collect();
+    for batch in writes.chunks(PASSENGER_BATCH) {
         let mut query = sqlx::query(AssertSqlSafe(passenger_upsert_sql(batch.len()))).bind(at);
         for (id, passenger, digest) in batch {
             query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone());
@@ -1877,8 +1887,8 @@ async fn import_list(
     Ok(FlightImportSummary {
         flight_id,
         flight: key.to_string(),
-        added: plan.added,
-        updated: plan.updated,
+        added: plan.inserts.len(),
+        updated: plan.updates.len(),
         unchanged: plan.unchanged,
         removed: plan.removals.len(),
         cancelled_tasks,

@@ -266,8 +266,68 @@ pub(super) const PASSENGER_UPSERT_TAIL: &str = " ON CONFLICT (flight_id, pax_key
 /// A stable digest of what the booking says about a passenger.
 pub(super) fn passenger_digest(p: &NewPassenger) -> String {
     use sha2::{Digest, Sha256};
-    let hash = Sha256::digest(to_json(p).as_bytes());
-    hex::encode(&hash[..16])
+    // Every field, each ended by a separator that no text holds (absent: a second one), fed straight to
+    // the hash: a day's import digests 450,000 passengers, and going through JSON cost half a second.
+    // The destructuring makes a new field a compile error here until it is digested too.
+    let NewPassenger {
+        pax_key,
+        surname,
+        given_name,
+        title,
+        traveller_class,
+        locator,
+        seat,
+        cabin_class,
+        destination,
+        party_ref,
+        frequent_flyer,
+        email,
+        phone,
+        date_of_birth,
+        gender,
+        nationality,
+        docs_surname,
+        docs_given,
+        checkin_sequence,
+        service_codes,
+    } = p;
+    let mut hash = Sha256::new();
+    let mut field = |value: Option<&str>| {
+        if let Some(value) = value {
+            hash.update(value.as_bytes());
+        } else {
+            hash.update([0x1e]);
+        }
+        hash.update([0x1f]);
+    };
+    for text in [pax_key, surname, given_name] {
+        field(Some(text));
+    }
+    field(Some(traveller_class.as_str()));
+    for text in [
+        title,
+        locator,
+        seat,
+        cabin_class,
+        destination,
+        party_ref,
+        email,
+        phone,
+        gender,
+        nationality,
+        docs_surname,
+        docs_given,
+    ] {
+        field(text.as_deref());
+    }
+    field(frequent_flyer.as_ref().map(|(airline, _)| airline.as_str()));
+    field(frequent_flyer.as_ref().map(|(_, number)| number.as_str()));
+    field(date_of_birth.map(|d| d.to_string()).as_deref());
+    field(checkin_sequence.map(|n| n.to_string()).as_deref());
+    for code in service_codes {
+        field(Some(code));
+    }
+    hex::encode(&hash.finalize()[..16])
 }
 
 /// A passenger already stored for the flight, as the import planner sees it.
@@ -284,10 +344,10 @@ pub(super) const SELECT_STORED_PASSENGERS: &str =
 
 /// What one flight's list does to the stored manifest.
 pub(super) struct ListPlan<'a> {
-    /// New or changed passengers, with the id to use for new ones and their digest.
-    pub writes: Vec<(Uuid, &'a NewPassenger, String)>,
-    pub added: usize,
-    pub updated: usize,
+    /// New passengers, each with the id to give them and their digest.
+    pub inserts: Vec<(Uuid, &'a NewPassenger, String)>,
+    /// Stored passengers whose booking changed (or who come back after a removal), with their digest.
+    pub updates: Vec<(Uuid, &'a NewPassenger, String)>,
     pub unchanged: usize,
     pub removals: Vec<Uuid>,
 }
@@ -297,9 +357,8 @@ pub(super) fn plan_list<'a>(stored: &[StoredPassenger], list: &'a FlightList) ->
     let by_key: HashMap<&str, &StoredPassenger> =
         stored.iter().map(|p| (p.pax_key.as_str(), p)).collect();
     let mut plan = ListPlan {
-        writes: Vec::new(),
-        added: 0,
-        updated: 0,
+        inserts: Vec::new(),
+        updates: Vec::new(),
         unchanged: 0,
         removals: Vec::new(),
     };
@@ -309,14 +368,8 @@ pub(super) fn plan_list<'a>(stored: &[StoredPassenger], list: &'a FlightList) ->
             Some(s) if s.content_digest == digest && s.boarding_state != "removed" => {
                 plan.unchanged += 1
             }
-            Some(s) => {
-                plan.updated += 1;
-                plan.writes.push((s.id, p, digest));
-            }
-            None => {
-                plan.added += 1;
-                plan.writes.push((Uuid::now_v7(), p, digest));
-            }
+            Some(s) => plan.updates.push((s.id, p, digest)),
+            None => plan.inserts.push((Uuid::now_v7(), p, digest)),
         }
     }
     let live = |s: &&StoredPassenger| s.boarding_state != "removed";

@@ -690,6 +690,15 @@ impl Store for SqliteStore {
         &self,
         fingerprints: &[String],
     ) -> Result<Vec<MatchDecision>, StoreError> {
+        let stored: i64 = sqlx::query_scalar(COUNT_DECISIONS)
+            .fetch_one(&self.pool)
+            .await?;
+        if read_all_decisions(fingerprints.len(), stored) {
+            let rows = sqlx::query_as::<_, DecisionRow>(SELECT_ALL_DECISIONS)
+                .fetch_all(&self.pool)
+                .await?;
+            return decisions_among(rows, fingerprints);
+        }
         sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(sqlite_list(SELECT_DECISIONS)))
             .bind(to_json(&fingerprints))
             .fetch_all(&self.pool)
@@ -1826,7 +1835,16 @@ async fn import_list(
         .fetch_all(&mut *conn)
         .await?;
     let plan = plan_list(&stored, list);
-    for batch in plan.writes.chunks(SQLITE_PASSENGER_BATCH) {
+    {
+        let mut handle = conn.lock_handle().await?;
+        super::sqlite_bulk::insert_passengers(
+            handle.as_raw_handle(),
+            flight_id,
+            &plan.inserts,
+            at,
+        )?;
+    }
+    for batch in plan.updates.chunks(SQLITE_PASSENGER_BATCH) {
         let mut query = sqlx::query(AssertSqlSafe(sqlite_passenger_upsert_sql(batch.len())));
         for (id, passenger, digest) in batch {
             query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone())
@@ -1889,8 +1907,8 @@ async fn import_list(
     Ok(FlightImportSummary {
         flight_id,
         flight: key.to_string(),
-        added: plan.added,
-        updated: plan.updated,
+        added: plan.inserts.len(),
+        updated: plan.updates.len(),
         unchanged: plan.unchanged,
         removed: plan.removals.len(),
         cancelled_tasks,
