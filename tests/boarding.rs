@@ -35,7 +35,7 @@ fn aboard() -> Command {
 
 fn pax(locator: &str, surname: &str, given: &str, seat: &str, sequence: i32) -> NewPassenger {
     NewPassenger {
-        pax_key: format!("{locator}-{given}"),
+        pax_key: format!("{locator}/{given}"),
         surname: surname.to_string(),
         given_name: given.to_string(),
         title: None,
@@ -360,7 +360,7 @@ async fn a_booking_whose_passengers_fit_equally_is_kept_as_ambiguous() {
         assert!(stored[0].scan.flight_id.is_some());
         // Two passengers of one booking named alike cannot be told apart: ambiguous, not a guess.
         let mut twin = day.passengers[0].clone();
-        twin.pax_key = "X7K2QM-TWIN".to_string();
+        twin.pax_key = "X7K2QM/TWIN".to_string();
         twin.seat = Some("12E".to_string());
         twin.checkin_sequence = Some(44);
         let import = ManifestImport {

@@ -434,7 +434,7 @@ async fn boarding_flight(store: std::sync::Arc<dyn Store>) -> (aboard::app::Engi
     let now = clock::now();
     let departure = now + Span::minutes(40);
     let passenger = NewPassenger {
-        pax_key: "X7K2QM-1".to_string(),
+        pax_key: "X7K2QM/1".to_string(),
         surname: "GARCIAPENA".to_string(),
         given_name: "MARIAJOSE".to_string(),
         title: Some("MRS".to_string()),
@@ -676,7 +676,7 @@ async fn review_case(store: &dyn Store) -> (uuid::Uuid, uuid::Uuid) {
             },
             mode: ListMode::Merge,
             passengers: vec![NewPassenger {
-                pax_key: "X7K2QM-1".to_string(),
+                pax_key: "X7K2QM/1".to_string(),
                 surname: "IBANEZMARTINEZ".to_string(),
                 given_name: "JESUS".to_string(),
                 title: Some("MR".to_string()),

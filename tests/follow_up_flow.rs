@@ -22,7 +22,7 @@ use common::TestDb;
 
 fn pax(key: &str, surname: &str, given: &str, seat: &str) -> NewPassenger {
     NewPassenger {
-        pax_key: key.to_string(),
+        pax_key: format!("X7K2QM/{key}"),
         surname: surname.to_string(),
         given_name: given.to_string(),
         title: Some("MRS".to_string()),

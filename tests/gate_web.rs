@@ -33,7 +33,7 @@ fn client() -> reqwest::Client {
 
 fn pax(key: &str, surname: &str, given: &str, seat: &str) -> NewPassenger {
     NewPassenger {
-        pax_key: key.to_string(),
+        pax_key: format!("LOC{key}/{key}"),
         surname: surname.to_string(),
         given_name: given.to_string(),
         title: Some("MRS".to_string()),

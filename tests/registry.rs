@@ -50,7 +50,7 @@ fn passenger(
     class: TravellerClass,
 ) -> NewPassenger {
     NewPassenger {
-        pax_key: key.into(),
+        pax_key: format!("X7K2QM/{key}"),
         surname: surname.into(),
         given_name: given.into(),
         title: None,

@@ -31,7 +31,7 @@ fn client() -> reqwest::Client {
 
 fn passenger(key: &str, surname: &str, given: &str) -> NewPassenger {
     NewPassenger {
-        pax_key: key.to_string(),
+        pax_key: format!("LOC{key}/{key}"),
         surname: surname.to_string(),
         given_name: given.to_string(),
         title: None,

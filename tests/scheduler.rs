@@ -226,7 +226,7 @@ fn new_flight() -> NewFlight {
 
 fn new_passenger(key: &str) -> NewPassenger {
     NewPassenger {
-        pax_key: key.to_string(),
+        pax_key: format!("-/{key}"),
         surname: format!("SURNAME{key}"),
         given_name: "ANA".to_string(),
         title: None,

@@ -16,7 +16,7 @@ use aboard::domain::{
     LinkDecision, Login, MessageState, Network, Role, Scopes, TaskOutcome, TaskState,
     TravellerClass, UiLanguage,
 };
-use aboard::store::{EventFilter, SendResult, Store, TaskFilter};
+use aboard::store::{EventFilter, SendResult, Store, StoreError, TaskFilter};
 use chrono::{Duration, NaiveDate};
 use common::TestDb;
 use uuid::Uuid;
@@ -183,8 +183,8 @@ async fn story(store: &dyn Store) {
 
     // Manifests: whole files, idempotent, in order.
     let manifest = vec![
-        passenger("X7K2QM-1", "GARCIAPENA", "MARIAJOSE", "12C"),
-        passenger("X7K2QM-2", "GARCIAPENA", "LUCAS", "12D"),
+        passenger("X7K2QM/1", "GARCIAPENA", "MARIAJOSE", "12C"),
+        passenger("X7K2QM/2", "GARCIAPENA", "LUCAS", "12D"),
     ];
     let pnl = list_import(
         "IB6401.pnl",
@@ -202,6 +202,25 @@ async fn story(store: &dyn Store) {
     );
     let again = store.import_manifest(&pnl, at).await.unwrap();
     assert!(again.duplicate, "the same file twice changes nothing");
+    let mut stray = manifest[0].clone();
+    stray.pax_key = "GARCIAPENA/MARIAJOSE".to_string();
+    let refused = store
+        .import_manifest(
+            &list_import(
+                "IB6401-stray.csv",
+                "csv",
+                at,
+                &delayed,
+                ListMode::Merge,
+                &[stray],
+            ),
+            at,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Corrupt(_))),
+        "a key must begin with its booking: {refused:?}"
+    );
     let stored = store.passengers(f.id).await.unwrap();
     assert_eq!(stored.len(), 2);
     let ids: Vec<Uuid> = manifest
@@ -217,6 +236,43 @@ async fn story(store: &dyn Store) {
     let maria = store.passenger(ids[0]).await.unwrap().unwrap();
     assert_eq!(maria.details, manifest[0]);
     assert_eq!(maria.boarding_state, BoardingState::Expected);
+    // A booking's passengers, found through the key's booking prefix; a neighbouring locator finds none.
+    let booking = store.booking_passengers(&f.key, "X7K2QM").await.unwrap();
+    let mut found: Vec<Uuid> = booking
+        .iter()
+        .map(|(p, linked)| {
+            assert!(!linked);
+            p.id
+        })
+        .collect();
+    found.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(found, expected);
+    assert_eq!(
+        store
+            .passengers_by_locator(f.id, "X7K2QM")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    for other in ["X7K2QN", "X7K2Q", "X7K2QMA"] {
+        assert!(
+            store
+                .booking_passengers(&f.key, other)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .passengers_by_locator(f.id, other)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     // Boarding: the first scan moves the state, a repeated one changes nothing.
     assert!(
@@ -241,7 +297,7 @@ async fn story(store: &dyn Store) {
     let mut moved = manifest[0].clone();
     moved.seat = Some("3A".to_string());
     let deleted = ListMode::Changes {
-        deleted: vec!["X7K2QM-2".to_string()],
+        deleted: vec!["X7K2QM/2".to_string()],
     };
     let adl = list_import(
         "IB6401-1.adl",
@@ -499,7 +555,7 @@ async fn story(store: &dyn Store) {
         .unwrap()
         .unwrap();
     let deleted = ListMode::Changes {
-        deleted: vec!["X7K2QM-2".to_string()],
+        deleted: vec!["X7K2QM/2".to_string()],
     };
     let offload = list_import(
         "IB6401-3.adl",
@@ -742,7 +798,7 @@ async fn concurrent_callers_create_one_task_and_send_each_message_once() {
         let store = db.store.clone();
         let at = clock::now();
         let f = store.upsert_flight(&flight("IB6402"), at).await.unwrap();
-        let anna = [passenger("ABC123-1", "SMITH", "ANNA", "3A")];
+        let anna = [passenger("X7K2QM/3", "SMITH", "ANNA", "3A")];
         store
             .import_manifest(
                 &list_import(

@@ -22,9 +22,9 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::records::{
     FlightImportSummary, FlightList, ListMode, ManifestImport, MovementTimes, NewFlight,
-    NewPassenger,
+    NewPassenger, booking_key_prefix,
 };
-use crate::domain::{BoardingState, BookingName, FlightKey, FlightStatus, Iata};
+use crate::domain::{BoardingState, BookingName, FlightKey, FlightStatus, Iata, Locator};
 use crate::manifest::{self, Document, FlightManifest, Format, ManifestPassenger, ParseErrors};
 use crate::store::{Store, StoreError};
 
@@ -515,13 +515,10 @@ pub fn new_passengers(passengers: Vec<ManifestPassenger>) -> Vec<NewPassenger> {
     passengers
         .into_iter()
         .map(|p| {
-            let locator = p
-                .locator
-                .as_ref()
-                .map_or_else(|| "-".to_string(), |l| l.as_str().to_string());
+            let booking = booking_key_prefix(p.locator.as_ref().map(Locator::as_str));
             let name = key_name(&p.name);
-            let pax_key = format!("{locator}/{name}/");
-            let ordinal = seen.entry((locator, name)).or_insert(0);
+            let pax_key = format!("{booking}{name}/");
+            let ordinal = seen.entry((booking, name)).or_insert(0);
             *ordinal += 1;
             new_passenger(format!("{pax_key}{ordinal}"), p)
         })

@@ -233,7 +233,7 @@ fn manifest(
                 )
             });
             passengers.push(NewPassenger {
-                pax_key: format!("{locator}-{}", member + 1),
+                pax_key: format!("{locator}/{}", member + 1),
                 surname: person.iata_surname(),
                 given_name: person.iata_given(),
                 title: Some(title.to_string()),

@@ -52,6 +52,7 @@ pub struct Flight {
 
 /// A passenger as the manifest gives them. `pax_key` identifies them within the flight across re-imports
 /// (booking locator, name and position in the booking), so importing the same manifest twice changes nothing.
+/// It begins with [`booking_key_prefix`] of the locator; the store refuses a passenger whose key does not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPassenger {
     pub pax_key: String,
@@ -74,6 +75,23 @@ pub struct NewPassenger {
     pub docs_given: Option<String>,
     pub checkin_sequence: Option<i32>,
     pub service_codes: Vec<String>,
+}
+
+/// How a passenger's key begins: the booking locator (`-` without one) and a slash. The store finds a
+/// booking's passengers by this prefix of the key it indexes anyway, so that a flight's list is written
+/// with one index less.
+pub fn booking_key_prefix(locator: Option<&str>) -> String {
+    format!("{}/", locator.unwrap_or("-"))
+}
+
+impl NewPassenger {
+    /// Whether the key begins with the passenger's booking, as keys must.
+    pub fn key_fits_booking(&self) -> bool {
+        let locator = self.locator.as_deref().unwrap_or("-");
+        self.pax_key
+            .strip_prefix(locator)
+            .is_some_and(|rest| rest.starts_with('/'))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

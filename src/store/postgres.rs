@@ -400,10 +400,13 @@ impl Store for PostgresStore {
         flight_id: Uuid,
         locator: &str,
     ) -> Result<Vec<Passenger>, StoreError> {
+        let (first, end) = booking_key_range(locator);
         sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(
             super::scans::select_passengers_by_locator(),
         ))
         .bind(flight_id)
+        .bind(&first)
+        .bind(&end)
         .bind(locator)
         .fetch_all(&self.pool)
         .await?
@@ -1701,11 +1704,14 @@ impl Store for PostgresStore {
         flight: &FlightKey,
         locator: &str,
     ) -> Result<Vec<(Passenger, bool)>, StoreError> {
+        let (first, end) = booking_key_range(locator);
         sqlx::query_as::<_, LinkedPassengerRow>(AssertSqlSafe(select_booking_passengers()))
             .bind(flight.flight.carrier().as_str())
             .bind(flight.flight.number_part())
             .bind(flight.local_date)
             .bind(flight.origin.as_str())
+            .bind(&first)
+            .bind(&end)
             .bind(locator)
             .fetch_all(&self.pool)
             .await?
@@ -1824,7 +1830,7 @@ async fn import_list(
         .bind(flight_id)
         .fetch_all(&mut *conn)
         .await?;
-    let plan = plan_list(&stored, list);
+    let plan = plan_list(&stored, list)?;
     let writes: Vec<_> = plan.inserts.iter().chain(&plan.updates).collect();
     for batch in writes.chunks(PASSENGER_BATCH) {
         let mut query = sqlx::query(AssertSqlSafe(passenger_upsert_sql(batch.len()))).bind(at);

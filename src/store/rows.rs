@@ -127,13 +127,22 @@ pub(super) const UPSERT_FLIGHT: &str = flight_upsert!("status = excluded.status"
 /// departed), a new one is scheduled.
 pub(super) const UPSERT_LISTED_FLIGHT: &str = flight_upsert!("status = flights.status");
 
+/// The range of keys of a booking's passengers (`$5`, `$6` of the booking lookups): keys begin with
+/// `LOCATOR/`, and `0` follows `/` in byte order.
+pub(super) fn booking_key_range(locator: &str) -> (String, String) {
+    let prefix = crate::domain::records::booking_key_prefix(Some(locator));
+    let end = format!("{locator}0");
+    (prefix, end)
+}
+
 /// A booking's passengers on a flight named by its key, with whether someone in the registry is linked.
 pub(super) fn select_booking_passengers() -> String {
     format!(
         "SELECT {PASSENGER_COLUMNS}, EXISTS (SELECT 1 FROM identity_links l \
          WHERE l.passenger_id = passengers.id AND l.decision = 'linked') AS linked \
          FROM passengers WHERE flight_id = (SELECT id FROM flights WHERE carrier = $1 AND number = $2 \
-         AND local_date = $3 AND origin = $4) AND locator = $5 ORDER BY surname, given_name, id"
+         AND local_date = $3 AND origin = $4) AND pax_key >= $5 AND pax_key < $6 AND locator = $7 \
+         ORDER BY surname, given_name, id"
     )
 }
 
@@ -353,7 +362,17 @@ pub(super) struct ListPlan<'a> {
 }
 
 /// Compares a list with what is stored: pure, so both backends plan identically.
-pub(super) fn plan_list<'a>(stored: &[StoredPassenger], list: &'a FlightList) -> ListPlan<'a> {
+pub(super) fn plan_list<'a>(
+    stored: &[StoredPassenger],
+    list: &'a FlightList,
+) -> Result<ListPlan<'a>, StoreError> {
+    if let Some(p) = list.passengers.iter().find(|p| !p.key_fits_booking()) {
+        return Err(StoreError::Corrupt(format!(
+            "passenger key {:?} does not begin with its booking {:?}",
+            p.pax_key,
+            crate::domain::records::booking_key_prefix(p.locator.as_deref())
+        )));
+    }
     let by_key: HashMap<&str, &StoredPassenger> =
         stored.iter().map(|p| (p.pax_key.as_str(), p)).collect();
     let mut plan = ListPlan {
@@ -393,7 +412,7 @@ pub(super) fn plan_list<'a>(stored: &[StoredPassenger], list: &'a FlightList) ->
                 .collect();
         }
     }
-    plan
+    Ok(plan)
 }
 
 /// Refuses a PNL or ADL older than the last list applied to the flight: an ADL that arrives after a newer

@@ -148,7 +148,8 @@ pub(super) fn select_scans(filter: &ScanFilter) -> (String, Vec<String>) {
 
 pub(super) fn select_passengers_by_locator() -> String {
     format!(
-        "SELECT {} FROM passengers WHERE flight_id = $1 AND locator = $2 ORDER BY pax_key",
+        "SELECT {} FROM passengers WHERE flight_id = $1 AND pax_key >= $2 AND pax_key < $3 \
+         AND locator = $4 ORDER BY pax_key",
         super::rows::PASSENGER_COLUMNS
     )
 }

@@ -411,10 +411,13 @@ impl Store for SqliteStore {
         flight_id: Uuid,
         locator: &str,
     ) -> Result<Vec<Passenger>, StoreError> {
+        let (first, end) = booking_key_range(locator);
         sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(
             super::scans::select_passengers_by_locator(),
         ))
         .bind(flight_id)
+        .bind(&first)
+        .bind(&end)
         .bind(locator)
         .fetch_all(&self.pool)
         .await?
@@ -1711,11 +1714,14 @@ impl Store for SqliteStore {
         flight: &FlightKey,
         locator: &str,
     ) -> Result<Vec<(Passenger, bool)>, StoreError> {
+        let (first, end) = booking_key_range(locator);
         sqlx::query_as::<_, LinkedPassengerRow>(AssertSqlSafe(select_booking_passengers()))
             .bind(flight.flight.carrier().as_str())
             .bind(flight.flight.number_part())
             .bind(flight.local_date)
             .bind(flight.origin.as_str())
+            .bind(&first)
+            .bind(&end)
             .bind(locator)
             .fetch_all(&self.pool)
             .await?
@@ -1834,7 +1840,7 @@ async fn import_list(
         .bind(flight_id)
         .fetch_all(&mut *conn)
         .await?;
-    let plan = plan_list(&stored, list);
+    let plan = plan_list(&stored, list)?;
     {
         let mut handle = conn.lock_handle().await?;
         super::sqlite_bulk::insert_passengers(

@@ -78,7 +78,7 @@ pub fn person(
 
 fn passenger(key: &str, surname: &str) -> NewPassenger {
     NewPassenger {
-        pax_key: key.to_string(),
+        pax_key: format!("Q7K2QM/{key}"),
         surname: surname.to_string(),
         given_name: "ANA".to_string(),
         title: Some("MRS".to_string()),
