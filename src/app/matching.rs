@@ -311,35 +311,36 @@ async fn flights_with_candidates(
     store: &dyn Store,
     imports: Arc<Vec<ManifestImport>>,
 ) -> Result<HashSet<String>, ServiceError> {
-    let lists_of = |imports: &[ManifestImport]| -> Vec<(String, Vec<i64>, Vec<String>)> {
+    let work = move || {
         let lists: Vec<&FlightList> = imports.iter().flat_map(|i| i.flights.iter()).collect();
-        lists
+        let per_flight: Vec<(String, Vec<i64>, Vec<String>)> = lists
             .iter()
             .zip(keys_and_fingerprints(&lists))
             .map(|(list, (keys, fingerprints))| (list.flight.key.to_string(), keys, fingerprints))
-            .collect()
+            .collect();
+        let mut keys: Vec<i64> = per_flight
+            .iter()
+            .flat_map(|(_, k, _)| k.iter().copied())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut fingerprints: Vec<String> = per_flight
+            .iter()
+            .flat_map(|(_, _, f)| f.iter().cloned())
+            .collect();
+        fingerprints.sort_unstable();
+        fingerprints.dedup();
+        (per_flight, keys, fingerprints)
     };
-    let per_flight = match tokio::task::spawn_blocking(move || lists_of(&imports)).await {
-        Ok(per_flight) => per_flight,
+    let (per_flight, keys, fingerprints) = match tokio::task::spawn_blocking(work).await {
+        Ok(prepared) => prepared,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    let mut keys: Vec<i64> = per_flight
-        .iter()
-        .flat_map(|(_, k, _)| k.iter().copied())
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
     let known_keys: HashSet<i64> = store
         .blocking_keys_in_registry(&keys)
         .await?
         .into_iter()
         .collect();
-    let mut fingerprints: Vec<String> = per_flight
-        .iter()
-        .flat_map(|(_, _, f)| f.iter().cloned())
-        .collect();
-    fingerprints.sort_unstable();
-    fingerprints.dedup();
     let decided: HashSet<String> = store
         .match_decisions(&fingerprints)
         .await?

@@ -39,10 +39,16 @@ pub(super) fn decisions_among(
     rows: Vec<DecisionRow>,
     asked: &[String],
 ) -> Result<Vec<MatchDecision>, StoreError> {
-    let asked: std::collections::HashSet<&str> = asked.iter().map(String::as_str).collect();
-    rows.into_iter()
-        .filter(|row| asked.contains(row.fingerprint.as_str()))
-        .map(MatchDecision::try_from)
+    let stored: std::collections::HashSet<&str> =
+        rows.iter().map(|row| row.fingerprint.as_str()).collect();
+    let wanted: std::collections::HashSet<&str> = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|f| stored.contains(f))
+        .collect();
+    rows.iter()
+        .filter(|row| wanted.contains(row.fingerprint.as_str()))
+        .map(|row| MatchDecision::try_from(row.clone()))
         .collect()
 }
 
@@ -79,7 +85,7 @@ pub(super) const PURGE_RESOLVED_CASES: &str =
     "DELETE FROM complaint_cases WHERE status = 'resolved' AND resolved_at < $1";
 pub(super) const PURGE_OLD_LINKS: &str = "DELETE FROM identity_links WHERE updated_at < $1";
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub(super) struct DecisionRow {
     person_id: Uuid,
     fingerprint: String,

@@ -124,8 +124,11 @@ macro_rules! flight_upsert {
 pub(super) const UPSERT_FLIGHT: &str = flight_upsert!("status = excluded.status");
 
 /// A passenger list states no status: a flight already stored keeps the one it has (boarding,
-/// departed), a new one is scheduled.
-pub(super) const UPSERT_LISTED_FLIGHT: &str = flight_upsert!("status = flights.status");
+/// departed), a new one is scheduled. Returns the flight's id and the time of the last list applied.
+pub(super) const UPSERT_LISTED_FLIGHT: &str = concat!(
+    flight_upsert!("status = flights.status"),
+    " RETURNING id, list_sent_at"
+);
 
 /// The range of keys of a booking's passengers (`$5`, `$6` of the booking lookups): keys begin with
 /// `LOCATOR/`, and `0` follows `/` in byte order.
@@ -440,7 +443,6 @@ pub(super) fn check_list_order(
 pub(super) const INSERT_IMPORT: &str = "INSERT INTO imports (id, kind, file_name, digest, sent_at, actor, \
     summary, imported_at) VALUES ($1, $2, $3, $4, $5, $6, '{}', $7) ON CONFLICT (kind, digest) DO NOTHING";
 pub(super) const SET_IMPORT_SUMMARY: &str = "UPDATE imports SET summary = $2 WHERE id = $1";
-pub(super) const SELECT_FLIGHT_LIST_TIME: &str = "SELECT id, list_sent_at FROM flights WHERE carrier = $1 AND number = $2 AND local_date = $3 AND origin = $4";
 pub(super) const SET_FLIGHT_LIST_TIME: &str = "UPDATE flights SET list_sent_at = $2 WHERE id = $1";
 
 #[derive(sqlx::FromRow)]

@@ -1823,18 +1823,11 @@ async fn import_list(
     list: &FlightList,
     at: DateTime<Utc>,
 ) -> Result<FlightImportSummary, StoreError> {
-    bind_flight!(sqlx::query(UPSERT_LISTED_FLIGHT), &list.flight, at)
-        .execute(&mut *conn)
-        .await?;
-    let key = &list.flight.key;
     let (flight_id, last_list): (Uuid, Option<DateTime<Utc>>) =
-        sqlx::query_as(SELECT_FLIGHT_LIST_TIME)
-            .bind(key.flight.carrier().as_str())
-            .bind(key.flight.number_part())
-            .bind(key.local_date)
-            .bind(key.origin.as_str())
+        bind_flight!(sqlx::query_as(UPSERT_LISTED_FLIGHT), &list.flight, at)
             .fetch_one(&mut *conn)
             .await?;
+    let key = &list.flight.key;
     check_list_order(&key.to_string(), &import.format, last_list, import.sent_at)?;
     let stored = sqlx::query_as::<_, StoredPassenger>(SELECT_STORED_PASSENGERS)
         .bind(flight_id)

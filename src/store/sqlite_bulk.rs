@@ -39,8 +39,13 @@ pub(super) fn insert_passengers(
             .as_ref()
             .map(|(a, n)| (a.as_str(), n.as_str()))
             .unzip();
-        let date_of_birth = p.date_of_birth.map(|d| d.format("%F").to_string());
-        let service_codes = to_json(&p.service_codes);
+        // NaiveDate's Display is `%Y-%m-%d`, as sqlx writes it, without parsing a format string.
+        let date_of_birth = p.date_of_birth.map(|d| d.to_string());
+        let service_codes = if p.service_codes.is_empty() {
+            "[]".to_string()
+        } else {
+            to_json(&p.service_codes)
+        };
         let mut bind = Binder {
             statement: &statement,
             index: 0,
