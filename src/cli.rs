@@ -427,6 +427,40 @@ impl TokenCommand {
 /// and the progress moves as each group is committed.
 const FILES_PER_TRANSACTION: usize = 250;
 
+/// A group of files as read (name, bytes or the read error), the readable ones parsed, and the
+/// instant they were parsed against.
+type ParsedGroup = (
+    Vec<(String, std::io::Result<Vec<u8>>)>,
+    Vec<import::ParsedFile>,
+    chrono::DateTime<chrono::Utc>,
+);
+
+/// Reads and parses a group of files on a blocking thread.
+fn read_and_parse(
+    paths: Vec<PathBuf>,
+    format: Option<crate::manifest::Format>,
+) -> tokio::task::JoinHandle<ParsedGroup> {
+    tokio::task::spawn_blocking(move || {
+        let read: Vec<(String, std::io::Result<Vec<u8>>)> = paths
+            .iter()
+            .map(|path| (path.display().to_string(), std::fs::read(path)))
+            .collect();
+        let now = clock::now();
+        let parsed = import::parse_files(&readable_files(&read), format, now.date_naive());
+        (read, parsed, now)
+    })
+}
+
+/// The files that could be read, as the import takes them.
+fn readable_files(read: &[(String, std::io::Result<Vec<u8>>)]) -> Vec<import::ManifestFile<'_>> {
+    read.iter()
+        .filter_map(|(name, bytes)| {
+            let bytes = bytes.as_ref().ok()?;
+            Some(import::ManifestFile { name, bytes })
+        })
+        .collect()
+}
+
 /// At most this many errors of one file are printed; the rest are counted.
 const PRINTED_ERRORS_PER_FILE: usize = 200;
 
@@ -443,25 +477,24 @@ impl ImportCommand {
         let started = std::time::Instant::now();
         let mut rejected = 0usize;
         let mut rows = 0usize;
-        for chunk in files.chunks(FILES_PER_TRANSACTION) {
-            let read: Vec<(String, std::io::Result<Vec<u8>>)> = chunk
-                .iter()
-                .map(|path| (path.display().to_string(), std::fs::read(path)))
-                .collect();
-            let readable: Vec<import::ManifestFile> = read
-                .iter()
-                .filter_map(|(name, bytes)| {
-                    let bytes = bytes.as_ref().ok()?;
-                    Some(import::ManifestFile { name, bytes })
-                })
-                .collect();
-            let mut results = import::import_manifest_files(
+        // While one group is stored, the next is read and parsed on a blocking thread.
+        let mut groups = files.chunks(FILES_PER_TRANSACTION);
+        let mut next = groups.next().map(|group| read_and_parse(group.to_vec(), format));
+        while let Some(parsing) = next.take() {
+            let (read, parsed, now) = match parsing.await {
+                Ok(group) => group,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            next = groups.next().map(|group| read_and_parse(group.to_vec(), format));
+            let readable = readable_files(&read);
+            let mut results = import::import_parsed_files(
                 store,
                 Some(&crate::app::matching::MatchAfterImport),
                 &readable,
+                parsed,
                 format,
                 actor,
-                clock::now(),
+                now,
             )
             .await
             .into_iter();

@@ -182,10 +182,24 @@ pub async fn import_manifest_files(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Vec<Result<ImportSummary, ImportError>> {
+    let parsed = parse_files(files, format, now.date_naive());
+    import_parsed_files(store, hook, files, parsed, format, actor, now).await
+}
+
+/// [`import_manifest_files`] for files already parsed by [`parse_files`] (with the same format and
+/// `now`), so that a caller can parse the next files while these are stored.
+pub async fn import_parsed_files(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    files: &[ManifestFile<'_>],
+    parsed: Vec<ParsedFile>,
+    format: Option<Format>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Vec<Result<ImportSummary, ImportError>> {
     let mut results: Vec<Option<Result<ImportSummary, ImportError>>> =
         files.iter().map(|_| None).collect();
     let mut pending: Vec<Prepared> = Vec::new();
-    let parsed = parse_files(files, format, now.date_naive());
     for (position, (file, (parsed, parse_time))) in files.iter().zip(parsed).enumerate() {
         let started = Instant::now();
         let document = match parsed {
@@ -244,13 +258,16 @@ pub async fn import_manifest_files(
         .collect()
 }
 
+/// A file parsed, or its errors, with the time parsing took.
+pub type ParsedFile = (Result<Document, ParseErrors>, Duration);
+
 /// Each file parsed, with the time it took. Parsing needs nothing from the store, so the files of a
 /// batch (a night's PNLs) are parsed on all of the machine's cores at once.
-fn parse_files(
+pub fn parse_files(
     files: &[ManifestFile<'_>],
     format: Option<Format>,
     reference: NaiveDate,
-) -> Vec<(Result<Document, ParseErrors>, Duration)> {
+) -> Vec<ParsedFile> {
     let parse_one = move |file: &ManifestFile<'_>| {
         let started = Instant::now();
         let parsed = manifest::parse(file.name, file.bytes, format, reference);
