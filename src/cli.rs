@@ -479,13 +479,17 @@ impl ImportCommand {
         let mut rows = 0usize;
         // While one group is stored, the next is read and parsed on a blocking thread.
         let mut groups = files.chunks(FILES_PER_TRANSACTION);
-        let mut next = groups.next().map(|group| read_and_parse(group.to_vec(), format));
+        let mut next = groups
+            .next()
+            .map(|group| read_and_parse(group.to_vec(), format));
         while let Some(parsing) = next.take() {
             let (read, parsed, now) = match parsing.await {
                 Ok(group) => group,
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             };
-            next = groups.next().map(|group| read_and_parse(group.to_vec(), format));
+            next = groups
+                .next()
+                .map(|group| read_and_parse(group.to_vec(), format));
             let readable = readable_files(&read);
             let mut results = import::import_parsed_files(
                 store,
