@@ -93,7 +93,7 @@ impl TestDb {
     }
 }
 
-fn postgres_admin_url() -> Option<String> {
+pub fn postgres_admin_url() -> Option<String> {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
@@ -103,7 +103,7 @@ fn postgres_admin_url() -> Option<String> {
     }
 }
 
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
