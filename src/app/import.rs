@@ -273,23 +273,7 @@ pub fn parse_files(
         let parsed = manifest::parse(file.name, file.bytes, format, reference);
         (parsed, started.elapsed())
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(files.len());
-    if threads < 2 {
-        return files.iter().map(parse_one).collect();
-    }
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(parse_one).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    crate::matching::map_in_order_from(files, 2, parse_one)
 }
 
 /// Where a file stands in the caller's list, its format, rows and parse time.

@@ -286,21 +286,10 @@ fn keys_and_fingerprints(lists: &[&FlightList]) -> Vec<(Vec<i64>, Vec<String>)> 
         (keys, fingerprints)
     };
     let passengers: usize = lists.iter().map(|l| l.passengers.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if passengers < PARALLEL_FROM_PASSENGERS || threads < 2 || lists.len() < 2 {
+    if passengers < PARALLEL_FROM_PASSENGERS {
         return lists.iter().map(of_list).collect();
     }
-    let chunk = lists.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = lists
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(of_list).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    crate::matching::map_in_order_from(lists, 2, of_list)
 }
 
 /// The flights of the imported files (as `FlightKey` text) where some passenger they bring shares a

@@ -5,8 +5,17 @@
 const MIN_ITEMS_FOR_THREADS: usize = 2_048;
 
 pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_in_order_from(items, MIN_ITEMS_FOR_THREADS, f)
+}
+
+/// [`map_in_order`] for items heavy enough to share out from `min_items` on (whole files, say).
+pub(crate) fn map_in_order_from<T: Sync, R: Send>(
+    items: &[T],
+    min_items: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < MIN_ITEMS_FOR_THREADS {
+    if threads < 2 || items.len() < min_items.max(2) {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);

@@ -1009,6 +1009,15 @@ pub(super) const PASSENGER_BATCH: usize = 400;
 /// Rows per multi-row INSERT on SQLite (26 values each, under its limit of 32,766).
 pub(super) const SQLITE_PASSENGER_BATCH: usize = 200;
 
+/// The write columns without `updated_at`, which the inserts bind once for all rows, last.
+pub(super) fn passenger_columns_but_updated_at() -> Vec<&'static str> {
+    PASSENGER_WRITE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "updated_at")
+        .collect()
+}
+
 /// `INSERT … VALUES (…), (…) ON CONFLICT …` for `rows` passengers.
 pub(super) fn passenger_upsert_sql(rows: usize) -> String {
     let width = PASSENGER_WRITE_COLUMNS.len();
@@ -1020,11 +1029,7 @@ pub(super) fn passenger_upsert_sql(rows: usize) -> String {
             )
         })
         .collect();
-    let columns: Vec<&str> = PASSENGER_WRITE_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| *c != "updated_at")
-        .collect();
+    let columns = passenger_columns_but_updated_at();
     format!(
         "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
         columns.join(", "),
@@ -1040,11 +1045,7 @@ pub(super) fn passenger_upsert_sql(rows: usize) -> String {
 pub(super) fn sqlite_passenger_upsert_sql(rows: usize) -> String {
     let width = PASSENGER_WRITE_COLUMNS.len() - 1;
     let row = format!("({}, 'expected', ?, ?)", vec!["?"; width].join(", "));
-    let columns: Vec<&str> = PASSENGER_WRITE_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| *c != "updated_at")
-        .collect();
+    let columns = passenger_columns_but_updated_at();
     format!(
         "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
         columns.join(", "),

@@ -16,7 +16,7 @@ use libsqlite3_sys as ffi;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::rows::PASSENGER_WRITE_COLUMNS;
+use super::rows::passenger_columns_but_updated_at;
 use super::rows::to_json;
 use crate::domain::records::NewPassenger;
 
@@ -89,11 +89,7 @@ pub(super) fn insert_passengers(
 /// `INSERT INTO passengers (…) VALUES (?, …)` for one passenger: the write columns (`updated_at` last),
 /// then the state and the creation instant.
 fn insert_sql() -> String {
-    let columns: Vec<&str> = PASSENGER_WRITE_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| *c != "updated_at")
-        .collect();
+    let columns = passenger_columns_but_updated_at();
     format!(
         "INSERT INTO passengers ({}, updated_at, boarding_state, created_at) VALUES ({}, ?, 'expected', ?)",
         columns.join(", "),
