@@ -39,10 +39,18 @@ const OLD_PASSENGERS: [&str; 2] = [
      '2026-11-21T20:00:00+00:00', '2026-11-21T20:00:00+00:00')",
 ];
 
-/// Writes the old rows on a connection of either backend; gives the flight's id and the id of the
-/// passenger with a locator. A macro because sqlx's connection types differ per backend.
-macro_rules! write_old_rows {
-    ($conn:expr) => {{
+/// Leaves the database of `$conn` at version 1 of `$backend`'s migrations holding the old rows; gives
+/// the flight's id and the id of the passenger with a locator. A macro because sqlx's connection types
+/// differ per backend.
+macro_rules! version_one_with_old_rows {
+    ($conn:expr, $backend:literal) => {{
+        let first = first_migration_only($backend);
+        Migrator::new(Path::new(first.path()))
+            .await
+            .unwrap()
+            .run(&mut *$conn)
+            .await
+            .unwrap();
         let flight = uuid::Uuid::now_v7();
         sqlx::query(OLD_FLIGHT)
             .bind(flight)
@@ -93,14 +101,7 @@ async fn an_sqlite_database_with_old_keys_is_upgraded_and_its_bookings_found() {
     let path = dir.path().join("aboard.db");
     let url = format!("sqlite:{}?mode=rwc", path.display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    let first = first_migration_only("sqlite");
-    Migrator::new(Path::new(first.path()))
-        .await
-        .unwrap()
-        .run(&mut conn)
-        .await
-        .unwrap();
-    let (flight, ana) = write_old_rows!(&mut conn);
+    let (flight, ana) = version_one_with_old_rows!(&mut conn, "sqlite");
     conn.close().await.unwrap();
 
     let store = SqliteStore::open(&path, 2)
@@ -124,15 +125,8 @@ async fn a_postgres_database_with_old_keys_is_upgraded_and_its_bookings_found() 
         .unwrap();
     let url = common::with_database(&admin_url, &name);
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    let first = first_migration_only("postgres");
-    Migrator::new(Path::new(first.path()))
-        .await
-        .unwrap()
-        .run(&mut conn)
-        .await
-        .unwrap();
     // The literals' text becomes PostgreSQL's dates and instants as any untyped literal does.
-    let (flight, ana) = write_old_rows!(&mut conn);
+    let (flight, ana) = version_one_with_old_rows!(&mut conn, "postgres");
     conn.close().await.unwrap();
 
     let store = PostgresStore::connect(&SecretString::from(url), 2)

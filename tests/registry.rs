@@ -230,23 +230,32 @@ async fn a_staff_decision_is_remembered_and_wins_next_time() {
         assert_eq!(link.0, LinkDecision::Rejected);
         assert!(link.1.starts_with("staff:"), "{link:?}");
         // And it is remembered: a fresh flight with the same passenger is rejected too.
-        let decisions = store
-            .match_decisions(
-                &aboard::matching::PassengerFingerprint::of(
-                    &aboard::app::matching::passenger_facts(&pax).unwrap(),
-                )
-                .iter()
-                .map(|f| f.as_str().to_string())
-                .collect::<Vec<_>>(),
-            )
-            .await
-            .unwrap();
+        let fingerprints: Vec<String> = aboard::matching::PassengerFingerprint::of(
+            &aboard::app::matching::passenger_facts(&pax).unwrap(),
+        )
+        .iter()
+        .map(|f| f.as_str().to_string())
+        .collect();
+        let decisions = store.match_decisions(&fingerprints).await.unwrap();
         assert!(!decisions.is_empty());
         assert!(
             decisions
                 .iter()
                 .all(|d| d.decision == LinkDecision::Rejected && d.person_id == maria.id)
         );
+        // Asked among a day's worth of strangers (the store then reads the few decisions it holds
+        // rather than sending the list), the answer is the same.
+        let mut day: Vec<String> = (0..20_000)
+            .map(|n| format!("STRANGER{n}/X|adult"))
+            .collect();
+        day.extend(fingerprints.iter().cloned());
+        let among_many = store.match_decisions(&day).await.unwrap();
+        let key = |d: &aboard::store::MatchDecision| (d.person_id, d.fingerprint.clone());
+        let mut expected: Vec<_> = decisions.iter().map(key).collect();
+        let mut found: Vec<_> = among_many.iter().map(key).collect();
+        expected.sort();
+        found.sort();
+        assert_eq!(found, expected);
         app.stop().await;
         db.finish().await;
     }

@@ -682,14 +682,16 @@ impl Store for PostgresStore {
         &self,
         fingerprints: &[String],
     ) -> Result<Vec<MatchDecision>, StoreError> {
-        let stored: i64 = sqlx::query_scalar(COUNT_DECISIONS)
-            .fetch_one(&self.pool)
-            .await?;
-        if read_all_decisions(fingerprints.len(), stored) {
-            let rows = sqlx::query_as::<_, DecisionRow>(SELECT_ALL_DECISIONS)
-                .fetch_all(&self.pool)
+        if fingerprints.len() >= COUNT_DECISIONS_FROM {
+            let stored: i64 = sqlx::query_scalar(COUNT_DECISIONS)
+                .fetch_one(&self.pool)
                 .await?;
-            return decisions_among(rows, fingerprints);
+            if read_all_decisions(fingerprints.len(), stored) {
+                let rows = sqlx::query_as::<_, DecisionRow>(SELECT_ALL_DECISIONS)
+                    .fetch_all(&self.pool)
+                    .await?;
+                return decisions_among(rows, fingerprints);
+            }
         }
         sqlx::query_as::<_, DecisionRow>(AssertSqlSafe(postgres_list(SELECT_DECISIONS)))
             .bind(fingerprints)

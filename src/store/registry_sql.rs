@@ -27,6 +27,10 @@ pub(super) const COUNT_DECISIONS: &str = "SELECT count(*) FROM match_decisions";
 pub(super) const SELECT_ALL_DECISIONS: &str =
     "SELECT person_id, fingerprint, decision, decided_by, decided_at FROM match_decisions";
 
+/// From this many fingerprints asked about, the store counts the remembered decisions first: a flight's
+/// few hundred are looked up by the list at once, without a count that grows with the table.
+pub(super) const COUNT_DECISIONS_FROM: usize = 10_000;
+
 /// Whether to read every remembered decision and keep those of `asked` fingerprints, rather than send
 /// the list: when staff have decided fewer fingerprints than are asked about (a day's import asks about
 /// 450,000), reading them all is the smaller job.
@@ -39,16 +43,13 @@ pub(super) fn decisions_among(
     rows: Vec<DecisionRow>,
     asked: &[String],
 ) -> Result<Vec<MatchDecision>, StoreError> {
-    let stored: std::collections::HashSet<&str> =
-        rows.iter().map(|row| row.fingerprint.as_str()).collect();
-    let wanted: std::collections::HashSet<&str> = asked
-        .iter()
-        .map(String::as_str)
-        .filter(|f| stored.contains(f))
-        .collect();
-    rows.iter()
-        .filter(|row| wanted.contains(row.fingerprint.as_str()))
-        .map(|row| MatchDecision::try_from(row.clone()))
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let asked: std::collections::HashSet<&str> = asked.iter().map(String::as_str).collect();
+    rows.into_iter()
+        .filter(|row| asked.contains(row.fingerprint.as_str()))
+        .map(MatchDecision::try_from)
         .collect()
 }
 
@@ -85,7 +86,7 @@ pub(super) const PURGE_RESOLVED_CASES: &str =
     "DELETE FROM complaint_cases WHERE status = 'resolved' AND resolved_at < $1";
 pub(super) const PURGE_OLD_LINKS: &str = "DELETE FROM identity_links WHERE updated_at < $1";
 
-#[derive(Clone, sqlx::FromRow)]
+#[derive(sqlx::FromRow)]
 pub(super) struct DecisionRow {
     person_id: Uuid,
     fingerprint: String,
