@@ -1,4 +1,5 @@
-//! `cargo bench --bench boarding [-- --flights N --scans N --persons N --rate N --batch N --readers N]`: loads the
+//! `cargo bench --bench boarding [-- --flights N --scans N --persons N --rate N --batch N --readers N
+//! --cache DIR]`: loads the
 //! import benchmark's airline day (3,000 flights, 450,000 passengers) through the manifest import, a
 //! registry of 2,000,000 persons (bulk-filled; one passenger in 100 is linked to a complainant the
 //! shipped rules follow up), serves aboard on loopback and replays the day's gate scans over HTTP from a
@@ -38,6 +39,9 @@ struct Options {
     batch: usize,
     /// Gate readers sending at once, each on its own connection, one request at a time.
     readers: usize,
+    /// Where the loaded SQLite day and registry are kept between runs (`--cache DIR`); each run works
+    /// on a copy, so only the replay is repeated.
+    cache: Option<std::path::PathBuf>,
 }
 
 fn options() -> Options {
@@ -58,6 +62,11 @@ fn options() -> Options {
         rate: value("--rate", 5_000) as f64,
         batch: value("--batch", 1).max(1),
         readers: value("--readers", 200).max(1),
+        cache: args
+            .iter()
+            .position(|a| a == "--cache")
+            .and_then(|i| args.get(i + 1))
+            .map(std::path::PathBuf::from),
     }
 }
 
@@ -91,7 +100,33 @@ fn main() {
         options.batch
     );
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
-    let sqlite_url = format!("sqlite:{}", dir.path().join("aboard.db").display());
+    let sqlite_file = dir.path().join("aboard.db");
+    if let Some(cache) = &options.cache {
+        let template = cache.join(format!(
+            "boarding-{}-{}-{}-{}.db",
+            options.flights,
+            options.persons,
+            options.linked_every,
+            now.date_naive()
+        ));
+        if !template.exists() {
+            std::fs::create_dir_all(cache).expect("the cache folder");
+            let url = format!("sqlite:{}", template.display());
+            runtime.block_on(async {
+                let mut config = Config::default();
+                config.database.url = Some(SecretString::from(url.clone()));
+                let store = aboard::open_store(&config).await.expect("open the store");
+                prepare(store.as_ref(), &url, &day, &options, now).await;
+                store.close().await;
+            });
+        }
+        std::fs::copy(&template, &sqlite_file).expect("a copy of the cached database");
+        println!(
+            "  (SQLite day and registry copied from {})",
+            template.display()
+        );
+    }
+    let sqlite_url = format!("sqlite:{}", sqlite_file.display());
     runtime.block_on(bench(
         "SQLite",
         &sqlite_url,
@@ -158,12 +193,15 @@ async fn bench(
     config.database.url = Some(SecretString::from(url.to_string()));
     config.scheduler.enabled = false;
     let store = aboard::open_store(&config).await.expect("open the store");
-    load_day(store.as_ref(), day, now).await;
-    fill_registry(url, options.persons, now).await;
-    let linked = link_complainants(store.as_ref(), day, options, now).await;
+    if store.counts().await.expect("counts").passengers == 0 {
+        prepare(store.as_ref(), url, day, options, now).await;
+    } else {
+        set_flight_times(store.as_ref(), day, now).await;
+    }
+    let counts = store.counts().await.expect("counts");
     println!(
-        "  registry: {} persons, {linked} of them linked to today's passengers",
-        store.counts().await.expect("counts").persons
+        "  registry: {} persons; {} passengers",
+        counts.persons, counts.passengers
     );
     let grant = aboard::web::accounts::grant(Role::Ops, &[], &[]).expect("grant");
     let token = aboard::web::accounts::create_token(store.as_ref(), "bench reader", grant, "bench")
@@ -208,6 +246,20 @@ async fn bench(
     let _ = server.await;
 }
 
+/// The day, the registry and the day's complainants, written once into the database at `url`.
+async fn prepare(
+    store: &dyn Store,
+    url: &str,
+    day: &[FlightManifest],
+    options: &Options,
+    now: DateTime<Utc>,
+) {
+    load_day(store, day, now).await;
+    fill_registry(url, options.persons, now).await;
+    let linked = link_complainants(store, day, options, now).await;
+    println!("  {linked} complainants linked to today's passengers");
+}
+
 /// The day through the manifest import (one file of rows), then each flight's times, gate and
 /// boarding status as the flight status feed would give them.
 async fn load_day(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>) {
@@ -221,6 +273,27 @@ async fn load_day(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>)
         "bench",
     );
     store.import_manifest(&import, now).await.expect("import");
+    set_flight_times(store, day, now).await;
+    for code in support::airline_day::ORIGINS {
+        store
+            .upsert_station(&Station {
+                iata: Iata::parse(code).expect("station"),
+                staffed: true,
+                shift_start: None,
+                shift_end: None,
+            })
+            .await
+            .expect("station");
+    }
+    println!(
+        "  day loaded: {rows} passengers in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Each flight's times, gate and boarding status as the flight status feed would give them: boarding
+/// now, leaving in half an hour.
+async fn set_flight_times(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>) {
     for (n, manifest) in day.iter().enumerate() {
         let departure = now + Duration::minutes(30);
         store
@@ -244,21 +317,6 @@ async fn load_day(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>)
             .await
             .expect("flight times");
     }
-    for code in support::airline_day::ORIGINS {
-        store
-            .upsert_station(&Station {
-                iata: Iata::parse(code).expect("station"),
-                staffed: true,
-                shift_start: None,
-                shift_end: None,
-            })
-            .await
-            .expect("station");
-    }
-    println!(
-        "  day loaded: {rows} passengers in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
 }
 
 /// Bulk-fills the registry with `persons` people who do not fly today — each with a social account, a

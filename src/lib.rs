@@ -133,6 +133,7 @@ pub async fn serve_with(
             secure: config.server.secure_cookies,
         },
         messaging: Arc::new(config.messaging.clone()),
+        tokens: Arc::default(),
     };
     let app = web::router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use aboard::domain::{FlightKey, FlightNumber, Iata};
+use aboard::domain::{FlightKey, FlightNumber, Iata, Locator};
 use aboard::store::{PostgresStore, SqliteStore, Store};
 use chrono::NaiveDate;
 use secrecy::SecretString;
@@ -79,7 +79,11 @@ async fn check_upgraded(store: &dyn Store, flight: uuid::Uuid, ana: uuid::Uuid) 
         local_date: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         origin: Iata::parse("MAD").unwrap(),
     };
-    let booking = store.booking_passengers(&key, "X7K2QM").await.unwrap();
+    let booking = store
+        .booking_passengers(&[(key, Locator::parse("X7K2QM").unwrap())])
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(
         booking.iter().map(|(p, _)| p.id).collect::<Vec<_>>(),
         vec![ana]

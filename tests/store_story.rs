@@ -13,7 +13,7 @@ use aboard::domain::records::{
 };
 use aboard::domain::{
     BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Grant, Iata,
-    LinkDecision, Login, MessageState, Network, Role, Scopes, TaskOutcome, TaskState,
+    LinkDecision, Locator, Login, MessageState, Network, Role, Scopes, TaskOutcome, TaskState,
     TravellerClass, UiLanguage,
 };
 use aboard::store::{EventFilter, SendResult, Store, StoreError, TaskFilter};
@@ -237,7 +237,20 @@ async fn story(store: &dyn Store) {
     assert_eq!(maria.details, manifest[0]);
     assert_eq!(maria.boarding_state, BoardingState::Expected);
     // A booking's passengers, found through the key's booking prefix; a neighbouring locator finds none.
-    let booking = store.booking_passengers(&f.key, "X7K2QM").await.unwrap();
+    let locator = |code: &str| Locator::parse(code).unwrap();
+    let mut asked = vec![(f.key.clone(), locator("X7K2QM"))];
+    asked.extend(
+        ["X7K2QN", "X7K2Q", "X7K2QMA"]
+            .iter()
+            .map(|other| (f.key.clone(), locator(other))),
+    );
+    // Asked twice in one read: each asked booking gets its own list, in the order asked.
+    asked.push((f.key.clone(), locator("X7K2QM")));
+    let lists = store.booking_passengers(&asked).await.unwrap();
+    assert_eq!(lists.len(), asked.len());
+    assert_eq!(lists[0], lists[4]);
+    assert!(lists[1..4].iter().all(Vec::is_empty));
+    let booking = &lists[0];
     let mut found: Vec<Uuid> = booking
         .iter()
         .map(|(p, linked)| {
@@ -258,13 +271,6 @@ async fn story(store: &dyn Store) {
         2
     );
     for other in ["X7K2QN", "X7K2Q", "X7K2QMA"] {
-        assert!(
-            store
-                .booking_passengers(&f.key, other)
-                .await
-                .unwrap()
-                .is_empty()
-        );
         assert!(
             store
                 .passengers_by_locator(f.id, other)

@@ -363,6 +363,9 @@ async fn machines_use_bearer_tokens_until_revoked() {
                 .await
                 .unwrap()
         );
+        // A resolved token is trusted for a few seconds without asking the database; a revocation
+        // (here, as from the CLI, outside the service) holds once that has passed.
+        tokio::time::sleep(aboard::web::auth::token_cache::TOKEN_TRUST).await;
         let revoked = bearer("/api/whoami", &token).await.unwrap();
         assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
         app.stop().await;

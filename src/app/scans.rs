@@ -11,11 +11,12 @@ use uuid::Uuid;
 use super::{Engine, ServiceError};
 use crate::airports;
 use crate::boarding::bcbp;
-use crate::boarding::scan::{self, MatchedBy, Resolution};
+use crate::boarding::bcbp::BoardingPass;
+use crate::boarding::scan::{self, MatchedBy, Resolution, ScanTarget};
 use std::sync::Arc;
 
 use crate::domain::records::{BoardingScan, NewBoardingScan, Passenger, ScanOutcome, Task};
-use crate::domain::{BoardingState, Channel, Iata};
+use crate::domain::{BoardingState, Channel, FlightKey, Iata, Locator};
 use crate::store::Store;
 
 /// One scan as a gate reader sends it.
@@ -79,64 +80,86 @@ pub struct ScanReport {
     pub problems: Vec<String>,
 }
 
-/// A scan resolved but not yet stored, with whether its passenger is linked to a registry person.
-struct Resolved {
+/// A scan read but not yet resolved: its row so far and, when the pass names a flight leaving from the
+/// station, the pass and the booking to look its passenger up in.
+struct Pending {
     scan: NewBoardingScan,
+    lookup: Option<(BoardingPass, ScanTarget)>,
+}
+
+/// A scan as committed, with the passenger it boarded and whether a registry person is linked to them.
+struct Committed {
+    stored: BoardingScan,
+    written: bool,
     passenger: Option<(Passenger, bool)>,
 }
 
-/// Gate scans from concurrent requests committed together: while one transaction commits, the scans
-/// that arrive wait, and the next commit takes them all. With a durable commit costing a few
-/// milliseconds of fsync, this is what lets one SQLite file take thousands of scans a second without
-/// acknowledging any scan before it is on disk. The claim is in the database (unique digests, boarding
-/// that changes state once), so several instances on PostgreSQL stay correct; this only batches.
+/// Gate scans from concurrent requests resolved and committed together: one task commits batch after
+/// batch, and each batch takes every scan that arrived while the one before committed — one read for all
+/// their bookings, one transaction for the scans and the boarding. With a durable commit costing a
+/// millisecond or more of fsync, this is what lets one SQLite file take thousands of scans a second
+/// without acknowledging any scan before it is on disk. The claim is in the database (unique digests,
+/// boarding that changes state once), so several instances on PostgreSQL stay correct; this only
+/// batches.
 #[derive(Default)]
 pub struct ScanCommits {
-    waiting: std::sync::Mutex<Vec<Waiting>>,
-    committing: tokio::sync::Mutex<()>,
+    queue: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Waiting>>,
 }
 
-type StoredScans = Vec<(BoardingScan, bool)>;
-
 struct Waiting {
-    scans: Vec<(NewBoardingScan, String)>,
-    reply: tokio::sync::oneshot::Sender<Result<StoredScans, String>>,
+    scans: Vec<Pending>,
+    actor: String,
+    at: DateTime<Utc>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Committed>, String>>,
 }
 
 impl ScanCommits {
-    /// Stores the scans (and boards their passengers) in a transaction shared with whatever else is
-    /// waiting; returns when that transaction has committed.
+    /// Resolves and stores the scans (and boards their passengers) in the next batch; returns when that
+    /// batch has committed. A request that goes away meanwhile does not take its scans out of it.
     async fn commit(
         &self,
         store: &Arc<dyn Store>,
-        scans: Vec<(NewBoardingScan, String)>,
+        scans: Vec<Pending>,
+        actor: &str,
         at: DateTime<Utc>,
-    ) -> Result<StoredScans, ServiceError> {
+    ) -> Result<Vec<Committed>, ServiceError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.lock_waiting().push(Waiting { scans, reply });
-        let turn = self.committing.lock().await;
-        let batch = std::mem::take(&mut *self.lock_waiting());
-        if !batch.is_empty() {
-            // Its own task, so that a request that goes away mid-commit does not cut the batch short.
-            let store = store.clone();
-            let _ =
-                tokio::spawn(async move { commit_batch(store.as_ref(), batch, at).await }).await;
-        }
-        drop(turn);
+        let queue = self.queue.get_or_init(|| {
+            let (queue, arrivals) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(commit_arrivals(store.clone(), arrivals));
+            queue
+        });
+        queue
+            .send(Waiting {
+                scans,
+                actor: actor.to_string(),
+                at,
+                reply,
+            })
+            .map_err(|_| shared_commit_failed("the scans' committer has stopped".to_string()))?;
         match answer.await {
-            Ok(Ok(stored)) => Ok(stored),
+            Ok(Ok(committed)) => Ok(committed),
             Ok(Err(reason)) => Err(shared_commit_failed(reason)),
             Err(_) => Err(shared_commit_failed(
                 "the commit ended before answering".to_string(),
             )),
         }
     }
+}
 
-    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
-        match self.waiting.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
+/// Commits what has arrived, batch after batch, until the engine is dropped. Each batch runs as its own
+/// task, so that a batch that fails in an unforeseen way fails alone.
+async fn commit_arrivals(
+    store: Arc<dyn Store>,
+    mut arrivals: tokio::sync::mpsc::UnboundedReceiver<Waiting>,
+) {
+    while let Some(first) = arrivals.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = arrivals.try_recv() {
+            batch.push(more);
         }
+        let store = store.clone();
+        let _ = tokio::spawn(async move { commit_batch(store.as_ref(), batch).await }).await;
     }
 }
 
@@ -146,15 +169,27 @@ fn shared_commit_failed(reason: String) -> ServiceError {
     )))
 }
 
-async fn commit_batch(store: &dyn Store, batch: Vec<Waiting>, at: DateTime<Utc>) {
-    let sizes: Vec<usize> = batch.iter().map(|w| w.scans.len()).collect();
-    let (scans, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.scans, w.reply)).unzip();
-    let all: Vec<(NewBoardingScan, String)> = scans.into_iter().flatten().collect();
-    match store.record_boarding_scans(&all, at).await {
-        Ok(stored) => {
-            let mut stored = stored.into_iter();
+async fn commit_batch(store: &dyn Store, batch: Vec<Waiting>) {
+    // The batch is received as its first scans were.
+    let at = batch.first().map_or_else(crate::clock::now, |w| w.at);
+    let mut sizes = Vec::with_capacity(batch.len());
+    let mut replies = Vec::with_capacity(batch.len());
+    let mut pending = Vec::new();
+    for waiting in batch {
+        sizes.push(waiting.scans.len());
+        replies.push(waiting.reply);
+        pending.extend(
+            waiting
+                .scans
+                .into_iter()
+                .map(|p| (p, waiting.actor.clone())),
+        );
+    }
+    match resolve_and_store(store, pending, at).await {
+        Ok(committed) => {
+            let mut committed = committed.into_iter();
             for (size, reply) in sizes.into_iter().zip(replies) {
-                let _ = reply.send(Ok(stored.by_ref().take(size).collect()));
+                let _ = reply.send(Ok(committed.by_ref().take(size).collect()));
             }
         }
         Err(e) => {
@@ -163,6 +198,43 @@ async fn commit_batch(store: &dyn Store, batch: Vec<Waiting>, at: DateTime<Utc>)
             }
         }
     }
+}
+
+/// Looks up the bookings of all the scans at once, picks each scan's passenger, and stores the scans.
+async fn resolve_and_store(
+    store: &dyn Store,
+    pending: Vec<(Pending, String)>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Committed>, ServiceError> {
+    let bookings: Vec<(FlightKey, Locator)> = pending
+        .iter()
+        .filter_map(|(p, _)| p.lookup.as_ref())
+        .map(|(_, target)| (target.flight.clone(), target.locator.clone()))
+        .collect();
+    let mut found = store.booking_passengers(&bookings).await?.into_iter();
+    let mut resolved = Vec::with_capacity(pending.len());
+    for (scan, actor) in pending {
+        let (scan, passenger) = match scan.lookup {
+            Some((pass, target)) => {
+                let on_booking = found.next().unwrap_or_default();
+                resolve(store, scan.scan, &pass, &target, on_booking).await?
+            }
+            None => (scan.scan, None),
+        };
+        resolved.push(((scan, actor), passenger));
+    }
+    let rows: Vec<(NewBoardingScan, String)> =
+        resolved.iter().map(|(row, _)| row.clone()).collect();
+    let stored = store.record_boarding_scans(&rows, at).await?;
+    Ok(stored
+        .into_iter()
+        .zip(resolved)
+        .map(|((stored, written), (_, passenger))| Committed {
+            stored,
+            written,
+            passenger,
+        })
+        .collect())
 }
 
 /// Resolves the scans, stores them and boards the passengers they name in one transaction (shared with
@@ -175,17 +247,18 @@ pub async fn record_scans(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<ScanReport>, ServiceError> {
-    let mut resolved = Vec::with_capacity(scans.len());
-    for input in scans {
-        resolved.push(resolve(engine, input).await?);
-    }
-    let rows: Vec<(NewBoardingScan, String)> = resolved
-        .iter()
-        .map(|r| (r.scan.clone(), actor.to_string()))
-        .collect();
-    let stored = engine.scan_commits.commit(&engine.store, rows, now).await?;
-    let mut reports = Vec::with_capacity(stored.len());
-    for ((stored, written), resolved) in stored.into_iter().zip(resolved) {
+    let pending = scans.iter().map(read).collect();
+    let committed = engine
+        .scan_commits
+        .commit(&engine.store, pending, actor, now)
+        .await?;
+    let mut reports = Vec::with_capacity(committed.len());
+    for Committed {
+        stored,
+        written,
+        passenger,
+    } in committed
+    {
         let scan = &stored.scan;
         let mut report = ScanReport {
             scan_id: stored.id,
@@ -197,9 +270,7 @@ pub async fn record_scans(
             tasks_created: Vec::new(),
             problems: Vec::new(),
         };
-        if let (ScanOutcome::Matched, Some((mut passenger, linked))) =
-            (scan.outcome, resolved.passenger)
-        {
+        if let (ScanOutcome::Matched, Some((mut passenger, linked))) = (scan.outcome, passenger) {
             report.passenger = Some(ScannedPassenger {
                 id: passenger.id,
                 name: format!(
@@ -214,10 +285,10 @@ pub async fn record_scans(
             if linked {
                 if passenger.boarding_state != BoardingState::Boarded {
                     passenger.boarding_state = BoardingState::Boarded;
-                    passenger.boarded_at = Some(resolved.scan.scanned_at);
+                    passenger.boarded_at = Some(scan.scanned_at);
                 }
                 let follow_up = engine
-                    .boarded_follow_up(&passenger, resolved.scan.scanned_at)
+                    .boarded_follow_up(&passenger, scan.scanned_at)
                     .await?;
                 report.tasks_created = follow_up.created.iter().map(CreatedTask::from).collect();
                 report.problems = follow_up.problems;
@@ -251,7 +322,9 @@ fn local_date(station: &Iata, instant: DateTime<Utc>) -> NaiveDate {
         .unwrap_or_else(|| instant.date_naive())
 }
 
-async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, ServiceError> {
+/// What a scan says by itself: its row, and the booking to look in when the pass names a flight leaving
+/// from the station; an unreadable pass or one for elsewhere is resolved already.
+fn read(input: &ScanInput) -> Pending {
     let mut scan = NewBoardingScan {
         digest: scan_digest(input),
         raw: input.raw.clone(),
@@ -268,38 +341,46 @@ async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, Service
         Ok(pass) => pass,
         Err(error) => {
             scan.detail = Some(format!("not a readable boarding pass: {error}"));
-            return Ok(Resolved {
-                scan,
-                passenger: None,
-            });
+            return Pending { scan, lookup: None };
         }
     };
-    let unmatched = |mut scan: NewBoardingScan, why: String| {
-        scan.outcome = ScanOutcome::Unmatched;
-        scan.detail = Some(why);
-        Ok(Resolved {
-            scan,
-            passenger: None,
-        })
-    };
-    let target = match scan::target(
+    match scan::target(
         &pass,
         &input.station,
         local_date(&input.station, input.scanned_at),
     ) {
-        Ok(target) => target,
-        Err(why) => return unmatched(scan, why.to_string()),
+        Ok(target) => Pending {
+            scan,
+            lookup: Some((pass, target)),
+        },
+        Err(why) => {
+            scan.outcome = ScanOutcome::Unmatched;
+            scan.detail = Some(why.to_string());
+            Pending { scan, lookup: None }
+        }
+    }
+}
+
+/// Picks the scan's passenger among the booking's: by the pass's facts, never across the flight.
+async fn resolve(
+    store: &dyn Store,
+    mut scan: NewBoardingScan,
+    pass: &BoardingPass,
+    target: &ScanTarget,
+    on_booking: Vec<(Passenger, bool)>,
+) -> Result<(NewBoardingScan, Option<(Passenger, bool)>), ServiceError> {
+    let unmatched = |mut scan: NewBoardingScan, why: String| {
+        scan.outcome = ScanOutcome::Unmatched;
+        scan.detail = Some(why);
+        Ok((scan, None))
     };
-    let on_booking: Vec<(Passenger, bool)> = engine
-        .store
-        .booking_passengers(&target.flight, target.locator.as_str())
-        .await?
+    let on_booking: Vec<(Passenger, bool)> = on_booking
         .into_iter()
         .filter(|(p, _)| p.boarding_state != BoardingState::Removed)
         .collect();
     scan.flight_id = match on_booking.first() {
         Some((p, _)) => Some(p.flight_id),
-        None => match engine.store.find_flight(&target.flight).await? {
+        None => match store.find_flight(&target.flight).await? {
             Some(flight) => Some(flight.id),
             None => {
                 return unmatched(
@@ -310,9 +391,8 @@ async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, Service
         },
     };
     let details: Vec<_> = on_booking.iter().map(|(p, _)| &p.details).collect();
-    let leg = pass.legs.get(target.leg - 1);
-    let resolution = match leg {
-        Some(leg) => scan::pick_passenger(&pass, leg, &details),
+    let resolution = match pass.legs.get(target.leg - 1) {
+        Some(leg) => scan::pick_passenger(pass, leg, &details),
         None => Resolution::NoMatch {
             reason: "the pass's leg could not be read again".to_string(),
         },
@@ -331,18 +411,12 @@ async fn resolve(engine: &Engine, input: &ScanInput) -> Result<Resolved, Service
                 target.locator,
                 matched_by_words(by)
             ));
-            Ok(Resolved {
-                scan,
-                passenger: Some((passenger, linked)),
-            })
+            Ok((scan, Some((passenger, linked))))
         }
         Resolution::Ambiguous { reason, .. } => {
             scan.outcome = ScanOutcome::Ambiguous;
             scan.detail = Some(format!("{}: {reason}", target.flight));
-            Ok(Resolved {
-                scan,
-                passenger: None,
-            })
+            Ok((scan, None))
         }
         Resolution::NoMatch { reason } => unmatched(scan, format!("{}: {reason}", target.flight)),
     }

@@ -25,7 +25,7 @@ use crate::domain::records::{
     NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
     StaffCredentials, StaffSession, Station, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Login, TaskState};
+use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, TaskState};
 
 pub use postgres::PostgresStore;
 pub use scans::ScanFilter;
@@ -541,13 +541,13 @@ pub trait Store: Send + Sync + 'static {
     async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError>;
 
     // gate scans
-    /// The passengers of one booking on a flight, not removed or otherwise, each with whether a registry
-    /// person is linked to them: what a gate scan needs, in one read.
+    /// The passengers of each booking (a flight and a locator), not removed or otherwise, each with
+    /// whether a registry person is linked to them; one list per booking, in the order asked. What a
+    /// batch of gate scans needs, in one read.
     async fn booking_passengers(
         &self,
-        flight: &FlightKey,
-        locator: &str,
-    ) -> Result<Vec<(Passenger, bool)>, StoreError>;
+        bookings: &[(FlightKey, Locator)],
+    ) -> Result<Vec<Vec<(Passenger, bool)>>, StoreError>;
 }
 
 /// Opens (creating if needed) and migrates the database the configuration names.

@@ -23,7 +23,9 @@ use crate::domain::records::{
     NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
     StaffCredentials, StaffSession, Station, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Login, MessageState};
+use crate::domain::{
+    BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, MessageState,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -1703,23 +1705,46 @@ impl Store for PostgresStore {
 
     async fn booking_passengers(
         &self,
-        flight: &FlightKey,
-        locator: &str,
-    ) -> Result<Vec<(Passenger, bool)>, StoreError> {
-        let (first, end) = booking_key_range(locator);
-        sqlx::query_as::<_, LinkedPassengerRow>(AssertSqlSafe(select_booking_passengers()))
-            .bind(flight.flight.carrier().as_str())
-            .bind(flight.flight.number_part())
-            .bind(flight.local_date)
-            .bind(flight.origin.as_str())
-            .bind(&first)
-            .bind(&end)
-            .bind(locator)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|row| Ok((Passenger::try_from(row.passenger)?, row.linked)))
-            .collect()
+        bookings: &[(FlightKey, Locator)],
+    ) -> Result<Vec<Vec<(Passenger, bool)>>, StoreError> {
+        if bookings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut columns: [Vec<String>; 6] = Default::default();
+        let mut dates = Vec::with_capacity(bookings.len());
+        for (flight, locator) in bookings {
+            let (first, end) = booking_key_range(locator.as_str());
+            for (column, value) in columns.iter_mut().zip([
+                flight.flight.carrier().as_str().to_string(),
+                flight.flight.number_part(),
+                flight.origin.as_str().to_string(),
+                first,
+                end,
+                locator.as_str().to_string(),
+            ]) {
+                column.push(value);
+            }
+            dates.push(flight.local_date);
+        }
+        let [carriers, numbers, origins, firsts, ends, locators] = columns;
+        let rows = sqlx::query_as::<_, BookingPassengerRow>(AssertSqlSafe(
+            select_bookings_passengers(
+                "SELECT n - 1 AS n, carrier, number, local_date, origin, first_key, end_key, locator \
+                 FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[]) WITH ORDINALITY AS w(carrier, number, local_date, origin, first_key, \
+                 end_key, locator, n)",
+            ),
+        ))
+        .bind(carriers)
+        .bind(numbers)
+        .bind(dates)
+        .bind(origins)
+        .bind(firsts)
+        .bind(ends)
+        .bind(locators)
+        .fetch_all(&self.pool)
+        .await?;
+        passengers_by_booking(rows, bookings.len())
     }
 }
 

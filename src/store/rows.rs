@@ -138,23 +138,56 @@ pub(super) fn booking_key_range(locator: &str) -> (String, String) {
     (prefix, end)
 }
 
-/// A booking's passengers on a flight named by its key, with whether someone in the registry is linked.
-pub(super) fn select_booking_passengers() -> String {
+/// The passengers of a list of bookings, each row numbered (`booking`, from 0) by its booking's place in
+/// the list, with whether someone in the registry is linked. `wanted` is the backend's table of the list:
+/// columns n, carrier, number, local_date, origin, first_key, end_key (the booking's key range) and
+/// locator. `decision || ''` keeps the decision index out of the link lookup: without statistics SQLite
+/// would walk every linked pair through it for each passenger instead of probing the passenger's own
+/// links. CROSS JOIN keeps SQLite's join order: list, flight, booking.
+pub(super) fn select_bookings_passengers(wanted: &str) -> String {
+    let columns: Vec<String> = PASSENGER_COLUMNS
+        .split(", ")
+        .map(|column| format!("p.{column}"))
+        .collect();
     format!(
-        "SELECT {PASSENGER_COLUMNS}, EXISTS (SELECT 1 FROM identity_links l \
-         WHERE l.passenger_id = passengers.id AND l.decision = 'linked') AS linked \
-         FROM passengers WHERE flight_id = (SELECT id FROM flights WHERE carrier = $1 AND number = $2 \
-         AND local_date = $3 AND origin = $4) AND pax_key >= $5 AND pax_key < $6 AND locator = $7 \
-         ORDER BY surname, given_name, id"
+        "WITH wanted AS ({wanted}) SELECT wanted.n AS booking, {columns}, EXISTS (SELECT 1 \
+         FROM identity_links l WHERE l.passenger_id = p.id AND l.decision || '' = 'linked') AS linked \
+         FROM wanted CROSS JOIN flights f CROSS JOIN passengers p WHERE f.carrier = wanted.carrier \
+         AND f.number = wanted.number AND f.local_date = wanted.local_date AND f.origin = wanted.origin \
+         AND p.flight_id = f.id AND p.pax_key >= wanted.first_key AND p.pax_key < wanted.end_key \
+         AND p.locator = wanted.locator ORDER BY wanted.n, p.surname, p.given_name, p.id",
+        columns = columns.join(", ")
     )
 }
 
-/// A passenger and whether a registry person is linked to them.
+/// A passenger of a listed booking, and whether a registry person is linked to them.
 #[derive(sqlx::FromRow)]
-pub(super) struct LinkedPassengerRow {
+pub(super) struct BookingPassengerRow {
+    pub booking: i64,
     #[sqlx(flatten)]
     pub passenger: PassengerRow,
     pub linked: bool,
+}
+
+/// The rows of `select_bookings_passengers` as one list per asked booking, in the order asked.
+pub(super) fn passengers_by_booking(
+    rows: Vec<BookingPassengerRow>,
+    bookings: usize,
+) -> Result<Vec<Vec<(Passenger, bool)>>, StoreError> {
+    let mut lists: Vec<Vec<(Passenger, bool)>> = (0..bookings).map(|_| Vec::new()).collect();
+    for row in rows {
+        let list = usize::try_from(row.booking)
+            .ok()
+            .and_then(|n| lists.get_mut(n))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "a booking lookup answered for booking {}",
+                    row.booking
+                ))
+            })?;
+        list.push((Passenger::try_from(row.passenger)?, row.linked));
+    }
+    Ok(lists)
 }
 
 pub(super) const PASSENGER_COLUMNS: &str = "id, flight_id, pax_key, surname, given_name, title, \

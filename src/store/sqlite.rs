@@ -24,7 +24,9 @@ use crate::domain::records::{
     NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
     StaffCredentials, StaffSession, Station, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Login, MessageState};
+use crate::domain::{
+    BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, MessageState,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -32,7 +34,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 const TIMESTAMP_CAST: &str = "";
 
 pub struct SqliteStore {
+    /// Readers.
     pool: SqlitePool,
+    /// The one connection every write goes through: writers queue here in order instead of meeting on
+    /// the file's lock, where SQLite's busy handler would have them sleep and retry.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -54,14 +60,18 @@ impl SqliteStore {
             .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool, writer })
     }
 
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
@@ -247,6 +257,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -991,7 +1002,7 @@ impl Store for SqliteStore {
             .bind(station.staffed)
             .bind(shift_text(station.shift_start))
             .bind(shift_text(station.shift_end))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -1321,7 +1332,7 @@ impl Store for SqliteStore {
             .bind(tick_at)
             .bind(instance)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(claimed == 1)
@@ -1341,7 +1352,7 @@ impl Store for SqliteStore {
             .bind(at)
             .bind(outcome)
             .bind(detail)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -1662,7 +1673,7 @@ impl Store for SqliteStore {
                 .bind(token_digest)
                 .bind(at)
                 .bind(at - TOKEN_USE_RESOLUTION)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
             token.last_used_at = Some(at);
         }
@@ -1713,23 +1724,36 @@ impl Store for SqliteStore {
 
     async fn booking_passengers(
         &self,
-        flight: &FlightKey,
-        locator: &str,
-    ) -> Result<Vec<(Passenger, bool)>, StoreError> {
-        let (first, end) = booking_key_range(locator);
-        sqlx::query_as::<_, LinkedPassengerRow>(AssertSqlSafe(select_booking_passengers()))
-            .bind(flight.flight.carrier().as_str())
-            .bind(flight.flight.number_part())
-            .bind(flight.local_date)
-            .bind(flight.origin.as_str())
-            .bind(&first)
-            .bind(&end)
-            .bind(locator)
+        bookings: &[(FlightKey, Locator)],
+    ) -> Result<Vec<Vec<(Passenger, bool)>>, StoreError> {
+        if bookings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<serde_json::Value> = bookings
+            .iter()
+            .map(|(flight, locator)| {
+                let (first, end) = booking_key_range(locator.as_str());
+                serde_json::json!([
+                    flight.flight.carrier().as_str(),
+                    flight.flight.number_part(),
+                    flight.local_date.format("%F").to_string(),
+                    flight.origin.as_str(),
+                    first,
+                    end,
+                    locator.as_str()
+                ])
+            })
+            .collect();
+        let rows =
+            sqlx::query_as::<_, BookingPassengerRow>(AssertSqlSafe(select_bookings_passengers(
+                "SELECT CAST(key AS INTEGER) AS n, value ->> 0 AS carrier, value ->> 1 AS number, \
+                 value ->> 2 AS local_date, value ->> 3 AS origin, value ->> 4 AS first_key, \
+                 value ->> 5 AS end_key, value ->> 6 AS locator FROM json_each($1)",
+            )))
+            .bind(serde_json::Value::Array(wanted).to_string())
             .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|row| Ok((Passenger::try_from(row.passenger)?, row.linked)))
-            .collect()
+            .await?;
+        passengers_by_booking(rows, bookings.len())
     }
 }
 

@@ -58,6 +58,8 @@ pub struct AppState {
     pub cookies: CookiePolicy,
     /// Approved message templates advisors may fill.
     pub messaging: Arc<crate::messaging::templates::MessagingConfig>,
+    /// API tokens resolved in the last few seconds.
+    pub tokens: Arc<auth::token_cache::TokenCache>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -9,6 +9,7 @@
 //! the request for handlers to extract.
 
 pub mod secrets;
+pub mod token_cache;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request, State};
@@ -28,7 +29,7 @@ use super::pages;
 use crate::clock;
 use crate::domain::records::{ApiToken, StaffSession};
 use crate::domain::{Grant, Iata, Role, UiLanguage};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 pub const SESSION_COOKIE: &str = "aboard_session";
 /// The sign-in form's CSRF token, before there is a session: the form's field must equal this cookie.
@@ -312,7 +313,7 @@ pub async fn authenticate(
     next: Next,
 ) -> Result<Response, AuthError> {
     let surface = Surface::of(request.uri().path());
-    let staff = resolve(state.store.as_ref(), request.headers(), surface).await?;
+    let staff = resolve(&state, request.headers(), surface).await?;
     let Some(staff) = staff else {
         return Ok(next.run(request).await);
     };
@@ -327,10 +328,11 @@ pub async fn authenticate(
 }
 
 async fn resolve(
-    store: &dyn Store,
+    state: &AppState,
     headers: &HeaderMap,
     surface: Surface,
 ) -> Result<Option<Staff>, AuthError> {
+    let store = state.store.as_ref();
     let now = clock::now();
     if let Some(authorization) = headers.get(header::AUTHORIZATION) {
         let token = authorization
@@ -339,10 +341,15 @@ async fn resolve(
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AuthError::BadToken)?;
+        let digest = secrets::digest(token);
+        if let Some(token) = state.tokens.get(&digest) {
+            return Ok(Some(Staff::from_token(token, surface)));
+        }
         let token = store
-            .use_api_token(&secrets::digest(token), now)
+            .use_api_token(&digest, now)
             .await?
             .ok_or(AuthError::BadToken)?;
+        state.tokens.put(digest, token.clone());
         return Ok(Some(Staff::from_token(token, surface)));
     }
     let jar = CookieJar::from_headers(headers);
