@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::records::{
-    Flight, FlightUpdate, MovementTimes, Passenger, Task, TaskTransition,
+    Flight, FlightUpdate, MovementTimes, NewTask, Passenger, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightStatus, LinkDecision, TaskState};
 use crate::flightstatus::{FlightChange, FlightEventSink};
@@ -138,7 +138,7 @@ impl FlightEvent {
 /// The engine: the store, the rules in force (replaced whole on reload) and the contact policy.
 pub struct Engine {
     pub store: Arc<dyn Store>,
-    rules: RwLock<Arc<RuleSet>>,
+    rules: RulesInForce,
     pub policy: ContactPolicy,
     scan_commits: scans::ScanCommits,
 }
@@ -148,17 +148,14 @@ impl Engine {
         let rules = rules.with_social_expiry(chrono::Duration::hours(policy.social_expiry_hours));
         Engine {
             store,
-            rules: RwLock::new(Arc::new(rules)),
+            rules: Arc::new(RwLock::new(Arc::new(rules))),
             policy,
             scan_commits: scans::ScanCommits::default(),
         }
     }
 
     pub fn rules(&self) -> Arc<RuleSet> {
-        match self.rules.read() {
-            Ok(rules) => rules.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        current_rules(&self.rules)
     }
 
     /// Puts new rules in force; the policy's social expiry applies to them as to the first ones.
@@ -417,7 +414,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs the rules for one passenger and each registry person they are linked to.
+    /// Runs the rules for one passenger and each registry person they are linked to, and creates the
+    /// tasks they ask for.
     async fn follow_up(
         &self,
         trigger: Trigger,
@@ -425,43 +423,90 @@ impl Engine {
         flight: &Flight,
         at: DateTime<Utc>,
     ) -> Result<FollowUp, ServiceError> {
-        let mut outcome = FollowUp::default();
-        let links = self.store.links_for_passenger(passenger.id).await?;
-        let linked = links.iter().filter(|l| l.decision == LinkDecision::Linked);
-        let station = self.store.station(flight.key.origin.as_str()).await?;
         let rules = self.rules();
-        for link in linked {
-            let Some(person) = self.store.person(link.person_id).await? else {
-                continue;
-            };
-            let context =
-                match tasks::rule_context(passenger, &person, flight, station.as_ref(), at) {
-                    Ok(context) => context,
-                    Err(problem) => {
-                        outcome.problems.push(problem.to_string());
-                        continue;
-                    }
-                };
-            let since = at - chrono::Duration::days(self.policy.cooldown_days);
-            let recent = self.store.recent_contacts(person.id, since).await?;
-            let decision = tasks::decide(
-                &rules,
-                trigger,
-                &context,
-                (passenger, &person, flight),
-                &recent,
-                &self.policy,
-            );
-            outcome.declined.extend(decision.declined);
-            outcome.problems.extend(decision.errors);
-            if let Some(task) = decision.task
-                && let Some(created) = self.store.create_task(&task, at).await?
-            {
+        let planned = plan_follow_up(
+            self.store.as_ref(),
+            (&rules, &self.policy),
+            trigger,
+            passenger,
+            flight,
+            at,
+        )
+        .await?;
+        let mut outcome = FollowUp {
+            created: Vec::new(),
+            declined: planned.declined,
+            problems: planned.problems,
+        };
+        for task in planned.tasks {
+            if let Some(created) = self.store.create_task(&task, at).await? {
                 outcome.created.push(created);
             }
         }
         Ok(outcome)
     }
+}
+
+/// The rules in force, shared with the gate scans' committer; replaced whole on reload.
+type RulesInForce = Arc<RwLock<Arc<RuleSet>>>;
+
+fn current_rules(rules: &RulesInForce) -> Arc<RuleSet> {
+    match rules.read() {
+        Ok(rules) => rules.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// The tasks the rules ask for one passenger and each registry person they are linked to, not yet
+/// created, with what was declined and why.
+struct PlannedFollowUp {
+    tasks: Vec<NewTask>,
+    declined: Vec<Declined>,
+    problems: Vec<String>,
+}
+
+async fn plan_follow_up(
+    store: &dyn Store,
+    (rules, policy): (&RuleSet, &ContactPolicy),
+    trigger: Trigger,
+    passenger: &Passenger,
+    flight: &Flight,
+    at: DateTime<Utc>,
+) -> Result<PlannedFollowUp, ServiceError> {
+    let mut planned = PlannedFollowUp {
+        tasks: Vec::new(),
+        declined: Vec::new(),
+        problems: Vec::new(),
+    };
+    let links = store.links_for_passenger(passenger.id).await?;
+    let linked = links.iter().filter(|l| l.decision == LinkDecision::Linked);
+    let station = store.station(flight.key.origin.as_str()).await?;
+    for link in linked {
+        let Some(person) = store.person(link.person_id).await? else {
+            continue;
+        };
+        let context = match tasks::rule_context(passenger, &person, flight, station.as_ref(), at) {
+            Ok(context) => context,
+            Err(problem) => {
+                planned.problems.push(problem.to_string());
+                continue;
+            }
+        };
+        let since = at - chrono::Duration::days(policy.cooldown_days);
+        let recent = store.recent_contacts(person.id, since).await?;
+        let decision = tasks::decide(
+            rules,
+            trigger,
+            &context,
+            (passenger, &person, flight),
+            &recent,
+            policy,
+        );
+        planned.declined.extend(decision.declined);
+        planned.problems.extend(decision.errors);
+        planned.tasks.extend(decision.task);
+    }
+    Ok(planned)
 }
 
 /// Flight changes the status provider detects reach the engine like any other flight event.

@@ -13,9 +13,12 @@ use crate::airports;
 use crate::boarding::bcbp;
 use crate::boarding::bcbp::BoardingPass;
 use crate::boarding::scan::{self, MatchedBy, Resolution, ScanTarget};
+use crate::rules::Trigger;
 use std::sync::Arc;
 
-use crate::domain::records::{BoardingScan, NewBoardingScan, Passenger, ScanOutcome, Task};
+use crate::domain::records::{
+    BoardingScan, NewBoardingScan, NewTask, Passenger, ScanOutcome, Task,
+};
 use crate::domain::{BoardingState, Channel, FlightKey, Iata, Locator};
 use crate::store::Store;
 
@@ -87,11 +90,19 @@ struct Pending {
     lookup: Option<(BoardingPass, ScanTarget)>,
 }
 
-/// A scan as committed, with the passenger it boarded and whether a registry person is linked to them.
+/// A scan as committed: the passenger it boarded, and the follow-up their registry links called for.
 struct Committed {
     stored: BoardingScan,
     written: bool,
-    passenger: Option<(Passenger, bool)>,
+    passenger: Option<Passenger>,
+    tasks_created: Vec<Task>,
+    problems: Vec<String>,
+}
+
+/// What the committer needs of the engine to give a boarded passenger their follow-up.
+struct FollowUps {
+    rules: super::RulesInForce,
+    policy: crate::tasks::ContactPolicy,
 }
 
 /// Gate scans from concurrent requests resolved and committed together: one task commits batch after
@@ -110,7 +121,7 @@ struct Waiting {
     scans: Vec<Pending>,
     actor: String,
     at: DateTime<Utc>,
-    reply: tokio::sync::oneshot::Sender<Result<Vec<Committed>, String>>,
+    reply: Reply,
 }
 
 impl ScanCommits {
@@ -118,7 +129,7 @@ impl ScanCommits {
     /// batch has committed. A request that goes away meanwhile does not take its scans out of it.
     async fn commit(
         &self,
-        store: &Arc<dyn Store>,
+        engine: &Engine,
         scans: Vec<Pending>,
         actor: &str,
         at: DateTime<Utc>,
@@ -126,7 +137,29 @@ impl ScanCommits {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let queue = self.queue.get_or_init(|| {
             let (queue, arrivals) = tokio::sync::mpsc::unbounded_channel();
-            tokio::spawn(commit_arrivals(store.clone(), arrivals));
+            let store = engine.store.clone();
+            let follow_ups = FollowUps {
+                rules: engine.rules.clone(),
+                policy: engine.policy.clone(),
+            };
+            // Its own thread and runtime: each batch waits on the database a dozen times, and each
+            // wait must not queue behind the requests the service's runtime is busy with.
+            let started = std::thread::Builder::new()
+                .name("aboard-scans".to_string())
+                .spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(runtime) => {
+                            runtime.block_on(commit_arrivals(store, follow_ups, arrivals))
+                        }
+                        Err(e) => tracing::error!(error = %e, "gate scans cannot be committed"),
+                    }
+                });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "gate scans cannot be committed");
+            }
             queue
         });
         queue
@@ -147,29 +180,77 @@ impl ScanCommits {
     }
 }
 
-/// Commits what has arrived, batch after batch, until the engine is dropped. Each batch runs as its own
-/// task, so that a batch that fails in an unforeseen way fails alone.
+/// Scans resolved together and waiting for the writer, with whom to answer: `sizes[i]` scans for
+/// `replies[i]`, in order.
+struct ResolvedBatch {
+    scans: Vec<Resolved>,
+    sizes: Vec<usize>,
+    replies: Vec<Reply>,
+    at: DateTime<Utc>,
+}
+
+/// A scan's row and who sent it, the passenger it names, and the follow-up planned for them.
+struct Resolved {
+    row: (NewBoardingScan, String),
+    passenger: Option<Passenger>,
+    tasks: Vec<NewTask>,
+    problems: Vec<String>,
+}
+
+type Reply = tokio::sync::oneshot::Sender<Result<Vec<Committed>, String>>;
+
+/// Commits what has arrived, batch after batch, until the engine is dropped: two stages, so that the
+/// next batch's bookings are read while the writer commits the one before. Each batch runs as its own
+/// task in each stage, so that a batch that fails in an unforeseen way fails alone.
 async fn commit_arrivals(
     store: Arc<dyn Store>,
+    follow_ups: FollowUps,
     mut arrivals: tokio::sync::mpsc::UnboundedReceiver<Waiting>,
 ) {
+    let follow_ups = Arc::new(follow_ups);
+    let (resolved, to_write) = tokio::sync::mpsc::channel(1);
+    let writer = tokio::spawn(write_resolved(store.clone(), to_write));
     while let Some(first) = arrivals.recv().await {
         let mut batch = vec![first];
         while let Ok(more) = arrivals.try_recv() {
             batch.push(more);
         }
+        let (store, follow_ups) = (store.clone(), follow_ups.clone());
+        if let Ok(Some(batch)) =
+            tokio::spawn(async move { resolve_batch(store.as_ref(), &follow_ups, batch).await })
+                .await
+            && resolved.send(batch).await.is_err()
+        {
+            break;
+        }
+    }
+    drop(resolved);
+    let _ = writer.await;
+}
+
+/// Stores resolved batches, joining those that wait into one transaction, and answers their senders.
+async fn write_resolved(
+    store: Arc<dyn Store>,
+    mut to_write: tokio::sync::mpsc::Receiver<ResolvedBatch>,
+) {
+    while let Some(mut batch) = to_write.recv().await {
+        while let Ok(more) = to_write.try_recv() {
+            batch.scans.extend(more.scans);
+            batch.sizes.extend(more.sizes);
+            batch.replies.extend(more.replies);
+        }
         let store = store.clone();
-        let _ = tokio::spawn(async move { commit_batch(store.as_ref(), batch).await }).await;
+        let _ = tokio::spawn(async move { write_batch(store.as_ref(), batch).await }).await;
     }
 }
 
-fn shared_commit_failed(reason: String) -> ServiceError {
-    ServiceError::Store(crate::store::StoreError::Database(sqlx::Error::Protocol(
-        format!("the scans' transaction failed: {reason}"),
-    )))
-}
-
-async fn commit_batch(store: &dyn Store, batch: Vec<Waiting>) {
+/// Looks up the bookings of all the batch's scans at once and picks each scan's passenger; a failure
+/// is answered here.
+async fn resolve_batch(
+    store: &dyn Store,
+    follow_ups: &FollowUps,
+    batch: Vec<Waiting>,
+) -> Option<ResolvedBatch> {
     // The batch is received as its first scans were.
     let at = batch.first().map_or_else(crate::clock::now, |w| w.at);
     let mut sizes = Vec::with_capacity(batch.len());
@@ -185,33 +266,32 @@ async fn commit_batch(store: &dyn Store, batch: Vec<Waiting>) {
                 .map(|p| (p, waiting.actor.clone())),
         );
     }
-    match resolve_and_store(store, pending, at).await {
-        Ok(committed) => {
-            let mut committed = committed.into_iter();
-            for (size, reply) in sizes.into_iter().zip(replies) {
-                let _ = reply.send(Ok(committed.by_ref().take(size).collect()));
-            }
-        }
+    match resolve_all(store, follow_ups, pending).await {
+        Ok(scans) => Some(ResolvedBatch {
+            scans,
+            sizes,
+            replies,
+            at,
+        }),
         Err(e) => {
-            for reply in replies {
-                let _ = reply.send(Err(e.to_string()));
-            }
+            answer_failure(replies, &e);
+            None
         }
     }
 }
 
-/// Looks up the bookings of all the scans at once, picks each scan's passenger, and stores the scans.
-async fn resolve_and_store(
+async fn resolve_all(
     store: &dyn Store,
+    follow_ups: &FollowUps,
     pending: Vec<(Pending, String)>,
-    at: DateTime<Utc>,
-) -> Result<Vec<Committed>, ServiceError> {
+) -> Result<Vec<Resolved>, ServiceError> {
     let bookings: Vec<(FlightKey, Locator)> = pending
         .iter()
         .filter_map(|(p, _)| p.lookup.as_ref())
         .map(|(_, target)| (target.flight.clone(), target.locator.clone()))
         .collect();
     let mut found = store.booking_passengers(&bookings).await?.into_iter();
+    let rules = super::current_rules(&follow_ups.rules);
     let mut resolved = Vec::with_capacity(pending.len());
     for (scan, actor) in pending {
         let (scan, passenger) = match scan.lookup {
@@ -221,20 +301,90 @@ async fn resolve_and_store(
             }
             None => (scan.scan, None),
         };
-        resolved.push(((scan, actor), passenger));
+        let mut item = Resolved {
+            row: (scan, actor),
+            passenger: None,
+            tasks: Vec::new(),
+            problems: Vec::new(),
+        };
+        if let Some((mut passenger, linked)) = passenger {
+            // Nobody in the registry: no rule can concern them. Otherwise the follow-up is planned
+            // for a repeated scan too, so that a reader re-sending after a failure finishes the job;
+            // tasks are unique, so none is created twice.
+            if linked {
+                let scanned_at = item.row.0.scanned_at;
+                if passenger.boarding_state != BoardingState::Boarded {
+                    passenger.boarding_state = BoardingState::Boarded;
+                    passenger.boarded_at = Some(scanned_at);
+                }
+                let flight = store.flight(passenger.flight_id).await?.ok_or_else(|| {
+                    ServiceError::NotFound(format!("flight {}", passenger.flight_id))
+                })?;
+                let planned = super::plan_follow_up(
+                    store,
+                    (&rules, &follow_ups.policy),
+                    Trigger::Boarded,
+                    &passenger,
+                    &flight,
+                    scanned_at,
+                )
+                .await?;
+                item.tasks = planned.tasks;
+                item.problems = planned.problems;
+            }
+            item.passenger = Some(passenger);
+        }
+        resolved.push(item);
     }
-    let rows: Vec<(NewBoardingScan, String)> =
-        resolved.iter().map(|(row, _)| row.clone()).collect();
-    let stored = store.record_boarding_scans(&rows, at).await?;
-    Ok(stored
-        .into_iter()
-        .zip(resolved)
-        .map(|((stored, written), (_, passenger))| Committed {
-            stored,
-            written,
-            passenger,
-        })
-        .collect())
+    Ok(resolved)
+}
+
+/// Stores the scans, boards their passengers and creates their follow-ups in one transaction, then
+/// answers each sender.
+async fn write_batch(store: &dyn Store, batch: ResolvedBatch) {
+    let rows: Vec<(NewBoardingScan, String)> = batch.scans.iter().map(|r| r.row.clone()).collect();
+    let tasks: Vec<NewTask> = batch
+        .scans
+        .iter()
+        .flat_map(|r| r.tasks.iter().cloned())
+        .collect();
+    match store.record_boarding_scans(&rows, &tasks, batch.at).await {
+        Ok(recorded) => {
+            let mut created = recorded.tasks.into_iter();
+            let mut committed =
+                recorded
+                    .scans
+                    .into_iter()
+                    .zip(batch.scans)
+                    .map(|((stored, written), resolved)| Committed {
+                        stored,
+                        written,
+                        passenger: resolved.passenger,
+                        tasks_created: created
+                            .by_ref()
+                            .take(resolved.tasks.len())
+                            .flatten()
+                            .collect(),
+                        problems: resolved.problems,
+                    });
+            for (size, reply) in batch.sizes.into_iter().zip(batch.replies) {
+                let _ = reply.send(Ok(committed.by_ref().take(size).collect()));
+            }
+        }
+        Err(e) => answer_failure(batch.replies, &e),
+    }
+}
+
+fn shared_commit_failed(reason: String) -> ServiceError {
+    ServiceError::Store(crate::store::StoreError::Database(sqlx::Error::Protocol(
+        format!("the scans' transaction failed: {reason}"),
+    )))
+}
+
+fn answer_failure(replies: Vec<Reply>, error: &dyn std::fmt::Display) {
+    for reply in replies {
+        let _ = reply.send(Err(error.to_string()));
+    }
 }
 
 /// Resolves the scans, stores them and boards the passengers they name in one transaction (shared with
@@ -250,53 +400,38 @@ pub async fn record_scans(
     let pending = scans.iter().map(read).collect();
     let committed = engine
         .scan_commits
-        .commit(&engine.store, pending, actor, now)
+        .commit(engine, pending, actor, now)
         .await?;
-    let mut reports = Vec::with_capacity(committed.len());
-    for Committed {
-        stored,
-        written,
+    Ok(committed.into_iter().map(report).collect())
+}
+
+fn report(committed: Committed) -> ScanReport {
+    let scan = &committed.stored.scan;
+    let passenger = match (scan.outcome, &committed.passenger) {
+        (ScanOutcome::Matched, Some(passenger)) => Some(ScannedPassenger {
+            id: passenger.id,
+            name: format!(
+                "{}/{}",
+                passenger.details.surname, passenger.details.given_name
+            ),
+            seat: passenger.details.seat.clone(),
+        }),
+        _ => None,
+    };
+    ScanReport {
+        scan_id: committed.stored.id,
+        outcome: scan.outcome,
+        repeated: !committed.written,
+        detail: scan.detail.clone(),
+        flight_id: scan.flight_id,
         passenger,
-    } in committed
-    {
-        let scan = &stored.scan;
-        let mut report = ScanReport {
-            scan_id: stored.id,
-            outcome: scan.outcome,
-            repeated: !written,
-            detail: scan.detail.clone(),
-            flight_id: scan.flight_id,
-            passenger: None,
-            tasks_created: Vec::new(),
-            problems: Vec::new(),
-        };
-        if let (ScanOutcome::Matched, Some((mut passenger, linked))) = (scan.outcome, passenger) {
-            report.passenger = Some(ScannedPassenger {
-                id: passenger.id,
-                name: format!(
-                    "{}/{}",
-                    passenger.details.surname, passenger.details.given_name
-                ),
-                seat: passenger.details.seat.clone(),
-            });
-            // Nobody in the registry: no rule can concern them. Otherwise the follow-up runs on a
-            // repeated scan too, so that a reader re-sending after a failure finishes the job; tasks
-            // are unique, so it never creates one twice.
-            if linked {
-                if passenger.boarding_state != BoardingState::Boarded {
-                    passenger.boarding_state = BoardingState::Boarded;
-                    passenger.boarded_at = Some(scan.scanned_at);
-                }
-                let follow_up = engine
-                    .boarded_follow_up(&passenger, scan.scanned_at)
-                    .await?;
-                report.tasks_created = follow_up.created.iter().map(CreatedTask::from).collect();
-                report.problems = follow_up.problems;
-            }
-        }
-        reports.push(report);
+        tasks_created: committed
+            .tasks_created
+            .iter()
+            .map(CreatedTask::from)
+            .collect(),
+        problems: committed.problems,
     }
-    Ok(reports)
 }
 
 /// The identity of a scan: the same text read by the same reader at the same instant is one scan.

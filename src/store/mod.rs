@@ -126,6 +126,14 @@ pub struct Counts {
     pub events: i64,
 }
 
+/// What `record_boarding_scans` kept: each scan with whether it was new, and each task asked for, or
+/// nothing where its passenger, flight and rule already had one.
+#[derive(Debug)]
+pub struct RecordedScans {
+    pub scans: Vec<(BoardingScan, bool)>,
+    pub tasks: Vec<Option<Task>>,
+}
+
 /// One claimed scheduler tick: who ran it, when, and how it ended (`finished_at` empty while it runs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct TickRecord {
@@ -251,11 +259,14 @@ pub trait Store: Send + Sync + 'static {
     /// transaction moves the passenger of each newly kept matched scan to boarded at the scan's instant
     /// (logged under its sender), so that an accepted scan and its boarding are durable together. A scan
     /// whose digest is already stored is not written again: it comes back as first stored, with `false`.
+    /// The follow-up tasks those boardings call for are created in the same transaction, each as
+    /// `create_task` would, so that scans, boarding and tasks cost one durable commit.
     async fn record_boarding_scans(
         &self,
         scans: &[(NewBoardingScan, String)],
+        tasks: &[NewTask],
         at: DateTime<Utc>,
-    ) -> Result<Vec<(BoardingScan, bool)>, StoreError>;
+    ) -> Result<RecordedScans, StoreError>;
     /// Scans, newest first.
     async fn boarding_scans(&self, filter: &ScanFilter) -> Result<Vec<BoardingScan>, StoreError>;
     /// Moves each passenger to boarded at their instant, all in one transaction (one commit for a batch

@@ -61,49 +61,110 @@ impl TryFrom<ScanRow> for BoardingScan {
 const SCAN_COLUMNS: &str = "id, digest, raw, station, gate, reader_id, scanned_at, received_at, \
     flight_id, passenger_id, outcome, detail";
 
-/// Scans written per statement (12 values each).
-pub(super) const SCAN_BATCH: usize = 50;
+/// Most scans written per statement (12 values each).
+const SCAN_BATCH: usize = 32;
+
+/// `items` cut for multi-row statements: chunks of `SCAN_BATCH`, then of the powers of two that make
+/// up the rest. A batch of any size then needs only six statement shapes, which stay in the
+/// connection's statement cache instead of being parsed again for every new row count.
+pub(super) fn statement_chunks<T>(items: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let size = if rest.len() >= SCAN_BATCH {
+            SCAN_BATCH
+        } else {
+            1 << rest.len().ilog2()
+        };
+        let (chunk, after) = rest.split_at(size);
+        chunks.push(chunk);
+        rest = after;
+    }
+    chunks
+}
+
+/// How a backend marks the values of its multi-row statements. PostgreSQL numbers them, and casts
+/// where it cannot infer a type. SQLite takes anonymous `?`: sqlx looks each numbered one up by name,
+/// which costs time quadratic in their number, and a gate batch binds hundreds.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Marks {
+    pub numbered: bool,
+    pub uuid_cast: &'static str,
+    pub timestamp_cast: &'static str,
+}
+
+impl Marks {
+    pub const POSTGRES: Marks = Marks {
+        numbered: true,
+        uuid_cast: "::uuid",
+        timestamp_cast: "::timestamptz",
+    };
+    pub const SQLITE: Marks = Marks {
+        numbered: false,
+        uuid_cast: "",
+        timestamp_cast: "",
+    };
+
+    /// The `n`th (1-based) value of a statement.
+    fn mark(self, n: usize) -> String {
+        if self.numbered {
+            format!("${n}")
+        } else {
+            "?".to_string()
+        }
+    }
+
+    /// `(v1, …, vw), (vw+1, …), …` for `rows` rows of `width` values.
+    fn value_rows(self, rows: usize, width: usize) -> String {
+        (0..rows)
+            .map(|r| {
+                let row: Vec<String> = (1..=width).map(|c| self.mark(r * width + c)).collect();
+                format!("({})", row.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 /// Writes `rows` scans, each unless its digest is stored; returns the ids this statement wrote.
-pub(super) fn insert_scans_sql(rows: usize) -> String {
+pub(super) fn insert_scans_sql(rows: usize, marks: Marks) -> String {
     format!(
         "INSERT INTO boarding_scans (id, digest, raw, station, gate, reader_id, scanned_at, received_at, \
          flight_id, passenger_id, outcome, detail) VALUES {} ON CONFLICT (digest) DO NOTHING RETURNING id",
-        value_rows(rows, 12)
+        marks.value_rows(rows, 12)
     )
 }
 
-/// Boards `rows` passengers, each at its own instant (`$2n`, after its id `$2n-1`), unless already
-/// boarded; returns the passengers it changed and their flights. `timestamp_cast` types the instants
-/// where the backend cannot infer them from a CASE (`::timestamptz` on PostgreSQL).
-pub(super) fn board_passengers_sql(rows: usize, timestamp_cast: &str) -> String {
-    let cases: String = (0..rows)
-        .map(|r| format!(" WHEN ${} THEN ${}{timestamp_cast}", 2 * r + 1, 2 * r + 2))
+/// Boards `rows` passengers, each at its own instant (bound as id, instant pairs), unless already
+/// boarded; returns the passengers it changed and their flights.
+pub(super) fn board_passengers_sql(rows: usize, marks: Marks) -> String {
+    let pairs: Vec<String> = (0..rows)
+        .map(|r| {
+            format!(
+                "({}{}, {}{})",
+                marks.mark(2 * r + 1),
+                marks.uuid_cast,
+                marks.mark(2 * r + 2),
+                marks.timestamp_cast
+            )
+        })
         .collect();
-    let ids: Vec<String> = (0..rows).map(|r| format!("${}", 2 * r + 1)).collect();
     format!(
         "UPDATE passengers SET boarding_state = 'boarded', removed_reason = NULL, \
-         boarded_at = CASE id{cases} END, updated_at = CASE id{cases} END \
-         WHERE id IN ({}) AND boarding_state <> 'boarded' RETURNING id, flight_id",
-        ids.join(", ")
+         boarded_at = boarding.column2, updated_at = boarding.column2 FROM (VALUES {}) AS boarding \
+         WHERE passengers.id = boarding.column1 AND passengers.boarding_state <> 'boarded' \
+         RETURNING passengers.id, passengers.flight_id",
+        pairs.join(", ")
     )
 }
 
 /// Writes `rows` events (the columns of `INSERT_EVENT`).
-pub(super) fn insert_events_sql(rows: usize) -> String {
+pub(super) fn insert_events_sql(rows: usize, marks: Marks) -> String {
     format!(
         "INSERT INTO events (id, at, actor, action, subject_kind, subject_id, flight_id, person_id, \
          detail) VALUES {}",
-        value_rows(rows, 9)
+        marks.value_rows(rows, 9)
     )
-}
-
-/// `($1, …, $w), ($w+1, …), …` for `rows` rows of `width` values.
-fn value_rows(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", super::rows::placeholders(1 + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 pub(super) fn select_scan_by_digest() -> String {
@@ -152,4 +213,26 @@ pub(super) fn select_passengers_by_locator() -> String {
          AND locator = $4 ORDER BY pax_key",
         super::rows::PASSENGER_COLUMNS
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn statement_chunks_cover_the_items_in_order_with_few_sizes() {
+        let items: Vec<usize> = (0..100).collect();
+        let chunks = statement_chunks(&items);
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![32, 32, 32, 4]);
+        assert_eq!(chunks.concat(), items);
+        assert_eq!(
+            statement_chunks(&items[..63])
+                .iter()
+                .map(|c| c.len())
+                .collect::<Vec<_>>(),
+            vec![32, 16, 8, 4, 2, 1]
+        );
+        assert!(statement_chunks::<usize>(&[]).is_empty());
+    }
 }

@@ -30,9 +30,6 @@ use crate::domain::{
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// How an instant parameter is typed where the backend cannot infer it.
-const TIMESTAMP_CAST: &str = "";
-
 pub struct SqliteStore {
     /// Readers.
     pool: SqlitePool,
@@ -65,7 +62,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options)
+            .connect_with(options.pragma("wal_autocheckpoint", "0"))
             .await?;
         Ok(SqliteStore { pool, writer })
     }
@@ -98,6 +95,49 @@ async fn insert_event(
         at,
         event: event.clone(),
     })
+}
+
+/// Creates the task unless its passenger, flight and rule have one, and logs it; the caller's
+/// transaction commits.
+async fn insert_task(
+    conn: &mut SqliteConnection,
+    task: &NewTask,
+    at: DateTime<Utc>,
+) -> Result<Option<Task>, StoreError> {
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(INSERT_TASK)
+        .bind(id)
+        .bind(task.flight_id)
+        .bind(task.passenger_id)
+        .bind(task.person_id)
+        .bind(&task.rule_id)
+        .bind(task.channel.as_str())
+        .bind(&task.station)
+        .bind(task.gate.as_deref())
+        .bind(task.priority)
+        .bind(task.due_at)
+        .bind(task.expires_at)
+        .bind(&task.brief)
+        .bind(to_json(&task.why))
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let detail = serde_json::json!({ "rule": task.rule_id, "channel": task.channel.as_str() });
+    let e = event(
+        "aboard",
+        "task.created",
+        "task",
+        id,
+        Some(task.flight_id),
+        Some(task.person_id),
+        detail,
+    );
+    insert_event(&mut *conn, &e, at).await?;
+    fetch_task(&mut *conn, id).await
 }
 
 /// Creates or replaces one person and their lists, and logs it; the caller's transaction commits.
@@ -440,19 +480,25 @@ impl Store for SqliteStore {
     async fn record_boarding_scans(
         &self,
         scans: &[(crate::domain::records::NewBoardingScan, String)],
+        tasks: &[NewTask],
         at: DateTime<Utc>,
-    ) -> Result<Vec<(crate::domain::records::BoardingScan, bool)>, StoreError> {
+    ) -> Result<super::RecordedScans, StoreError> {
         use super::scans::{
-            SCAN_BATCH, board_passengers_sql, insert_events_sql, insert_scans_sql,
-            select_scan_by_digest,
+            Marks, board_passengers_sql, insert_events_sql, insert_scans_sql,
+            select_scan_by_digest, statement_chunks,
         };
         use crate::domain::records::{BoardingScan, ScanOutcome};
         let mut tx = self.write().await?;
         let ids: Vec<Uuid> = scans.iter().map(|_| Uuid::now_v7()).collect();
         let mut written: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
-        for (chunk, chunk_ids) in scans.chunks(SCAN_BATCH).zip(ids.chunks(SCAN_BATCH)) {
-            let mut query =
-                sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(insert_scans_sql(chunk.len())));
+        for (chunk, chunk_ids) in statement_chunks(scans)
+            .into_iter()
+            .zip(statement_chunks(&ids))
+        {
+            let mut query = sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(insert_scans_sql(
+                chunk.len(),
+                Marks::SQLITE,
+            )));
             for ((scan, _), id) in chunk.iter().zip(chunk_ids) {
                 query = query
                     .bind(*id)
@@ -480,24 +526,27 @@ impl Store for SqliteStore {
                 boarding.push((passenger, scan.scanned_at, actor));
             }
         }
-        for chunk in boarding.chunks(SCAN_BATCH) {
+        let mut changed: Vec<(Uuid, Uuid, DateTime<Utc>, &str)> = Vec::new();
+        for chunk in statement_chunks(&boarding) {
             let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(board_passengers_sql(
                 chunk.len(),
-                TIMESTAMP_CAST,
+                Marks::SQLITE,
             )));
             for (passenger, scanned_at, _) in chunk {
                 query = query.bind(*passenger).bind(*scanned_at);
             }
-            let changed = query.fetch_all(&mut *tx).await?;
-            if changed.is_empty() {
-                continue;
+            for (passenger, flight) in query.fetch_all(&mut *tx).await? {
+                if let Some((_, scanned_at, actor)) = chunk.iter().find(|(p, _, _)| *p == passenger)
+                {
+                    changed.push((passenger, flight, *scanned_at, actor));
+                }
             }
-            let mut events = sqlx::query(AssertSqlSafe(insert_events_sql(changed.len())));
-            for (passenger, flight) in &changed {
-                let Some((_, scanned_at, actor)) = chunk.iter().find(|(p, _, _)| p == passenger)
-                else {
-                    continue;
-                };
+        }
+        let detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
+        for chunk in statement_chunks(&changed) {
+            let mut events =
+                sqlx::query(AssertSqlSafe(insert_events_sql(chunk.len(), Marks::SQLITE)));
+            for (passenger, flight, scanned_at, actor) in chunk {
                 events = events
                     .bind(Uuid::now_v7())
                     .bind(*scanned_at)
@@ -507,9 +556,7 @@ impl Store for SqliteStore {
                     .bind(passenger.to_string())
                     .bind(Some(*flight))
                     .bind(None::<Uuid>)
-                    .bind(to_json(
-                        &serde_json::json!({ "state": "boarded", "reason": null }),
-                    ));
+                    .bind(detail.clone());
             }
             events.execute(&mut *tx).await?;
         }
@@ -532,8 +579,15 @@ impl Store for SqliteStore {
                 recorded.push((BoardingScan::try_from(first)?, false));
             }
         }
+        let mut created = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            created.push(insert_task(&mut tx, task, at).await?);
+        }
         tx.commit().await?;
-        Ok(recorded)
+        Ok(super::RecordedScans {
+            scans: recorded,
+            tasks: created,
+        })
     }
 
     async fn boarding_scans(
@@ -1022,40 +1076,7 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<Option<Task>, StoreError> {
         let mut tx = self.write().await?;
-        let id = Uuid::now_v7();
-        let inserted = sqlx::query(INSERT_TASK)
-            .bind(id)
-            .bind(task.flight_id)
-            .bind(task.passenger_id)
-            .bind(task.person_id)
-            .bind(&task.rule_id)
-            .bind(task.channel.as_str())
-            .bind(&task.station)
-            .bind(task.gate.as_deref())
-            .bind(task.priority)
-            .bind(task.due_at)
-            .bind(task.expires_at)
-            .bind(&task.brief)
-            .bind(to_json(&task.why))
-            .bind(at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if inserted == 0 {
-            return Ok(None);
-        }
-        let detail = serde_json::json!({ "rule": task.rule_id, "channel": task.channel.as_str() });
-        let e = event(
-            "aboard",
-            "task.created",
-            "task",
-            id,
-            Some(task.flight_id),
-            Some(task.person_id),
-            detail,
-        );
-        insert_event(&mut tx, &e, at).await?;
-        let created = fetch_task(&mut tx, id).await?;
+        let created = insert_task(&mut tx, task, at).await?;
         tx.commit().await?;
         Ok(created)
     }
