@@ -228,22 +228,6 @@ impl Engine {
         Ok(outcomes)
     }
 
-    /// The follow-up for a passenger already recorded as boarded at `at` (a gate scan's transaction
-    /// did it), when a registry person is linked to them.
-    pub async fn boarded_follow_up(
-        &self,
-        passenger: &Passenger,
-        at: DateTime<Utc>,
-    ) -> Result<FollowUp, ServiceError> {
-        let flight = self
-            .store
-            .flight(passenger.flight_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("flight {}", passenger.flight_id)))?;
-        self.follow_up(Trigger::Boarded, passenger, &flight, at)
-            .await
-    }
-
     /// A passenger taken off at the gate: their open follow-ups are cancelled with the reason.
     pub async fn passenger_offloaded(
         &self,

@@ -62,7 +62,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.pragma("wal_autocheckpoint", "0"))
+            .connect_with(options)
             .await?;
         Ok(SqliteStore { pool, writer })
     }
