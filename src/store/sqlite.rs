@@ -1765,18 +1765,21 @@ impl Store for SqliteStore {
                 ])
             })
             .collect();
-        let rows =
-            sqlx::query_as::<_, BookingPassengerRow>(AssertSqlSafe(select_bookings_passengers(
-                "SELECT CAST(key AS INTEGER) AS n, value ->> 0 AS carrier, value ->> 1 AS number, \
-                 value ->> 2 AS local_date, value ->> 3 AS origin, value ->> 4 AS first_key, \
-                 value ->> 5 AS end_key, value ->> 6 AS locator FROM json_each($1)",
-            )))
-            .bind(serde_json::Value::Array(wanted).to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query_as::<_, BookingPassengerRow>(AssertSqlSafe(
+            select_bookings_passengers(BOOKINGS_WANTED),
+        ))
+        .bind(serde_json::Value::Array(wanted).to_string())
+        .fetch_all(&self.pool)
+        .await?;
         passengers_by_booking(rows, bookings.len())
     }
 }
+
+/// The bookings asked for, as `select_bookings_passengers` wants them: a JSON array of
+/// [carrier, number, local date, origin, first key, end key, locator].
+const BOOKINGS_WANTED: &str = "SELECT CAST(key AS INTEGER) AS n, value ->> 0 AS carrier, \
+    value ->> 1 AS number, value ->> 2 AS local_date, value ->> 3 AS origin, value ->> 4 AS first_key, \
+    value ->> 5 AS end_key, value ->> 6 AS locator FROM json_each($1)";
 
 /// One file's import inside the batch's transaction (its own savepoint).
 async fn apply_import(
@@ -1987,4 +1990,46 @@ async fn find_flight_in(
     .await?
     .map(Flight::try_from)
     .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without statistics SQLite once chose the decision index for the `linked` test and walked every
+    /// linked pair for each passenger; a gate scan must probe the passenger's own links.
+    #[tokio::test]
+    async fn the_booking_lookup_probes_each_passengers_own_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plan.db"), 1)
+            .await
+            .unwrap();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN {}",
+            select_bookings_passengers(BOOKINGS_WANTED)
+        );
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind("[]")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        let steps: Vec<&str> = plan.iter().map(|(_, _, _, step)| step.as_str()).collect();
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.starts_with("SEARCH l USING") && s.contains("(passenger_id=?)")),
+            "{steps:?}"
+        );
+        assert!(
+            steps.iter().all(|s| !s.contains("identity_links_decision")),
+            "{steps:?}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.starts_with("SEARCH p USING") && s.contains("flight_id=?")),
+            "{steps:?}"
+        );
+        store.close().await;
+    }
 }
