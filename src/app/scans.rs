@@ -105,9 +105,9 @@ struct FollowUps {
     policy: crate::tasks::ContactPolicy,
 }
 
-/// Gate scans from concurrent requests resolved and committed together: one task commits batch after
-/// batch, and each batch takes every scan that arrived while the one before committed — one read for all
-/// their bookings, one transaction for the scans and the boarding. With a durable commit costing a
+/// Gate scans from concurrent requests resolved and committed together: one committer takes batch after
+/// batch, each batch every scan that arrived while the one before committed — one read for all their
+/// bookings, one transaction for the scans, the boarding and the follow-up tasks. With a durable commit costing a
 /// millisecond or more of fsync, this is what lets one SQLite file take thousands of scans a second
 /// without acknowledging any scan before it is on disk. The claim is in the database (unique digests,
 /// boarding that changes state once), so several instances on PostgreSQL stay correct; this only
