@@ -1,6 +1,6 @@
 //! `cargo bench --bench boarding [-- --flights N --scans N --persons N --rate N --batch N --readers N
-//! --cache DIR]`: loads the import benchmark's airline day (3,000 flights, 450,000 passengers) through the manifest import, a
-//! registry of 2,000,000 persons (bulk-filled; one passenger in 100 is linked to a complainant the
+//! --cache DIR]`: loads the import benchmark's airline day (3,000 flights, 450,000 passengers) through
+//! the manifest import, a registry of 2,000,000 persons (bulk-filled; one passenger in 100 is linked to a complainant the
 //! shipped rules follow up), serves aboard on loopback and replays the day's gate scans over HTTP from a
 //! second process (this binary in client mode) at a fixed offered rate — 5,000 scans a second by
 //! default, one scan per request as gate readers send them. A request is answered only after its scans,
