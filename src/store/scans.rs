@@ -1,4 +1,6 @@
-//! Gate scans as stored: the row type and the SQL both backends share (`$n` placeholders).
+//! Gate scans as stored: the row type and the SQL both backends share (`$n` placeholders), and
+//! PostgreSQL's multi-row statements for a gate batch (SQLite writes one through its C API, in
+//! `sqlite_bulk`).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -83,70 +85,33 @@ pub(super) fn statement_chunks<T>(items: &[T]) -> Vec<&[T]> {
     chunks
 }
 
-/// How a backend marks the values of its multi-row statements. PostgreSQL numbers them, and casts
-/// where it cannot infer a type. SQLite takes anonymous `?`: sqlx looks each numbered one up by name,
-/// which costs time quadratic in their number, and a gate batch binds hundreds.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Marks {
-    pub numbered: bool,
-    pub uuid_cast: &'static str,
-    pub timestamp_cast: &'static str,
-}
-
-impl Marks {
-    pub const POSTGRES: Marks = Marks {
-        numbered: true,
-        uuid_cast: "::uuid",
-        timestamp_cast: "::timestamptz",
-    };
-    pub const SQLITE: Marks = Marks {
-        numbered: false,
-        uuid_cast: "",
-        timestamp_cast: "",
-    };
-
-    /// The `n`th (1-based) value of a statement.
-    fn mark(self, n: usize) -> String {
-        if self.numbered {
-            format!("${n}")
-        } else {
-            "?".to_string()
-        }
-    }
-
-    /// `(v1, …, vw), (vw+1, …), …` for `rows` rows of `width` values.
-    fn value_rows(self, rows: usize, width: usize) -> String {
-        (0..rows)
-            .map(|r| {
-                let row: Vec<String> = (1..=width).map(|c| self.mark(r * width + c)).collect();
-                format!("({})", row.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+/// `($1, …, $w), ($w+1, …), …` for `rows` rows of `width` values.
+fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes `rows` scans, each unless its digest is stored; returns the ids this statement wrote.
-pub(super) fn insert_scans_sql(rows: usize, marks: Marks) -> String {
+pub(super) fn insert_scans_sql(rows: usize) -> String {
     format!(
         "INSERT INTO boarding_scans (id, digest, raw, station, gate, reader_id, scanned_at, received_at, \
          flight_id, passenger_id, outcome, detail) VALUES {} ON CONFLICT (digest) DO NOTHING RETURNING id",
-        marks.value_rows(rows, 12)
+        value_rows(rows, 12)
     )
 }
 
 /// Boards `rows` passengers, each at its own instant (bound as id, instant pairs), unless already
 /// boarded; returns the passengers it changed and their flights.
-pub(super) fn board_passengers_sql(rows: usize, marks: Marks) -> String {
+pub(super) fn board_passengers_sql(rows: usize) -> String {
     let pairs: Vec<String> = (0..rows)
         .map(|r| {
-            format!(
-                "({}{}, {}{})",
-                marks.mark(2 * r + 1),
-                marks.uuid_cast,
-                marks.mark(2 * r + 2),
-                marks.timestamp_cast
-            )
+            // PostgreSQL cannot infer the types of a VALUES list's columns.
+            format!("(${}::uuid, ${}::timestamptz)", 2 * r + 1, 2 * r + 2)
         })
         .collect();
     format!(
@@ -159,11 +124,11 @@ pub(super) fn board_passengers_sql(rows: usize, marks: Marks) -> String {
 }
 
 /// Writes `rows` events (the columns of `INSERT_EVENT`).
-pub(super) fn insert_events_sql(rows: usize, marks: Marks) -> String {
+pub(super) fn insert_events_sql(rows: usize) -> String {
     format!(
         "INSERT INTO events (id, at, actor, action, subject_kind, subject_id, flight_id, person_id, \
          detail) VALUES {}",
-        marks.value_rows(rows, 9)
+        value_rows(rows, 9)
     )
 }
 

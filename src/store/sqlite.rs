@@ -483,89 +483,28 @@ impl Store for SqliteStore {
         tasks: &[NewTask],
         at: DateTime<Utc>,
     ) -> Result<super::RecordedScans, StoreError> {
-        use super::scans::{
-            Marks, board_passengers_sql, insert_events_sql, insert_scans_sql,
-            select_scan_by_digest, statement_chunks,
-        };
-        use crate::domain::records::{BoardingScan, ScanOutcome};
+        use super::scans::select_scan_by_digest;
+        use super::sqlite_bulk::{ScanToWrite, write_scans};
+        use crate::domain::records::BoardingScan;
         let mut tx = self.write().await?;
-        let ids: Vec<Uuid> = scans.iter().map(|_| Uuid::now_v7()).collect();
-        let mut written: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
-        for (chunk, chunk_ids) in statement_chunks(scans)
-            .into_iter()
-            .zip(statement_chunks(&ids))
-        {
-            let mut query = sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(insert_scans_sql(
-                chunk.len(),
-                Marks::SQLITE,
-            )));
-            for ((scan, _), id) in chunk.iter().zip(chunk_ids) {
-                query = query
-                    .bind(*id)
-                    .bind(&scan.digest)
-                    .bind(&scan.raw)
-                    .bind(&scan.station)
-                    .bind(scan.gate.as_deref())
-                    .bind(scan.reader_id.as_deref())
-                    .bind(scan.scanned_at)
-                    .bind(at)
-                    .bind(scan.flight_id)
-                    .bind(scan.passenger_id)
-                    .bind(scan.outcome.as_str())
-                    .bind(scan.detail.as_deref());
-            }
-            written.extend(query.fetch_all(&mut *tx).await?);
-        }
-        // The passengers of newly written matched scans, each once, at their first scan.
-        let mut boarding: Vec<(Uuid, DateTime<Utc>, &str)> = Vec::new();
-        for ((scan, actor), id) in scans.iter().zip(&ids) {
-            if let (true, ScanOutcome::Matched, Some(passenger)) =
-                (written.contains(id), scan.outcome, scan.passenger_id)
-                && !boarding.iter().any(|(p, _, _)| *p == passenger)
-            {
-                boarding.push((passenger, scan.scanned_at, actor));
-            }
-        }
-        let mut changed: Vec<(Uuid, Uuid, DateTime<Utc>, &str)> = Vec::new();
-        for chunk in statement_chunks(&boarding) {
-            let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(board_passengers_sql(
-                chunk.len(),
-                Marks::SQLITE,
-            )));
-            for (passenger, scanned_at, _) in chunk {
-                query = query.bind(*passenger).bind(*scanned_at);
-            }
-            for (passenger, flight) in query.fetch_all(&mut *tx).await? {
-                if let Some((_, scanned_at, actor)) = chunk.iter().find(|(p, _, _)| *p == passenger)
-                {
-                    changed.push((passenger, flight, *scanned_at, actor));
-                }
-            }
-        }
-        let detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
-        for chunk in statement_chunks(&changed) {
-            let mut events =
-                sqlx::query(AssertSqlSafe(insert_events_sql(chunk.len(), Marks::SQLITE)));
-            for (passenger, flight, scanned_at, actor) in chunk {
-                events = events
-                    .bind(Uuid::now_v7())
-                    .bind(*scanned_at)
-                    .bind(*actor)
-                    .bind("passenger.boarding_state")
-                    .bind("passenger")
-                    .bind(passenger.to_string())
-                    .bind(Some(*flight))
-                    .bind(None::<Uuid>)
-                    .bind(detail.clone());
-            }
-            events.execute(&mut *tx).await?;
-        }
+        let rows: Vec<ScanToWrite<'_>> = scans
+            .iter()
+            .map(|(scan, actor)| ScanToWrite {
+                id: Uuid::now_v7(),
+                scan,
+                actor,
+            })
+            .collect();
+        let written = {
+            let mut handle = tx.lock_handle().await?;
+            write_scans(handle.as_raw_handle(), &rows, at)?
+        };
         let mut recorded = Vec::with_capacity(scans.len());
-        for ((scan, _), id) in scans.iter().zip(ids) {
-            if written.contains(&id) {
+        for (ScanToWrite { id, scan, .. }, is_new) in rows.iter().zip(written) {
+            if is_new {
                 let stored = BoardingScan {
-                    id,
-                    scan: scan.clone(),
+                    id: *id,
+                    scan: (*scan).clone(),
                     received_at: at,
                 };
                 recorded.push((stored, true));

@@ -1,12 +1,14 @@
-//! A manifest's new passengers inserted through SQLite's C API, on the import transaction's own
-//! connection (sqlx lends its handle for this).
+//! The two hot writes through SQLite's C API, on the caller's transaction's own connection (sqlx lends
+//! its handle for this): a manifest's new passengers, and a batch of gate scans with the boardings
+//! they make.
 //!
-//! Why: a large airline's day brings 450,000 new passengers at once. Through sqlx every value is copied
-//! into an owned argument and every statement goes to the connection's worker thread and back, which
-//! the import benchmark measured at well over half of the store's time. Here one prepared statement is
-//! bound without copying and stepped once per passenger, as the sqlite3 shell's `.import` does. Values
-//! are encoded exactly as sqlx encodes them (UUIDs as 16-byte blobs, dates and instants as the same ISO
-//! text), so every other query reads these rows like any other.
+//! Why: a large airline's day brings 450,000 new passengers at once, and the gates send thousands of
+//! scans a second. Through sqlx every value is copied into an owned argument and every statement goes
+//! to the connection's worker thread and back; the import benchmark measured that at well over half of
+//! the store's time, and on the gate path each round trip is two thread switches. Here prepared
+//! statements are bound without copying and stepped once per row, as the sqlite3 shell's `.import`
+//! does. Values are encoded exactly as sqlx encodes them (UUIDs as 16-byte blobs, dates and instants as
+//! the same ISO text), so every other query reads these rows like any other.
 
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr::{self, NonNull};
@@ -18,7 +20,7 @@ use uuid::Uuid;
 use super::StoreError;
 use super::rows::passenger_columns_but_updated_at;
 use super::rows::to_json;
-use crate::domain::records::NewPassenger;
+use crate::domain::records::{NewBoardingScan, NewPassenger, ScanOutcome};
 
 /// Inserts new passengers of one flight; `rows` are (id, passenger, content digest). The caller holds
 /// the write transaction; nothing here commits.
@@ -31,8 +33,8 @@ pub(super) fn insert_passengers(
     if rows.is_empty() {
         return Ok(());
     }
-    let statement = Statement::prepare(db, &insert_sql())?;
-    let at = at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+    let statement = Statement::prepare(db, &insert_sql(), "inserting passengers")?;
+    let at = instant_text(at);
     for (id, p, digest) in rows {
         let (ff_airline, ff_number) = p
             .frequent_flyer
@@ -46,11 +48,7 @@ pub(super) fn insert_passengers(
         } else {
             to_json(&p.service_codes)
         };
-        let mut bind = Binder {
-            statement: &statement,
-            index: 0,
-            oversized: false,
-        };
+        let mut bind = statement.binder();
         bind.blob(id.as_bytes());
         bind.blob(flight_id.as_bytes());
         bind.text(Some(&p.pax_key));
@@ -77,13 +75,96 @@ pub(super) fn insert_passengers(
         bind.text(Some(digest));
         bind.text(Some(&at));
         bind.text(Some(&at));
-        if bind.oversized {
-            statement.clear();
-            return Err(failure("a value is longer than SQLite takes"));
-        }
-        statement.step_once(db)?;
+        bind.finish()?;
+        statement.execute(db)?;
     }
     Ok(())
+}
+
+/// One scan to write: its new id, the scan, and who sent it (the actor of its boarding).
+pub(super) struct ScanToWrite<'a> {
+    pub id: Uuid,
+    pub scan: &'a NewBoardingScan,
+    pub actor: &'a str,
+}
+
+const INSERT_SCAN: &str = "INSERT INTO boarding_scans (id, digest, raw, station, gate, reader_id, \
+    scanned_at, received_at, flight_id, passenger_id, outcome, detail) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING";
+
+const BOARD_PASSENGER: &str = "UPDATE passengers SET boarding_state = 'boarded', removed_reason = NULL, \
+    boarded_at = ?2, updated_at = ?2 WHERE id = ?1 AND boarding_state <> 'boarded'";
+
+const INSERT_BOARDING_EVENT: &str = "INSERT INTO events (id, at, actor, action, subject_kind, \
+    subject_id, flight_id, person_id, detail) \
+    VALUES (?, ?, ?, 'passenger.boarding_state', 'passenger', ?, ?, NULL, ?)";
+
+/// Writes each scan unless its digest is stored, boards the passenger of each newly written matched
+/// scan unless already boarded (at that scan's instant), and logs each boarding. Returns, per scan,
+/// whether it was written. The caller holds the write transaction; nothing here commits.
+pub(super) fn write_scans(
+    db: NonNull<ffi::sqlite3>,
+    scans: &[ScanToWrite<'_>],
+    at: DateTime<Utc>,
+) -> Result<Vec<bool>, StoreError> {
+    const WHAT: &str = "recording boarding scans";
+    if scans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let insert = Statement::prepare(db, INSERT_SCAN, WHAT)?;
+    let board = Statement::prepare(db, BOARD_PASSENGER, WHAT)?;
+    let log = Statement::prepare(db, INSERT_BOARDING_EVENT, WHAT)?;
+    let received_at = instant_text(at);
+    let boarded_detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
+    let mut written = Vec::with_capacity(scans.len());
+    for ScanToWrite { id, scan, actor } in scans {
+        let scanned_at = instant_text(scan.scanned_at);
+        let mut bind = insert.binder();
+        bind.blob(id.as_bytes());
+        bind.text(Some(&scan.digest));
+        bind.text(Some(&scan.raw));
+        bind.text(Some(&scan.station));
+        bind.text(scan.gate.as_deref());
+        bind.text(scan.reader_id.as_deref());
+        bind.text(Some(&scanned_at));
+        bind.text(Some(&received_at));
+        bind.optional_blob(scan.flight_id.as_ref().map(Uuid::as_bytes));
+        bind.optional_blob(scan.passenger_id.as_ref().map(Uuid::as_bytes));
+        bind.text(Some(scan.outcome.as_str()));
+        bind.text(scan.detail.as_deref());
+        bind.finish()?;
+        let is_new = insert.execute(db)? > 0;
+        written.push(is_new);
+        let (true, ScanOutcome::Matched, Some(passenger)) =
+            (is_new, scan.outcome, scan.passenger_id)
+        else {
+            continue;
+        };
+        let mut bind = board.binder();
+        bind.blob(passenger.as_bytes());
+        bind.text(Some(&scanned_at));
+        bind.finish()?;
+        if board.execute(db)? == 0 {
+            continue;
+        }
+        let event_id = Uuid::now_v7();
+        let subject = passenger.to_string();
+        let mut bind = log.binder();
+        bind.blob(event_id.as_bytes());
+        bind.text(Some(&scanned_at));
+        bind.text(Some(actor));
+        bind.text(Some(&subject));
+        bind.optional_blob(scan.flight_id.as_ref().map(Uuid::as_bytes));
+        bind.text(Some(&boarded_detail));
+        bind.finish()?;
+        log.execute(db)?;
+    }
+    Ok(written)
+}
+
+/// An instant as sqlx writes `DateTime<Utc>` to SQLite.
+fn instant_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 /// `INSERT INTO passengers (…) VALUES (?, …)` for one passenger: the write columns (`updated_at` last),
@@ -97,13 +178,21 @@ fn insert_sql() -> String {
     )
 }
 
-struct Statement(NonNull<ffi::sqlite3_stmt>);
+/// A prepared statement, and what its errors say the store was doing.
+struct Statement {
+    raw: NonNull<ffi::sqlite3_stmt>,
+    doing: &'static str,
+}
 
 impl Statement {
-    fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Statement, StoreError> {
+    fn prepare(
+        db: NonNull<ffi::sqlite3>,
+        sql: &str,
+        doing: &'static str,
+    ) -> Result<Statement, StoreError> {
         let mut raw = ptr::null_mut();
-        let length =
-            c_int::try_from(sql.len()).map_err(|_| failure("the statement is too long"))?;
+        let length = c_int::try_from(sql.len())
+            .map_err(|_| failure(doing, "the statement is too long"))?;
         // SAFETY: `db` is an open connection lent by sqlx for the duration of the call; the SQL text
         // outlives the call and its length is given.
         let rc = unsafe {
@@ -116,21 +205,33 @@ impl Statement {
             )
         };
         match NonNull::new(raw) {
-            Some(statement) if rc == ffi::SQLITE_OK => Ok(Statement(statement)),
-            _ => Err(error(db)),
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { raw, doing }),
+            _ => Err(error(db, doing)),
         }
     }
 
-    /// Runs the bound insert, then clears the bindings, which may point into values that the caller
-    /// is about to drop.
-    fn step_once(&self, db: NonNull<ffi::sqlite3>) -> Result<(), StoreError> {
+    /// Binds the next row's values, from the first parameter.
+    fn binder(&self) -> Binder<'_> {
+        Binder {
+            statement: self,
+            index: 0,
+            oversized: false,
+        }
+    }
+
+    /// Runs the bound statement, which returns no rows, then clears the bindings, which may point
+    /// into values that the caller is about to drop. Returns the rows it changed.
+    fn execute(&self, db: NonNull<ffi::sqlite3>) -> Result<u64, StoreError> {
         // SAFETY: the statement is prepared on `db` and every parameter is bound to memory that lives
-        // until `clear` below.
-        let rc = unsafe { ffi::sqlite3_step(self.0.as_ptr()) };
+        // until `clear` below; `sqlite3_changes64` reads the connection's count of the last step.
+        let (rc, changes) = unsafe {
+            let rc = ffi::sqlite3_step(self.raw.as_ptr());
+            (rc, ffi::sqlite3_changes64(db.as_ptr()))
+        };
         let outcome = if rc == ffi::SQLITE_DONE {
-            Ok(())
+            Ok(u64::try_from(changes).unwrap_or(0))
         } else {
-            Err(error(db))
+            Err(error(db, self.doing))
         };
         self.clear();
         outcome
@@ -140,8 +241,8 @@ impl Statement {
     fn clear(&self) {
         // SAFETY: the statement is prepared and not being stepped.
         unsafe {
-            ffi::sqlite3_reset(self.0.as_ptr());
-            ffi::sqlite3_clear_bindings(self.0.as_ptr());
+            ffi::sqlite3_reset(self.raw.as_ptr());
+            ffi::sqlite3_clear_bindings(self.raw.as_ptr());
         }
     }
 }
@@ -150,13 +251,13 @@ impl Drop for Statement {
     fn drop(&mut self) {
         // SAFETY: the statement was prepared by `Statement::prepare` and is finalized once.
         unsafe {
-            ffi::sqlite3_finalize(self.0.as_ptr());
+            ffi::sqlite3_finalize(self.raw.as_ptr());
         }
     }
 }
 
 /// Binds the statement's parameters in order. Values are bound without copying (`SQLITE_STATIC`):
-/// `Statement::step_once` clears them before the borrowed values can go away.
+/// `Statement::execute` clears them before the borrowed values can go away.
 struct Binder<'s> {
     statement: &'s Statement,
     index: c_int,
@@ -177,9 +278,28 @@ impl Binder<'_> {
         length
     }
 
+    /// Refuses the row when a value did not fit, so that no row is written with a NULL in its place.
+    fn finish(self) -> Result<(), StoreError> {
+        if self.oversized {
+            self.statement.clear();
+            return Err(failure(
+                self.statement.doing,
+                "a value is longer than SQLite takes",
+            ));
+        }
+        Ok(())
+    }
+
+    fn optional_blob(&mut self, bytes: Option<&[u8; 16]>) {
+        match bytes {
+            Some(bytes) => self.blob(bytes),
+            None => self.integer(None),
+        }
+    }
+
     fn blob(&mut self, bytes: &[u8]) {
         let index = self.next();
-        let statement = self.statement.0.as_ptr();
+        let statement = self.statement.raw.as_ptr();
         let length = self.length(bytes);
         // SAFETY: the memory outlives the step (see the type's comment) and its length is given.
         unsafe {
@@ -198,7 +318,7 @@ impl Binder<'_> {
 
     fn text(&mut self, value: Option<&str>) {
         let index = self.next();
-        let statement = self.statement.0.as_ptr();
+        let statement = self.statement.raw.as_ptr();
         let length = value.and_then(|text| self.length(text.as_bytes()));
         // SAFETY: as for `blob`.
         unsafe {
@@ -217,7 +337,7 @@ impl Binder<'_> {
 
     fn integer(&mut self, value: Option<i64>) {
         let index = self.next();
-        let statement = self.statement.0.as_ptr();
+        let statement = self.statement.raw.as_ptr();
         // SAFETY: binding a number or NULL to a prepared statement.
         unsafe {
             match value {
@@ -228,16 +348,14 @@ impl Binder<'_> {
     }
 }
 
-fn error(db: NonNull<ffi::sqlite3>) -> StoreError {
+fn error(db: NonNull<ffi::sqlite3>, doing: &str) -> StoreError {
     // SAFETY: `sqlite3_errmsg` returns a NUL-terminated string owned by the connection, copied at once.
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
         .to_string_lossy()
         .into_owned();
-    failure(&message)
+    failure(doing, &message)
 }
 
-fn failure(message: &str) -> StoreError {
-    StoreError::Database(sqlx::Error::Protocol(format!(
-        "inserting passengers: {message}"
-    )))
+fn failure(doing: &str, message: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!("{doing}: {message}")))
 }
