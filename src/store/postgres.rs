@@ -464,8 +464,8 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
     ) -> Result<super::RecordedScans, StoreError> {
         use super::scans::{
-            board_passengers_sql, insert_events_sql, insert_scans_sql,
-            select_scan_by_digest, statement_chunks,
+            board_passengers_sql, insert_events_sql, insert_scans_sql, select_scan_by_digest,
+            statement_chunks,
         };
         use crate::domain::records::{BoardingScan, ScanOutcome};
         let mut tx = self.write().await?;
@@ -475,8 +475,8 @@ impl Store for PostgresStore {
             .into_iter()
             .zip(statement_chunks(&ids))
         {
-            let mut query = sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(insert_scans_sql(
-                chunk.len())));
+            let mut query =
+                sqlx::query_scalar::<_, Uuid>(AssertSqlSafe(insert_scans_sql(chunk.len())));
             for ((scan, _), id) in chunk.iter().zip(chunk_ids) {
                 query = query
                     .bind(*id)
@@ -506,8 +506,8 @@ impl Store for PostgresStore {
         }
         let mut changed: Vec<(Uuid, Uuid, DateTime<Utc>, &str)> = Vec::new();
         for chunk in statement_chunks(&boarding) {
-            let mut query = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(board_passengers_sql(
-                chunk.len())));
+            let mut query =
+                sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(board_passengers_sql(chunk.len())));
             for (passenger, scanned_at, _) in chunk {
                 query = query.bind(*passenger).bind(*scanned_at);
             }
@@ -520,8 +520,7 @@ impl Store for PostgresStore {
         }
         let detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
         for chunk in statement_chunks(&changed) {
-            let mut events = sqlx::query(AssertSqlSafe(insert_events_sql(
-                chunk.len())));
+            let mut events = sqlx::query(AssertSqlSafe(insert_events_sql(chunk.len())));
             for (passenger, flight, scanned_at, actor) in chunk {
                 events = events
                     .bind(Uuid::now_v7())

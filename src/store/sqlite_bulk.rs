@@ -191,8 +191,8 @@ impl Statement {
         doing: &'static str,
     ) -> Result<Statement, StoreError> {
         let mut raw = ptr::null_mut();
-        let length = c_int::try_from(sql.len())
-            .map_err(|_| failure(doing, "the statement is too long"))?;
+        let length =
+            c_int::try_from(sql.len()).map_err(|_| failure(doing, "the statement is too long"))?;
         // SAFETY: `db` is an open connection lent by sqlx for the duration of the call; the SQL text
         // outlives the call and its length is given.
         let rc = unsafe {
