@@ -84,6 +84,11 @@ fn main() {
     let sqlite = |name: &str| format!("sqlite:{}", dir.join(name).display());
     for (input, path) in [("csv", csv.clone()), ("pnl", pnl_dir.clone())] {
         let url = sqlite(&format!("aboard-{input}.db"));
+        // A kept --dir holds the last run's database: importing into it again would measure
+        // duplicate detection, not the import.
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("aboard-{input}.db{suffix}")));
+        }
         println!("\n== SQLite, {input} ==");
         if let Some(m) = run_child(&url, &path) {
             results.push(("SQLite".to_string(), input, m));
