@@ -18,8 +18,7 @@ use libsqlite3_sys as ffi;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::rows::passenger_columns_but_updated_at;
-use super::rows::to_json;
+use super::rows::{INSERT_EVENT, passenger_columns_but_updated_at, to_json};
 use crate::domain::records::{NewBoardingScan, NewPassenger, ScanOutcome};
 
 /// Inserts new passengers of one flight; `rows` are (id, passenger, content digest). The caller holds
@@ -95,10 +94,6 @@ const INSERT_SCAN: &str = "INSERT INTO boarding_scans (id, digest, raw, station,
 const BOARD_PASSENGER: &str = "UPDATE passengers SET boarding_state = 'boarded', removed_reason = NULL, \
     boarded_at = ?2, updated_at = ?2 WHERE id = ?1 AND boarding_state <> 'boarded'";
 
-const INSERT_BOARDING_EVENT: &str = "INSERT INTO events (id, at, actor, action, subject_kind, \
-    subject_id, flight_id, person_id, detail) \
-    VALUES (?, ?, ?, 'passenger.boarding_state', 'passenger', ?, ?, NULL, ?)";
-
 /// Writes each scan unless its digest is stored, boards the passenger of each newly written matched
 /// scan unless already boarded (at that scan's instant), and logs each boarding. Returns, per scan,
 /// whether it was written. The caller holds the write transaction; nothing here commits.
@@ -113,7 +108,8 @@ pub(super) fn write_scans(
     }
     let insert = Statement::prepare(db, INSERT_SCAN, WHAT)?;
     let board = Statement::prepare(db, BOARD_PASSENGER, WHAT)?;
-    let log = Statement::prepare(db, INSERT_BOARDING_EVENT, WHAT)?;
+    // INSERT_EVENT's `$n` marks are numbered in order, so they bind by position here too.
+    let log = Statement::prepare(db, INSERT_EVENT, WHAT)?;
     let received_at = instant_text(at);
     let boarded_detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
     let mut written = Vec::with_capacity(scans.len());
@@ -153,8 +149,11 @@ pub(super) fn write_scans(
         bind.blob(event_id.as_bytes());
         bind.text(Some(&scanned_at));
         bind.text(Some(actor));
+        bind.text(Some("passenger.boarding_state"));
+        bind.text(Some("passenger"));
         bind.text(Some(&subject));
         bind.optional_blob(scan.flight_id.as_ref().map(Uuid::as_bytes));
+        bind.optional_blob(None);
         bind.text(Some(&boarded_detail));
         bind.finish()?;
         log.execute(db)?;
@@ -290,6 +289,7 @@ impl Binder<'_> {
         Ok(())
     }
 
+    /// A UUID, or NULL.
     fn optional_blob(&mut self, bytes: Option<&[u8; 16]>) {
         match bytes {
             Some(bytes) => self.blob(bytes),
