@@ -6,7 +6,9 @@
 //! default, one scan per request as gate readers send them. A request is answered only after its scans,
 //! the boarding and any task are committed, so its latency is the time from a scan sent to its task
 //! committed; it is measured from when the request was due, so that a server falling behind shows as
-//! latency, not as a slower client. SQLite always; PostgreSQL when TEST_DATABASE_URL is set.
+//! latency, not as a slower client. The CPU time the server and the client used during the replay is
+//! printed beside, since both share the machine's cores. SQLite always; PostgreSQL when
+//! TEST_DATABASE_URL is set.
 
 mod support;
 
@@ -229,6 +231,7 @@ async fn bench(
         .expect("serve");
     });
     let exe = std::env::current_exe().expect("this binary");
+    let cpu_before = support::cpu_seconds();
     let output = tokio::process::Command::new(exe)
         .arg("--client")
         .arg(format!("http://{address}"))
@@ -240,8 +243,14 @@ async fn bench(
         .output()
         .await
         .expect("the client process");
+    let server_cpu = support::cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     print!("{}", String::from_utf8_lossy(&output.stdout));
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    if let Some(seconds) = server_cpu {
+        println!("  server CPU during the replay: {seconds:.1} s");
+    }
     let counts = store.counts().await.expect("counts");
     println!(
         "  store now holds {} tasks ({} open); peak memory of this process (server and loader) {:.0} MiB",
@@ -520,6 +529,7 @@ fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, re
                 })
                 .collect(),
         );
+        let cpu_at_start = support::cpu_seconds();
         let started = tokio::time::Instant::now();
         let mut requests = Vec::new();
         for reader in 0..readers {
@@ -574,6 +584,9 @@ fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, re
             }
         }
         let elapsed = started.elapsed().as_secs_f64();
+        if let Some(seconds) = support::cpu_seconds().zip(cpu_at_start).map(|(a, b)| a - b) {
+            println!("  client CPU during the replay: {seconds:.1} s");
+        }
         latencies.sort();
         let pick = |q: f64| {
             latencies

@@ -230,12 +230,12 @@ fn run_child(url: &str, input: &Path) -> Option<Measured> {
         .split_whitespace()
         .filter_map(|f| f.parse().ok())
         .collect();
-    let [rows, seconds, peak_mib] = numbers[..] else {
+    let [rows, seconds, peak_mib, cpu_seconds] = numbers[..] else {
         println!("  unreadable result line: {fields}");
         return None;
     };
     println!(
-        "  {rows} rows in {seconds:.2} s = {:.0} rows/s, peak memory {peak_mib:.0} MiB",
+        "  {rows} rows in {seconds:.2} s = {:.0} rows/s, peak memory {peak_mib:.0} MiB, CPU {cpu_seconds:.2} s",
         rows / seconds
     );
     Some(Measured {
@@ -271,13 +271,15 @@ fn child(url: &str, input: &Path) {
             format: None,
             actor: "bench".to_string(),
         };
+        let cpu_at_start = support::cpu_seconds().unwrap_or(0.0);
         let started = Instant::now();
         let all_in = command.run(store.as_ref()).await;
         let seconds = started.elapsed().as_secs_f64();
+        let cpu_seconds = support::cpu_seconds().unwrap_or(0.0) - cpu_at_start;
         assert!(all_in, "every file of the day imports");
         let rows = store.counts().await.expect("counts").passengers;
         println!(
-            "RESULT {rows} {seconds} {}",
+            "RESULT {rows} {seconds} {} {cpu_seconds}",
             support::peak_memory_mib().unwrap_or(0.0)
         );
     });

@@ -142,6 +142,20 @@ fn list_import(
     }
 }
 
+/// A booking's lookup (the gate's own read, through SQLite's C API there) reads each passenger as
+/// reading that passenger alone does: every column, boarding and removal included.
+async fn booking_reads_each_passenger_whole(store: &dyn Store, key: &FlightKey, locator: &Locator) {
+    let lists = store
+        .booking_passengers(&[(key.clone(), locator.clone())])
+        .await
+        .unwrap();
+    assert!(!lists[0].is_empty(), "booking {locator} has passengers");
+    for (on_booking, _) in &lists[0] {
+        let alone = store.passenger(on_booking.id).await.unwrap();
+        assert_eq!(Some(on_booking), alone.as_ref());
+    }
+}
+
 async fn story(store: &dyn Store) {
     let at = clock::now();
     store.ping().await.expect("ping");
@@ -298,6 +312,7 @@ async fn story(store: &dyn Store) {
         (maria.boarding_state, maria.boarded_at),
         (BoardingState::Boarded, Some(at))
     );
+    booking_reads_each_passenger_whole(store, &f.key, &locator("X7K2QM")).await;
     // An ADL deletes Lucas and changes María José's seat; an older ADL is refused whole; a newer PNL brings
     // Lucas back.
     let mut moved = manifest[0].clone();
@@ -324,6 +339,7 @@ async fn story(store: &dyn Store) {
         lucas.removed_reason.as_deref(),
         Some("deleted by ADL IB6401-1.adl")
     );
+    booking_reads_each_passenger_whole(store, &f.key, &locator("X7K2QM")).await;
     assert_eq!(
         store
             .passenger(ids[0])

@@ -68,23 +68,18 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             // A larger page cache per connection: the gate's lookups run thousands of times a second.
             .pragma("cache_size", "-32768");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections.max(1))
+        let pool = pool_of(max_connections.max(1))
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
+        let writer = pool_of(1)
             .connect_with(
                 options
                     .clone()
                     .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES),
             )
             .await?;
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await?;
+        let checkpointer = pool_of(1).connect_with(options).await?;
         Ok(SqliteStore {
             pool,
             writer,
@@ -96,6 +91,14 @@ impl SqliteStore {
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
+}
+
+/// A pool of up to `connections`. A connection to a local file does not go stale, so none is pinged
+/// before use: the ping is a round trip to the connection's thread, on every query of the gate path.
+fn pool_of(connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(connections)
+        .test_before_acquire(false)
 }
 
 impl Drop for SqliteStore {
@@ -1760,12 +1763,13 @@ impl Store for SqliteStore {
                 ])
             })
             .collect();
-        let rows = sqlx::query_as::<_, BookingPassengerRow>(AssertSqlSafe(
-            select_bookings_passengers(BOOKINGS_WANTED),
-        ))
-        .bind(serde_json::Value::Array(wanted).to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let mut connection = self.pool.acquire().await?;
+        let mut handle = connection.lock_handle().await?;
+        let rows = super::sqlite_bulk::booking_passengers(
+            handle.as_raw_handle(),
+            &select_bookings_passengers(BOOKINGS_WANTED),
+            &serde_json::Value::Array(wanted).to_string(),
+        )?;
         passengers_by_booking(rows, bookings.len())
     }
 }

@@ -1,11 +1,13 @@
-//! The two hot writes through SQLite's C API, on the caller's transaction's own connection (sqlx lends
-//! its handle for this): a manifest's new passengers, and a batch of gate scans with the boardings
-//! they make.
+//! The hot paths through SQLite's C API, on the caller's own connection (sqlx lends its handle for
+//! this): a manifest's new passengers, a batch of gate scans with the boardings they make, and the
+//! lookup of those scans' bookings.
 //!
 //! Why: a large airline's day brings 450,000 new passengers at once, and the gates send thousands of
 //! scans a second. Through sqlx every value is copied into an owned argument and every statement goes
 //! to the connection's worker thread and back; the import benchmark measured that at well over half of
-//! the store's time, and on the gate path each round trip is two thread switches. Here prepared
+//! the store's time, and on the gate path each round trip is two thread switches, each one a wait for a
+//! core when the gates keep both busy: the gate benchmark measured the bookings' lookup at 125 µs a scan
+//! through sqlx and 6 µs for the query itself. Here prepared
 //! statements are bound without copying and stepped once per row, as the sqlite3 shell's `.import`
 //! does. Values are encoded exactly as sqlx encodes them (UUIDs as 16-byte blobs, dates and instants as
 //! the same ISO text), so every other query reads these rows like any other.
@@ -13,12 +15,15 @@
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr::{self, NonNull};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use libsqlite3_sys as ffi;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::rows::{INSERT_EVENT, passenger_columns_but_updated_at, to_json};
+use super::rows::{
+    BookingPassengerRow, INSERT_EVENT, PASSENGER_COLUMNS, PassengerRow,
+    passenger_columns_but_updated_at, to_json,
+};
 use crate::domain::records::{NewBoardingScan, NewPassenger, ScanOutcome};
 
 /// Inserts new passengers of one flight; `rows` are (id, passenger, content digest). The caller holds
@@ -161,6 +166,69 @@ pub(super) fn write_scans(
     Ok(written)
 }
 
+/// Runs `select_bookings_passengers` (as `sql`) for the bookings listed in `wanted` and reads its rows
+/// as sqlx would: the booking's number, the passenger's columns in `PASSENGER_COLUMNS` order, whether
+/// someone is linked.
+pub(super) fn booking_passengers(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    wanted: &str,
+) -> Result<Vec<BookingPassengerRow>, StoreError> {
+    const WHAT: &str = "looking up bookings";
+    let query = Statement::prepare(db, sql, WHAT)?;
+    query.expect_columns(
+        std::iter::once("booking")
+            .chain(PASSENGER_COLUMNS.split(", "))
+            .chain(std::iter::once("linked")),
+    )?;
+    let mut bind = query.binder();
+    bind.text(Some(wanted));
+    bind.finish()?;
+    let mut rows = Vec::new();
+    while let Some(mut row) = query.next_row(db)? {
+        let booking = row.integer().unwrap_or(-1);
+        let passenger = PassengerRow {
+            id: row.uuid()?,
+            flight_id: row.uuid()?,
+            pax_key: row.required_text()?,
+            surname: row.required_text()?,
+            given_name: row.required_text()?,
+            title: row.text(),
+            traveller_class: row.required_text()?,
+            locator: row.text(),
+            seat: row.text(),
+            cabin_class: row.text(),
+            destination: row.text(),
+            party_ref: row.text(),
+            ff_airline: row.text(),
+            ff_number: row.text(),
+            email: row.text(),
+            phone: row.text(),
+            date_of_birth: row.date()?,
+            gender: row.text(),
+            nationality: row.text(),
+            docs_surname: row.text(),
+            docs_given: row.text(),
+            checkin_sequence: row
+                .integer()
+                .map(|n| i32::try_from(n).map_err(|_| row.corrupt("a number out of range")))
+                .transpose()?,
+            service_codes: row.required_text()?,
+            boarding_state: row.required_text()?,
+            boarded_at: row.instant()?,
+            removed_reason: row.text(),
+            updated_at: row.instant()?.ok_or_else(|| row.corrupt("NULL"))?,
+        };
+        let linked = row.integer().unwrap_or(0) != 0;
+        rows.push(BookingPassengerRow {
+            booking,
+            passenger,
+            linked,
+        });
+    }
+    Ok(rows)
+}
+
 /// An instant as sqlx writes `DateTime<Utc>` to SQLite.
 fn instant_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
@@ -234,6 +302,57 @@ impl Statement {
         };
         self.clear();
         outcome
+    }
+
+    /// Refuses a statement whose columns are not `names`, in order: rows are read by position.
+    fn expect_columns<'n>(&self, names: impl Iterator<Item = &'n str>) -> Result<(), StoreError> {
+        // SAFETY: the statement is prepared; each name is a NUL-terminated string it owns, copied at
+        // once, or NULL.
+        let count = unsafe { ffi::sqlite3_column_count(self.raw.as_ptr()) };
+        let mut expected = 0;
+        for (index, name) in (0..).zip(names) {
+            expected += 1;
+            let found = unsafe { ffi::sqlite3_column_name(self.raw.as_ptr(), index) };
+            let found = (!found.is_null()).then(|| {
+                unsafe { CStr::from_ptr(found) }
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            if found.as_deref() != Some(name) {
+                return Err(failure(
+                    self.doing,
+                    &format!("column {index} is {found:?}, not {name}"),
+                ));
+            }
+        }
+        if count != expected {
+            return Err(failure(
+                self.doing,
+                &format!("the query has {count} columns, not {expected}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Steps the bound query to its next row; at its end clears the statement.
+    fn next_row(&self, db: NonNull<ffi::sqlite3>) -> Result<Option<Row<'_>>, StoreError> {
+        // SAFETY: the statement is prepared on `db` and its parameters are bound to memory that lives
+        // while it is stepped (see `Binder`).
+        match unsafe { ffi::sqlite3_step(self.raw.as_ptr()) } {
+            ffi::SQLITE_ROW => Ok(Some(Row {
+                statement: self,
+                index: 0,
+            })),
+            ffi::SQLITE_DONE => {
+                self.clear();
+                Ok(None)
+            }
+            _ => {
+                let failed = error(db, self.doing);
+                self.clear();
+                Err(failed)
+            }
+        }
     }
 
     /// Resets the statement and forgets its bindings.
@@ -345,6 +464,96 @@ impl Binder<'_> {
                 None => ffi::sqlite3_bind_null(statement, index),
             };
         }
+    }
+}
+
+/// The row a query is on, read column after column, each copied out at once: SQLite's pointers last
+/// only until the next step.
+struct Row<'s> {
+    statement: &'s Statement,
+    index: c_int,
+}
+
+impl Row<'_> {
+    /// The next column's bytes, or None when it is NULL.
+    fn bytes(&mut self) -> Option<&[u8]> {
+        let (statement, index) = (self.statement.raw.as_ptr(), self.index);
+        self.index += 1;
+        // SAFETY: the statement is on a row and `index` is below its column count (checked by
+        // `expect_columns`); the bytes are read before the statement is stepped again.
+        unsafe {
+            if ffi::sqlite3_column_type(statement, index) == ffi::SQLITE_NULL {
+                return None;
+            }
+            let data = ffi::sqlite3_column_blob(statement, index).cast::<u8>();
+            let length = usize::try_from(ffi::sqlite3_column_bytes(statement, index)).unwrap_or(0);
+            if data.is_null() || length == 0 {
+                return Some(&[]);
+            }
+            Some(std::slice::from_raw_parts(data, length))
+        }
+    }
+
+    fn text(&mut self) -> Option<String> {
+        self.bytes()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    fn required_text(&mut self) -> Result<String, StoreError> {
+        self.text().ok_or_else(|| self.corrupt("NULL"))
+    }
+
+    fn integer(&mut self) -> Option<i64> {
+        let (statement, index) = (self.statement.raw.as_ptr(), self.index);
+        self.index += 1;
+        // SAFETY: as for `bytes`.
+        unsafe {
+            (ffi::sqlite3_column_type(statement, index) != ffi::SQLITE_NULL)
+                .then(|| ffi::sqlite3_column_int64(statement, index))
+        }
+    }
+
+    /// A UUID stored as sqlx stores it: 16 bytes.
+    fn uuid(&mut self) -> Result<Uuid, StoreError> {
+        match self.bytes().map(Uuid::from_slice) {
+            Some(Ok(id)) => Ok(id),
+            Some(Err(_)) => Err(self.corrupt("not a 16-byte UUID")),
+            None => Err(self.corrupt("NULL")),
+        }
+    }
+
+    /// A date as sqlx stores `NaiveDate`: `YYYY-MM-DD`.
+    fn date(&mut self) -> Result<Option<NaiveDate>, StoreError> {
+        self.text()
+            .map(|text| {
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| self.corrupt("not a date"))
+            })
+            .transpose()
+    }
+
+    /// An instant as sqlx stores `DateTime<Utc>` (RFC 3339), or as SQLite's own functions write
+    /// one (UTC without an offset), as sqlx also reads it.
+    fn instant(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.text()
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text)
+                    .map(|t| t.to_utc())
+                    .or_else(|_| {
+                        NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f")
+                            .map(|t| t.and_utc())
+                    })
+                    .map_err(|_| self.corrupt("not an instant"))
+            })
+            .transpose()
+    }
+
+    /// The column just read held what its type cannot.
+    fn corrupt(&self, why: &str) -> StoreError {
+        StoreError::Corrupt(format!(
+            "{}: column {} of a row: {why}",
+            self.statement.doing,
+            self.index - 1
+        ))
     }
 }
 
