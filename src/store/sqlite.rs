@@ -1802,7 +1802,7 @@ impl Store for SqliteStore {
         let mut handle = connection.lock_handle().await?;
         let rows = super::sqlite_bulk::booking_passengers(
             handle.as_raw_handle(),
-            &select_bookings_passengers(BOOKINGS_WANTED),
+            &BOOKINGS_PASSENGERS,
             &serde_json::Value::Array(wanted).to_string(),
         )?;
         passengers_by_booking(rows, bookings.len())
@@ -1814,6 +1814,10 @@ impl Store for SqliteStore {
 const BOOKINGS_WANTED: &str = "SELECT CAST(key AS INTEGER) AS n, value ->> 0 AS carrier, \
     value ->> 1 AS number, value ->> 2 AS local_date, value ->> 3 AS origin, value ->> 4 AS first_key, \
     value ->> 5 AS end_key, value ->> 6 AS locator FROM json_each($1)";
+
+/// The gate's booking lookup, written out once: it runs for every batch of scans.
+static BOOKINGS_PASSENGERS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| select_bookings_passengers(BOOKINGS_WANTED));
 
 /// One file's import inside the batch's transaction (its own savepoint).
 async fn apply_import(
@@ -2038,10 +2042,7 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("plan.db"), 1)
             .await
             .unwrap();
-        let sql = format!(
-            "EXPLAIN QUERY PLAN {}",
-            select_bookings_passengers(BOOKINGS_WANTED)
-        );
+        let sql = format!("EXPLAIN QUERY PLAN {}", *BOOKINGS_PASSENGERS);
         let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
             .bind("[]")
             .fetch_all(&store.pool)
