@@ -108,16 +108,46 @@ impl SqliteStore {
     /// so that never happens by itself: the log grew to the writer's own bound, and the commits that
     /// then checkpointed took 50–80 ms each, a stall every second or so. Instead, once the checkpointer
     /// has copied the log, the writer copies the few pages committed since (a small fsync), so that its
-    /// next write can restart the log.
-    async fn restart_log_soon(&self) {
+    /// next write can restart the log. The copy runs beside the caller, who has committed, so that
+    /// its fsync does not hold up the answer to a batch's senders.
+    fn restart_log_soon(&self) {
         if !self.log_copied.swap(false, Ordering::Relaxed) {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&self.writer)
-            .await
-        {
-            tracing::warn!(error = %e, "checkpointing the SQLite log after a commit failed");
+        let writer = self.writer.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&writer)
+                .await
+            {
+                tracing::warn!(error = %e, "checkpointing the SQLite log after a commit failed");
+            }
+        });
+    }
+}
+
+/// A transaction begun on the writer's handle, maybe left open for statements through sqlx. Dropped
+/// while open (an error, or its future dropped), it has the pool close the connection, which rolls the
+/// transaction back, rather than lend the next writer a connection inside a transaction.
+struct OpenWrite<'c> {
+    connection: &'c mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    open: bool,
+}
+
+impl OpenWrite<'_> {
+    async fn commit(mut self) -> Result<(), StoreError> {
+        sqlx::query("COMMIT")
+            .execute(&mut **self.connection)
+            .await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for OpenWrite<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.connection.close_on_drop();
         }
     }
 }
@@ -577,9 +607,9 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<super::RecordedScans, StoreError> {
         use super::scans::select_scan_by_digest;
-        use super::sqlite_bulk::{ScanToWrite, write_scans};
+        use super::sqlite_bulk::{ScanToWrite, begin_and_write_scans};
         use crate::domain::records::BoardingScan;
-        let mut tx = self.write().await?;
+        let mut connection = self.writer.acquire().await?;
         let rows: Vec<ScanToWrite<'_>> = scans
             .iter()
             .map(|(scan, actor)| ScanToWrite {
@@ -588,9 +618,25 @@ impl Store for SqliteStore {
                 actor,
             })
             .collect();
-        let written = {
-            let mut handle = tx.lock_handle().await?;
-            write_scans(handle.as_raw_handle(), &rows, at)?
+        let (written, created) = {
+            let mut open = OpenWrite {
+                connection: &mut connection,
+                open: true,
+            };
+            let written = {
+                let mut handle = open.connection.lock_handle().await?;
+                begin_and_write_scans(handle.as_raw_handle(), &rows, at, tasks.is_empty())?
+            };
+            let mut created = Vec::with_capacity(tasks.len());
+            if tasks.is_empty() {
+                open.open = false;
+            } else {
+                for task in tasks {
+                    created.push(insert_task(open.connection, task, at).await?);
+                }
+                open.commit().await?;
+            }
+            (written, created)
         };
         let mut recorded = Vec::with_capacity(scans.len());
         for (ScanToWrite { id, scan, .. }, is_new) in rows.iter().zip(written) {
@@ -606,17 +652,13 @@ impl Store for SqliteStore {
                     select_scan_by_digest(),
                 ))
                 .bind(&scan.digest)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *connection)
                 .await?;
                 recorded.push((BoardingScan::try_from(first)?, false));
             }
         }
-        let mut created = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            created.push(insert_task(&mut tx, task, at).await?);
-        }
-        tx.commit().await?;
-        self.restart_log_soon().await;
+        drop(connection);
+        self.restart_log_soon();
         Ok(super::RecordedScans {
             scans: recorded,
             tasks: created,
@@ -2126,6 +2168,81 @@ mod tests {
             log < written,
             "the log grew to {log} bytes for {written} bytes of scans: it never started afresh"
         );
+        store.close().await;
+    }
+
+    /// A batch's scans and its follow-ups are one transaction, begun on the writer's handle: when a task
+    /// cannot be written, none of the batch's scans is stored, and the next batch writes on a
+    /// connection outside any transaction.
+    #[tokio::test]
+    async fn a_batch_whose_task_fails_stores_none_of_its_scans() {
+        use crate::domain::Channel;
+        use crate::domain::records::{NewBoardingScan, NewTask, ScanOutcome};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("batch.db"), 1)
+            .await
+            .unwrap();
+        let at = crate::clock::now();
+        let scans = |batch: &str| -> Vec<(NewBoardingScan, String)> {
+            (0..3)
+                .map(|n| {
+                    let scan = NewBoardingScan {
+                        digest: format!("{batch}-{n}"),
+                        raw: "M1DOE/JANE".to_string(),
+                        station: "MAD".to_string(),
+                        gate: None,
+                        reader_id: None,
+                        scanned_at: at,
+                        flight_id: None,
+                        passenger_id: None,
+                        outcome: ScanOutcome::Invalid,
+                        detail: None,
+                    };
+                    (scan, "gate".to_string())
+                })
+                .collect()
+        };
+        // No such flight or passenger: the task breaks its foreign keys.
+        let orphan = NewTask {
+            flight_id: Uuid::now_v7(),
+            passenger_id: Uuid::now_v7(),
+            person_id: Uuid::now_v7(),
+            rule_id: "check-in".to_string(),
+            channel: Channel::Gate,
+            station: "MAD".to_string(),
+            gate: None,
+            priority: 1,
+            due_at: at,
+            expires_at: at,
+            brief: "brief".to_string(),
+            why: Vec::new(),
+        };
+        let failed = store
+            .record_boarding_scans(&scans("first"), &[orphan], at)
+            .await;
+        assert!(failed.is_err(), "{failed:?}");
+        let stored = store
+            .boarding_scans(&crate::store::ScanFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(stored.is_empty(), "{stored:?}");
+        let recorded = store
+            .record_boarding_scans(&scans("second"), &[], at)
+            .await
+            .unwrap();
+        assert!(recorded.scans.iter().all(|(_, written)| *written));
+        let stored = store
+            .boarding_scans(&crate::store::ScanFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 3);
+        assert!(stored.iter().all(|s| s.scan.digest.starts_with("second-")));
         store.close().await;
     }
 
