@@ -2110,11 +2110,36 @@ mod tests {
         store.close().await;
     }
 
+    /// `count` scans of `raw` that read as no boarding pass, with digests `{batch}-00`, `{batch}-01`, ….
+    fn unreadable_scans(
+        batch: &str,
+        count: usize,
+        raw: &str,
+        at: DateTime<Utc>,
+    ) -> Vec<(crate::domain::records::NewBoardingScan, String)> {
+        (0..count)
+            .map(|n| {
+                let scan = crate::domain::records::NewBoardingScan {
+                    digest: format!("{batch}-{n:02}"),
+                    raw: raw.to_string(),
+                    station: "MAD".to_string(),
+                    gate: None,
+                    reader_id: None,
+                    scanned_at: at,
+                    flight_id: None,
+                    passenger_id: None,
+                    outcome: crate::domain::records::ScanOutcome::Invalid,
+                    detail: None,
+                };
+                (scan, "gate".to_string())
+            })
+            .collect()
+    }
+
     /// Under constant gate writes and reads the log still starts afresh: left to itself SQLite would
     /// restart it only at the writer's 20,000-page bound, in commits that checkpoint for 50–80 ms.
     #[tokio::test]
     async fn gate_writes_among_constant_reads_keep_the_log_short() {
-        use crate::domain::records::{NewBoardingScan, ScanOutcome};
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("gate.db"), 2)
             .await
@@ -2135,23 +2160,7 @@ mod tests {
         let raw = "x".repeat(2000);
         const COMMITS: usize = 1500;
         for commit in 0..COMMITS {
-            let scans: Vec<(NewBoardingScan, String)> = (0..20)
-                .map(|n| {
-                    let scan = NewBoardingScan {
-                        digest: format!("{commit:06}-{n:02}"),
-                        raw: raw.clone(),
-                        station: "MAD".to_string(),
-                        gate: None,
-                        reader_id: None,
-                        scanned_at: at,
-                        flight_id: None,
-                        passenger_id: None,
-                        outcome: ScanOutcome::Invalid,
-                        detail: None,
-                    };
-                    (scan, "gate".to_string())
-                })
-                .collect();
+            let scans = unreadable_scans(&format!("{commit:06}"), 20, &raw, at);
             store.record_boarding_scans(&scans, &[], at).await.unwrap();
         }
         reading.store(false, Ordering::Relaxed);
@@ -2177,31 +2186,13 @@ mod tests {
     #[tokio::test]
     async fn a_batch_whose_task_fails_stores_none_of_its_scans() {
         use crate::domain::Channel;
-        use crate::domain::records::{NewBoardingScan, NewTask, ScanOutcome};
+        use crate::domain::records::NewTask;
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("batch.db"), 1)
             .await
             .unwrap();
         let at = crate::clock::now();
-        let scans = |batch: &str| -> Vec<(NewBoardingScan, String)> {
-            (0..3)
-                .map(|n| {
-                    let scan = NewBoardingScan {
-                        digest: format!("{batch}-{n}"),
-                        raw: "M1DOE/JANE".to_string(),
-                        station: "MAD".to_string(),
-                        gate: None,
-                        reader_id: None,
-                        scanned_at: at,
-                        flight_id: None,
-                        passenger_id: None,
-                        outcome: ScanOutcome::Invalid,
-                        detail: None,
-                    };
-                    (scan, "gate".to_string())
-                })
-                .collect()
-        };
+        let scans = |batch: &str| unreadable_scans(batch, 3, "M1DOE/JANE", at);
         // No such flight or passenger: the task breaks its foreign keys.
         let orphan = NewTask {
             flight_id: Uuid::now_v7(),
