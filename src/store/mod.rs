@@ -10,6 +10,7 @@ mod rows;
 mod scans;
 mod sqlite;
 mod sqlite_bulk;
+mod sqlite_import;
 
 use std::sync::Arc;
 

@@ -1039,9 +1039,6 @@ pub(super) fn removal_reason(import: &ManifestImport, list: &FlightList) -> Stri
 /// Rows per multi-row INSERT on PostgreSQL: 25 values each stays well under its bind limit.
 pub(super) const PASSENGER_BATCH: usize = 400;
 
-/// Rows per multi-row INSERT on SQLite (26 values each, under its limit of 32,766).
-pub(super) const SQLITE_PASSENGER_BATCH: usize = 200;
-
 /// The write columns without `updated_at`, which the inserts bind once for all rows, last.
 pub(super) fn passenger_columns_but_updated_at() -> Vec<&'static str> {
     PASSENGER_WRITE_COLUMNS
@@ -1071,20 +1068,21 @@ pub(super) fn passenger_upsert_sql(rows: usize) -> String {
     )
 }
 
-/// The SQLite form of [`passenger_upsert_sql`], with anonymous `?` parameters: binding a numbered one
-/// looks its name up by a linear scan of the statement's parameters, which made a batch's cost grow
-/// with the square of its size. Each row binds `PASSENGER_WRITE_COLUMNS` but `updated_at`, then the
-/// instant twice (created, updated).
-pub(super) fn sqlite_passenger_upsert_sql(rows: usize) -> String {
-    let width = PASSENGER_WRITE_COLUMNS.len() - 1;
-    let row = format!("({}, 'expected', ?, ?)", vec!["?"; width].join(", "));
+/// SQLite's insert of one new passenger, with anonymous `?` parameters: the write columns but
+/// `updated_at`, then the creation and update instants.
+pub(super) fn sqlite_passenger_insert_sql() -> String {
     let columns = passenger_columns_but_updated_at();
     format!(
-        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
+        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES ({}, 'expected', ?, ?)",
         columns.join(", "),
-        vec![row; rows].join(", "),
-        PASSENGER_UPSERT_TAIL
+        vec!["?"; columns.len()].join(", ")
     )
+}
+
+/// The SQLite form of [`passenger_upsert_sql`] for one passenger, bound as
+/// [`sqlite_passenger_insert_sql`] is.
+pub(super) fn sqlite_passenger_upsert_sql() -> String {
+    sqlite_passenger_insert_sql() + PASSENGER_UPSERT_TAIL
 }
 
 /// Binds one passenger's values in `PASSENGER_WRITE_COLUMNS` order (without `updated_at`, bound once as

@@ -23,10 +23,10 @@ use super::{
     TaskListVersion, TickRecord,
 };
 use crate::domain::records::{
-    ApiToken, Event, Flight, FlightImportSummary, FlightList, FlightUpdate, IdentityLink,
-    ImportOutcome, ManifestImport, Message, NewApiToken, NewEvent, NewFlight, NewMessage,
-    NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
-    StaffCredentials, StaffSession, Station, Task, TaskTransition,
+    ApiToken, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, ManifestImport, Message,
+    NewApiToken, NewEvent, NewFlight, NewMessage, NewSession, NewStaffAccount, NewTask, Passenger,
+    Person, PersonRecord, StaffAccount, StaffCredentials, StaffSession, Station, Task,
+    TaskTransition,
 };
 use crate::domain::{
     BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, MessageState,
@@ -85,7 +85,11 @@ impl SqliteStore {
             .connect_with(
                 options
                     .clone()
-                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES),
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+                    // Each manifest file's savepoint keeps the pages it changes in a statement journal,
+                    // by default a temporary file once it passes 64 KiB: every file's pages were
+                    // written to disk twice.
+                    .pragma("temp_store", "memory"),
             )
             .await?;
         let checkpointer = pool_of(1).connect_with(options).await?;
@@ -500,23 +504,18 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
         let mut tx = self.write().await?;
-        let mut outcomes = Vec::with_capacity(imports.len());
-        for import in imports {
-            let mut file = sqlx::Acquire::begin(&mut *tx).await?;
-            match apply_import(&mut file, import, at).await {
-                Ok(outcome) => {
-                    file.commit().await?;
-                    outcomes.push(Ok(outcome));
-                }
-                Err(StoreError::Conflict(reason)) => {
-                    file.rollback().await?;
-                    outcomes.push(Err(StoreError::Conflict(reason)));
-                }
-                Err(other) => return Err(other),
+        let mut batch = super::sqlite_import::BatchImport::new(imports, at);
+        loop {
+            let mut handle = tx.lock_handle().await?;
+            if !batch.advance(
+                handle.as_raw_handle(),
+                super::sqlite_import::LEND_PASSENGERS,
+            )? {
+                break;
             }
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(batch.into_outcomes())
     }
 
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {
@@ -1861,59 +1860,6 @@ const BOOKINGS_WANTED: &str = "SELECT CAST(key AS INTEGER) AS n, value ->> 0 AS 
 static BOOKINGS_PASSENGERS: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| select_bookings_passengers(BOOKINGS_WANTED));
 
-/// One file's import inside the batch's transaction (its own savepoint).
-async fn apply_import(
-    conn: &mut SqliteConnection,
-    import: &ManifestImport,
-    at: DateTime<Utc>,
-) -> Result<ImportOutcome, StoreError> {
-    let import_id = Uuid::now_v7();
-    let fresh = sqlx::query(INSERT_IMPORT)
-        .bind(import_id)
-        .bind("manifest")
-        .bind(&import.file_name)
-        .bind(&import.digest)
-        .bind(import.sent_at)
-        .bind(&import.actor)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if fresh == 0 {
-        return Ok(ImportOutcome {
-            duplicate: true,
-            flights: Vec::new(),
-        });
-    }
-    let mut flights = Vec::with_capacity(import.flights.len());
-    for list in &import.flights {
-        flights.push(import_list(&mut *conn, import, list, at).await?);
-    }
-    let outcome = ImportOutcome {
-        duplicate: false,
-        flights,
-    };
-    sqlx::query(SET_IMPORT_SUMMARY)
-        .bind(import_id)
-        .bind(to_json(&outcome))
-        .execute(&mut *conn)
-        .await?;
-    let detail = serde_json::json!({
-        "file": import.file_name, "format": import.format, "flights": outcome.flights,
-    });
-    let e = event(
-        &import.actor,
-        "import.manifest",
-        "import",
-        import_id,
-        None,
-        None,
-        detail,
-    );
-    insert_event(&mut *conn, &e, at).await?;
-    Ok(outcome)
-}
-
 /// Moves one passenger to boarded at `at` and logs it; false when they already were.
 async fn board(
     conn: &mut SqliteConnection,
@@ -1945,103 +1891,6 @@ async fn board(
     );
     insert_event(&mut *conn, &e, at).await?;
     Ok(true)
-}
-
-async fn import_list(
-    conn: &mut SqliteConnection,
-    import: &ManifestImport,
-    list: &FlightList,
-    at: DateTime<Utc>,
-) -> Result<FlightImportSummary, StoreError> {
-    let (flight_id, last_list): (Uuid, Option<DateTime<Utc>>) =
-        bind_flight!(sqlx::query_as(UPSERT_LISTED_FLIGHT), &list.flight, at)
-            .fetch_one(&mut *conn)
-            .await?;
-    let key = &list.flight.key;
-    check_list_order(&key.to_string(), &import.format, last_list, import.sent_at)?;
-    let stored = sqlx::query_as::<_, StoredPassenger>(SELECT_STORED_PASSENGERS)
-        .bind(flight_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let plan = plan_list(&stored, list)?;
-    {
-        let mut handle = conn.lock_handle().await?;
-        super::sqlite_bulk::insert_passengers(
-            handle.as_raw_handle(),
-            flight_id,
-            &plan.inserts,
-            at,
-        )?;
-    }
-    for batch in plan.updates.chunks(SQLITE_PASSENGER_BATCH) {
-        let mut query = sqlx::query(AssertSqlSafe(sqlite_passenger_upsert_sql(batch.len())));
-        for (id, passenger, digest) in batch {
-            query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone())
-                .bind(at)
-                .bind(at);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    let reason = removal_reason(import, list);
-    let mut cancelled_tasks = 0;
-    for batch in plan.removals.chunks(SQLITE_PASSENGER_BATCH) {
-        let mut removal = sqlx::query(AssertSqlSafe(mark_removed_sql(batch.len())))
-            .bind(&reason)
-            .bind(at);
-        let mut cancel = sqlx::query_as::<_, (Uuid, Uuid, Option<Uuid>)>(AssertSqlSafe(
-            cancel_tasks_sql(batch.len()),
-        ))
-        .bind(&reason)
-        .bind(at);
-        for id in batch {
-            removal = removal.bind(*id);
-            cancel = cancel.bind(*id);
-        }
-        removal.execute(&mut *conn).await?;
-        for (task_id, task_flight, person) in cancel.fetch_all(&mut *conn).await? {
-            cancelled_tasks += 1;
-            let detail = serde_json::json!({ "to": "cancelled", "note": reason });
-            let e = event(
-                &import.actor,
-                "task.cancelled",
-                "task",
-                task_id,
-                Some(task_flight),
-                person,
-                detail,
-            );
-            insert_event(&mut *conn, &e, at).await?;
-        }
-        for id in batch {
-            let detail = serde_json::json!({ "state": "removed", "reason": reason });
-            let e = event(
-                &import.actor,
-                "passenger.boarding_state",
-                "passenger",
-                id,
-                Some(flight_id),
-                None,
-                detail,
-            );
-            insert_event(&mut *conn, &e, at).await?;
-        }
-    }
-    if let Some(sent_at) = import.sent_at {
-        sqlx::query(SET_FLIGHT_LIST_TIME)
-            .bind(flight_id)
-            .bind(sent_at)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(FlightImportSummary {
-        flight_id,
-        flight: key.to_string(),
-        added: plan.inserts.len(),
-        updated: plan.updates.len(),
-        unchanged: plan.unchanged,
-        removed: plan.removals.len(),
-        cancelled_tasks,
-    })
 }
 
 async fn fetch_flight(conn: &mut SqliteConnection, id: Uuid) -> Result<Flight, StoreError> {

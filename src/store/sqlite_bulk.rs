@@ -1,6 +1,6 @@
 //! The hot paths through SQLite's C API, on the caller's own connection (sqlx lends its handle for
-//! this): a manifest's new passengers, a batch of gate scans with the boardings they make, and the
-//! lookup of those scans' bookings.
+//! this): a batch of gate scans with the boardings they make, the lookup of those scans' bookings, and
+//! the statements, binding and row reading that `sqlite_import` applies manifests with.
 //!
 //! Why: a large airline's day brings 450,000 new passengers at once, and the gates send thousands of
 //! scans a second. Through sqlx every value is copied into an owned argument and every statement goes
@@ -20,70 +20,8 @@ use libsqlite3_sys as ffi;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::rows::{
-    BookingPassengerRow, INSERT_EVENT, PASSENGER_COLUMNS, PassengerRow,
-    passenger_columns_but_updated_at, to_json,
-};
-use crate::domain::records::{NewBoardingScan, NewPassenger, ScanOutcome};
-
-/// Inserts new passengers of one flight; `rows` are (id, passenger, content digest). The caller holds
-/// the write transaction; nothing here commits.
-pub(super) fn insert_passengers(
-    db: NonNull<ffi::sqlite3>,
-    flight_id: Uuid,
-    rows: &[(Uuid, &NewPassenger, String)],
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let statement = Statement::prepare(db, &insert_sql(), "inserting passengers")?;
-    let at = instant_text(at);
-    for (id, p, digest) in rows {
-        let (ff_airline, ff_number) = p
-            .frequent_flyer
-            .as_ref()
-            .map(|(a, n)| (a.as_str(), n.as_str()))
-            .unzip();
-        // NaiveDate's Display is `%Y-%m-%d`, as sqlx writes it, without parsing a format string.
-        let date_of_birth = p.date_of_birth.map(|d| d.to_string());
-        let service_codes = if p.service_codes.is_empty() {
-            "[]".to_string()
-        } else {
-            to_json(&p.service_codes)
-        };
-        let mut bind = statement.binder();
-        bind.blob(id.as_bytes());
-        bind.blob(flight_id.as_bytes());
-        bind.text(Some(&p.pax_key));
-        bind.text(Some(&p.surname));
-        bind.text(Some(&p.given_name));
-        bind.text(p.title.as_deref());
-        bind.text(Some(p.traveller_class.as_str()));
-        bind.text(p.locator.as_deref());
-        bind.text(p.seat.as_deref());
-        bind.text(p.cabin_class.as_deref());
-        bind.text(p.destination.as_deref());
-        bind.text(p.party_ref.as_deref());
-        bind.text(ff_airline);
-        bind.text(ff_number);
-        bind.text(p.email.as_deref());
-        bind.text(p.phone.as_deref());
-        bind.text(date_of_birth.as_deref());
-        bind.text(p.gender.as_deref());
-        bind.text(p.nationality.as_deref());
-        bind.text(p.docs_surname.as_deref());
-        bind.text(p.docs_given.as_deref());
-        bind.integer(p.checkin_sequence.map(i64::from));
-        bind.text(Some(&service_codes));
-        bind.text(Some(digest));
-        bind.text(Some(&at));
-        bind.text(Some(&at));
-        bind.finish()?;
-        statement.execute(db)?;
-    }
-    Ok(())
-}
+use super::rows::{BookingPassengerRow, INSERT_EVENT, PASSENGER_COLUMNS, PassengerRow, to_json};
+use crate::domain::records::{NewBoardingScan, ScanOutcome};
 
 /// One scan to write: its new id, the scan, and who sent it (the actor of its boarding).
 pub(super) struct ScanToWrite<'a> {
@@ -120,7 +58,11 @@ pub(super) fn begin_and_write_scans(
 }
 
 /// Runs one statement without parameters or rows.
-fn execute(db: NonNull<ffi::sqlite3>, sql: &str, doing: &'static str) -> Result<(), StoreError> {
+pub(super) fn execute(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    doing: &'static str,
+) -> Result<(), StoreError> {
     Statement::prepare(db, sql, doing)?.execute(db).map(drop)
 }
 
@@ -138,7 +80,6 @@ fn write_scans(
     }
     let insert = Statement::prepare(db, INSERT_SCAN, WHAT)?;
     let board = Statement::prepare(db, BOARD_PASSENGER, WHAT)?;
-    // INSERT_EVENT's `$n` marks are numbered in order, so they bind by position here too.
     let log = Statement::prepare(db, INSERT_EVENT, WHAT)?;
     let received_at = instant_text(at);
     let boarded_detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
@@ -255,29 +196,21 @@ pub(super) fn booking_passengers(
 }
 
 /// An instant as sqlx writes `DateTime<Utc>` to SQLite.
-fn instant_text(at: DateTime<Utc>) -> String {
+pub(super) fn instant_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// `INSERT INTO passengers (…) VALUES (?, …)` for one passenger: the write columns (`updated_at` last),
-/// then the state and the creation instant.
-fn insert_sql() -> String {
-    let columns = passenger_columns_but_updated_at();
-    format!(
-        "INSERT INTO passengers ({}, updated_at, boarding_state, created_at) VALUES ({}, ?, 'expected', ?)",
-        columns.join(", "),
-        vec!["?"; columns.len()].join(", ")
-    )
-}
-
 /// A prepared statement, and what its errors say the store was doing.
-struct Statement {
+pub(super) struct Statement {
     raw: NonNull<ffi::sqlite3_stmt>,
     doing: &'static str,
+    /// SQLite's index of each parameter in the order they are bound: a `$n` mark is bound n-th, as
+    /// sqlx binds it (SQLite numbers named marks by first appearance), a `?` mark by its position.
+    slots: Vec<c_int>,
 }
 
 impl Statement {
-    fn prepare(
+    pub(super) fn prepare(
         db: NonNull<ffi::sqlite3>,
         sql: &str,
         doing: &'static str,
@@ -297,23 +230,27 @@ impl Statement {
             )
         };
         match NonNull::new(raw) {
-            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { raw, doing }),
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement {
+                raw,
+                doing,
+                slots: parameter_slots(raw),
+            }),
             _ => Err(error(db, doing)),
         }
     }
 
     /// Binds the next row's values, from the first parameter.
-    fn binder(&self) -> Binder<'_> {
+    pub(super) fn binder(&self) -> Binder<'_> {
         Binder {
             statement: self,
-            index: 0,
-            oversized: false,
+            bound: 0,
+            refused: None,
         }
     }
 
     /// Runs the bound statement, which returns no rows, then clears the bindings, which may point
     /// into values that the caller is about to drop. Returns the rows it changed.
-    fn execute(&self, db: NonNull<ffi::sqlite3>) -> Result<u64, StoreError> {
+    pub(super) fn execute(&self, db: NonNull<ffi::sqlite3>) -> Result<u64, StoreError> {
         // SAFETY: the statement is prepared on `db` and every parameter is bound to memory that lives
         // until `clear` below; `sqlite3_changes64` reads the connection's count of the last step.
         let (rc, changes) = unsafe {
@@ -360,7 +297,10 @@ impl Statement {
     }
 
     /// Steps the bound query to its next row; at its end clears the statement.
-    fn next_row(&self, db: NonNull<ffi::sqlite3>) -> Result<Option<Row<'_>>, StoreError> {
+    pub(super) fn next_row(
+        &self,
+        db: NonNull<ffi::sqlite3>,
+    ) -> Result<Option<Row<'_>>, StoreError> {
         // SAFETY: the statement is prepared on `db` and its parameters are bound to memory that lives
         // while it is stepped (see `Binder`).
         match unsafe { ffi::sqlite3_step(self.raw.as_ptr()) } {
@@ -401,47 +341,53 @@ impl Drop for Statement {
 
 /// Binds the statement's parameters in order. Values are bound without copying (`SQLITE_STATIC`):
 /// `Statement::execute` clears them before the borrowed values can go away.
-struct Binder<'s> {
+pub(super) struct Binder<'s> {
     statement: &'s Statement,
-    index: c_int,
-    /// A value did not fit SQLite's length type and was bound as NULL; the row must not be written.
-    oversized: bool,
+    /// How many values are bound so far.
+    bound: usize,
+    /// Why a value could not be bound (bound as NULL instead); the row must not be written.
+    refused: Option<&'static str>,
 }
 
 impl Binder<'_> {
+    /// SQLite's index of the next parameter.
     fn next(&mut self) -> c_int {
-        self.index += 1;
-        self.index
+        let slot = self.statement.slots.get(self.bound).copied();
+        self.bound += 1;
+        slot.unwrap_or_else(|| {
+            self.refused = Some("more values than the statement has parameters");
+            0
+        })
     }
 
     /// The length SQLite is given, or None (and the row marked) when it does not fit.
     fn length(&mut self, bytes: &[u8]) -> Option<c_int> {
         let length = c_int::try_from(bytes.len()).ok();
-        self.oversized |= length.is_none();
+        if length.is_none() {
+            self.refused = Some("a value is longer than SQLite takes");
+        }
         length
     }
 
-    /// Refuses the row when a value did not fit, so that no row is written with a NULL in its place.
-    fn finish(self) -> Result<(), StoreError> {
-        if self.oversized {
+    /// Refuses the row when a value could not be bound, so that no row is written with a NULL in its
+    /// place.
+    pub(super) fn finish(self) -> Result<(), StoreError> {
+        if let Some(why) = self.refused {
             self.statement.clear();
-            return Err(failure(
-                self.statement.doing,
-                "a value is longer than SQLite takes",
-            ));
+            return Err(failure(self.statement.doing, why));
         }
         Ok(())
     }
 
     /// A UUID, or NULL.
-    fn optional_blob(&mut self, bytes: Option<&[u8; 16]>) {
+    pub(super) fn optional_blob(&mut self, bytes: Option<&[u8; 16]>) {
         match bytes {
             Some(bytes) => self.blob(bytes),
             None => self.integer(None),
         }
     }
 
-    fn blob(&mut self, bytes: &[u8]) {
+    pub(super) fn blob(&mut self, bytes: &[u8]) {
         let index = self.next();
         let statement = self.statement.raw.as_ptr();
         let length = self.length(bytes);
@@ -460,7 +406,7 @@ impl Binder<'_> {
         }
     }
 
-    fn text(&mut self, value: Option<&str>) {
+    pub(super) fn text(&mut self, value: Option<&str>) {
         let index = self.next();
         let statement = self.statement.raw.as_ptr();
         let length = value.and_then(|text| self.length(text.as_bytes()));
@@ -479,7 +425,7 @@ impl Binder<'_> {
         }
     }
 
-    fn integer(&mut self, value: Option<i64>) {
+    pub(super) fn integer(&mut self, value: Option<i64>) {
         let index = self.next();
         let statement = self.statement.raw.as_ptr();
         // SAFETY: binding a number or NULL to a prepared statement.
@@ -494,7 +440,7 @@ impl Binder<'_> {
 
 /// The row a query is on, read column after column, each copied out at once: SQLite's pointers last
 /// only until the next step.
-struct Row<'s> {
+pub(super) struct Row<'s> {
     statement: &'s Statement,
     index: c_int,
 }
@@ -519,16 +465,16 @@ impl Row<'_> {
         }
     }
 
-    fn text(&mut self) -> Option<String> {
+    pub(super) fn text(&mut self) -> Option<String> {
         self.bytes()
             .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
     }
 
-    fn required_text(&mut self) -> Result<String, StoreError> {
+    pub(super) fn required_text(&mut self) -> Result<String, StoreError> {
         self.text().ok_or_else(|| self.corrupt("NULL"))
     }
 
-    fn integer(&mut self) -> Option<i64> {
+    pub(super) fn integer(&mut self) -> Option<i64> {
         let (statement, index) = (self.statement.raw.as_ptr(), self.index);
         self.index += 1;
         // SAFETY: as for `bytes`.
@@ -539,7 +485,7 @@ impl Row<'_> {
     }
 
     /// A UUID stored as sqlx stores it: 16 bytes.
-    fn uuid(&mut self) -> Result<Uuid, StoreError> {
+    pub(super) fn uuid(&mut self) -> Result<Uuid, StoreError> {
         match self.bytes().map(Uuid::from_slice) {
             Some(Ok(id)) => Ok(id),
             Some(Err(_)) => Err(self.corrupt("not a 16-byte UUID")),
@@ -547,8 +493,17 @@ impl Row<'_> {
         }
     }
 
+    /// A UUID as [`Row::uuid`] reads it, or NULL.
+    pub(super) fn optional_uuid(&mut self) -> Result<Option<Uuid>, StoreError> {
+        match self.bytes().map(Uuid::from_slice) {
+            Some(Ok(id)) => Ok(Some(id)),
+            Some(Err(_)) => Err(self.corrupt("not a 16-byte UUID")),
+            None => Ok(None),
+        }
+    }
+
     /// A date as sqlx stores `NaiveDate`: `YYYY-MM-DD`.
-    fn date(&mut self) -> Result<Option<NaiveDate>, StoreError> {
+    pub(super) fn date(&mut self) -> Result<Option<NaiveDate>, StoreError> {
         self.text()
             .map(|text| {
                 NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| self.corrupt("not a date"))
@@ -558,7 +513,7 @@ impl Row<'_> {
 
     /// An instant as sqlx stores `DateTime<Utc>` (RFC 3339), or as SQLite's own functions write
     /// one (UTC without an offset), as sqlx also reads it.
-    fn instant(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub(super) fn instant(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.text()
             .map(|text| {
                 DateTime::parse_from_rfc3339(&text)
@@ -582,6 +537,31 @@ impl Row<'_> {
     }
 }
 
+/// See [`Statement::slots`].
+fn parameter_slots(raw: NonNull<ffi::sqlite3_stmt>) -> Vec<c_int> {
+    // SAFETY: the statement is prepared; each name is a NUL-terminated string it owns, read at once,
+    // or NULL for a `?` mark.
+    let count = unsafe { ffi::sqlite3_bind_parameter_count(raw.as_ptr()) };
+    let mut slots: Vec<c_int> = (1..=count).collect();
+    for index in 1..=count {
+        let name = unsafe { ffi::sqlite3_bind_parameter_name(raw.as_ptr(), index) };
+        if name.is_null() {
+            continue;
+        }
+        let name = unsafe { CStr::from_ptr(name) }.to_string_lossy();
+        let number = name
+            .strip_prefix(['$', '?'])
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(slot) = number
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| slots.get_mut(n))
+        {
+            *slot = index;
+        }
+    }
+    slots
+}
+
 fn error(db: NonNull<ffi::sqlite3>, doing: &str) -> StoreError {
     // SAFETY: `sqlite3_errmsg` returns a NUL-terminated string owned by the connection, copied at once.
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
@@ -592,4 +572,45 @@ fn error(db: NonNull<ffi::sqlite3>, doing: &str) -> StoreError {
 
 fn failure(doing: &str, message: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!("{doing}: {message}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    /// `UPDATE … SET list_sent_at = $2 WHERE id = $1`: SQLite numbers `$2` first, sqlx binds it second.
+    #[tokio::test]
+    async fn numbered_parameters_bind_by_their_number_as_sqlx_binds_them() {
+        let mut connection = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database");
+        sqlx::query("CREATE TABLE t (a TEXT, b TEXT)")
+            .execute(&mut connection)
+            .await
+            .expect("the table");
+        {
+            let mut handle = connection.lock_handle().await.expect("the handle");
+            let db = handle.as_raw_handle();
+            let insert = Statement::prepare(db, "INSERT INTO t (b, a) VALUES ($2, $1)", "testing")
+                .expect("the statement");
+            let mut bind = insert.binder();
+            bind.text(Some("first"));
+            bind.text(Some("second"));
+            bind.finish().expect("both values bound");
+            assert_eq!(insert.execute(db).expect("the insert"), 1);
+
+            let mut bind = insert.binder();
+            bind.text(Some("first"));
+            bind.text(Some("second"));
+            bind.text(Some("third"));
+            let refused = bind.finish().expect_err("a third value has no parameter");
+            assert!(refused.to_string().contains("more values"), "{refused}");
+        }
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT a, b FROM t")
+            .fetch_all(&mut connection)
+            .await
+            .expect("the rows");
+        assert_eq!(rows, vec![("first".to_string(), "second".to_string())]);
+    }
 }
