@@ -71,7 +71,9 @@ fn main() {
     let (csv, pnl_dir, rows) = write_day(&options, dir);
 
     println!("\n== floor: sqlite3 .import of the CSV into a bare table ==");
-    let floor = sqlite3_floor(&csv, &dir.join("floor.db"));
+    let floor_db = dir.join("floor.db");
+    remove_database(&floor_db);
+    let floor = sqlite3_floor(&csv, &floor_db);
     match floor {
         Some(seconds) => println!(
             "  {rows} rows in {seconds:.2} s = {:.0} rows/s",
@@ -84,11 +86,7 @@ fn main() {
     let sqlite = |name: &str| format!("sqlite:{}", dir.join(name).display());
     for (input, path) in [("csv", csv.clone()), ("pnl", pnl_dir.clone())] {
         let url = sqlite(&format!("aboard-{input}.db"));
-        // A kept --dir holds the last run's database: importing into it again would measure
-        // duplicate detection, not the import.
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(dir.join(format!("aboard-{input}.db{suffix}")));
-        }
+        remove_database(&dir.join(format!("aboard-{input}.db")));
         println!("\n== SQLite, {input} ==");
         if let Some(m) = run_child(&url, &path) {
             results.push(("SQLite".to_string(), input, m));
@@ -141,6 +139,16 @@ fn main() {
         );
     }
     println!("target: the whole day in under 5 s on SQLite, within 2× the sqlite3 floor");
+}
+
+/// Removes an SQLite database and its log. A kept --dir holds the last run's databases: importing
+/// into them again would measure duplicate detection (or, for the floor, a table twice as long).
+fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
 }
 
 /// Writes the day as `day.csv` and `pnl/IBnnnn.pnl`; returns both paths and the passenger count.

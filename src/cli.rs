@@ -439,6 +439,7 @@ type ParsedGroup = (
 fn read_and_parse(
     paths: Vec<PathBuf>,
     format: Option<crate::manifest::Format>,
+    actor: String,
 ) -> tokio::task::JoinHandle<ParsedGroup> {
     tokio::task::spawn_blocking(move || {
         let read: Vec<(String, std::io::Result<Vec<u8>>)> = paths
@@ -446,7 +447,7 @@ fn read_and_parse(
             .map(|path| (path.display().to_string(), std::fs::read(path)))
             .collect();
         let now = clock::now();
-        let parsed = import::parse_files(&readable_files(&read), format, now.date_naive());
+        let parsed = import::parse_files(&readable_files(&read), format, now.date_naive(), &actor);
         (read, parsed, now)
     })
 }
@@ -481,7 +482,7 @@ impl ImportCommand {
         let mut groups = files.chunks(FILES_PER_TRANSACTION);
         let mut next = groups
             .next()
-            .map(|group| read_and_parse(group.to_vec(), format));
+            .map(|group| read_and_parse(group.to_vec(), format, actor.clone()));
         while let Some(parsing) = next.take() {
             let (read, parsed, now) = match parsing.await {
                 Ok(group) => group,
@@ -489,14 +490,13 @@ impl ImportCommand {
             };
             next = groups
                 .next()
-                .map(|group| read_and_parse(group.to_vec(), format));
+                .map(|group| read_and_parse(group.to_vec(), format, actor.clone()));
             let readable = readable_files(&read);
             let mut results = import::import_parsed_files(
                 store,
                 Some(&crate::app::matching::MatchAfterImport),
                 &readable,
                 parsed,
-                format,
                 actor,
                 now,
             )

@@ -25,7 +25,9 @@ use crate::domain::records::{
     NewPassenger, booking_key_prefix,
 };
 use crate::domain::{BoardingState, BookingName, FlightKey, FlightStatus, Iata, Locator};
-use crate::manifest::{self, Document, FlightManifest, Format, ManifestPassenger, ParseErrors};
+use crate::manifest::{
+    self, Document, FlightManifest, Format, ManifestChanges, ManifestPassenger, ParseErrors,
+};
 use crate::store::{Store, StoreError};
 
 /// What one file did, as the CLI prints it and the API returns it.
@@ -182,18 +184,17 @@ pub async fn import_manifest_files(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Vec<Result<ImportSummary, ImportError>> {
-    let parsed = parse_files(files, format, now.date_naive());
-    import_parsed_files(store, hook, files, parsed, format, actor, now).await
+    let parsed = parse_files(files, format, now.date_naive(), actor);
+    import_parsed_files(store, hook, files, parsed, actor, now).await
 }
 
-/// [`import_manifest_files`] for files already parsed by [`parse_files`] (with the same format and
-/// `now`), so that a caller can parse the next files while these are stored.
+/// [`import_manifest_files`] for files already parsed by [`parse_files`] (with the same `now` and
+/// actor), so that a caller can parse the next files while these are stored.
 pub async fn import_parsed_files(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     files: &[ManifestFile<'_>],
     parsed: Vec<ParsedFile>,
-    format: Option<Format>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Vec<Result<ImportSummary, ImportError>> {
@@ -209,31 +210,32 @@ pub async fn import_parsed_files(
                 continue;
             }
         };
-        let stored_keys = match &document {
-            Document::Adl(adl) => {
+        let (format, import, rows) = match document {
+            Parsed::Ready {
+                format,
+                import,
+                rows,
+            } => (format, import, rows),
+            Parsed::Adl { changes, digest } => {
                 apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
-                match live_keys(store, &adl.flight).await {
+                let stored_keys = match live_keys(store, &changes.flight).await {
                     Ok(keys) => keys,
                     Err(e) => {
                         results[position] = Some(Err(ImportError::Store(e)));
                         continue;
                     }
-                }
+                };
+                to_import(
+                    Document::Adl(changes),
+                    Format::Adl,
+                    &stored_keys,
+                    file.name,
+                    digest,
+                    actor,
+                )
             }
-            _ => Vec::new(),
         };
-        let is_adl = matches!(document, Document::Adl(_));
-        let rows_format = format
-            .or_else(|| manifest::detect(file.bytes))
-            .unwrap_or(Format::Csv);
-        let (format, import, rows) = to_import(
-            document,
-            rows_format,
-            &stored_keys,
-            file.name,
-            digest(file.bytes),
-            actor,
-        );
+        let is_adl = format == Format::Adl;
         pending.push(Prepared {
             position,
             format,
@@ -258,19 +260,54 @@ pub async fn import_parsed_files(
         .collect()
 }
 
-/// A file parsed, or its errors, with the time parsing took.
-pub type ParsedFile = (Result<Document, ParseErrors>, Duration);
+/// A file parsed and, as far as it can be without the store, turned into the store's form.
+pub enum Parsed {
+    /// A PNL, CSV or JSON file, with the passenger rows it holds.
+    Ready {
+        format: Format,
+        import: ManifestImport,
+        rows: usize,
+    },
+    /// An ADL, with the file's digest: its deletions and changes are resolved against the passengers
+    /// stored for its flight when its turn comes.
+    Adl {
+        changes: ManifestChanges,
+        digest: String,
+    },
+}
 
-/// Each file parsed, with the time it took. Parsing needs nothing from the store, so the files of a
-/// batch (a night's PNLs) are parsed on all of the machine's cores at once.
+/// A file parsed, or its errors, with the time parsing took.
+pub type ParsedFile = (Result<Parsed, ParseErrors>, Duration);
+
+/// Each file parsed and turned into the store's form, with the time it took. None of it needs the
+/// store, so the files of a batch (a night's PNLs) are done on all of the machine's cores at once,
+/// while the previous batch is stored.
 pub fn parse_files(
     files: &[ManifestFile<'_>],
     format: Option<Format>,
     reference: NaiveDate,
+    actor: &str,
 ) -> Vec<ParsedFile> {
     let parse_one = move |file: &ManifestFile<'_>| {
         let started = Instant::now();
-        let parsed = manifest::parse(file.name, file.bytes, format, reference);
+        let parsed = manifest::parse(file.name, file.bytes, format, reference).map(|document| {
+            let digest = digest(file.bytes);
+            match document {
+                Document::Adl(changes) => Parsed::Adl { changes, digest },
+                document => {
+                    let rows_format = format
+                        .or_else(|| manifest::detect(file.bytes))
+                        .unwrap_or(Format::Csv);
+                    let (format, import, rows) =
+                        to_import(document, rows_format, &[], file.name, digest, actor);
+                    Parsed::Ready {
+                        format,
+                        import,
+                        rows,
+                    }
+                }
+            }
+        });
         (parsed, started.elapsed())
     };
     crate::matching::map_in_order_from(files, 2, parse_one)
