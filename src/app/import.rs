@@ -280,8 +280,8 @@ pub enum Parsed {
 pub type ParsedFile = (Result<Parsed, ParseErrors>, Duration);
 
 /// Each file parsed and turned into the store's form, with the time it took. None of it needs the
-/// store, so the files of a batch (a night's PNLs) are done on all of the machine's cores at once,
-/// while the previous batch is stored.
+/// store, so the files of a batch (a night's PNLs) are shared out over the cores that the thread
+/// storing the previous batch leaves free.
 pub fn parse_files(
     files: &[ManifestFile<'_>],
     format: Option<Format>,
@@ -310,7 +310,7 @@ pub fn parse_files(
         });
         (parsed, started.elapsed())
     };
-    crate::matching::map_in_order_from(files, 2, parse_one)
+    crate::matching::map_in_order_beside_store(files, parse_one)
 }
 
 /// Where a file stands in the caller's list, its format, rows and parse time.

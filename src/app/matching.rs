@@ -268,8 +268,8 @@ impl super::import::ImportHook for MatchAfterImport {
 }
 
 /// Each list's blocking keys and fingerprints. A day's file holds hundreds of thousands of passengers
-/// whose names are normalised here: large inputs are split over the machine's cores (this blocks the
-/// calling thread for the fraction of a second it takes).
+/// whose names are normalised here: large inputs are split over the cores that the thread storing
+/// them leaves free (this blocks the calling thread for the fraction of a second it takes).
 fn keys_and_fingerprints(lists: &[&FlightList]) -> Vec<(Vec<i64>, Vec<String>)> {
     const PARALLEL_FROM_PASSENGERS: usize = 20_000;
     let of_list = |list: &&FlightList| {
@@ -290,7 +290,7 @@ fn keys_and_fingerprints(lists: &[&FlightList]) -> Vec<(Vec<i64>, Vec<String>)> 
     if passengers < PARALLEL_FROM_PASSENGERS {
         return lists.iter().map(of_list).collect();
     }
-    crate::matching::map_in_order_from(lists, 2, of_list)
+    crate::matching::map_in_order_beside_store(lists, of_list)
 }
 
 /// The flights of the imported files (as `FlightKey` text) where some passenger they bring shares a

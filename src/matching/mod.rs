@@ -13,7 +13,7 @@ mod facts;
 mod index;
 mod normalise;
 mod parallel;
-pub(crate) use parallel::map_in_order_from;
+pub(crate) use parallel::map_in_order_beside_store;
 mod reason;
 mod remembered;
 pub mod synth;

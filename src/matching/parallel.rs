@@ -5,16 +5,30 @@
 const MIN_ITEMS_FOR_THREADS: usize = 2_048;
 
 pub(crate) fn map_in_order<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    map_in_order_from(items, MIN_ITEMS_FOR_THREADS, f)
+    map_on(items, cores(), MIN_ITEMS_FOR_THREADS, f)
 }
 
-/// [`map_in_order`] for items heavy enough to share out from `min_items` on (whole files, say).
-pub(crate) fn map_in_order_from<T: Sync, R: Send>(
+/// [`map_in_order`] for heavy items (whole files, flights' lists) worked on while another thread
+/// stores an import: the next files' parsing, the identity screen of the files being stored. It
+/// leaves that thread a core of its own, because the store is the import's critical path; with every
+/// core in use here too, three or more busy threads shared two cores, and the store waited its turn.
+pub(crate) fn map_in_order_beside_store<T: Sync, R: Send>(
     items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    map_on(items, cores().saturating_sub(1), 2, f)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn map_on<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
     min_items: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < min_items.max(2) {
         return items.iter().map(&f).collect();
     }
@@ -45,5 +59,7 @@ mod tests {
         let doubled = map_in_order(&items, |x| x * 2);
         assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert_eq!(map_in_order(&[1, 2, 3], |x| x + 1), vec![2, 3, 4]);
+        let halved = map_on(&items, 3, 2, |x| x / 2);
+        assert_eq!(halved, items.iter().map(|x| x / 2).collect::<Vec<_>>());
     }
 }
