@@ -1068,21 +1068,25 @@ pub(super) fn passenger_upsert_sql(rows: usize) -> String {
     )
 }
 
-/// SQLite's insert of one new passenger, with anonymous `?` parameters: the write columns but
-/// `updated_at`, then the creation and update instants.
-pub(super) fn sqlite_passenger_insert_sql() -> String {
+/// SQLite's insert of `rows` new passengers, with anonymous `?` parameters: for each, the write columns
+/// but `updated_at`, then the creation and update instants.
+pub(super) fn sqlite_passenger_insert_sql(rows: usize) -> String {
     let columns = passenger_columns_but_updated_at();
-    format!(
-        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES ({}, 'expected', ?, ?)",
-        columns.join(", "),
+    let row = format!(
+        "({}, 'expected', ?, ?)",
         vec!["?"; columns.len()].join(", ")
+    );
+    format!(
+        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}",
+        columns.join(", "),
+        vec![row; rows].join(", ")
     )
 }
 
 /// The SQLite form of [`passenger_upsert_sql`] for one passenger, bound as
 /// [`sqlite_passenger_insert_sql`] is.
 pub(super) fn sqlite_passenger_upsert_sql() -> String {
-    sqlite_passenger_insert_sql() + PASSENGER_UPSERT_TAIL
+    sqlite_passenger_insert_sql(1) + PASSENGER_UPSERT_TAIL
 }
 
 /// Binds one passenger's values in `PASSENGER_WRITE_COLUMNS` order (without `updated_at`, bound once as
