@@ -1985,6 +1985,115 @@ mod tests {
             .collect()
     }
 
+    /// A list longer than one multi-row INSERT (two full ones and a remainder), every optional field
+    /// set on some passengers and empty on others, reads back exactly as given; the same list sent
+    /// again later changes nothing.
+    #[tokio::test]
+    async fn a_long_list_reads_back_as_written_and_again_is_unchanged() {
+        use crate::domain::records::{FlightList, ListMode, MovementTimes, NewPassenger};
+        use crate::domain::{FlightNumber, FlightStatus, Iata, TravellerClass};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("list.db"), 1)
+            .await
+            .unwrap();
+        let some = |n: usize, value: String| (n % 3 != 0).then_some(value);
+        let passengers: Vec<NewPassenger> = (0..70)
+            .map(|n| {
+                let locator = format!("LOC{n:03}");
+                NewPassenger {
+                    pax_key: format!("{locator}/SURNAME{n}/GIVEN/1"),
+                    surname: format!("SURNAME{n}"),
+                    given_name: "GIVEN".to_string(),
+                    title: some(n, "MRS".to_string()),
+                    traveller_class: if n % 7 == 0 {
+                        TravellerClass::Child
+                    } else {
+                        TravellerClass::Adult
+                    },
+                    locator: Some(locator),
+                    seat: some(n + 1, format!("{}A", n + 1)),
+                    cabin_class: some(n, "Y".to_string()),
+                    destination: Some("BCN".to_string()),
+                    party_ref: some(n + 2, format!("LOC{n:03}-C2")),
+                    frequent_flyer: some(n, format!("{n:08}"))
+                        .map(|number| ("IB".to_string(), number)),
+                    email: some(n + 1, format!("p{n}@example.com")),
+                    phone: some(n + 2, format!("+3460000{n:04}")),
+                    date_of_birth: (n % 2 == 0).then(|| {
+                        chrono::NaiveDate::from_ymd_opt(1960 + n as i32 % 40, 1 + n as u32 % 12, 1)
+                            .unwrap()
+                    }),
+                    gender: some(n, "F".to_string()),
+                    nationality: some(n + 1, "ESP".to_string()),
+                    docs_surname: some(n + 2, format!("SURNAME{n}")),
+                    docs_given: some(n, "GIVEN MARIA".to_string()),
+                    checkin_sequence: (n % 4 != 0).then_some(n as i32),
+                    service_codes: if n % 5 == 0 {
+                        vec!["WCHR".to_string(), "INFT".to_string()]
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect();
+        let key = FlightKey {
+            flight: FlightNumber::parse("IB3166").unwrap(),
+            local_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            origin: Iata::parse("MAD").unwrap(),
+        };
+        let sent = crate::clock::now();
+        let import = |file: &str, sent_at| ManifestImport {
+            format: "pnl".to_string(),
+            file_name: file.to_string(),
+            digest: file.to_string(),
+            actor: "test".to_string(),
+            sent_at: Some(sent_at),
+            flights: vec![FlightList {
+                flight: NewFlight {
+                    key: key.clone(),
+                    destination: Some(Iata::parse("BCN").unwrap()),
+                    departure: MovementTimes::default(),
+                    arrival: MovementTimes::default(),
+                    gate: None,
+                    status: FlightStatus::Scheduled,
+                },
+                mode: ListMode::Replace,
+                passengers: passengers.clone(),
+            }],
+        };
+        let first = store
+            .import_manifest(&import("first.pnl", sent), sent)
+            .await
+            .unwrap();
+        assert_eq!(first.flights[0].added, 70);
+        let mut stored: Vec<NewPassenger> = store
+            .passengers(first.flights[0].flight_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.details)
+            .collect();
+        stored.sort_by(|a, b| a.pax_key.cmp(&b.pax_key));
+        assert_eq!(stored, passengers);
+
+        let later = sent + chrono::Duration::minutes(30);
+        let again = store
+            .import_manifest(&import("again.pnl", later), later)
+            .await
+            .unwrap();
+        let summary = &again.flights[0];
+        assert_eq!(
+            (
+                summary.added,
+                summary.updated,
+                summary.unchanged,
+                summary.removed
+            ),
+            (0, 0, 70, 0)
+        );
+        store.close().await;
+    }
+
     /// Under constant gate writes and reads the log still starts afresh: left to itself SQLite would
     /// restart it only at the writer's 20,000-page bound, in commits that checkpoint for 50–80 ms.
     #[tokio::test]
