@@ -1996,7 +1996,7 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("list.db"), 1)
             .await
             .unwrap();
-        let some = |n: usize, value: String| (n % 3 != 0).then_some(value);
+        let some = |n: usize, value: String| (!n.is_multiple_of(3)).then_some(value);
         let passengers: Vec<NewPassenger> = (0..70)
             .map(|n| {
                 let locator = format!("LOC{n:03}");
