@@ -21,7 +21,7 @@ use super::rows::{
     event, mark_removed_sql, plan_list, removal_reason, sqlite_passenger_insert_sql,
     sqlite_passenger_upsert_sql, to_json,
 };
-use super::sqlite_bulk::{Binder, Statement, execute, instant_text};
+use super::sqlite_bulk::{Statement, execute, instant_text};
 use crate::domain::records::{
     FlightImportSummary, FlightList, ImportOutcome, ManifestImport, NewEvent, NewPassenger,
 };
@@ -444,7 +444,7 @@ fn log_event(
     at: &str,
 ) -> Result<(), StoreError> {
     let detail = to_json(&e.detail);
-    let mut bind: Binder<'_> = s.log.binder();
+    let mut bind = s.log.binder();
     bind.blob(Uuid::now_v7().as_bytes());
     bind.text(Some(at));
     bind.text(Some(&e.actor));
