@@ -1801,19 +1801,12 @@ async fn apply_import(
         .bind(to_json(&outcome))
         .execute(&mut *conn)
         .await?;
-    let detail = serde_json::json!({
-        "file": import.file_name, "format": import.format, "flights": outcome.flights,
-    });
-    let e = event(
-        &import.actor,
-        "import.manifest",
-        "import",
-        import_id,
-        None,
-        None,
-        detail,
-    );
-    insert_event(&mut *conn, &e, at).await?;
+    insert_event(
+        &mut *conn,
+        &manifest_imported(import, import_id, &outcome),
+        at,
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -1891,31 +1884,13 @@ async fn import_list(
             cancel = cancel.bind(*id);
         }
         removal.execute(&mut *conn).await?;
-        for (task_id, task_flight, person) in cancel.fetch_all(&mut *conn).await? {
+        for task in cancel.fetch_all(&mut *conn).await? {
             cancelled_tasks += 1;
-            let detail = serde_json::json!({ "to": "cancelled", "note": reason });
-            let e = event(
-                &import.actor,
-                "task.cancelled",
-                "task",
-                task_id,
-                Some(task_flight),
-                person,
-                detail,
-            );
+            let e = task_cancelled_by_import(&import.actor, task, &reason);
             insert_event(&mut *conn, &e, at).await?;
         }
         for id in batch {
-            let detail = serde_json::json!({ "state": "removed", "reason": reason });
-            let e = event(
-                &import.actor,
-                "passenger.boarding_state",
-                "passenger",
-                id,
-                Some(flight_id),
-                None,
-                detail,
-            );
+            let e = passenger_removed(&import.actor, *id, flight_id, &reason);
             insert_event(&mut *conn, &e, at).await?;
         }
     }

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::domain::records::{
     ApiToken, ComplaintCase, Consent, Event, Flight, FlightList, Identifier, IdentifierKind,
-    IdentityLink, ListMode, ManifestImport, Message, MovementTimes, NewEvent, NewMessage,
-    NewPassenger, NewTask, Passenger, SocialAccount, StaffAccount, StaffCredentials, StaffSession,
-    Station, Task,
+    IdentityLink, ImportOutcome, ListMode, ManifestImport, Message, MovementTimes, NewEvent,
+    NewMessage, NewPassenger, NewTask, Passenger, SocialAccount, StaffAccount, StaffCredentials,
+    StaffSession, Station, Task,
 };
 use crate::domain::{
     CarrierCode, FlightKey, FlightNumber, Grant, Iata, Login, Role, Scopes, TravellerClass,
@@ -1049,6 +1049,63 @@ pub(super) fn removal_reason(import: &ManifestImport, list: &FlightList) -> Stri
         ListMode::Changes { .. } => format!("deleted by ADL {}", import.file_name),
         _ => format!("no longer on the passenger list {}", import.file_name),
     }
+}
+
+/// The log's record of an imported file: its name, format and what it did to each flight.
+pub(super) fn manifest_imported(
+    import: &ManifestImport,
+    import_id: Uuid,
+    outcome: &ImportOutcome,
+) -> NewEvent {
+    let detail = serde_json::json!({
+        "file": import.file_name, "format": import.format, "flights": outcome.flights,
+    });
+    event(
+        &import.actor,
+        "import.manifest",
+        "import",
+        import_id,
+        None,
+        None,
+        detail,
+    )
+}
+
+/// The log's record of a follow-up cancelled because an import removed its passenger.
+pub(super) fn task_cancelled_by_import(
+    actor: &str,
+    (task_id, flight_id, person_id): (Uuid, Uuid, Option<Uuid>),
+    reason: &str,
+) -> NewEvent {
+    let detail = serde_json::json!({ "to": "cancelled", "note": reason });
+    event(
+        actor,
+        "task.cancelled",
+        "task",
+        task_id,
+        Some(flight_id),
+        person_id,
+        detail,
+    )
+}
+
+/// The log's record of a passenger an import marked removed.
+pub(super) fn passenger_removed(
+    actor: &str,
+    passenger_id: Uuid,
+    flight_id: Uuid,
+    reason: &str,
+) -> NewEvent {
+    let detail = serde_json::json!({ "state": "removed", "reason": reason });
+    event(
+        actor,
+        "passenger.boarding_state",
+        "passenger",
+        passenger_id,
+        Some(flight_id),
+        None,
+        detail,
+    )
 }
 
 /// Rows per multi-row INSERT on PostgreSQL: 25 values each stays well under its bind limit.

@@ -18,8 +18,8 @@ use super::StoreError;
 use super::rows::{
     INSERT_EVENT, INSERT_IMPORT, SELECT_STORED_PASSENGERS, SET_FLIGHT_LIST_TIME,
     SET_IMPORT_SUMMARY, StoredPassenger, UPSERT_LISTED_FLIGHT, cancel_tasks_sql, check_list_order,
-    event, mark_removed_sql, plan_list, removal_reason, sqlite_passenger_insert_sql,
-    sqlite_passenger_upsert_sql, to_json,
+    manifest_imported, mark_removed_sql, passenger_removed, plan_list, removal_reason,
+    sqlite_passenger_insert_sql, sqlite_passenger_upsert_sql, task_cancelled_by_import, to_json,
 };
 use super::sqlite_bulk::{Statement, execute, instant_text};
 use crate::domain::records::{
@@ -199,18 +199,7 @@ fn finish_file(
     bind.text(Some(&summary));
     bind.finish()?;
     s.set_summary.execute(db)?;
-    let detail = serde_json::json!({
-        "file": import.file_name, "format": import.format, "flights": outcome.flights,
-    });
-    let e = event(
-        &import.actor,
-        "import.manifest",
-        "import",
-        open.import_id,
-        None,
-        None,
-        detail,
-    );
+    let e = manifest_imported(import, open.import_id, &outcome);
     log_event(db, s, &e, at)?;
     execute(db, "RELEASE manifest_file", WHAT)?;
     Ok(outcome)
@@ -268,31 +257,21 @@ fn import_list(
             cancelled.push((row.uuid()?, row.uuid()?, row.optional_uuid()?));
         }
     }
-    for (task_id, task_flight, person) in &cancelled {
-        let detail = serde_json::json!({ "to": "cancelled", "note": reason });
-        let e = event(
-            &import.actor,
-            "task.cancelled",
-            "task",
-            task_id,
-            Some(*task_flight),
-            *person,
-            detail,
-        );
-        log_event(db, s, &e, at)?;
+    for task in &cancelled {
+        log_event(
+            db,
+            s,
+            &task_cancelled_by_import(&import.actor, *task, &reason),
+            at,
+        )?;
     }
     for id in &plan.removals {
-        let detail = serde_json::json!({ "state": "removed", "reason": reason });
-        let e = event(
-            &import.actor,
-            "passenger.boarding_state",
-            "passenger",
-            id,
-            Some(flight_id),
-            None,
-            detail,
-        );
-        log_event(db, s, &e, at)?;
+        log_event(
+            db,
+            s,
+            &passenger_removed(&import.actor, *id, flight_id, &reason),
+            at,
+        )?;
     }
     if let Some(sent_at) = import.sent_at {
         let sent_at = instant_text(sent_at);
