@@ -339,6 +339,22 @@ async fn story(store: &dyn Store) {
         lucas.removed_reason.as_deref(),
         Some("deleted by ADL IB6401-1.adl")
     );
+    let logged = store
+        .events(&EventFilter {
+            subject_kind: Some("passenger".to_string()),
+            subject_id: Some(ids[1].to_string()),
+            action_prefix: Some("passenger.boarding_state".to_string()),
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged.iter().any(|e| e.event.actor == adl.actor
+            && e.event.flight_id == Some(f.id)
+            && e.event.detail
+                == serde_json::json!({ "state": "removed", "reason": "deleted by ADL IB6401-1.adl" })),
+        "the removal is logged: {logged:?}"
+    );
     booking_reads_each_passenger_whole(store, &f.key, &locator("X7K2QM")).await;
     assert_eq!(
         store
