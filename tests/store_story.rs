@@ -613,6 +613,23 @@ async fn story(store: &dyn Store) {
         cancelled.cancel_reason.as_deref(),
         Some("deleted by ADL IB6401-3.adl")
     );
+    let logged = store
+        .events(&EventFilter {
+            subject_kind: Some("task".to_string()),
+            subject_id: Some(lucas_task.id.to_string()),
+            action_prefix: Some("task.cancelled".to_string()),
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged.iter().any(|e| e.event.actor == offload.actor
+            && e.event.flight_id == Some(lucas_task.new.flight_id)
+            && e.event.person_id == Some(lucas_task.new.person_id)
+            && e.event.detail
+                == serde_json::json!({ "to": "cancelled", "note": "deleted by ADL IB6401-3.adl" })),
+        "the cancellation is logged: {logged:?}"
+    );
 
     // Outbox: one message per idempotency key, leased to one instance at a time.
     let message = NewMessage {
