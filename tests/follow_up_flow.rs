@@ -362,3 +362,86 @@ async fn a_cancelled_flight_or_an_offload_cancels_the_follow_up_with_the_reason(
         db.finish().await;
     }
 }
+
+/// The field report: a manifest carries no times, and a boarded complainant on such a flight got no task.
+#[tokio::test]
+async fn a_boarded_complainant_on_a_flight_without_times_gets_the_task_with_the_default_said() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let now = clock::now();
+        let csv = format!(
+            "flight,date,origin,destination,surname,given,title,locator,seat\n\
+             IB3166,{date},LIS,MAD,GARCIAPENA,MARIAJOSE,MRS,X7K2QM,12C\n",
+            date = now.format("%Y-%m-%d")
+        );
+        let summary = aboard::app::import::import_manifest_file(
+            store.as_ref(),
+            None,
+            "IB3166.csv",
+            csv.as_bytes(),
+            None,
+            "ops",
+            now,
+        )
+        .await
+        .unwrap();
+        let flight_id = summary.flights[0].flight_id;
+        let flight = store.flight(flight_id).await.unwrap().unwrap();
+        assert_eq!(
+            flight.departure.best(),
+            None,
+            "a CSV without times sets none"
+        );
+        let passenger = store.passengers(flight_id).await.unwrap().remove(0);
+        // No writable network and no staff at LIS: the cabin crew, due 30 min after departure.
+        let mut record = complainant("SC-T1", true);
+        record.accounts[0].opted_in = false;
+        let person = store.upsert_person(&record, "import", now).await.unwrap();
+        store
+            .upsert_link(&IdentityLink {
+                passenger_id: passenger.id,
+                person_id: person.id,
+                decision: LinkDecision::Linked,
+                score: 1.0,
+                reasons: vec![],
+                decided_by: "matcher".to_string(),
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+        let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
+        let policy = ContactPolicy::default();
+        let engine = Engine::new(store.clone(), rules, policy.clone());
+        let boarded = engine
+            .passenger_boarded(passenger.id, "gate:LIS", now)
+            .await
+            .unwrap();
+        assert!(boarded.problems.is_empty(), "{:?}", boarded.problems);
+        assert_eq!(boarded.created.len(), 1, "{boarded:?}");
+        let task = store.task(boarded.created[0].id).await.unwrap().unwrap();
+        let departure = now + Duration::minutes(policy.unknown_departure_minutes);
+        assert_eq!(
+            (task.new.channel, task.new.rule_id.as_str()),
+            (Channel::Cabin, "checkin-in-cabin")
+        );
+        assert_eq!(task.new.due_at, departure + Duration::minutes(30));
+        assert_eq!(
+            task.new.expires_at,
+            departure + Duration::minutes(policy.unknown_block_minutes)
+        );
+        assert!(
+            task.new.brief.contains("Flight time unknown"),
+            "{}",
+            task.new.brief
+        );
+        assert!(
+            task.new
+                .why
+                .iter()
+                .any(|w| w.contains("IB3166") && w.contains("no known departure time")),
+            "{:?}",
+            task.new.why
+        );
+        db.finish().await;
+    }
+}

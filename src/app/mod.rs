@@ -469,13 +469,14 @@ async fn plan_follow_up(
         let Some(person) = store.person(link.person_id).await? else {
             continue;
         };
-        let context = match tasks::rule_context(passenger, &person, flight, station.as_ref(), at) {
-            Ok(context) => context,
-            Err(problem) => {
-                planned.problems.push(problem.to_string());
-                continue;
-            }
-        };
+        let context =
+            match tasks::rule_context(passenger, &person, flight, station.as_ref(), at, policy) {
+                Ok(context) => context,
+                Err(problem) => {
+                    planned.problems.push(problem.to_string());
+                    continue;
+                }
+            };
         let since = at - chrono::Duration::days(policy.cooldown_days);
         let recent = store.recent_contacts(person.id, since).await?;
         let decision = tasks::decide(

@@ -172,6 +172,9 @@ pub struct FlightFacts {
     pub boarding_started: Option<DateTime<FixedOffset>>,
     /// The (estimated) gate close time, when the status source gives one.
     pub gate_close: Option<DateTime<FixedOffset>>,
+    /// The times above that the flight did not know and aboard assumed, each in words; empty when
+    /// every time is known.
+    pub assumed: Vec<String>,
 }
 
 impl FlightFacts {
@@ -300,6 +303,7 @@ impl RuleContext {
                 estimated_arrival: Some(at(new_york, 14, 5)),
                 boarding_started: Some(at(madrid, 10, 50)),
                 gate_close: Some(at(madrid, 11, 20)),
+                assumed: Vec::new(),
             },
             station: StationFacts {
                 iata: Iata::parse("MAD").expect("a valid code"),

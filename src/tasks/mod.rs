@@ -26,6 +26,11 @@ pub struct ContactPolicy {
     pub night_ends: NaiveTime,
     /// How long a social task stays worth doing after its event when a rule sets no expiry.
     pub social_expiry_hours: i64,
+    /// A flight whose departure time nobody gave (a CSV or PNL carries none) is taken to leave this many
+    /// minutes after the triggering event, so that a boarded passenger still gets a task.
+    pub unknown_departure_minutes: i64,
+    /// And to arrive this many minutes after that departure when its arrival time is unknown too.
+    pub unknown_block_minutes: i64,
 }
 
 impl Default for ContactPolicy {
@@ -35,6 +40,8 @@ impl Default for ContactPolicy {
             night_starts: NaiveTime::from_hms_opt(22, 0, 0).unwrap_or_default(),
             night_ends: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
             social_expiry_hours: 6,
+            unknown_departure_minutes: 30,
+            unknown_block_minutes: 180,
         }
     }
 }
@@ -42,21 +49,22 @@ impl Default for ContactPolicy {
 /// Why a context could not be built from the stored records.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FactsError {
-    #[error("flight {0} has no scheduled {1} time, so no deadline can be set")]
-    NoSchedule(String, &'static str),
     #[error("flight {0} has no destination")]
     NoDestination(String),
     #[error("the passenger's name {0:?} is not valid: {1}")]
     Name(String, String),
 }
 
-/// Builds the rules' view of one passenger, the registry person they are, their flight and station.
+/// Builds the rules' view of one passenger, the registry person they are, their flight and station. A
+/// time the flight does not know is taken from the next best one (an estimate, the actual time) or, with
+/// none, from the policy's defaults; the facts then say which times were assumed.
 pub fn rule_context(
     passenger: &Passenger,
     person: &Person,
     flight: &Flight,
     station: Option<&Station>,
     now: DateTime<Utc>,
+    policy: &ContactPolicy,
 ) -> Result<RuleContext, FactsError> {
     let flight_name = flight.key.to_string();
     let details = &passenger.details;
@@ -75,14 +83,24 @@ pub fn rule_context(
         .destination
         .clone()
         .ok_or_else(|| FactsError::NoDestination(flight_name.clone()))?;
-    let scheduled_departure = flight
-        .departure
-        .scheduled
-        .ok_or_else(|| FactsError::NoSchedule(flight_name.clone(), "departure"))?;
-    let scheduled_arrival = flight
-        .arrival
-        .scheduled
-        .ok_or(FactsError::NoSchedule(flight_name, "arrival"))?;
+    let mut assumed = Vec::new();
+    let scheduled_departure = flight.departure.best().unwrap_or_else(|| {
+        assumed.push(format!(
+            "flight {flight_name} has no known departure time: departure taken as {} min after the \
+             event at {} local (contact.unknown_departure_minutes)",
+            policy.unknown_departure_minutes,
+            local(&flight.key.origin, now).format("%H:%M")
+        ));
+        now + Duration::minutes(policy.unknown_departure_minutes)
+    });
+    let scheduled_arrival = flight.arrival.best().unwrap_or_else(|| {
+        assumed.push(format!(
+            "flight {flight_name} has no known arrival time: arrival taken as {} min after departure \
+             (contact.unknown_block_minutes)",
+            policy.unknown_block_minutes
+        ));
+        scheduled_departure + Duration::minutes(policy.unknown_block_minutes)
+    });
     let record = &person.record;
     let consent_for = |channel: Channel| {
         !record
@@ -155,6 +173,7 @@ pub fn rule_context(
             estimated_arrival: flight.arrival.estimated.map(at_destination),
             boarding_started: flight.boarding_started_at.map(at_origin),
             gate_close: flight.gate_closed_at.map(at_origin),
+            assumed,
         },
         station: StationFacts {
             iata: flight.key.origin.clone(),
@@ -274,8 +293,16 @@ pub fn decide(
             priority: i16::from(plan.priority),
             due_at,
             expires_at: option.expires_at,
-            brief: plan.brief,
-            why: plan.why,
+            brief: if context.flight.assumed.is_empty() {
+                plan.brief
+            } else {
+                format!("{} Flight time unknown: deadline assumed.", plan.brief)
+            },
+            why: plan
+                .why
+                .into_iter()
+                .chain(context.flight.assumed.iter().cloned())
+                .collect(),
         });
     }
     decision

@@ -135,7 +135,15 @@ fn run(
 ) -> Decision {
     let flight = flight();
     let passenger = passenger(&flight);
-    let context = rule_context(&passenger, person, &flight, Some(station), now).unwrap();
+    let context = rule_context(
+        &passenger,
+        person,
+        &flight,
+        Some(station),
+        now,
+        &ContactPolicy::default(),
+    )
+    .unwrap();
     decide(
         &shipped_rules(),
         Trigger::Boarded,
@@ -191,6 +199,7 @@ fn staff_off_shift_count_as_no_staff() {
         &flight,
         Some(&station),
         night,
+        &ContactPolicy::default(),
     )
     .unwrap();
     assert!(
@@ -214,6 +223,7 @@ fn social_tasks_wait_for_the_end_of_the_local_night() {
         &late_flight,
         Some(&staffed(false)),
         boarded,
+        &ContactPolicy::default(),
     )
     .unwrap();
     let ids = (&passenger, &who, &late_flight);
@@ -326,4 +336,89 @@ fn a_passenger_with_no_complaint_gets_nothing() {
     let decision = run(&quiet, &staffed(true), now, &[]);
     assert_eq!(decision.task, None);
     assert!(decision.errors.is_empty(), "{:?}", decision.errors);
+}
+
+#[test]
+fn a_flight_without_times_still_gets_its_task_with_the_default_deadline_said() {
+    let mut timeless = flight();
+    timeless.departure = MovementTimes::default();
+    timeless.arrival = MovementTimes::default();
+    let passenger = passenger(&timeless);
+    let who = person(false, false);
+    let boarded = Utc.with_ymd_and_hms(2026, 11, 22, 7, 55, 0).unwrap();
+    let policy = ContactPolicy::default();
+    let context = rule_context(
+        &passenger,
+        &who,
+        &timeless,
+        Some(&staffed(false)),
+        boarded,
+        &policy,
+    )
+    .expect("a flight without times still has a context");
+    let task = decide(
+        &shipped_rules(),
+        Trigger::Boarded,
+        &context,
+        (&passenger, &who, &timeless),
+        &[],
+        &policy,
+    )
+    .task
+    .expect("a task");
+    assert_eq!(task.channel, Channel::Cabin);
+    let departure = boarded + Duration::minutes(policy.unknown_departure_minutes);
+    assert_eq!(
+        task.due_at,
+        departure + Duration::minutes(30),
+        "departure + 30m"
+    );
+    assert_eq!(
+        task.expires_at,
+        departure + Duration::minutes(policy.unknown_block_minutes),
+        "a cabin task expires on the assumed arrival"
+    );
+    assert!(
+        task.brief
+            .ends_with("Flight time unknown: deadline assumed."),
+        "{}",
+        task.brief
+    );
+    assert!(
+        task.why
+            .iter()
+            .any(|w| w.contains("no known departure time")
+                && w.contains("30 min after the event at 08:55 local")),
+        "{:?}",
+        task.why
+    );
+    assert!(
+        task.why.iter().any(|w| w.contains("no known arrival time")),
+        "{:?}",
+        task.why
+    );
+}
+
+#[test]
+fn an_estimate_stands_in_for_a_missing_schedule_without_any_assumption() {
+    let mut estimated = flight();
+    let expected = estimated.departure.scheduled.take();
+    estimated.departure.estimated = expected;
+    let passenger = passenger(&estimated);
+    let who = person(false, false);
+    let boarded = Utc.with_ymd_and_hms(2026, 11, 22, 7, 55, 0).unwrap();
+    let context = rule_context(
+        &passenger,
+        &who,
+        &estimated,
+        Some(&staffed(false)),
+        boarded,
+        &ContactPolicy::default(),
+    )
+    .unwrap();
+    assert!(context.flight.assumed.is_empty());
+    assert_eq!(
+        Some(context.flight.departure().with_timezone(&Utc)),
+        expected
+    );
 }
