@@ -571,7 +571,7 @@ async fn outcomes_are_recorded_once_and_a_new_issue_opens_a_case() {
         );
         let person = db.store.person(day.person_12c).await.unwrap().unwrap();
         let case = person
-            .record
+            .aboard
             .cases
             .iter()
             .find(|c| c.external_ref.ends_with(&t12.to_string()))

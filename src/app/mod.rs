@@ -20,6 +20,7 @@ use crate::tasks::{self, ContactPolicy, Declined};
 pub mod boarded;
 pub mod drop_folder;
 pub mod import;
+pub mod inbound;
 pub mod matching;
 pub mod offline;
 pub mod registry;

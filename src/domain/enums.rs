@@ -135,6 +135,7 @@ word_enum!(
         TalkedNewIssue => "talked_new_issue",
         NotFound => "not_found",
         Declined => "declined",
+        AskedNoContact => "asked_no_contact",
         MessageSent => "message_sent",
     }
 );

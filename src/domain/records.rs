@@ -192,8 +192,104 @@ pub struct PersonRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub id: Uuid,
+    /// What the registry export owns: the next import replaces it.
     pub record: PersonRecord,
+    /// What aboard recorded itself: imports never touch it.
+    pub aboard: AboardRecords,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What aboard learned about a person itself, kept beside the export's record so that a registry
+/// re-import, which replaces the export's lists, never deletes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AboardRecords {
+    /// Cases staff opened from a gate or advisor outcome ("talked, new issue").
+    pub cases: Vec<ComplaintCase>,
+    /// The person asked staff not to be contacted.
+    pub opt_out: Option<StaffOptOut>,
+    /// When the person last wrote to the airline, per network, as aboard heard it.
+    pub inbound: Vec<InboundContact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffOptOut {
+    /// `staff:LOGIN`.
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundContact {
+    pub network: Network,
+    pub last_at: DateTime<Utc>,
+}
+
+/// The consent word that covers every way of reaching a person.
+pub const ALL_CHANNELS: &str = "all";
+
+impl Person {
+    /// The export's cases and those staff opened.
+    pub fn cases(&self) -> impl Iterator<Item = &ComplaintCase> {
+        self.record.cases.iter().chain(&self.aboard.cases)
+    }
+
+    /// Whether the person refuses contact through `channel` (a `Channel` or `Network` word). An export's
+    /// opt-out for the channel or for all of them refuses it. A staff opt-out refuses every channel,
+    /// unless the export holds an opt-in for that channel (or all) given after it: the person told the
+    /// airline since that they may be contacted again.
+    pub fn refuses(&self, channel: &str) -> bool {
+        let covers = |c: &&Consent| c.channel == channel || c.channel == ALL_CHANNELS;
+        let mut consents = self.record.consents.iter().filter(covers);
+        if consents.clone().any(|c| c.opted_out) {
+            return true;
+        }
+        self.aboard
+            .opt_out
+            .as_ref()
+            .is_some_and(|out| !consents.any(|c| c.updated_at > out.recorded_at))
+    }
+
+    /// The person's accounts as they stand now: the export's, with the latest time aboard heard from
+    /// the person on each network, and not opted in where the person refuses contact.
+    pub fn accounts_now(&self) -> Vec<SocialAccount> {
+        self.record
+            .accounts
+            .iter()
+            .map(|account| {
+                let heard = self
+                    .aboard
+                    .inbound
+                    .iter()
+                    .filter(|i| i.network == account.network)
+                    .map(|i| i.last_at)
+                    .max();
+                SocialAccount {
+                    last_inbound_at: account.last_inbound_at.max(heard),
+                    opted_in: account.opted_in && !self.refuses(account.network.as_str()),
+                    ..account.clone()
+                }
+            })
+            .collect()
+    }
+}
+
+/// What staff recorded about the person with a task's outcome; aboard owns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StaffRecord {
+    /// A new open case, from "talked, new issue".
+    Case(ComplaintCase),
+    /// "Asked not to be contacted".
+    OptOut,
+}
+
+/// A message a person sent the airline, as a network's webhook or the social-care tool reports it; the
+/// sender is the account's network user id or, failing that, its handle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    pub network: Network,
+    pub network_user_id: Option<String>,
+    pub handle: Option<String>,
+    pub received_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

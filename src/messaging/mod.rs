@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::domain::Network;
-use crate::domain::records::SocialAccount;
+use crate::domain::records::{Person, SocialAccount};
 
 /// How a message may go out on a network now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,6 +37,8 @@ pub enum NotAllowed {
     WindowClosed(Network, i64),
     #[error("{0} never lets a business write first, and the person has not written to us")]
     NeverFirst(Network),
+    #[error("the person asked not to be contacted on {0}")]
+    OptedOut(Network),
 }
 
 /// The networks' rules (see knowledge/social-channels.md), applied to what the registry knows of the
@@ -68,6 +70,24 @@ pub fn eligibility(account: &SocialAccount, now: DateTime<Utc>) -> Result<SendMo
             Ok(SendMode::FreeText)
         }
     }
+}
+
+/// The networks' rules applied to one of the person's accounts as it stands now (with the latest time
+/// aboard heard from them), after the person's own wish: whoever opted out is not written to.
+pub fn person_eligibility(
+    person: &Person,
+    account: &SocialAccount,
+    now: DateTime<Utc>,
+) -> Result<SendMode, NotAllowed> {
+    if person.refuses(account.network.as_str()) {
+        return Err(NotAllowed::OptedOut(account.network));
+    }
+    let current = person
+        .accounts_now()
+        .into_iter()
+        .find(|a| a.network == account.network && a.handle == account.handle)
+        .unwrap_or_else(|| account.clone());
+    eligibility(&current, now)
 }
 
 /// How alike two texts are, 0 (nothing shared) to 1 (the same words): compared on lower-cased words, so

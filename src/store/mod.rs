@@ -4,6 +4,7 @@
 //! is decided here with unique keys and row claims, never with in-process locks. Every change that matters
 //! writes its event to the log in the same transaction. Depends on `domain` only.
 
+mod aboard_sql;
 mod postgres;
 mod registry_sql;
 mod rows;
@@ -22,9 +23,9 @@ use uuid::Uuid;
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
     ApiToken, BoardingScan, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome,
-    ManifestImport, Message, NewApiToken, NewBoardingScan, NewEvent, NewFlight, NewMessage,
-    NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount,
-    StaffCredentials, StaffSession, Station, Task, TaskTransition,
+    InboundMessage, ManifestImport, Message, NewApiToken, NewBoardingScan, NewEvent, NewFlight,
+    NewMessage, NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord,
+    StaffAccount, StaffCredentials, StaffRecord, StaffSession, Station, Task, TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, TaskState};
 
@@ -411,6 +412,23 @@ pub trait Store: Send + Sync + 'static {
         &self,
         transition: &TaskTransition,
     ) -> Result<Option<Task>, StoreError>;
+    /// Applies the transition as `transition_task` does and, in the same transaction when it applied,
+    /// keeps what staff recorded about the task's person as aboard's own (an erased person has nothing
+    /// to keep it on). An opt-out also cancels the person's other open and claimed tasks. Each is logged.
+    async fn close_task_recording(
+        &self,
+        transition: &TaskTransition,
+        record: &StaffRecord,
+    ) -> Result<Option<Task>, StoreError>;
+    /// Notes when a person wrote to the airline, finding them by the sender's account (network user id,
+    /// else handle). Returns the persons it was noted on; none for a sender no account names, whose
+    /// message is logged all the same.
+    async fn record_inbound(
+        &self,
+        message: &InboundMessage,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
 
     /// Queues a message; a second call with the same idempotency key returns the first message unchanged.
     async fn enqueue_message(

@@ -565,6 +565,8 @@ pub(super) struct CaseRow {
     summary: String,
     status: String,
     source_url: Option<String>,
+    /// NULL for the export's cases; who opened it for cases aboard opened.
+    pub(super) recorded_by: Option<String>,
 }
 
 impl TryFrom<CaseRow> for ComplaintCase {
@@ -607,7 +609,8 @@ pub(super) const SELECT_ACCOUNTS: &str = "SELECT network, handle, network_user_i
     activity_30d, follows_airline, accepts_dms, opted_in, last_inbound_at FROM social_accounts \
     WHERE person_id = $1 ORDER BY network, handle";
 pub(super) const SELECT_CASES: &str = "SELECT external_ref, opened_at, resolved_at, channel, category, \
-    severity, summary, status, source_url FROM complaint_cases WHERE person_id = $1 ORDER BY opened_at";
+    severity, summary, status, source_url, recorded_by FROM complaint_cases WHERE person_id = $1 \
+    ORDER BY opened_at";
 pub(super) const SELECT_CONSENTS: &str =
     "SELECT channel, opted_out, updated_at FROM consents WHERE person_id = $1 ORDER BY channel";
 
@@ -628,7 +631,8 @@ pub(super) const INSERT_CONSENT: &str = "INSERT INTO consents (person_id, channe
 pub(super) const DELETE_PERSON_LISTS: [&str; 4] = [
     "DELETE FROM person_identifiers WHERE person_id = $1",
     "DELETE FROM social_accounts WHERE person_id = $1",
-    "DELETE FROM complaint_cases WHERE person_id = $1",
+    // Only the export's cases: those aboard opened (recorded_by set) outlive every import.
+    "DELETE FROM complaint_cases WHERE person_id = $1 AND recorded_by IS NULL",
     "DELETE FROM consents WHERE person_id = $1",
 ];
 

@@ -15,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
+use super::aboard_sql::*;
 use super::registry_sql::*;
 use super::rows::*;
 use super::{
@@ -23,10 +24,10 @@ use super::{
     TaskListVersion, TickRecord,
 };
 use crate::domain::records::{
-    ApiToken, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, ManifestImport, Message,
-    NewApiToken, NewEvent, NewFlight, NewMessage, NewSession, NewStaffAccount, NewTask, Passenger,
-    Person, PersonRecord, StaffAccount, StaffCredentials, StaffSession, Station, Task,
-    TaskTransition,
+    ApiToken, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome, InboundMessage,
+    ManifestImport, Message, NewApiToken, NewEvent, NewFlight, NewMessage, NewSession,
+    NewStaffAccount, NewTask, Passenger, Person, PersonRecord, StaffAccount, StaffCredentials,
+    StaffRecord, StaffSession, Station, Task, TaskTransition,
 };
 use crate::domain::{
     BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, MessageState,
@@ -345,6 +346,144 @@ async fn write_person(
     Ok(id)
 }
 
+/// Applies a task's transition if the task is still in one of its `from` states, and logs it; the
+/// caller's transaction commits.
+async fn transition(
+    conn: &mut SqliteConnection,
+    t: &TaskTransition,
+) -> Result<Option<Task>, StoreError> {
+    let sql = format!(
+        "{TRANSITION_TASK} AND state IN ({})",
+        placeholders(7, t.from.len())
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(t.task_id)
+        .bind(t.to.as_str())
+        .bind(t.assignee.as_deref())
+        .bind(t.outcome.map(|o| o.as_str()))
+        .bind(t.note.as_deref())
+        .bind(t.at);
+    for state in &t.from {
+        query = query.bind(state.as_str());
+    }
+    if query.execute(&mut *conn).await?.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let task = fetch_task(&mut *conn, t.task_id).await?;
+    if let Some(task) = &task {
+        let detail = serde_json::json!({
+            "to": t.to.as_str(), "outcome": t.outcome.map(|o| o.as_str()), "note": t.note,
+        });
+        let e = event(
+            &t.actor,
+            &format!("task.{}", t.to.as_str()),
+            "task",
+            t.task_id,
+            Some(task.new.flight_id),
+            Some(task.new.person_id),
+            detail,
+        );
+        insert_event(&mut *conn, &e, t.at).await?;
+    }
+    Ok(task)
+}
+
+/// Keeps what staff recorded with a task's outcome on the task's person, and logs it; the caller's
+/// transaction commits. An opt-out also ends the person's other follow-ups.
+async fn keep_staff_record(
+    conn: &mut SqliteConnection,
+    task: &Task,
+    record: &StaffRecord,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let person_id = task.new.person_id;
+    let exists: i64 = sqlx::query_scalar(PERSON_EXISTS)
+        .bind(person_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if exists == 0 {
+        return Ok(());
+    }
+    match record {
+        StaffRecord::Case(c) => {
+            sqlx::query(INSERT_ABOARD_CASE)
+                .bind(person_id)
+                .bind(&c.external_ref)
+                .bind(c.opened_at)
+                .bind(c.resolved_at)
+                .bind(&c.channel)
+                .bind(&c.category)
+                .bind(c.severity)
+                .bind(&c.summary)
+                .bind(c.status.as_str())
+                .bind(c.source_url.as_deref())
+                .bind(actor)
+                .execute(&mut *conn)
+                .await?;
+        }
+        StaffRecord::OptOut => {
+            sqlx::query(UPSERT_STAFF_OPT_OUT)
+                .bind(person_id)
+                .bind(task.id)
+                .bind(actor)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            let cancelled = sqlx::query_as::<_, (Uuid, Uuid)>(CANCEL_PERSON_TASKS)
+                .bind(person_id)
+                .bind(OPT_OUT_CANCEL_REASON)
+                .bind(at)
+                .fetch_all(&mut *conn)
+                .await?;
+            for (task_id, flight_id) in cancelled {
+                let e = opt_out_cancel_event(task_id, flight_id, person_id, actor);
+                insert_event(&mut *conn, &e, at).await?;
+            }
+        }
+    }
+    insert_event(conn, &staff_record_event(task, record, actor), at).await?;
+    Ok(())
+}
+
+/// Notes an inbound message's time on every person whose account sent it, and logs it (an unknown
+/// sender's too); the caller's transaction commits.
+async fn note_inbound(
+    conn: &mut SqliteConnection,
+    message: &InboundMessage,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let (sql, sender) = match (&message.network_user_id, &message.handle) {
+        (Some(user_id), _) => (SENDER_BY_USER_ID, user_id),
+        (None, Some(handle)) => (SENDER_BY_HANDLE, handle),
+        (None, None) => return Ok(Vec::new()),
+    };
+    let persons: Vec<Uuid> = sqlx::query_scalar(sql)
+        .bind(message.network.as_str())
+        .bind(sender)
+        .fetch_all(&mut *conn)
+        .await?;
+    for person_id in &persons {
+        sqlx::query(UPSERT_INBOUND)
+            .bind(person_id)
+            .bind(message.network.as_str())
+            .bind(message.received_at)
+            .execute(&mut *conn)
+            .await?;
+        insert_event(
+            &mut *conn,
+            &inbound_event(message, Some(*person_id), actor),
+            at,
+        )
+        .await?;
+    }
+    if persons.is_empty() {
+        insert_event(&mut *conn, &inbound_event(message, None, actor), at).await?;
+    }
+    Ok(persons)
+}
+
 async fn load_person(conn: &mut SqliteConnection, row: PersonRow) -> Result<Person, StoreError> {
     let identifiers = sqlx::query_as::<_, IdentifierRow>(SELECT_IDENTIFIERS)
         .bind(row.id)
@@ -362,6 +501,11 @@ async fn load_person(conn: &mut SqliteConnection, row: PersonRow) -> Result<Pers
         .bind(row.id)
         .fetch_all(&mut *conn)
         .await?;
+    let facts = sqlx::query_as::<_, AboardFactRow>(SELECT_ABOARD_FACTS)
+        .bind(row.id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let (cases, aboard) = split_records(cases, facts)?;
     Ok(Person {
         id: row.id,
         record: PersonRecord {
@@ -378,12 +522,10 @@ async fn load_person(conn: &mut SqliteConnection, row: PersonRow) -> Result<Pers
                 .into_iter()
                 .map(TryInto::try_into)
                 .collect::<Result<_, _>>()?,
-            cases: cases
-                .into_iter()
-                .map(TryInto::try_into)
-                .collect::<Result<_, _>>()?,
+            cases,
             consents: consents.into_iter().map(Into::into).collect(),
         },
+        aboard,
         updated_at: row.updated_at,
     })
 }
@@ -1199,41 +1341,35 @@ impl Store for SqliteStore {
 
     async fn transition_task(&self, t: &TaskTransition) -> Result<Option<Task>, StoreError> {
         let mut tx = self.write().await?;
-        let sql = format!(
-            "{TRANSITION_TASK} AND state IN ({})",
-            placeholders(7, t.from.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql))
-            .bind(t.task_id)
-            .bind(t.to.as_str())
-            .bind(t.assignee.as_deref())
-            .bind(t.outcome.map(|o| o.as_str()))
-            .bind(t.note.as_deref())
-            .bind(t.at);
-        for state in &t.from {
-            query = query.bind(state.as_str());
-        }
-        if query.execute(&mut *tx).await?.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let task = fetch_task(&mut tx, t.task_id).await?;
-        if let Some(task) = &task {
-            let detail = serde_json::json!({
-                "to": t.to.as_str(), "outcome": t.outcome.map(|o| o.as_str()), "note": t.note,
-            });
-            let e = event(
-                &t.actor,
-                &format!("task.{}", t.to.as_str()),
-                "task",
-                t.task_id,
-                Some(task.new.flight_id),
-                Some(task.new.person_id),
-                detail,
-            );
-            insert_event(&mut tx, &e, t.at).await?;
-        }
+        let task = transition(&mut tx, t).await?;
         tx.commit().await?;
         Ok(task)
+    }
+
+    async fn close_task_recording(
+        &self,
+        t: &TaskTransition,
+        record: &StaffRecord,
+    ) -> Result<Option<Task>, StoreError> {
+        let mut tx = self.write().await?;
+        let Some(task) = transition(&mut tx, t).await? else {
+            return Ok(None);
+        };
+        keep_staff_record(&mut tx, &task, record, &t.actor, t.at).await?;
+        tx.commit().await?;
+        Ok(Some(task))
+    }
+
+    async fn record_inbound(
+        &self,
+        message: &InboundMessage,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.write().await?;
+        let persons = note_inbound(&mut tx, message, actor, at).await?;
+        tx.commit().await?;
+        Ok(persons)
     }
 
     async fn enqueue_message(

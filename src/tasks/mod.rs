@@ -7,8 +7,10 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::airports;
-use crate::domain::records::{Flight, NewTask, Passenger, Person, Station, Task};
-use crate::domain::{BookingName, Channel, Iata, Seat, Title};
+use crate::domain::records::{
+    ComplaintCase, Flight, NewTask, Passenger, Person, StaffRecord, Station, Task,
+};
+use crate::domain::{BookingName, CaseStatus, Channel, Iata, Seat, TaskOutcome, Title};
 use crate::rules::{
     CaseFacts, ChannelConsent, FlightFacts, PassengerFacts, PersonFacts, RuleContext, RuleSet,
     SocialAccountFacts, StationFacts, Trigger,
@@ -102,12 +104,7 @@ pub fn rule_context(
         scheduled_departure + Duration::minutes(policy.unknown_block_minutes)
     });
     let record = &person.record;
-    let consent_for = |channel: Channel| {
-        !record
-            .consents
-            .iter()
-            .any(|c| c.opted_out && (c.channel == channel.as_str() || c.channel == "all"))
-    };
+    let consent_for = |channel: Channel| !person.refuses(channel.as_str());
     let at_origin = |t: DateTime<Utc>| local(&flight.key.origin, t);
     let destination_code = destination.clone();
     let at_destination = |t: DateTime<Utc>| local(&destination_code, t);
@@ -129,26 +126,22 @@ pub fn rule_context(
                 .iter()
                 .map(|a| a.activity_30d.max(0) as u32)
                 .sum(),
-            social_accounts: record
-                .accounts
-                .iter()
+            // A network the person opted out of is not writable, whatever the account says; the last
+            // time they wrote is the latest the export or aboard knows.
+            social_accounts: person
+                .accounts_now()
+                .into_iter()
                 .map(|a| SocialAccountFacts {
                     network: a.network,
                     followers: a.followers.max(0) as u64,
                     follows_airline: a.follows_airline,
                     accepts_dms: a.accepts_dms,
-                    // A network the person opted out of is not writable, whatever the account says.
-                    opted_in: a.opted_in
-                        && !record
-                            .consents
-                            .iter()
-                            .any(|c| c.opted_out && c.channel == a.network.as_str()),
+                    opted_in: a.opted_in,
                     last_inbound_at: a.last_inbound_at,
                 })
                 .collect(),
-            cases: record
-                .cases
-                .iter()
+            cases: person
+                .cases()
                 .map(|c| CaseFacts {
                     category: c.category.clone(),
                     status: c.status,
@@ -203,6 +196,46 @@ pub struct Decision {
     pub task: Option<NewTask>,
     pub declined: Vec<Declined>,
     pub errors: Vec<String>,
+}
+
+/// What an outcome records about the task's person as aboard's own: "talked, new issue" opens a case
+/// holding the note; "asked not to be contacted" is a staff opt-out. Other outcomes record nothing.
+pub fn outcome_record(
+    task: &Task,
+    outcome: TaskOutcome,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Option<StaffRecord> {
+    match outcome {
+        TaskOutcome::TalkedNewIssue => {
+            let (category, no_note) = match task.new.channel {
+                Channel::Social => (
+                    "raised_on_social",
+                    "Raised with an advisor; the advisor wrote no note",
+                ),
+                Channel::Gate | Channel::Cabin => (
+                    "raised_in_person",
+                    "Raised in person; the agent wrote no note",
+                ),
+            };
+            Some(StaffRecord::Case(ComplaintCase {
+                external_ref: format!("aboard-{}-{}", task.new.channel, task.id),
+                opened_at: at,
+                resolved_at: None,
+                channel: task.new.channel.as_str().to_string(),
+                category: category.to_string(),
+                severity: 3,
+                summary: note.unwrap_or(no_note).to_string(),
+                status: CaseStatus::Open,
+                source_url: None,
+            }))
+        }
+        TaskOutcome::AskedNoContact => Some(StaffRecord::OptOut),
+        TaskOutcome::TalkedAllWell
+        | TaskOutcome::NotFound
+        | TaskOutcome::Declined
+        | TaskOutcome::MessageSent => None,
+    }
 }
 
 /// Decides the follow-up for one linked passenger. `recent` are the person's contacts within the cool-down

@@ -3,7 +3,8 @@ use uuid::Uuid;
 
 use super::*;
 use crate::domain::records::{
-    ComplaintCase, Consent, MovementTimes, NewPassenger, PersonRecord, SocialAccount,
+    AboardRecords, ComplaintCase, Consent, InboundContact, MovementTimes, NewPassenger,
+    PersonRecord, SocialAccount, StaffOptOut,
 };
 use crate::domain::{
     BoardingState, CaseStatus, FlightKey, FlightNumber, FlightStatus, Network, TaskState,
@@ -114,6 +115,7 @@ fn person(open_case: bool, writable: bool) -> Person {
             }],
             consents: vec![],
         },
+        aboard: AboardRecords::default(),
         updated_at: at,
     }
 }
@@ -400,6 +402,85 @@ fn a_flight_without_times_still_gets_its_task_with_the_default_deadline_said() {
 }
 
 #[test]
+fn a_staff_opt_out_refuses_every_channel_until_a_later_export_opt_in() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 7, 55, 0).unwrap();
+    let asked = now - Duration::days(2);
+    let mut person = person(true, true);
+    assert!(run(&person, &staffed(true), now, &[]).task.is_some());
+    person.aboard.opt_out = Some(StaffOptOut {
+        recorded_by: "staff:ana".to_string(),
+        recorded_at: asked,
+    });
+    let decision = run(&person, &staffed(true), now, &[]);
+    assert_eq!(decision.task, None, "{:?}", decision.declined);
+    for channel in ["gate", "cabin", "social", "x", "whatsapp"] {
+        assert!(person.refuses(channel), "{channel}");
+    }
+    assert!(!person.accounts_now()[0].opted_in);
+
+    // An export's opt-in older than the request does not lift it; one given since does, for what it
+    // covers.
+    person.record.consents.push(Consent {
+        channel: "gate".to_string(),
+        opted_out: false,
+        updated_at: asked - Duration::hours(1),
+    });
+    assert!(person.refuses("gate"));
+    person.record.consents[0].updated_at = asked + Duration::hours(1);
+    assert!(!person.refuses("gate"));
+    assert!(person.refuses("social"));
+    let decision = run(&person, &staffed(true), now, &[]);
+    assert_eq!(decision.task.map(|t| t.channel), Some(Channel::Gate));
+    person.record.consents[0].channel = "all".to_string();
+    assert!(!person.refuses("x"));
+}
+
+#[test]
+fn what_aboard_recorded_counts_beside_the_export() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 7, 55, 0).unwrap();
+    let mut person = person(false, true);
+    person.record.cases.clear();
+    assert_eq!(run(&person, &staffed(true), now, &[]).task, None);
+    person.aboard.cases.push(ComplaintCase {
+        external_ref: "aboard-gate-1".to_string(),
+        opened_at: now - Duration::days(5),
+        resolved_at: None,
+        channel: "gate".to_string(),
+        category: "raised_in_person".to_string(),
+        severity: 3,
+        summary: "Lost a bag in MEX".to_string(),
+        status: CaseStatus::Open,
+        source_url: None,
+    });
+    assert!(run(&person, &staffed(true), now, &[]).task.is_some());
+
+    let wrote = now - Duration::hours(3);
+    person.record.accounts[0].last_inbound_at = Some(now - Duration::days(20));
+    person.aboard.inbound.push(InboundContact {
+        network: Network::X,
+        last_at: wrote,
+    });
+    person.aboard.inbound.push(InboundContact {
+        network: Network::Instagram,
+        last_at: now,
+    });
+    assert_eq!(person.accounts_now()[0].last_inbound_at, Some(wrote));
+    let context = rule_context(
+        &passenger(&flight()),
+        &person,
+        &flight(),
+        None,
+        now,
+        &ContactPolicy::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        context.person.social_accounts[0].last_inbound_at,
+        Some(wrote)
+    );
+}
+
+#[test]
 fn an_estimate_stands_in_for_a_missing_schedule_without_any_assumption() {
     let mut estimated = flight();
     let expected = estimated.departure.scheduled.take();
@@ -421,4 +502,42 @@ fn an_estimate_stands_in_for_a_missing_schedule_without_any_assumption() {
         Some(context.flight.departure().with_timezone(&Utc)),
         expected
     );
+}
+
+#[test]
+fn outcomes_record_a_case_or_an_opt_out() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 7, 55, 0).unwrap();
+    let person = person(true, true);
+    let task = run(&person, &staffed(true), now, &[]).task.unwrap();
+    let task = Task {
+        id: Uuid::now_v7(),
+        new: task,
+        state: TaskState::Claimed,
+        assignee: None,
+        outcome: None,
+        outcome_note: None,
+        cancel_reason: None,
+        escalated_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    match outcome_record(&task, TaskOutcome::TalkedNewIssue, Some("Seat broken"), now) {
+        Some(StaffRecord::Case(case)) => {
+            assert_eq!(case.summary, "Seat broken");
+            assert_eq!(case.status, CaseStatus::Open);
+            assert_eq!(case.external_ref, format!("aboard-gate-{}", task.id));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        outcome_record(&task, TaskOutcome::AskedNoContact, None, now),
+        Some(StaffRecord::OptOut)
+    );
+    for outcome in [
+        TaskOutcome::TalkedAllWell,
+        TaskOutcome::NotFound,
+        TaskOutcome::Declined,
+    ] {
+        assert_eq!(outcome_record(&task, outcome, None, now), None);
+    }
 }

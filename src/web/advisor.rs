@@ -30,6 +30,7 @@ use crate::domain::{
 use crate::messaging::templates::TemplateError;
 use crate::messaging::{self, NEAR_DUPLICATE, NotAllowed, SendMode};
 use crate::store::TaskFilter;
+use crate::tasks;
 
 /// How far back, and how many, of the messages anyone sent a new text is compared with.
 pub const RECENT_WINDOW: Duration = Duration::days(7);
@@ -142,6 +143,9 @@ pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
             NotAllowed::WindowClosed(network, days) => format!(
                 "{network} solo permite responder hasta 7 días después del último mensaje de la persona, que fue hace {days} días"
             ),
+            NotAllowed::OptedOut(network) => {
+                format!("la persona pidió que no la contacten por {network}")
+            }
             NotAllowed::NeverFirst(network) => format!(
                 "{network} nunca permite que una empresa escriba primero, y la persona no nos ha escrito"
             ),
@@ -363,7 +367,8 @@ pub async fn send_message(
         .clone()
         .filter(|r| !r.trim().is_empty())
         .ok_or(AdvisorError::NoRecipient(network))?;
-    let mode = messaging::eligibility(account, clock::now()).map_err(AdvisorError::NotEligible)?;
+    let mode = messaging::person_eligibility(&social.person, account, clock::now())
+        .map_err(AdvisorError::NotEligible)?;
     let body = match request.template.as_deref().filter(|t| !t.is_empty()) {
         Some(name) => state.messaging.fill(name, &request.parameters)?,
         None if mode == SendMode::TemplateOnly => {
@@ -403,7 +408,8 @@ pub async fn send_message(
     Ok((message, warning))
 }
 
-/// Ends a claimed social task with its outcome.
+/// Ends a claimed social task with its outcome; "talked, new issue" opens a case on the person with the
+/// note and "asked not to be contacted" records their opt-out, both kept as aboard's own.
 pub async fn close_task(
     state: &AppState,
     staff: &Staff,
@@ -413,6 +419,9 @@ pub async fn close_task(
 ) -> Result<Task, AdvisorError> {
     let social = social_task(state, staff, id).await?;
     require_claimed_by(staff, &social.task)?;
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let now = clock::now();
+    let record = tasks::outcome_record(&social.task, outcome, note.as_deref(), now);
     let transition = TaskTransition {
         task_id: id,
         from: vec![TaskState::Claimed],
@@ -420,16 +429,21 @@ pub async fn close_task(
         actor: staff.actor(),
         assignee: None,
         outcome: Some(outcome),
-        note: note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
-        at: clock::now(),
+        note,
+        at: now,
     };
-    state
-        .store
-        .transition_task(&transition)
-        .await?
-        .ok_or(AdvisorError::NotClaimed(
-            "the task changed state before the outcome was recorded",
-        ))
+    let done = match &record {
+        Some(record) => {
+            state
+                .store
+                .close_task_recording(&transition, record)
+                .await?
+        }
+        None => state.store.transition_task(&transition).await?,
+    };
+    done.ok_or(AdvisorError::NotClaimed(
+        "the task changed state before the outcome was recorded",
+    ))
 }
 
 /// The messages of a task the caller may see, oldest first.
@@ -444,6 +458,7 @@ pub async fn task_messages(
 
 /// Whether an account can be written to now, in words.
 pub fn account_status(
+    person: &Person,
     account: &SocialAccount,
     now: DateTime<Utc>,
     language: UiLanguage,
@@ -454,7 +469,7 @@ pub fn account_status(
             AdvisorError::NoRecipient(account.network).text(language),
         );
     }
-    match messaging::eligibility(account, now) {
+    match messaging::person_eligibility(person, account, now) {
         Ok(SendMode::FreeText) => (
             Some(SendMode::FreeText),
             Msg::CanWriteNow.text(language).to_string(),
@@ -485,6 +500,7 @@ pub fn outcome_name(outcome: TaskOutcome, language: UiLanguage) -> &'static str 
         TaskOutcome::TalkedNewIssue => Msg::OutcomeTalkedNewIssue,
         TaskOutcome::NotFound => Msg::OutcomeNotFound,
         TaskOutcome::Declined => Msg::OutcomeDeclined,
+        TaskOutcome::AskedNoContact => Msg::AskedNoContact,
     };
     msg.text(language)
 }
@@ -869,7 +885,7 @@ async fn build_task_page(
         status: f.status.to_string(),
         gate: f.gate.clone().unwrap_or_default(),
     });
-    let mut cases: Vec<_> = social.person.record.cases.iter().collect();
+    let mut cases: Vec<_> = social.person.cases().collect();
     cases.sort_by(|a, b| {
         (a.status != CaseStatus::Open)
             .cmp(&(b.status != CaseStatus::Open))
@@ -893,7 +909,7 @@ async fn build_task_page(
     let mut networks = Vec::new();
     let mut any_template_only = false;
     for account in &social.person.record.accounts {
-        let (mode, status) = account_status(account, now, language);
+        let (mode, status) = account_status(&social.person, account, now, language);
         let template_only = mode == Some(SendMode::TemplateOnly);
         any_template_only |= template_only;
         if mode.is_some() {
@@ -959,6 +975,7 @@ async fn build_task_page(
             TaskOutcome::TalkedNewIssue,
             TaskOutcome::NotFound,
             TaskOutcome::Declined,
+            TaskOutcome::AskedNoContact,
         ]
         .into_iter()
         .map(|o| (o.as_str(), outcome_name(o, language)))

@@ -95,6 +95,7 @@ pub enum Msg {
     OutcomeTalkedNewIssue,
     OutcomeNotFound,
     OutcomeDeclined,
+    AskedNoContact,
     BackToQueue,
     TaskTaken,
     // gate and ops pages
@@ -330,6 +331,7 @@ impl Msg {
             Msg::OutcomeTalkedNewIssue => ("Replied: a new issue", "Respondió: un problema nuevo"),
             Msg::OutcomeNotFound => ("Could not reach them", "No se le pudo contactar"),
             Msg::OutcomeDeclined => ("Did not want contact", "No quiso contacto"),
+            Msg::AskedNoContact => ("Asked not to be contacted", "Pidió que no le contacten"),
             Msg::BackToQueue => ("Back to the social tasks", "Volver a las tareas en redes"),
             Msg::TaskTaken => (
                 "Someone else claimed this task first.",

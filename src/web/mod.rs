@@ -19,6 +19,7 @@ mod gate;
 mod health;
 pub mod i18n;
 pub mod import;
+mod inbound;
 pub mod metrics;
 mod openapi;
 mod ops;
@@ -128,6 +129,7 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         )
         // registry and identity matching
         .route("/api/registry", post(registry::import))
+        .route("/api/inbound-messages", post(inbound::post))
         .route(
             "/api/persons/{external_id}",
             get(registry::read)

@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use super::auth::{AuthError, Staff};
 use super::{AppState, WebError};
-use crate::clock;
-use crate::domain::records::{ComplaintCase, Task, TaskTransition};
-use crate::domain::{CaseStatus, Channel, Iata, Role, Seat, TaskOutcome, TaskState};
+use crate::domain::records::{Task, TaskTransition};
+use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState};
 use crate::store::{StoreError, TaskFilter};
+use crate::{clock, tasks};
 
 /// The channels a gate agent works: in person, at the gate or in the cabin.
 pub const IN_PERSON: [Channel; 2] = [Channel::Gate, Channel::Cabin];
@@ -308,7 +308,8 @@ pub struct CloseRequest {
 const NOTE_LIMIT: usize = 1000;
 
 /// Records an in-person outcome: the task (open or claimed) becomes done; "talked, new issue" opens a
-/// case on the person in the registry with the note. Refuses the outcome of another channel.
+/// case on the person with the note and "asked not to be contacted" records their opt-out, both kept as
+/// aboard's own (registry imports never replace them). Refuses the outcome of another channel.
 pub async fn close_task(
     state: &AppState,
     staff: &Staff,
@@ -326,7 +327,7 @@ pub async fn close_task(
         return Err(TaskApiError::Invalid {
             field: "outcome",
             why: "message_sent is the outcome of a social task; at the gate use talked_all_well, \
-                  talked_new_issue, not_found or declined"
+                  talked_new_issue, not_found, declined or asked_no_contact"
                 .to_string(),
         });
     }
@@ -349,50 +350,22 @@ pub async fn close_task(
         note: note.map(str::to_string),
         at: now,
     };
-    let done = state
-        .store
-        .transition_task(&transition)
-        .await?
-        .ok_or_else(|| {
-            TaskApiError::Conflict(format!(
-                "task {id} is already {}; its outcome was recorded before",
-                task.state
-            ))
-        })?;
-    if outcome == TaskOutcome::TalkedNewIssue {
-        open_case(state, &done, note, &staff.actor(), now).await?;
-    }
-    Ok(done)
-}
-
-/// A new open case on the task's person, carrying what the agent heard.
-async fn open_case(
-    state: &AppState,
-    task: &Task,
-    note: Option<&str>,
-    actor: &str,
-    at: DateTime<Utc>,
-) -> Result<(), TaskApiError> {
-    // An erased person has no record to add to; the outcome on the task is all that remains.
-    let Some(person) = state.store.person(task.new.person_id).await? else {
-        return Ok(());
+    let record = tasks::outcome_record(&task, outcome, note, now);
+    let done = match &record {
+        Some(record) => {
+            state
+                .store
+                .close_task_recording(&transition, record)
+                .await?
+        }
+        None => state.store.transition_task(&transition).await?,
     };
-    let mut record = person.record;
-    record.cases.push(ComplaintCase {
-        external_ref: format!("aboard-{}-{}", task.new.channel, task.id),
-        opened_at: at,
-        resolved_at: None,
-        channel: task.new.channel.as_str().to_string(),
-        category: "raised_in_person".to_string(),
-        severity: 3,
-        summary: note
-            .unwrap_or("Raised in person; the agent wrote no note")
-            .to_string(),
-        status: CaseStatus::Open,
-        source_url: None,
-    });
-    state.store.upsert_person(&record, actor, at).await?;
-    Ok(())
+    done.ok_or_else(|| {
+        TaskApiError::Conflict(format!(
+            "task {id} is already {}; its outcome was recorded before",
+            task.state
+        ))
+    })
 }
 
 /// POST /api/tasks/{id}/close {outcome, note}
