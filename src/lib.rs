@@ -154,6 +154,12 @@ pub async fn serve_with(
         )));
     }
     background.push(tokio::spawn(outbox.run(stopped)));
+    // Lists an earlier run stored but did not screen (it was stopped between the two) are matched now,
+    // not at the scheduler's next tick.
+    let waiting = store.clone();
+    background.push(tokio::spawn(async move {
+        app::screening::screen_at_start(waiting.as_ref(), clock::now()).await
+    }));
     tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(),
         instance = scheduler.instance(), "aboard is serving");
     let served = axum::serve(listener, app)

@@ -461,7 +461,13 @@ async fn the_api_lists_every_job_and_says_why_flight_status_is_off() {
             .collect();
         assert_eq!(
             names,
-            ["expire-tasks", "escalate-tasks", "purge", "flight-status"]
+            [
+                "expire-tasks",
+                "escalate-tasks",
+                "purge",
+                "flight-status",
+                "screen-lists"
+            ]
         );
         let expire = &jobs[0];
         assert_eq!(expire["schedule"], "*/1 * * * *");
@@ -518,7 +524,7 @@ async fn a_configuration_naming_an_unknown_job_is_refused() {
     assert_eq!(
         err.to_string(),
         "scheduler.jobs.expire-task: there is no such job (known jobs: expire-tasks, \
-         escalate-tasks, purge, flight-status)"
+         escalate-tasks, purge, flight-status, screen-lists)"
     );
     config.scheduler.jobs.clear();
     config.scheduler.jobs.insert(

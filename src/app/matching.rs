@@ -17,6 +17,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ServiceError;
+use super::screening::{screen_claimed, screen_waiting};
 use crate::domain::records::{
     FlightList, IdentifierKind, IdentityLink, ManifestImport, NewPassenger, Passenger, PersonRecord,
 };
@@ -25,7 +26,7 @@ use crate::matching::{
     PassengerFacts, PassengerFingerprint, PersonFacts, RegistryIndex, RememberedDecisions,
     StaffDecision, match_flight, passenger_blocking_keys, person_blocking_keys,
 };
-use crate::store::{KeyedPerson, Store};
+use crate::store::{KeyedPerson, PendingScreening, Store};
 
 /// The actor matcher links are recorded under; the store never lets it overwrite a staff decision.
 pub const MATCHER_ACTOR: &str = "matcher";
@@ -247,21 +248,54 @@ impl super::import::ImportHook for MatchAfterImport {
         screened: &Result<HashSet<String>, String>,
         now: DateTime<Utc>,
     ) -> Vec<Vec<String>> {
-        let flights = match screened {
-            Ok(flights) => flights,
-            Err(problem) => return imported.iter().map(|_| vec![problem.clone()]).collect(),
-        };
         let mut problems: Vec<Vec<String>> = imported.iter().map(|_| Vec::new()).collect();
-        for ((_, summary), problems) in imported.iter().zip(&mut problems) {
-            for flight in summary
-                .flights
-                .iter()
-                .filter(|f| flights.contains(&f.flight))
-            {
-                if let Err(e) = match_flight_now(store, flight.flight_id, now).await {
-                    problems.push(format!("{}: identity matching failed: {e}", flight.flight));
+        let digests: HashSet<&str> = imported.iter().map(|(i, _)| i.digest.as_str()).collect();
+        let names: HashMap<Uuid, &str> = imported
+            .iter()
+            .flat_map(|(_, summary)| &summary.flights)
+            .map(|f| (f.flight_id, f.flight.as_str()))
+            .collect();
+        // A flight need not be matched when only these files' lists wait for it and the screen found
+        // no candidate in them; without the screen, every flight is matched.
+        let needs_matching = |pending: &PendingScreening| match screened {
+            Ok(with_candidates) => {
+                names
+                    .get(&pending.flight_id)
+                    .is_none_or(|flight| with_candidates.contains(*flight))
+                    || pending
+                        .import_digests
+                        .iter()
+                        .any(|d| !digests.contains(d.as_str()))
+            }
+            Err(_) => true,
+        };
+        let flights: Vec<Uuid> = names.keys().copied().collect();
+        let outcome = match store.claim_screening(Some(&flights), usize::MAX).await {
+            Ok(claim) => screen_claimed(store, claim, needs_matching, now).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(outcome) => {
+                for (flight_id, why) in outcome.failed {
+                    let flight = names.get(&flight_id).copied().unwrap_or_default();
+                    for ((_, summary), problems) in imported.iter().zip(&mut problems) {
+                        if summary.flights.iter().any(|f| f.flight_id == flight_id) {
+                            problems.push(format!("{flight}: identity matching failed: {why}"));
+                        }
+                    }
                 }
             }
+            Err(e) => {
+                for problems in &mut problems {
+                    problems.push(format!(
+                        "identity matching failed: {e}; the lists wait for the next attempt"
+                    ));
+                }
+            }
+        }
+        // What an earlier run left unscreened (it was stopped between a commit and its matching).
+        if let Err(e) = screen_waiting(store, now).await {
+            tracing::warn!(error = %e, "screening waiting flight lists failed");
         }
         problems
     }

@@ -27,6 +27,7 @@ pub mod registry;
 pub mod reload;
 pub mod review;
 pub mod scans;
+pub mod screening;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

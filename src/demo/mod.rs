@@ -417,16 +417,7 @@ pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result
         }
     }
     // What the service does after every import: match each flight against the registry.
-    for demo in &day.flights {
-        if let Some(flight) = store.find_flight(&demo.flight.key).await? {
-            crate::app::matching::match_flight_now(store, flight.id, at)
-                .await
-                .map_err(|e| match e {
-                    crate::app::ServiceError::Store(e) => e,
-                    other => StoreError::Corrupt(other.to_string()),
-                })?;
-        }
-    }
+    crate::app::screening::screen_waiting(store, at).await?;
     Ok(())
 }
 

@@ -26,6 +26,7 @@ pub use runner::{
 pub use schedule::{JobSchedule, ScheduleError};
 
 use crate::app::drop_folder::DropFolderJob;
+use crate::app::screening::ScreenListsJob;
 use crate::config::{Config, JobConfig};
 use crate::flightstatus::{FlightEventSink, FlightStatusJob};
 use crate::store::Store;
@@ -64,6 +65,7 @@ pub fn from_config(
             &config.flight_status,
             flight_sink,
         )),
+        Arc::new(ScreenListsJob),
     ];
     if let Some(dir) = &config.import.drop_dir {
         all.push(Arc::new(DropFolderJob { dir: dir.clone() }));

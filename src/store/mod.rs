@@ -9,6 +9,7 @@ mod postgres;
 mod registry_sql;
 mod rows;
 mod scans;
+mod screening;
 mod sqlite;
 mod sqlite_bulk;
 mod sqlite_import;
@@ -31,6 +32,7 @@ use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Locator, Lo
 
 pub use postgres::PostgresStore;
 pub use scans::ScanFilter;
+pub use screening::{PendingScreening, ScreeningClaim};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -569,6 +571,14 @@ pub trait Store: Send + Sync + 'static {
     /// Which of these blocking keys some registry person has: a cheap test of whether a flight has any
     /// candidate at all before it is matched.
     async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError>;
+    /// Claims flights whose stored lists wait for identity matching (`only` those, when given; at most
+    /// `limit` flights) for this caller alone: a flight another caller holds is left out. The claim ends
+    /// when it is dropped (the lists keep waiting) or with `ScreeningClaim::screened`.
+    async fn claim_screening(
+        &self,
+        only: Option<&[Uuid]>,
+        limit: usize,
+    ) -> Result<Box<dyn ScreeningClaim>, StoreError>;
 
     // gate scans
     /// The passengers of each booking (a flight and a locator), not removed or otherwise, each with

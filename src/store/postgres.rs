@@ -1855,6 +1855,14 @@ impl Store for PostgresStore {
         )
     }
 
+    async fn claim_screening(
+        &self,
+        only: Option<&[Uuid]>,
+        limit: usize,
+    ) -> Result<Box<dyn super::ScreeningClaim>, StoreError> {
+        super::screening::claim_postgres(&self.pool, only, limit).await
+    }
+
     async fn booking_passengers(
         &self,
         bookings: &[(FlightKey, Locator)],
@@ -2037,6 +2045,12 @@ async fn import_list(
             .execute(&mut *conn)
             .await?;
     }
+    sqlx::query(QUEUE_SCREENING)
+        .bind(flight_id)
+        .bind(&import.digest)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
     Ok(FlightImportSummary {
         flight_id,
         flight: key.to_string(),

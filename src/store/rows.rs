@@ -492,6 +492,9 @@ pub(super) const INSERT_IMPORT: &str = "INSERT INTO imports (id, kind, file_name
     summary, imported_at) VALUES ($1, $2, $3, $4, $5, $6, '{}', $7) ON CONFLICT (kind, digest) DO NOTHING";
 pub(super) const SET_IMPORT_SUMMARY: &str = "UPDATE imports SET summary = $2 WHERE id = $1";
 pub(super) const SET_FLIGHT_LIST_TIME: &str = "UPDATE flights SET list_sent_at = $2 WHERE id = $1";
+/// A list stored, waiting for identity matching (migration 0004): written in the import's transaction.
+pub(super) const QUEUE_SCREENING: &str =
+    "INSERT INTO screening_queue (flight_id, import_digest, queued_at) VALUES ($1, $2, $3)";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct PersonRow {

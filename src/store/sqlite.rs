@@ -48,6 +48,8 @@ pub struct SqliteStore {
     /// Set by the checkpointer when it has copied the whole log, taken by the gate's writer after its
     /// next commit (see `restart_log_soon`).
     log_copied: Arc<AtomicBool>,
+    /// The flights this process's callers have claimed for identity matching.
+    screening: super::screening::HeldFlights,
 }
 
 /// How often the checkpointer copies committed pages into the database file. Under a gate peak the
@@ -101,6 +103,7 @@ impl SqliteStore {
             checkpoints: tokio::spawn(keep_checkpointing(checkpointer.clone(), log_copied.clone())),
             checkpointer,
             log_copied,
+            screening: Arc::default(),
         })
     }
 
@@ -1951,6 +1954,14 @@ impl Store for SqliteStore {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+
+    async fn claim_screening(
+        &self,
+        only: Option<&[Uuid]>,
+        limit: usize,
+    ) -> Result<Box<dyn super::ScreeningClaim>, StoreError> {
+        super::screening::claim_sqlite(&self.pool, &self.writer, &self.screening, only, limit).await
     }
 
     async fn booking_passengers(

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::rows::{
-    INSERT_EVENT, INSERT_IMPORT, SELECT_STORED_PASSENGERS, SET_FLIGHT_LIST_TIME,
+    INSERT_EVENT, INSERT_IMPORT, QUEUE_SCREENING, SELECT_STORED_PASSENGERS, SET_FLIGHT_LIST_TIME,
     SET_IMPORT_SUMMARY, StoredPassenger, UPSERT_LISTED_FLIGHT, cancel_tasks_sql, check_list_order,
     manifest_imported, mark_removed_sql, passenger_removed, plan_list, removal_reason,
     sqlite_passenger_insert_sql, sqlite_passenger_upsert_sql, task_cancelled_by_import, to_json,
@@ -123,6 +123,7 @@ struct Statements {
     set_summary: Statement,
     upsert_flight: Statement,
     set_list_time: Statement,
+    queue_screening: Statement,
     stored_passengers: Statement,
     insert_passenger: Statement,
     insert_passengers: Statement,
@@ -140,6 +141,7 @@ impl Statements {
             set_summary: prepare(SET_IMPORT_SUMMARY)?,
             upsert_flight: prepare(UPSERT_LISTED_FLIGHT)?,
             set_list_time: prepare(SET_FLIGHT_LIST_TIME)?,
+            queue_screening: prepare(QUEUE_SCREENING)?,
             stored_passengers: prepare(SELECT_STORED_PASSENGERS)?,
             insert_passenger: prepare(&sqlite_passenger_insert_sql(1))?,
             insert_passengers: prepare(&sqlite_passenger_insert_sql(PASSENGERS_PER_INSERT))?,
@@ -281,6 +283,12 @@ fn import_list(
         bind.finish()?;
         s.set_list_time.execute(db)?;
     }
+    let mut bind = s.queue_screening.binder();
+    bind.blob(flight_id.as_bytes());
+    bind.text(Some(&import.digest));
+    bind.text(Some(at));
+    bind.finish()?;
+    s.queue_screening.execute(db)?;
     Ok(FlightImportSummary {
         flight_id,
         flight: key.to_string(),
