@@ -27,6 +27,10 @@ pub enum TargetError {
         "no leg of this pass leaves from {station} (it flies {legs}): the pass was scanned at the wrong station"
     )]
     WrongStation { station: Iata, legs: String },
+    #[error(
+        "leg {leg} of this pass has a blank from airport, so it cannot be told whether it leaves from {station}"
+    )]
+    NoOrigin { leg: usize, station: Iata },
     #[error("leg {leg} leaving from {station} has no {what}")]
     Missing {
         leg: usize,
@@ -48,6 +52,12 @@ pub fn target(
         .enumerate()
         .find(|(_, leg)| leg.from.as_ref() == Some(station))
     else {
+        if let Some(blank) = pass.legs.iter().position(|leg| leg.from.is_none()) {
+            return Err(TargetError::NoOrigin {
+                leg: blank + 1,
+                station: station.clone(),
+            });
+        }
         return Err(TargetError::WrongStation {
             station: station.clone(),
             legs: describe_legs(&pass.legs),
@@ -361,6 +371,18 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "leg 1 leaving from MAD has no booking locator"
+        );
+    }
+
+    #[test]
+    fn a_leg_with_a_blank_from_airport_is_refused_with_the_leg_number() {
+        let mut second = leg("BCN", "MAD", None, None);
+        second.from = None;
+        let pass = BoardingPass::new("GARCIA/ANA", vec![leg("BCN", "MAD", None, None), second]);
+        let error = target(&pass, &iata("MAD"), scan_date()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "leg 2 of this pass has a blank from airport, so it cannot be told whether it leaves from MAD"
         );
     }
 

@@ -7,11 +7,23 @@ const GS: u8 = 0x1D;
 const NAME_START: usize = 2;
 const NAME_WIDTH: usize = 20;
 const INDICATOR_POSITION: usize = NAME_START + NAME_WIDTH;
-const LEG_MANDATORY_WIDTH: usize = 37;
+/// The leading fields of a leg that say which booking and which flight: PNR, route, carrier, flight number
+/// and date of flight. Only these must be readable; everything after them is read as far as it goes.
+const IDENTIFYING_FIELDS: usize = 6;
+const IDENTIFYING_WIDTH: usize = 24;
 const NEWEST_KNOWN_VERSION: u8 = 8;
+/// The most a two-digit hexadecimal size can declare.
+const MAX_PART_SIZE: usize = 0xFF;
+/// Sizes of the unique conditional part that issued passes carry (with one bag tag, with none, with two or
+/// three), tried first when the declared size disagrees with the content.
+const USUAL_UNIQUE_SIZES: [usize; 4] = [0x18, 0x0B, 0x25, 0x32];
 
-/// Decodes a scanned boarding pass. Total: every input gives a pass (with warnings for the deviations it
-/// tolerated) or an error naming the position, the field and the reason.
+/// Decodes a scanned boarding pass. Total: every input gives a pass (with a warning for each deviation it
+/// tolerated) or an error naming the position, the field and the reason. Refused only when what identifies
+/// the passenger and the flight cannot be read: the name, or a leg's booking reference, route, carrier,
+/// flight number or date written but unreadable (blank ones are "not provided", which the gate reports).
+/// Everything after them is read as far as it goes; sizes that disagree with the content, parts cut short
+/// and unreadable fields are warnings.
 pub fn decode(raw: &str) -> Result<BoardingPass, BcbpError> {
     check_characters(raw)?;
     Decoder {
@@ -60,11 +72,26 @@ fn no_separator(
     }
 }
 
-/// Where the last leg's variable part sits, so that airline text that ends early can be cut back.
-struct LastLeg {
-    start: usize,
-    declared: usize,
-    airline_start: usize,
+/// What a two-digit size field says.
+#[derive(Clone, Copy)]
+enum Size {
+    Declared(usize),
+    /// Not two hexadecimal digits.
+    Unreadable,
+    /// The pass ends before it.
+    Absent,
+}
+
+/// How well a repeated part whose size field sits at a position fills the rest of the leg.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fit {
+    None,
+    /// The size runs past the leg's end.
+    Overflows,
+    /// The part ends before the leg does: the airline's own text follows.
+    Fits,
+    /// Nothing left over.
+    Exact,
 }
 
 struct Decoder<'a> {
@@ -111,231 +138,88 @@ impl<'a> Decoder<'a> {
                 ));
             }
         };
-        let name = self.mandatory(None, Field::PassengerName, NAME_START, NAME_WIDTH)?;
+        self.mandatory(None, Field::PassengerName, NAME_START, NAME_WIDTH)?;
+        let (name_end, indicator, mut position) = self.locate_first_leg()?;
+        let name = self.text(NAME_START, name_end);
+        no_separator(None, Field::PassengerName, NAME_START, name)?;
+        if name.trim().is_empty() {
+            return Err(field_error(
+                None,
+                Field::PassengerName,
+                NAME_START,
+                "the name is blank, so the pass names no passenger".to_string(),
+            ));
+        }
         let mut pass = BoardingPass::new(name.trim_end_matches(' '), Vec::new());
-        let (indicator, mut position) = self.electronic_ticket_indicator()?;
         pass.electronic_ticket_indicator = indicator;
 
-        let mut last = None;
         for number in 1..=legs {
-            let (mut leg, declared) = self.leg_mandatory(number, position)?;
-            let start = position + LEG_MANDATORY_WIDTH;
-            let declared_end = start + declared;
-            let truncated = declared_end > self.len();
-            if truncated && number < legs {
+            let (mut leg, size, start) = self.leg_mandatory(number, position)?;
+            let (end, truncated, more) = if number == legs {
+                let (end, truncated) = self.last_leg_end(number, start, size);
+                (end, truncated, true)
+            } else {
+                self.next_leg(number, start, size)
+            };
+            if end.saturating_sub(start) > MAX_PART_SIZE {
                 return Err(field_error(
                     Some(number),
-                    Field::VariablePart,
-                    start,
+                    Field::VariablePartSize,
+                    start.saturating_sub(2),
                     format!(
-                        "its size ({declared} characters, at position {}) runs past the end of the pass: \
-                         only {} characters remain and leg {} must follow",
-                        start - 2,
-                        self.len() - start,
-                        number + 1
+                        "the leg's variable part would run {} characters, more than the {MAX_PART_SIZE} a \
+                         size can declare: what follows the leg is not a boarding pass",
+                        end - start
                     ),
                 ));
             }
-            let end = declared_end.min(self.len());
             let airline_start =
-                self.leg_variable(number, &mut pass, &mut leg, start, end, truncated)?;
-            let mut leg_end = end;
-            if truncated {
-                leg_end = self
-                    .complete_security_within(airline_start, self.len())
-                    .unwrap_or(self.len());
-                self.warnings.push(Warning::AirlineUseEndsEarly {
-                    leg: number,
-                    position: start,
-                    declared,
-                    found: leg_end - start,
-                });
-            }
-            leg.airline_use =
-                self.free_text(Some(number), Field::AirlineUse, airline_start, leg_end)?;
+                self.leg_variable(number, &mut pass, &mut leg, start, end, truncated);
+            leg.airline_use = self.free_text(Some(number), Field::AirlineUse, airline_start, end);
             pass.legs.push(leg);
-            position = self.skip_separators(leg_end, number);
-            last = (!truncated).then_some(LastLeg {
-                start,
-                declared,
-                airline_start,
-            });
+            if !more {
+                self.warnings.push(Warning::LegsMissing {
+                    declared: legs,
+                    found: number,
+                });
+                position = self.len();
+                break;
+            }
+            position = self.skip_separators(end, number);
         }
 
-        if position < self.len() && self.byte(position) != Some(b'^') {
-            position = self.cut_back_airline_use(&mut pass, last, legs, position)?;
-        }
         if position < self.len() {
-            let (security, end) = self.security(position)?;
-            pass.security = Some(security);
-            position = self.skip_separators(end, legs);
-            if position < self.len() {
-                return Err(BcbpError::TrailingCharacters {
-                    position,
-                    count: self.len() - position,
-                    text: self.text(position, self.len()).chars().take(40).collect(),
-                });
-            }
+            pass.security = Some(self.security(position));
         }
         pass.warnings = self.warnings;
         Ok(pass)
     }
 
-    /// The last leg's airline text may end before its declared size, with the security data following it:
-    /// find that security part and give the leg back only what precedes it.
-    fn cut_back_airline_use(
-        &mut self,
-        pass: &mut BoardingPass,
-        last: Option<LastLeg>,
-        legs: u8,
-        position: usize,
-    ) -> Result<usize, BcbpError> {
-        let found = last.and_then(|last| {
-            self.complete_security_within(last.airline_start, position)
-                .map(|security| (last, security))
-        });
-        let Some((last, security)) = found else {
-            let seen = self.text(position, position + 1);
-            return Err(field_error(
-                None,
-                Field::SecurityStart,
-                position,
-                format!(
-                    "expected '^' (start of the security data) or the end of the pass, found {seen:?}"
-                ),
-            ));
-        };
-        let airline_use = self.text(last.airline_start, security).to_string();
-        if let Some(leg) = pass.legs.last_mut() {
-            leg.airline_use = Some(airline_use).filter(|text| !text.is_empty());
+    /// Where the name ends and the first leg starts. The standard layout first; else the `E` missing (the
+    /// legs one position early); else a name written shorter than its 20 characters, found by where a leg's
+    /// route and date sit.
+    fn locate_first_leg(&mut self) -> Result<(usize, Option<char>, usize), BcbpError> {
+        let standard = INDICATOR_POSITION + 1;
+        if !self.may_start_leg(standard) && !self.looks_like_leg(INDICATOR_POSITION) {
+            let shorter = (NAME_START + 2..INDICATOR_POSITION)
+                .rev()
+                .find(|&at| self.looks_like_leg(at));
+            if let Some(start) = shorter {
+                let (name_end, indicator) = if self.byte(start - 1) == Some(b'E') {
+                    (start - 1, Some('E'))
+                } else {
+                    self.warnings
+                        .push(Warning::ElectronicTicketIndicator { seen: None });
+                    (start, None)
+                };
+                self.warnings.push(Warning::NameNotPadded {
+                    width: name_end - NAME_START,
+                });
+                return Ok((name_end, indicator, start));
+            }
         }
-        self.warnings.push(Warning::AirlineUseEndsEarly {
-            leg: legs,
-            position: last.start,
-            declared: last.declared,
-            found: security - last.start,
-        });
-        Ok(security)
-    }
-
-    /// The first `^` in `from..to` that starts a security part ending exactly at the end of the pass.
-    fn complete_security_within(&self, from: usize, to: usize) -> Option<usize> {
-        (from..to).find(|&at| {
-            self.byte(at) == Some(b'^')
-                && self
-                    .hex(at + 2)
-                    .is_some_and(|length| at + 4 + length == self.len())
-        })
-    }
-
-    fn hex(&self, position: usize) -> Option<usize> {
-        let text = self.raw.get(position..position + 2)?;
-        if text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            usize::from_str_radix(text, 16).ok()
-        } else {
-            None
-        }
-    }
-
-    fn skip_separators(&mut self, mut position: usize, after_leg: u8) -> usize {
-        while self.byte(position) == Some(GS) {
-            self.warnings.push(Warning::GroupSeparator {
-                position,
-                after_leg,
-            });
-            position += 1;
-        }
-        position
-    }
-
-    /// Free text closing a part, exactly as written; `None` when there is none.
-    fn free_text(
-        &self,
-        leg: Option<u8>,
-        field: Field,
-        start: usize,
-        end: usize,
-    ) -> Result<Option<String>, BcbpError> {
-        let text = self.text(start, end);
-        no_separator(leg, field, start, text)?;
-        Ok(Some(text.to_string()).filter(|text| !text.is_empty()))
-    }
-
-    /// A fixed field of the mandatory parts: it must be there in full.
-    fn mandatory(
-        &self,
-        leg: Option<u8>,
-        field: Field,
-        position: usize,
-        width: usize,
-    ) -> Result<&'a str, BcbpError> {
-        let available = self.len().saturating_sub(position);
-        if available < width {
-            return Err(field_error(
-                leg,
-                field,
-                position,
-                format!("the pass ends after {available} of its {width} characters"),
-            ));
-        }
-        let text = self.text(position, position + width);
-        no_separator(leg, field, position, text)?;
-        Ok(text)
-    }
-
-    /// A field of a conditional part ending at `end`: absent past the end, cut short across it.
-    fn conditional(
-        &mut self,
-        leg: Option<u8>,
-        field: Field,
-        position: usize,
-        width: usize,
-        end: usize,
-    ) -> Result<Option<&'a str>, BcbpError> {
-        if position >= end {
-            return Ok(None);
-        }
-        let stop = (position + width).min(end);
-        let text = self.text(position, stop);
-        no_separator(leg, field, position, text)?;
-        if stop - position < width {
-            self.warnings.push(Warning::FieldCutShort {
-                leg,
-                field,
-                position,
-                seen: text.to_string(),
-                width,
-            });
-        }
-        Ok(Some(text))
-    }
-
-    /// A two-digit hexadecimal size inside `..end`; `container` names what ends there.
-    fn hex_size(
-        &self,
-        leg: Option<u8>,
-        field: Field,
-        position: usize,
-        end: usize,
-        container: &str,
-    ) -> Result<usize, BcbpError> {
-        if position + 2 > end {
-            return Err(field_error(
-                leg,
-                field,
-                position,
-                format!("{container} ends before its two hexadecimal digits"),
-            ));
-        }
-        let text = self.text(position, position + 2);
-        self.hex(position).ok_or_else(|| {
-            field_error(
-                leg,
-                field,
-                position,
-                format!("expected two hexadecimal digits (0-9, A-F), found {text:?}"),
-            )
-        })
+        let (indicator, start) = self.electronic_ticket_indicator()?;
+        Ok((INDICATOR_POSITION, indicator, start))
     }
 
     /// Reads the `E` after the name, or notices that it is missing and the legs start one position early.
@@ -368,39 +252,324 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// Whether a leg's mandatory part starting at `position` has letters where the airports go and digits
-    /// where the day of the year goes.
+    /// Whether a leg starting at `position` has a booking reference of letters, digits and spaces, letters
+    /// where the airports go and digits (space-padded or not) where the day of the year goes.
     fn looks_like_leg(&self, position: usize) -> bool {
-        let letters = |at: usize| {
-            let text = self.text(at, at + 3);
-            text.len() == 3 && text.bytes().all(|b| b.is_ascii_alphabetic())
+        let Some(text) = self.raw.get(position..position + IDENTIFYING_WIDTH) else {
+            return false;
         };
-        let day = self.text(position + 21, position + 24);
-        letters(position + 7)
-            && letters(position + 10)
-            && day.len() == 3
-            && day.bytes().all(|b| b.is_ascii_digit())
+        let bytes = text.as_bytes();
+        let letters = |from: usize| bytes[from..from + 3].iter().all(u8::is_ascii_alphabetic);
+        let day = &bytes[21..24];
+        bytes[..7]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b' ')
+            && letters(7)
+            && letters(10)
+            && day.iter().all(|b| b.is_ascii_digit() || *b == b' ')
+            && day.iter().any(u8::is_ascii_digit)
     }
 
-    fn leg_mandatory(&mut self, number: u8, start: usize) -> Result<(Leg, usize), BcbpError> {
+    /// Whether a leg may start at `position`: each identifying field there is blank (not provided) or of
+    /// the right kind. Weaker than `looks_like_leg`, it checks a position the pass itself declares.
+    fn may_start_leg(&self, position: usize) -> bool {
+        let Some(text) = self.raw.get(position..position + IDENTIFYING_WIDTH) else {
+            return false;
+        };
+        let bytes = text.as_bytes();
+        let blank_or = |range: std::ops::Range<usize>, kind: fn(&u8) -> bool| {
+            let field = &bytes[range];
+            field.iter().all(|b| *b == b' ') || field.iter().all(kind)
+        };
+        bytes[..7]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b' ')
+            && blank_or(7..10, u8::is_ascii_alphabetic)
+            && blank_or(10..13, u8::is_ascii_alphabetic)
+            && bytes[21..24]
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b' ')
+    }
+
+    fn skip_separators(&mut self, mut position: usize, after_leg: u8) -> usize {
+        while self.byte(position) == Some(GS) {
+            self.warnings.push(Warning::GroupSeparator {
+                position,
+                after_leg,
+            });
+            position += 1;
+        }
+        position
+    }
+
+    /// Free text closing a part, as written; a group separator inside it is read as a space (with a
+    /// warning), which keeps every length as the pass declares it. `None` when there is none.
+    fn free_text(
+        &mut self,
+        leg: Option<u8>,
+        field: Field,
+        start: usize,
+        end: usize,
+    ) -> Option<String> {
+        let text = self.text(start, end);
+        if text.is_empty() {
+            return None;
+        }
+        if !text.as_bytes().contains(&GS) {
+            return Some(text.to_string());
+        }
+        for (offset, _) in text.bytes().enumerate().filter(|(_, b)| *b == GS) {
+            self.warnings.push(Warning::GroupSeparatorInField {
+                leg,
+                field,
+                position: start + offset,
+            });
+        }
+        Some(text.replace(char::from(GS), " "))
+    }
+
+    /// A fixed field that must be there in full.
+    fn mandatory(
+        &self,
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+        width: usize,
+    ) -> Result<&'a str, BcbpError> {
+        let available = self.len().saturating_sub(position);
+        if available < width {
+            return Err(field_error(
+                leg,
+                field,
+                position,
+                format!("the pass ends after {available} of its {width} characters"),
+            ));
+        }
+        let text = self.text(position, position + width);
+        no_separator(leg, field, position, text)?;
+        Ok(text)
+    }
+
+    /// A field that may be missing or cut short by the end of its part (`end`): absent past the end, read
+    /// as written across it, left blank when a group separator sits inside it.
+    fn optional(
+        &mut self,
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+        width: usize,
+        end: usize,
+    ) -> Option<&'a str> {
+        if position >= end {
+            return None;
+        }
+        let stop = (position + width).min(end);
+        let text = self.text(position, stop);
+        if text.as_bytes().contains(&GS) {
+            self.warnings.push(Warning::GroupSeparatorInField {
+                leg,
+                field,
+                position,
+            });
+            return None;
+        }
+        if stop - position < width {
+            self.warnings.push(Warning::FieldCutShort {
+                leg,
+                field,
+                position,
+                seen: text.to_string(),
+                width,
+            });
+        }
+        Some(text)
+    }
+
+    fn hex(&self, position: usize) -> Option<usize> {
+        let text = self.raw.get(position..position + 2)?;
+        if text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            usize::from_str_radix(text, 16).ok()
+        } else {
+            None
+        }
+    }
+
+    fn size(&self, position: usize, end: usize) -> Size {
+        if position + 2 > end {
+            return Size::Absent;
+        }
+        match self.hex(position) {
+            Some(size) => Size::Declared(size),
+            None => Size::Unreadable,
+        }
+    }
+
+    fn size_disagrees(&mut self, leg: Option<u8>, field: Field, position: usize, found: usize) {
+        let seen = self
+            .text(position, (position + 2).min(self.len()))
+            .to_string();
+        self.warnings.push(Warning::SizeDisagrees {
+            leg,
+            field,
+            position,
+            seen,
+            found,
+        });
+    }
+
+    /// A leg's mandatory part: the identifying fields must be readable; the pass may end anywhere after
+    /// them. Returns the leg, its variable part's size and where that part starts.
+    fn leg_mandatory(&mut self, number: u8, start: usize) -> Result<(Leg, Size, usize), BcbpError> {
         let mut leg = Leg::default();
         let mut position = start;
-        for (field, width) in LEG_MANDATORY {
+        let (identifying, rest) = LEG_MANDATORY.split_at(IDENTIFYING_FIELDS);
+        for &(field, width) in identifying {
             let text = self.mandatory(Some(number), field, position, width)?;
-            self.assign_leg(number, &mut leg, field, position, text)?;
+            self.identify(number, &mut leg, field, position, text)?;
             position += width;
         }
-        let size = self.hex_size(
-            Some(number),
-            Field::VariablePartSize,
-            position,
-            self.len(),
-            "the pass",
-        )?;
-        Ok((leg, size))
+        for &(field, width) in rest {
+            if position >= self.len() {
+                self.warnings.push(Warning::PassEndsEarly {
+                    leg: Some(number),
+                    field,
+                    position,
+                });
+                return Ok((leg, Size::Absent, position));
+            }
+            if let Some(text) = self.optional(Some(number), field, position, width, self.len()) {
+                self.assign_leg(number, &mut leg, field, position, text);
+            }
+            position += width;
+        }
+        let size = self.size(position, self.len());
+        if matches!(size, Size::Absent) {
+            self.warnings.push(Warning::PassEndsEarly {
+                leg: Some(number),
+                field: Field::VariablePartSize,
+                position,
+            });
+        }
+        Ok((leg, size, (position + 2).min(self.len())))
     }
 
-    /// Reads a leg's variable part (`start..end`) up to its airline text, returning where that text starts.
+    /// Whether the security data (or nothing) follows `position`, group separators aside.
+    fn security_follows(&self, mut position: usize) -> bool {
+        while self.byte(position) == Some(GS) {
+            position += 1;
+        }
+        matches!(self.byte(position), None | Some(b'^'))
+    }
+
+    /// The first `^` from `from` that starts a security part ending exactly at the end of the pass, else one
+    /// whose declared length runs past it (truncated security data).
+    fn security_within(&self, from: usize) -> Option<usize> {
+        let headers = || {
+            (from..self.len())
+                .filter(|&at| self.byte(at) == Some(b'^'))
+                .filter_map(|at| self.hex(at + 2).map(|length| (at, at + 4 + length)))
+        };
+        headers()
+            .find(|&(_, end)| end == self.len())
+            .or_else(|| headers().find(|&(_, end)| end > self.len()))
+            .map(|(at, _)| at)
+    }
+
+    /// Where the last leg's variable part ends, and whether the pass cut it short. Its declared size is
+    /// trusted when the security data or the end of the pass follows it; otherwise the part runs to the
+    /// security data (or the end), with a warning.
+    fn last_leg_end(&mut self, number: u8, start: usize, size: Size) -> (usize, bool) {
+        let size_position = start.saturating_sub(2);
+        let declared = match size {
+            Size::Absent => return (start, false),
+            Size::Declared(size) => Some(size),
+            Size::Unreadable => None,
+        };
+        if let Some(size) = declared
+            && start + size <= self.len()
+            && self.security_follows(start + size)
+        {
+            return (start + size, false);
+        }
+        let mut end = self.security_within(start).unwrap_or(self.len());
+        while end > start && self.byte(end - 1) == Some(GS) {
+            end -= 1;
+        }
+        match declared {
+            Some(size) if end < start + size => {
+                self.warnings.push(Warning::AirlineUseEndsEarly {
+                    leg: number,
+                    position: start,
+                    declared: size,
+                    found: end - start,
+                });
+                (end, true)
+            }
+            _ => {
+                self.size_disagrees(
+                    Some(number),
+                    Field::VariablePartSize,
+                    size_position,
+                    end - start,
+                );
+                (end, false)
+            }
+        }
+    }
+
+    /// Where a leg before the last ends (the next one starts there, after any group separators): at its
+    /// declared size when a leg starts there, else at the first place after it where one does. Also whether
+    /// the pass cut the leg short, and whether another leg follows at all.
+    fn next_leg(&mut self, number: u8, start: usize, size: Size) -> (usize, bool, bool) {
+        let size_position = start.saturating_sub(2);
+        let declared_end = match size {
+            Size::Declared(size) => Some(start + size),
+            _ => None,
+        };
+        if let Some(end) = declared_end
+            && end <= self.len()
+        {
+            let mut after = end;
+            while self.byte(after) == Some(GS) {
+                after += 1;
+            }
+            if self.may_start_leg(after) {
+                return (end, false, true);
+            }
+        }
+        if !matches!(size, Size::Absent)
+            && let Some(found) = (start..self.len()).find(|&at| self.looks_like_leg(at))
+        {
+            let mut end = found;
+            while end > start && self.byte(end - 1) == Some(GS) {
+                end -= 1;
+            }
+            self.size_disagrees(
+                Some(number),
+                Field::VariablePartSize,
+                size_position,
+                end - start,
+            );
+            return (end, false, true);
+        }
+        match declared_end {
+            // A leg should start there but does not: reading it says which field and why.
+            Some(end) if end + IDENTIFYING_WIDTH <= self.len() => (end, false, true),
+            _ if matches!(size, Size::Unreadable) && start + IDENTIFYING_WIDTH <= self.len() => {
+                self.size_disagrees(Some(number), Field::VariablePartSize, size_position, 0);
+                (start, false, true)
+            }
+            // The pass ends before the next leg: what is left belongs to this one.
+            _ => (
+                self.len(),
+                declared_end.is_some_and(|end| end > self.len()),
+                false,
+            ),
+        }
+    }
+
+    /// Reads a leg's variable part (`start..end`) up to the airline's own text, returning where that text
+    /// starts. Never fails: what cannot be read is kept as the airline's text, with a warning.
     fn leg_variable(
         &mut self,
         number: u8,
@@ -409,117 +578,134 @@ impl<'a> Decoder<'a> {
         start: usize,
         end: usize,
         truncated: bool,
-    ) -> Result<usize, BcbpError> {
+    ) -> usize {
         if start >= end {
-            return Ok(start);
+            return start;
         }
-        let repeated_start = if number == 1 {
-            self.unique_part(pass, start, end, truncated)?
-        } else {
-            start
-        };
-        self.repeated_part(number, pass.version, leg, repeated_start, end, truncated)
+        let mut position = start;
+        if number == 1 {
+            match self.unique_part(pass, start, end, truncated) {
+                Some(unique_end) => position = unique_end,
+                None => return start,
+            }
+        }
+        self.repeated_part(number, pass.version, leg, position, end, truncated)
     }
 
+    /// The conditional unique part, which opens the first leg's variable part. `None` when the part does
+    /// not start as one (no `>`, no version): then the whole variable part is the airline's text.
     fn unique_part(
         &mut self,
         pass: &mut BoardingPass,
         start: usize,
         end: usize,
         truncated: bool,
-    ) -> Result<usize, BcbpError> {
-        let leg = Some(1);
-        let marker = self.text(start, start + 1);
-        if marker != ">" {
-            return Err(field_error(
-                leg,
+    ) -> Option<usize> {
+        let unreadable = |field, position, why: String| Warning::ConditionalDataUnreadable {
+            field,
+            position,
+            why,
+        };
+        if self.byte(start) != Some(b'>') {
+            let seen = self.text(start, start + 1);
+            self.warnings.push(unreadable(
                 Field::ConditionalStart,
                 start,
-                format!("expected '>' (start of the conditional data), found {marker:?}"),
+                format!("expected '>', found {seen:?}"),
             ));
+            return None;
         }
         let version = match self.byte(start + 1).filter(|_| start + 1 < end) {
             Some(digit @ b'1'..=b'9') => digit - b'0',
             Some(other) => {
-                return Err(field_error(
-                    leg,
+                self.warnings.push(unreadable(
                     Field::Version,
                     start + 1,
-                    format!(
-                        "expected a version number 1 to {NEWEST_KNOWN_VERSION}, found {:?}",
-                        char::from(other)
-                    ),
+                    format!("expected a digit 1 to 9, found {:?}", char::from(other)),
                 ));
+                return None;
             }
             None => {
-                return Err(field_error(
-                    leg,
+                self.warnings.push(unreadable(
                     Field::Version,
                     start + 1,
-                    "leg 1's variable part ends before the version number".to_string(),
+                    "the variable part ends before it".to_string(),
                 ));
+                return None;
             }
         };
         if version > NEWEST_KNOWN_VERSION {
             self.warnings.push(Warning::UnknownVersion { version });
         }
         pass.version = Some(version);
-        let size = self.hex_size(
-            leg,
-            Field::UniquePartSize,
-            start + 2,
-            end,
-            "leg 1's variable part",
-        )?;
-        let unique_start = start + 4;
-        let unique_end =
-            self.part_end(leg, Field::UniquePartSize, start + 2, size, end, truncated)?;
-        if size == 0 {
-            self.warnings.push(Warning::ConditionalPartEmpty {
-                version,
-                position: start + 2,
-            });
-        }
+        let unique_start = (start + 4).min(end);
+        let unique_end = self.unique_end(version, start + 2, unique_start, end, truncated);
         let mut position = unique_start;
         for (field, width) in UNIQUE_CONDITIONAL {
-            if let Some(text) = self.conditional(None, field, position, width, unique_end)? {
+            if let Some(text) = self.optional(None, field, position, width, unique_end) {
                 self.assign_pass(pass, field, position, text);
             }
             position += width;
         }
         if position < unique_end {
-            pass.future_use = self.free_text(None, Field::UniqueFutureUse, position, unique_end)?;
+            pass.future_use = self.free_text(None, Field::UniqueFutureUse, position, unique_end);
         }
-        Ok(unique_end)
+        Some(unique_end)
     }
 
-    /// Where a sub-part of `size` characters whose size field is at `size_position` ends, within `..end`.
-    fn part_end(
-        &self,
-        leg: Option<u8>,
-        field: Field,
+    /// How well a repeated part whose size sits at `at` fills the first leg up to `end`.
+    fn repeated_fit(&self, at: usize, end: usize) -> Fit {
+        if at == end {
+            return Fit::Exact;
+        }
+        match self.hex(at).filter(|_| at + 2 <= end) {
+            Some(size) if at + 2 + size == end => Fit::Exact,
+            Some(size) if at + 2 + size < end => Fit::Fits,
+            Some(_) => Fit::Overflows,
+            None => Fit::None,
+        }
+    }
+
+    /// Where the unique part ends. Its declared size is trusted when the repeated part's size follows it;
+    /// otherwise (a size of 00 over data, a size too large) the usual sizes are tried, then any size after
+    /// which the repeated part fills the leg exactly, and the choice is reported.
+    fn unique_end(
+        &mut self,
+        version: u8,
         size_position: usize,
-        size: usize,
+        unique_start: usize,
         end: usize,
         truncated: bool,
-    ) -> Result<usize, BcbpError> {
-        let start = size_position + 2;
-        if start + size <= end {
-            Ok(start + size)
-        } else if truncated {
-            Ok(end)
-        } else {
-            let leg_name = leg.map(|n| format!("leg {n}'s")).unwrap_or_default();
-            Err(field_error(
-                leg,
-                field,
-                size_position,
-                format!(
-                    "declares {size} characters but only {} remain in {leg_name} variable part",
-                    end - start
-                ),
-            ))
+    ) -> usize {
+        let declared = match self.size(size_position, end) {
+            Size::Declared(size) => Some(size),
+            _ => None,
+        };
+        let room = end - unique_start;
+        if let Some(size) = declared {
+            if size > room && truncated {
+                return end;
+            }
+            if size <= room && self.repeated_fit(unique_start + size, end) >= Fit::Fits {
+                if size == 0 {
+                    self.warnings.push(Warning::ConditionalPartEmpty {
+                        version,
+                        position: size_position,
+                    });
+                }
+                return unique_start + size;
+            }
         }
+        let fit = |size: usize| self.repeated_fit(unique_start + size, end);
+        let usual = || USUAL_UNIQUE_SIZES.into_iter().filter(|&size| size < room);
+        let found = usual()
+            .find(|&size| fit(size) == Fit::Exact)
+            .or_else(|| usual().find(|&size| fit(size) == Fit::Fits))
+            .or_else(|| (0..room).find(|&size| fit(size) == Fit::Exact))
+            .or(declared.filter(|&size| size < room && fit(size) == Fit::Overflows))
+            .unwrap_or(room);
+        self.size_disagrees(Some(1), Field::UniquePartSize, size_position, found);
+        unique_start + found
     }
 
     fn repeated_part(
@@ -530,32 +716,32 @@ impl<'a> Decoder<'a> {
         start: usize,
         end: usize,
         truncated: bool,
-    ) -> Result<usize, BcbpError> {
+    ) -> usize {
         if start >= end {
-            return Ok(start);
+            return start;
         }
-        let container = format!("leg {number}'s variable part");
-        let size = self.hex_size(
-            Some(number),
-            Field::RepeatedPartSize,
-            start,
-            end,
-            &container,
-        )?;
-        let repeated_end = self.part_end(
-            Some(number),
-            Field::RepeatedPartSize,
-            start,
-            size,
-            end,
-            truncated,
-        )?;
+        let Size::Declared(size) = self.size(start, end) else {
+            // No size to go by: what follows is the airline's own text.
+            self.size_disagrees(Some(number), Field::RepeatedPartSize, start, 0);
+            return start;
+        };
+        let repeated_end = if start + 2 + size <= end {
+            start + 2 + size
+        } else {
+            if !truncated {
+                self.size_disagrees(
+                    Some(number),
+                    Field::RepeatedPartSize,
+                    start,
+                    end - start - 2,
+                );
+            }
+            end
+        };
         let mut position = start + 2;
         for &(field, width) in repeated_layout(version) {
-            if let Some(text) =
-                self.conditional(Some(number), field, position, width, repeated_end)?
-            {
-                self.assign_leg(number, leg, field, position, text)?;
+            if let Some(text) = self.optional(Some(number), field, position, width, repeated_end) {
+                self.assign_leg(number, leg, field, position, text);
             }
             position += width;
         }
@@ -565,49 +751,75 @@ impl<'a> Decoder<'a> {
                 Field::RepeatedFutureUse,
                 position,
                 repeated_end,
-            )?;
+            );
         }
-        Ok(repeated_end)
+        repeated_end
     }
 
-    fn security(&mut self, start: usize) -> Result<(Security, usize), BcbpError> {
-        let kind = self.mandatory(None, Field::SecurityType, start + 1, 1)?;
-        let kind = kind.chars().next().unwrap_or(' ');
-        let declared = self.hex_size(
-            None,
-            Field::SecurityLength,
-            start + 2,
-            self.len(),
-            "the pass",
-        )?;
-        let data_start = start + 4;
-        let available = self.len() - data_start;
-        if declared > available {
-            if available == 0 {
-                return Err(field_error(
-                    None,
-                    Field::SecurityData,
-                    data_start,
-                    format!("declares {declared} characters but the pass ends here"),
-                ));
+    /// The security part, running to the end of the pass whatever length it declares.
+    fn security(&mut self, start: usize) -> Security {
+        let len = self.len();
+        let kind = match self.byte(start + 1) {
+            None => {
+                self.warnings.push(Warning::PassEndsEarly {
+                    leg: None,
+                    field: Field::SecurityType,
+                    position: start + 1,
+                });
+                ' '
             }
-            self.warnings.push(Warning::SecurityDataTruncated {
-                position: data_start,
-                declared,
-                found: available,
-            });
+            Some(GS) => {
+                self.warnings.push(Warning::GroupSeparatorInField {
+                    leg: None,
+                    field: Field::SecurityType,
+                    position: start + 1,
+                });
+                ' '
+            }
+            Some(kind) => char::from(kind),
+        };
+        let data_start = (start + 4).min(len);
+        let data = self
+            .free_text(None, Field::SecurityData, data_start, len)
+            .unwrap_or_default();
+        let found = data.len();
+        let declared = match self.size(start + 2, len) {
+            Size::Declared(declared) => {
+                if declared > found {
+                    self.warnings.push(Warning::SecurityDataTruncated {
+                        position: data_start,
+                        declared,
+                        found,
+                    });
+                } else if declared < found {
+                    self.size_disagrees(None, Field::SecurityLength, start + 2, found);
+                }
+                declared
+            }
+            Size::Unreadable => {
+                self.size_disagrees(None, Field::SecurityLength, start + 2, found);
+                found
+            }
+            Size::Absent if start + 2 < len => {
+                self.size_disagrees(None, Field::SecurityLength, start + 2, found);
+                found
+            }
+            Size::Absent => {
+                if start + 1 < len {
+                    self.warnings.push(Warning::PassEndsEarly {
+                        leg: None,
+                        field: Field::SecurityLength,
+                        position: start + 2,
+                    });
+                }
+                found
+            }
+        };
+        Security {
+            kind,
+            declared_length: declared,
+            data,
         }
-        let data_end = data_start + declared.min(available);
-        let data = self.text(data_start, data_end);
-        no_separator(None, Field::SecurityData, data_start, data)?;
-        Ok((
-            Security {
-                kind,
-                declared_length: declared,
-                data: data.to_string(),
-            },
-            data_end,
-        ))
     }
 
     fn unreadable(
@@ -628,6 +840,146 @@ impl<'a> Decoder<'a> {
         (field, seen.to_string())
     }
 
+    fn lower_case(&mut self, leg: Option<u8>, field: Field, position: usize, text: &str) {
+        if text.bytes().any(|b| b.is_ascii_lowercase()) {
+            self.warnings.push(Warning::LowerCase {
+                leg,
+                field,
+                position,
+                seen: text.to_string(),
+            });
+        }
+    }
+
+    fn not_zero_padded(
+        &mut self,
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+        text: &str,
+        expected: String,
+    ) {
+        if expected != text.trim_end_matches(' ') {
+            self.warnings.push(Warning::NotZeroPadded {
+                leg,
+                field,
+                position,
+                seen: text.to_string(),
+                expected,
+            });
+        }
+    }
+
+    /// One of the fields that say which booking and flight the leg is: refused, saying why, when written but
+    /// unreadable.
+    fn identify(
+        &mut self,
+        number: u8,
+        leg: &mut Leg,
+        field: Field,
+        position: usize,
+        text: &str,
+    ) -> Result<(), BcbpError> {
+        let refuse = |why: String| field_error(Some(number), field, position, why);
+        let value = text.trim_matches(' ');
+        // Blank is "not provided" in BCBP: the pass is read, and the gate says what it lacks.
+        if value.is_empty() {
+            return Ok(());
+        }
+        if field != Field::DateOfFlight {
+            self.lower_case(Some(number), field, position, text);
+        }
+        match field {
+            Field::Pnr => {
+                leg.pnr = Some(Locator::parse(value).map_err(|_| {
+                    refuse(format!(
+                        "expected five to eight letters or digits, found {value:?}"
+                    ))
+                })?);
+            }
+            Field::From | Field::To => {
+                let airport = Iata::parse(value).map_err(|_| {
+                    refuse(format!(
+                        "expected a three-letter airport code, found {value:?}"
+                    ))
+                })?;
+                if field == Field::From {
+                    leg.from = Some(airport);
+                } else {
+                    leg.to = Some(airport);
+                }
+            }
+            Field::Carrier => {
+                leg.carrier = Some(CarrierCode::parse(value).map_err(|_| {
+                    refuse(format!(
+                        "expected a two- or three-character airline designator, found {value:?}"
+                    ))
+                })?);
+            }
+            Field::FlightNumber => {
+                let digits = match value.char_indices().last() {
+                    Some((at, c)) if c.is_ascii_alphabetic() => value.get(..at).unwrap_or(""),
+                    _ => value,
+                };
+                if digits.is_empty()
+                    || digits.len() > 4
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(refuse(format!(
+                        "expected four digits and an optional letter, found {value:?}"
+                    )));
+                }
+                if digits.bytes().all(|b| b == b'0') {
+                    return Err(refuse(format!(
+                        "flight number {value:?} is zero, which no flight has"
+                    )));
+                }
+                let Some(carrier) = leg.carrier.clone() else {
+                    return Err(refuse(format!(
+                        "flight {value:?} has no operating carrier: the carrier field is blank"
+                    )));
+                };
+                let flight = FlightNumber::from_parts(carrier, value)
+                    .map_err(|e| refuse(format!("{value:?}: {}", e.why)))?;
+                let expected = format!(
+                    "{:04}{}",
+                    flight.number(),
+                    flight.suffix().map(String::from).unwrap_or_default()
+                );
+                if text.trim_end_matches(' ') != expected {
+                    self.warnings.push(Warning::NotZeroPadded {
+                        leg: Some(number),
+                        field,
+                        position,
+                        seen: text.to_string(),
+                        expected,
+                    });
+                }
+                leg.flight = Some(flight);
+            }
+            Field::DateOfFlight => {
+                let day = value
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|_| value.bytes().all(|b| b.is_ascii_digit()))
+                    .ok_or_else(|| {
+                        refuse(format!(
+                            "expected a day of the year (001 to 366), found {value:?}"
+                        ))
+                    })?;
+                if !(1..=366).contains(&day) {
+                    return Err(refuse(format!(
+                        "day of the year {value:?} is outside 001 to 366"
+                    )));
+                }
+                self.not_zero_padded(Some(number), field, position, text, format!("{day:03}"));
+                leg.day_of_year = Some(day);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn assign_pass(&mut self, pass: &mut BoardingPass, field: Field, position: usize, text: &str) {
         let value = text.trim_end_matches(' ');
         if value.is_empty() {
@@ -643,7 +995,10 @@ impl<'a> Decoder<'a> {
             Field::IssuanceSource => pass.issuance_source = first,
             Field::DocumentType => pass.document_type = first,
             Field::DateOfIssue => match issue_date(value) {
-                Some(date) => pass.date_of_issue = Some(date),
+                Some(date) => {
+                    self.not_zero_padded(None, field, position, text, date.text());
+                    pass.date_of_issue = Some(date);
+                }
                 None => {
                     let (field, seen) = self.unreadable(
                         None,
@@ -679,123 +1034,42 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn assign_leg(
-        &mut self,
-        number: u8,
-        leg: &mut Leg,
-        field: Field,
-        position: usize,
-        text: &str,
-    ) -> Result<(), BcbpError> {
+    /// A leg field past the identifying ones: what cannot be held by its type is kept as written, with a
+    /// warning.
+    fn assign_leg(&mut self, number: u8, leg: &mut Leg, field: Field, position: usize, text: &str) {
         let value = text.trim_end_matches(' ');
         if value.is_empty() {
-            return Ok(());
+            return;
         }
         let first = value.chars().next();
-        let refuse = |why: String| field_error(Some(number), field, position, why);
         let mut unreadable = None;
         match field {
-            Field::Pnr => match Locator::parse(value) {
-                Ok(pnr) => leg.pnr = Some(pnr),
-                Err(_) => unreadable = Some("is not five to seven letters or digits"),
-            },
-            Field::From | Field::To => {
-                let airport = Iata::parse(value).map_err(|_| {
-                    refuse(format!(
-                        "expected a three-letter airport code, found {value:?}"
-                    ))
-                })?;
-                if field == Field::From {
-                    leg.from = Some(airport);
-                } else {
-                    leg.to = Some(airport);
-                }
-            }
-            Field::Carrier => {
-                leg.carrier = Some(CarrierCode::parse(value).map_err(|_| {
-                    refuse(format!(
-                        "expected a two- or three-character airline designator, found {value:?}"
-                    ))
-                })?);
-            }
-            Field::FlightNumber => {
-                let number_part = value.trim_start_matches(' ');
-                let digits = match number_part.char_indices().last() {
-                    Some((at, c)) if c.is_ascii_alphabetic() => number_part.get(..at).unwrap_or(""),
-                    _ => number_part,
-                };
-                if digits.is_empty()
-                    || digits.len() > 4
-                    || !digits.bytes().all(|b| b.is_ascii_digit())
-                {
-                    return Err(refuse(format!(
-                        "expected four digits and an optional letter, found {value:?}"
-                    )));
-                }
-                if digits.bytes().all(|b| b == b'0') {
-                    return Err(refuse(format!(
-                        "flight number {value:?} is zero, which no flight has"
-                    )));
-                }
-                match &leg.carrier {
-                    Some(carrier) => {
-                        let flight = FlightNumber::from_parts(carrier.clone(), number_part)
-                            .map_err(|e| refuse(format!("{value:?}: {}", e.why)))?;
-                        let expected = format!(
-                            "{:04}{}",
-                            flight.number(),
-                            flight.suffix().map(String::from).unwrap_or_default()
-                        );
-                        if expected != value {
-                            self.warnings.push(Warning::NotZeroPadded {
-                                leg: number,
-                                field,
-                                position,
-                                seen: text.to_string(),
-                                expected,
-                            });
-                        }
-                        leg.flight = Some(flight);
-                    }
-                    None => unreadable = Some("has no operating carrier to belong to"),
-                }
-            }
-            Field::DateOfFlight => {
-                let day = value
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|_| value.len() == 3 && value.bytes().all(|b| b.is_ascii_digit()))
-                    .ok_or_else(|| {
-                        refuse(format!(
-                            "expected a day of the year (three digits, 001 to 366), found {value:?}"
-                        ))
-                    })?;
-                if !(1..=366).contains(&day) {
-                    return Err(refuse(format!(
-                        "day of the year {value:?} is outside 001 to 366"
-                    )));
-                }
-                leg.day_of_year = Some(day);
-            }
             Field::Compartment => leg.compartment = first,
-            Field::Seat if value == "INF" => leg.infant = true,
+            Field::Seat if value.trim_start_matches(' ') == "INF" => leg.infant = true,
             Field::Seat => match Seat::parse(value) {
                 Ok(seat) => {
+                    self.lower_case(Some(number), field, position, text);
                     let expected = format!("{:03}{}", seat.row(), seat.column());
-                    if expected != value {
-                        self.warnings.push(Warning::NotZeroPadded {
-                            leg: number,
-                            field,
-                            position,
-                            seen: text.to_string(),
-                            expected,
-                        });
-                    }
+                    self.not_zero_padded(Some(number), field, position, text, expected);
                     leg.seat = Some(seat);
                 }
                 Err(_) => unreadable = Some("is not a row number and a seat letter, nor INF"),
             },
-            Field::CheckInSequence => leg.check_in_sequence = Some(value.to_string()),
+            Field::CheckInSequence => {
+                let sequence = value.trim_start_matches(' ');
+                let digits = sequence.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+                if let Ok(number_part) = digits.parse::<u16>() {
+                    let letter = &sequence[digits.len()..];
+                    self.not_zero_padded(
+                        Some(number),
+                        field,
+                        position,
+                        text,
+                        format!("{number_part:04}{letter}"),
+                    );
+                }
+                leg.check_in_sequence = Some(sequence.to_string());
+            }
             Field::PassengerStatus => leg.passenger_status = first,
             Field::AirlineNumericCode => leg.airline_numeric_code = Some(value.to_string()),
             Field::DocumentSerial => leg.document_serial = Some(value.to_string()),
@@ -824,16 +1098,17 @@ impl<'a> Decoder<'a> {
             let (field, seen) = self.unreadable(Some(number), field, position, value, why);
             leg.unreadable.insert(field, seen);
         }
-        Ok(())
     }
 }
 
+/// The date of issue: a year digit and the day of the year, which some issuers pad with spaces (`6 45`).
 fn issue_date(value: &str) -> Option<IssueDate> {
-    if value.len() != 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
+    let year_digit = value.get(..1)?.parse().ok()?;
+    let day = value.get(1..)?.trim_matches(' ');
+    if day.is_empty() || !day.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let year_digit = value.get(..1)?.parse().ok()?;
-    let day_of_year = value.get(1..)?.parse().ok()?;
+    let day_of_year = day.parse().ok()?;
     (1..=366).contains(&day_of_year).then_some(IssueDate {
         year_digit,
         day_of_year,

@@ -146,17 +146,6 @@ pub fn encode(pass: &BoardingPass) -> Result<String, BcbpError> {
         let kind = security.kind.to_string();
         printable(None, Field::SecurityType, &kind)?;
         printable(None, Field::SecurityData, &security.data)?;
-        if security.declared_length < security.data.len() {
-            return Err(refuse(
-                None,
-                Field::SecurityLength,
-                format!(
-                    "declares {} characters but the data has {}",
-                    security.declared_length,
-                    security.data.len()
-                ),
-            ));
-        }
         out.push('^');
         out.push_str(&kind);
         out.push_str(&hex_size(
@@ -214,12 +203,17 @@ fn variable_part(pass: &BoardingPass, leg: &Leg, number: u8) -> Result<String, B
                 || UNIQUE_CONDITIONAL
                     .iter()
                     .any(|(field, _)| pass.field_text(*field).is_some());
-            if unique_data || leg.has_variable_data() {
+            if unique_data || leg.has_conditional_data() {
                 return Err(refuse(
                     None,
                     Field::Version,
                     "conditional data needs a version number; set the pass's version".to_string(),
                 ));
+            }
+            // Passes without conditional data may still carry the airline's own text, as written.
+            if let Some(text) = &leg.airline_use {
+                printable(Some(number), Field::AirlineUse, text)?;
+                part.push_str(text);
             }
             return Ok(part);
         };

@@ -24,14 +24,6 @@ pub enum BcbpError {
         position: usize,
         why: String,
     },
-    #[error(
-        "position {position}: {count} unexpected character(s) after the end of the pass ({text:?}); the security data's declared length ends the pass before them"
-    )]
-    TrailingCharacters {
-        position: usize,
-        count: usize,
-        text: String,
-    },
     #[error("cannot encode {}{field}: {why}", leg_prefix(*.leg))]
     Encode {
         leg: Option<u8>,
@@ -48,9 +40,9 @@ impl BcbpError {
     /// The position the error points at, when it points at one.
     pub fn position(&self) -> Option<usize> {
         match self {
-            BcbpError::InvalidCharacter { position, .. }
-            | BcbpError::Field { position, .. }
-            | BcbpError::TrailingCharacters { position, .. } => Some(*position),
+            BcbpError::InvalidCharacter { position, .. } | BcbpError::Field { position, .. } => {
+                Some(*position)
+            }
             BcbpError::UnsupportedFormat { .. } | BcbpError::Empty => Some(0),
             BcbpError::Encode { .. } => None,
         }

@@ -158,13 +158,17 @@ impl Leg {
         typed.or_else(|| self.unreadable.get(&field).cloned())
     }
 
-    /// Whether the leg carries anything in the repeated conditional part or after it.
-    pub(crate) fn has_variable_data(&self) -> bool {
+    /// Whether the leg carries anything in the repeated conditional part.
+    pub(crate) fn has_conditional_data(&self) -> bool {
         super::field::repeated_layout(None)
             .iter()
             .any(|(field, _)| self.field_text(*field).is_some())
             || self.future_use.is_some()
-            || self.airline_use.is_some()
+    }
+
+    /// Whether the leg carries anything in the repeated conditional part or after it.
+    pub(crate) fn has_variable_data(&self) -> bool {
+        self.has_conditional_data() || self.airline_use.is_some()
     }
 }
 

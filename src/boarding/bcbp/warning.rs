@@ -24,9 +24,10 @@ pub enum Warning {
         seen: String,
         width: usize,
     },
-    /// A numeric field written without its leading zeros; read as the number it shows.
+    /// A numeric field written without its leading zeros (or padded with spaces instead); read as the
+    /// number it shows.
     NotZeroPadded {
-        leg: u8,
+        leg: Option<u8>,
         field: Field,
         position: usize,
         seen: String,
@@ -58,6 +59,46 @@ pub enum Warning {
     },
     /// A version number above the ones this decoder knows; read with the latest known layout.
     UnknownVersion { version: u8 },
+    /// The name is written in fewer than its 20 characters, without padding; the legs start after it.
+    NameNotPadded { width: usize },
+    /// The pass ends before this field: it and every field after it are blank.
+    PassEndsEarly {
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+    },
+    /// The pass declares more legs than it holds: it ends after leg `found`.
+    LegsMissing { declared: u8, found: u8 },
+    /// A size field (`seen`, as written) that disagrees with what its part holds or cannot be read: the
+    /// part was taken as `found` characters, measured from its content.
+    SizeDisagrees {
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+        seen: String,
+        found: usize,
+    },
+    /// The first leg's variable part does not start as conditional data (`>` and a version): it was kept
+    /// whole as the airline's own text.
+    ConditionalDataUnreadable {
+        field: Field,
+        position: usize,
+        why: String,
+    },
+    /// Letters written in lower case where the standard has capitals; read as capitals.
+    LowerCase {
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+        seen: String,
+    },
+    /// An ASCII group separator (GS, 0x1D) inside a field that does not identify the flight: a fixed field
+    /// was left blank; free text (the airline's, future use, security data) reads it as a space.
+    GroupSeparatorInField {
+        leg: Option<u8>,
+        field: Field,
+        position: usize,
+    },
 }
 
 fn leg_prefix(leg: Option<u8>) -> String {
@@ -112,8 +153,9 @@ impl fmt::Display for Warning {
                 expected,
             } => write!(
                 f,
-                "Leg {leg}: the {field} at position {position} is {seen:?} instead of the zero-padded \
-                 {expected:?}; read as {expected:?}."
+                "{}{field} at position {position} is {seen:?} instead of the zero-padded {expected:?}; \
+                 read as {expected:?}.",
+                leg_prefix(*leg)
             ),
             Warning::AirlineUseEndsEarly {
                 leg,
@@ -156,6 +198,76 @@ impl fmt::Display for Warning {
                 f,
                 "Version {version} is newer than the versions this decoder knows (1 to 8); its fields were \
                  read with the version 8 layout."
+            ),
+            Warning::NameNotPadded { width } => write!(
+                f,
+                "The passenger name takes {width} characters instead of 20 (it was not padded); the legs \
+                 were read from where it ends."
+            ),
+            Warning::PassEndsEarly {
+                leg,
+                field,
+                position,
+            } => write!(
+                f,
+                "{}pass ends at position {position}, before the {field}: that field and those after it \
+                 are blank.",
+                leg_prefix(*leg)
+            ),
+            Warning::LegsMissing { declared, found } => write!(
+                f,
+                "The pass declares {declared} legs but ends after leg {found}: only {found} could be read."
+            ),
+            Warning::SizeDisagrees {
+                leg,
+                field,
+                position,
+                seen,
+                found,
+            } => write!(
+                f,
+                "{}{field} at position {position} says {seen:?}, {}, but the part holds {found} \
+                 characters; read as {found}.",
+                leg_prefix(*leg),
+                match usize::from_str_radix(seen, 16) {
+                    Ok(declared) if seen.len() == 2 => format!("{declared} characters"),
+                    _ => "which is not a two-digit hexadecimal size".to_string(),
+                }
+            ),
+            Warning::ConditionalDataUnreadable {
+                field,
+                position,
+                why,
+            } => write!(
+                f,
+                "Leg 1: the {field} at position {position} cannot be read ({why}); the leg's variable part \
+                 was kept whole as the airline's own text."
+            ),
+            Warning::LowerCase {
+                leg,
+                field,
+                position,
+                seen,
+            } => write!(
+                f,
+                "{}{field} at position {position} is {seen:?}, in lower case; read in capitals.",
+                leg_prefix(*leg)
+            ),
+            Warning::GroupSeparatorInField {
+                leg,
+                field,
+                position,
+            } => write!(
+                f,
+                "{}{field} holds an ASCII group separator (GS, 0x1D) at position {position}; {}.",
+                leg_prefix(*leg),
+                match field {
+                    Field::AirlineUse
+                    | Field::UniqueFutureUse
+                    | Field::RepeatedFutureUse
+                    | Field::SecurityData => "it was read as a space",
+                    _ => "the field was left blank",
+                }
             ),
         }
     }
