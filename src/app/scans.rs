@@ -500,7 +500,7 @@ fn read(input: &ScanInput) -> Pending {
         },
         Err(why) => {
             scan.outcome = ScanOutcome::Unmatched;
-            scan.detail = Some(why.to_string());
+            scan.detail = Some(with_deviations(why.to_string(), &pass));
             Pending { scan, lookup: None }
         }
     }
@@ -549,12 +549,15 @@ async fn resolve(
             };
             scan.outcome = ScanOutcome::Matched;
             scan.passenger_id = Some(passenger.id);
-            scan.detail = Some(format!(
-                "{} on {} booking {}, by {}",
-                passenger.details.surname,
-                target.flight,
-                target.locator,
-                matched_by_words(by)
+            scan.detail = Some(with_deviations(
+                format!(
+                    "{} on {} booking {}, by {}",
+                    passenger.details.surname,
+                    target.flight,
+                    target.locator,
+                    matched_by_words(by)
+                ),
+                pass,
             ));
             Ok((scan, Some((passenger, linked))))
         }
@@ -565,6 +568,20 @@ async fn resolve(
         }
         Resolution::NoMatch { reason } => unmatched(scan, format!("{}: {reason}", target.flight)),
     }
+}
+
+/// A scan's detail followed by what the pass deviates in, so that ops see how each issuer's passes read.
+fn with_deviations(detail: String, pass: &BoardingPass) -> String {
+    if pass.warnings.is_empty() {
+        return detail;
+    }
+    let mut text = detail;
+    text.push_str("; the pass deviates from Resolution 792:");
+    for warning in &pass.warnings {
+        text.push(' ');
+        text.push_str(&warning.to_string());
+    }
+    text
 }
 
 fn matched_by_words(by: MatchedBy) -> &'static str {
