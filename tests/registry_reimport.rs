@@ -13,8 +13,8 @@ use aboard::domain::records::{
     NewTask, Station,
 };
 use aboard::domain::{
-    Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision, Role, TaskState,
-    TravellerClass,
+    Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision, MessageState, Role,
+    TaskState, TravellerClass,
 };
 use aboard::store::{EventFilter, Store};
 use aboard::tasks::ContactPolicy;
@@ -404,6 +404,8 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
         let store = db.store.clone();
         let mut config = db.config();
         config.scheduler.enabled = false;
+        // The outbox waits, so that a message is still queued when its person opts out.
+        config.outbox.poll_millis = 3_600_000;
         let app = TestApp::spawn(config).await;
         let ops = token(store.as_ref(), Role::Ops, &[], &[]).await;
         let gate = token(store.as_ref(), Role::Gate, &["MAD"], &[]).await;
@@ -505,7 +507,25 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
         )
         .await;
         advisor_claims(&app, &alba, adv_opt).await;
+        let (status, body) = post_json(
+            &app,
+            &format!("/api/tasks/{adv_opt}/messages"),
+            &alba,
+            json!({"network": "x", "body": "¿Qué tal el vuelo?", "idempotency_key": "opta-0"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["message"]["state"], "queued");
         advisor_closes(&app, &alba, adv_opt, "asked_no_contact", "").await;
+        let unsent = &store.messages_for_task(adv_opt).await.unwrap()[0];
+        assert_eq!(
+            (unsent.state, unsent.last_error.as_deref()),
+            (
+                MessageState::Failed,
+                Some("the person asked not to be contacted")
+            ),
+            "a message still queued is never sent"
+        );
         let cabin = store.task(opta_cabin).await.unwrap().unwrap();
         assert_eq!(
             (cabin.state, cabin.cancel_reason.as_deref()),

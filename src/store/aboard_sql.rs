@@ -32,6 +32,12 @@ pub(super) const CANCEL_PERSON_TASKS: &str = "UPDATE tasks SET state = 'cancelle
 
 pub(super) const OPT_OUT_CANCEL_REASON: &str = "the person asked not to be contacted";
 
+/// `$1` person, `$2` the reason: messages to the person still waiting in the outbox are never sent.
+/// One already being sent cannot be called back.
+pub(super) const WITHDRAW_PERSON_MESSAGES: &str = "UPDATE messages SET state = 'failed', \
+    last_error = $2, next_attempt_at = NULL WHERE state = 'queued' \
+    AND task_id IN (SELECT id FROM tasks WHERE person_id = $1) RETURNING id";
+
 /// `$1` person, `$2` network, `$3` when; an older report never moves the time back.
 pub(super) const UPSERT_INBOUND: &str = "INSERT INTO inbound_contacts (person_id, network, last_at) \
     VALUES ($1, $2, $3) ON CONFLICT (person_id, network) DO UPDATE SET last_at = excluded.last_at \
@@ -133,6 +139,19 @@ pub(super) fn opt_out_cancel_event(
         Some(flight_id),
         Some(person_id),
         serde_json::json!({ "to": "cancelled", "note": OPT_OUT_CANCEL_REASON }),
+    )
+}
+
+/// The event that logs a queued message withdrawn because the person asked not to be contacted.
+pub(super) fn withdrawn_message_event(message_id: Uuid, person_id: Uuid, actor: &str) -> NewEvent {
+    event(
+        actor,
+        "message.failed",
+        "message",
+        message_id,
+        None,
+        Some(person_id),
+        serde_json::json!({ "state": "failed", "error": OPT_OUT_CANCEL_REASON }),
     )
 }
 

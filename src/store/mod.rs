@@ -416,7 +416,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Task>, StoreError>;
     /// Applies the transition as `transition_task` does and, in the same transaction when it applied,
     /// keeps what staff recorded about the task's person as aboard's own (an erased person has nothing
-    /// to keep it on). An opt-out also cancels the person's other open and claimed tasks. Each is logged.
+    /// to keep it on). An opt-out also cancels the person's other open and claimed tasks and withdraws
+    /// their messages still queued in the outbox. Each is logged.
     async fn close_task_recording(
         &self,
         transition: &TaskTransition,

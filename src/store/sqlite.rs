@@ -392,7 +392,8 @@ async fn transition(
 }
 
 /// Keeps what staff recorded with a task's outcome on the task's person, and logs it; the caller's
-/// transaction commits. An opt-out also ends the person's other follow-ups.
+/// transaction commits. An opt-out also ends the person's other follow-ups and withdraws their
+/// messages still queued.
 async fn keep_staff_record(
     conn: &mut SqliteConnection,
     task: &Task,
@@ -441,6 +442,15 @@ async fn keep_staff_record(
                 .await?;
             for (task_id, flight_id) in cancelled {
                 let e = opt_out_cancel_event(task_id, flight_id, person_id, actor);
+                insert_event(&mut *conn, &e, at).await?;
+            }
+            let withdrawn: Vec<Uuid> = sqlx::query_scalar(WITHDRAW_PERSON_MESSAGES)
+                .bind(person_id)
+                .bind(OPT_OUT_CANCEL_REASON)
+                .fetch_all(&mut *conn)
+                .await?;
+            for message_id in withdrawn {
+                let e = withdrawn_message_event(message_id, person_id, actor);
                 insert_event(&mut *conn, &e, at).await?;
             }
         }
