@@ -89,6 +89,7 @@ fn run(
     let matched = matched_at.elapsed();
     let e = Evaluation::of(&data, &outcomes);
     print_wrong_link_examples(&data, &outcomes, 4);
+    print_missed_contact_matches(&data, &outcomes);
     let total = started.elapsed();
 
     println!(
@@ -100,8 +101,8 @@ fn run(
         total.as_secs_f64()
     );
     println!(
-        "true matches            {} ({} share a strong key)",
-        e.true_matches, e.strong_key_matches
+        "true matches            {} ({} share a strong key, {} a frequent-flyer number, e-mail or phone)",
+        e.true_matches, e.strong_key_matches, e.contact_key_matches
     );
     println!("auto-links              {}", e.auto_links);
     println!("wrong links             {}", e.wrong_links);
@@ -114,9 +115,11 @@ fn run(
         e.precision_lower_bound()
     );
     println!(
-        "recall                  {:.4} overall, {:.4} of strong-key matches",
+        "recall                  {:.4} overall, {:.4} of strong-key matches, {:.4} of those sharing a \
+         frequent-flyer number, e-mail or phone",
         e.recall(),
-        e.strong_key_recall()
+        e.strong_key_recall(),
+        e.contact_key_recall()
     );
     println!(
         "review rows / 1,000     {:.2} ({} rows)",
@@ -148,6 +151,10 @@ fn run(
             e.wrong_links == 0 && e.auto_links >= 3_000,
         ),
         ("strong-key recall >= 0.85", e.strong_key_recall() >= 0.85),
+        (
+            "frequent-flyer, e-mail or phone recall >= 0.97",
+            e.contact_key_recall() >= 0.97,
+        ),
         (
             "<= 20 review rows per 1,000 passengers",
             e.reviews_per_thousand() <= 20.0,
@@ -201,6 +208,89 @@ fn print_wrong_link_examples(data: &Dataset, outcomes: &[MatchOutcome], limit: u
         for r in &o.reasons {
             println!("    {}", r.describe());
         }
+    }
+}
+
+/// The true matches sharing a frequent-flyer number, e-mail or phone that were not linked: what became of
+/// them (review, rejected by the rule named, or never listed) by trap, and one example of each.
+fn print_missed_contact_matches(data: &Dataset, outcomes: &[MatchOutcome]) {
+    let mut row_of: HashMap<_, &MatchOutcome> = HashMap::new();
+    for o in outcomes {
+        row_of.insert((o.passenger, o.person), o);
+    }
+    let persons: HashMap<_, _> = data.persons.iter().map(|p| (p.key, p)).collect();
+    let passengers: HashMap<_, _> = data.passengers.iter().map(|p| (p.key, p)).collect();
+    let truth: HashMap<_, _> = data.truth.iter().map(|t| (t.passenger, t)).collect();
+    let mut rows_of_person: HashMap<_, Vec<&MatchOutcome>> = HashMap::new();
+    for o in outcomes
+        .iter()
+        .filter(|o| o.decision != LinkDecision::Rejected)
+    {
+        rows_of_person.entry(o.person).or_default().push(o);
+    }
+    let mut missed: std::collections::BTreeMap<String, (usize, String)> = Default::default();
+    for (t, p) in data.truth.iter().zip(&data.passengers) {
+        let Some(person) = t.person.filter(|_| t.shares_contact_key) else {
+            continue;
+        };
+        let row = row_of.get(&(t.passenger, person));
+        let fate = match row {
+            Some(o) if o.decision == LinkDecision::Linked => continue,
+            Some(o) => {
+                let last = o.reasons.last().map(|r| r.describe()).unwrap_or_default();
+                let rule = last
+                    .split([':', '('])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                format!("{:?}: {rule}", o.decision)
+            }
+            None => "not listed".to_string(),
+        };
+        let traps: Vec<&str> = t.traps.iter().map(|t| t.as_str()).collect();
+        let entry = missed
+            .entry(format!("{fate} [{}]", traps.join(",")))
+            .or_insert((0, String::new()));
+        entry.0 += 1;
+        if entry.1.is_empty() {
+            // Other passengers of the same flight held against the same person.
+            let rivals: Vec<String> = rows_of_person
+                .get(&person)
+                .into_iter()
+                .flatten()
+                .filter(|o| o.passenger != t.passenger)
+                .filter_map(|o| passengers.get(&o.passenger).map(|q| (o, q)))
+                .filter(|(_, q)| q.flight_key == p.flight_key)
+                .map(|(o, q)| {
+                    let traps = truth
+                        .get(&o.passenger)
+                        .map(|t| {
+                            t.traps
+                                .iter()
+                                .map(|t| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        })
+                        .unwrap_or_default();
+                    format!("{} {:?} [{traps}]", q.name, q.traveller_class)
+                })
+                .collect();
+            entry.1 = format!(
+                "{} (docs {:?} {:?}) vs {:?}; rivals {rivals:?}",
+                p.name,
+                p.docs_surname,
+                p.docs_given,
+                persons
+                    .get(&person)
+                    .map(|q| q.display_name.as_str())
+                    .unwrap_or("")
+            );
+        }
+    }
+    let mut by_count: Vec<_> = missed.into_iter().collect();
+    by_count.sort_by_key(|entry| std::cmp::Reverse(entry.1.0));
+    for (what, (n, example)) in by_count.iter().take(25) {
+        println!("  missed {n:>4} {what}\n         e.g. {example}");
     }
 }
 

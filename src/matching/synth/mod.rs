@@ -75,6 +75,16 @@ pub enum Trap {
     MarriedName,
     /// The registry person travels on someone else's booking, under that booker's contacts.
     OthersBooking,
+    /// Two or more surnames (or a surname with its particle) written glued on the ticket and in DOCS,
+    /// as IATA systems write them (HIDALGOBEJARANO, DASNEVESFARIAS).
+    GluedCompoundSurname,
+    /// Two or more given names written glued (ELIZABETHMARION) where the profile shows one, or a nickname.
+    GluedGivenNames,
+    /// The profile drops the particle of a Portuguese surname ("Neves" for "das Neves").
+    DroppedParticle,
+    /// A relative on the person's booking whose given names begin with the person's (MARIAISABEL, daughter
+    /// of María).
+    NamedAfterParent,
 }
 
 impl Trap {
@@ -91,6 +101,10 @@ impl Trap {
             Trap::Truncation => "truncation",
             Trap::MarriedName => "married_name",
             Trap::OthersBooking => "others_booking",
+            Trap::GluedCompoundSurname => "glued_compound_surname",
+            Trap::GluedGivenNames => "glued_given_names",
+            Trap::DroppedParticle => "dropped_particle",
+            Trap::NamedAfterParent => "named_after_parent",
         }
     }
 }
@@ -104,6 +118,8 @@ pub struct Truth {
     pub traps: Vec<Trap>,
     /// The passenger and the person share a frequent-flyer number, booking contact or date of birth.
     pub shares_strong_key: bool,
+    /// The passenger and the person share a frequent-flyer number, booking e-mail or phone.
+    pub shares_contact_key: bool,
 }
 
 /// A generated registry, manifest and truth. `truth` is parallel to `passengers`.
@@ -310,20 +326,33 @@ impl Generator {
         let mut rng = self.stream(PROFILE_STREAM + human.serial);
         let mut traps = Vec::new();
         let mut given: Vec<String> = human.given.iter().map(|g| g.to_string()).collect();
-        if given.len() > 1 && rng.random_bool(0.3) {
-            given.truncate(1);
-        }
-        if rng.random_bool(0.08)
-            && let Some(first) = given.first_mut()
-        {
-            let key = name_key(first, Transliteration::Icao);
-            let nickname = NICKNAMES.iter().find(|(locale, _, formal)| {
-                *formal == key
-                    && (*locale == human.pool.locale
-                        || human.pool.locale == Locale::EsMx && *locale == Locale::EsEs)
-            });
-            if let Some((_, nick, _)) = nickname {
-                *first = title_case(nick);
+        let nickname_of = |name: &str| {
+            let key = name_key(name, Transliteration::Icao);
+            NICKNAMES
+                .iter()
+                .find(|(locale, _, formal)| {
+                    *formal == key
+                        && (*locale == human.pool.locale
+                            || human.pool.locale == Locale::EsMx && *locale == Locale::EsEs)
+                })
+                .map(|(_, nick, _)| title_case(nick))
+        };
+        // People with two given names often go by a nickname of the first alone (Liz for Elizabeth Marion).
+        let one_nickname = (given.len() > 1 && rng.random_bool(0.2))
+            .then(|| given.first().and_then(|first| nickname_of(first)))
+            .flatten();
+        if let Some(nick) = one_nickname {
+            given = vec![nick];
+            traps.push(Trap::Nickname);
+        } else {
+            if given.len() > 1 && rng.random_bool(0.3) {
+                given.truncate(1);
+            }
+            if rng.random_bool(0.08)
+                && let Some(first) = given.first_mut()
+                && let Some(nick) = nickname_of(first)
+            {
+                *first = nick;
                 traps.push(Trap::Nickname);
             }
         }
@@ -342,6 +371,17 @@ impl Generator {
                     surnames = vec![surnames.join("-")];
                 }
                 _ => {}
+            }
+        }
+        if human.pool.locale == Locale::PtBr && rng.random_bool(0.3) {
+            for surname in &mut surnames {
+                let without = ["de ", "da ", "do ", "das ", "dos "]
+                    .iter()
+                    .find_map(|particle| surname.strip_prefix(particle));
+                if let Some(bare) = without {
+                    *surname = bare.to_string();
+                    traps.push(Trap::DroppedParticle);
+                }
             }
         }
         let may_marry = matches!(
@@ -529,6 +569,8 @@ pub fn generate(config: &SynthConfig) -> Dataset {
                 .person
                 .and_then(|p| dataset.persons.get(p as usize));
             let shares_strong_key = person_facts.is_some_and(|f| shares_strong_key(f, &passenger));
+            let shares_contact_key =
+                person_facts.is_some_and(|f| shares_contact_key(f, &passenger));
             traps.sort();
             traps.dedup();
             dataset.truth.push(Truth {
@@ -536,6 +578,7 @@ pub fn generate(config: &SynthConfig) -> Dataset {
                 person: person_facts.map(|f| f.key),
                 traps,
                 shares_strong_key,
+                shares_contact_key,
             });
             dataset.passengers.push(passenger);
             on_flight += 1;
@@ -642,6 +685,21 @@ fn add_family(generator: &mut Generator, rng: &mut ChaCha8Rng, travellers: &mut 
             child.female = lead_human.female;
             child.given = lead_human.given.clone();
             traps.push(Trap::ParentChildSameName);
+        } else if lead_is_registry && rng.random_bool(0.15) {
+            // Named after the parent, with a name of their own glued on (MARIAISABEL, daughter of María).
+            child.female = lead_human.female;
+            let pool_given = if child.female {
+                pool.female_given
+            } else {
+                pool.male_given
+            };
+            let own = skewed(rng, pool_given);
+            if let Some(parents) = lead_human.given.first()
+                && own != *parents
+            {
+                child.given = vec![parents, own];
+                traps.push(Trap::NamedAfterParent);
+            }
         }
         travellers.push(Traveller {
             human: child,
@@ -696,6 +754,15 @@ fn manifest_entry(
     {
         traps.push(Trap::Transliteration);
     }
+    let word_count = |raw: &str| fold_words(raw, Transliteration::Icao).split(' ').count();
+    if traveller.person.is_some() && flight.glued {
+        if word_count(&surname_raw) > 1 {
+            traps.push(Trap::GluedCompoundSurname);
+        }
+        if word_count(&given_raw) > 1 {
+            traps.push(Trap::GluedGivenNames);
+        }
+    }
     if let Some(limit) = flight.truncate_at {
         let total = surname.len() + 1 + given.len();
         if total > limit {
@@ -718,10 +785,19 @@ fn manifest_entry(
         TravellerClass::Adult if age_years > 30 && rng.random_bool(0.6) => Title::Mrs,
         TravellerClass::Adult => Title::Ms,
     };
+    // DOCS holds the passport name untruncated, in the ICAO transliteration, glued where the system glues.
     let (docs_surname, docs_given, date_of_birth) = if flight.docs {
         (
-            Some(fold_words(&surname_raw, Transliteration::Icao)),
-            Some(fold_words(&given_raw, Transliteration::Icao)),
+            Some(booking_form(
+                &surname_raw,
+                Transliteration::Icao,
+                flight.glued,
+            )),
+            Some(booking_form(
+                &given_raw,
+                Transliteration::Icao,
+                flight.glued,
+            )),
             Some(human.birth),
         )
     } else {
@@ -751,6 +827,12 @@ fn manifest_entry(
 
 /// Whether a passenger and a person share a frequent-flyer number, an e-mail, a phone or a birth date.
 pub fn shares_strong_key(person: &PersonFacts, passenger: &PassengerFacts) -> bool {
+    shares_contact_key(person, passenger)
+        || passenger.date_of_birth.is_some() && passenger.date_of_birth == person.date_of_birth
+}
+
+/// Whether a passenger and a person share a frequent-flyer number, an e-mail or a phone.
+pub fn shares_contact_key(person: &PersonFacts, passenger: &PassengerFacts) -> bool {
     let ff = passenger.frequent_flyer.as_ref().is_some_and(|(c, n)| {
         let number = normalise_frequent_flyer(c, n);
         person
@@ -779,9 +861,7 @@ pub fn shares_strong_key(person: &PersonFacts, passenger: &PassengerFacts) -> bo
                 .filter_map(|x| normalise_phone(x))
                 .any(|q| p.agreement(&q).is_some())
         });
-    let birth =
-        passenger.date_of_birth.is_some() && passenger.date_of_birth == person.date_of_birth;
-    ff || email || phone || birth
+    ff || email || phone
 }
 
 impl Dataset {
@@ -884,10 +964,13 @@ pub struct Evaluation {
     pub passengers: usize,
     pub true_matches: usize,
     pub strong_key_matches: usize,
+    /// True matches sharing a frequent-flyer number, booking e-mail or phone with their person.
+    pub contact_key_matches: usize,
     pub auto_links: usize,
     pub wrong_links: usize,
     pub correct_links: usize,
     pub correct_strong_key_links: usize,
+    pub correct_contact_key_links: usize,
     pub review_rows: usize,
     /// Wrong links by the trap of the passenger wrongly linked ("none" when it had none).
     pub wrong_links_by_trap: BTreeMap<String, usize>,
@@ -909,6 +992,11 @@ impl Evaluation {
                 .iter()
                 .filter(|t| t.person.is_some() && t.shares_strong_key)
                 .count(),
+            contact_key_matches: dataset
+                .truth
+                .iter()
+                .filter(|t| t.person.is_some() && t.shares_contact_key)
+                .count(),
             ..Evaluation::default()
         };
         let trap_names = |t: Option<&&Truth>| -> Vec<String> {
@@ -929,6 +1017,9 @@ impl Evaluation {
                         e.correct_links += 1;
                         if t.is_some_and(|t| t.shares_strong_key) {
                             e.correct_strong_key_links += 1;
+                        }
+                        if t.is_some_and(|t| t.shares_contact_key) {
+                            e.correct_contact_key_links += 1;
                         }
                     } else {
                         e.wrong_links += 1;
@@ -982,6 +1073,11 @@ impl Evaluation {
 
     pub fn strong_key_recall(&self) -> f64 {
         ratio(self.correct_strong_key_links, self.strong_key_matches)
+    }
+
+    /// Recall of the true matches sharing a frequent-flyer number, booking e-mail or phone.
+    pub fn contact_key_recall(&self) -> f64 {
+        ratio(self.correct_contact_key_links, self.contact_key_matches)
     }
 
     pub fn reviews_per_thousand(&self) -> f64 {
@@ -1039,6 +1135,10 @@ mod tests {
             Trap::Truncation,
             Trap::MarriedName,
             Trap::OthersBooking,
+            Trap::GluedCompoundSurname,
+            Trap::GluedGivenNames,
+            Trap::DroppedParticle,
+            Trap::NamedAfterParent,
         ] {
             assert!(traps.contains(&trap), "{trap:?} never generated");
         }

@@ -425,6 +425,8 @@ const PT_SURNAMES: &[&str] = &[
     "de Oliveira",
     "da Costa",
     "de Jesus",
+    "das Neves",
+    "dos Reis",
     "Conceição",
     "Teixeira",
     "Correia",
