@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::facts::{PassengerFacts, normalise_frequent_flyer};
 use super::index::{KeyKind, PersonContact, RegistryIndex, date_bytes, given_prefix, key_hash};
 use super::normalise::{
-    NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames,
+    NICKNAMES, NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames,
     edit_distance, fold_words, is_particle, name_key, normalise_email, normalise_phone,
 };
 use super::parallel::map_in_order;
@@ -180,6 +180,17 @@ impl<'a> PassengerView<'a> {
             ));
         }
         for source in &self.sources {
+            if let Some(date) = self.facts.date_of_birth {
+                for given in source.givens.iter().filter(|g| !g.is_empty()) {
+                    keys.push((
+                        key_hash(
+                            KeyKind::BirthDateGivenPrefix,
+                            &[&date_bytes(date), given_prefix(given).as_bytes()],
+                        ),
+                        MAX_PERSONS_PER_STRONG_KEY,
+                    ));
+                }
+            }
             let surnames = source
                 .surnames
                 .iter()
@@ -342,6 +353,31 @@ fn leftover_starts_with_particle(rest: &str) -> bool {
         })
 }
 
+/// The manifest's glued surname without one or more particles in front (DASNEVESFARIAS → NEVESFARIAS,
+/// DELAFUENTE → LAFUENTE, FUENTE), as a profile may write it. A remainder shorter than three letters is
+/// no surname, so DELGADO gives GADO but LEON gives nothing; a fragment meets a surname only by equality or
+/// as its start, and with other evidence beside it.
+fn without_leading_particles(manifest: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut pending = vec![manifest];
+    while let Some(key) = pending.pop() {
+        for rest in GLUED_PARTICLES.iter().filter_map(|p| key.strip_prefix(p)) {
+            if rest.len() >= 3 && !out.contains(&rest) {
+                out.push(rest);
+                pending.push(rest);
+            }
+        }
+    }
+    out
+}
+
+/// Particles a surname may carry in front, as they appear glued on a ticket: single letters (the 't of
+/// van 't Hof) are left out, since nearly every surname starts with one.
+const GLUED_PARTICLES: [&str; 21] = [
+    "VAN", "VON", "DE", "DER", "DEN", "DEL", "DELLA", "DI", "DA", "DO", "DOS", "DAS", "DU", "LE",
+    "LA", "LOS", "LAS", "TER", "TEN", "TE", "ZU",
+];
+
 fn surname_level(
     source: &NameSource,
     manifest: &str,
@@ -352,14 +388,24 @@ fn surname_level(
     if manifest == full || manifest == bare {
         return SurnameAgreement::Exact;
     }
+    let stripped = without_leading_particles(manifest);
+    // The profile drops a particle the ticket glues on (NEVES for DASNEVES).
+    if stripped.iter().any(|m| *m == full || *m == bare) {
+        return SurnameAgreement::Exact;
+    }
     let person_compound = parts.len() > 1;
     if person_compound {
         // Both sides compound must agree in full: a child's FERNANDEZGARCIA is not the mother's GARCIAPENA.
-        if parts.contains(&manifest) {
+        if parts.contains(&manifest) || stripped.iter().any(|m| parts.contains(m)) {
             return SurnameAgreement::OneOfCompound;
         }
     } else if bare.len() >= 3 {
-        if manifest.strip_prefix(bare).is_some_and(leftover_is_surname)
+        let starts_compound = |m: &str| {
+            m.strip_prefix(bare).is_some_and(leftover_is_surname)
+                || m.strip_prefix(full).is_some_and(leftover_is_surname)
+        };
+        if starts_compound(manifest)
+            || stripped.iter().any(|m| starts_compound(m))
             || source.surname_words.len() > 1
                 && source.surname_words.first().is_some_and(|w| w == bare)
         {
@@ -469,6 +515,9 @@ fn given_level(
     if source.may_be_truncated && manifest.len() >= 2 && person.starts_with(manifest) {
         return GivenAgreement::Truncated;
     }
+    if starts_with_formal_name(manifest, first, source.may_be_truncated) {
+        return GivenAgreement::Nickname;
+    }
     let manifest_first = source
         .given_words
         .first()
@@ -487,6 +536,24 @@ fn given_level(
         return GivenAgreement::Similar;
     }
     GivenAgreement::Differs
+}
+
+/// Whether glued manifest given names begin with the full name the person's first given name is a nickname
+/// of (ELIZABETHMARION for Liz, JOSEMANUEL for Pepe) and go on with another name, or are cut short inside
+/// or after it. Passports carry full names, so only those are looked for; what follows must be a name of
+/// three letters or more (JOSEF is not JOSE and more) unless the manifest was cut.
+fn starts_with_formal_name(manifest: &str, person_first: &str, may_be_truncated: bool) -> bool {
+    if person_first.is_empty() {
+        return false;
+    }
+    NICKNAMES
+        .iter()
+        .map(|(_, _, formal)| *formal)
+        .filter(|formal| match manifest.strip_prefix(formal) {
+            Some(rest) => rest.len() >= 3 || may_be_truncated && !rest.is_empty(),
+            None => may_be_truncated && manifest.len() >= 4 && formal.starts_with(manifest),
+        })
+        .any(|formal| are_nicknames(person_first, formal))
 }
 
 fn compare_names(
@@ -694,6 +761,33 @@ struct Verdict {
     /// Backed by a frequent-flyer number, a contact or a date of birth (not by the name alone). Such a
     /// row, unless rejected, claims the person for "one passenger per person per flight".
     strong: bool,
+    fit: NameFit,
+}
+
+/// How well a passenger's name fits a person, and whether the passenger travels as an adult: what tells
+/// the person from a relative when several passengers of a flight are held against them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NameFit {
+    surname: SurnameAgreement,
+    given: GivenAgreement,
+    adult: bool,
+}
+
+impl NameFit {
+    /// Fits at least as well in both parts and better in one.
+    fn beats(&self, other: &NameFit) -> bool {
+        let (s, g) = (surname_rank(self.surname), given_rank(self.given));
+        let (os, og) = (surname_rank(other.surname), given_rank(other.given));
+        s >= os && g >= og && (s > os || g > og)
+    }
+
+    /// Could be the person whoever else travels: an adult whose surname and given name both agree (a
+    /// profile's single surname ending the manifest's compound counts: a Portuguese parent's last one).
+    fn could_be_the_person(&self) -> bool {
+        self.adult
+            && self.given.agrees()
+            && (self.surname.agrees() || self.surname == SurnameAgreement::LastOfCompound)
+    }
 }
 
 fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict> {
@@ -702,7 +796,10 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
     let mut reasons = ev.reasons(&names);
     let score = ev.score(&names);
     let adult = view.facts.traveller_class == TravellerClass::Adult;
-    let surname_agrees = names.surname.agrees();
+    // A profile may show only the last of Portuguese surnames (Santos for SOUZASANTOS): with a given
+    // name that agrees, that is the person as much as a Spanish profile's first surname is.
+    let surname_agrees = names.surname.agrees()
+        || names.surname == SurnameAgreement::LastOfCompound && names.given.agrees();
     let given_agrees = names.given.agrees();
     let names_compatible = names.surname >= SurnameAgreement::Similar && names.given.compatible();
 
@@ -732,6 +829,17 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
                 });
                 LinkDecision::Review
             }
+        } else if surname_agrees
+            && adult
+            && ev.birth_date_agrees.is_some()
+            && matches!(
+                names.given,
+                GivenAgreement::Nickname | GivenAgreement::FirstOnly
+            )
+        {
+            // A relative on the booking shares the contact, not the date of birth: a nickname or a
+            // shortened given name is the person's own.
+            LinkDecision::Linked
         } else if surname_agrees && names.given == GivenAgreement::Differs {
             reasons.push(Reason::FamilyMember {
                 contact,
@@ -793,6 +901,11 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         score,
         reasons,
         strong: ev.is_strong(),
+        fit: NameFit {
+            surname: names.surname,
+            given: names.given,
+            adult,
+        },
     })
 }
 
@@ -833,7 +946,7 @@ pub fn match_flight(
 ) -> Vec<MatchOutcome> {
     let mut outcomes: Vec<MatchOutcome> = Vec::new();
     // (flight, person, outcome position) for every row that claims the person on that flight.
-    let mut claims: Vec<(Uuid, Uuid, usize)> = Vec::new();
+    let mut claims: Vec<Claim> = Vec::new();
     let judged = passengers.chunks(MATCH_BATCH).flat_map(|batch| {
         map_in_order(batch, |passenger| {
             let view = PassengerView::new(passenger);
@@ -860,7 +973,12 @@ pub fn match_flight(
             let decision = match decision {
                 StaffDecision::Confirmed => {
                     reasons.insert(0, Reason::StaffConfirmed);
-                    claims.push((passenger.flight_key, *person, outcomes.len()));
+                    claims.push(Claim {
+                        flight: passenger.flight_key,
+                        person: *person,
+                        outcome: outcomes.len(),
+                        fit: None,
+                    });
                     LinkDecision::Linked
                 }
                 StaffDecision::Rejected => {
@@ -885,7 +1003,12 @@ pub fn match_flight(
                 v.reasons.push(Reason::StaffLinkedAnotherPerson);
             }
             if v.strong && v.decision != LinkDecision::Rejected {
-                claims.push((passenger.flight_key, person, outcomes.len()));
+                claims.push(Claim {
+                    flight: passenger.flight_key,
+                    person,
+                    outcome: outcomes.len(),
+                    fit: Some(v.fit),
+                });
             }
             outcomes.push(MatchOutcome {
                 passenger: passenger.key,
@@ -900,16 +1023,27 @@ pub fn match_flight(
     outcomes
 }
 
-fn one_passenger_per_person_per_flight(
-    outcomes: &mut [MatchOutcome],
-    mut claims: Vec<(Uuid, Uuid, usize)>,
-) {
-    claims.sort_unstable();
-    for group in claims.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+/// A row that holds a person for a passenger on a flight.
+#[derive(Debug)]
+struct Claim {
+    flight: Uuid,
+    person: Uuid,
+    outcome: usize,
+    /// None for a staff decision.
+    fit: Option<NameFit>,
+}
+
+/// Several passengers of one flight held against one person all go to review, unless one of them fits the
+/// person's name better than each other one and none of the others could be the person themselves (a
+/// child named after the parent, STEFANJOSEF MSTR beside STEFAN MR; a companion holding the person's
+/// frequent-flyer number under another name). Then that one keeps its link, and the others stay in review.
+fn one_passenger_per_person_per_flight(outcomes: &mut [MatchOutcome], mut claims: Vec<Claim>) {
+    claims.sort_unstable_by_key(|c| (c.flight, c.person, c.outcome));
+    for group in claims.chunk_by(|a, b| a.flight == b.flight && a.person == b.person) {
         let passengers = {
             let mut keys: Vec<Uuid> = group
                 .iter()
-                .filter_map(|c| outcomes.get(c.2).map(|o| o.passenger))
+                .filter_map(|c| outcomes.get(c.outcome).map(|o| o.passenger))
                 .collect();
             keys.sort_unstable();
             keys.dedup();
@@ -918,14 +1052,29 @@ fn one_passenger_per_person_per_flight(
         if passengers < 2 {
             continue;
         }
+        let fits_best = group.iter().find(|c| {
+            c.fit.is_some_and(|fit| {
+                group
+                    .iter()
+                    .filter(|o| o.outcome != c.outcome)
+                    .all(|other| {
+                        other
+                            .fit
+                            .is_some_and(|o| fit.beats(&o) && !o.could_be_the_person())
+                    })
+            })
+        });
         for claim in group {
-            if let Some(outcome) = outcomes.get_mut(claim.2) {
-                if outcome.decision == LinkDecision::Linked {
+            if let Some(outcome) = outcomes.get_mut(claim.outcome) {
+                let keeps_link = fits_best.is_some_and(|best| best.outcome == claim.outcome);
+                if outcome.decision == LinkDecision::Linked && !keeps_link {
                     outcome.decision = LinkDecision::Review;
                 }
-                outcome
-                    .reasons
-                    .push(Reason::SeveralPassengersFitPerson { count: passengers });
+                if !keeps_link {
+                    outcome
+                        .reasons
+                        .push(Reason::SeveralPassengersFitPerson { count: passengers });
+                }
             }
         }
     }
@@ -1295,6 +1444,179 @@ mod tests {
         back.flight_key = Uuid::from_u128(0xF2);
         let outcomes = match_flight(&index, &[back], &remembered);
         assert_eq!(only(&outcomes, 12).decision, LinkDecision::Linked);
+    }
+
+    fn decision_of(outcomes: &[MatchOutcome], passenger: u128) -> LinkDecision {
+        only(outcomes, passenger).decision
+    }
+
+    #[test]
+    fn a_glued_compound_surname_meets_a_shortened_profile_on_the_date_of_birth() {
+        let born = date(1979, 11, 30);
+        let mut persons = filler();
+        persons.push(PersonFacts {
+            date_of_birth: Some(born),
+            ..person(1, "María Hidalgo")
+        });
+        let mut herself = passenger(10, "HIDALGOBEJARANO/MARIAMRS");
+        herself.docs_surname = Some("HIDALGOBEJARANO".into());
+        herself.date_of_birth = Some(born);
+        let mut twin = passenger(11, "HIDALGOBEJARANO/LUCASMR");
+        twin.docs_surname = Some("HIDALGOBEJARANO".into());
+        twin.date_of_birth = Some(born);
+        twin.flight_key = Uuid::from_u128(0xF2);
+        let outcomes = run(persons, &[herself, twin]);
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Review);
+        assert!(has(only(&outcomes, 10), |r| matches!(
+            r,
+            Reason::Surname {
+                agreement: SurnameAgreement::OneOfCompound,
+                ..
+            }
+        )));
+        assert!(outcomes.iter().all(|o| o.passenger != Uuid::from_u128(11)));
+    }
+
+    #[test]
+    fn a_glued_particle_meets_a_profile_with_or_without_it() {
+        for (n, profile) in [
+            (1, "Ana Neves"),
+            (2, "Ana das Neves"),
+            (3, "Ana Neves Farias"),
+        ] {
+            let mut ana = person(n, profile);
+            ana.emails.push("ana@example.br".into());
+            let mut herself = passenger(10, "DASNEVESFARIAS/ANAMRS");
+            herself.email = Some("ana@example.br".into());
+            let mut son = passenger(11, "DASNEVESFARIAS/PEDROMR");
+            son.email = Some("ana@example.br".into());
+            let outcomes = run(vec![ana], &[herself, son]);
+            assert_eq!(
+                decision_of(&outcomes, 10),
+                LinkDecision::Linked,
+                "{profile}"
+            );
+            assert_eq!(
+                decision_of(&outcomes, 11),
+                LinkDecision::Rejected,
+                "{profile}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_portuguese_profile_with_the_last_surname_links_and_a_relative_does_not() {
+        let mut camila = person(1, "Camila Santos");
+        camila.emails.push("camila@example.br".into());
+        let mut herself = passenger(10, "SOUZASANTOS/CAMILAMRS");
+        herself.email = Some("camila@example.br".into());
+        let mut husband = passenger(11, "SOUZASANTOS/PEDROMR");
+        husband.email = Some("camila@example.br".into());
+        let outcomes = run(vec![camila], &[herself, husband]);
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Linked);
+        assert_eq!(decision_of(&outcomes, 11), LinkDecision::Rejected);
+    }
+
+    #[test]
+    fn a_nickname_meets_glued_given_names_and_a_relatives_names_do_not() {
+        let mut liz = person(1, "Liz Smith");
+        liz.emails.push("liz@example.co.uk".into());
+        let mut herself = passenger(10, "SMITH/ELIZABETHMARIONMRS");
+        herself.email = Some("liz@example.co.uk".into());
+        let mut sister = passenger(11, "SMITH/MARGARETMARIONMS");
+        sister.email = Some("liz@example.co.uk".into());
+        let mut not_joseph = passenger(12, "SMITH/JOSEFMR");
+        not_joseph.email = Some("liz@example.co.uk".into());
+        let outcomes = run(vec![liz], &[herself, sister]);
+        let o = only(&outcomes, 10);
+        assert_eq!(o.decision, LinkDecision::Review);
+        assert!(has(o, |r| matches!(
+            r,
+            Reason::GivenName {
+                agreement: GivenAgreement::Nickname,
+                ..
+            }
+        )));
+        assert_eq!(decision_of(&outcomes, 11), LinkDecision::Rejected);
+
+        let mut pepe = person(2, "Pepe Smith");
+        pepe.emails.push("liz@example.co.uk".into());
+        let outcomes = run(vec![pepe], &[not_joseph]);
+        assert_eq!(decision_of(&outcomes, 12), LinkDecision::Rejected);
+    }
+
+    #[test]
+    fn a_nickname_links_when_the_date_of_birth_agrees_too() {
+        let born = date(1970, 2, 3);
+        let mut bill = person(1, "Bill Hall");
+        bill.emails.push("bill@example.co.uk".into());
+        bill.date_of_birth = Some(born);
+        let mut himself = passenger(10, "HALL/WILLIAMEDWARDMR");
+        himself.email = Some("bill@example.co.uk".into());
+        himself.date_of_birth = Some(born);
+        let outcomes = run(vec![bill.clone()], &[himself.clone()]);
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Linked);
+        himself.date_of_birth = None;
+        let outcomes = run(vec![bill], &[himself]);
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Review);
+    }
+
+    #[test]
+    fn the_parent_keeps_the_link_beside_a_child_named_after_them_but_not_beside_an_adult() {
+        let mut stefan = person(1, "Stefan Schulze");
+        stefan.emails.push("stefan@example.de".into());
+        // JOSEF is a given name the registry knows, so STEFANJOSEF reads as Stefan and more.
+        let josef = person(3, "Josef Bauer");
+        let with_email = |n: u128, name: &str| {
+            let mut p = passenger(n, name);
+            p.email = Some("stefan@example.de".into());
+            p
+        };
+        let outcomes = run(
+            vec![stefan.clone(), josef.clone()],
+            &[
+                with_email(10, "SCHULZE/STEFANMR"),
+                with_email(11, "SCHULZE/STEFANJOSEFMSTR"),
+            ],
+        );
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Linked);
+        assert_eq!(decision_of(&outcomes, 11), LinkDecision::Review);
+
+        let outcomes = run(
+            vec![stefan, josef],
+            &[
+                with_email(10, "SCHULZE/STEFANMR"),
+                with_email(11, "SCHULZE/STEFANJOSEFMR"),
+            ],
+        );
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Review);
+        assert_eq!(decision_of(&outcomes, 11), LinkDecision::Review);
+
+        // A Portuguese mother shows her last surname; her grown daughter carries it first: either could
+        // be the profile.
+        let mut larissa = person(2, "Larissa Martins");
+        larissa.emails.push("larissa@example.br".into());
+        let mut mother = passenger(20, "DIASMARTINS/LARISSAMRS");
+        mother.email = Some("larissa@example.br".into());
+        let mut daughter = passenger(21, "MARTINSALVES/LARISSAMS");
+        daughter.email = Some("larissa@example.br".into());
+        let outcomes = run(vec![larissa], &[mother, daughter]);
+        assert_eq!(decision_of(&outcomes, 20), LinkDecision::Review);
+        assert_eq!(decision_of(&outcomes, 21), LinkDecision::Review);
+    }
+
+    #[test]
+    fn a_companion_holding_the_persons_frequent_flyer_number_does_not_block_the_person() {
+        let mut jorge = person(1, "Jorge Navarro Ramírez");
+        jorge.emails.push("jorge@example.es".into());
+        jorge.loyalty.push(ib("777"));
+        let mut himself = passenger(10, "NAVARRORAMIREZ/JORGEMR");
+        himself.email = Some("jorge@example.es".into());
+        let mut wife = passenger(11, "GONZALEZGARCIA/REMEDIOSMRS");
+        wife.frequent_flyer = Some(ib("777"));
+        let outcomes = run(vec![jorge], &[himself, wife]);
+        assert_eq!(decision_of(&outcomes, 10), LinkDecision::Linked);
+        assert_eq!(decision_of(&outcomes, 11), LinkDecision::Review);
     }
 
     #[test]

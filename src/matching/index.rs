@@ -1,6 +1,6 @@
 //! The registry, held compactly for matching: each person's facts in flat arrays, and one table of blocking
-//! keys (frequent-flyer number, e-mail, phone, date of birth with surname, surname with given-name prefix)
-//! and of name counts. A passenger looks up a handful of keys, so matching a manifest is linear in its
+//! keys (frequent-flyer number, e-mail, phone, date of birth with surname, date of birth with given-name
+//! prefix, surname with given-name prefix) and of name counts. A passenger looks up a handful of keys, so matching a manifest is linear in its
 //! length. Two million persons fit in a few hundred megabytes.
 
 use std::hash::Hasher;
@@ -27,6 +27,9 @@ pub(crate) enum KeyKind {
     SurnameCount = 7,
     GivenCount = 8,
     FullNameCount = 9,
+    /// Date of birth with the given name's first letters: meets a manifest that glues surnames the profile
+    /// shortens (HIDALGOBEJARANO for Hidalgo, DASNEVESFARIAS for Neves), which no surname key can.
+    BirthDateGivenPrefix = 10,
 }
 
 /// Letters of the given name that block together with a surname: enough to keep lists short, few enough
@@ -209,6 +212,12 @@ pub(crate) fn person_name_keys(name: &PersonName, birth: Option<NaiveDate>, out:
                     out.push(key_hash(KeyKind::BirthDateSurname, &[&date_bytes(date), s]));
                 }
             }
+            if let Some(date) = birth.filter(|_| !prefix.is_empty()) {
+                out.push(key_hash(
+                    KeyKind::BirthDateGivenPrefix,
+                    &[&date_bytes(date), prefix.as_bytes()],
+                ));
+            }
         }
     }
 }
@@ -232,6 +241,12 @@ pub fn person_blocking_keys(person: &PersonFacts) -> Vec<i64> {
                 if let Some(date) = person.date_of_birth {
                     keys.push(key_hash(KeyKind::BirthDateSurname, &[&date_bytes(date), s]));
                 }
+            }
+            if let Some(date) = person.date_of_birth.filter(|_| !prefix.is_empty()) {
+                keys.push(key_hash(
+                    KeyKind::BirthDateGivenPrefix,
+                    &[&date_bytes(date), prefix.as_bytes()],
+                ));
             }
         }
     }

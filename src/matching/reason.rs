@@ -201,8 +201,8 @@ impl Reason {
                     "surname agrees as far as the manifest's truncated {passenger} goes ({person})"
                 ),
                 SurnameAgreement::LastOfCompound => format!(
-                    "the person's surname {person} ends the manifest's compound surname {passenger}, \
-                     which may be a relative's; please check"
+                    "the person's surname {person} ends the manifest's compound surname {passenger} \
+                     (a Portuguese last surname, or a relative's)"
                 ),
                 SurnameAgreement::Similar => {
                     format!("surname is close but not the same ({passenger} vs {person})")
