@@ -725,7 +725,14 @@ impl<'a> Decoder<'a> {
             self.size_disagrees(Some(number), Field::RepeatedPartSize, start, 0);
             return start;
         };
-        let repeated_end = if start + 2 + size <= end {
+        let layout = repeated_layout(version);
+        let repeated_end = if size == 0 && self.starts_document_number(start + 2, end) {
+            // A size of 00 over an airline code and document number: the part has its usual size.
+            let usual: usize = layout.iter().map(|(_, width)| width).sum();
+            let found = usual.min(end - start - 2);
+            self.size_disagrees(Some(number), Field::RepeatedPartSize, start, found);
+            start + 2 + found
+        } else if start + 2 + size <= end {
             start + 2 + size
         } else {
             if !truncated {
@@ -739,7 +746,7 @@ impl<'a> Decoder<'a> {
             end
         };
         let mut position = start + 2;
-        for &(field, width) in repeated_layout(version) {
+        for &(field, width) in layout {
             if let Some(text) = self.optional(Some(number), field, position, width, repeated_end) {
                 self.assign_leg(number, leg, field, position, text);
             }
@@ -754,6 +761,11 @@ impl<'a> Decoder<'a> {
             );
         }
         repeated_end
+    }
+
+    /// Whether the airline numeric code and document form serial number (13 digits) open the text at `at`.
+    fn starts_document_number(&self, at: usize, end: usize) -> bool {
+        at + 13 <= end && self.text(at, at + 13).bytes().all(|b| b.is_ascii_digit())
     }
 
     /// The security part, running to the end of the pass whatever length it declares.

@@ -594,6 +594,27 @@ fn a_conditional_unique_part_whose_size_says_00_over_data_is_measured_from_its_c
 }
 
 #[test]
+fn a_repeated_part_whose_size_says_00_over_a_document_number_is_read_at_its_usual_size() {
+    let raw = FULL.replacen("2A0141234567890 1AC AC", "000141234567890 1AC AC", 1);
+    let pass = decoded(&raw);
+    assert_eq!(pass.legs, decoded(FULL).legs);
+    assert_eq!(
+        pass.warnings,
+        [Warning::SizeDisagrees {
+            leg: Some(1),
+            field: Field::RepeatedPartSize,
+            position: 88,
+            seen: "00".to_string(),
+            found: 42
+        }]
+    );
+    // A size of 00 before the airline's own text stays a size of 00.
+    let text =
+        decoded("M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 226F001A0025 10E>60000HELLO123");
+    assert_eq!(text.legs[0].airline_use.as_deref(), Some("HELLO123"));
+}
+
+#[test]
 fn a_first_leg_whose_size_runs_past_the_second_finds_the_second_leg() {
     let raw = FULL.replacen("0025 14D>", "0025 1FF>", 1);
     let pass = decoded(&raw);
