@@ -561,6 +561,16 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["persons"].as_array().unwrap().len(), 1);
+        // Networks deliver late and out of order: an older message never moves the time back.
+        let (status, body) = post_json(
+            &app,
+            "/api/inbound-messages",
+            &ops,
+            json!({"network": "instagram", "handle": "writer",
+                   "received_at": wrote_at - Duration::hours(5)}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         let (status, body) = post_json(
             &app,
             "/api/inbound-messages",
@@ -696,9 +706,11 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
             ("P-WRITER", "person.wrote"),
         ] {
             let actions = person_actions(store.as_ref(), external_id).await;
+            // The writer's two messages are both logged, the late one too.
+            let times = if external_id == "P-WRITER" { 2 } else { 1 };
             assert_eq!(
                 actions.iter().filter(|a| *a == action).count(),
-                1,
+                times,
                 "{external_id}: {actions:?}"
             );
         }
@@ -717,4 +729,137 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
         app.stop().await;
         db.finish().await;
     }
+}
+
+/// A folder holding `backend`'s migrations before 0005, which first kept who recorded a case.
+fn migrations_before_provenance(backend: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.as_str() < "0005" {
+            std::fs::copy(&path, dir.path().join(name)).unwrap();
+        }
+    }
+    dir
+}
+
+/// Leaves the database of `$conn` before migration 0005 holding a person with the export's case and a
+/// case a gate agent opened (as aboard wrote them then: the same table, no provenance); gives the
+/// gate case's reference.
+macro_rules! before_provenance_with_a_gate_case {
+    ($conn:expr, $backend:literal) => {{
+        let folder = migrations_before_provenance($backend);
+        sqlx::migrate::Migrator::new(folder.path())
+            .await
+            .unwrap()
+            .run(&mut *$conn)
+            .await
+            .unwrap();
+        let now = clock::now();
+        let person = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO persons (id, external_id, display_name, language, created_at, updated_at) \
+             VALUES ($1, 'P-OLD', 'Persona P-OLD', 'es', $2, $2)",
+        )
+        .bind(person)
+        .bind(now)
+        .execute(&mut *$conn)
+        .await
+        .unwrap();
+        let gate_ref = format!("aboard-gate-{}", Uuid::now_v7());
+        for (external_ref, category) in [("CS-OLD-1", "baggage"), (gate_ref.as_str(), "raised_in_person")] {
+            sqlx::query(
+                "INSERT INTO complaint_cases (person_id, external_ref, opened_at, channel, category, \
+                 severity, summary, status) VALUES ($1, $2, $3, 'gate', $4, $5, 'Heard at the gate', 'open')",
+            )
+            .bind(person)
+            .bind(external_ref)
+            .bind(now - Duration::days(3))
+            .bind(category)
+            .bind(3_i16)
+            .execute(&mut *$conn)
+            .await
+            .unwrap();
+        }
+        gate_ref
+    }};
+}
+
+/// The next import of the export replaces its case and keeps the one the gate opened before 0005.
+async fn check_gate_case_survives(store: &dyn Store, gate_ref: &str) {
+    let now = clock::now();
+    let export = serde_json::to_vec(&json!([person(
+        "P-OLD",
+        vec![],
+        vec![open_case("CS-OLD-2", now - Duration::days(1))],
+        vec![]
+    )]))
+    .unwrap();
+    aboard::app::registry::import_registry_file(store, "export.json", &export, "test", now)
+        .await
+        .unwrap();
+    let person = store.person_by_external_id("P-OLD").await.unwrap().unwrap();
+    assert_eq!(
+        person
+            .record
+            .cases
+            .iter()
+            .map(|c| c.external_ref.as_str())
+            .collect::<Vec<_>>(),
+        ["CS-OLD-2"]
+    );
+    assert_eq!(
+        person
+            .aboard
+            .cases
+            .iter()
+            .map(|c| c.external_ref.as_str())
+            .collect::<Vec<_>>(),
+        [gate_ref]
+    );
+}
+
+#[tokio::test]
+async fn cases_the_gate_opened_before_provenance_was_kept_survive_the_next_import() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aboard.db");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    let gate_ref = before_provenance_with_a_gate_case!(&mut conn, "sqlite");
+    conn.close().await.unwrap();
+    let store = aboard::store::SqliteStore::open(&path, 2).await.unwrap();
+    check_gate_case_survives(&store, &gate_ref).await;
+    store.close().await;
+
+    let Some(admin_url) = common::postgres_admin_url() else {
+        eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL half of this test");
+        return;
+    };
+    let name = format!("aboard_test_{}", Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = common::with_database(&admin_url, &name);
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let gate_ref = before_provenance_with_a_gate_case!(&mut conn, "postgres");
+    conn.close().await.unwrap();
+    let store = aboard::store::PostgresStore::connect(&secrecy::SecretString::from(url), 2)
+        .await
+        .unwrap();
+    check_gate_case_survives(&store, &gate_ref).await;
+    store.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
 }
