@@ -10,9 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::app::import::{self, ImportError};
+use crate::app::schedule;
 use crate::clock;
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::domain::{Role, UiLanguage};
+use crate::flightstatus::FlightEventSink;
 use crate::store::Store;
 use crate::web::accounts::{self, AccountError, StaffSpec};
 
@@ -130,6 +132,15 @@ pub enum ImportCommand {
         #[arg(long, value_parser = ["pnl", "adl", "csv", "json"])]
         format: Option<String>,
         /// Who the event log names for these imports.
+        #[arg(long, default_value = CLI_ACTOR)]
+        actor: String,
+    },
+    /// Import IATA SSIM schedules (Chapter 7): each leg flown from yesterday to two weeks ahead gets its
+    /// scheduled times. A file is refused whole when a leg's flight cannot be read; values that cannot
+    /// be understood are warnings (FILE:LINE: FIELD: REASON) and the rest of the leg is kept.
+    Schedule {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[arg(long, default_value = CLI_ACTOR)]
         actor: String,
     },
@@ -468,11 +479,22 @@ const PRINTED_ERRORS_PER_FILE: usize = 200;
 impl ImportCommand {
     /// Imports each file and prints its summary or its errors; returns whether every file went in.
     pub async fn run(&self, store: &dyn Store) -> bool {
-        let ImportCommand::Manifest {
-            files,
-            format,
-            actor,
-        } = self;
+        self.run_with(store, None).await
+    }
+
+    /// [`Self::run`], with the flight event sink (the engine) that reacts to times a schedule or an
+    /// MVT message changes.
+    pub async fn run_with(&self, store: &dyn Store, sink: Option<&dyn FlightEventSink>) -> bool {
+        let (files, format, actor) = match self {
+            ImportCommand::Manifest {
+                files,
+                format,
+                actor,
+            } => (files, format, actor),
+            ImportCommand::Schedule { files, actor } => {
+                return import_schedules(store, sink, files, actor).await;
+            }
+        };
         let format = format.as_deref().and_then(import::parse_format);
         let progress = import_progress(files);
         let started = std::time::Instant::now();
@@ -519,6 +541,28 @@ impl ImportCommand {
                     }
                     Err(e) => Err(vec![format!("{name}: cannot read the file: {e}")]),
                 };
+                // MVT messages travel as Type B text beside PNLs and ADLs, but are no manifest.
+                let outcome = match (outcome, bytes) {
+                    (Err(_), Ok(bytes)) if format.is_none() && schedule::is_movements(bytes) => {
+                        match schedule::import_movements(
+                            store,
+                            sink,
+                            name,
+                            bytes,
+                            actor,
+                            clock::now(),
+                        )
+                        .await
+                        {
+                            Ok(summary) => {
+                                print_lines(&feed_lines(summary.line(), &summary.warnings));
+                                continue;
+                            }
+                            Err(e) => Err(import_error_lines(&e)),
+                        }
+                    }
+                    (outcome, _) => outcome,
+                };
                 let lines = match outcome {
                     Ok(summary) => {
                         rows += summary.rows;
@@ -555,6 +599,41 @@ impl ImportCommand {
         );
         rejected == 0
     }
+}
+
+/// Imports SSIM files one by one, printing each summary and warning or every error.
+async fn import_schedules(
+    store: &dyn Store,
+    sink: Option<&dyn FlightEventSink>,
+    files: &[PathBuf],
+    actor: &str,
+) -> bool {
+    let mut rejected = 0;
+    for path in files {
+        let name = path.display().to_string();
+        let result = match std::fs::read(path) {
+            Ok(bytes) => schedule::import_schedule(store, sink, &name, &bytes, actor, clock::now())
+                .await
+                .map_err(|e| import_error_lines(&e)),
+            Err(e) => Err(vec![format!("{name}: cannot read the file: {e}")]),
+        };
+        match result {
+            Ok(summary) => print_lines(&feed_lines(summary.line(), &summary.warnings)),
+            Err(mut lines) => {
+                rejected += 1;
+                lines.push(format!("{name}: rejected, nothing was imported"));
+                print_lines(&lines);
+            }
+        }
+    }
+    rejected == 0
+}
+
+/// A feed's summary line, then each warning on its own line.
+fn feed_lines(summary: String, warnings: &[String]) -> Vec<String> {
+    std::iter::once(summary)
+        .chain(warnings.iter().map(|w| format!("warning: {w}")))
+        .collect()
 }
 
 fn print_lines(lines: &[String]) {

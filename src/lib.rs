@@ -19,6 +19,7 @@ pub mod matching;
 pub mod messaging;
 pub mod registry;
 pub mod rules;
+pub mod schedule;
 pub mod scheduler;
 pub mod store;
 pub mod tasks;

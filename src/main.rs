@@ -88,9 +88,10 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", result?);
         }
         Command::Import { what } => {
-            let store = aboard::open_store(&config).await?;
-            let all_in = what.run(store.as_ref()).await;
-            store.close().await;
+            // The engine reacts to the times a schedule or an MVT message changes, as to flight events.
+            let engine = aboard::engine(&config).await?;
+            let all_in = what.run_with(engine.store.as_ref(), Some(&engine)).await;
+            engine.store.close().await;
             if !all_in {
                 std::process::exit(1);
             }

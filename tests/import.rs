@@ -375,6 +375,7 @@ async fn the_drop_folder_job_files_good_and_bad_manifests_and_waits_for_unfinish
         }
         let job = DropFolderJob {
             dir: root.to_path_buf(),
+            flight_sink: None,
         };
         let ctx = JobContext {
             store: db.store.clone(),

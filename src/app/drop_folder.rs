@@ -1,15 +1,19 @@
-//! The drop folder (`[import] drop_dir`): a scheduler job imports every manifest file left there. A file
+//! The drop folder (`[import] drop_dir`): a scheduler job imports every manifest, SSIM schedule or MVT
+//! file left there (told apart by their content). A file
 //! is claimed by renaming it into `processing/` — a rename succeeds for one instance only — then moved to
 //! `processed/` when it went in, or to `rejected/` with `NAME.errors.txt` beside it saying why. Files still
 //! being written (changed in the last two seconds, or named `*.tmp`, `*.part` or `.*`) wait for a later
 //! tick. A store failure puts the file back for the next tick.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
 use super::import::{self, ImportError};
+use super::schedule;
+use crate::flightstatus::FlightEventSink;
 use crate::scheduler::{Job, JobContext, JobError, JobReport};
 
 /// Who the event log names for drop-folder imports.
@@ -20,6 +24,33 @@ const SETTLE: Duration = Duration::from_secs(2);
 
 pub struct DropFolderJob {
     pub dir: PathBuf,
+    /// Reacts to the flight times an SSIM schedule or MVT message changes (the engine).
+    pub flight_sink: Option<Arc<dyn FlightEventSink>>,
+}
+
+impl DropFolderJob {
+    /// One file, as its content says: an SSIM schedule, MVT messages, or a manifest.
+    async fn import(&self, ctx: &JobContext, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
+        let (store, sink) = (ctx.store.as_ref(), self.flight_sink.as_deref());
+        if schedule::is_schedule(bytes) {
+            schedule::import_schedule(store, sink, name, bytes, DROP_FOLDER_ACTOR, ctx.now).await?;
+        } else if schedule::is_movements(bytes) {
+            schedule::import_movements(store, sink, name, bytes, DROP_FOLDER_ACTOR, ctx.now)
+                .await?;
+        } else {
+            import::import_manifest_file(
+                store,
+                Some(&crate::app::matching::MatchAfterImport),
+                name,
+                bytes,
+                None,
+                DROP_FOLDER_ACTOR,
+                ctx.now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -52,16 +83,7 @@ impl Job for DropFolderJob {
                 continue;
             }
             let bytes = tokio::fs::read(&claimed).await.map_err(body)?;
-            let result = import::import_manifest_file(
-                ctx.store.as_ref(),
-                Some(&crate::app::matching::MatchAfterImport),
-                &name,
-                &bytes,
-                None,
-                DROP_FOLDER_ACTOR,
-                ctx.now,
-            )
-            .await;
+            let result = self.import(ctx, &name, &bytes).await;
             match result {
                 Ok(_) => {
                     imported += 1;

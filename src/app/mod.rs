@@ -27,6 +27,7 @@ pub mod registry;
 pub mod reload;
 pub mod review;
 pub mod scans;
+pub mod schedule;
 pub mod screening;
 
 #[derive(Debug, thiserror::Error)]

@@ -63,12 +63,15 @@ pub fn from_config(
         ])),
         Arc::new(FlightStatusJob::from_config(
             &config.flight_status,
-            flight_sink,
+            flight_sink.clone(),
         )),
         Arc::new(ScreenListsJob),
     ];
     if let Some(dir) = &config.import.drop_dir {
-        all.push(Arc::new(DropFolderJob { dir: dir.clone() }));
+        all.push(Arc::new(DropFolderJob {
+            dir: dir.clone(),
+            flight_sink: Some(flight_sink),
+        }));
     }
     if let Some(unknown) = config
         .scheduler

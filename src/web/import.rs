@@ -1,5 +1,6 @@
 //! Manifest upload: POST /api/manifests for scripts (the file's bytes as the body) answering with the
 //! import summary, 422 with every error of a rejected file, or 409 for a list older than the one applied.
+//! MVT movement messages go the same way, as Type B text; SSIM schedules go to POST /api/schedules.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Staff;
 use super::{AppState, WebError};
 use crate::app::import::{self, ImportError};
+use crate::app::schedule;
 use crate::clock;
 use crate::domain::Role;
 
@@ -61,12 +63,57 @@ pub async fn upload_manifest(
             }
         },
     };
+    if format.is_none() && schedule::is_movements(&body) {
+        let result = schedule::import_movements(
+            state.store.as_ref(),
+            Some(state.engine.as_ref()),
+            name,
+            &body,
+            &staff.name,
+            clock::now(),
+        )
+        .await;
+        return match result {
+            Ok(summary) => Ok(Json(summary).into_response()),
+            Err(error) => error_response(error),
+        };
+    }
     let result = import::import_manifest_file(
         state.store.as_ref(),
         Some(&crate::app::matching::MatchAfterImport),
         name,
         &body,
         format,
+        &staff.name,
+        clock::now(),
+    )
+    .await;
+    match result {
+        Ok(summary) => Ok(Json(summary).into_response()),
+        Err(error) => error_response(error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ScheduleQuery {
+    /// The file name the warnings, errors and the event log show (default `upload`).
+    pub name: Option<String>,
+}
+
+/// POST /api/schedules: an SSIM file as the body; the summary with its warnings, or 422 with every error.
+pub async fn upload_schedule(
+    staff: Staff,
+    State(state): State<AppState>,
+    Query(query): Query<ScheduleQuery>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    staff.require_role(&[Role::Ops, Role::Admin])?;
+    let name = query.name.as_deref().unwrap_or("upload");
+    let result = schedule::import_schedule(
+        state.store.as_ref(),
+        Some(state.engine.as_ref()),
+        name,
+        &body,
         &staff.name,
         clock::now(),
     )

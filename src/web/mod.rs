@@ -127,6 +127,12 @@ fn staff_routes(state: AppState) -> Router<AppState> {
                 import::MAX_UPLOAD_BYTES,
             )),
         )
+        .route(
+            "/api/schedules",
+            post(import::upload_schedule).layer(axum::extract::DefaultBodyLimit::max(
+                import::MAX_UPLOAD_BYTES,
+            )),
+        )
         // registry and identity matching
         .route("/api/registry", post(registry::import))
         .route("/api/inbound-messages", post(inbound::post))

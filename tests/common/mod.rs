@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub mod feeds;
 pub mod social;
 
 use aboard::config::Config;
