@@ -614,6 +614,10 @@ async fn outcomes_are_recorded_once_and_a_new_issue_opens_a_case() {
             page.contains("Hablado, todo bien"),
             "the page is in the agent's Spanish"
         );
+        assert!(
+            page.contains(r#"value="asked_no_contact">Pidió que no le contacten</button>"#),
+            "one tap records that the person asked not to be contacted"
+        );
         let csrf = csrf_field(&page);
         let forged = client()
             .post(app.url(&format!("/gate/tasks/{t3}/outcome")))
