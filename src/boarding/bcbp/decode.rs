@@ -863,21 +863,28 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Warns when a numeric field does not open with its `digits` digits (it is space-padded or short);
+    /// `expected`, the zero-padded text, is only written out then.
     fn not_zero_padded(
         &mut self,
         leg: Option<u8>,
         field: Field,
         position: usize,
         text: &str,
-        expected: String,
+        digits: usize,
+        expected: impl FnOnce() -> String,
     ) {
-        if expected != text.trim_end_matches(' ') {
+        let padded = text
+            .as_bytes()
+            .get(..digits)
+            .is_some_and(|lead| lead.iter().all(u8::is_ascii_digit));
+        if !padded {
             self.warnings.push(Warning::NotZeroPadded {
                 leg,
                 field,
                 position,
                 seen: text.to_string(),
-                expected,
+                expected: expected(),
             });
         }
     }
@@ -953,20 +960,10 @@ impl<'a> Decoder<'a> {
                 };
                 let flight = FlightNumber::from_parts(carrier, value)
                     .map_err(|e| refuse(format!("{value:?}: {}", e.why)))?;
-                let expected = format!(
-                    "{:04}{}",
-                    flight.number(),
-                    flight.suffix().map(String::from).unwrap_or_default()
-                );
-                if text.trim_end_matches(' ') != expected {
-                    self.warnings.push(Warning::NotZeroPadded {
-                        leg: Some(number),
-                        field,
-                        position,
-                        seen: text.to_string(),
-                        expected,
-                    });
-                }
+                self.not_zero_padded(Some(number), field, position, text, 4, || {
+                    let suffix = flight.suffix().map(String::from).unwrap_or_default();
+                    format!("{:04}{suffix}", flight.number())
+                });
                 leg.flight = Some(flight);
             }
             Field::DateOfFlight => {
@@ -984,7 +981,9 @@ impl<'a> Decoder<'a> {
                         "day of the year {value:?} is outside 001 to 366"
                     )));
                 }
-                self.not_zero_padded(Some(number), field, position, text, format!("{day:03}"));
+                self.not_zero_padded(Some(number), field, position, text, 3, || {
+                    format!("{day:03}")
+                });
                 leg.day_of_year = Some(day);
             }
             _ => {}
@@ -1008,7 +1007,7 @@ impl<'a> Decoder<'a> {
             Field::DocumentType => pass.document_type = first,
             Field::DateOfIssue => match issue_date(value) {
                 Some(date) => {
-                    self.not_zero_padded(None, field, position, text, date.text());
+                    self.not_zero_padded(None, field, position, text, 4, || date.text());
                     pass.date_of_issue = Some(date);
                 }
                 None => {
@@ -1061,8 +1060,9 @@ impl<'a> Decoder<'a> {
             Field::Seat => match Seat::parse(value) {
                 Ok(seat) => {
                     self.lower_case(Some(number), field, position, text);
-                    let expected = format!("{:03}{}", seat.row(), seat.column());
-                    self.not_zero_padded(Some(number), field, position, text, expected);
+                    self.not_zero_padded(Some(number), field, position, text, 3, || {
+                        format!("{:03}{}", seat.row(), seat.column())
+                    });
                     leg.seat = Some(seat);
                 }
                 Err(_) => unreadable = Some("is not a row number and a seat letter, nor INF"),
@@ -1072,13 +1072,9 @@ impl<'a> Decoder<'a> {
                 let digits = sequence.trim_end_matches(|c: char| c.is_ascii_alphabetic());
                 if let Ok(number_part) = digits.parse::<u16>() {
                     let letter = &sequence[digits.len()..];
-                    self.not_zero_padded(
-                        Some(number),
-                        field,
-                        position,
-                        text,
-                        format!("{number_part:04}{letter}"),
-                    );
+                    self.not_zero_padded(Some(number), field, position, text, 4, || {
+                        format!("{number_part:04}{letter}")
+                    });
                 }
                 leg.check_in_sequence = Some(sequence.to_string());
             }
