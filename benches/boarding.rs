@@ -281,7 +281,7 @@ async fn prepare(
 async fn load_day(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>) {
     let started = Instant::now();
     let (_, import, rows) = to_import(
-        Document::Rows(day.to_vec()),
+        (Document::Rows(day.to_vec()), Default::default()),
         Format::Csv,
         &[],
         "day.csv",

@@ -160,13 +160,14 @@ pub enum RegistryCommand {
 pub enum RegistryCommandError {
     #[error("cannot read {path}: {reason}")]
     Read { path: String, reason: String },
-    #[error("{0}")]
+    /// Transparent, so that the refusal's list of errors is printed once, not again as its cause.
+    #[error(transparent)]
     Import(#[from] crate::app::registry::RegistryImportError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("no registry person has the external id {0}")]
     NoSuchPerson(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Match(#[from] crate::app::offline::OfflineMatchError),
 }
 
@@ -194,6 +195,7 @@ impl RegistryCommand {
             )
             .await?;
             lines.push(done.line());
+            lines.extend(warning_lines(&done.warnings));
         }
         Ok(lines.join("\n"))
     }
@@ -500,6 +502,7 @@ impl ImportCommand {
         let started = std::time::Instant::now();
         let mut rejected = 0usize;
         let mut rows = 0usize;
+        let mut warnings = 0usize;
         // While one group is stored, the next is read and parsed on a blocking thread.
         let mut groups = files.chunks(FILES_PER_TRANSACTION);
         let mut next = groups
@@ -566,7 +569,9 @@ impl ImportCommand {
                 let lines = match outcome {
                     Ok(summary) => {
                         rows += summary.rows;
+                        warnings += summary.warnings.total;
                         let mut lines = vec![summary.line()];
+                        lines.extend(warning_lines(&summary.warnings));
                         lines.extend(summary.hook_problems.iter().map(|p| format!("{name}: {p}")));
                         lines
                     }
@@ -591,10 +596,11 @@ impl ImportCommand {
         }
         let seconds = started.elapsed().as_secs_f64().max(1e-3);
         println!(
-            "{} file{}: {} imported, {rejected} rejected; {rows} rows in {seconds:.1} s ({:.0} rows/s)",
+            "{} file{}: {} imported, {rejected} rejected, {warnings} warning{}; {rows} rows in {seconds:.1} s ({:.0} rows/s)",
             files.len(),
             if files.len() == 1 { "" } else { "s" },
             files.len() - rejected,
+            if warnings == 1 { "" } else { "s" },
             rows as f64 / seconds
         );
         rejected == 0
@@ -659,6 +665,22 @@ fn import_progress(files: &[PathBuf]) -> Option<indicatif::ProgressBar> {
         bar.set_style(style);
     }
     Some(bar)
+}
+
+/// Each warning of an imported file on a line of its own (`warning: FILE:LINE: FIELD: REASON`), capped at
+/// [`PRINTED_ERRORS_PER_FILE`].
+fn warning_lines(warnings: &crate::domain::ImportWarnings) -> Vec<String> {
+    let mut lines: Vec<String> = warnings
+        .list
+        .iter()
+        .take(PRINTED_ERRORS_PER_FILE)
+        .map(|w| format!("warning: {w}"))
+        .collect();
+    let more = warnings.total.saturating_sub(lines.len());
+    if more > 0 {
+        lines.push(format!("... and {more} more warnings"));
+    }
+    lines
 }
 
 /// Every error of a rejected file, one per line, capped at [`PRINTED_ERRORS_PER_FILE`].

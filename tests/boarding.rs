@@ -121,6 +121,7 @@ async fn day(store: &dyn Store) -> Day {
         pax("Q9W8E7", "LOPEZ", "ANA", "30F", 43),
     ];
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: "IB6401.csv".to_string(),
         digest: "boarding-story".to_string(),
@@ -558,6 +559,7 @@ async fn a_booking_whose_passengers_fit_equally_is_kept_as_ambiguous() {
         twin.seat = Some("12E".to_string());
         twin.checkin_sequence = Some(44);
         let import = ManifestImport {
+            warnings: Default::default(),
             format: "csv".to_string(),
             file_name: "twin.csv".to_string(),
             digest: "twin".to_string(),

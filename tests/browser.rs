@@ -456,6 +456,7 @@ async fn boarding_flight(store: std::sync::Arc<dyn Store>) -> (aboard::app::Engi
         service_codes: vec![],
     };
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: "IB6401.csv".to_string(),
         digest: "browser".to_string(),
@@ -653,6 +654,7 @@ async fn review_case(store: &dyn Store) -> (uuid::Uuid, uuid::Uuid) {
 
     let now = clock::now();
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: "IB6401.csv".to_string(),
         digest: "review".to_string(),

@@ -110,6 +110,7 @@ async fn story(store: Arc<dyn Store>) {
         pax("X7K2QM-2", "LOPEZ", "ANA", "30F"),
     ];
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: "IB6401.csv".to_string(),
         digest: "d1".to_string(),
@@ -274,6 +275,7 @@ async fn a_cancelled_flight_or_an_offload_cancels_the_follow_up_with_the_reason(
             status: FlightStatus::Boarding,
         };
         let import = ManifestImport {
+            warnings: Default::default(),
             format: "csv".to_string(),
             file_name: "IB3170.csv".to_string(),
             digest: "d2".to_string(),

@@ -111,6 +111,7 @@ struct Day {
 
 async fn import(store: &dyn Store, list: FlightList, digest: &str) -> Uuid {
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: format!("{digest}.csv"),
         digest: digest.to_string(),

@@ -512,3 +512,110 @@ async fn files_imported_together_stand_or_fall_one_by_one() {
         );
     }
 }
+
+/// A CSV whose rows hold values that cannot be understood: a bad e-mail (the field's case from the issue),
+/// a phone with letters and an impossible date of birth.
+const CSV_WITH_BAD_VALUES: &str = "flight,date,origin,destination,locator,surname,given,email,phone,date_of_birth\n\
+IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,ANA,ana nunez@example.es,,1990-02-30\n\
+IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,PABLO,Pablo@Example.ES,+34 600 CALL ME,\n";
+
+/// The warnings listed in the import's log entry, as `line field` pairs.
+async fn logged_warnings(store: &dyn Store, file: &str) -> (u64, Vec<String>) {
+    let events = store
+        .events(&EventFilter {
+            action_prefix: Some("import.manifest".to_string()),
+            limit: 100,
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap();
+    let event = events
+        .iter()
+        .find(|e| e.event.detail["file"] == file)
+        .unwrap_or_else(|| panic!("no import.manifest event for {file}: {events:?}"));
+    let warnings = &event.event.detail["warnings"];
+    let listed = warnings["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("{} {}", w["line"], w["field"].as_str().unwrap_or("-")))
+        .collect();
+    (warnings["total"].as_u64().unwrap(), listed)
+}
+
+#[tokio::test]
+async fn a_manifest_with_bad_values_is_imported_and_every_surface_lists_its_warnings() {
+    let expected = [
+        "2 email".to_string(),
+        "2 date_of_birth".into(),
+        "3 phone".into(),
+    ];
+    for db in TestDb::each().await {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("values.csv");
+        std::fs::write(&path, CSV_WITH_BAD_VALUES).unwrap();
+        let (ok, out) = aboard_cli(&db.url, &[&path]);
+        assert!(ok, "{out}");
+        assert!(
+            out.contains("values.csv (csv): 1 flight, 2 added, 0 updated, 0 unchanged, 0 removed, 0 cancelled tasks, 3 warnings"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "warning: {}:2: email: \"ana nunez@example.es\" is not an e-mail address; the value is left out, the passenger kept",
+                path.display()
+            )),
+            "{out}"
+        );
+        assert!(out.contains(":3: phone: "), "{out}");
+        assert!(out.contains("1 imported, 0 rejected, 3 warnings"), "{out}");
+        let key = aboard::domain::FlightKey {
+            flight: aboard::domain::FlightNumber::parse("IB3100").unwrap(),
+            ..pnl_key()
+        };
+        let flight = db
+            .store
+            .find_flight(&key)
+            .await
+            .unwrap()
+            .expect("the flight is imported");
+        let passengers = db.store.passengers(flight.id).await.unwrap();
+        let pablo = passengers
+            .iter()
+            .find(|p| p.details.given_name == "PABLO")
+            .unwrap();
+        assert_eq!(pablo.details.email.as_deref(), Some("pablo@example.es"));
+        assert_eq!(pablo.details.phone, None);
+        let (total, listed) = logged_warnings(db.store.as_ref(), &path.display().to_string()).await;
+        assert_eq!((total, listed.as_slice()), (3, expected.as_slice()));
+
+        let ops = common::token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+        let app = TestApp::spawn(db.config()).await;
+        let body = CSV_WITH_BAD_VALUES.replace("IB3100", "IB3102");
+        let r = app
+            .client
+            .post(app.url("/api/manifests?name=posted.csv"))
+            .bearer_auth(&ops)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let summary: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(summary["flights"][0]["added"], 2, "{summary}");
+        assert_eq!(summary["warnings"]["total"], 3, "{summary}");
+        let first = &summary["warnings"]["list"][0];
+        assert_eq!(
+            (&first["file"], &first["line"], &first["field"]),
+            (
+                &serde_json::json!("posted.csv"),
+                &serde_json::json!(2),
+                &serde_json::json!("email")
+            ),
+            "{summary}"
+        );
+        let (total, listed) = logged_warnings(db.store.as_ref(), "posted.csv").await;
+        assert_eq!((total, listed.as_slice()), (3, expected.as_slice()));
+        app.stop().await;
+    }
+}

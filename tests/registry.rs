@@ -79,6 +79,7 @@ async fn import_manifest(store: &dyn Store, at: chrono::DateTime<chrono::Utc>) -
     store
         .import_manifest(
             &ManifestImport {
+                warnings: Default::default(),
                 format: "csv".into(),
                 file_name: "ib6401.csv".into(),
                 digest: format!("d-{}", at.timestamp_micros()),
@@ -528,4 +529,128 @@ IB6401,2026-11-22,MAD,MEX,SMITH,JOHN,Y8L3RN,,,john@example.com\n",
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("the registry file was refused"));
+}
+
+/// A registry export whose persons carry values that cannot be understood: an e-mail with a space inside,
+/// a phone with letters, a date of birth in another shape.
+const REGISTRY_WITH_BAD_VALUES: &str = "record,external_id,display_name,emails,phones,date_of_birth\n\
+person,P-ANA,Ana Ruiz,ana ruiz@example.es,+34 600 CALL ME,15/03/1984\n\
+person,P-TOM,Tom Smith, Tom.Smith@Example.COM ,,\n";
+
+#[tokio::test]
+async fn a_registry_export_with_bad_values_is_imported_and_every_surface_lists_its_warnings() {
+    for db in TestDb::each().await {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("values.csv");
+        std::fs::write(&path, REGISTRY_WITH_BAD_VALUES).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_aboard"))
+            .args(["--database-url", &db.url, "registry", "import"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{out}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            out.contains(
+                "values.csv: 2 person(s) imported, 0 upcoming flight(s) matched again, 3 warnings"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "warning: {}:2: emails: \"ana ruiz@example.es\" is not an e-mail address; the value is left out, the person kept",
+                path.display()
+            )),
+            "{out}"
+        );
+        let ana = db
+            .store
+            .person_by_external_id("P-ANA")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ana.record.display_name, "Ana Ruiz");
+        let tom = db
+            .store
+            .person_by_external_id("P-TOM")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            tom.record
+                .identifiers
+                .iter()
+                .any(|i| i.value == "tom.smith@example.com"),
+            "{tom:?}"
+        );
+        let events = db
+            .store
+            .events(&aboard::store::EventFilter {
+                action_prefix: Some("import.registry".to_string()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        let warnings = &events[0].event.detail["warnings"];
+        assert_eq!(warnings["total"], 3, "{warnings}");
+        let fields: Vec<&str> = warnings["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["date_of_birth", "emails", "phones"]);
+
+        let ops = token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+        let app = TestApp::spawn(db.config()).await;
+        let answer = app
+            .client
+            .post(app.url("/api/registry?file=posted.csv"))
+            .bearer_auth(&ops)
+            .body(REGISTRY_WITH_BAD_VALUES)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["persons"], 2, "{body}");
+        assert_eq!(body["warnings"]["total"], 3, "{body}");
+        assert_eq!(body["warnings"]["list"][1]["file"], "posted.csv", "{body}");
+        assert_eq!(body["warnings"]["list"][1]["line"], 2, "{body}");
+        assert_eq!(body["warnings"]["list"][1]["field"], "emails", "{body}");
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[test]
+fn a_refused_registry_file_prints_each_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("refused.csv");
+    std::fs::write(
+        &path,
+        "record,external_id,display_name\nperson,P1,\nperson,P2,\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aboard"))
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["registry", "import"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("display_name: is missing").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Caused by"), "{stderr}");
 }

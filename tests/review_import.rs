@@ -79,6 +79,7 @@ async fn import_flight(
     store
         .import_manifest(
             &ManifestImport {
+                warnings: Default::default(),
                 format: "csv".to_string(),
                 file_name: format!("{number}.csv"),
                 digest: format!("digest-{number}"),

@@ -255,6 +255,7 @@ async fn tasks_expiring(store: &dyn Store, expiries: [DateTime<Utc>; 4]) -> Vec<
     let at = departure() - Duration::hours(3);
     let keys = ["1", "2", "3", "4"];
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: "list.csv".to_string(),
         digest: "list".to_string(),

@@ -129,6 +129,7 @@ fn list_import(
     passengers: &[NewPassenger],
 ) -> ManifestImport {
     ManifestImport {
+        warnings: Default::default(),
         format: format.to_string(),
         file_name: file.to_string(),
         digest: format!("digest-of-{file}"),

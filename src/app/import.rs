@@ -24,7 +24,9 @@ use crate::domain::records::{
     FlightImportSummary, FlightList, ListMode, ManifestImport, MovementTimes, NewFlight,
     NewPassenger, booking_key_prefix,
 };
-use crate::domain::{BoardingState, BookingName, FlightKey, FlightStatus, Iata, Locator};
+use crate::domain::{
+    BoardingState, BookingName, FlightKey, FlightStatus, Iata, ImportWarnings, Locator,
+};
 use crate::manifest::{
     self, Document, FlightManifest, Format, ManifestChanges, ManifestPassenger, ParseErrors,
 };
@@ -40,6 +42,8 @@ pub struct ImportSummary {
     /// The same file was imported before: nothing changed.
     pub duplicate: bool,
     pub flights: Vec<FlightImportSummary>,
+    /// Values of the file that could not be understood: dropped, or kept raw, with their passengers.
+    pub warnings: ImportWarnings,
     /// What the import hook reported it could not do (the import itself stands).
     pub hook_problems: Vec<String>,
 }
@@ -61,7 +65,8 @@ impl ImportSummary {
         self.flights.iter().map(|f| f.cancelled_tasks).sum()
     }
 
-    /// One line for people: `FILE (pnl): 1 flight, 3 added, ...`.
+    /// One line for people: `FILE (pnl): 1 flight, 3 added, ...`, with the number of warnings when there
+    /// are any.
     pub fn line(&self) -> String {
         if self.duplicate {
             return format!(
@@ -70,8 +75,13 @@ impl ImportSummary {
                 format_name(self.format)
             );
         }
+        let warnings = match self.warnings.total {
+            0 => String::new(),
+            1 => ", 1 warning".to_string(),
+            n => format!(", {n} warnings"),
+        };
         format!(
-            "{} ({}): {} flight{}, {} added, {} updated, {} unchanged, {} removed, {} cancelled task{}",
+            "{} ({}): {} flight{}, {} added, {} updated, {} unchanged, {} removed, {} cancelled task{}{warnings}",
             self.file,
             format_name(self.format),
             self.flights.len(),
@@ -216,7 +226,11 @@ pub async fn import_parsed_files(
                 import,
                 rows,
             } => (format, import, rows),
-            Parsed::Adl { changes, digest } => {
+            Parsed::Adl {
+                changes,
+                digest,
+                warnings,
+            } => {
                 apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
                 let stored_keys = match live_keys(store, &changes.flight).await {
                     Ok(keys) => keys,
@@ -226,7 +240,7 @@ pub async fn import_parsed_files(
                     }
                 };
                 to_import(
-                    Document::Adl(changes),
+                    (Document::Adl(changes), warnings),
                     Format::Adl,
                     &stored_keys,
                     file.name,
@@ -268,11 +282,12 @@ pub enum Parsed {
         import: ManifestImport,
         rows: usize,
     },
-    /// An ADL, with the file's digest: its deletions and changes are resolved against the passengers
-    /// stored for its flight when its turn comes.
+    /// An ADL, with the file's digest and warnings: its deletions and changes are resolved against the
+    /// passengers stored for its flight when its turn comes.
     Adl {
         changes: ManifestChanges,
         digest: String,
+        warnings: ImportWarnings,
     },
 }
 
@@ -290,16 +305,20 @@ pub fn parse_files(
 ) -> Vec<ParsedFile> {
     let parse_one = move |file: &ManifestFile<'_>| {
         let started = Instant::now();
-        let parsed = manifest::parse(file.name, file.bytes, format, reference).map(|document| {
+        let parsed = manifest::parse(file.name, file.bytes, format, reference).map(|read| {
             let digest = digest(file.bytes);
-            match document {
-                Document::Adl(changes) => Parsed::Adl { changes, digest },
-                document => {
+            match read {
+                (Document::Adl(changes), warnings) => Parsed::Adl {
+                    changes,
+                    digest,
+                    warnings,
+                },
+                read => {
                     let rows_format = format
                         .or_else(|| manifest::detect(file.bytes))
                         .unwrap_or(Format::Csv);
                     let (format, import, rows) =
-                        to_import(document, rows_format, &[], file.name, digest, actor);
+                        to_import(read, rows_format, &[], file.name, digest, actor);
                     Parsed::Ready {
                         format,
                         import,
@@ -377,6 +396,7 @@ async fn apply(
                     rows: *rows,
                     duplicate: outcome.duplicate,
                     flights: outcome.flights,
+                    warnings: import.warnings.clone(),
                     hook_problems: Vec::new(),
                 },
             )),
@@ -457,11 +477,11 @@ fn resolve_key(key: String, stored_keys: &[String]) -> String {
     }
 }
 
-/// The store's view of a parsed file, its format and how many passenger rows it holds. `rows_format`
-/// names the format of CSV or JSON rows, which import the same way; `stored_keys` are the live passenger
-/// keys of an ADL's flight.
+/// The store's view of a parsed file (with its warnings), its format and how many passenger rows it
+/// holds. `rows_format` names the format of CSV or JSON rows, which import the same way; `stored_keys` are
+/// the live passenger keys of an ADL's flight.
 pub fn to_import(
-    document: Document,
+    (document, warnings): (Document, ImportWarnings),
     rows_format: Format,
     stored_keys: &[String],
     file_name: &str,
@@ -517,6 +537,7 @@ pub fn to_import(
         actor: actor.to_string(),
         sent_at: sent_at.map(|t| t.and_utc()),
         flights,
+        warnings,
     };
     (format, import, rows)
 }

@@ -1,6 +1,6 @@
 //! Registry imports and erasure as the CLI and the HTTP API run them: a file is parsed whole, all its
-//! persons upserted in one transaction with their blocking keys, and the upcoming flights whose passengers
-//! share a key with them matched again.
+//! persons upserted in one transaction with their blocking keys, the import logged with its warnings, and
+//! the upcoming flights whose passengers share a key with them matched again.
 
 use std::collections::HashSet;
 
@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::ServiceError;
 use super::matching::{keyed, rematch_upcoming};
-use crate::domain::records::PersonRecord;
+use crate::domain::ImportWarnings;
+use crate::domain::records::{NewEvent, PersonRecord};
 use crate::registry::{self, ParseErrors};
 use crate::store::Store;
 
@@ -19,7 +20,7 @@ pub const REMATCH_HORIZON_HOURS: i64 = 48;
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryImportError {
     /// The file was refused; nothing was written.
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] ParseErrors),
     #[error(transparent)]
     Service(#[from] ServiceError),
@@ -32,13 +33,20 @@ pub struct RegistryImport {
     pub persons: usize,
     /// Upcoming flights matched again because a passenger shares a key with an imported person.
     pub flights_rematched: usize,
+    /// Values of the file that could not be understood: left out, with their persons kept.
+    pub warnings: ImportWarnings,
 }
 
 impl RegistryImport {
     /// One line for people, as the CLI prints it and the ops page shows it.
     pub fn line(&self) -> String {
+        let warnings = match self.warnings.total {
+            0 => String::new(),
+            1 => ", 1 warning".to_string(),
+            n => format!(", {n} warnings"),
+        };
         format!(
-            "{}: {} person(s) imported, {} upcoming flight(s) matched again",
+            "{}: {} person(s) imported, {} upcoming flight(s) matched again{warnings}",
             self.file, self.persons, self.flights_rematched
         )
     }
@@ -52,13 +60,30 @@ pub async fn import_registry_file(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<RegistryImport, RegistryImportError> {
-    let persons = registry::parse(file, bytes)?;
+    let (persons, warnings) = registry::parse(file, bytes)?;
     let (count, rematched) = upsert_and_rematch(store, persons, actor, at).await?;
-    Ok(RegistryImport {
+    let done = RegistryImport {
         file: file.to_string(),
         persons: count,
         flights_rematched: rematched,
-    })
+        warnings,
+    };
+    let logged = NewEvent {
+        actor: actor.to_string(),
+        action: "import.registry".to_string(),
+        subject_kind: "import".to_string(),
+        subject_id: uuid::Uuid::now_v7().to_string(),
+        flight_id: None,
+        person_id: None,
+        detail: serde_json::json!({
+            "file": done.file, "persons": done.persons, "warnings": done.warnings,
+        }),
+    };
+    store
+        .append_event(&logged, at)
+        .await
+        .map_err(ServiceError::Store)?;
+    Ok(done)
 }
 
 /// Upserts persons in one transaction and matches again the upcoming flights they may be on.

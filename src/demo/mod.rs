@@ -383,6 +383,7 @@ fn registry_person(
 pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result<(), StoreError> {
     for (n, demo) in day.flights.iter().enumerate() {
         let import = ManifestImport {
+            warnings: Default::default(),
             format: "demo".to_string(),
             file_name: format!("demo-{}.json", demo.flight.key.flight),
             digest: format!("demo-{n}-{}", at.timestamp_micros()),

@@ -9,6 +9,7 @@ pub mod lines;
 mod name;
 pub mod records;
 mod staff;
+mod warnings;
 
 pub use codes::{
     CarrierCode, CodeError, FlightKey, FlightNumber, Iata, Locator, Seat, parse_ddmon_date,
@@ -19,3 +20,4 @@ pub use enums::{
 };
 pub use name::{BookingName, NameError, Title};
 pub use staff::{Grant, GrantError, Login, Scopes};
+pub use warnings::{ImportWarning, ImportWarnings, MAX_WARNINGS};

@@ -424,6 +424,9 @@ pub struct ManifestImport {
     /// When the reservation system sent the message (PNL/ADL): lists apply in this order.
     pub sent_at: Option<DateTime<Utc>>,
     pub flights: Vec<FlightList>,
+    /// Values of the file that could not be understood and were dropped or kept raw; the import's log
+    /// entry lists them.
+    pub warnings: super::ImportWarnings,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

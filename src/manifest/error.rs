@@ -1,5 +1,7 @@
 use std::fmt;
 
+use crate::domain::{ImportWarning, ImportWarnings};
+
 /// At most this many errors are kept per file; the rest are only counted, so that a garbage file cannot
 /// fill memory with error messages.
 pub const MAX_ERRORS: usize = 1000;
@@ -56,11 +58,13 @@ impl fmt::Display for ParseErrors {
 
 impl std::error::Error for ParseErrors {}
 
-/// Gathers the errors of one file while the parser goes on looking for more.
+/// Gathers the errors and warnings of one file while the parser goes on looking for more. An error
+/// refuses the file; a warning keeps the record and says which value was dropped or kept raw.
 pub(crate) struct Collector<'f> {
     file: &'f str,
     errors: Vec<ParseError>,
     omitted: usize,
+    warnings: ImportWarnings,
 }
 
 impl<'f> Collector<'f> {
@@ -69,7 +73,23 @@ impl<'f> Collector<'f> {
             file,
             errors: Vec::new(),
             omitted: 0,
+            warnings: ImportWarnings::default(),
         }
+    }
+
+    /// A value that could not be understood; the record stays.
+    pub fn warn(&mut self, line: usize, field: Option<&str>, reason: impl fmt::Display) {
+        self.warnings.push(ImportWarning {
+            file: self.file.to_string(),
+            line,
+            field: field.map(str::to_string),
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Errors found so far, kept or not.
+    pub fn error_count(&self) -> usize {
+        self.errors.len() + self.omitted
     }
 
     pub fn push(&mut self, line: usize, field: Option<&str>, reason: impl fmt::Display) {
@@ -85,6 +105,7 @@ impl<'f> Collector<'f> {
         });
     }
 
+    /// Whether no error was found (warnings do not count).
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
@@ -94,8 +115,9 @@ impl<'f> Collector<'f> {
         self.file
     }
 
-    /// Takes the errors another collector found in a later part of the same file.
+    /// Takes the errors and warnings another collector found in a later part of the same file.
     pub fn absorb(&mut self, later: Collector<'_>) {
+        self.warnings.absorb(later.warnings);
         for error in later.errors {
             if self.errors.len() >= MAX_ERRORS {
                 self.omitted += 1;
@@ -106,6 +128,21 @@ impl<'f> Collector<'f> {
         self.omitted += later.omitted;
     }
 
+    /// Takes what another collector found as warnings, each error's reason followed by `consequence`:
+    /// for a part of a record (a person's account) whose problems leave it out but keep the record.
+    pub fn absorb_as_warnings(&mut self, part: Collector<'_>, consequence: &str) {
+        for error in part.errors {
+            self.warnings.push(ImportWarning {
+                reason: format!("{}{consequence}", error.reason),
+                file: error.file,
+                line: error.line,
+                field: error.field,
+            });
+        }
+        self.warnings.total += part.omitted;
+        self.warnings.absorb(part.warnings);
+    }
+
     pub fn finish_err(self) -> ParseErrors {
         ParseErrors {
             errors: self.errors,
@@ -113,12 +150,12 @@ impl<'f> Collector<'f> {
         }
     }
 
-    /// The value if no error was found; otherwise all errors. A parser that gives up returns `None` after
-    /// pushing its reason; an empty error list with no value would be a parser bug, reported rather than
-    /// hidden.
-    pub fn finish<T>(mut self, value: Option<T>) -> Result<T, ParseErrors> {
+    /// The value and its warnings if no error was found; otherwise all errors. A parser that gives up
+    /// returns `None` after pushing its reason; an empty error list with no value would be a parser bug,
+    /// reported rather than hidden.
+    pub fn finish<T>(mut self, value: Option<T>) -> Result<(T, ImportWarnings), ParseErrors> {
         match value {
-            Some(v) if self.errors.is_empty() => Ok(v),
+            Some(v) if self.errors.is_empty() => Ok((v, self.warnings)),
             None if self.errors.is_empty() => {
                 self.push(1, None, "the file holds no manifest");
                 Err(self.finish_err())
@@ -190,11 +227,26 @@ mod tests {
         for i in 0..MAX_ERRORS + 5 {
             c.push(i, None, "bad");
         }
+        c.warn(1, Some("phone"), "not a phone number");
         let errors = c.finish_err();
         assert_eq!(errors.errors.len(), MAX_ERRORS);
         assert_eq!(errors.omitted, 5);
         assert_eq!(errors.total(), MAX_ERRORS + 5);
         assert!(errors.to_string().ends_with("... and 5 more errors"));
+    }
+
+    #[test]
+    fn warnings_keep_the_value_and_do_not_refuse() {
+        let mut c = Collector::new("in.csv");
+        c.warn(3, Some("email"), "not an e-mail address");
+        assert!(c.is_empty());
+        let (value, warnings) = c.finish(Some(7)).unwrap();
+        assert_eq!(value, 7);
+        assert_eq!(warnings.total, 1);
+        assert_eq!(
+            warnings.list[0].to_string(),
+            "in.csv:3: email: not an e-mail address"
+        );
     }
 
     #[test]

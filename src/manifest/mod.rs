@@ -1,7 +1,10 @@
 //! Reading flight manifests — CSV, JSON (array or one object per line) and IATA Type B PNL/ADL messages —
-//! into validated values. A file is taken whole or not at all: one bad line rejects the file, and the error
-//! list names every problem found (file, line, field, reason) so that ops can fix the file in one pass. The
-//! writers produce the same formats, for round-trip tests and for the benchmark generator.
+//! into validated values. A file is taken whole or not at all. Errors refuse it: whatever leaves a flight or
+//! a passenger unknown (an unreadable header or flight line, a passenger without a surname, contradictory
+//! counts, wrong encoding). Warnings keep the record: a value that cannot be understood (phone, e-mail,
+//! FQTV, a DOCS date...) is dropped, or kept raw where matching can still use it. Both name every problem
+//! (file, line, field, reason) so that ops can fix the file in one pass. The writers produce the same
+//! formats, for round-trip tests and for the benchmark generator.
 //! Pure: takes bytes, returns values or errors, no I/O. Depends only on `crate::domain`.
 
 mod error;
@@ -17,9 +20,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    BookingName, CarrierCode, FlightKey, FlightNumber, Iata, Locator, Seat, TravellerClass,
+    BookingName, CarrierCode, FlightKey, FlightNumber, Iata, ImportWarnings, Locator, Seat,
+    TravellerClass,
 };
 
+pub(crate) use error::Collector;
 pub use error::{MAX_ERRORS, ParseError, ParseErrors};
 pub use rows::{CSV_COLUMNS, Column};
 pub use write::{write_adl, write_csv, write_json_lines, write_pnl};
@@ -209,14 +214,15 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     names_surname.then_some(Format::Csv)
 }
 
-/// Parses one file. `format` overrides detection; `reference` (the import time) gives the year to dates
-/// that have none (`22NOV`) and the month to the originator's day-hour-minute.
+/// Parses one file: what it holds and the warnings about values it dropped, or every error. `format`
+/// overrides detection; `reference` (the import time) gives the year to dates that have none (`22NOV`) and
+/// the month to the originator's day-hour-minute.
 pub fn parse(
     file_name: &str,
     bytes: &[u8],
     format: Option<Format>,
     reference: NaiveDate,
-) -> Result<Document, ParseErrors> {
+) -> Result<(Document, ImportWarnings), ParseErrors> {
     let mut errors = error::Collector::new(file_name);
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let Some(format) = format.or_else(|| detect(bytes)) else {

@@ -261,11 +261,32 @@ fn take<T>(failed: &mut bool, result: Result<Option<T>, ()>) -> Option<T> {
     })
 }
 
+/// Reads an optional value with `parse`: one that cannot be understood is dropped with a warning, and the
+/// passenger is kept.
+fn value<T>(
+    errors: &mut Collector<'_>,
+    line: usize,
+    cells: &Cells<'_>,
+    column: Column,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    let raw = cells[column as usize]?;
+    parse(raw)
+        .map_err(|reason| errors.warn(line, Some(column.name()), dropped(reason)))
+        .ok()
+}
+
+/// A warning's reason: why the value is not understood, and that it was left out.
+fn dropped(reason: impl std::fmt::Display) -> String {
+    format!("{reason}; the value is left out, the passenger kept")
+}
+
 fn name_err(e: crate::domain::NameError) -> String {
     e.to_string()
 }
 
-/// Validates one row and files it under its flight. Every bad cell of the row is reported.
+/// Validates one row and files it under its flight. Every bad cell of the row is reported: an error for
+/// what identifies the flight and the passenger, a warning for any other value, which is dropped.
 fn add_row(
     errors: &mut Collector<'_>,
     flights: &mut Flights,
@@ -281,14 +302,11 @@ fn add_row(
             Iata::parse(s).map_err(|e| e.to_string())
         }),
     );
-    let title = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Title, |s| {
-            Title::parse(s).ok_or_else(|| {
-                format!("{s:?} is not a title (MR, MRS, MS, MISS, MSTR, CHD, INF, DR, PROF)")
-            })
-        }),
-    );
+    let title = value(errors, line, cells, Column::Title, |s| {
+        Title::parse(s).ok_or_else(|| {
+            format!("{s:?} is not a title (MR, MRS, MS, MISS, MSTR, CHD, INF, DR, PROF)")
+        })
+    });
     let name = match (
         cells[Column::Surname as usize],
         cells[Column::Given as usize],
@@ -323,145 +341,54 @@ fn add_row(
             Locator::parse(s).map_err(|e| e.to_string())
         }),
     );
-    let seat = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Seat, |s| {
-            Seat::parse(s).map_err(|e| e.to_string())
-        }),
+    let seat = value(errors, line, cells, Column::Seat, |s| {
+        Seat::parse(s).map_err(|e| e.to_string())
+    });
+    let booking_class = value(errors, line, cells, Column::Class, fields::booking_class);
+    let frequent_flyer = frequent_flyer(errors, line, cells);
+    let email = value(errors, line, cells, Column::Email, fields::email);
+    let phone = value(errors, line, cells, Column::Phone, fields::phone);
+    let date_of_birth = value(errors, line, cells, Column::DateOfBirth, fields::iso_date);
+    let gender = value(errors, line, cells, Column::Gender, |s| {
+        Gender::from_letter(s).ok_or_else(|| format!("{s:?} is not F, M or X"))
+    });
+    let nationality = value(errors, line, cells, Column::Nationality, fields::country);
+    let party = value(errors, line, cells, Column::Party, fields::party_tie)
+        .map(|tie| Party { tie, size: 0 });
+    let checkin_sequence = value(errors, line, cells, Column::CheckinSeq, |s| {
+        s.parse::<u32>()
+            .map_err(|_| format!("{s:?} is not a sequence number"))
+    });
+    let docs_name = optional_name(
+        errors,
+        line,
+        cells,
+        [Column::DocsSurname, Column::DocsGiven],
     );
-    let booking_class = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Class, fields::booking_class),
+    let infant_dob = value(
+        errors,
+        line,
+        cells,
+        Column::InfantDateOfBirth,
+        fields::iso_date,
     );
-    let ff_airline = take(
-        &mut failed,
-        cell(errors, line, cells, Column::FfAirline, fields::carrier),
+    let infant_name = optional_name(
+        errors,
+        line,
+        cells,
+        [Column::InfantSurname, Column::InfantGiven],
     );
-    let ff_number = take(
-        &mut failed,
-        cell(
-            errors,
-            line,
-            cells,
-            Column::FfNumber,
-            fields::frequent_flyer_number,
-        ),
-    );
-    let frequent_flyer = match (ff_airline, ff_number) {
-        (Some(airline), Some(number)) => Some((airline, number)),
-        (None, None) => None,
-        (airline, _) => {
-            let (present, absent) = if airline.is_some() {
-                ("ff_airline", "ff_number")
-            } else {
-                ("ff_number", "ff_airline")
-            };
-            // When both cells are filled, the invalid one has been reported already.
-            if cells[Column::FfAirline as usize].is_none()
-                || cells[Column::FfNumber as usize].is_none()
-            {
-                errors.push(
-                    line,
-                    Some(absent),
-                    format_args!("missing while {present} is given"),
-                );
-            }
-            failed = true;
-            None
-        }
-    };
-    let email = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Email, fields::email),
-    );
-    let phone = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Phone, fields::phone),
-    );
-    let date_of_birth = take(
-        &mut failed,
-        cell(errors, line, cells, Column::DateOfBirth, fields::iso_date),
-    );
-    let gender = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Gender, |s| {
-            Gender::from_letter(s).ok_or_else(|| format!("{s:?} is not F, M or X"))
-        }),
-    );
-    let nationality = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Nationality, fields::country),
-    );
-    let party = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Party, fields::party_tie),
-    )
-    .map(|tie| Party { tie, size: 0 });
-    let checkin_sequence = take(
-        &mut failed,
-        cell(errors, line, cells, Column::CheckinSeq, |s| {
-            s.parse::<u32>()
-                .map_err(|_| format!("{s:?} is not a sequence number"))
-        }),
-    );
-    let docs_name = match (
-        cells[Column::DocsSurname as usize],
-        cells[Column::DocsGiven as usize],
-    ) {
-        (None, None) => None,
-        (surname, given) => take(
-            &mut failed,
-            BookingName::new(surname.unwrap_or(""), given.unwrap_or(""), None)
-                .map(Some)
-                .map_err(|e| errors.push(line, Some("docs_surname/docs_given"), name_err(e))),
-        ),
-    };
-    let infant_dob = take(
-        &mut failed,
-        cell(
-            errors,
-            line,
-            cells,
-            Column::InfantDateOfBirth,
-            fields::iso_date,
-        ),
-    );
-    let infant_name = match (
-        cells[Column::InfantSurname as usize],
-        cells[Column::InfantGiven as usize],
-    ) {
-        (None, None) => None,
-        (surname, given) => take(
-            &mut failed,
-            BookingName::new(surname.unwrap_or(""), given.unwrap_or(""), None)
-                .map(Some)
-                .map_err(|e| errors.push(line, Some("infant_surname/infant_given"), name_err(e))),
-        ),
-    };
     let infant = (infant_name.is_some() || infant_dob.is_some()).then_some(Infant {
         name: infant_name,
         date_of_birth: infant_dob,
     });
-    let other_locators = take(
-        &mut failed,
-        cell(errors, line, cells, Column::OtherLocators, |s| {
-            s.split_whitespace()
-                .map(|l| Locator::parse(l).map_err(|e| e.to_string()))
-                .collect::<Result<Vec<_>, _>>()
-        }),
-    )
-    .unwrap_or_default();
-    let ssr_codes = take(
-        &mut failed,
-        cell(errors, line, cells, Column::Ssr, |s| {
-            let mut codes = Vec::new();
-            for code in s.split_whitespace() {
-                fields::push_unique(&mut codes, fields::ssr_code(code)?);
-            }
-            Ok(codes)
-        }),
-    )
-    .unwrap_or_default();
+    let other_locators = each_word(errors, line, cells, Column::OtherLocators, |word| {
+        Locator::parse(word).map_err(|e| e.to_string())
+    });
+    let mut ssr_codes = Vec::new();
+    for code in each_word(errors, line, cells, Column::Ssr, fields::ssr_code) {
+        fields::push_unique(&mut ssr_codes, code);
+    }
 
     let (Some(index), Some(name), Some(destination), false) =
         (flight_index, name, destination, failed)
@@ -490,6 +417,83 @@ fn add_row(
         checkin_sequence,
         line,
     });
+}
+
+/// The frequent-flyer airline and number, which only mean something together.
+fn frequent_flyer(
+    errors: &mut Collector<'_>,
+    line: usize,
+    cells: &Cells<'_>,
+) -> Option<(crate::domain::CarrierCode, String)> {
+    let airline = value(errors, line, cells, Column::FfAirline, fields::carrier);
+    let number = value(
+        errors,
+        line,
+        cells,
+        Column::FfNumber,
+        fields::frequent_flyer_number,
+    );
+    match (airline, number) {
+        (Some(airline), Some(number)) => Some((airline, number)),
+        (airline, _) => {
+            let (present, absent) = if airline.is_some() {
+                ("ff_airline", "ff_number")
+            } else {
+                ("ff_number", "ff_airline")
+            };
+            // When both cells are filled, the invalid one has been reported already.
+            let one_cell_empty = cells[Column::FfAirline as usize].is_none()
+                != cells[Column::FfNumber as usize].is_none();
+            if one_cell_empty {
+                errors.warn(
+                    line,
+                    Some(absent),
+                    dropped(format_args!("missing while {present} is given")),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// An optional name given as surname and given-name columns (passport name, infant).
+fn optional_name(
+    errors: &mut Collector<'_>,
+    line: usize,
+    cells: &Cells<'_>,
+    [surname, given]: [Column; 2],
+) -> Option<BookingName> {
+    let (surname_text, given_text) = (cells[surname as usize], cells[given as usize]);
+    if surname_text.is_none() && given_text.is_none() {
+        return None;
+    }
+    BookingName::new(surname_text.unwrap_or(""), given_text.unwrap_or(""), None)
+        .map_err(|e| {
+            let field = format!("{}/{}", surname.name(), given.name());
+            errors.warn(line, Some(&field), dropped(name_err(e)));
+        })
+        .ok()
+}
+
+/// The words of a list cell read one by one: a word that cannot be understood is dropped with a warning,
+/// the others kept.
+fn each_word<T>(
+    errors: &mut Collector<'_>,
+    line: usize,
+    cells: &Cells<'_>,
+    column: Column,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Vec<T> {
+    let Some(raw) = cells[column as usize] else {
+        return Vec::new();
+    };
+    raw.split_whitespace()
+        .filter_map(|word| {
+            parse(word)
+                .map_err(|reason| errors.warn(line, Some(column.name()), dropped(reason)))
+                .ok()
+        })
+        .collect()
 }
 
 /// The manifest a row belongs to, created on first sight.
@@ -817,8 +821,16 @@ fn json_object(errors: &mut Collector<'_>, flights: &mut Flights, line: usize, r
             Value::Null => None,
             Value::String(s) => Some(s),
             Value::Number(n) => Some(n.to_string()),
-            _ => {
+            _ if column.required() => {
                 errors.push(line, Some(column.name()), "expected text, a number or null");
+                None
+            }
+            _ => {
+                errors.warn(
+                    line,
+                    Some(column.name()),
+                    dropped("expected text, a number or null"),
+                );
                 None
             }
         };

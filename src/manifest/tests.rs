@@ -10,6 +10,38 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
+/// What a file holds, without its warnings: most tests are about the values read.
+fn parse(
+    file: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    reference: NaiveDate,
+) -> Result<Document, ParseErrors> {
+    super::parse(file, bytes, format, reference).map(|(document, _)| document)
+}
+
+/// The warnings of a file that must be accepted, as `line: field: reason`.
+fn warnings_of(file: &str, text: &str) -> Vec<String> {
+    match super::parse(file, text.as_bytes(), None, date(2026, 11, 20)) {
+        Ok((_, warnings)) => {
+            assert_eq!(warnings.total, warnings.list.len());
+            warnings
+                .list
+                .iter()
+                .map(|w| {
+                    format!(
+                        "{}: {}: {}",
+                        w.line,
+                        w.field.as_deref().unwrap_or("-"),
+                        w.reason
+                    )
+                })
+                .collect()
+        }
+        Err(errors) => panic!("expected the file to be accepted, got {errors}"),
+    }
+}
+
 fn pnl(file: &str, text: &str, reference: NaiveDate) -> PnlMessage {
     match parse(file, text.as_bytes(), None, reference) {
         Ok(Document::Pnl(m)) => m,
@@ -397,11 +429,57 @@ fn csv_rows_report_every_bad_cell() {
         shown,
         [
             "in:2: date: 2026-02-30 is not a day of the calendar",
-            "in:2: ff_number: missing while ff_airline is given",
-            "in:2: date_of_birth: 1990-13-01 is not a day of the calendar",
             "in:3: destination: missing; this field is required",
             "in:4: the row has 5 fields but the header names 9 columns",
         ]
+    );
+}
+
+#[test]
+fn values_that_cannot_be_understood_are_warnings_and_the_passenger_is_kept() {
+    let text = format!(
+        "{CSV_HEADER},email,phone,date_of_birth,ff_airline,seat,ssr,gender,title\n\
+         IB3166,2026-11-22,MAD,BCN,GARCIA,ANA,X7K2QM,maria garcia@example.es,34 600 CALL ME,1990-13-01,IB,12,WCHR VEGETARIAN,Q,SIR\n\
+         IB3166,2026-11-22,MAD,BCN,COSTA,TIAGO,X7K2QM,Tiago@Example.PT,,,,,,,\n"
+    );
+    let flights = match parse("in", text.as_bytes(), None, date(2026, 11, 20)) {
+        Ok(Document::Rows(flights)) => flights,
+        other => panic!("expected rows, got {other:?}"),
+    };
+    let ana = &flights[0].passengers[0];
+    assert_eq!(names(&flights[0].passengers), ["GARCIA/ANA", "COSTA/TIAGO"]);
+    assert_eq!(
+        (&ana.email, &ana.phone, ana.date_of_birth),
+        (&None, &None, None)
+    );
+    assert_eq!(
+        (&ana.frequent_flyer, &ana.seat, ana.gender),
+        (&None, &None, None)
+    );
+    assert_eq!(ana.ssr_codes, ["WCHR"]);
+    assert_eq!(ana.name.title, None);
+    let fields: Vec<String> = warnings_of("in", &text)
+        .iter()
+        .map(|w| w.split(": ").take(2).collect::<Vec<_>>().join(": "))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "2: title",
+            "2: seat",
+            "2: ff_number",
+            "2: email",
+            "2: phone",
+            "2: date_of_birth",
+            "2: gender",
+            "2: ssr",
+        ]
+    );
+    let email = warnings_of("in", &text).remove(3);
+    assert_eq!(
+        email,
+        "2: email: \"maria garcia@example.es\" is not an e-mail address; the value is left out, the \
+         passenger kept"
     );
 }
 

@@ -64,7 +64,14 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
             .text("record")
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let mut bad = |field: &str, reason: String| errors.push(line, Some(field), reason);
+        // A number or flag of an account or case that cannot be read is left out; a consent's is an error.
+        let mut unread = |field: &str, reason: String| {
+            errors.warn(
+                line,
+                Some(field),
+                format!("{reason}; the value is left out"),
+            )
+        };
         let item = match kind.as_str() {
             "person" => {
                 let person = RawPerson {
@@ -90,11 +97,11 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
                 network: cells.text("network"),
                 handle: cells.text("handle"),
                 network_user_id: cells.text("network_user_id"),
-                followers: cells.number("followers", &mut bad),
-                activity_30d: cells.number("activity_30d", &mut bad),
-                follows_airline: cells.flag("follows_airline", &mut bad),
-                accepts_dms: cells.flag("accepts_dms", &mut bad),
-                opted_in: cells.flag("opted_in", &mut bad),
+                followers: cells.number("followers", &mut unread),
+                activity_30d: cells.number("activity_30d", &mut unread),
+                follows_airline: cells.flag("follows_airline", &mut unread),
+                accepts_dms: cells.flag("accepts_dms", &mut unread),
+                opted_in: cells.flag("opted_in", &mut unread),
                 last_inbound_at: cells.text("last_inbound_at"),
             }),
             "case" => Item::Case(RawCase {
@@ -104,7 +111,7 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
                 resolved_at: cells.text("resolved_at"),
                 channel: cells.text("case_channel"),
                 category: cells.text("category"),
-                severity: cells.number("severity", &mut bad),
+                severity: cells.number("severity", &mut unread),
                 summary: cells.text("summary"),
                 status: cells.text("status"),
                 source_url: cells.text("source_url"),
@@ -112,12 +119,15 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
             "consent" => Item::Consent(RawConsent {
                 line,
                 channel: cells.text("consent_channel"),
-                opted_out: cells.flag("opted_out", &mut bad),
+                opted_out: cells.flag("opted_out", &mut |field, reason| {
+                    errors.push(line, Some(field), reason)
+                }),
                 updated_at: cells.text("consent_updated_at"),
             }),
             other => {
-                bad(
-                    "record",
+                errors.push(
+                    line,
+                    Some("record"),
                     format!("{other:?} is not a record kind; use person, account, case or consent"),
                 );
                 continue;
@@ -176,25 +186,25 @@ impl Cells<'_> {
     fn number<T: std::str::FromStr>(
         &self,
         column: &str,
-        bad: &mut impl FnMut(&str, String),
+        unreadable: &mut impl FnMut(&str, String),
     ) -> Option<T> {
         let text = self.text(column)?;
         match text.parse() {
             Ok(n) => Some(n),
             Err(_) => {
-                bad(column, format!("{text:?} is not a whole number"));
+                unreadable(column, format!("{text:?} is not a whole number"));
                 None
             }
         }
     }
 
-    fn flag(&self, column: &str, bad: &mut impl FnMut(&str, String)) -> Option<bool> {
+    fn flag(&self, column: &str, unreadable: &mut impl FnMut(&str, String)) -> Option<bool> {
         let text = self.text(column)?;
         match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Some(true),
             "false" | "no" | "0" => Some(false),
             _ => {
-                bad(column, format!("{text:?} is not true or false"));
+                unreadable(column, format!("{text:?} is not true or false"));
                 None
             }
         }

@@ -2,58 +2,18 @@
 //! and a JSON object are judged by the same rules and described in the same words.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{MAX_ERRORS, ParseError, ParseErrors};
 use crate::domain::records::{
     ComplaintCase, Consent, Identifier, IdentifierKind, PersonRecord, SocialAccount,
 };
 use crate::domain::{CarrierCode, CaseStatus, Network};
 use crate::matching::{normalise_email, normalise_frequent_flyer, normalise_phone};
 
-/// Errors of one file, capped at [`MAX_ERRORS`].
-pub(crate) struct Errors<'f> {
-    file: &'f str,
-    kept: Vec<ParseError>,
-    omitted: usize,
-}
-
-impl<'f> Errors<'f> {
-    pub fn new(file: &'f str) -> Errors<'f> {
-        Errors {
-            file,
-            kept: Vec::new(),
-            omitted: 0,
-        }
-    }
-
-    pub fn push(&mut self, line: usize, field: Option<&str>, reason: impl fmt::Display) {
-        if self.kept.len() >= MAX_ERRORS {
-            self.omitted += 1;
-            return;
-        }
-        self.kept.push(ParseError {
-            file: self.file.to_string(),
-            line,
-            field: field.map(str::to_string),
-            reason: reason.to_string(),
-        });
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.kept.is_empty() && self.omitted == 0
-    }
-
-    pub fn finish(self) -> ParseErrors {
-        ParseErrors {
-            errors: self.kept,
-            omitted: self.omitted,
-        }
-    }
-}
+/// Errors and warnings of one file, as the manifest parsers gather them.
+pub(crate) type Errors<'f> = crate::manifest::Collector<'f>;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -186,9 +146,18 @@ fn instant(
     }
 }
 
+/// A warning's reason: why the value is not understood, and that it was left out.
+fn dropped(reason: impl std::fmt::Display) -> String {
+    format!("{reason}; the value is left out, the person kept")
+}
+
+/// Validates one person. What identifies the person (external id, name) and what must never be lost
+/// (consents: a dropped opt-out could have aboard write to someone who said no) are errors; any other
+/// value that cannot be understood is dropped with a warning, and an account or case that cannot be read
+/// is left out with warnings, the person kept.
 fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonRecord> {
     let line = raw.line;
-    let before = errors.kept.len() + errors.omitted;
+    let before = errors.error_count();
     let external_id = required(&raw.external_id, line, "external_id", errors);
     if let Some(id) = external_id
         && id.chars().count() > 200
@@ -196,40 +165,47 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
         errors.push(line, Some("external_id"), "is longer than 200 characters");
     }
     let display_name = required(&raw.display_name, line, "display_name", errors);
-    let language = optional(&raw.language).map(str::to_ascii_lowercase);
-    if let Some(lang) = &language
-        && !(2..=3).contains(&lang.len())
-    {
-        errors.push(
-            line,
-            Some("language"),
-            format!("{lang:?} is not a language code; use two letters such as es or en"),
-        );
-    }
-    let country = optional(&raw.country).map(str::to_ascii_uppercase);
-    if let Some(c) = &country
-        && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
-    {
-        errors.push(
-            line,
-            Some("country"),
-            format!("{c:?} is not a country code; use two letters such as ES"),
-        );
-    }
-    let date_of_birth = match optional(&raw.date_of_birth) {
-        None => None,
-        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.push(
+    let language = optional(&raw.language)
+        .map(str::to_ascii_lowercase)
+        .filter(|lang| {
+            let known = (2..=3).contains(&lang.len());
+            if !known {
+                errors.warn(
+                    line,
+                    Some("language"),
+                    dropped(format!(
+                        "{lang:?} is not a language code; use two letters such as es or en"
+                    )),
+                );
+            }
+            known
+        });
+    let country = optional(&raw.country)
+        .map(str::to_ascii_uppercase)
+        .filter(|c| {
+            let known = c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase());
+            if !known {
+                errors.warn(
+                    line,
+                    Some("country"),
+                    dropped(format!(
+                        "{c:?} is not a country code; use two letters such as ES"
+                    )),
+                );
+            }
+            known
+        });
+    let date_of_birth = optional(&raw.date_of_birth).and_then(|text| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| {
+                errors.warn(
                     line,
                     Some("date_of_birth"),
-                    format!("{text:?} is not a date; write it as 1984-03-15"),
-                );
-                None
-            }
-        },
-    };
+                    dropped(format!("{text:?} is not a date; write it as 1984-03-15")),
+                )
+            })
+            .ok()
+    });
     let mut identifiers = Vec::new();
     for email in raw
         .emails
@@ -242,10 +218,10 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
                 kind: IdentifierKind::Email,
                 value,
             }),
-            None => errors.push(
+            None => errors.warn(
                 line,
                 Some("emails"),
-                format!("{email:?} is not an e-mail address"),
+                dropped(format!("{email:?} is not an e-mail address")),
             ),
         }
     }
@@ -260,15 +236,19 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
                 kind: IdentifierKind::Phone,
                 value: format!("+{digits}"),
             }),
-            Some(None) => errors.push(
+            Some(None) => errors.warn(
                 line,
                 Some("phones"),
-                format!("{phone:?} has no country code; write it as +34 600 111 222"),
+                dropped(format!(
+                    "{phone:?} has no country code; write it as +34 600 111 222"
+                )),
             ),
-            None => errors.push(
+            None => errors.warn(
                 line,
                 Some("phones"),
-                format!("{phone:?} is not a phone number (at least nine digits, no letters)"),
+                dropped(format!(
+                    "{phone:?} is not a phone number (at least nine digits, no letters)"
+                )),
             ),
         }
     }
@@ -283,12 +263,12 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
                 kind: IdentifierKind::Loyalty,
                 value,
             }),
-            None => errors.push(
+            None => errors.warn(
                 line,
                 Some("loyalty"),
-                format!(
+                dropped(format!(
                     "{number:?} is not a loyalty number; write the airline code then the number, as IB 12345678"
-                ),
+                )),
             ),
         }
     }
@@ -296,20 +276,25 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
     let accounts: Vec<SocialAccount> = raw
         .accounts
         .iter()
-        .filter_map(|a| validate_account(a, errors))
-        .collect();
-    let cases: Vec<ComplaintCase> = raw
-        .cases
-        .iter()
-        .filter_map(|c| validate_case(c, errors))
+        .filter_map(|a| left_out_if_invalid(errors, "account", |item| validate_account(a, item)))
         .collect();
     let mut refs = HashSet::new();
-    for (case, raw_case) in cases.iter().zip(&raw.cases) {
-        if !refs.insert(case.external_ref.as_str()) {
-            errors.push(
+    let mut cases: Vec<ComplaintCase> = Vec::with_capacity(raw.cases.len());
+    for raw_case in &raw.cases {
+        let Some(case) = left_out_if_invalid(errors, "case", |item| validate_case(raw_case, item))
+        else {
+            continue;
+        };
+        if refs.insert(case.external_ref.clone()) {
+            cases.push(case);
+        } else {
+            errors.warn(
                 raw_case.line,
                 Some("case_ref"),
-                format!("case {} appears twice for this person", case.external_ref),
+                format!(
+                    "case {} appears twice for this person; the first is kept",
+                    case.external_ref
+                ),
             );
         }
     }
@@ -318,7 +303,7 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
         .iter()
         .filter_map(|c| validate_consent(c, errors))
         .collect();
-    if errors.kept.len() + errors.omitted != before {
+    if errors.error_count() != before {
         return None;
     }
     Some(PersonRecord {
@@ -332,6 +317,20 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
         cases,
         consents,
     })
+}
+
+/// Validates an account or a case of a person; its problems become warnings, and an item with any is left
+/// out while the person stays.
+fn left_out_if_invalid<T>(
+    errors: &mut Errors<'_>,
+    what: &str,
+    validate: impl FnOnce(&mut Errors<'_>) -> Option<T>,
+) -> Option<T> {
+    let mut item = Errors::new(errors.file());
+    let valid = validate(&mut item);
+    let clean = item.is_empty();
+    errors.absorb_as_warnings(item, &format!("; the {what} is left out, the person kept"));
+    valid.filter(|_| clean)
 }
 
 /// `IB 12345678`, `IB12345678` or `ib 0012345678` → `IB 12345678`.

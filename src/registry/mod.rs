@@ -1,5 +1,8 @@
 //! The registry's way in: CSV and JSON exports of social-care tools read into [`PersonRecord`]s, whole file
 //! or nothing, every problem reported with file, line, field and reason (the manifest's [`ParseError`]s).
+//! Errors refuse the file: a person that cannot be known (no external id or name, an id twice) or a consent
+//! that cannot be read. Warnings keep the person: a value that cannot be understood is left out, and so is
+//! an account or case that cannot be read.
 //! Contacts are normalised on the way in — e-mails case-folded, phones to E.164, loyalty numbers as
 //! `IB 12345678` — so the store and the matcher compare like with like; display names stay as written.
 //!
@@ -20,6 +23,7 @@ mod json_format;
 #[cfg(test)]
 mod tests;
 
+use crate::domain::ImportWarnings;
 use crate::domain::records::PersonRecord;
 pub use crate::manifest::{MAX_ERRORS, ParseError, ParseErrors};
 
@@ -84,8 +88,9 @@ impl RegistryFormat {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Reads a whole registry export: every person, or every problem found. `file` names the file in errors.
-pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<PersonRecord>, ParseErrors> {
+/// Reads a whole registry export: every person with the warnings about values left out, or every error
+/// found. `file` names the file in errors and warnings.
+pub fn parse(file: &str, bytes: &[u8]) -> Result<(Vec<PersonRecord>, ImportWarnings), ParseErrors> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut errors = fields::Errors::new(file);
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -102,7 +107,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<PersonRecord>, ParseErrors>
             })
             .unwrap_or(1);
         errors.push(line, None, "the file is not UTF-8 text; export it as UTF-8");
-        return Err(errors.finish());
+        return Err(errors.finish_err());
     };
     let persons = match RegistryFormat::sniff(bytes) {
         RegistryFormat::Json => json_format::parse(text, &mut errors),
@@ -111,9 +116,5 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Vec<PersonRecord>, ParseErrors>
     if errors.is_empty() && persons.is_empty() {
         errors.push(1, None, "the file holds no person");
     }
-    if errors.is_empty() {
-        Ok(persons)
-    } else {
-        Err(errors.finish())
-    }
+    errors.finish(Some(persons))
 }

@@ -9,6 +9,11 @@ P1,case,,,,,,,,,,,C-1,2026-10-01T10:00:00Z,2026-10-03T10:00:00Z,resolved,4,,,\n\
 P1,consent,,,,,,,,,,,,,,,,sms,true,2026-10-01T10:00:00Z\n\
 P2,person,Tom Smith,,,,,,,,,,,,,,,,,\n";
 
+/// The persons of a file, without its warnings: most tests are about the values read.
+fn parse(file: &str, bytes: &[u8]) -> Result<Vec<PersonRecord>, ParseErrors> {
+    super::parse(file, bytes).map(|(persons, _)| persons)
+}
+
 fn reasons(result: Result<Vec<PersonRecord>, ParseErrors>) -> Vec<String> {
     result
         .unwrap_err()
@@ -70,25 +75,18 @@ fn json_array_and_ndjson_read_the_same_person() {
 }
 
 #[test]
-fn every_bad_field_is_reported_with_line_and_field() {
-    let csv = "record,external_id,display_name,emails,phones,loyalty,date_of_birth,network,handle,followers,case_ref,opened_at,status\n\
-person,P1,,not-an-email,600111222,12345,15/03/1984,,,,,,\n\
-account,P1,,,,,,myspace,h,-3,,,\n\
-case,P1,,,,,,,,,C1,yesterday,closed\n\
-account,P9,,,,,,x,h,1,,,\n\
-gadget,P1,,,,,,,,,,,\n";
+fn every_error_is_reported_with_line_and_field() {
+    let csv = "record,external_id,display_name,emails,network,handle,consent_channel,opted_out\n\
+person,P1,,,,,,\n\
+account,P9,,,x,h,,\n\
+gadget,P1,,,,,,\n\
+consent,P1,,,,,sms,maybe\n";
     let errors = reasons(parse("bad.csv", csv.as_bytes()));
     let expect = [
         "bad.csv:2: display_name: is missing",
-        "bad.csv:2: emails: \"not-an-email\" is not an e-mail",
-        "bad.csv:2: phones: \"600111222\" has no country code",
-        "bad.csv:2: loyalty: \"12345\" is not a loyalty number",
-        "bad.csv:2: date_of_birth: \"15/03/1984\" is not a date",
-        "bad.csv:3: network:",
-        "bad.csv:4: opened_at: \"yesterday\" is not a time",
-        "bad.csv:4: status:",
-        "bad.csv:5: external_id: no person row for \"P9\"",
-        "bad.csv:6: record: \"gadget\" is not a record kind",
+        "bad.csv:3: external_id: no person row for \"P9\"",
+        "bad.csv:4: record: \"gadget\" is not a record kind",
+        "bad.csv:5: opted_out: \"maybe\" is not true or false",
     ];
     for e in expect {
         assert!(
@@ -96,6 +94,60 @@ gadget,P1,,,,,,,,,,,\n";
             "{e} not in {errors:#?}"
         );
     }
+}
+
+#[test]
+fn values_that_cannot_be_understood_are_warnings_and_the_person_is_kept() {
+    let csv = "record,external_id,display_name,emails,phones,loyalty,date_of_birth,country,network,handle,followers,case_ref,opened_at,status\n\
+person,P1,Ana Ruiz,not-an-email;ana@example.es,600 CALL ME,12345,15/03/1984,Spain,,,,,,\n\
+account,P1,,,,,,,myspace,h,-3,,,\n\
+account,P1,,,,,,,x,@ana,lots,,,\n\
+case,P1,,,,,,,,,,C1,yesterday,closed\n";
+    let (persons, warnings) = super::parse("bad.csv", csv.as_bytes()).unwrap();
+    let ana = &persons[0];
+    assert_eq!(ana.display_name, "Ana Ruiz");
+    assert_eq!(
+        ana.identifiers
+            .iter()
+            .map(|i| i.value.as_str())
+            .collect::<Vec<_>>(),
+        ["ana@example.es"]
+    );
+    assert_eq!((ana.date_of_birth, &ana.country), (None, &None));
+    assert_eq!(
+        ana.accounts.len(),
+        1,
+        "the unknown network's account is left out"
+    );
+    assert_eq!(
+        (ana.accounts[0].handle.as_str(), ana.accounts[0].followers),
+        ("@ana", 0)
+    );
+    assert!(ana.cases.is_empty());
+    let shown: Vec<String> = warnings.list.iter().map(ToString::to_string).collect();
+    let expect = [
+        "bad.csv:4: followers: \"lots\" is not a whole number; the value is left out",
+        "bad.csv:2: country: \"SPAIN\" is not a country code",
+        "bad.csv:2: date_of_birth: \"15/03/1984\" is not a date",
+        "bad.csv:2: emails: \"not-an-email\" is not an e-mail address; the value is left out, the person kept",
+        "bad.csv:2: phones: \"600 CALL ME\" is not a phone number",
+        "bad.csv:2: loyalty: \"12345\" is not a loyalty number",
+        "bad.csv:3: network:",
+        "bad.csv:5: opened_at: \"yesterday\" is not a time",
+        "bad.csv:5: status:",
+    ];
+    for e in expect {
+        assert!(
+            shown.iter().any(|x| x.starts_with(e)),
+            "{e} not in {shown:#?}"
+        );
+    }
+    assert!(
+        shown.iter().any(|x| x.starts_with("bad.csv:3: network:")
+            && x.ends_with("the account is left out, the person kept")),
+        "{shown:#?}"
+    );
+    assert_eq!(warnings.total, shown.len());
 }
 
 #[test]
@@ -133,8 +185,14 @@ fn json_problems_name_their_line() {
     );
     let errors = reasons(parse("j.json", b"[\n{\"external_id\":\"P1\",\n"));
     assert!(errors[0].starts_with("j.json:"), "{errors:?}");
-    let errors = reasons(parse("j.json", b"{\"external_id\":\"P1\",\"display_name\":\"A\",\"cases\":[{\"external_ref\":\"C\",\"opened_at\":\"2026-11-02T00:00:00Z\",\"status\":\"resolved\"}]}"));
-    assert!(errors[0].contains("resolved_at: is missing"), "{errors:?}");
+    let (persons, warnings) = super::parse("j.json", b"{\"external_id\":\"P1\",\"display_name\":\"A\",\"cases\":[{\"external_ref\":\"C\",\"opened_at\":\"2026-11-02T00:00:00Z\",\"status\":\"resolved\"}]}").unwrap();
+    assert!(persons[0].cases.is_empty());
+    assert!(
+        warnings.list[0]
+            .to_string()
+            .starts_with("j.json:1: resolved_at: is missing"),
+        "{warnings:?}"
+    );
 }
 
 #[test]

@@ -1058,7 +1058,8 @@ pub(super) fn removal_reason(import: &ManifestImport, list: &FlightList) -> Stri
     }
 }
 
-/// The log's record of an imported file: its name, format and what it did to each flight.
+/// The log's record of an imported file: its name, format, what it did to each flight and the values it
+/// could not understand.
 pub(super) fn manifest_imported(
     import: &ManifestImport,
     import_id: Uuid,
@@ -1066,6 +1067,7 @@ pub(super) fn manifest_imported(
 ) -> NewEvent {
     let detail = serde_json::json!({
         "file": import.file_name, "format": import.format, "flights": outcome.flights,
+        "warnings": import.warnings,
     });
     event(
         &import.actor,

@@ -2200,6 +2200,7 @@ mod tests {
         };
         let sent = crate::clock::now();
         let import = |file: &str, sent_at| ManifestImport {
+            warnings: Default::default(),
             format: "pnl".to_string(),
             file_name: file.to_string(),
             digest: file.to_string(),

@@ -188,6 +188,9 @@ pub enum Msg {
     Line,
     Reason,
     MoreErrors,
+    Warnings,
+    WarningsHelp,
+    MoreWarnings,
     ChooseAFile,
     UploadTooLarge,
     UploadUnreadable,
@@ -482,6 +485,12 @@ impl Msg {
             Msg::Line => ("Line", "Línea"),
             Msg::Reason => ("Reason", "Motivo"),
             Msg::MoreErrors => ("more errors not listed", "errores más sin listar"),
+            Msg::Warnings => ("Warnings", "Avisos"),
+            Msg::WarningsHelp => (
+                "Values that could not be understood: each record was kept, without the value or with it as written.",
+                "Valores que no se pudieron entender: cada registro se guardó, sin el valor o con el valor tal como venía.",
+            ),
+            Msg::MoreWarnings => ("more warnings not listed", "avisos más sin listar"),
             Msg::ChooseAFile => (
                 "Choose a file to import.",
                 "Elija un fichero para importar.",

@@ -19,7 +19,7 @@ use crate::app::import::{self, ImportError};
 use crate::app::matching::MatchAfterImport;
 use crate::app::registry::{RegistryImportError, import_registry_file};
 use crate::clock;
-use crate::domain::Role;
+use crate::domain::{ImportWarnings, Role};
 use crate::manifest::ParseErrors;
 
 /// What the uploaded files hold.
@@ -45,6 +45,8 @@ struct FileResult {
     errors: Vec<ErrorRow>,
     /// Errors found beyond those listed.
     omitted: usize,
+    /// Values dropped or kept raw in a file that was imported.
+    warnings: ImportWarnings,
 }
 
 #[derive(Template)]
@@ -128,6 +130,7 @@ fn refused(file: String, lines: Vec<String>, errors: ParseErrors) -> FileResult 
         lines,
         errors,
         omitted,
+        warnings: ImportWarnings::default(),
     }
 }
 
@@ -166,6 +169,7 @@ async fn import_manifest(
                 lines,
                 errors: Vec::new(),
                 omitted: 0,
+                warnings: summary.warnings,
             }
         }
         Err(ImportError::Invalid(errors)) => refused(file, vec![rejected], errors),
@@ -175,6 +179,7 @@ async fn import_manifest(
             imported: false,
             errors: Vec::new(),
             omitted: 0,
+            warnings: ImportWarnings::default(),
         },
         Err(ImportError::Store(e)) => return Err(e.into()),
     })
@@ -201,6 +206,7 @@ async fn import_registry(
             imported: true,
             errors: Vec::new(),
             omitted: 0,
+            warnings: done.warnings,
         },
         Err(RegistryImportError::Parse(errors)) => {
             let rejected = format!("{file}: rejected, nothing was imported");

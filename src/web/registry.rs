@@ -17,7 +17,7 @@ use super::{AppState, WebError};
 use crate::app::ServiceError;
 use crate::app::registry::{RegistryImportError, import_registry_file, upsert_and_rematch};
 use crate::app::review::ReviewDecision;
-use crate::domain::{LinkDecision, Role};
+use crate::domain::{ImportWarnings, LinkDecision, Role};
 use crate::registry::{self, ParseErrors};
 
 /// Who may change the registry.
@@ -27,6 +27,15 @@ const REGISTRY_ROLES: &[Role] = &[Role::Ops, Role::Admin];
 pub struct FileName {
     /// The file's name, as errors will cite it.
     pub file: Option<String>,
+}
+
+/// A person as stored, and the values of the body that were left out (only when there are any).
+#[derive(Serialize)]
+struct StoredPerson {
+    #[serde(flatten)]
+    person: crate::domain::records::Person,
+    #[serde(skip_serializing_if = "ImportWarnings::is_empty")]
+    warnings: ImportWarnings,
 }
 
 #[derive(Serialize)]
@@ -60,8 +69,8 @@ fn actor(staff: &Staff) -> String {
     format!("staff:{}", staff.name)
 }
 
-/// POST /api/registry?file=NAME: a CSV or JSON export, applied whole or refused whole (422 with every
-/// problem).
+/// POST /api/registry?file=NAME: a CSV or JSON export, applied whole (with the warnings about values
+/// left out) or refused whole (422 with every error).
 pub async fn import(
     State(state): State<AppState>,
     staff: Staff,
@@ -106,8 +115,8 @@ pub async fn upsert(
     body: Bytes,
 ) -> Result<Response, WebError> {
     staff.require_role(REGISTRY_ROLES)?;
-    let persons = match registry::parse("request body", &body) {
-        Ok(persons) => persons,
+    let (persons, warnings) = match registry::parse("request body", &body) {
+        Ok(read) => read,
         Err(errors) => return Ok(refused(&errors)),
     };
     let [person] = persons.as_slice() else {
@@ -136,10 +145,10 @@ pub async fn upsert(
     upsert_and_rematch(state.store.as_ref(), persons, &actor(&staff), Utc::now())
         .await
         .map_err(service)?;
-    match state.store.person_by_external_id(&external_id).await? {
-        Some(person) => Ok(Json(person).into_response()),
-        None => Err(WebError::NotFound(format!("person {external_id}"))),
-    }
+    let Some(person) = state.store.person_by_external_id(&external_id).await? else {
+        return Err(WebError::NotFound(format!("person {external_id}")));
+    };
+    Ok(Json(StoredPerson { person, warnings }).into_response())
 }
 
 /// DELETE /api/persons/{external_id}: erasure.

@@ -124,6 +124,7 @@ pub async fn social_task(store: Arc<dyn Store>, number: u16, record: &PersonReco
         status: FlightStatus::Boarding,
     };
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: format!("IB{number}.csv"),
         digest: format!("digest-{number}"),
