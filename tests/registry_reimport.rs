@@ -245,6 +245,7 @@ async fn flight_with_everyone(store: &dyn Store, number: &str, origin: &str) -> 
         passengers: (0..PERSONS.len()).map(passenger).collect(),
     };
     let import = ManifestImport {
+        warnings: Default::default(),
         format: "csv".to_string(),
         file_name: format!("{number}.csv"),
         digest: format!("digest-{number}"),
