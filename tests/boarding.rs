@@ -256,6 +256,7 @@ async fn passes_that_deviate_as_issued_ones_do_find_and_board_their_passenger() 
             pax("LOWERC", "DUBOIS", "MARIE", "8A", 9),
         ];
         let import = ManifestImport {
+            warnings: Default::default(),
             format: "csv".to_string(),
             file_name: "SN372.csv".to_string(),
             digest: "deviating-passes".to_string(),
