@@ -69,6 +69,7 @@ async fn store_list(store: &dyn Store, number: &str, digest: &str, at: DateTime<
     let outcome = store
         .import_manifest(
             &ManifestImport {
+                warnings: Default::default(),
                 format: "csv".into(),
                 file_name: format!("{number}.csv"),
                 digest: digest.into(),
