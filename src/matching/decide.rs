@@ -302,6 +302,15 @@ struct NameComparison {
     person_surname: String,
     passenger_given: String,
     person_given: String,
+    /// The given name is a nickname, and the manifest holds the full name the profile's nickname stands
+    /// for (ALEXANDER for Alex): the passport's form of the person's own name, which agrees.
+    full_name_of_nickname: bool,
+}
+
+impl NameComparison {
+    fn given_agrees(&self) -> bool {
+        self.given.agrees() || self.full_name_of_nickname
+    }
 }
 
 fn surname_rank(a: SurnameAgreement) -> u8 {
@@ -464,19 +473,25 @@ fn compare_given(
     source: &NameSource,
     reading: &NameReading,
     index: &RegistryIndex,
-) -> (GivenAgreement, String) {
+) -> (GivenAgreement, String, bool) {
     let mut best = (
         GivenAgreement::Differs,
         reading.given_key(Transliteration::Icao),
+        false,
     );
+    let manifest_first_word = source.given_words.first();
     for scheme in Transliteration::BOTH {
         let person = reading.given_key(scheme);
         let parts = reading.given_parts(scheme);
         let first = parts.first().copied().unwrap_or_default();
         for manifest in &source.givens {
             let level = given_level(source, manifest, &person, &parts, first, index);
-            if level > best.0 {
-                best = (level, person.clone());
+            let full_name = level == GivenAgreement::Nickname
+                && std::iter::once(manifest)
+                    .chain(manifest_first_word)
+                    .any(|m| begins_with_full_name_of(m, first, source.may_be_truncated));
+            if level > best.0 || level == best.0 && full_name && !best.2 {
+                best = (level, person.clone(), full_name);
             }
         }
     }
@@ -538,6 +553,20 @@ fn given_level(
     GivenAgreement::Differs
 }
 
+/// A passport name begins with what it stands for: whether the manifest's given names are, or begin with,
+/// the full name of the person's nickname (ALEXANDER or ALEXANDERJAMES for Alex, ELIZABETHMARION for
+/// Liz), followed by another name of three letters or more, or cut short. A manifest showing the nickname
+/// itself (BILL for William) is not this: bookings under a nickname are rare and may be anyone's.
+fn begins_with_full_name_of(manifest: &str, person_first: &str, may_be_truncated: bool) -> bool {
+    NICKNAMES
+        .iter()
+        .filter(|(_, nick, _)| *nick == person_first)
+        .any(|(_, _, full)| match manifest.strip_prefix(full) {
+            Some(rest) => rest.is_empty() || rest.len() >= 3 || may_be_truncated,
+            None => may_be_truncated && manifest.len() >= 4 && full.starts_with(manifest),
+        })
+}
+
 /// Whether glued manifest given names begin with the full name the person's first given name is a nickname
 /// of (ELIZABETHMARION for Liz, JOSEMANUEL for Pepe) and go on with another name, or are cut short inside
 /// or after it. Passports carry full names, so only those are looked for; what follows must be a name of
@@ -565,8 +594,14 @@ fn compare_names(
     for source in &view.sources {
         for reading in &person.readings {
             let (surname, person_surname) = compare_surname(source, reading);
-            let (given, person_given) = compare_given(source, reading, index);
-            let rank = surname_rank(surname) * 8 + given_rank(given);
+            let (given, person_given, full_name_of_nickname) =
+                compare_given(source, reading, index);
+            let given_rank = if full_name_of_nickname {
+                given_rank(GivenAgreement::Truncated)
+            } else {
+                given_rank(given)
+            };
+            let rank = surname_rank(surname) * 8 + given_rank;
             if best.as_ref().is_none_or(|(r, _)| rank > *r) {
                 best = Some((
                     rank,
@@ -577,6 +612,7 @@ fn compare_names(
                         person_surname,
                         passenger_given: source.shown_given().to_string(),
                         person_given,
+                        full_name_of_nickname,
                     },
                 ));
             }
@@ -593,6 +629,7 @@ fn compare_names(
         person_surname: String::new(),
         passenger_given: String::new(),
         person_given: String::new(),
+        full_name_of_nickname: false,
     })
 }
 
@@ -769,15 +806,17 @@ struct Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NameFit {
     surname: SurnameAgreement,
-    given: GivenAgreement,
+    /// [`given_rank`], a nickname's full name ranked as agreeing.
+    given: u8,
+    given_agrees: bool,
     adult: bool,
 }
 
 impl NameFit {
     /// Fits at least as well in both parts and better in one.
     fn beats(&self, other: &NameFit) -> bool {
-        let (s, g) = (surname_rank(self.surname), given_rank(self.given));
-        let (os, og) = (surname_rank(other.surname), given_rank(other.given));
+        let (s, g) = (surname_rank(self.surname), self.given);
+        let (os, og) = (surname_rank(other.surname), other.given);
         s >= os && g >= og && (s > os || g > og)
     }
 
@@ -785,7 +824,7 @@ impl NameFit {
     /// profile's single surname ending the manifest's compound counts: a Portuguese parent's last one).
     fn could_be_the_person(&self) -> bool {
         self.adult
-            && self.given.agrees()
+            && self.given_agrees
             && (self.surname.agrees() || self.surname == SurnameAgreement::LastOfCompound)
     }
 }
@@ -799,8 +838,8 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
     // A profile may show only the last of Portuguese surnames (Santos for SOUZASANTOS): with a given
     // name that agrees, that is the person as much as a Spanish profile's first surname is.
     let surname_agrees = names.surname.agrees()
-        || names.surname == SurnameAgreement::LastOfCompound && names.given.agrees();
-    let given_agrees = names.given.agrees();
+        || names.surname == SurnameAgreement::LastOfCompound && names.given_agrees();
+    let given_agrees = names.given_agrees();
     let names_compatible = names.surname >= SurnameAgreement::Similar && names.given.compatible();
 
     let decision = if ev.birth_date_conflict.is_some() || ev.frequent_flyer_conflict.is_some() {
@@ -903,7 +942,12 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         strong: ev.is_strong(),
         fit: NameFit {
             surname: names.surname,
-            given: names.given,
+            given: if names.full_name_of_nickname {
+                given_rank(GivenAgreement::Truncated)
+            } else {
+                given_rank(names.given)
+            },
+            given_agrees,
             adult,
         },
     })
@@ -1518,7 +1562,7 @@ mod tests {
     }
 
     #[test]
-    fn a_nickname_meets_glued_given_names_and_a_relatives_names_do_not() {
+    fn the_full_name_of_a_nickname_meets_it_glued_or_alone_and_a_relatives_names_do_not() {
         let mut liz = person(1, "Liz Smith");
         liz.emails.push("liz@example.co.uk".into());
         let mut herself = passenger(10, "SMITH/ELIZABETHMARIONMRS");
@@ -1529,7 +1573,7 @@ mod tests {
         not_joseph.email = Some("liz@example.co.uk".into());
         let outcomes = run(vec![liz], &[herself, sister]);
         let o = only(&outcomes, 10);
-        assert_eq!(o.decision, LinkDecision::Review);
+        assert_eq!(o.decision, LinkDecision::Linked);
         assert!(has(o, |r| matches!(
             r,
             Reason::GivenName {
@@ -1546,12 +1590,23 @@ mod tests {
     }
 
     #[test]
-    fn a_nickname_links_when_the_date_of_birth_agrees_too() {
+    fn the_full_name_on_the_manifest_links_and_a_nickname_there_only_with_the_date_of_birth() {
+        let mut alex = person(2, "Alex O'Connor");
+        alex.emails.push("alex@example.ie".into());
+        let mut himself = passenger(20, "OCONNOR/ALEXANDERMR");
+        himself.email = Some("alex@example.ie".into());
+        let mut alexandra = passenger(21, "OCONNOR/ALEXANDRAMRS");
+        alexandra.email = Some("alex@example.ie".into());
+        let outcomes = run(vec![alex.clone()], &[himself]);
+        assert_eq!(decision_of(&outcomes, 20), LinkDecision::Linked);
+        let outcomes = run(vec![alex], &[alexandra]);
+        assert_eq!(decision_of(&outcomes, 21), LinkDecision::Rejected);
+
         let born = date(1970, 2, 3);
-        let mut bill = person(1, "Bill Hall");
+        let mut bill = person(1, "William Hall");
         bill.emails.push("bill@example.co.uk".into());
         bill.date_of_birth = Some(born);
-        let mut himself = passenger(10, "HALL/WILLIAMEDWARDMR");
+        let mut himself = passenger(10, "HALL/BILLMR");
         himself.email = Some("bill@example.co.uk".into());
         himself.date_of_birth = Some(born);
         let outcomes = run(vec![bill.clone()], &[himself.clone()]);
