@@ -17,7 +17,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::ServiceError;
-use super::screening::{screen_claimed, screen_waiting};
+use super::screening::{screen_flights, screen_waiting};
 use crate::domain::records::{
     FlightList, IdentifierKind, IdentityLink, ManifestImport, NewPassenger, Passenger, PersonRecord,
 };
@@ -270,11 +270,7 @@ impl super::import::ImportHook for MatchAfterImport {
             Err(_) => true,
         };
         let flights: Vec<Uuid> = names.keys().copied().collect();
-        let outcome = match store.claim_screening(Some(&flights), usize::MAX).await {
-            Ok(claim) => screen_claimed(store, claim, needs_matching, now).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
+        match screen_flights(store, &flights, needs_matching, now).await {
             Ok(outcome) => {
                 for (flight_id, why) in outcome.failed {
                     let flight = names.get(&flight_id).copied().unwrap_or_default();

@@ -14,8 +14,9 @@ use super::matching::match_flight_now;
 use crate::scheduler::{Job, JobContext, JobError, JobReport};
 use crate::store::{PendingScreening, ScreeningClaim, Store, StoreError};
 
-/// Flights claimed at a time when catching up: a claim holds a PostgreSQL transaction open while its
-/// flights are matched.
+/// Flights claimed at a time: a claim holds a PostgreSQL transaction open while its flights are
+/// matched, and an advisory lock per flight, which take room in the server's shared lock table (a
+/// day's file can name thousands of flights).
 const FLIGHTS_PER_CLAIM: usize = 100;
 
 /// What screening waiting flights did.
@@ -51,6 +52,24 @@ pub async fn screen_claimed(
         flights: done.len(),
         failed,
     })
+}
+
+/// Screens these flights where they wait and no other screener holds them, a claim at a time;
+/// `needs_matching` as for [`screen_claimed`].
+pub async fn screen_flights(
+    store: &dyn Store,
+    flights: &[Uuid],
+    needs_matching: impl Fn(&PendingScreening) -> bool,
+    now: DateTime<Utc>,
+) -> Result<Screened, StoreError> {
+    let mut total = Screened::default();
+    for some in flights.chunks(FLIGHTS_PER_CLAIM) {
+        let claim = store.claim_screening(Some(some), some.len()).await?;
+        let round = screen_claimed(store, claim, &needs_matching, now).await?;
+        total.flights += round.flights;
+        total.failed.extend(round.failed);
+    }
+    Ok(total)
 }
 
 /// Screens every waiting flight that no other screener holds, a claim at a time, until none is
