@@ -293,9 +293,15 @@ fn impossible_dates_are_refused_with_their_field() {
         "IB3166/31FEB MAD PART1",
     ));
     assert_eq!((e.line, e.field.as_deref()), (4, Some("flight date")));
-    let e = one_error(&own_pnl_with("12MAR81", "31FEB81"));
-    assert_eq!(e.field.as_deref(), Some("DOCS"));
-    assert!(e.reason.contains("date of birth"), "{e}");
+    // A DOCS date is a value: it is left out with a warning, and the rest of the DOCS kept.
+    let text = own_pnl_with("12MAR81", "31FEB81");
+    let warnings = warnings_of("own.pnl", &text);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("DOCS: date of birth:"), "{warnings:?}");
+    assert!(
+        warnings[0].ends_with("it is left out, the rest kept"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -334,13 +340,86 @@ fn name_line_counts_must_match_the_names() {
 }
 
 #[test]
-fn unassociated_personal_elements_on_a_shared_line_are_refused() {
-    let e = one_error(&own_pnl_with(
+fn unassociated_elements_on_a_shared_line_go_to_its_first_passenger_with_a_warning() {
+    // The case from the field: an FQTV and an INFT under a line of two adults, neither with -1NAME.
+    let text = own_pnl_with("2COSTA/ANAMRS/TIAGOMSTR-B2", "2COSTA/ANAMRS/RUIMR-B2").replacen(
         ".R/VGML HK1-1COSTA/ANAMRS",
-        ".R/FQTV TP 123456789",
-    ));
-    assert_eq!(e.field.as_deref(), Some("FQTV"));
-    assert!(e.reason.contains("does not say whom it is for"));
+        ".R/FQTV TP 123456789\n.R/INFT HK1 05MAY25 COSTA/RITA",
+        1,
+    );
+    let m = pnl("own.pnl", &text, date(2026, 11, 20));
+    let ana = m
+        .manifest
+        .passengers
+        .iter()
+        .find(|p| p.name.given == "ANA")
+        .unwrap();
+    let rui = m
+        .manifest
+        .passengers
+        .iter()
+        .find(|p| p.name.given == "RUI")
+        .unwrap();
+    assert_eq!(
+        ana.frequent_flyer
+            .as_ref()
+            .map(|(a, n)| (a.as_str(), n.as_str())),
+        Some(("TP", "123456789"))
+    );
+    assert_eq!(
+        ana.infant
+            .as_ref()
+            .and_then(|i| i.name.as_ref())
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("COSTA/RITA")
+    );
+    assert_eq!((&rui.frequent_flyer, &rui.infant), (&None, &None));
+    let given_to_the_first: Vec<String> = warnings_of("own.pnl", &text)
+        .into_iter()
+        .filter(|w| w.contains("it is given to the first passenger of the line, COSTA/ANA"))
+        .map(|w| {
+            w.split(": the name line holds 2 passengers")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(given_to_the_first, ["49: FQTV", "50: INFT"]);
+}
+
+#[test]
+fn elements_that_cannot_be_understood_are_left_out_with_a_warning() {
+    let text = own_pnl_with(".R/SEAT HK1 23C", ".R/SEAT HK1 2C3\n.R/FQTV 1")
+        .replace(".L/M8N7B6", ".L/M8N7B6\n.R/CTCM HK1/CALL ME")
+        .replace(".MADRMIB 200830", ".MADRMIB 209930");
+    let m = pnl("own.pnl", &text, date(2026, 11, 20));
+    let sophie = m
+        .manifest
+        .passengers
+        .iter()
+        .find(|p| p.name.surname == "MUELLER")
+        .unwrap();
+    assert_eq!(
+        (&sophie.seat, &sophie.phone, &sophie.frequent_flyer),
+        (&None, &None, &None)
+    );
+    assert_eq!(
+        sophie
+            .docs_name
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("MUELLER/SOPHIE")
+    );
+    let fields: Vec<String> = warnings_of("own.pnl", &text)
+        .iter()
+        .map(|w| w.split(": ").take(2).collect::<Vec<_>>().join(": "))
+        .collect();
+    assert_eq!(
+        fields,
+        ["2: originator time", "52: CTCM", "54: SEAT", "55: FQTV"]
+    );
 }
 
 #[test]

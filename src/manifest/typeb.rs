@@ -6,7 +6,13 @@
 //! may stand on the name line (`1ALMEIDA/RUIMR .L/A1B2C3`); destination totals may have 2 or 3 digits; a
 //! part need not repeat the destination line or the ADL section header (both carry over); `.R/` remarks whose
 //! first word is not a four-letter code are free text and are skipped, as are elements aboard has no use for
-//! (`.O/`, `.I/`, `.W/`...). Everything else that does not fit is an error.
+//! (`.O/`, `.I/`, `.W/`...).
+//!
+//! What leaves the flight or a passenger unknown (the flight line, a name line, parts, counts) is an error.
+//! An element that cannot be understood is a warning: it is left out and the passengers kept. On a line of
+//! several passengers, an element that does not say whom it is for (no `-1SURNAME/GIVEN` association) where
+//! it concerns one passenger (FQTV, DOCS, SEAT, INFT, CHLD) goes to the first passenger of the line, with a
+//! warning that says so.
 
 use std::borrow::Cow;
 
@@ -232,7 +238,11 @@ impl<'a> Parser<'_, '_, 'a> {
         };
         match resolve_day_time(stamp, self.reference) {
             Ok(at) => self.sent_at = Some(at),
-            Err(reason) => self.errors.push(number, Some("originator time"), reason),
+            Err(reason) => self.errors.warn(
+                number,
+                Some("originator time"),
+                format_args!("{reason}; the sending time is left out"),
+            ),
         }
     }
 
@@ -535,10 +545,10 @@ impl<'a> Parser<'_, '_, 'a> {
 
     fn element(&mut self, number: usize, line: &'a str) {
         let Some((tag, text)) = split_element(line) else {
-            self.errors.push(
+            self.errors.warn(
                 number,
                 None,
-                "not an element: expected a dot, a code and a slash, such as .L/ or .R/",
+                "not an element: expected a dot, a code and a slash, such as .L/ or .R/; the line is left out",
             );
             return;
         };
@@ -546,20 +556,20 @@ impl<'a> Parser<'_, '_, 'a> {
             if self.skip_elements {
                 return;
             }
-            self.errors.push(
+            self.errors.warn(
                 number,
                 Some(tag),
-                "an element before any name line it could belong to",
+                "an element before any name line it could belong to; it is left out",
             );
             return;
         };
         if tag == "RN" {
             match group.elements.last_mut() {
                 Some(previous) if previous.tag == "R" => previous.text.to_mut().push_str(text),
-                _ => self.errors.push(
+                _ => self.errors.warn(
                     number,
                     Some("RN"),
-                    "a continuation (.RN/) that does not follow a remark (.R/)",
+                    "a continuation (.RN/) that does not follow a remark (.R/); it is left out",
                 ),
             }
             return;
@@ -835,7 +845,11 @@ struct Docs {
 }
 
 /// `P/ES/X1234567/ES/12MAR81/F/15JAN30/GARCIAPENA/MARIAJOSE[/MIDDLE][/H]`.
-fn parse_docs<'b>(body: &'b str, reference: NaiveDate) -> Result<Docs, String> {
+fn parse_docs<'b>(
+    body: &'b str,
+    reference: NaiveDate,
+    notes: &mut Vec<String>,
+) -> Result<Docs, String> {
     let mut fields = [""; 10];
     let mut count = 0;
     for (slot, field) in fields.iter_mut().zip(body.split('/')) {
@@ -854,18 +868,25 @@ fn parse_docs<'b>(body: &'b str, reference: NaiveDate) -> Result<Docs, String> {
     {
         return Err(format!("{kind:?} is not a document type"));
     }
-    if let Some(issuer) = optional(fields[1]) {
-        fields::country(issuer).map_err(|e| format!("issuing country: {e}"))?;
+    let mut left_out = |what: String| notes.push(format!("{what}; it is left out, the rest kept"));
+    if let Some(issuer) = optional(fields[1])
+        && let Err(e) = fields::country(issuer)
+    {
+        left_out(format!("issuing country: {e}"));
     }
     if fields[2].len() > 20 || !fields[2].bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(format!("{:?} is not a document number", fields[2]));
+        left_out(format!("{:?} is not a document number", fields[2]));
     }
-    let nationality = optional(fields[3])
-        .map(|n| fields::country(n).map_err(|e| format!("nationality: {e}")))
-        .transpose()?;
-    let date_of_birth = optional(fields[4])
-        .map(|d| birth_date(d, reference).map_err(|e| format!("date of birth: {e}")))
-        .transpose()?;
+    let nationality = optional(fields[3]).and_then(|n| {
+        fields::country(n)
+            .map_err(|e| left_out(format!("nationality: {e}")))
+            .ok()
+    });
+    let date_of_birth = optional(fields[4]).and_then(|d| {
+        birth_date(d, reference)
+            .map_err(|e| left_out(format!("date of birth: {e}")))
+            .ok()
+    });
     let (gender, for_infant) = match fields[5] {
         "" => (None, false),
         "F" => (Some(Gender::Female), false),
@@ -873,10 +894,15 @@ fn parse_docs<'b>(body: &'b str, reference: NaiveDate) -> Result<Docs, String> {
         "U" | "X" => (Some(Gender::Unspecified), false),
         "FI" => (Some(Gender::Female), true),
         "MI" => (Some(Gender::Male), true),
-        other => return Err(format!("gender {other:?} is not F, M, FI, MI, U or X")),
+        other => {
+            left_out(format!("gender {other:?} is not F, M, FI, MI, U or X"));
+            (None, false)
+        }
     };
-    if let Some(expiry) = optional(fields[6]) {
-        parse_ddmon_date(expiry, reference).map_err(|e| format!("expiry: {e}"))?;
+    if let Some(expiry) = optional(fields[6])
+        && let Err(e) = parse_ddmon_date(expiry, reference)
+    {
+        left_out(format!("expiry: {e}"));
     }
     let middle = fields[9];
     let given: Cow<'_, str> = if middle.is_empty() || middle == "H" {
@@ -991,7 +1017,11 @@ fn apply_elements(
                             }
                         }
                     }
-                    Err(e) => errors.push(line, Some("L"), e),
+                    Err(e) => errors.warn(
+                        line,
+                        Some("L"),
+                        format_args!("{e}; the locator is left out, the passengers kept"),
+                    ),
                 }
             }
             "R" => {
@@ -1003,15 +1033,23 @@ fn apply_elements(
                 }
                 let (body, association) = split_association(&text[code_end..]);
                 let body = strip_status(body);
-                if let Err(reason) = apply_remark(
+                let mut notes = Vec::new();
+                let applied = apply_remark(
                     &mut pax,
                     &mut child_dates,
-                    code,
-                    body,
-                    association,
+                    (code, body, association),
                     reference,
-                ) {
-                    errors.push(line, Some(code), reason);
+                    &mut notes,
+                );
+                for note in notes {
+                    errors.warn(line, Some(code), note);
+                }
+                if let Err(reason) = applied {
+                    errors.warn(
+                        line,
+                        Some(code),
+                        format_args!("{reason}; the element is left out, the passengers kept"),
+                    );
                 }
             }
             _ => {}
@@ -1028,64 +1066,37 @@ fn apply_elements(
     pax
 }
 
+/// Applies one `.R/` element (code, text and name association) to the passengers of its line. `notes`
+/// gathers what was read differently from the message's words (an element given to the first passenger,
+/// a part of it left out), each a warning.
 fn apply_remark(
     pax: &mut [ManifestPassenger],
     child_dates: &mut [Option<NaiveDate>],
-    code: &str,
-    body: &str,
-    association: Option<&str>,
+    (code, body, association): (&str, &str, Option<&str>),
     reference: NaiveDate,
+    notes: &mut Vec<String>,
 ) -> Result<(), String> {
-    let targets = |pax: &[ManifestPassenger], default: Targets| -> Result<Vec<usize>, String> {
-        if let Some(names) = association {
-            return associated(pax, names);
-        }
-        let everyone = (0..pax.len()).collect::<Vec<_>>();
-        let chosen: Vec<usize> = match default {
-            Targets::All => everyone,
-            _ if pax.len() == 1 => everyone,
-            Targets::One => Vec::new(),
-            Targets::Children => everyone
-                .into_iter()
-                .filter(|i| pax[*i].traveller_class == TravellerClass::Child)
-                .collect(),
-            Targets::Adult => {
-                let adults: Vec<usize> = everyone
-                    .into_iter()
-                    .filter(|i| pax[*i].traveller_class == TravellerClass::Adult)
-                    .collect();
-                if adults.len() == 1 {
-                    adults
-                } else {
-                    Vec::new()
-                }
-            }
-        };
-        if chosen.is_empty() {
-            Err(format!(
-                "the name line holds {} passengers and the element does not say whom it is for (add \
-                 -1SURNAME/GIVEN)",
-                pax.len()
-            ))
-        } else {
-            Ok(chosen)
-        }
+    let for_whom = |pax: &[ManifestPassenger], default: Targets, notes: &mut Vec<String>| {
+        targets(pax, association, default, notes)
     };
     match code {
         "FQTV" => {
             let ff = parse_fqtv(body)?;
-            for i in targets(pax, Targets::One)? {
+            for i in for_whom(pax, Targets::One, notes)? {
                 pax[i].frequent_flyer.get_or_insert_with(|| ff.clone());
             }
         }
         "DOCS" => {
-            let docs = parse_docs(body, reference)?;
+            let docs = parse_docs(body, reference, notes)?;
             let chosen = match (&docs.name, association, pax.len()) {
                 (Some(name), None, n) if n > 1 && !docs.for_infant => {
-                    vec![docs_holder(pax, name)?]
+                    vec![docs_holder(pax, name).unwrap_or_else(|reason| {
+                        notes.push(to_the_first(pax, &reason));
+                        0
+                    })]
                 }
-                _ if docs.for_infant => targets(pax, Targets::Adult)?,
-                _ => targets(pax, Targets::One)?,
+                _ if docs.for_infant => for_whom(pax, Targets::Adult, notes)?,
+                _ => for_whom(pax, Targets::One, notes)?,
             };
             for i in chosen {
                 let p = &mut pax[i];
@@ -1110,14 +1121,14 @@ fn apply_remark(
         }
         "CTCE" => {
             let email = decode_email(body)?;
-            for i in targets(pax, Targets::All)? {
+            for i in for_whom(pax, Targets::All, notes)? {
                 pax[i].email.get_or_insert_with(|| email.clone());
             }
         }
         "CTCM" => {
             let number = body.split('/').next().unwrap_or_default();
             let phone = fields::phone(number)?;
-            for i in targets(pax, Targets::All)? {
+            for i in for_whom(pax, Targets::All, notes)? {
                 pax[i].phone.get_or_insert_with(|| phone.clone());
             }
         }
@@ -1126,14 +1137,14 @@ fn apply_remark(
             let date = (!date.is_empty())
                 .then(|| birth_date(date, reference).map_err(|e| format!("date of birth: {e}")))
                 .transpose()?;
-            for i in targets(pax, Targets::Children)? {
+            for i in for_whom(pax, Targets::Children, notes)? {
                 pax[i].traveller_class = TravellerClass::Child;
                 child_dates[i] = child_dates[i].or(date);
             }
         }
         "INFT" => {
             let infant = parse_infant(body, reference)?;
-            for i in targets(pax, Targets::Adult)? {
+            for i in for_whom(pax, Targets::Adult, notes)? {
                 match &mut pax[i].infant {
                     None => pax[i].infant = Some(infant.clone()),
                     Some(known) => {
@@ -1146,17 +1157,72 @@ fn apply_remark(
         "SEAT" => {
             let seat = Seat::parse(body.split_ascii_whitespace().next().unwrap_or_default())
                 .map_err(|e| e.to_string())?;
-            for i in targets(pax, Targets::One)? {
+            for i in for_whom(pax, Targets::One, notes)? {
                 pax[i].seat = Some(seat.clone());
             }
         }
         _ => {
-            for i in targets(pax, Targets::All)? {
+            for i in for_whom(pax, Targets::All, notes)? {
                 fields::push_unique(&mut pax[i].ssr_codes, code.to_string());
             }
         }
     }
     Ok(())
+}
+
+/// Whom an element is for: the passengers its name association names; without one, `default`; and when
+/// that leaves nobody (a line of several passengers, an element for one), the first passenger of the line,
+/// with a note saying so.
+fn targets(
+    pax: &[ManifestPassenger],
+    association: Option<&str>,
+    default: Targets,
+    notes: &mut Vec<String>,
+) -> Result<Vec<usize>, String> {
+    if let Some(names) = association {
+        return associated(pax, names);
+    }
+    if pax.is_empty() {
+        return Err("the element has no passenger to belong to".to_string());
+    }
+    let everyone = (0..pax.len()).collect::<Vec<_>>();
+    let chosen: Vec<usize> = match default {
+        Targets::All => everyone,
+        _ if pax.len() == 1 => everyone,
+        Targets::One => Vec::new(),
+        Targets::Children => everyone
+            .into_iter()
+            .filter(|i| pax[*i].traveller_class == TravellerClass::Child)
+            .collect(),
+        Targets::Adult => {
+            let adults: Vec<usize> = everyone
+                .into_iter()
+                .filter(|i| pax[*i].traveller_class == TravellerClass::Adult)
+                .collect();
+            if adults.len() == 1 {
+                adults
+            } else {
+                Vec::new()
+            }
+        }
+    };
+    if chosen.is_empty() {
+        let reason = format!(
+            "the name line holds {} passengers and the element does not say whom it is for (no \
+             -1SURNAME/GIVEN)",
+            pax.len()
+        );
+        notes.push(to_the_first(pax, &reason));
+        Ok(vec![0])
+    } else {
+        Ok(chosen)
+    }
+}
+
+/// The warning for an element given to the first passenger of its line by convention.
+fn to_the_first(pax: &[ManifestPassenger], reason: &str) -> String {
+    let first = pax.first().map(|p| p.name.to_string()).unwrap_or_default();
+    format!("{reason}; it is given to the first passenger of the line, {first}")
 }
 
 /// The passengers a name association (`1COSTA/TIAGOMSTR`) names.
@@ -1194,7 +1260,8 @@ fn docs_holder(pax: &[ManifestPassenger], docs: &BookingName) -> Result<usize, S
     match matches.as_slice() {
         [one] => Ok(*one),
         _ => Err(format!(
-            "the passport name {docs} fits {} passengers of this name line; add -1SURNAME/GIVEN",
+            "the passport name {docs} fits {} passengers of this name line and the element names none \
+             (no -1SURNAME/GIVEN)",
             matches.len()
         )),
     }
