@@ -4,6 +4,9 @@
 //! The vectors were extracted from the test suites of martinmroz/iata_bcbp @ f4b4c8199a61 (MIT,
 //! Copyright (c) 2018 Martin Mroz) and georgesmith46/bcbp @ bf440790811b (MIT, Copyright (c) 2020 George Smith);
 //! tests/data/bcbp/README.md carries the full licence notes and how the expected values are read.
+//!
+//! tests/data/bcbp/deviating.tsv is aboard's own: passes that deviate from Resolution 792 as issued passes do,
+//! each with the warnings it must give.
 
 use aboard::boarding::bcbp::{
     self, BcbpError, BoardingPass, Field, IssueDate, Leg, Security, Warning,
@@ -496,5 +499,41 @@ fn every_round_trip_vector_encodes_back_to_itself() {
         let name = id(&vector);
         let pass = bcbp::decode(raw(&vector)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(bcbp::encode(&pass).as_deref(), Ok(raw(&vector)), "{name}");
+    }
+}
+
+/// The warning's kind as the JSON view names it (`not_zero_padded`, `size_disagrees`).
+fn kind(warning: &Warning) -> String {
+    serde_json::to_value(warning).unwrap()["kind"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn every_deviating_pass_identifies_its_passenger_with_the_warnings_it_names() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bcbp/deviating.tsv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(rows.len() >= 15, "{} rows", rows.len());
+    for row in rows {
+        let [kinds, what, raw] = row.splitn(3, '\t').collect::<Vec<_>>()[..] else {
+            panic!("{row:?}: expected three tab-separated columns");
+        };
+        let raw = raw.replace("\\x1d", "\u{1d}");
+        let pass = bcbp::decode(&raw).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let found: Vec<String> = pass.warnings.iter().map(kind).collect();
+        assert_eq!(found.join(","), kinds, "{what}: {:?}", pass.warnings);
+        assert!(!pass.passenger_name.is_empty(), "{what}");
+        for leg in &pass.legs {
+            assert!(
+                leg.pnr.is_some()
+                    && leg.from.is_some()
+                    && leg.to.is_some()
+                    && leg.flight.is_some()
+                    && leg.day_of_year.is_some(),
+                "{what}: {leg:?}"
+            );
+        }
     }
 }
