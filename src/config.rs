@@ -117,11 +117,24 @@ pub struct LogConfig {
     pub filter: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImportConfig {
     /// A folder the scheduler watches for manifest and registry files.
     pub drop_dir: Option<PathBuf>,
+    /// A Type B message held in parts and still incomplete this long after its first part came raises
+    /// an event and the `aboard_held_messages_stale_total` metric (once), and stops holding back the
+    /// later messages of its flight.
+    pub incomplete_after_minutes: u32,
+}
+
+impl Default for ImportConfig {
+    fn default() -> ImportConfig {
+        ImportConfig {
+            drop_dir: None,
+            incomplete_after_minutes: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -123,7 +123,7 @@ pub async fn serve_with(
         outbox,
     } = services;
     let mut metrics = web::metrics::Metrics::new(store.backend().as_str());
-    scheduler.metrics().register(metrics.registry_mut());
+    scheduler.register_metrics(metrics.registry_mut());
     let state = web::AppState {
         store: store.clone(),
         metrics: Arc::new(metrics),

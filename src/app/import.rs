@@ -28,9 +28,12 @@ use crate::domain::{
     BoardingState, BookingName, FlightKey, FlightStatus, Iata, ImportWarnings, Locator,
 };
 use crate::manifest::{
-    self, Document, FlightManifest, Format, ManifestChanges, ManifestPassenger, ParseErrors,
+    self, Document, FlightManifest, Format, ManifestChanges, ManifestPassenger, MessagePart,
+    ParseErrors,
 };
 use crate::store::{Store, StoreError};
+
+pub use super::held::{HeldState, IncompleteMessagesJob, ReleasedMessage, Waiting, held_states};
 
 /// What one file did, as the CLI prints it and the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,6 +49,11 @@ pub struct ImportSummary {
     pub warnings: ImportWarnings,
     /// What the import hook reported it could not do (the import itself stands).
     pub hook_problems: Vec<String>,
+    /// Type B messages this file delivered parts of (or an ADL that waits for its flight's PNL) that
+    /// are held in the database, with what each still waits for.
+    pub held: Vec<HeldState>,
+    /// Held messages this file completed or let go, applied after it.
+    pub released: Vec<ReleasedMessage>,
 }
 
 impl ImportSummary {
@@ -68,6 +76,34 @@ impl ImportSummary {
     /// One line for people: `FILE (pnl): 1 flight, 3 added, ...`, with the number of warnings when there
     /// are any.
     pub fn line(&self) -> String {
+        let mut line = self.own_line();
+        for held in &self.held {
+            line.push_str(&format!(
+                "; {} held (parts {}), waiting for {}",
+                held.message,
+                held.parts_held
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                held.waiting_for
+            ));
+        }
+        for released in &self.released {
+            line.push_str(&format!("; then {}", released.line()));
+        }
+        line
+    }
+
+    fn own_line(&self) -> String {
+        if !self.held.is_empty() || !self.released.is_empty() {
+            let what = if self.duplicate {
+                "already held, nothing changed"
+            } else {
+                "parts received"
+            };
+            return format!("{} ({}): {what}", self.file, format_name(self.format));
+        }
         if self.duplicate {
             return format!(
                 "{} ({}): already imported, nothing changed",
@@ -226,12 +262,32 @@ pub async fn import_parsed_files(
                 import,
                 rows,
             } => (format, import, rows),
+            Parsed::Parts(parts, warnings) => {
+                apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
+                results[position] = Some(
+                    super::held::hold_parts(store, hook, file.name, (parts, warnings), actor, now)
+                        .await,
+                );
+                continue;
+            }
             Parsed::Adl {
                 changes,
                 digest,
                 warnings,
             } => {
                 apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
+                match super::held::adl_must_wait(store, &changes.flight).await {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        results[position] =
+                            Some(hold_whole_adl(store, hook, file, actor, now).await);
+                        continue;
+                    }
+                    Err(e) => {
+                        results[position] = Some(Err(ImportError::Store(e)));
+                        continue;
+                    }
+                }
                 let stored_keys = match live_keys(store, &changes.flight).await {
                     Ok(keys) => keys,
                     Err(e) => {
@@ -262,6 +318,7 @@ pub async fn import_parsed_files(
         }
     }
     apply(store, hook, pending, &mut results, now).await;
+    release_waiting(store, hook, &mut results, actor, now).await;
     results
         .into_iter()
         .map(|result| {
@@ -272,6 +329,67 @@ pub async fn import_parsed_files(
             })
         })
         .collect()
+}
+
+/// An ADL whose flight has no list yet (or has held messages before it) is held as the parts it came in.
+async fn hold_whole_adl(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    file: &ManifestFile<'_>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, ImportError> {
+    let bytes = file
+        .bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(file.bytes);
+    let text = String::from_utf8_lossy(bytes);
+    let parts = manifest::message_parts(file.name, &text, Format::Adl, now.date_naive())
+        .map_err(ImportError::Invalid)?;
+    super::held::hold_parts(store, hook, file.name, parts, actor, now).await
+}
+
+/// After whole files applied lists, the held ADLs waiting for those flights apply; each file's summary
+/// names what it let go. One look at the held messages when none wait.
+async fn release_waiting(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    results: &mut [Option<Result<ImportSummary, ImportError>>],
+    actor: &str,
+    now: DateTime<Utc>,
+) {
+    let held = match store.held_messages().await {
+        Ok(held) if held.is_empty() => return,
+        Ok(held) => held,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not look at the held Type B messages");
+            return;
+        }
+    };
+    for result in results.iter_mut().flatten().flatten() {
+        if !result.held.is_empty() || result.duplicate {
+            continue;
+        }
+        let flights: HashSet<FlightKey> = held
+            .iter()
+            .filter(|m| {
+                result
+                    .flights
+                    .iter()
+                    .any(|f| f.flight == m.flight.to_string())
+            })
+            .map(|m| m.flight.clone())
+            .collect();
+        if flights.is_empty() {
+            continue;
+        }
+        match super::held::release(store, hook, &flights, actor, now).await {
+            Ok(released) => result.released.extend(released),
+            Err(e) => result
+                .hook_problems
+                .push(format!("held messages waiting for this flight: {e}")),
+        }
+    }
 }
 
 /// A file parsed and, as far as it can be without the store, turned into the store's form.
@@ -289,6 +407,9 @@ pub enum Parsed {
         digest: String,
         warnings: ImportWarnings,
     },
+    /// Parts of PNL or ADL messages that the file does not hold whole, with their warnings: they are
+    /// held until their message is complete.
+    Parts(Vec<MessagePart>, ImportWarnings),
 }
 
 /// A file parsed, or its errors, with the time parsing took.
@@ -313,6 +434,7 @@ pub fn parse_files(
                     digest,
                     warnings,
                 },
+                (Document::Parts(parts), warnings) => Parsed::Parts(parts, warnings),
                 read => {
                     let rows_format = format
                         .or_else(|| manifest::detect(file.bytes))
@@ -336,18 +458,18 @@ pub fn parse_files(
 type FileMeta = (usize, Format, usize, Duration);
 
 /// A parsed file waiting for its transaction.
-struct Prepared {
+pub(super) struct Prepared {
     /// Where the file stands in the caller's list.
-    position: usize,
-    format: Format,
-    import: ManifestImport,
-    rows: usize,
-    parse: Duration,
+    pub position: usize,
+    pub format: Format,
+    pub import: ManifestImport,
+    pub rows: usize,
+    pub parse: Duration,
 }
 
 /// Applies parsed files in one transaction, then runs the hook on those that changed something. When
 /// the transaction fails as a whole, each file is tried alone so that every one gets its own outcome.
-async fn apply(
+pub(super) async fn apply(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     batch: Vec<Prepared>,
@@ -398,6 +520,8 @@ async fn apply(
                     flights: outcome.flights,
                     warnings: import.warnings.clone(),
                     hook_problems: Vec::new(),
+                    held: Vec::new(),
+                    released: Vec::new(),
                 },
             )),
             Err(StoreError::Conflict(reason)) => {
@@ -446,7 +570,10 @@ pub fn digest(bytes: &[u8]) -> String {
 }
 
 /// The keys of the passengers stored for a flight and not removed.
-async fn live_keys(store: &dyn Store, key: &FlightKey) -> Result<Vec<String>, StoreError> {
+pub(super) async fn live_keys(
+    store: &dyn Store,
+    key: &FlightKey,
+) -> Result<Vec<String>, StoreError> {
     let Some(flight) = store.find_flight(key).await? else {
         return Ok(Vec::new());
     };
@@ -529,6 +656,8 @@ pub fn to_import(
             let lists = manifests.into_iter().map(merge_list).collect();
             (rows_format, None, lists, rows)
         }
+        // Parts are held until their message is complete (`held`), never imported alone.
+        Document::Parts(_) => (rows_format, None, Vec::new(), 0),
     };
     let import = ManifestImport {
         format: format_name(format).to_string(),

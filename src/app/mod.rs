@@ -19,6 +19,7 @@ use crate::tasks::{self, ContactPolicy, Declined};
 
 pub mod boarded;
 pub mod drop_folder;
+mod held;
 pub mod import;
 pub mod inbound;
 pub mod matching;

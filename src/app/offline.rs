@@ -56,7 +56,7 @@ pub fn match_files(
             let passengers = pnl.manifest.passengers.clone();
             vec![(pnl.manifest, passengers)]
         }
-        Document::Adl(_) => Vec::new(),
+        Document::Adl(_) | Document::Parts(_) => Vec::new(),
     };
     let persons: Vec<_> = records
         .iter()

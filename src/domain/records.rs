@@ -447,6 +447,82 @@ pub struct ImportOutcome {
     pub flights: Vec<FlightImportSummary>,
 }
 
+/// A part of a Type B message (PNL or ADL) to hold until its message can be applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHeldPart {
+    /// Names the message; the same for each of its parts.
+    pub message_key: String,
+    /// `pnl` or `adl`.
+    pub kind: String,
+    pub flight: super::FlightKey,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub part: HeldPart,
+}
+
+/// One held part of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldPart {
+    pub number: u16,
+    /// The part ends the message (ENDPNL, ENDADL).
+    pub last: bool,
+    pub file_name: String,
+    /// Line of its file where the part begins.
+    pub first_line: usize,
+    #[serde(skip)]
+    pub text: String,
+    pub actor: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What holding a part did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartHeld {
+    /// The part is new and now held.
+    New,
+    /// The same part of the message is held already: nothing changed.
+    Repeated,
+    /// The message was applied (or set aside) before: nothing changed. Holds its outcome.
+    Closed(String),
+}
+
+/// A message held in parts, with those received so far in part order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldMessage {
+    pub message_key: String,
+    pub kind: String,
+    pub flight: super::FlightKey,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub first_received_at: DateTime<Utc>,
+    /// When the message was reported as still incomplete after the configured time.
+    pub stale_reported_at: Option<DateTime<Utc>>,
+    pub parts: Vec<HeldPart>,
+}
+
+impl HeldMessage {
+    /// Every part from 1 to the last is held.
+    pub fn is_complete(&self) -> bool {
+        self.parts.last().is_some_and(|p| p.last)
+            && self
+                .parts
+                .iter()
+                .enumerate()
+                .all(|(i, p)| usize::from(p.number) == i + 1)
+    }
+
+    /// The part numbers not held below the highest known one; the last part is missing as well when no
+    /// held part ends the message (see [`HeldMessage::last_part_held`]).
+    pub fn missing_parts(&self) -> Vec<u16> {
+        let highest = self.parts.iter().map(|p| p.number).max().unwrap_or(0);
+        (1..highest)
+            .filter(|n| !self.parts.iter().any(|p| p.number == *n))
+            .collect()
+    }
+
+    pub fn last_part_held(&self) -> bool {
+        self.parts.iter().any(|p| p.last)
+    }
+}
+
 /// A station where the airline may have aboard staff: whether it has any, and their shift in local time
 /// (a shift that ends before it starts runs over midnight).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,11 +4,14 @@
 //! counts, wrong encoding). Warnings keep the record: a value that cannot be understood (phone, e-mail,
 //! FQTV, a DOCS date...) is dropped, or kept raw where matching can still use it. Both name every problem
 //! (file, line, field, reason) so that ops can fix the file in one pass. The writers produce the same
-//! formats, for round-trip tests and for the benchmark generator.
+//! formats, for round-trip tests and for the benchmark generator. A Type B file holding only some parts
+//! of a message is read as those parts (`Document::Parts`, see `parts`), for the caller to hold until
+//! the message is complete.
 //! Pure: takes bytes, returns values or errors, no I/O. Depends only on `crate::domain`.
 
 mod error;
 mod fields;
+mod parts;
 mod rows;
 mod typeb;
 mod write;
@@ -26,6 +29,7 @@ use crate::domain::{
 
 pub(crate) use error::Collector;
 pub use error::{MAX_ERRORS, ParseError, ParseErrors};
+pub use parts::{DeliveredPart, MessagePart, assemble, message_key, message_parts};
 pub use rows::{CSV_COLUMNS, Column};
 pub use write::{write_adl, write_csv, write_json_lines, write_pnl};
 
@@ -183,6 +187,9 @@ pub enum Document {
     Adl(ManifestChanges),
     /// CSV or JSON: one file may carry many flights, in order of first appearance.
     Rows(Vec<FlightManifest>),
+    /// Parts of PNL or ADL messages that the file does not hold whole (a part delivered on its own), in
+    /// the file's order; see [`assemble`].
+    Parts(Vec<MessagePart>),
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -254,7 +261,19 @@ pub fn parse(
         }
     };
     let document = match format {
-        Format::Pnl | Format::Adl => typeb::parse(&mut errors, text, format, reference),
+        Format::Pnl | Format::Adl => {
+            let whole = typeb::parse(&mut errors, text, format, reference);
+            if errors.is_empty() {
+                whole
+            } else {
+                match parts::fragment(file_name, text, format, reference) {
+                    None => whole,
+                    Some(parts) => {
+                        return parts.map(|(parts, warnings)| (Document::Parts(parts), warnings));
+                    }
+                }
+            }
+        }
         Format::Csv => rows::parse_csv(&mut errors, text).map(Document::Rows),
         Format::Json => rows::parse_json(&mut errors, text).map(Document::Rows),
     };

@@ -248,42 +248,115 @@ fn a_truncated_pnl_says_it_ends_inside_a_part() {
             .contains("ends inside part 2 without ENDPART2 or ENDPNL: truncated?"),
         "{e}"
     );
-    let e = errors_of(
-        None,
-        &OWN_PNL.as_bytes()[..OWN_PNL.find("ENDPART1").unwrap() + 9],
+}
+
+/// The parts of a file, when it holds parts of a message and not a whole one.
+fn parts_of(text: &str) -> Vec<MessagePart> {
+    match parse("in", text.as_bytes(), None, date(2026, 11, 20)) {
+        Ok(Document::Parts(parts)) => parts,
+        other => panic!("expected parts, got {other:?}"),
+    }
+}
+
+fn own_pnl_part(number: usize) -> &'static str {
+    let end = OWN_PNL.find("ENDPART1\n").unwrap() + "ENDPART1\n".len();
+    if number == 1 {
+        &OWN_PNL[..end]
+    } else {
+        &OWN_PNL[end..]
+    }
+}
+
+#[test]
+fn a_part_alone_says_which_part_of_which_message_it_is() {
+    let first = parts_of(own_pnl_part(1));
+    assert_eq!(first.len(), 1);
+    let p = &first[0];
+    assert_eq!(
+        (p.format, p.number, p.last, p.first_line),
+        (Format::Pnl, 1, false, 1)
     );
-    assert!(
-        e.errors[0]
-            .reason
-            .contains("stops after part 1: part 2 and the ENDPNL line are missing"),
-        "{e}"
+    assert_eq!(p.flight.to_string(), "IB3166/22NOV MAD");
+    assert_eq!(p.rows, 4);
+    assert_eq!(
+        p.message_key(),
+        "PNL IB3166 2026-11-22 MAD 2026-11-20T08:30"
     );
-    // The destination total then does not add up either, which says the same from another side.
-    assert!(
-        e.errors[1]
-            .reason
-            .contains("announces 5 passengers but 2 are listed"),
-        "{e}"
-    );
+    let second = parts_of(own_pnl_part(2));
+    let p = &second[0];
+    assert_eq!((p.number, p.last, p.rows), (2, true, 3));
+    assert_eq!(p.message_key(), first[0].message_key());
+}
+
+#[test]
+fn parts_read_together_give_the_message_of_one_file() {
+    let whole = pnl("whole.pnl", OWN_PNL, date(2026, 11, 20));
+    let (one, two) = (parts_of(own_pnl_part(1)), parts_of(own_pnl_part(2)));
+    let delivered = [
+        DeliveredPart {
+            file_name: "a.pnl",
+            first_line: one[0].first_line,
+            text: &one[0].text,
+        },
+        DeliveredPart {
+            file_name: "b.pnl",
+            first_line: two[0].first_line,
+            text: &two[0].text,
+        },
+    ];
+    let Ok((Document::Pnl(joined), _)) = assemble(&delivered, Format::Pnl, date(2026, 11, 20))
+    else {
+        panic!("the parts make a PNL");
+    };
+    assert_eq!(joined.manifest, whole.manifest);
+    assert_eq!((joined.sent_at, joined.parts), (whole.sent_at, 2));
+}
+
+#[test]
+fn an_error_found_once_parts_are_together_names_the_file_and_line_of_its_part() {
+    let miscounted = own_pnl_part(2).replace("-BCN005Y", "-BCN006Y");
+    let (one, two) = (parts_of(own_pnl_part(1)), parts_of(&miscounted));
+    let delivered = [
+        DeliveredPart {
+            file_name: "a.pnl",
+            first_line: 1,
+            text: &one[0].text,
+        },
+        DeliveredPart {
+            file_name: "b.pnl",
+            first_line: 1,
+            text: &two[0].text,
+        },
+    ];
+    let e = assemble(&delivered, Format::Pnl, date(2026, 11, 20)).unwrap_err();
+    let places: Vec<(&str, usize)> = e.errors.iter().map(|e| (e.file.as_str(), e.line)).collect();
+    assert!(places.contains(&("b.pnl", 5)), "{e}");
 }
 
 #[test]
 fn missing_duplicated_and_out_of_order_parts_are_named() {
+    // Parts 1 and 3 in one file: part 2 may still come, so they are parts to hold.
     let skipped = own_pnl_with("MAD PART2", "MAD PART3");
-    let e = one_error(&skipped);
-    assert_eq!((e.line, e.field.as_deref()), (41, Some("part")));
-    assert!(e.reason.contains("part 2 is missing before part 3"));
+    let numbers: Vec<u16> = parts_of(&skipped).iter().map(|p| p.number).collect();
+    assert_eq!(numbers, [1, 3]);
     let twice = own_pnl_with(
         "ENDPART1\n",
         "ENDPART1\nPNL\nIB3166/22NOV MAD PART1\nENDPART1\n",
     );
     let e = one_error(&twice);
-    assert!(
-        e.reason.contains("part 1 comes again or out of order"),
-        "{e}"
-    );
+    assert!(e.reason.contains("part 1 comes again"), "{e}");
+    let same_twice = format!("{}{}", own_pnl_part(2), own_pnl_part(2));
+    assert_eq!(parts_of(&same_twice).len(), 1);
     let other_flight = own_pnl_with("IB3166/22NOV MAD PART2", "IB3167/22NOV MAD PART2");
     assert!(one_error(&other_flight).reason.contains("another flight"));
+    let no_destination = own_pnl_part(2).replace("-BCN005Y\n", "");
+    let e = errors_of(None, no_destination.as_bytes());
+    assert!(
+        e.errors[0]
+            .reason
+            .contains("must repeat the destination line"),
+        "{e}"
+    );
 }
 
 #[test]

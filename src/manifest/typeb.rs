@@ -114,6 +114,18 @@ struct Parser<'e, 'f, 'a> {
     last_line: usize,
     /// The last name line was refused: its elements are dropped without an error of their own each.
     skip_elements: bool,
+    /// Reading one part of a message delivered apart from the others (see `parse_part`): its part
+    /// number need not follow a part before it, it may end with ENDPARTn, and the destination counts,
+    /// which cover the whole message, are checked only once the message is complete.
+    lone_part: bool,
+}
+
+/// What one part of a Type B message says about itself, read by `parse_part`.
+pub(crate) struct PartHeader {
+    pub document: Option<Document>,
+    pub number: u16,
+    /// The part ends with ENDPNL or ENDADL: it is the message's last.
+    pub last: bool,
 }
 
 pub(crate) fn parse(
@@ -122,34 +134,66 @@ pub(crate) fn parse(
     format: Format,
     reference: NaiveDate,
 ) -> Option<Document> {
-    let expected = if format == Format::Adl {
-        Kind::Adl
-    } else {
-        Kind::Pnl
-    };
-    let mut parser = Parser {
-        errors,
-        reference,
-        kind: None,
-        header: None,
-        sent_at: None,
-        part: 0,
-        state: State::BeforeType,
-        blocks: Vec::new(),
-        block: None,
-        section: None,
-        group: None,
-        passengers: Vec::new(),
-        adds: Vec::new(),
-        dels: Vec::new(),
-        chgs: Vec::new(),
-        last_line: 0,
-        skip_elements: false,
-    };
+    let mut parser = Parser::new(errors, reference, false);
     for (index, raw) in text.split('\n').enumerate() {
         parser.line(index + 1, raw);
     }
-    parser.finish(expected)
+    parser.finish(expected_kind(format))
+}
+
+/// Reads one part of a message on its own (`text` starts at line `first_line` of its file): which part
+/// of which message it is, and its passengers, checked as far as a part can be without the others.
+pub(crate) fn parse_part(
+    errors: &mut Collector<'_>,
+    text: &str,
+    first_line: usize,
+    format: Format,
+    reference: NaiveDate,
+) -> PartHeader {
+    let mut parser = Parser::new(errors, reference, true);
+    for (index, raw) in text.split('\n').enumerate() {
+        parser.line(first_line + index, raw);
+    }
+    let number = parser.part;
+    let last = matches!(parser.state, State::AfterEnd | State::AfterEndReported);
+    PartHeader {
+        document: parser.finish(expected_kind(format)),
+        number,
+        last,
+    }
+}
+
+fn expected_kind(format: Format) -> Kind {
+    if format == Format::Adl {
+        Kind::Adl
+    } else {
+        Kind::Pnl
+    }
+}
+
+impl<'e, 'f> Parser<'e, 'f, '_> {
+    fn new(errors: &'e mut Collector<'f>, reference: NaiveDate, lone_part: bool) -> Self {
+        Parser {
+            errors,
+            reference,
+            kind: None,
+            header: None,
+            sent_at: None,
+            part: 0,
+            state: State::BeforeType,
+            blocks: Vec::new(),
+            block: None,
+            section: None,
+            group: None,
+            passengers: Vec::new(),
+            adds: Vec::new(),
+            dels: Vec::new(),
+            chgs: Vec::new(),
+            last_line: 0,
+            skip_elements: false,
+            lone_part,
+        }
+    }
 }
 
 impl<'a> Parser<'_, '_, 'a> {
@@ -318,6 +362,10 @@ impl<'a> Parser<'_, '_, 'a> {
     }
 
     fn check_part_order(&mut self, number: usize, part: u16) {
+        if self.lone_part && self.part == 0 {
+            self.part = part;
+            return;
+        }
         let expected = self.part.saturating_add(1);
         if part < expected {
             self.errors.push(
@@ -476,19 +524,23 @@ impl<'a> Parser<'_, '_, 'a> {
         let parsed = parse_names(names_part.trim_end());
         self.skip_elements = true;
         let Some(block_index) = self.block else {
-            self.errors.push(
-                number,
-                None,
-                "a name line before any destination line (such as -BCN003Y)",
-            );
+            let reason = if self.lone_part {
+                "a name line before any destination line (such as -BCN003Y): a part delivered on its \
+                 own must repeat the destination line of the names it continues"
+            } else {
+                "a name line before any destination line (such as -BCN003Y)"
+            };
+            self.errors.push(number, None, reason);
             return;
         };
         if self.kind == Some(Kind::Adl) && self.section.is_none() {
-            self.errors.push(
-                number,
-                None,
-                "a name line before any ADD, DEL or CHG section",
-            );
+            let reason = if self.lone_part {
+                "a name line before any ADD, DEL or CHG section: a part delivered on its own must \
+                 repeat the section header of the names it continues"
+            } else {
+                "a name line before any ADD, DEL or CHG section"
+            };
+            self.errors.push(number, None, reason);
             return;
         }
         let (names, party) = match parsed {
@@ -617,6 +669,7 @@ impl<'a> Parser<'_, '_, 'a> {
                 None,
                 "the file ends before the flight line (such as IB3166/22NOV MAD PART1)",
             ),
+            State::BeforeType if self.lone_part && self.part > 0 => {}
             State::BeforeType if self.part == 0 => self.errors.push(
                 last,
                 None,
@@ -644,7 +697,7 @@ impl<'a> Parser<'_, '_, 'a> {
                 ),
             );
         }
-        if kind == Kind::Pnl {
+        if kind == Kind::Pnl && !self.lone_part {
             for block in &self.blocks {
                 if u32::from(block.declared) != block.listed {
                     self.errors.push(

@@ -20,6 +20,8 @@ pub trait Job: Send + Sync + 'static {
         None
     }
     async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError>;
+    /// Adds the job's own metrics to the app's registry, before serving starts.
+    fn register_metrics(&self, _registry: &mut prometheus_client::registry::Registry) {}
 }
 
 /// What a job run gets: the database, the tick it runs for and the time it started.

@@ -26,6 +26,7 @@ pub use runner::{
 pub use schedule::{JobSchedule, ScheduleError};
 
 use crate::app::drop_folder::DropFolderJob;
+use crate::app::import::IncompleteMessagesJob;
 use crate::app::screening::ScreenListsJob;
 use crate::config::{Config, JobConfig};
 use crate::flightstatus::{FlightEventSink, FlightStatusJob};
@@ -67,6 +68,9 @@ pub fn from_config(
         )),
         Arc::new(ScreenListsJob),
     ];
+    all.push(Arc::new(IncompleteMessagesJob::new(TimeDelta::minutes(
+        i64::from(config.import.incomplete_after_minutes),
+    ))));
     if let Some(dir) = &config.import.drop_dir {
         all.push(Arc::new(DropFolderJob {
             dir: dir.clone(),

@@ -199,6 +199,14 @@ impl Scheduler {
         &self.metrics
     }
 
+    /// Adds the scheduler's metrics and those of its jobs to the app's registry.
+    pub fn register_metrics(&self, registry: &mut Registry) {
+        self.metrics.register(registry);
+        for slot in &self.slots {
+            slot.job.register_metrics(registry);
+        }
+    }
+
     /// Sets each running job's next tick: the latest tick at or before `now` (so at most one tick
     /// missed while no instance ran is caught up, and only if no instance ran it), else the first
     /// after `now`.

@@ -5,6 +5,7 @@
 //! writes its event to the log in the same transaction. Depends on `domain` only.
 
 mod aboard_sql;
+mod held_sql;
 mod postgres;
 mod registry_sql;
 mod rows;
@@ -23,10 +24,11 @@ use uuid::Uuid;
 
 use crate::config::DatabaseTarget;
 use crate::domain::records::{
-    ApiToken, BoardingScan, Event, Flight, FlightUpdate, IdentityLink, ImportOutcome,
+    ApiToken, BoardingScan, Event, Flight, FlightUpdate, HeldMessage, IdentityLink, ImportOutcome,
     InboundMessage, ManifestImport, Message, NewApiToken, NewBoardingScan, NewEvent, NewFlight,
-    NewMessage, NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord,
-    StaffAccount, StaffCredentials, StaffRecord, StaffSession, Station, Task, TaskTransition,
+    NewHeldPart, NewMessage, NewSession, NewStaffAccount, NewTask, PartHeld, Passenger, Person,
+    PersonRecord, StaffAccount, StaffCredentials, StaffRecord, StaffSession, Station, Task,
+    TaskTransition,
 };
 use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, TaskState};
 
@@ -242,6 +244,35 @@ pub trait Store: Send + Sync + 'static {
         imports: &[ManifestImport],
         at: DateTime<Utc>,
     ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError>;
+    /// Holds parts of Type B messages until their message can be applied, all in one transaction. A
+    /// part held already changes nothing, nor does a part of a message closed before; one outcome per
+    /// part.
+    async fn hold_message_parts(
+        &self,
+        parts: &[NewHeldPart],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PartHeld>, StoreError>;
+    /// The held messages not closed yet, each with its parts in part order, sent first first.
+    async fn held_messages(&self) -> Result<Vec<HeldMessage>, StoreError>;
+    /// Closes a held message with its outcome (applied, superseded) and deletes its parts' text; the
+    /// message's key stays, so that a part delivered again is known. False when it was closed before.
+    async fn close_held_message(
+        &self,
+        message_key: &str,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a held message and its parts: its parts together were refused, and the sender may send
+    /// it again corrected.
+    async fn forget_held_message(&self, message_key: &str) -> Result<(), StoreError>;
+    /// Marks the open messages first received before `received_before` as reported stale, each once
+    /// across instances, logs an event for each in the same transaction, and returns them.
+    async fn claim_stale_held_messages(
+        &self,
+        received_before: DateTime<Utc>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<HeldMessage>, StoreError>;
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError>;
     async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError>;
     /// Moves a passenger to a boarding state and logs it; returns false when they were already there.

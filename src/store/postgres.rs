@@ -11,6 +11,7 @@ use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::aboard_sql::*;
+use super::held_sql::*;
 use super::registry_sql::*;
 use super::rows::*;
 use super::{
@@ -19,10 +20,11 @@ use super::{
     TaskListVersion, TickRecord,
 };
 use crate::domain::records::{
-    ApiToken, Event, Flight, FlightImportSummary, FlightList, FlightUpdate, IdentityLink,
-    ImportOutcome, InboundMessage, ManifestImport, Message, NewApiToken, NewEvent, NewFlight,
-    NewMessage, NewSession, NewStaffAccount, NewTask, Passenger, Person, PersonRecord,
-    StaffAccount, StaffCredentials, StaffRecord, StaffSession, Station, Task, TaskTransition,
+    ApiToken, Event, Flight, FlightImportSummary, FlightList, FlightUpdate, HeldMessage,
+    IdentityLink, ImportOutcome, InboundMessage, ManifestImport, Message, NewApiToken, NewEvent,
+    NewFlight, NewHeldPart, NewMessage, NewSession, NewStaffAccount, NewTask, PartHeld, Passenger,
+    Person, PersonRecord, StaffAccount, StaffCredentials, StaffRecord, StaffSession, Station, Task,
+    TaskTransition,
 };
 use crate::domain::{
     BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, MessageState,
@@ -526,6 +528,137 @@ impl Store for PostgresStore {
         }
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    async fn hold_message_parts(
+        &self,
+        parts: &[NewHeldPart],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PartHeld>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut outcomes = Vec::with_capacity(parts.len());
+        for held in parts {
+            sqlx::query(INSERT_HELD_MESSAGE)
+                .bind(&held.message_key)
+                .bind(&held.kind)
+                .bind(held.flight.flight.to_string())
+                .bind(held.flight.local_date)
+                .bind(held.flight.origin.as_str())
+                .bind(held.sent_at)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            let (closed_at, outcome): (Option<DateTime<Utc>>, Option<String>) =
+                sqlx::query_as(SELECT_HELD_OUTCOME)
+                    .bind(&held.message_key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if closed_at.is_some() {
+                outcomes.push(PartHeld::Closed(outcome.unwrap_or_default()));
+                continue;
+            }
+            let part = &held.part;
+            let inserted = sqlx::query(INSERT_HELD_PART)
+                .bind(&held.message_key)
+                .bind(i32::from(part.number))
+                .bind(part.last)
+                .bind(&part.file_name)
+                .bind(i32::try_from(part.first_line).unwrap_or(i32::MAX))
+                .bind(&part.text)
+                .bind(&part.actor)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            outcomes.push(if inserted == 1 {
+                PartHeld::New
+            } else {
+                PartHeld::Repeated
+            });
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn held_messages(&self) -> Result<Vec<HeldMessage>, StoreError> {
+        let messages = sqlx::query_as::<_, HeldMessageRow>(SELECT_OPEN_HELD_MESSAGES)
+            .fetch_all(&self.pool)
+            .await?;
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let parts = sqlx::query_as::<_, HeldPartRow>(SELECT_OPEN_HELD_PARTS)
+            .fetch_all(&self.pool)
+            .await?;
+        held_messages(messages, parts)
+    }
+
+    async fn close_held_message(
+        &self,
+        message_key: &str,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let closed = sqlx::query(CLOSE_HELD_MESSAGE)
+            .bind(message_key)
+            .bind(at)
+            .bind(outcome)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(DELETE_HELD_PARTS)
+            .bind(message_key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(closed == 1)
+    }
+
+    async fn forget_held_message(&self, message_key: &str) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(DELETE_HELD_PARTS)
+            .bind(message_key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(DELETE_HELD_MESSAGE)
+            .bind(message_key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_stale_held_messages(
+        &self,
+        received_before: DateTime<Utc>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<HeldMessage>, StoreError> {
+        let mut tx = self.write().await?;
+        let claimed: Vec<(String,)> = sqlx::query_as(CLAIM_STALE_HELD_MESSAGES)
+            .bind(received_before)
+            .bind(at)
+            .fetch_all(&mut *tx)
+            .await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let messages = sqlx::query_as::<_, HeldMessageRow>(SELECT_OPEN_HELD_MESSAGES)
+            .fetch_all(&mut *tx)
+            .await?;
+        let parts = sqlx::query_as::<_, HeldPartRow>(SELECT_OPEN_HELD_PARTS)
+            .fetch_all(&mut *tx)
+            .await?;
+        let stale: Vec<HeldMessage> = held_messages(messages, parts)?
+            .into_iter()
+            .filter(|m| claimed.iter().any(|(key,)| *key == m.message_key))
+            .collect();
+        for message in &stale {
+            insert_event(&mut tx, &held_message_stale(actor, message), at).await?;
+        }
+        tx.commit().await?;
+        Ok(stale)
     }
 
     async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {

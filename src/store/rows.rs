@@ -17,7 +17,7 @@ use crate::domain::{
     CarrierCode, FlightKey, FlightNumber, Grant, Iata, Login, Role, Scopes, TravellerClass,
 };
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 

@@ -152,6 +152,17 @@ pub fn error_response(error: ImportError) -> Result<Response, WebError> {
     }
 }
 
+/// GET /api/manifests/held: the Type B messages held until they are complete (or, for an ADL, until
+/// its flight's PNL comes), oldest first, each with the parts held and missing and what it waits for.
+pub async fn held_messages(
+    staff: Staff,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    staff.require_role(&[Role::Ops, Role::Admin])?;
+    let held = import::held_states(state.store.as_ref()).await?;
+    Ok(Json(held).into_response())
+}
+
 fn rejected(file: &str, field: &str, reason: String) -> Response {
     let body = RejectedBody {
         errors: vec![ErrorEntry {

@@ -121,6 +121,7 @@ fn staff_routes(state: AppState) -> Router<AppState> {
         .route("/ops/rules", get(ops::rules))
         .route("/ops/scheduler", get(ops::scheduler))
         // manifest import
+        .route("/api/manifests/held", get(import::held_messages))
         .route(
             "/api/manifests",
             post(import::upload_manifest).layer(axum::extract::DefaultBodyLimit::max(

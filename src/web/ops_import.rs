@@ -15,7 +15,7 @@ use super::i18n::Msg;
 use super::pages::{PageContext, render};
 use super::{AppState, WebError};
 use crate::app::ServiceError;
-use crate::app::import::{self, ImportError};
+use crate::app::import::{self, ImportError, Waiting};
 use crate::app::matching::MatchAfterImport;
 use crate::app::registry::{RegistryImportError, import_registry_file};
 use crate::clock;
@@ -49,6 +49,56 @@ struct FileResult {
     warnings: ImportWarnings,
 }
 
+/// A Type B message held until it is complete, as the page lists it.
+struct HeldRow {
+    flight: String,
+    message: String,
+    parts_held: String,
+    /// The missing part numbers, and `n+` when parts after the highest held are missing too.
+    parts_missing: String,
+    waiting: Msg,
+    /// Minutes since its first part came.
+    age_minutes: i64,
+}
+
+async fn held_rows(state: &AppState) -> Result<Vec<HeldRow>, WebError> {
+    let now = clock::now();
+    let list = |numbers: &[u16]| {
+        numbers
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(import::held_states(state.store.as_ref())
+        .await?
+        .into_iter()
+        .map(|h| {
+            let mut missing = list(&h.parts_missing);
+            if !h.last_part_held {
+                let after = h.parts_held.iter().max().copied().unwrap_or(0) + 1;
+                if !missing.is_empty() {
+                    missing.push_str(", ");
+                }
+                missing.push_str(&format!("{after}+"));
+            }
+            HeldRow {
+                flight: h.flight,
+                message: h.message,
+                parts_held: list(&h.parts_held),
+                parts_missing: missing,
+                waiting: match h.waiting {
+                    Waiting::Parts => Msg::WaitingForParts,
+                    Waiting::FlightPnl => Msg::WaitingForFlightPnl,
+                    Waiting::EarlierMessage => Msg::WaitingForEarlierMessage,
+                    Waiting::Turn => Msg::WaitingForTurn,
+                },
+                age_minutes: (now - h.first_received_at).num_minutes().max(0),
+            }
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "ops_import.html")]
 struct ImportPage {
@@ -58,6 +108,7 @@ struct ImportPage {
     formats: [(&'static str, &'static str); 5],
     problem: Option<&'static str>,
     results: Vec<FileResult>,
+    held: Vec<HeldRow>,
 }
 
 fn import_page(
@@ -80,17 +131,17 @@ fn import_page(
         ],
         problem: problem.map(|m| page.t(m)),
         results,
+        held: Vec::new(),
         page,
     }
 }
 
 /// GET /ops/import
-pub async fn form(staff: Staff) -> Result<Response, WebError> {
+pub async fn form(staff: Staff, State(state): State<AppState>) -> Result<Response, WebError> {
     staff.require_role(&[Role::Ops])?;
-    Ok(render(
-        StatusCode::OK,
-        &import_page(&staff, Kind::Manifest, "auto", None, Vec::new()),
-    ))
+    let mut page = import_page(&staff, Kind::Manifest, "auto", None, Vec::new());
+    page.held = held_rows(&state).await?;
+    Ok(render(StatusCode::OK, &page))
 }
 
 /// The name a browser gave an uploaded file, without any folder some browsers prefix.
@@ -303,10 +354,9 @@ pub async fn upload(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(render(
-        status,
-        &import_page(&staff, upload.kind, shown_format, None, results),
-    ))
+    let mut page = import_page(&staff, upload.kind, shown_format, None, results);
+    page.held = held_rows(&state).await?;
+    Ok(render(status, &page))
 }
 
 #[cfg(test)]
