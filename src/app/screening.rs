@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::matching::match_flight_now;
 use crate::scheduler::{Job, JobContext, JobError, JobReport};
-use crate::store::{PendingScreening, ScreeningClaim, Store, StoreError};
+use crate::store::{Backend, PendingScreening, ScreeningClaim, Store, StoreError};
 
 /// Flights claimed at a time: a claim holds a PostgreSQL transaction open while its flights are
 /// matched, and an advisory lock per flight, which take room in the server's shared lock table (a
@@ -62,8 +62,14 @@ pub async fn screen_flights(
     needs_matching: impl Fn(&PendingScreening) -> bool,
     now: DateTime<Utc>,
 ) -> Result<Screened, StoreError> {
+    // On SQLite a claim takes no lock, and its end is a commit (an fsync) on the one writer: a batch's
+    // flights are claimed at once.
+    let per_claim = match store.backend() {
+        Backend::Postgres => FLIGHTS_PER_CLAIM,
+        Backend::Sqlite => flights.len().max(1),
+    };
     let mut total = Screened::default();
-    for some in flights.chunks(FLIGHTS_PER_CLAIM) {
+    for some in flights.chunks(per_claim) {
         let claim = store.claim_screening(Some(some), some.len()).await?;
         let round = screen_claimed(store, claim, &needs_matching, now).await?;
         total.flights += round.flights;
