@@ -208,6 +208,35 @@ fn print_wrong_link_examples(data: &Dataset, outcomes: &[MatchOutcome], limit: u
         for r in &o.reasons {
             println!("    {}", r.describe());
         }
+        for q in data
+            .passengers
+            .iter()
+            .filter(|q| q.flight_key == p.flight_key && q.locator == p.locator && q.key != p.key)
+        {
+            let row = outcomes
+                .iter()
+                .find(|r| r.passenger == q.key && r.person == o.person);
+            let traps = truth
+                .get(&q.key)
+                .map(|t| {
+                    t.traps
+                        .iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            println!(
+                "    beside {} {:?} [{traps}] is person {}: {:?}",
+                q.name,
+                q.traveller_class,
+                truth.get(&q.key).and_then(|t| t.person) == Some(o.person),
+                row.map(|r| (
+                    r.decision,
+                    r.reasons.iter().map(|x| x.describe()).collect::<Vec<_>>()
+                ))
+            );
+        }
     }
 }
 

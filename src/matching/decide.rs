@@ -808,7 +808,7 @@ struct NameFit {
     surname: SurnameAgreement,
     /// [`given_rank`], a nickname's full name ranked as agreeing.
     given: u8,
-    given_agrees: bool,
+    given_compatible: bool,
     adult: bool,
 }
 
@@ -820,11 +820,12 @@ impl NameFit {
         s >= os && g >= og && (s > os || g > og)
     }
 
-    /// Could be the person whoever else travels: an adult whose surname and given name both agree (a
-    /// profile's single surname ending the manifest's compound counts: a Portuguese parent's last one).
+    /// Could be the person whoever else travels: an adult whose surname agrees (a profile's single surname
+    /// ending the manifest's compound counts: a Portuguese parent's last one) and whose given name does not
+    /// contradict the person's (MARIA beside a profile's ambiguous "Maria Silva Silva" may be her).
     fn could_be_the_person(&self) -> bool {
         self.adult
-            && self.given_agrees
+            && self.given_compatible
             && (self.surname.agrees() || self.surname == SurnameAgreement::LastOfCompound)
     }
 }
@@ -947,7 +948,7 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             } else {
                 given_rank(names.given)
             },
-            given_agrees,
+            given_compatible: names.given.compatible(),
             adult,
         },
     })
@@ -1658,6 +1659,19 @@ mod tests {
         let outcomes = run(vec![larissa], &[mother, daughter]);
         assert_eq!(decision_of(&outcomes, 20), LinkDecision::Review);
         assert_eq!(decision_of(&outcomes, 21), LinkDecision::Review);
+
+        // "Maria Silva Silva" may read as Maria Silva, surname Silva: the mother's MARIA is then only the
+        // first of the profile's given names, and still could be her.
+        let mut maria = person(4, "Maria Silva Silva");
+        maria.emails.push("maria@example.br".into());
+        let bruna = person(5, "Bruna Costa");
+        let mut mother = passenger(40, "SILVADASILVA/MARIAMS");
+        mother.email = Some("maria@example.br".into());
+        let mut daughter = passenger(41, "DASILVASILVA/MARIABRUNAMS");
+        daughter.email = Some("maria@example.br".into());
+        let outcomes = run(vec![maria, bruna], &[mother, daughter]);
+        assert_eq!(decision_of(&outcomes, 40), LinkDecision::Review);
+        assert_eq!(decision_of(&outcomes, 41), LinkDecision::Review);
     }
 
     #[test]
