@@ -104,7 +104,7 @@ async fn parts_in_reverse_order_and_repeated_give_the_flight_of_the_whole_messag
         let (ok, out) = aboard_cli(&parted.url, &["ib3170-pnl-part3.pnl"]);
         assert!(ok, "{out}");
         assert!(
-            out.contains("ib3170-pnl-part3.pnl (pnl): parts received; PNL IB3170/23NOV BCN sent 21NOV 19:00 held (parts 3), waiting for part 1, 2"),
+            out.contains("ib3170-pnl-part3.pnl (pnl): parts received; PNL IB3170/23NOV BCN sent 21NOV 19:00 held (parts 3), waiting for parts 1, 2"),
             "{out}"
         );
         assert!(stored_flight(parted.store.as_ref()).await.is_empty());

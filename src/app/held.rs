@@ -164,15 +164,21 @@ fn waiting(message: &HeldMessage, flight_has_list: bool, blocked: bool) -> Waiti
 
 fn waiting_for(message: &HeldMessage, flight_has_list: bool, blocked: bool) -> String {
     if !message.is_complete() {
-        let mut missing: Vec<String> = message.missing_parts().iter().map(u16::to_string).collect();
+        let numbers: Vec<String> = message.missing_parts().iter().map(u16::to_string).collect();
+        let mut wanted = Vec::new();
+        match numbers.as_slice() {
+            [] => {}
+            [one] => wanted.push(format!("part {one}")),
+            many => wanted.push(format!("parts {}", many.join(", "))),
+        }
         if !message.last_part_held() {
             let highest = message.parts.iter().map(|p| p.number).max().unwrap_or(0);
-            missing.push(format!(
+            wanted.push(format!(
                 "the part after {highest} (up to END{})",
                 message.kind.to_uppercase()
             ));
         }
-        return format!("part {}", missing.join(", "));
+        return wanted.join(" and ");
     }
     if message.kind == "adl" && !flight_has_list {
         return "the flight's PNL".to_string();
