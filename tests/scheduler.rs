@@ -467,7 +467,8 @@ async fn the_api_lists_every_job_and_says_why_flight_status_is_off() {
                 "escalate-tasks",
                 "purge",
                 "flight-status",
-                "screen-lists"
+                "screen-lists",
+                "incomplete-messages"
             ]
         );
         let expire = &jobs[0];
@@ -525,7 +526,7 @@ async fn a_configuration_naming_an_unknown_job_is_refused() {
     assert_eq!(
         err.to_string(),
         "scheduler.jobs.expire-task: there is no such job (known jobs: expire-tasks, \
-         escalate-tasks, purge, flight-status, screen-lists)"
+         escalate-tasks, purge, flight-status, screen-lists, incomplete-messages)"
     );
     config.scheduler.jobs.clear();
     config.scheduler.jobs.insert(
