@@ -152,6 +152,10 @@ pub enum RegistryCommand {
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The country (ES) whose numbering plan reads a phone number written without its country code
+        /// when its person's country is not given; default: `import.default_region` of the configuration.
+        #[arg(long)]
+        region: Option<String>,
     },
 }
 
@@ -167,6 +171,8 @@ pub enum RegistryCommandError {
     Store(#[from] crate::store::StoreError),
     #[error("no registry person has the external id {0}")]
     NoSuchPerson(String),
+    #[error("region: {0}")]
+    Region(String),
     #[error(transparent)]
     Match(#[from] crate::app::offline::OfflineMatchError),
 }
@@ -180,16 +186,28 @@ fn read_file(path: &std::path::Path) -> Result<Vec<u8>, RegistryCommandError> {
 
 impl RegistryCommand {
     /// Imports each file in turn; stops at the first refused file (the files before it stay imported).
-    pub async fn run(&self, store: &dyn Store) -> Result<String, RegistryCommandError> {
-        let RegistryCommand::Import { files } = self;
+    /// `default_region` is the configuration's, which `--region` overrides.
+    pub async fn run(
+        &self,
+        store: &dyn Store,
+        default_region: Option<&str>,
+    ) -> Result<String, RegistryCommandError> {
+        let RegistryCommand::Import { files, region } = self;
+        let region = region
+            .as_deref()
+            .or(default_region)
+            .map(crate::domain::Region::parse)
+            .transpose()
+            .map_err(RegistryCommandError::Region)?;
         let mut lines = Vec::with_capacity(files.len());
         for path in files {
             let bytes = read_file(path)?;
             let name = path.display().to_string();
-            let done = crate::app::registry::import_registry_file(
+            let done = crate::app::registry::import_registry_file_in_region(
                 store,
                 &name,
                 &bytes,
+                region,
                 CLI_ACTOR,
                 chrono::Utc::now(),
             )

@@ -126,6 +126,9 @@ pub struct ImportConfig {
     /// an event and the `aboard_held_messages_stale_total` metric (once), and stops holding back the
     /// later messages of its flight.
     pub incomplete_after_minutes: u32,
+    /// The country whose numbering plan reads a registry phone number written without its country code,
+    /// when the person's own country is not given (`ES`); `--region` on `registry import` wins.
+    pub default_region: Option<String>,
 }
 
 impl Default for ImportConfig {
@@ -133,6 +136,7 @@ impl Default for ImportConfig {
         ImportConfig {
             drop_dir: None,
             incomplete_after_minutes: 30,
+            default_region: None,
         }
     }
 }

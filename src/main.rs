@@ -83,7 +83,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Registry { command } => {
             let store = aboard::open_store(&config).await?;
-            let result = command.run(store.as_ref()).await;
+            let result = command
+                .run(store.as_ref(), config.import.default_region.as_deref())
+                .await;
             store.close().await;
             println!("{}", result?);
         }

@@ -40,8 +40,8 @@ pub fn match_files(
     manifest_file: (&str, &[u8]),
     reference: NaiveDate,
 ) -> Result<(String, OfflineSummary), OfflineMatchError> {
-    let (records, _warnings) =
-        registry::parse(registry_file.0, registry_file.1).map_err(OfflineMatchError::Registry)?;
+    let (records, _warnings) = registry::parse(registry_file.0, registry_file.1, None)
+        .map_err(OfflineMatchError::Registry)?;
     let (document, _warnings) = manifest::parse(manifest_file.0, manifest_file.1, None, reference)
         .map_err(OfflineMatchError::Manifest)?;
     let flights: Vec<(FlightManifest, Vec<ManifestPassenger>)> = match document {

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::ServiceError;
 use super::matching::{keyed, rematch_upcoming};
-use crate::domain::ImportWarnings;
 use crate::domain::records::{NewEvent, PersonRecord};
+use crate::domain::{ImportWarnings, Region};
 use crate::registry::{self, ParseErrors};
 use crate::store::Store;
 
@@ -52,7 +52,8 @@ impl RegistryImport {
     }
 }
 
-/// Parses one registry export and applies it whole, or refuses it whole with every problem found.
+/// Parses one registry export and applies it whole, or refuses it whole with every problem found. A
+/// phone number without its country code takes its person's country's.
 pub async fn import_registry_file(
     store: &dyn Store,
     file: &str,
@@ -60,7 +61,20 @@ pub async fn import_registry_file(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<RegistryImport, RegistryImportError> {
-    let (persons, warnings) = registry::parse(file, bytes)?;
+    import_registry_file_in_region(store, file, bytes, None, actor, at).await
+}
+
+/// [`import_registry_file`] where a phone number whose person has no country takes `default_region`'s
+/// country code.
+pub async fn import_registry_file_in_region(
+    store: &dyn Store,
+    file: &str,
+    bytes: &[u8],
+    default_region: Option<Region>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<RegistryImport, RegistryImportError> {
+    let (persons, warnings) = registry::parse(file, bytes, default_region)?;
     let (count, rematched) = upsert_and_rematch(store, persons, actor, at).await?;
     let done = RegistryImport {
         file: file.to_string(),

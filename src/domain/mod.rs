@@ -4,6 +4,7 @@
 //! on any other module of the crate.
 
 mod codes;
+mod contact;
 mod enums;
 pub mod lines;
 mod name;
@@ -14,6 +15,7 @@ mod warnings;
 pub use codes::{
     CarrierCode, CodeError, FlightKey, FlightNumber, Iata, Locator, Seat, parse_ddmon_date,
 };
+pub use contact::{Phone, Region, read_email, read_phone};
 pub use enums::{
     BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageState, Network, Role,
     TaskOutcome, TaskState, TravellerClass, UiLanguage, UnknownVariant,

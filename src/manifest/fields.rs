@@ -23,23 +23,9 @@ pub fn iso_date(raw: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("{raw} is not a day of the calendar"))
 }
 
-/// An e-mail address, lower-cased. Only the shape is checked: one `@` with text on both sides, no spaces
-/// and no `/` (which the PNL encoding could not carry).
+/// An e-mail address, trimmed and lower-cased (the shape checked as for the registry's).
 pub fn email(raw: &str) -> Result<String, String> {
-    let ok = raw.len() <= 254
-        && raw.matches('@').count() == 1
-        && !raw.starts_with('@')
-        && !raw.ends_with('@')
-        && !raw.contains("..")
-        && raw.chars().all(|c| c.is_ascii_graphic() && c != '/');
-    if ok {
-        Ok(raw.to_ascii_lowercase())
-    } else {
-        Err(format!(
-            "{:?} is not an e-mail address",
-            raw.chars().take(60).collect::<String>()
-        ))
-    }
+    crate::domain::read_email(raw)
 }
 
 /// A phone number reduced to its digits (`+34 600-111 222` → `34600111222`).

@@ -4,9 +4,14 @@ use std::collections::HashMap;
 
 use super::CSV_COLUMNS;
 use super::fields::{Errors, RawAccount, RawCase, RawConsent, RawPerson, validate};
+use crate::domain::Region;
 use crate::domain::records::PersonRecord;
 
-pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
+pub(crate) fn parse(
+    text: &str,
+    errors: &mut Errors<'_>,
+    default_region: Option<Region>,
+) -> Vec<PersonRecord> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -150,7 +155,7 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
             Item::Consent(c) => person.consents.push(c),
         }
     }
-    validate(persons, errors)
+    validate(persons, errors, default_region)
 }
 
 enum Item {

@@ -10,7 +10,8 @@ use crate::domain::records::{
     ComplaintCase, Consent, Identifier, IdentifierKind, PersonRecord, SocialAccount,
 };
 use crate::domain::{CarrierCode, CaseStatus, Network};
-use crate::matching::{normalise_email, normalise_frequent_flyer, normalise_phone};
+use crate::domain::{Phone, Region, read_email, read_phone};
+use crate::matching::normalise_frequent_flyer;
 
 /// Errors and warnings of one file, as the manifest parsers gather them.
 pub(crate) type Errors<'f> = crate::manifest::Collector<'f>;
@@ -83,7 +84,11 @@ pub(crate) struct RawConsent {
 }
 
 /// Validates every person, reporting every problem; returns only the persons without any.
-pub(crate) fn validate(raw: Vec<RawPerson>, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
+pub(crate) fn validate(
+    raw: Vec<RawPerson>,
+    errors: &mut Errors<'_>,
+    default_region: Option<Region>,
+) -> Vec<PersonRecord> {
     let mut seen: HashSet<String> = HashSet::new();
     let mut persons = Vec::with_capacity(raw.len());
     for person in raw {
@@ -98,7 +103,7 @@ pub(crate) fn validate(raw: Vec<RawPerson>, errors: &mut Errors<'_>) -> Vec<Pers
                 format!("person {id} appears twice in the file; each person once"),
             );
         }
-        if let Some(record) = validate_person(person, errors) {
+        if let Some(record) = validate_person(person, errors, default_region) {
             persons.push(record);
         }
     }
@@ -155,7 +160,11 @@ fn dropped(reason: impl std::fmt::Display) -> String {
 /// (consents: a dropped opt-out could have aboard write to someone who said no) are errors; any other
 /// value that cannot be understood is dropped with a warning, and an account or case that cannot be read
 /// is left out with warnings, the person kept.
-fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonRecord> {
+fn validate_person(
+    raw: RawPerson,
+    errors: &mut Errors<'_>,
+    default_region: Option<Region>,
+) -> Option<PersonRecord> {
     let line = raw.line;
     let before = errors.error_count();
     let external_id = required(&raw.external_id, line, "external_id", errors);
@@ -213,16 +222,12 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
         .map(|e| e.trim())
         .filter(|e| !e.is_empty())
     {
-        match normalise_email(email) {
-            Some(value) => identifiers.push(Identifier {
+        match read_email(email) {
+            Ok(value) => identifiers.push(Identifier {
                 kind: IdentifierKind::Email,
                 value,
             }),
-            None => errors.warn(
-                line,
-                Some("emails"),
-                dropped(format!("{email:?} is not an e-mail address")),
-            ),
+            Err(reason) => errors.warn(line, Some("emails"), dropped(reason)),
         }
     }
     for phone in raw
@@ -231,25 +236,29 @@ fn validate_person(raw: RawPerson, errors: &mut Errors<'_>) -> Option<PersonReco
         .map(|p| p.trim())
         .filter(|p| !p.is_empty())
     {
-        match normalise_phone(phone).map(|k| k.e164) {
-            Some(Some(digits)) => identifiers.push(Identifier {
+        let region = country
+            .as_deref()
+            .and_then(|c| Region::parse(c).ok())
+            .or(default_region);
+        match read_phone(phone, region) {
+            Ok(Phone::E164(value)) => identifiers.push(Identifier {
                 kind: IdentifierKind::Phone,
-                value: format!("+{digits}"),
+                value,
             }),
-            Some(None) => errors.warn(
-                line,
-                Some("phones"),
-                dropped(format!(
-                    "{phone:?} has no country code; write it as +34 600 111 222"
-                )),
-            ),
-            None => errors.warn(
-                line,
-                Some("phones"),
-                dropped(format!(
-                    "{phone:?} is not a phone number (at least nine digits, no letters)"
-                )),
-            ),
+            Ok(Phone::Raw { digits, why }) => {
+                errors.warn(
+                    line,
+                    Some("phones"),
+                    format!(
+                        "{phone:?} is kept as its digits {digits}, compared by their last nine, because {why}"
+                    ),
+                );
+                identifiers.push(Identifier {
+                    kind: IdentifierKind::Phone,
+                    value: digits,
+                });
+            }
+            Err(reason) => errors.warn(line, Some("phones"), dropped(reason)),
         }
     }
     for number in raw

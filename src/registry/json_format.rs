@@ -3,9 +3,14 @@
 use serde_json::value::RawValue;
 
 use super::fields::{Errors, RawPerson, validate};
+use crate::domain::Region;
 use crate::domain::records::PersonRecord;
 
-pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
+pub(crate) fn parse(
+    text: &str,
+    errors: &mut Errors<'_>,
+    default_region: Option<Region>,
+) -> Vec<PersonRecord> {
     let objects: Vec<&RawValue> = if text.trim_start().starts_with('[') {
         match serde_json::from_str::<Vec<&RawValue>>(text) {
             Ok(objects) => objects,
@@ -51,7 +56,7 @@ pub(crate) fn parse(text: &str, errors: &mut Errors<'_>) -> Vec<PersonRecord> {
             ),
         }
     }
-    validate(raw, errors)
+    validate(raw, errors, default_region)
 }
 
 /// serde_json's message without its own " at line L column C" suffix (the line is reported separately).

@@ -3,8 +3,11 @@
 //! Errors refuse the file: a person that cannot be known (no external id or name, an id twice) or a consent
 //! that cannot be read. Warnings keep the person: a value that cannot be understood is left out, and so is
 //! an account or case that cannot be read.
-//! Contacts are normalised on the way in — e-mails case-folded, phones to E.164, loyalty numbers as
-//! `IB 12345678` — so the store and the matcher compare like with like; display names stay as written.
+//! Contacts are normalised on the way in — e-mails trimmed and case-folded, phones to E.164 by the
+//! numbering plan of the person's country (else the import's default region), loyalty numbers as
+//! `IB 12345678` — so the store and the matcher compare like with like; display names stay as written. A
+//! phone no numbering plan reads is kept as its digits, which matching compares by their last nine, with a
+//! warning.
 //!
 //! The registry states facts (followers, activity, cases, consent); it has no notion of who counts as a
 //! "socially active complainant": the rules decide that. Pure: no I/O. Depends on `domain`, `manifest`
@@ -23,8 +26,8 @@ mod json_format;
 #[cfg(test)]
 mod tests;
 
-use crate::domain::ImportWarnings;
 use crate::domain::records::PersonRecord;
+use crate::domain::{ImportWarnings, Region};
 pub use crate::manifest::{MAX_ERRORS, ParseError, ParseErrors};
 
 /// The CSV header, in the order the writer of an export is advised to use. Every row names its `record`
@@ -90,7 +93,12 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads a whole registry export: every person with the warnings about values left out, or every error
 /// found. `file` names the file in errors and warnings.
-pub fn parse(file: &str, bytes: &[u8]) -> Result<(Vec<PersonRecord>, ImportWarnings), ParseErrors> {
+/// A phone number without its country code takes the person's country's, else `default_region`'s.
+pub fn parse(
+    file: &str,
+    bytes: &[u8],
+    default_region: Option<Region>,
+) -> Result<(Vec<PersonRecord>, ImportWarnings), ParseErrors> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut errors = fields::Errors::new(file);
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -110,8 +118,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<(Vec<PersonRecord>, ImportWarni
         return Err(errors.finish_err());
     };
     let persons = match RegistryFormat::sniff(bytes) {
-        RegistryFormat::Json => json_format::parse(text, &mut errors),
-        RegistryFormat::Csv => csv_format::parse(text, &mut errors),
+        RegistryFormat::Json => json_format::parse(text, &mut errors, default_region),
+        RegistryFormat::Csv => csv_format::parse(text, &mut errors, default_region),
     };
     if errors.is_empty() && persons.is_empty() {
         errors.push(1, None, "the file holds no person");

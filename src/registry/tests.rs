@@ -11,7 +11,7 @@ P2,person,Tom Smith,,,,,,,,,,,,,,,,,\n";
 
 /// The persons of a file, without its warnings: most tests are about the values read.
 fn parse(file: &str, bytes: &[u8]) -> Result<Vec<PersonRecord>, ParseErrors> {
-    super::parse(file, bytes).map(|(persons, _)| persons)
+    super::parse(file, bytes, None).map(|(persons, _)| persons)
 }
 
 fn reasons(result: Result<Vec<PersonRecord>, ParseErrors>) -> Vec<String> {
@@ -103,7 +103,7 @@ person,P1,Ana Ruiz,not-an-email;ana@example.es,600 CALL ME,12345,15/03/1984,Spai
 account,P1,,,,,,,myspace,h,-3,,,\n\
 account,P1,,,,,,,x,@ana,lots,,,\n\
 case,P1,,,,,,,,,,C1,yesterday,closed\n";
-    let (persons, warnings) = super::parse("bad.csv", csv.as_bytes()).unwrap();
+    let (persons, warnings) = super::parse("bad.csv", csv.as_bytes(), None).unwrap();
     let ana = &persons[0];
     assert_eq!(ana.display_name, "Ana Ruiz");
     assert_eq!(
@@ -175,6 +175,42 @@ fn header_and_structure_problems_are_refused() {
 }
 
 #[test]
+fn national_phones_take_the_person_country_else_the_default_region_else_stay_digits() {
+    let csv = "record,external_id,display_name,country,phones,emails\n\
+person,P1,Ana Ruiz,ES,600 111 222, Ana.Ruiz@Example.ES \n\
+person,P2,Tom Smith,GB,07911 123456,\n\
+person,P3,Eva Nowak,,612 345 678,\n";
+    let phone_of = |persons: &[PersonRecord], id: &str| {
+        persons
+            .iter()
+            .find(|p| p.external_id == id)
+            .and_then(|p| {
+                p.identifiers
+                    .iter()
+                    .find(|i| i.kind == IdentifierKind::Phone)
+            })
+            .map(|i| i.value.clone())
+    };
+    let (persons, warnings) = super::parse("reg.csv", csv.as_bytes(), None).unwrap();
+    assert_eq!(phone_of(&persons, "P1").as_deref(), Some("+34600111222"));
+    assert_eq!(phone_of(&persons, "P2").as_deref(), Some("+447911123456"));
+    assert_eq!(phone_of(&persons, "P3").as_deref(), Some("612345678"));
+    assert_eq!(persons[0].identifiers[0].value, "ana.ruiz@example.es");
+    assert_eq!(warnings.total, 1, "{warnings:?}");
+    assert!(
+        warnings.list[0]
+            .to_string()
+            .starts_with("reg.csv:4: phones: \"612 345 678\" is kept as its digits 612345678"),
+        "{warnings:?}"
+    );
+    let region = crate::domain::Region::parse("ES").ok();
+    let (persons, warnings) = super::parse("reg.csv", csv.as_bytes(), region).unwrap();
+    assert_eq!(phone_of(&persons, "P3").as_deref(), Some("+34612345678"));
+    assert_eq!(phone_of(&persons, "P2").as_deref(), Some("+447911123456"));
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
 fn json_problems_name_their_line() {
     let errors = reasons(parse("j.json", b"[\n{\"external_id\":\"P1\",\"display_name\":\"A\"},\n{\"external_id\":\"P2\",\"display_name\":\"B\",\"shoe\":1}\n]"));
     assert_eq!(errors.len(), 1);
@@ -185,7 +221,7 @@ fn json_problems_name_their_line() {
     );
     let errors = reasons(parse("j.json", b"[\n{\"external_id\":\"P1\",\n"));
     assert!(errors[0].starts_with("j.json:"), "{errors:?}");
-    let (persons, warnings) = super::parse("j.json", b"{\"external_id\":\"P1\",\"display_name\":\"A\",\"cases\":[{\"external_ref\":\"C\",\"opened_at\":\"2026-11-02T00:00:00Z\",\"status\":\"resolved\"}]}").unwrap();
+    let (persons, warnings) = super::parse("j.json", b"{\"external_id\":\"P1\",\"display_name\":\"A\",\"cases\":[{\"external_ref\":\"C\",\"opened_at\":\"2026-11-02T00:00:00Z\",\"status\":\"resolved\"}]}", None).unwrap();
     assert!(persons[0].cases.is_empty());
     assert!(
         warnings.list[0]

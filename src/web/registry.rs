@@ -115,7 +115,7 @@ pub async fn upsert(
     body: Bytes,
 ) -> Result<Response, WebError> {
     staff.require_role(REGISTRY_ROLES)?;
-    let (persons, warnings) = match registry::parse("request body", &body) {
+    let (persons, warnings) = match registry::parse("request body", &body, None) {
         Ok(read) => read,
         Err(errors) => return Ok(refused(&errors)),
     };
