@@ -425,3 +425,70 @@ async fn the_drop_folder_takes_schedules_and_movements_by_their_content() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_csv_manifests_time_columns_set_the_flights_schedule_and_a_bad_time_is_a_warning() {
+    let now = clock::now();
+    let today = now.date_naive();
+    for db in TestDb::each().await {
+        let csv = format!(
+            "flight,date,origin,destination,surname,given,locator,scheduled_departure,scheduled_arrival\n\
+             IB3166,{today},MAD,LIS,GARCIA,ANA,X7K2QM,23:30,00:05\n\
+             IB3170,{today},MAD,BCN,RUIZ,EVA,X7K2QP,soon,\n"
+        );
+        let summary = aboard::app::import::import_manifest_file(
+            db.store.as_ref(),
+            None,
+            "times.csv",
+            csv.as_bytes(),
+            None,
+            "ops",
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.added(), 2, "the row with a bad time is kept");
+        assert_eq!(summary.warnings.total, 1, "{:?}", summary.warnings);
+        assert!(
+            summary.warnings.list[0]
+                .to_string()
+                .starts_with("times.csv:3: scheduled_departure: "),
+            "{:?}",
+            summary.warnings
+        );
+        assert!(
+            summary.line().ends_with(", 1 warning"),
+            "{}",
+            summary.line()
+        );
+        let flight = db
+            .store
+            .find_flight(&key("IB3166", today, "MAD"))
+            .await
+            .unwrap()
+            .unwrap();
+        // 23:30 in Madrid is 22:30 UTC in winter, 21:30 in summer; Lisbon is an hour behind Madrid.
+        let madrid = aboard::airports::lookup(&Iata::parse("MAD").unwrap()).unwrap();
+        let lisbon = aboard::airports::lookup(&Iata::parse("LIS").unwrap()).unwrap();
+        let departure = madrid
+            .to_utc(today.and_hms_opt(23, 30, 0).unwrap())
+            .unwrap();
+        let arrival = lisbon
+            .to_utc((today + Duration::days(1)).and_hms_opt(0, 5, 0).unwrap())
+            .unwrap();
+        assert_eq!(flight.departure.scheduled, Some(departure));
+        assert_eq!(
+            flight.arrival.scheduled,
+            Some(arrival),
+            "00:05 is the next day"
+        );
+        let without = db
+            .store
+            .find_flight(&key("IB3170", today, "MAD"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(without.departure.scheduled, None);
+        db.finish().await;
+    }
+}

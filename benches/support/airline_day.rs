@@ -158,6 +158,8 @@ pub fn generate(
                     &Iata::parse(destination).expect("destination"),
                     international,
                 ),
+                scheduled_departure: None,
+                scheduled_arrival: None,
             }
         })
         .collect()

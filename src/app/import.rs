@@ -9,7 +9,9 @@
 //!   way, so they find the PNL's row without any position in the file.
 //! - An infant on a lap has no row of its own: it becomes the `INFT` service code of the adult.
 //! - The flight's destination is the last destination group of the list (groups follow the route).
-//! - A manifest carries no times: stored times are kept, and a flight already known keeps its status.
+//! - A PNL or ADL carries no times: stored times are kept, and a flight already known keeps its status. CSV
+//!   and JSON may give `scheduled_departure` and `scheduled_arrival` (local to the airport, or with an
+//!   offset); a time that cannot be read is a warning, and the stored one stays.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -28,8 +30,8 @@ use crate::domain::{
     BoardingState, BookingName, FlightKey, FlightStatus, Iata, ImportWarnings, Locator,
 };
 use crate::manifest::{
-    self, Document, FlightManifest, Format, ManifestChanges, ManifestPassenger, MessagePart,
-    ParseErrors,
+    self, Document, FlightManifest, Format, ListedTime, ManifestChanges, ManifestPassenger,
+    MessagePart, ParseErrors,
 };
 use crate::store::{Store, StoreError};
 
@@ -672,10 +674,38 @@ pub fn to_import(
 }
 
 fn merge_list(manifest: FlightManifest) -> FlightList {
+    let destination = last_destination([&manifest.passengers]);
+    let mut flight = new_flight(manifest.key(), destination.clone());
+    // A local time an airport's zone cannot place (an airport missing from the table, an hour skipped
+    // by a clock change) is left out: the stored time stays.
+    let departure = manifest
+        .scheduled_departure
+        .and_then(|t| listed_utc(t, &manifest.origin));
+    let arrival = match (manifest.scheduled_arrival, &destination) {
+        (Some(ListedTime::At(at)), _) => Some(at),
+        (Some(time), Some(airport)) => listed_utc(time, airport),
+        (Some(_), None) | (None, _) => None,
+    };
+    flight.departure.scheduled = departure;
+    // An arrival written as a local time before the departure lands the next day.
+    flight.arrival.scheduled = match (departure, arrival, manifest.scheduled_arrival) {
+        (Some(d), Some(a), Some(ListedTime::Local(_))) if a <= d => {
+            Some(a + chrono::Duration::days(1))
+        }
+        (_, a, _) => a,
+    };
     FlightList {
-        flight: new_flight(manifest.key(), last_destination([&manifest.passengers])),
+        flight,
         mode: ListMode::Merge,
         passengers: new_passengers(manifest.passengers),
+    }
+}
+
+/// A listed time in UTC: local times in the airport's zone.
+fn listed_utc(time: ListedTime, airport: &Iata) -> Option<DateTime<Utc>> {
+    match time {
+        ListedTime::At(at) => Some(at),
+        ListedTime::Local(local) => crate::airports::local_to_utc(airport, local).ok(),
     }
 }
 

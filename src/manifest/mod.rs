@@ -19,7 +19,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -139,6 +139,37 @@ pub struct ManifestPassenger {
     pub line: usize,
 }
 
+/// A time a manifest gives: an instant (it had an offset) or a wall-clock time local to the airport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListedTime {
+    At(DateTime<Utc>),
+    Local(NaiveDateTime),
+}
+
+impl ListedTime {
+    /// `2026-11-22T08:30:00+01:00` (or `Z`), `2026-11-22 08:30` / `2026-11-22T08:30[:00]` (local), or
+    /// `08:30` (local, on `date`).
+    pub fn parse(raw: &str, date: NaiveDate) -> Option<ListedTime> {
+        let raw = raw.trim();
+        if let Ok(at) = DateTime::parse_from_rfc3339(&raw.replacen(' ', "T", 1)) {
+            return Some(ListedTime::At(at.with_timezone(&Utc)));
+        }
+        for format in [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ] {
+            if let Ok(local) = NaiveDateTime::parse_from_str(raw, format) {
+                return Some(ListedTime::Local(local));
+            }
+        }
+        chrono::NaiveTime::parse_from_str(raw, "%H:%M")
+            .ok()
+            .map(|time| ListedTime::Local(date.and_time(time)))
+    }
+}
+
 /// All passengers of one flight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlightManifest {
@@ -146,6 +177,11 @@ pub struct FlightManifest {
     pub local_date: NaiveDate,
     pub origin: Iata,
     pub passengers: Vec<ManifestPassenger>,
+    /// The times CSV and JSON rows may give; PNL and ADL carry none.
+    #[serde(default)]
+    pub scheduled_departure: Option<ListedTime>,
+    #[serde(default)]
+    pub scheduled_arrival: Option<ListedTime>,
 }
 
 impl FlightManifest {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::error::Collector;
 use super::fields;
-use super::{FlightManifest, Gender, Infant, ManifestPassenger, Party};
+use super::{FlightManifest, Gender, Infant, ListedTime, ManifestPassenger, Party};
 use crate::domain::{BookingName, FlightKey, FlightNumber, Iata, Locator, Seat, Title};
 
 /// The columns of a manifest CSV file (and the field names of a JSON manifest). Header names are matched
@@ -41,10 +41,12 @@ pub enum Column {
     InfantDateOfBirth,
     OtherLocators,
     Ssr,
+    ScheduledDeparture,
+    ScheduledArrival,
 }
 
 /// Every column, in the order the writer puts them.
-pub const CSV_COLUMNS: [Column; 26] = [
+pub const CSV_COLUMNS: [Column; 28] = [
     Column::Flight,
     Column::Date,
     Column::Origin,
@@ -71,6 +73,8 @@ pub const CSV_COLUMNS: [Column; 26] = [
     Column::InfantDateOfBirth,
     Column::OtherLocators,
     Column::Ssr,
+    Column::ScheduledDeparture,
+    Column::ScheduledArrival,
 ];
 
 impl Column {
@@ -103,6 +107,8 @@ impl Column {
             Column::InfantDateOfBirth => "infant_date_of_birth",
             Column::OtherLocators => "other_locators",
             Column::Ssr => "ssr",
+            Column::ScheduledDeparture => "scheduled_departure",
+            Column::ScheduledArrival => "scheduled_arrival",
         }
     }
 
@@ -155,6 +161,14 @@ impl Column {
                 "locators of the booking in other systems, separated by spaces"
             }
             Column::Ssr => "special-service codes (WCHR VGML), separated by spaces",
+            Column::ScheduledDeparture => {
+                "the flight's scheduled departure: local at the origin (YYYY-MM-DD HH:MM, or HH:MM on \
+                 the flight's date) or with an offset (2026-11-22T08:30:00+01:00)"
+            }
+            Column::ScheduledArrival => {
+                "the flight's scheduled arrival: local at the destination, HH:MM the next day when \
+                 earlier than the departure, or with an offset"
+            }
         }
     }
 
@@ -296,6 +310,9 @@ fn add_row(
 ) {
     let mut failed = false;
     let flight_index = flight_index(errors, flights, line, cells);
+    if let Some(index) = flight_index {
+        listed_times(errors, &mut flights.manifests[index], line, cells);
+    }
     let destination = take(
         &mut failed,
         cell(errors, line, cells, Column::Destination, |s| {
@@ -496,6 +513,46 @@ fn each_word<T>(
         .collect()
 }
 
+/// The flight's times a row gives. A time that cannot be read, or that disagrees with the one an earlier
+/// row gave, is a warning: the row and the earlier time stand.
+fn listed_times(
+    errors: &mut Collector<'_>,
+    manifest: &mut FlightManifest,
+    line: usize,
+    cells: &Cells<'_>,
+) {
+    for column in [Column::ScheduledDeparture, Column::ScheduledArrival] {
+        let Some(raw) = cells[column as usize] else {
+            continue;
+        };
+        let Some(time) = ListedTime::parse(raw, manifest.local_date) else {
+            errors.warn(
+                line,
+                Some(column.name()),
+                format!(
+                    "{raw:?} is not a time (YYYY-MM-DD HH:MM, HH:MM or RFC 3339): the row is kept without it"
+                ),
+            );
+            continue;
+        };
+        let slot = match column {
+            Column::ScheduledDeparture => &mut manifest.scheduled_departure,
+            _ => &mut manifest.scheduled_arrival,
+        };
+        match slot {
+            None => *slot = Some(time),
+            Some(first) if *first == time => {}
+            Some(_) => errors.warn(
+                line,
+                Some(column.name()),
+                format!(
+                    "{raw:?} disagrees with the time an earlier row gave this flight: the earlier one is kept"
+                ),
+            ),
+        }
+    }
+}
+
 /// The manifest a row belongs to, created on first sight.
 fn flight_index(
     errors: &mut Collector<'_>,
@@ -539,6 +596,8 @@ fn flight_index(
                 local_date: key.local_date,
                 origin: key.origin.clone(),
                 passengers: Vec::new(),
+                scheduled_departure: None,
+                scheduled_arrival: None,
             });
             flights.index.insert(key, index);
             index

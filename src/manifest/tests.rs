@@ -941,6 +941,8 @@ mod round_trip {
                     local_date: date(2026, 11, 20) + chrono::Duration::days(offset),
                     origin: Iata::parse("MAD").unwrap(),
                     passengers,
+                    scheduled_departure: None,
+                    scheduled_arrival: None,
                 }
             })
     }
@@ -1056,4 +1058,58 @@ mod round_trip {
             let _ = parse("mangled", &bytes, None, date(2026, 11, 20));
         }
     }
+}
+
+#[test]
+fn csv_and_json_rows_may_give_the_flights_times_and_an_unreadable_one_is_a_warning() {
+    let csv = "flight,date,origin,destination,surname,given,locator,scheduled_departure,scheduled_arrival\n\
+               IB3166,2026-11-22,MAD,LIS,GARCIA,ANA,X7K2QM,08:30,2026-11-22T09:05:00+00:00\n\
+               IB3166,2026-11-22,MAD,LIS,LOPEZ,LUIS,X7K2QN,09:30,\n\
+               IB3170,2026-11-22,MAD,BCN,RUIZ,EVA,X7K2QP,half past eight,\n";
+    let Ok((Document::Rows(flights), warnings)) =
+        super::parse("times.csv", csv.as_bytes(), None, date(2026, 11, 20))
+    else {
+        panic!("the file is accepted");
+    };
+    let first = &flights[0];
+    assert_eq!(
+        first.scheduled_departure,
+        Some(ListedTime::Local(
+            date(2026, 11, 22).and_hms_opt(8, 30, 0).unwrap()
+        ))
+    );
+    assert_eq!(
+        first.scheduled_arrival,
+        Some(ListedTime::At(
+            date(2026, 11, 22).and_hms_opt(9, 5, 0).unwrap().and_utc()
+        ))
+    );
+    assert_eq!(first.passengers.len(), 2, "the disagreeing row is kept");
+    let said: Vec<String> = warnings.list.iter().map(ToString::to_string).collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(
+        said[0].starts_with("times.csv:3: scheduled_departure: \"09:30\" disagrees"),
+        "{said:?}"
+    );
+    let second = &flights[1];
+    assert_eq!(
+        (second.scheduled_departure, second.passengers.len()),
+        (None, 1)
+    );
+    assert!(
+        said[1].starts_with("times.csv:4: scheduled_departure: \"half past eight\" is not a time"),
+        "{said:?}"
+    );
+    let json = r#"{"flight":"IB3166","date":"2026-11-22","origin":"MAD","destination":"LIS","surname":"GARCIA","given":"ANA","locator":"X7K2QM","scheduled_departure":"2026-11-22 08:30"}"#;
+    let Ok((Document::Rows(flights), _)) =
+        super::parse("times.json", json.as_bytes(), None, date(2026, 11, 20))
+    else {
+        panic!("the file is accepted");
+    };
+    assert_eq!(
+        flights[0].scheduled_departure,
+        Some(ListedTime::Local(
+            date(2026, 11, 22).and_hms_opt(8, 30, 0).unwrap()
+        ))
+    );
 }

@@ -724,6 +724,8 @@ impl<'a> Parser<'_, '_, 'a> {
                     local_date: flight.local_date,
                     origin: flight.origin,
                     passengers: self.passengers,
+                    scheduled_departure: None,
+                    scheduled_arrival: None,
                 },
                 sent_at: self.sent_at,
                 parts: self.part,

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::rows::{CSV_COLUMNS, Column};
 use super::typeb::ddmon;
-use super::{FlightManifest, MAX_TYPEB_LINE, ManifestChanges, ManifestPassenger};
+use super::{FlightManifest, ListedTime, MAX_TYPEB_LINE, ManifestChanges, ManifestPassenger};
 use crate::domain::{BookingName, FlightKey, Iata, Title, TravellerClass};
 
 /// The class a PNL lists a passenger under when the data has none (a destination line needs one).
@@ -314,6 +314,14 @@ fn push_remark(lines: &mut Vec<String>, text: &str) {
     }
 }
 
+/// A listed time as the columns read it back.
+fn listed(time: ListedTime) -> String {
+    match time {
+        ListedTime::At(at) => at.to_rfc3339(),
+        ListedTime::Local(local) => local.format("%Y-%m-%d %H:%M:%S").to_string(),
+    }
+}
+
 fn row_values(m: &FlightManifest, p: &ManifestPassenger) -> Vec<(Column, String)> {
     let opt = |v: Option<String>| v.unwrap_or_default();
     CSV_COLUMNS
@@ -363,6 +371,8 @@ fn row_values(m: &FlightManifest, p: &ManifestPassenger) -> Vec<(Column, String)
                     .collect::<Vec<_>>()
                     .join(" "),
                 Column::Ssr => p.ssr_codes.join(" "),
+                Column::ScheduledDeparture => opt(m.scheduled_departure.map(listed)),
+                Column::ScheduledArrival => opt(m.scheduled_arrival.map(listed)),
             };
             (*c, value)
         })
