@@ -1,6 +1,6 @@
 //! A handful of registry persons the matcher cannot be sure of, so that the match review page has real
 //! work in the demo: each is made from a lead passenger on one of the next flights, the way such records
-//! come about — a profile under a nickname, one with a middle name the booking lacks, one with a typo
+//! come about — one with a middle name the booking lacks, one with a typo
 //! in the surname, a married name under the booking's e-mail, and a relative's profile holding the
 //! booking's frequent-flyer number. Each shares a booking contact or number with the passenger (the
 //! evidence that makes the matcher look) but not a name it can accept. (A shared birth date alone never
@@ -30,8 +30,6 @@ pub struct Lead {
 /// The ways a registry record can half-match a booking, in the order they are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewKind {
-    /// "Pili Fernández Gómez" under the booking's e-mail, for FERNANDEZGOMEZ/PILAR.
-    Nickname,
     /// "Emily Rose Smith" under the booking's phone, for SMITH/EMILY: perhaps her, perhaps a relative.
     MiddleNameNotBooked,
     /// "Dubuis" for DUBOIS under the booking's e-mail.
@@ -43,8 +41,7 @@ pub enum ReviewKind {
 }
 
 impl ReviewKind {
-    pub const ALL: [ReviewKind; 5] = [
-        ReviewKind::Nickname,
+    pub const ALL: [ReviewKind; 4] = [
         ReviewKind::MiddleNameNotBooked,
         ReviewKind::SurnameTypo,
         ReviewKind::MarriedName,
@@ -59,7 +56,6 @@ impl ReviewKind {
         let one_plain_surname =
             name.surnames.len() == 1 && name.surnames.iter().all(|s| !s.contains(' '));
         match self {
-            ReviewKind::Nickname => spanish && nickname(&name.given).is_some(),
             ReviewKind::MiddleNameNotBooked => {
                 name.locale == Locale::EnGb && !name.given.contains(' ')
             }
@@ -71,15 +67,6 @@ impl ReviewKind {
             ReviewKind::MarriedName => !spanish && one_plain_surname,
             ReviewKind::RelativesFrequentFlyer => spanish && lead.ff.is_some(),
         }
-    }
-}
-
-/// What Spanish friends call the demo's Pilars and Jesúses.
-fn nickname(given: &str) -> Option<&'static str> {
-    match given {
-        "Pilar" => Some("Pili"),
-        "Jesús" => Some("Chus"),
-        _ => None,
     }
 }
 
@@ -136,18 +123,11 @@ fn person_for(
     now: DateTime<Utc>,
 ) -> PersonRecord {
     let mut name = lead.name.clone();
-    let mut born = Some(name.date_of_birth);
     let email = Identifier {
         kind: IdentifierKind::Email,
         value: lead.email.clone(),
     };
     let identifiers = match kind {
-        ReviewKind::Nickname => {
-            if let Some(nickname) = nickname(&name.given) {
-                name.given = nickname.to_string();
-            }
-            vec![email]
-        }
         ReviewKind::MiddleNameNotBooked => {
             let middle = if name.gender == 'M' { "James" } else { "Rose" };
             name.given = format!("{} {middle}", name.given);
@@ -176,7 +156,6 @@ fn person_for(
                 .find(|r| r.given != lead.name.given)
                 .unwrap_or_else(|| names::relative(rng, &lead.name, 1));
             name = relative;
-            born = None;
             lead.ff
                 .iter()
                 .map(|(airline, number)| Identifier {
@@ -187,7 +166,8 @@ fn person_for(
         }
     };
     let mut person = registry_person(rng, "", Some(&name), now);
-    person.date_of_birth = born;
+    // Casual profiles give no birth date; the booking's would confirm the person and link.
+    person.date_of_birth = None;
     person.identifiers = identifiers;
     person
 }
