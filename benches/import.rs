@@ -277,6 +277,7 @@ fn child(url: &str, input: &Path) {
         let command = ImportCommand::Manifest {
             files,
             format: None,
+            region: None,
             actor: "bench".to_string(),
         };
         let cpu_at_start = support::cpu_seconds().unwrap_or(0.0);

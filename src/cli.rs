@@ -131,6 +131,10 @@ pub enum ImportCommand {
         /// Read every file as this format instead of telling it from the content.
         #[arg(long, value_parser = ["pnl", "adl", "csv", "json"])]
         format: Option<String>,
+        /// The country (ES) whose numbering plan reads a phone number written without its country code
+        /// when the passenger's nationality is not given; default: `import.default_region`.
+        #[arg(long)]
+        region: Option<String>,
         /// Who the event log names for these imports.
         #[arg(long, default_value = CLI_ACTOR)]
         actor: String,
@@ -469,7 +473,7 @@ type ParsedGroup = (
 /// Reads and parses a group of files on a blocking thread.
 fn read_and_parse(
     paths: Vec<PathBuf>,
-    format: Option<crate::manifest::Format>,
+    reading: crate::manifest::Reading,
     actor: String,
 ) -> tokio::task::JoinHandle<ParsedGroup> {
     tokio::task::spawn_blocking(move || {
@@ -478,7 +482,7 @@ fn read_and_parse(
             .map(|path| (path.display().to_string(), std::fs::read(path)))
             .collect();
         let now = clock::now();
-        let parsed = import::parse_files(&readable_files(&read), format, now.date_naive(), &actor);
+        let parsed = import::parse_files(&readable_files(&read), reading, now.date_naive(), &actor);
         (read, parsed, now)
     })
 }
@@ -499,23 +503,40 @@ const PRINTED_ERRORS_PER_FILE: usize = 200;
 impl ImportCommand {
     /// Imports each file and prints its summary or its errors; returns whether every file went in.
     pub async fn run(&self, store: &dyn Store) -> bool {
-        self.run_with(store, None).await
+        self.run_with(store, None, None).await
     }
 
     /// [`Self::run`], with the flight event sink (the engine) that reacts to times a schedule or an
-    /// MVT message changes.
-    pub async fn run_with(&self, store: &dyn Store, sink: Option<&dyn FlightEventSink>) -> bool {
-        let (files, format, actor) = match self {
+    /// MVT message changes, and the configuration's default region, which `--region` overrides.
+    pub async fn run_with(
+        &self,
+        store: &dyn Store,
+        sink: Option<&dyn FlightEventSink>,
+        default_region: Option<crate::domain::Region>,
+    ) -> bool {
+        let (files, format, region, actor) = match self {
             ImportCommand::Manifest {
                 files,
                 format,
+                region,
                 actor,
-            } => (files, format, actor),
+            } => (files, format, region, actor),
             ImportCommand::Schedule { files, actor } => {
                 return import_schedules(store, sink, files, actor).await;
             }
         };
-        let format = format.as_deref().and_then(import::parse_format);
+        let default_region = match region.as_deref().map(crate::domain::Region::parse) {
+            None => default_region,
+            Some(Ok(region)) => Some(region),
+            Some(Err(e)) => {
+                eprintln!("region: {e}");
+                return false;
+            }
+        };
+        let reading = crate::manifest::Reading {
+            format: format.as_deref().and_then(import::parse_format),
+            default_region,
+        };
         let progress = import_progress(files);
         let started = std::time::Instant::now();
         let mut rejected = 0usize;
@@ -525,7 +546,7 @@ impl ImportCommand {
         let mut groups = files.chunks(FILES_PER_TRANSACTION);
         let mut next = groups
             .next()
-            .map(|group| read_and_parse(group.to_vec(), format, actor.clone()));
+            .map(|group| read_and_parse(group.to_vec(), reading, actor.clone()));
         while let Some(parsing) = next.take() {
             let (read, parsed, now) = match parsing.await {
                 Ok(group) => group,
@@ -533,13 +554,14 @@ impl ImportCommand {
             };
             next = groups
                 .next()
-                .map(|group| read_and_parse(group.to_vec(), format, actor.clone()));
+                .map(|group| read_and_parse(group.to_vec(), reading, actor.clone()));
             let readable = readable_files(&read);
             let mut results = import::import_parsed_files(
                 store,
                 Some(&crate::app::matching::MatchAfterImport),
                 &readable,
                 parsed,
+                reading.default_region,
                 actor,
                 now,
             )
@@ -874,17 +896,22 @@ impl BoardedCommand {
             path: name.clone(),
             reason: e.to_string(),
         })?;
-        let rows = crate::boarding::boarded::parse(&text).map_err(|e| {
+        let list = crate::boarding::boarded::parse(&name, &text).map_err(|e| {
             let lines: Vec<String> = e.problems.iter().map(|p| format!("{name}:{p}")).collect();
             BoardingCommandError::Input(lines.join("\n"))
         })?;
-        let outcome = crate::app::boarded::import_boarded(engine, &name, &rows, CLI_ACTOR).await?;
+        let outcome = crate::app::boarded::import_boarded(engine, &name, list, CLI_ACTOR).await?;
         let mut report = format!(
-            "{name}: {} rows, {} passengers newly boarded, {} tasks created",
+            "{name}: {} rows, {} passengers newly boarded, {} tasks created, {} warning{}",
             outcome.rows,
             outcome.newly_boarded,
-            outcome.tasks_created.len()
+            outcome.tasks_created.len(),
+            outcome.warnings.total,
+            if outcome.warnings.total == 1 { "" } else { "s" }
         );
+        for line in warning_lines(&outcome.warnings) {
+            report.push_str(&format!("\n  {line}"));
+        }
         for task in &outcome.tasks_created {
             report.push_str(&format!(
                 "\n  task {} ({}, {} at {})",

@@ -11,6 +11,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Region;
 use crate::messaging::outbox::OutboxConfig;
 use crate::messaging::templates::MessagingConfig;
 use crate::tasks::ContactPolicy;
@@ -126,9 +127,19 @@ pub struct ImportConfig {
     /// an event and the `aboard_held_messages_stale_total` metric (once), and stops holding back the
     /// later messages of its flight.
     pub incomplete_after_minutes: u32,
-    /// The country whose numbering plan reads a registry phone number written without its country code,
-    /// when the person's own country is not given (`ES`); `--region` on `registry import` wins.
+    /// The country whose numbering plan reads a phone number written without its country code, in the
+    /// registry and in manifests, when the person's country or the passenger's nationality is not given
+    /// (`ES`); `--region` on `registry import` and `import manifest` wins.
     pub default_region: Option<String>,
+}
+
+impl ImportConfig {
+    /// `default_region`, read: [`Config::load`] refuses a configuration where it cannot be.
+    pub fn region(&self) -> Option<Region> {
+        self.default_region
+            .as_deref()
+            .and_then(|raw| Region::parse(raw).ok())
+    }
 }
 
 impl Default for ImportConfig {
@@ -320,6 +331,10 @@ impl Config {
         let config: Config = figment
             .merge(Env::prefixed("ABOARD__").split("__"))
             .extract()?;
+        if let Some(raw) = &config.import.default_region {
+            Region::parse(raw)
+                .map_err(|e| ConfigError::Invalid(format!("import.default_region: {e}")))?;
+        }
         Ok(config)
     }
 

@@ -135,6 +135,7 @@ pub async fn serve_with(
         },
         messaging: Arc::new(config.messaging.clone()),
         tokens: Arc::default(),
+        default_region: config.import.region(),
     };
     let app = web::router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -92,7 +92,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Import { what } => {
             // The engine reacts to the times a schedule or an MVT message changes, as to flight events.
             let engine = aboard::engine(&config).await?;
-            let all_in = what.run_with(engine.store.as_ref(), Some(&engine)).await;
+            let all_in = what
+                .run_with(engine.store.as_ref(), Some(&engine), config.import.region())
+                .await;
             engine.store.close().await;
             if !all_in {
                 std::process::exit(1);

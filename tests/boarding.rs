@@ -698,7 +698,8 @@ async fn boarded_lists_and_flight_events_from_the_command_line() {
                 {"flight": "IB6401", "date": date, "origin": "MAD", "locator": "X7K2QM",
                  "surname": "GARCIAPENA", "given": "PABLO", "seat": "12D", "boarded_at": at},
                 {"flight": "IB6401", "date": date, "origin": "MAD", "locator": "Q9W8E7",
-                 "surname": "LOPEZ", "given": "ANA", "seat": "30F", "boarded_at": at},
+                 "surname": "LOPEZ", "given": "ANA", "seat": "30 F", "boarded_at": "at the gate",
+                 "gate": "K84"},
             ]})
             .to_string(),
         )
@@ -710,10 +711,23 @@ async fn boarded_lists_and_flight_events_from_the_command_line() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        // A seat or time that cannot be read, or a column aboard does not read, drops the value, not the row.
         assert!(
-            stdout.contains("2 rows, 2 passengers newly boarded, 1 tasks created"),
+            stdout.contains("2 rows, 2 passengers newly boarded, 1 tasks created, 3 warnings"),
             "{stdout}"
         );
+        for warned in [
+            "boarded.json:2: gate: ",
+            "boarded.json:2: seat: ",
+            "boarded.json:2: boarded_at: ",
+        ] {
+            assert!(
+                stdout.contains(&format!("warning: {}", dir.path().join(warned).display())),
+                "{stdout}"
+            );
+        }
+        let lopez = db.store.passenger(day.ids[2]).await.unwrap().unwrap();
+        assert_eq!(lopez.boarding_state, BoardingState::Boarded);
         let son = db.store.passenger(day.ids[1]).await.unwrap().unwrap();
         assert_eq!(son.boarding_state, BoardingState::Boarded);
 

@@ -246,7 +246,7 @@ async fn mvt_messages_through_the_manifest_entry_points_set_times_and_reach_the_
             None,
             "ib3170.csv",
             csv.as_bytes(),
-            None,
+            aboard::manifest::Reading::default(),
             "ops",
             now,
         )
@@ -399,6 +399,7 @@ async fn the_drop_folder_takes_schedules_and_movements_by_their_content() {
             settled(&root.join(name));
         }
         let job = DropFolderJob {
+            default_region: None,
             dir: root.to_path_buf(),
             flight_sink: None,
         };
@@ -441,7 +442,7 @@ async fn a_csv_manifests_time_columns_set_the_flights_schedule_and_a_bad_time_is
             None,
             "times.csv",
             csv.as_bytes(),
-            None,
+            aboard::manifest::Reading::default(),
             "ops",
             now,
         )

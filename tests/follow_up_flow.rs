@@ -381,7 +381,7 @@ async fn a_boarded_complainant_on_a_flight_without_times_gets_the_task_with_the_
             None,
             "IB3166.csv",
             csv.as_bytes(),
-            None,
+            aboard::manifest::Reading::default(),
             "ops",
             now,
         )

@@ -270,6 +270,7 @@ async fn the_drop_folder_holds_parts_and_a_stale_message_raises_one_event_and_th
         std::fs::write(root.join("p1.pnl"), text("ib3170-pnl-part1.pnl")).unwrap();
         settled(&root.join("p1.pnl"));
         let job = DropFolderJob {
+            default_region: None,
             dir: root.to_path_buf(),
             flight_sink: None,
         };

@@ -12,6 +12,7 @@ use aboard::app::drop_folder::DropFolderJob;
 use aboard::app::import::{ImportError, import_manifest_file};
 use aboard::domain::records::{NewTask, PersonRecord};
 use aboard::domain::{BoardingState, Channel, Role, TaskState};
+use aboard::manifest::Reading;
 use aboard::scheduler::{Job, JobContext, Outcome};
 use aboard::store::{EventFilter, Store, TaskFilter};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -42,7 +43,16 @@ async fn import(
     name: &str,
     text: &str,
 ) -> Result<aboard::app::import::ImportSummary, ImportError> {
-    import_manifest_file(store, None, name, text.as_bytes(), None, "test", now()).await
+    import_manifest_file(
+        store,
+        None,
+        name,
+        text.as_bytes(),
+        Reading::default(),
+        "test",
+        now(),
+    )
+    .await
 }
 
 async fn passenger_state(store: &dyn Store, surname: &str) -> (BoardingState, Option<String>) {
@@ -168,6 +178,22 @@ async fn a_pnl_and_its_adls_apply_in_order_and_a_deleted_passenger_loses_their_t
             BoardingState::Expected
         );
 
+        // A DEL that names nobody on the list removes nothing: a warning, and the rest of the ADL applies.
+        let stray =
+            adl_sent_at("211700").replace("1MUELLER/SOPHIEMS\n.L/M8N7B6\n", "1NOBODY/ANNAMS\n");
+        let stray = import(store, "stray.adl", &stray).await.unwrap();
+        let said: Vec<String> = stray.warnings.list.iter().map(|w| w.to_string()).collect();
+        assert_eq!(stray.warnings.total, 1, "{said:?}");
+        assert!(
+            said[0].starts_with("stray.adl:7: DEL: NOBODY/ANNA is not on the flight's list"),
+            "{said:?}"
+        );
+        assert_eq!(stray.flights[0].removed, 0, "{stray:?}");
+        assert_eq!(
+            passenger_state(store, "MUELLER").await.0,
+            BoardingState::Expected
+        );
+
         let events = store
             .events(&EventFilter {
                 action_prefix: Some("import.manifest".to_string()),
@@ -178,8 +204,8 @@ async fn a_pnl_and_its_adls_apply_in_order_and_a_deleted_passenger_loses_their_t
             .unwrap();
         assert_eq!(
             events.len(),
-            3,
-            "pnl, adl, back: duplicates and refusals log nothing"
+            4,
+            "pnl, adl, back, stray: duplicates and refusals log nothing"
         );
         assert!(events.iter().all(|e| e.event.actor == "test"));
         let open = store
@@ -374,6 +400,7 @@ async fn the_drop_folder_job_files_good_and_bad_manifests_and_waits_for_unfinish
             settled(&root.join(name));
         }
         let job = DropFolderJob {
+            default_region: None,
             dir: root.to_path_buf(),
             flight_sink: None,
         };
@@ -475,7 +502,8 @@ async fn files_imported_together_stand_or_fall_one_by_one() {
                 bytes: broken.as_bytes(),
             },
         ];
-        let results = import_manifest_files(store, None, &files, None, "test", now()).await;
+        let results =
+            import_manifest_files(store, None, &files, Reading::default(), "test", now()).await;
         assert_eq!(results.len(), 5);
         assert_eq!(results[0].as_ref().map(|s| s.added()).ok(), Some(7));
         assert!(

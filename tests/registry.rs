@@ -654,3 +654,88 @@ fn a_refused_registry_file_prints_each_error_once() {
     );
     assert!(!stderr.contains("Caused by"), "{stderr}");
 }
+
+/// The phones an airline's staff write without a country code: in the registry and in a manifest, each
+/// reaches E.164 through the configured default region over the API, and `--region` on the command line.
+#[tokio::test]
+async fn national_phones_take_the_default_region_over_the_api_and_region_on_the_command_line() {
+    for db in TestDb::each().await {
+        let ops = token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+        let mut config = db.config();
+        config.import.default_region = Some("ES".to_string());
+        let app = TestApp::spawn(config).await;
+        let posted = app
+            .client
+            .post(app.url("/api/registry?file=care.csv"))
+            .bearer_auth(&ops)
+            .body("record,external_id,display_name,phones\nperson,P-LUZ,Luz Marín,600 111 222\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 200);
+        let luz = db
+            .store
+            .person_by_external_id("P-LUZ")
+            .await
+            .unwrap()
+            .unwrap();
+        let phones: Vec<&str> = luz
+            .record
+            .identifiers
+            .iter()
+            .map(|i| i.value.as_str())
+            .collect();
+        assert_eq!(phones, ["+34600111222"]);
+
+        let date = (clock::now() + Duration::days(1)).date_naive();
+        let manifest = |flight: &str, phone: &str| {
+            format!(
+                "flight,date,origin,destination,surname,given,locator,phone\n\
+                 {flight},{date},MAD,LIS,MARIN,LUZ,K7PQ2X,{phone}\n"
+            )
+        };
+        let posted = app
+            .client
+            .post(app.url("/api/manifests?name=ib.csv"))
+            .bearer_auth(&ops)
+            .body(manifest("IB3110", "611 222 333"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 200);
+        app.stop().await;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tp.csv");
+        std::fs::write(&path, manifest("TP1011", "912 345 678")).unwrap();
+        let import = |region: &str| {
+            Command::new(env!("CARGO_BIN_EXE_aboard"))
+                .args(["--database-url", &db.url, "import", "manifest", "--region", region])
+                .arg(&path)
+                .output()
+                .unwrap()
+        };
+        let refused = import("Lusitania");
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("region: \"Lusitania\" is not a country"));
+        let imported = import("PT");
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+
+        let mut stored = Vec::new();
+        for flight in ["IB3110", "TP1011"] {
+            let key = FlightKey {
+                flight: FlightNumber::parse(flight).unwrap(),
+                local_date: date,
+                origin: Iata::parse("MAD").unwrap(),
+            };
+            let flight = db.store.find_flight(&key).await.unwrap().unwrap();
+            let passengers = db.store.passengers(flight.id).await.unwrap();
+            stored.push(passengers[0].details.phone.clone());
+        }
+        assert_eq!(
+            stored,
+            [Some("+34611222333".to_string()), Some("+351912345678".to_string())]
+        );
+        db.finish().await;
+    }
+}

@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::scans::CreatedTask;
 use super::{Engine, ServiceError};
-use crate::boarding::boarded::BoardedRow;
+use crate::boarding::boarded::{BoardedList, BoardedRow};
 use crate::boarding::scan::{BookingFacts, Resolution, pick_in_booking};
-use crate::domain::BoardingState;
 use crate::domain::records::Passenger;
+use crate::domain::{BoardingState, ImportWarnings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BoardedImportError {
@@ -29,21 +29,25 @@ pub struct BoardedImport {
     pub newly_boarded: usize,
     pub tasks_created: Vec<CreatedTask>,
     pub problems: Vec<String>,
+    /// Values of the list that were dropped (a seat, a time that could not be read).
+    pub warnings: ImportWarnings,
 }
 
 /// Boards every passenger of the list, or nobody when any row cannot be resolved; `file` prefixes the
-/// places in the errors (`boarded.csv:line 4: ...`).
+/// places in the errors (`boarded.csv:line 4: ...`). A row whose time could not be read boards now.
 pub async fn import_boarded(
     engine: &Engine,
     file: &str,
-    rows: &[BoardedRow],
+    list: BoardedList,
     actor: &str,
 ) -> Result<BoardedImport, BoardedImportError> {
+    let rows = &list.rows;
+    let now = crate::clock::now();
     let mut resolved: Vec<(Passenger, DateTime<Utc>)> = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
     for row in rows {
         match resolve(engine, row).await? {
-            Ok(passenger) => resolved.push((passenger, row.boarded_at)),
+            Ok(passenger) => resolved.push((passenger, row.boarded_at.unwrap_or(now))),
             Err(why) => problems.push(format!("{file}:{}: {why}", row.place)),
         }
     }
@@ -52,6 +56,7 @@ pub async fn import_boarded(
     }
     let mut outcome = BoardedImport {
         rows: rows.len(),
+        warnings: list.warnings,
         ..BoardedImport::default()
     };
     for (passenger, at) in resolved {

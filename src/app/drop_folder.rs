@@ -24,6 +24,8 @@ const SETTLE: Duration = Duration::from_secs(2);
 
 pub struct DropFolderJob {
     pub dir: PathBuf,
+    /// Reads a manifest phone written without its country code when the nationality does not say.
+    pub default_region: Option<crate::domain::Region>,
     /// Reacts to the flight times an SSIM schedule or MVT message changes (the engine).
     pub flight_sink: Option<Arc<dyn FlightEventSink>>,
 }
@@ -43,7 +45,10 @@ impl DropFolderJob {
                 Some(&crate::app::matching::MatchAfterImport),
                 name,
                 bytes,
-                None,
+                crate::manifest::Reading {
+                    format: None,
+                    default_region: self.default_region,
+                },
                 DROP_FOLDER_ACTOR,
                 ctx.now,
             )

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::import::{self, ImportError, ImportHook, ImportSummary, Prepared};
 use crate::domain::records::{HeldMessage, HeldPart, NewHeldPart, PartHeld};
-use crate::domain::{FlightKey, ImportWarnings};
+use crate::domain::{FlightKey, ImportWarnings, Region};
 use crate::manifest::{self, DeliveredPart, Format, MessagePart};
 use crate::scheduler::{Job, JobContext, JobError, JobReport};
 use crate::store::{Store, StoreError};
@@ -35,13 +35,16 @@ const INCOMPLETE_ACTOR: &str = "scheduler";
 /// messages of its flight, which this run lets go.
 pub struct IncompleteMessagesJob {
     after: TimeDelta,
+    default_region: Option<Region>,
     stale: Counter,
 }
 
 impl IncompleteMessagesJob {
-    pub fn new(after: TimeDelta) -> IncompleteMessagesJob {
+    /// `default_region` reads the phones of the messages it lets go, as the import's would have.
+    pub fn new(after: TimeDelta, default_region: Option<Region>) -> IncompleteMessagesJob {
         IncompleteMessagesJob {
             after,
+            default_region,
             stale: Counter::default(),
         }
     }
@@ -64,7 +67,15 @@ impl Job for IncompleteMessagesJob {
             .await?;
         self.stale.inc_by(stale.len() as u64);
         let flights: HashSet<FlightKey> = stale.iter().map(|m| m.flight.clone()).collect();
-        let released = release(store, None, &flights, INCOMPLETE_ACTOR, ctx.now).await?;
+        let released = release(
+            store,
+            None,
+            &flights,
+            self.default_region,
+            INCOMPLETE_ACTOR,
+            ctx.now,
+        )
+        .await?;
         for message in &stale {
             tracing::warn!(
                 message = %message_label(&message.kind, &message.flight, message.sent_at),
@@ -253,6 +264,7 @@ pub(super) async fn hold_parts(
     hook: Option<&dyn ImportHook>,
     file_name: &str,
     (parts, warnings): (Vec<MessagePart>, ImportWarnings),
+    default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, ImportError> {
@@ -287,7 +299,7 @@ pub(super) async fn hold_parts(
     for message in store.held_messages().await.map_err(ImportError::Store)? {
         if keys.contains(message.message_key.as_str())
             && message.is_complete()
-            && let Err(errors) = assemble(&message, now.date_naive())
+            && let Err(errors) = assemble(&message, now.date_naive(), default_region)
         {
             store
                 .forget_held_message(&message.message_key)
@@ -297,7 +309,7 @@ pub(super) async fn hold_parts(
         }
     }
     let flights: HashSet<FlightKey> = held.iter().map(|p| p.flight.clone()).collect();
-    let released = release(store, hook, &flights, actor, now)
+    let released = release(store, hook, &flights, default_region, actor, now)
         .await
         .map_err(ImportError::Store)?;
     let still_held = held_states(store)
@@ -328,6 +340,7 @@ pub(super) async fn release(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     flights: &HashSet<FlightKey>,
+    default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<ReleasedMessage>, StoreError> {
@@ -342,7 +355,7 @@ pub(super) async fn release(
         waiting.sort_by_key(|m| (m.sent_at, m.first_received_at));
         while let Some(ready) = next_ready(store, &waiting).await? {
             let message = waiting.remove(ready);
-            released.push(apply_message(store, hook, &message, actor, now).await?);
+            released.push(apply_message(store, hook, &message, default_region, actor, now).await?);
         }
     }
     Ok(released)
@@ -376,6 +389,7 @@ async fn next_ready(
 fn assemble(
     message: &HeldMessage,
     reference: NaiveDate,
+    default_region: Option<Region>,
 ) -> Result<(manifest::Document, ImportWarnings), manifest::ParseErrors> {
     let delivered: Vec<DeliveredPart<'_>> = message
         .parts
@@ -387,7 +401,7 @@ fn assemble(
         })
         .collect();
     let format = import::parse_format(&message.kind).unwrap_or(Format::Pnl);
-    manifest::assemble(&delivered, format, reference)
+    manifest::assemble(&delivered, format, reference, default_region)
 }
 
 /// Reads a complete message and applies it like a file; closes it with its outcome.
@@ -395,11 +409,12 @@ async fn apply_message(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     message: &HeldMessage,
+    default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ReleasedMessage, StoreError> {
     let label = message_label(&message.kind, &message.flight, message.sent_at);
-    let document = match assemble(message, now.date_naive()) {
+    let document = match assemble(message, now.date_naive(), default_region) {
         Ok(document) => document,
         Err(errors) => {
             store.forget_held_message(&message.message_key).await?;

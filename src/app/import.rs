@@ -27,11 +27,12 @@ use crate::domain::records::{
     NewPassenger, booking_key_prefix,
 };
 use crate::domain::{
-    BoardingState, BookingName, FlightKey, FlightStatus, Iata, ImportWarnings, Locator,
+    BoardingState, BookingName, FlightKey, FlightStatus, Iata, ImportWarning, ImportWarnings,
+    Locator, Region,
 };
 use crate::manifest::{
     self, Document, FlightManifest, Format, ListedTime, ManifestChanges, ManifestPassenger,
-    MessagePart, ParseErrors,
+    MessagePart, ParseErrors, Reading,
 };
 use crate::store::{Store, StoreError};
 
@@ -202,7 +203,7 @@ pub async fn import_manifest_file(
     hook: Option<&dyn ImportHook>,
     file_name: &str,
     bytes: &[u8],
-    format: Option<Format>,
+    reading: Reading,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, ImportError> {
@@ -210,7 +211,7 @@ pub async fn import_manifest_file(
         name: file_name,
         bytes,
     };
-    import_manifest_files(store, hook, &[file], format, actor, now)
+    import_manifest_files(store, hook, &[file], reading, actor, now)
         .await
         .pop()
         .unwrap_or_else(|| {
@@ -228,21 +229,32 @@ pub async fn import_manifest_files(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     files: &[ManifestFile<'_>],
-    format: Option<Format>,
+    reading: Reading,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Vec<Result<ImportSummary, ImportError>> {
-    let parsed = parse_files(files, format, now.date_naive(), actor);
-    import_parsed_files(store, hook, files, parsed, actor, now).await
+    let parsed = parse_files(files, reading, now.date_naive(), actor);
+    import_parsed_files(
+        store,
+        hook,
+        files,
+        parsed,
+        reading.default_region,
+        actor,
+        now,
+    )
+    .await
 }
 
-/// [`import_manifest_files`] for files already parsed by [`parse_files`] (with the same `now` and
-/// actor), so that a caller can parse the next files while these are stored.
+/// [`import_manifest_files`] for files already parsed by [`parse_files`] (with the same `now`, actor
+/// and region), so that a caller can parse the next files while these are stored. `default_region`
+/// reads the phones of the held Type B messages these files complete.
 pub async fn import_parsed_files(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     files: &[ManifestFile<'_>],
     parsed: Vec<ParsedFile>,
+    default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Vec<Result<ImportSummary, ImportError>> {
@@ -267,8 +279,16 @@ pub async fn import_parsed_files(
             Parsed::Parts(parts, warnings) => {
                 apply(store, hook, std::mem::take(&mut pending), &mut results, now).await;
                 results[position] = Some(
-                    super::held::hold_parts(store, hook, file.name, (parts, warnings), actor, now)
-                        .await,
+                    super::held::hold_parts(
+                        store,
+                        hook,
+                        file.name,
+                        (parts, warnings),
+                        default_region,
+                        actor,
+                        now,
+                    )
+                    .await,
                 );
                 continue;
             }
@@ -281,8 +301,9 @@ pub async fn import_parsed_files(
                 match super::held::adl_must_wait(store, &changes.flight).await {
                     Ok(false) => {}
                     Ok(true) => {
-                        results[position] =
-                            Some(hold_whole_adl(store, hook, file, actor, now).await);
+                        results[position] = Some(
+                            hold_whole_adl(store, hook, file, default_region, actor, now).await,
+                        );
                         continue;
                     }
                     Err(e) => {
@@ -320,7 +341,7 @@ pub async fn import_parsed_files(
         }
     }
     apply(store, hook, pending, &mut results, now).await;
-    release_waiting(store, hook, &mut results, actor, now).await;
+    release_waiting(store, hook, &mut results, default_region, actor, now).await;
     results
         .into_iter()
         .map(|result| {
@@ -338,6 +359,7 @@ async fn hold_whole_adl(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     file: &ManifestFile<'_>,
+    default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, ImportError> {
@@ -348,7 +370,7 @@ async fn hold_whole_adl(
     let text = String::from_utf8_lossy(bytes);
     let parts = manifest::message_parts(file.name, &text, Format::Adl, now.date_naive())
         .map_err(ImportError::Invalid)?;
-    super::held::hold_parts(store, hook, file.name, parts, actor, now).await
+    super::held::hold_parts(store, hook, file.name, parts, default_region, actor, now).await
 }
 
 /// After whole files applied lists, the held ADLs waiting for those flights apply; each file's summary
@@ -357,6 +379,7 @@ async fn release_waiting(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     results: &mut [Option<Result<ImportSummary, ImportError>>],
+    default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
 ) {
@@ -385,7 +408,7 @@ async fn release_waiting(
         if flights.is_empty() {
             continue;
         }
-        match super::held::release(store, hook, &flights, actor, now).await {
+        match super::held::release(store, hook, &flights, default_region, actor, now).await {
             Ok(released) => result.released.extend(released),
             Err(e) => result
                 .hook_problems
@@ -422,13 +445,14 @@ pub type ParsedFile = (Result<Parsed, ParseErrors>, Duration);
 /// storing the previous batch leaves free.
 pub fn parse_files(
     files: &[ManifestFile<'_>],
-    format: Option<Format>,
+    reading: Reading,
     reference: NaiveDate,
     actor: &str,
 ) -> Vec<ParsedFile> {
     let parse_one = move |file: &ManifestFile<'_>| {
         let started = Instant::now();
-        let parsed = manifest::parse(file.name, file.bytes, format, reference).map(|read| {
+        let format = reading.format;
+        let parsed = manifest::parse(file.name, file.bytes, reading, reference).map(|read| {
             let digest = digest(file.bytes);
             match read {
                 (Document::Adl(changes), warnings) => Parsed::Adl {
@@ -610,7 +634,7 @@ fn resolve_key(key: String, stored_keys: &[String]) -> String {
 /// holds. `rows_format` names the format of CSV or JSON rows, which import the same way; `stored_keys` are
 /// the live passenger keys of an ADL's flight.
 pub fn to_import(
-    (document, warnings): (Document, ImportWarnings),
+    (document, mut warnings): (Document, ImportWarnings),
     rows_format: Format,
     stored_keys: &[String],
     file_name: &str,
@@ -637,9 +661,25 @@ pub fn to_import(
                 adl.flight,
                 last_destination([&adl.adds, &adl.chgs, &adl.dels]),
             );
+            let lines: Vec<usize> = adl.dels.iter().map(|p| p.line).collect();
             let deleted = new_passengers(adl.dels)
                 .into_iter()
-                .map(|p| resolve_key(p.pax_key, stored_keys))
+                .zip(lines)
+                .map(|(p, line)| {
+                    let key = resolve_key(p.pax_key, stored_keys);
+                    if !stored_keys.contains(&key) {
+                        warnings.push(ImportWarning {
+                            file: file_name.to_string(),
+                            line,
+                            field: Some("DEL".to_string()),
+                            reason: format!(
+                                "{}/{} is not on the flight's list (never listed, or removed already); nothing is removed",
+                                p.surname, p.given_name
+                            ),
+                        });
+                    }
+                    key
+                })
                 .collect();
             let mut passengers = new_passengers(adl.adds);
             passengers.extend(new_passengers(adl.chgs).into_iter().map(|mut p| {

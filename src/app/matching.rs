@@ -409,7 +409,7 @@ mod tests {
         let document = manifest::parse(
             "day.csv",
             csv.as_bytes(),
-            Some(Format::Csv),
+            manifest::Reading::format(Some(Format::Csv)),
             chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
         )
         .unwrap();

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::matching::person_facts;
 use crate::domain::LinkDecision;
-use crate::manifest::{self, Document, FlightManifest, ManifestPassenger, ParseErrors};
+use crate::manifest::{self, Document, FlightManifest, ManifestPassenger, ParseErrors, Reading};
 use crate::matching::{PassengerFacts, RegistryIndex, RememberedDecisions, match_flight};
 use crate::registry;
 
@@ -42,8 +42,13 @@ pub fn match_files(
 ) -> Result<(String, OfflineSummary), OfflineMatchError> {
     let (records, _warnings) = registry::parse(registry_file.0, registry_file.1, None)
         .map_err(OfflineMatchError::Registry)?;
-    let (document, _warnings) = manifest::parse(manifest_file.0, manifest_file.1, None, reference)
-        .map_err(OfflineMatchError::Manifest)?;
+    let (document, _warnings) = manifest::parse(
+        manifest_file.0,
+        manifest_file.1,
+        Reading::default(),
+        reference,
+    )
+    .map_err(OfflineMatchError::Manifest)?;
     let flights: Vec<(FlightManifest, Vec<ManifestPassenger>)> = match document {
         Document::Rows(flights) => flights
             .into_iter()

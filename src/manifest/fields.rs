@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::CarrierCode;
+use super::error::Collector;
+use super::{Document, ManifestPassenger};
+use crate::domain::{CarrierCode, Phone, Region, read_phone};
 
 /// `YYYY-MM-DD`, telling a malformed date from an impossible one.
 pub fn iso_date(raw: &str) -> Result<NaiveDate, String> {
@@ -28,21 +30,103 @@ pub fn email(raw: &str) -> Result<String, String> {
     crate::domain::read_email(raw)
 }
 
-/// A phone number reduced to its digits (`+34 600-111 222` → `34600111222`).
+/// A phone number's digits, with the `+` that says its country code is written (`+34 600-111 222` →
+/// `+34600111222`); [`read_phones`] brings it to E.164 once the passenger's nationality is known.
 pub fn phone(raw: &str) -> Result<String, String> {
     let mut digits = String::with_capacity(raw.len());
-    for c in raw.chars() {
+    for c in raw.trim().chars() {
         match c {
             '0'..='9' => digits.push(c),
             ' ' | '-' | '(' | ')' | '.' => {}
-            '+' if digits.is_empty() => {}
+            '+' if digits.is_empty() => digits.push('+'),
             _ => return Err(format!("{c:?} does not belong in a phone number")),
         }
     }
-    if (6..=15).contains(&digits.len()) {
+    let count = digits.trim_start_matches('+').len();
+    if (6..=15).contains(&count) {
         Ok(digits)
     } else {
-        Err(format!("expected 6 to 15 digits, found {}", digits.len()))
+        Err(format!("expected 6 to 15 digits, found {count}"))
+    }
+}
+
+/// Brings every passenger's phone to E.164. CTCM and the `phone` column carry the country code, with or
+/// without `+`, so a number is read that way first; one that no country reads so (`0791 …`,
+/// `600 111 222`) is read by the numbering plan of the passenger's nationality, else of `default_region`.
+/// Reading by the nationality first would misread a Spanish `34600111222` on a German passport as a
+/// German number. A number no plan reads is kept as digits (matching still compares their last nine),
+/// with a warning on the passenger's line.
+pub(super) fn read_phones(
+    errors: &mut Collector<'_>,
+    document: &mut Document,
+    default_region: Option<Region>,
+) {
+    let (field, lists): (&str, Vec<&mut Vec<ManifestPassenger>>) = match document {
+        Document::Pnl(pnl) => ("CTCM", vec![&mut pnl.manifest.passengers]),
+        Document::Adl(adl) => ("CTCM", vec![&mut adl.adds, &mut adl.dels, &mut adl.chgs]),
+        Document::Rows(manifests) => (
+            "phone",
+            manifests.iter_mut().map(|m| &mut m.passengers).collect(),
+        ),
+        Document::Parts(_) => return,
+    };
+    // A booking's travellers share its phone: the last reading serves the next passenger.
+    let mut last: Option<(String, Option<Region>, Phone)> = None;
+    for passenger in lists.into_iter().flatten() {
+        let Some(written) = passenger.phone.take() else {
+            continue;
+        };
+        let region = passenger
+            .nationality
+            .as_deref()
+            .and_then(|n| Region::parse(n).ok())
+            .or(default_region);
+        let phone = match &last {
+            Some((w, r, phone)) if *w == written && *r == region => phone.clone(),
+            _ => international(&written, region),
+        };
+        passenger.phone = Some(match &phone {
+            Phone::E164(number) => number.clone(),
+            Phone::Raw { digits, why } => {
+                errors.warn(
+                    passenger.line,
+                    Some(field),
+                    format!("{written} is kept as its digits: {why}"),
+                );
+                digits.clone()
+            }
+        });
+        last = Some((written, region, phone));
+    }
+}
+
+fn international(written: &str, region: Option<Region>) -> Phone {
+    // `00` is the international prefix of most of the world; no national number starts with it.
+    let written = &match written.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => written.to_string(),
+    };
+    if written.starts_with('+') {
+        return read_phone(written, region).unwrap_or_else(|why| raw(written, why));
+    }
+    if let Ok(e164 @ Phone::E164(_)) = read_phone(&format!("+{written}"), None) {
+        return e164;
+    }
+    match (read_phone(written, region), region) {
+        (Ok(e164 @ Phone::E164(_)), _) => e164,
+        (_, Some(region)) => raw(
+            written,
+            format!("it is a number of neither {region} nor any country with its country code"),
+        ),
+        (Ok(phone), None) => phone,
+        (Err(why), None) => raw(written, why),
+    }
+}
+
+fn raw(written: &str, why: String) -> Phone {
+    Phone::Raw {
+        digits: written.trim_start_matches('+').to_string(),
+        why,
     }
 }
 
@@ -134,7 +218,9 @@ mod tests {
         );
         assert!(email("maria@garcia@example.es").is_err());
         assert!(email("maria garcia@example.es").is_err());
-        assert_eq!(phone("+34 600-111 222").unwrap(), "34600111222");
+        assert_eq!(phone("+34 600-111 222").unwrap(), "+34600111222");
+        assert_eq!(phone("0034 600 111 222").unwrap(), "0034600111222");
+        assert!(phone("34+600").is_err());
         assert!(phone("34 600 CALL ME").is_err());
         assert!(phone("123").is_err());
     }

@@ -23,7 +23,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    BookingName, CarrierCode, FlightKey, FlightNumber, Iata, ImportWarnings, Locator, Seat,
+    BookingName, CarrierCode, FlightKey, FlightNumber, Iata, ImportWarnings, Locator, Region, Seat,
     TravellerClass,
 };
 
@@ -40,6 +40,24 @@ pub const MAX_ROW_BYTES: usize = 16 * 1024;
 /// Longest line of a Type B message. Real systems never exceed it; a longer line means lines were joined or
 /// re-wrapped and the parser could misread it, so it is an error, not a warning.
 pub const MAX_TYPEB_LINE: usize = 64;
+
+/// How to read a file: its format, when the caller knows it better than the content does, and the
+/// country whose numbering plan reads a phone number written without its country code when the
+/// passenger's nationality does not say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reading {
+    pub format: Option<Format>,
+    pub default_region: Option<Region>,
+}
+
+impl Reading {
+    pub fn format(format: Option<Format>) -> Reading {
+        Reading {
+            format,
+            default_region: None,
+        }
+    }
+}
 
 /// The formats aboard reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -263,9 +281,10 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
 pub fn parse(
     file_name: &str,
     bytes: &[u8],
-    format: Option<Format>,
+    reading: Reading,
     reference: NaiveDate,
 ) -> Result<(Document, ImportWarnings), ParseErrors> {
+    let format = reading.format;
     let mut errors = error::Collector::new(file_name);
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let Some(format) = format.or_else(|| detect(bytes)) else {
@@ -313,5 +332,9 @@ pub fn parse(
         Format::Csv => rows::parse_csv(&mut errors, text).map(Document::Rows),
         Format::Json => rows::parse_json(&mut errors, text).map(Document::Rows),
     };
+    let document = document.map(|mut document| {
+        fields::read_phones(&mut errors, &mut document, reading.default_region);
+        document
+    });
     errors.finish(document)
 }

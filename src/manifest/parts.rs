@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::error::Collector;
 use super::typeb;
 use super::{Document, Format, ParseErrors};
-use crate::domain::{FlightKey, ImportWarnings};
+use crate::domain::{FlightKey, ImportWarnings, Region};
 
 /// One part of a Type B message, as its file delivered it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,6 +208,7 @@ pub fn assemble(
     parts: &[DeliveredPart<'_>],
     format: Format,
     reference: NaiveDate,
+    default_region: Option<Region>,
 ) -> Result<(Document, ImportWarnings), ParseErrors> {
     let file = parts.first().map_or("message", |p| p.file_name);
     let mut errors = Collector::new(file);
@@ -221,7 +222,10 @@ pub fn assemble(
         joined.push('\n');
         next_line += part.text.split('\n').count();
     }
-    let document = typeb::parse(&mut errors, &joined, format, reference);
+    let document = typeb::parse(&mut errors, &joined, format, reference).map(|mut document| {
+        super::fields::read_phones(&mut errors, &mut document, default_region);
+        document
+    });
     // Where line `line` of the joined text stands: its part's file and line.
     let place = |line: usize| -> Option<(&str, usize)> {
         let i = starts.iter().rposition(|start| *start <= line)?;

@@ -17,12 +17,17 @@ fn parse(
     format: Option<Format>,
     reference: NaiveDate,
 ) -> Result<Document, ParseErrors> {
-    super::parse(file, bytes, format, reference).map(|(document, _)| document)
+    super::parse(file, bytes, Reading::format(format), reference).map(|(document, _)| document)
 }
 
 /// The warnings of a file that must be accepted, as `line: field: reason`.
 fn warnings_of(file: &str, text: &str) -> Vec<String> {
-    match super::parse(file, text.as_bytes(), None, date(2026, 11, 20)) {
+    match super::parse(
+        file,
+        text.as_bytes(),
+        Reading::default(),
+        date(2026, 11, 20),
+    ) {
         Ok((_, warnings)) => {
             assert_eq!(warnings.total, warnings.list.len());
             warnings
@@ -157,7 +162,7 @@ fn a_real_layout_pnl_in_two_parts_yields_every_element() {
         Some(BookingName::new("VAN DER BERG", "PIETER JAN", None).unwrap())
     );
     assert_eq!(pieter.email.as_deref(), Some("p_vanderberg@example.nl"));
-    assert_eq!(pieter.phone.as_deref(), Some("31612345678"));
+    assert_eq!(pieter.phone.as_deref(), Some("+31612345678"));
     assert_eq!(pieter.date_of_birth, Some(date(1974, 4, 3)));
     assert_eq!(pieter.gender, Some(Gender::Male));
     assert_eq!(pieter.nationality.as_deref(), Some("NL"));
@@ -304,7 +309,8 @@ fn parts_read_together_give_the_message_of_one_file() {
             text: &two[0].text,
         },
     ];
-    let Ok((Document::Pnl(joined), _)) = assemble(&delivered, Format::Pnl, date(2026, 11, 20))
+    let Ok((Document::Pnl(joined), _)) =
+        assemble(&delivered, Format::Pnl, date(2026, 11, 20), None)
     else {
         panic!("the parts make a PNL");
     };
@@ -328,7 +334,7 @@ fn an_error_found_once_parts_are_together_names_the_file_and_line_of_its_part() 
             text: &two[0].text,
         },
     ];
-    let e = assemble(&delivered, Format::Pnl, date(2026, 11, 20)).unwrap_err();
+    let e = assemble(&delivered, Format::Pnl, date(2026, 11, 20), None).unwrap_err();
     let places: Vec<(&str, usize)> = e.errors.iter().map(|e| (e.file.as_str(), e.line)).collect();
     assert!(places.contains(&("b.pnl", 5)), "{e}");
 }
@@ -588,6 +594,72 @@ fn csv_rows_report_every_bad_cell() {
 }
 
 #[test]
+fn phones_reach_e164_by_the_nationality_else_the_default_region_else_their_country_code() {
+    let text = format!(
+        "{CSV_HEADER},phone,nationality\n\
+         IB3166,2026-11-22,MAD,BCN,GARCIA,ANA,X7K2QM,600 111 222,ESP\n\
+         IB3166,2026-11-22,MAD,BCN,GARCIA,PABLO,X7K2QM,600 111 222,\n\
+         IB3166,2026-11-22,MAD,BCN,SMITH,JOHN,Q2W3E4,07911 123456,GBR\n\
+         IB3166,2026-11-22,MAD,BCN,JANSEN,EVA,Z1X2C3,31612345678,\n\
+         IB3166,2026-11-22,MAD,BCN,COSTA,RUI,P5R6T7,0034 611 222 333,PRT\n\
+         IB3166,2026-11-22,MAD,BCN,LOPEZ,LUIS,K8L9M0,555 0100,\n"
+    );
+    let phones = |reading: Reading| -> (Vec<Option<String>>, Vec<String>) {
+        let (document, warnings) =
+            super::parse("in.csv", text.as_bytes(), reading, date(2026, 11, 20)).unwrap();
+        let Document::Rows(flights) = document else {
+            panic!("rows expected")
+        };
+        (
+            flights[0]
+                .passengers
+                .iter()
+                .map(|p| p.phone.clone())
+                .collect(),
+            warnings.list.iter().map(|w| w.to_string()).collect(),
+        )
+    };
+    let (read, warned) = phones(Reading::default());
+    let e164 = |n: &str| Some(n.to_string());
+    assert_eq!(
+        read,
+        [
+            e164("+34600111222"),
+            // No nationality, no default region, and 600… is no country code: kept as digits.
+            e164("600111222"),
+            e164("+447911123456"),
+            e164("+31612345678"),
+            e164("+34611222333"),
+            e164("5550100"),
+        ]
+    );
+    assert_eq!(warned.len(), 2, "{warned:?}");
+    assert!(
+        warned[0].starts_with(
+            "in.csv:3: phone: 600111222 is kept as its digits: it has no country code"
+        ),
+        "{warned:?}"
+    );
+    assert!(warned[1].starts_with("in.csv:7: phone: "), "{warned:?}");
+    let spain = Reading {
+        format: None,
+        default_region: Region::parse("ES").ok(),
+    };
+    let (read, warned) = phones(spain);
+    assert_eq!(read[1], e164("+34600111222"));
+    assert_eq!(
+        read[3],
+        e164("+31612345678"),
+        "a number with its country code stays its country's"
+    );
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains("it is a number of neither ES nor any country with its country code"),
+        "{warned:?}"
+    );
+}
+
+#[test]
 fn values_that_cannot_be_understood_are_warnings_and_the_passenger_is_kept() {
     let text = format!(
         "{CSV_HEADER},email,phone,date_of_birth,ff_airline,seat,ssr,gender,title\n\
@@ -839,7 +911,11 @@ mod round_trip {
                 "[0-9]{6,12}",
             )),
             prop::option::of("[a-z]{1,8}([._-][a-z0-9]{1,6})?@[a-z]{2,8}\\.(es|nl|de|pt)"),
-            prop::option::of("[1-9][0-9]{7,12}"),
+            // Numbers their plans read: a phone comes back from a file in E.164.
+            prop::option::of(
+                prop::sample::select(&["+34600111222", "+31612345678", "+351912345678"][..])
+                    .prop_map(String::from),
+            ),
             prop::option::of(birth()),
             prop::option::of(prop::sample::select(
                 &[Gender::Female, Gender::Male, Gender::Unspecified][..],
@@ -1066,9 +1142,12 @@ fn csv_and_json_rows_may_give_the_flights_times_and_an_unreadable_one_is_a_warni
                IB3166,2026-11-22,MAD,LIS,GARCIA,ANA,X7K2QM,08:30,2026-11-22T09:05:00+00:00\n\
                IB3166,2026-11-22,MAD,LIS,LOPEZ,LUIS,X7K2QN,09:30,\n\
                IB3170,2026-11-22,MAD,BCN,RUIZ,EVA,X7K2QP,half past eight,\n";
-    let Ok((Document::Rows(flights), warnings)) =
-        super::parse("times.csv", csv.as_bytes(), None, date(2026, 11, 20))
-    else {
+    let Ok((Document::Rows(flights), warnings)) = super::parse(
+        "times.csv",
+        csv.as_bytes(),
+        Reading::default(),
+        date(2026, 11, 20),
+    ) else {
         panic!("the file is accepted");
     };
     let first = &flights[0];
@@ -1101,9 +1180,12 @@ fn csv_and_json_rows_may_give_the_flights_times_and_an_unreadable_one_is_a_warni
         "{said:?}"
     );
     let json = r#"{"flight":"IB3166","date":"2026-11-22","origin":"MAD","destination":"LIS","surname":"GARCIA","given":"ANA","locator":"X7K2QM","scheduled_departure":"2026-11-22 08:30"}"#;
-    let Ok((Document::Rows(flights), _)) =
-        super::parse("times.json", json.as_bytes(), None, date(2026, 11, 20))
-    else {
+    let Ok((Document::Rows(flights), _)) = super::parse(
+        "times.json",
+        json.as_bytes(),
+        Reading::default(),
+        date(2026, 11, 20),
+    ) else {
         panic!("the file is accepted");
     };
     assert_eq!(

@@ -263,7 +263,8 @@ fn passenger_lines(p: &ManifestPassenger) -> Vec<String> {
         remark(format!(".R/CTCE HK1/{}", encode_email(email)));
     }
     if let Some(phone) = &p.phone {
-        remark(format!(".R/CTCM HK1/{phone}"));
+        // CTCM writes the country code without its `+`.
+        remark(format!(".R/CTCM HK1/{}", phone.trim_start_matches('+')));
     }
     if p.traveller_class == TravellerClass::Child {
         match p.date_of_birth {

@@ -68,12 +68,14 @@ pub fn from_config(
         )),
         Arc::new(ScreenListsJob),
     ];
-    all.push(Arc::new(IncompleteMessagesJob::new(TimeDelta::minutes(
-        i64::from(config.import.incomplete_after_minutes),
-    ))));
+    all.push(Arc::new(IncompleteMessagesJob::new(
+        TimeDelta::minutes(i64::from(config.import.incomplete_after_minutes)),
+        config.import.region(),
+    )));
     if let Some(dir) = &config.import.drop_dir {
         all.push(Arc::new(DropFolderJob {
             dir: dir.clone(),
+            default_region: config.import.region(),
             flight_sink: Some(flight_sink),
         }));
     }

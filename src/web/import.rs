@@ -83,7 +83,10 @@ pub async fn upload_manifest(
         Some(&crate::app::matching::MatchAfterImport),
         name,
         &body,
-        format,
+        crate::manifest::Reading {
+            format,
+            default_region: state.default_region,
+        },
         &staff.name,
         clock::now(),
     )

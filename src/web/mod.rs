@@ -61,6 +61,8 @@ pub struct AppState {
     pub messaging: Arc<crate::messaging::templates::MessagingConfig>,
     /// API tokens resolved in the last few seconds.
     pub tokens: Arc<auth::token_cache::TokenCache>,
+    /// Reads phone numbers written without their country code in imports (`import.default_region`).
+    pub default_region: Option<crate::domain::Region>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -17,7 +17,7 @@ use super::{AppState, WebError};
 use crate::app::ServiceError;
 use crate::app::import::{self, ImportError, Waiting};
 use crate::app::matching::MatchAfterImport;
-use crate::app::registry::{RegistryImportError, import_registry_file};
+use crate::app::registry::{RegistryImportError, import_registry_file_in_region};
 use crate::clock;
 use crate::domain::{ImportWarnings, Role};
 use crate::manifest::ParseErrors;
@@ -204,7 +204,10 @@ async fn import_manifest(
         Some(&MatchAfterImport),
         &file,
         bytes,
-        format,
+        crate::manifest::Reading {
+            format,
+            default_region: state.default_region,
+        },
         &staff.name,
         clock::now(),
     )
@@ -242,10 +245,11 @@ async fn import_registry(
     file: String,
     bytes: &[u8],
 ) -> Result<FileResult, WebError> {
-    let result = import_registry_file(
+    let result = import_registry_file_in_region(
         state.store.as_ref(),
         &file,
         bytes,
+        state.default_region,
         &format!("staff:{}", staff.name),
         clock::now(),
     )

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::auth::Staff;
 use super::{AppState, WebError};
 use crate::app::ServiceError;
-use crate::app::registry::{RegistryImportError, import_registry_file, upsert_and_rematch};
+use crate::app::registry::{
+    RegistryImportError, import_registry_file_in_region, upsert_and_rematch,
+};
 use crate::app::review::ReviewDecision;
 use crate::domain::{ImportWarnings, LinkDecision, Role};
 use crate::registry::{self, ParseErrors};
@@ -79,10 +81,11 @@ pub async fn import(
 ) -> Result<Response, WebError> {
     staff.require_role(REGISTRY_ROLES)?;
     let file = name.file.unwrap_or_else(|| "request body".to_string());
-    match import_registry_file(
+    match import_registry_file_in_region(
         state.store.as_ref(),
         &file,
         &body,
+        state.default_region,
         &actor(&staff),
         Utc::now(),
     )
@@ -115,7 +118,7 @@ pub async fn upsert(
     body: Bytes,
 ) -> Result<Response, WebError> {
     staff.require_role(REGISTRY_ROLES)?;
-    let (persons, warnings) = match registry::parse("request body", &body, None) {
+    let (persons, warnings) = match registry::parse("request body", &body, state.default_region) {
         Ok(read) => read,
         Err(errors) => return Ok(refused(&errors)),
     };
