@@ -676,9 +676,9 @@ async fn import_schedules(
 }
 
 /// A feed's summary line, then each warning on its own line.
-fn feed_lines(summary: String, warnings: &[String]) -> Vec<String> {
+fn feed_lines(summary: String, warnings: &crate::domain::ImportWarnings) -> Vec<String> {
     std::iter::once(summary)
-        .chain(warnings.iter().map(|w| format!("warning: {w}")))
+        .chain(warning_lines(warnings))
         .collect()
 }
 

@@ -710,16 +710,30 @@ async fn national_phones_take_the_default_region_over_the_api_and_region_on_the_
         std::fs::write(&path, manifest("TP1011", "912 345 678")).unwrap();
         let import = |region: &str| {
             Command::new(env!("CARGO_BIN_EXE_aboard"))
-                .args(["--database-url", &db.url, "import", "manifest", "--region", region])
+                .args([
+                    "--database-url",
+                    &db.url,
+                    "import",
+                    "manifest",
+                    "--region",
+                    region,
+                ])
                 .arg(&path)
                 .output()
                 .unwrap()
         };
         let refused = import("Lusitania");
         assert!(!refused.status.success());
-        assert!(String::from_utf8_lossy(&refused.stderr).contains("region: \"Lusitania\" is not a country"));
+        assert!(
+            String::from_utf8_lossy(&refused.stderr)
+                .contains("region: \"Lusitania\" is not a country")
+        );
         let imported = import("PT");
-        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+        assert!(
+            imported.status.success(),
+            "{}",
+            String::from_utf8_lossy(&imported.stderr)
+        );
 
         let mut stored = Vec::new();
         for flight in ["IB3110", "TP1011"] {
@@ -734,7 +748,10 @@ async fn national_phones_take_the_default_region_over_the_api_and_region_on_the_
         }
         assert_eq!(
             stored,
-            [Some("+34611222333".to_string()), Some("+351912345678".to_string())]
+            [
+                Some("+34611222333".to_string()),
+                Some("+351912345678".to_string())
+            ]
         );
         db.finish().await;
     }

@@ -636,6 +636,32 @@ async fn ops_import_files_from_the_browser_whole_or_not_at_all() {
             "nothing of it kept"
         );
 
+        // MVT messages come the same way, told by their content; a time that cannot be read is a warning.
+        let (status, html) = upload(
+            &app,
+            &session,
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("kind", None, b"manifest"),
+                ("format", None, b"auto"),
+                (
+                    "file",
+                    Some("moves.mvt"),
+                    b"MVT\nIB3100/22.ECJFK.MAD\nAD11X0/1115\n",
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(
+            html.contains("moves.mvt (mvt): 1 message, 1 applied"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td>moves.mvt</td><td class=\"line\">3</td><td>AD</td>"),
+            "{html}"
+        );
+
         // No file chosen: asked to choose one.
         let (status, html) = upload(
             &app,

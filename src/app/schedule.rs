@@ -19,9 +19,8 @@ use serde_json::json;
 
 use super::import::ImportError;
 use crate::domain::records::{Flight, FlightUpdate, MovementTimes, NewEvent, NewFlight};
-use crate::domain::{FlightKey, FlightStatus};
+use crate::domain::{FlightKey, FlightStatus, ImportWarning, ImportWarnings};
 use crate::flightstatus::{FlightChange, FlightEventSink};
-use crate::manifest::ParseError;
 use crate::schedule::{self, Movement, MovementKind};
 use crate::store::Store;
 
@@ -41,7 +40,7 @@ pub struct ScheduleSummary {
     pub unchanged: usize,
     pub first_date: NaiveDate,
     pub last_date: NaiveDate,
-    pub warnings: Vec<String>,
+    pub warnings: ImportWarnings,
 }
 
 impl ScheduleSummary {
@@ -56,8 +55,8 @@ impl ScheduleSummary {
             self.created,
             self.updated,
             self.unchanged,
-            self.warnings.len(),
-            if self.warnings.len() == 1 { "" } else { "s" }
+            self.warnings.total,
+            if self.warnings.total == 1 { "" } else { "s" }
         )
     }
 }
@@ -71,7 +70,7 @@ pub struct MovementSummary {
     pub applied: usize,
     /// Flights created because no manifest or schedule had named them yet.
     pub created_flights: usize,
-    pub warnings: Vec<String>,
+    pub warnings: ImportWarnings,
 }
 
 impl MovementSummary {
@@ -84,8 +83,8 @@ impl MovementSummary {
             self.applied,
             self.created_flights,
             if self.created_flights == 1 { "" } else { "s" },
-            self.warnings.len(),
-            if self.warnings.len() == 1 { "" } else { "s" }
+            self.warnings.total,
+            if self.warnings.total == 1 { "" } else { "s" }
         )
     }
 }
@@ -98,10 +97,6 @@ pub fn is_schedule(bytes: &[u8]) -> bool {
 /// Whether the bytes are MVT messages.
 pub fn is_movements(bytes: &[u8]) -> bool {
     schedule::mvt::looks_like_mvt(bytes)
-}
-
-fn warning_lines(warnings: &[ParseError]) -> Vec<String> {
-    warnings.iter().map(ToString::to_string).collect()
 }
 
 /// Imports an SSIM file: every leg flown from yesterday to [`SCHEDULE_DAYS_AHEAD`] days ahead gets its
@@ -120,14 +115,12 @@ pub async fn import_schedule(
         today - Duration::days(1),
         today + Duration::days(SCHEDULE_DAYS_AHEAD),
     );
-    let mut warnings = warning_lines(&parsed.warnings);
-    let mut placement = Vec::new();
+    let mut warnings = parsed.warnings;
     let legs: Vec<_> = parsed
         .legs
         .iter()
-        .flat_map(|leg| leg.dated(first_date, last_date, &mut placement))
+        .flat_map(|leg| leg.dated(first_date, last_date, file, &mut warnings))
         .collect();
-    warnings.extend(placement.into_iter().map(|w| format!("{file}:{w}")));
     let mut summary = ScheduleSummary {
         file: file.to_string(),
         records: parsed.legs.len(),
@@ -262,7 +255,7 @@ pub async fn import_movements(
         messages: parsed.movements.len(),
         applied: 0,
         created_flights: 0,
-        warnings: warning_lines(&parsed.warnings),
+        warnings: parsed.warnings,
     };
     for movement in &parsed.movements {
         let found = find_moved_flight(store, movement)
@@ -271,10 +264,15 @@ pub async fn import_movements(
         let flight = match found {
             Some(flight) => flight,
             None if movement.kind == MovementKind::Arrival => {
-                summary.warnings.push(format!(
-                    "{file}:{}: flight: no flight {} arriving at {} around {} is known: the arrival is not stored",
-                    movement.line, movement.flight, movement.station, movement.date
-                ));
+                summary.warnings.push(ImportWarning {
+                    file: file.to_string(),
+                    line: movement.line,
+                    field: Some("flight".to_string()),
+                    reason: format!(
+                        "no flight {} arriving at {} around {} is known: the arrival is not stored",
+                        movement.flight, movement.station, movement.date
+                    ),
+                });
                 continue;
             }
             None => {

@@ -12,6 +12,7 @@ pub mod ssim;
 #[cfg(test)]
 mod tests;
 
+use crate::domain::{ImportWarning, ImportWarnings};
 use crate::manifest::{MAX_ERRORS, ParseError, ParseErrors};
 
 pub use mvt::{DelayCode, Movement, MovementKind, Movements, looks_like_mvt, parse_mvt};
@@ -22,7 +23,7 @@ struct Findings<'f> {
     file: &'f str,
     errors: Vec<ParseError>,
     omitted_errors: usize,
-    warnings: Vec<ParseError>,
+    warnings: ImportWarnings,
 }
 
 impl<'f> Findings<'f> {
@@ -31,16 +32,7 @@ impl<'f> Findings<'f> {
             file,
             errors: Vec::new(),
             omitted_errors: 0,
-            warnings: Vec::new(),
-        }
-    }
-
-    fn entry(&self, line: usize, field: &str, reason: impl std::fmt::Display) -> ParseError {
-        ParseError {
-            file: self.file.to_string(),
-            line,
-            field: Some(field.to_string()),
-            reason: reason.to_string(),
+            warnings: ImportWarnings::default(),
         }
     }
 
@@ -48,20 +40,26 @@ impl<'f> Findings<'f> {
         if self.errors.len() >= MAX_ERRORS {
             self.omitted_errors += 1;
         } else {
-            let entry = self.entry(line, field, reason);
-            self.errors.push(entry);
+            self.errors.push(ParseError {
+                file: self.file.to_string(),
+                line,
+                field: Some(field.to_string()),
+                reason: reason.to_string(),
+            });
         }
     }
 
-    /// Warnings are capped like errors: a garbage file cannot fill memory with them.
+    /// Warnings are listed up to a cap, like errors: a garbage file cannot fill memory with them.
     fn warn(&mut self, line: usize, field: &str, reason: impl std::fmt::Display) {
-        if self.warnings.len() < MAX_ERRORS {
-            let entry = self.entry(line, field, reason);
-            self.warnings.push(entry);
-        }
+        self.warnings.push(ImportWarning {
+            file: self.file.to_string(),
+            line,
+            field: Some(field.to_string()),
+            reason: reason.to_string(),
+        });
     }
 
-    fn into_result<T>(self, value: T) -> Result<(T, Vec<ParseError>), ParseErrors> {
+    fn into_result<T>(self, value: T) -> Result<(T, ImportWarnings), ParseErrors> {
         if self.errors.is_empty() {
             Ok((value, self.warnings))
         } else {

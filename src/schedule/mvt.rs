@@ -9,8 +9,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 
 use super::{Findings, lines};
-use crate::domain::{FlightNumber, Iata};
-use crate::manifest::{ParseError, ParseErrors};
+use crate::domain::{FlightNumber, Iata, ImportWarnings};
+use crate::manifest::ParseErrors;
 
 /// A delay reason (IATA AHM 730: two digits, or two letters in airlines' own lists) and how long it
 /// held the flight, when the message says.
@@ -73,7 +73,7 @@ impl Movement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Movements {
     pub movements: Vec<Movement>,
-    pub warnings: Vec<ParseError>,
+    pub warnings: ImportWarnings,
 }
 
 /// Whether the bytes look like MVT messages: a line that is `MVT` (or `MVT COR`) before any other

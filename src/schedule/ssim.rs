@@ -10,8 +10,8 @@ use chrono::{
 
 use super::{Findings, lines};
 use crate::airports;
-use crate::domain::{CarrierCode, FlightKey, FlightNumber, Iata};
-use crate::manifest::{ParseError, ParseErrors};
+use crate::domain::{CarrierCode, FlightKey, FlightNumber, Iata, ImportWarning, ImportWarnings};
+use crate::manifest::ParseErrors;
 
 /// Whether a carrier's times (and period dates) are local to each airport or UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub struct DatedLeg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     pub legs: Vec<LegRecord>,
-    pub warnings: Vec<ParseError>,
+    pub warnings: ImportWarnings,
 }
 
 /// The length of every SSIM record.
@@ -498,12 +498,13 @@ impl LegRecord {
     /// The legs flown on the period's dates within `[from, to]`, with UTC times: the file's UTC variation
     /// where it gives one, else the airport's zone on that date. A time that cannot be placed (no
     /// variation and an airport missing from the table, or a local time skipped by a clock change) is left
-    /// out and said in `warnings` as `LINE: FIELD: REASON`, once per record.
+    /// out, with a warning in `file`, once per record.
     pub fn dated(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-        warnings: &mut Vec<String>,
+        file: &str,
+        warnings: &mut ImportWarnings,
     ) -> Vec<DatedLeg> {
         let first = self.period_from.max(from);
         let last = self.period_to.map_or(to, |end| end.min(to));
@@ -523,12 +524,17 @@ impl LegRecord {
                     || (self.arrival.is_some() && arrival.is_none());
                 if unplaced && !warned {
                     warned = true;
-                    warnings.push(format!(
-                        "{}: flight leg: {} {}-{} on {date}: a time could not be placed in UTC (no UTC \
-                         variation and no zone for the airport, or a local time skipped by a clock \
-                         change): the leg is kept without it",
-                        self.line, self.flight, self.origin, self.destination
-                    ));
+                    warnings.push(ImportWarning {
+                        file: file.to_string(),
+                        line: self.line,
+                        field: Some("flight leg".to_string()),
+                        reason: format!(
+                            "{} {}-{} on {date}: a time could not be placed in UTC (no UTC variation \
+                             and no zone for the airport, or a local time skipped by a clock change): \
+                             the leg is kept without it",
+                            self.flight, self.origin, self.destination
+                        ),
+                    });
                 }
                 let local_date = match (self.time_mode, departure) {
                     (TimeMode::Local, _) | (TimeMode::Utc, None) => {

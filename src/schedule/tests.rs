@@ -2,7 +2,7 @@ use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::{CarrierCode, FlightNumber, Iata};
+use crate::domain::{CarrierCode, FlightNumber, Iata, ImportWarnings};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -89,7 +89,11 @@ fn a_written_schedule_has_the_real_layout_and_reads_back() {
     assert_eq!(lines.len() % 5, 0, "padded into blocks of five records");
     assert!(lines.iter().any(|l| l.bytes().all(|b| b == b'0')));
     let schedule = parse_ssim("week.ssim", text.as_bytes()).unwrap();
-    assert_eq!(schedule.warnings, vec![], "a clean file warns of nothing");
+    assert!(
+        schedule.warnings.is_empty(),
+        "a clean file warns of nothing: {:?}",
+        schedule.warnings
+    );
     assert_eq!(schedule.legs.len(), 4);
     let overnight = &schedule.legs[0];
     assert_eq!(overnight.flight.to_string(), "IB6403");
@@ -108,8 +112,13 @@ fn a_written_schedule_has_the_real_layout_and_reads_back() {
 #[test]
 fn legs_expand_over_their_days_with_utc_times() {
     let schedule = parse_ssim("week.ssim", sample().as_bytes()).unwrap();
-    let mut warnings = Vec::new();
-    let dated = schedule.legs[0].dated(date(2026, 12, 1), date(2026, 12, 31), &mut warnings);
+    let mut warnings = ImportWarnings::default();
+    let dated = schedule.legs[0].dated(
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+        "week.ssim",
+        &mut warnings,
+    );
     // Monday, Wednesday, Friday, Sunday of the week of 7 December.
     let dates: Vec<_> = dated.iter().map(|d| d.key.local_date).collect();
     assert_eq!(
@@ -132,23 +141,38 @@ fn legs_expand_over_their_days_with_utc_times() {
         "04:55 in Mexico City the next day"
     );
     // The second leg of the itinerary leaves Barcelona: its own flight key.
-    let second = schedule.legs[2].dated(date(2026, 12, 7), date(2026, 12, 7), &mut warnings);
+    let second = schedule.legs[2].dated(
+        date(2026, 12, 7),
+        date(2026, 12, 7),
+        "week.ssim",
+        &mut warnings,
+    );
     assert_eq!(second[0].key.origin.as_str(), "BCN");
     assert_eq!(
         second[0].departure,
         Some(Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap())
     );
     // UTC carrier: the time is UTC, the key's date is Madrid's.
-    let utc = schedule.legs[3].dated(date(2026, 12, 7), date(2026, 12, 7), &mut warnings);
+    let utc = schedule.legs[3].dated(
+        date(2026, 12, 7),
+        date(2026, 12, 7),
+        "week.ssim",
+        &mut warnings,
+    );
     assert_eq!(
         utc[0].departure,
         Some(Utc.with_ymd_and_hms(2026, 12, 7, 9, 30, 0).unwrap())
     );
-    assert_eq!(warnings, Vec::<String>::new());
+    assert!(warnings.is_empty(), "{warnings:?}");
     // A window narrower than the period keeps only its dates.
     assert!(
         schedule.legs[0]
-            .dated(date(2026, 12, 8), date(2026, 12, 8), &mut warnings)
+            .dated(
+                date(2026, 12, 8),
+                date(2026, 12, 8),
+                "week.ssim",
+                &mut warnings
+            )
             .is_empty()
     );
 }
@@ -160,8 +184,8 @@ fn a_variation_that_disagrees_with_the_zone_is_used_and_warned() {
     stale.arrival_variation = offset(0);
     let text = write_ssim(&[carrier("IB", TimeMode::Local, vec![stale])]);
     let schedule = parse_ssim("stale.ssim", text.as_bytes()).unwrap();
-    assert_eq!(schedule.warnings.len(), 1, "{:?}", schedule.warnings);
-    let warning = &schedule.warnings[0];
+    assert_eq!(schedule.warnings.total, 1, "{:?}", schedule.warnings);
+    let warning = &schedule.warnings.list[0];
     assert_eq!(warning.field.as_deref(), Some("UTC variation at departure"));
     assert!(
         warning.reason.contains("+0200")
@@ -169,7 +193,12 @@ fn a_variation_that_disagrees_with_the_zone_is_used_and_warned() {
             && warning.reason.contains("+0100"),
         "{warning}"
     );
-    let dated = schedule.legs[0].dated(date(2026, 12, 7), date(2026, 12, 7), &mut Vec::new());
+    let dated = schedule.legs[0].dated(
+        date(2026, 12, 7),
+        date(2026, 12, 7),
+        "f.ssim",
+        &mut ImportWarnings::default(),
+    );
     assert_eq!(
         dated[0].departure,
         Some(Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap()),
@@ -185,7 +214,12 @@ fn without_a_variation_the_airports_zone_places_the_time() {
         vec![leg("IB3166", "MAD", "LIS", hm(10, 0), hm(10, 20))],
     )]);
     let schedule = parse_ssim("novar.ssim", text.as_bytes()).unwrap();
-    let dated = schedule.legs[0].dated(date(2026, 12, 7), date(2026, 12, 7), &mut Vec::new());
+    let dated = schedule.legs[0].dated(
+        date(2026, 12, 7),
+        date(2026, 12, 7),
+        "f.ssim",
+        &mut ImportWarnings::default(),
+    );
     assert_eq!(
         dated[0].departure,
         Some(Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap())
@@ -221,7 +255,7 @@ fn an_unreadable_time_is_a_warning_and_the_leg_is_kept() {
     let schedule = parse_ssim("messy.ssim", text.as_bytes()).unwrap();
     assert_eq!(schedule.legs.len(), 4);
     assert_eq!(schedule.legs[0].arrival, None);
-    let warning = &schedule.warnings[0];
+    let warning = &schedule.warnings.list[0];
     assert_eq!(
         (warning.line, warning.field.as_deref()),
         (11, Some("passenger STA"))
@@ -255,7 +289,12 @@ fn a_leg_whose_flight_or_station_cannot_be_read_refuses_the_file_saying_where() 
 fn an_overnight_leg_without_date_variation_lands_the_next_day() {
     let text = patch(&sample(), 11, 193, " ");
     let schedule = parse_ssim("trimmed.ssim", text.as_bytes()).unwrap();
-    let dated = schedule.legs[0].dated(date(2026, 12, 7), date(2026, 12, 7), &mut Vec::new());
+    let dated = schedule.legs[0].dated(
+        date(2026, 12, 7),
+        date(2026, 12, 7),
+        "f.ssim",
+        &mut ImportWarnings::default(),
+    );
     assert_eq!(
         dated[0].arrival,
         Some(Utc.with_ymd_and_hms(2026, 12, 8, 10, 55, 0).unwrap())
@@ -268,7 +307,7 @@ const MVT_SAMPLE: &str = "QU MADKKIB\n.MADRMIB 221130\nMVT\nIB3166/22.ECJFK.MAD\
 fn mvt_messages_give_departures_arrivals_estimates_and_delays() {
     let reference = date(2026, 11, 23);
     let parsed = parse_mvt("moves.txt", MVT_SAMPLE.as_bytes(), reference).unwrap();
-    assert_eq!(parsed.warnings, vec![]);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
     let [ad, ed, aa] = parsed.movements.as_slice() else {
         panic!("three messages: {:?}", parsed.movements)
     };
@@ -321,6 +360,7 @@ fn a_bad_mvt_value_is_a_warning_and_an_unreadable_flight_refuses_the_file() {
     let parsed = parse_mvt("messy.txt", messy.as_bytes(), date(2026, 11, 23)).unwrap();
     let fields: Vec<_> = parsed
         .warnings
+        .list
         .iter()
         .map(|w| (w.line, w.field.clone().unwrap_or_default()))
         .collect();
@@ -372,7 +412,7 @@ proptest! {
             let damaged: String = chars.into_iter().collect();
             if let Ok(schedule) = parse_ssim("damaged", damaged.as_bytes()) {
                 for leg in &schedule.legs {
-                    let _ = leg.dated(leg.period_from, leg.period_from + chrono::Duration::days(10), &mut Vec::new());
+                    let _ = leg.dated(leg.period_from, leg.period_from + chrono::Duration::days(10), "f.ssim", &mut ImportWarnings::default());
                 }
             }
             let _ = parse_mvt("damaged", damaged.as_bytes(), date(2026, 11, 23));

@@ -470,13 +470,13 @@ impl Msg {
             }
             Msg::ImportFiles => ("Import files", "Importar ficheros"),
             Msg::ImportHelp => (
-                "Each file is imported whole or not at all. A refused file shows every problem with its line; nothing of it is kept.",
-                "Cada fichero se importa entero o no se importa. Un fichero rechazado muestra cada problema con su línea; no se guarda nada de él.",
+                "A file is refused whole only when a flight, passenger or person cannot be known: it shows every problem with its line, and nothing of it is kept. A value that cannot be understood is a warning: the record is kept without it.",
+                "Un fichero se rechaza entero solo cuando no se puede saber un vuelo, un pasajero o una persona: se muestra cada problema con su línea y no se guarda nada de él. Un valor que no se entiende es un aviso: el registro se guarda sin él.",
             ),
             Msg::WhatTheFilesHold => ("What the files hold", "Qué contienen los ficheros"),
             Msg::ManifestFiles => (
-                "Passenger manifests (PNL, ADL, CSV or JSON)",
-                "Listas de pasajeros (PNL, ADL, CSV o JSON)",
+                "Passenger manifests (PNL, ADL, CSV or JSON), SSIM schedules or MVT messages",
+                "Listas de pasajeros (PNL, ADL, CSV o JSON), programas SSIM o mensajes MVT",
             ),
             Msg::RegistryFiles => (
                 "Registry exports from social care (CSV or JSON)",
