@@ -1,12 +1,13 @@
-//! Gate scans as stored: the row type and the SQL both backends share (`$n` placeholders), and
-//! PostgreSQL's multi-row statements for a gate batch (SQLite writes one through its C API, in
-//! `sqlite_bulk`).
+//! Gate scans and boarding: their part of the store, the row type and the SQL, and PostgreSQL's
+//! multi-row statements for a gate batch (SQLite writes one through its C API, in `sqlite_bulk`).
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::StoreError;
-use crate::domain::records::{BoardingScan, NewBoardingScan, ScanOutcome};
+use super::{RecordedScans, StoreError};
+use crate::domain::records::{BoardingScan, NewBoardingScan, NewTask, Passenger, ScanOutcome};
+use crate::domain::{FlightKey, Locator};
 
 /// Which scans to list, newest first. Empty vectors mean "any".
 #[derive(Debug, Clone, Default)]
@@ -179,6 +180,140 @@ pub(super) fn select_passengers_by_locator() -> String {
         super::rows::PASSENGER_COLUMNS
     )
 }
+
+#[async_trait]
+pub trait ScanStore: Send + Sync {
+    /// The flight's passengers holding booking `locator`, removed ones included (the caller decides).
+    async fn passengers_by_locator(
+        &self,
+        flight_id: Uuid,
+        locator: &str,
+    ) -> Result<Vec<Passenger>, StoreError>;
+    /// Keeps gate scans, each with who sent it, in one transaction, in order, and in the same
+    /// transaction moves the passenger of each newly kept matched scan to boarded at the scan's instant
+    /// (logged under its sender), so that an accepted scan and its boarding are durable together. A scan
+    /// whose digest is already stored is not written again: it comes back as first stored, with `false`.
+    /// The follow-up tasks those boardings call for are created in the same transaction, each as
+    /// `create_task` would, so that scans, boarding and tasks cost one durable commit.
+    async fn record_boarding_scans(
+        &self,
+        scans: &[(NewBoardingScan, String)],
+        tasks: &[NewTask],
+        at: DateTime<Utc>,
+    ) -> Result<RecordedScans, StoreError>;
+    /// Scans, newest first.
+    async fn boarding_scans(&self, filter: &ScanFilter) -> Result<Vec<BoardingScan>, StoreError>;
+    /// Moves each passenger to boarded at their instant, all in one transaction (one commit for a batch
+    /// of gate scans), logging each change; returns, per passenger, whether they were not boarded before.
+    async fn board_passengers(
+        &self,
+        boarded: &[(Uuid, DateTime<Utc>)],
+        actor: &str,
+    ) -> Result<Vec<bool>, StoreError>;
+    /// The passengers of each booking (a flight and a locator), not removed or otherwise, each with
+    /// whether a registry person is linked to them; one list per booking, in the order asked. What a
+    /// batch of gate scans needs, in one read.
+    async fn booking_passengers(
+        &self,
+        bookings: &[(FlightKey, Locator)],
+    ) -> Result<Vec<Vec<(Passenger, bool)>>, StoreError>;
+}
+
+/// Implements `ScanStore` for a backend store over its connection type `$conn`, once for both backends;
+/// the backend brings the methods whose SQL or speed differs on it.
+macro_rules! scan_store {
+    ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        /// Moves one passenger to boarded at `at` and logs it; false when they already were.
+        async fn board(
+            conn: &mut $conn,
+            passenger_id: Uuid,
+            at: DateTime<Utc>,
+            actor: &str,
+        ) -> Result<bool, StoreError> {
+            let flight_id: Option<Uuid> = sqlx::query_scalar(
+                "UPDATE passengers SET boarding_state = $2, removed_reason = NULL, boarded_at = $3, \
+                 updated_at = $3 WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
+            )
+            .bind(passenger_id)
+            .bind(BoardingState::Boarded.as_str())
+            .bind(at)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(flight_id) = flight_id else {
+                return Ok(false);
+            };
+            let detail = serde_json::json!({ "state": BoardingState::Boarded.as_str(), "reason": null });
+            let e = event(
+                actor,
+                "passenger.boarding_state",
+                "passenger",
+                passenger_id,
+                Some(flight_id),
+                None,
+                detail,
+            );
+            insert_event(&mut *conn, &e, at).await?;
+            Ok(true)
+        }
+
+        #[async_trait]
+        impl $crate::store::ScanStore for $store {
+            $($backend)*
+
+            async fn passengers_by_locator(
+                &self,
+                flight_id: Uuid,
+                locator: &str,
+            ) -> Result<Vec<Passenger>, StoreError> {
+                let (first, end) = booking_key_range(locator);
+                sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(
+                    super::scans::select_passengers_by_locator(),
+                ))
+                .bind(flight_id)
+                .bind(&first)
+                .bind(&end)
+                .bind(locator)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Passenger::try_from)
+                .collect()
+            }
+
+            async fn boarding_scans(
+                &self,
+                filter: &super::ScanFilter,
+            ) -> Result<Vec<crate::domain::records::BoardingScan>, StoreError> {
+                let (sql, binds) = super::scans::select_scans(filter);
+                let mut query = sqlx::query_as::<_, super::scans::ScanRow>(AssertSqlSafe(sql));
+                for value in binds {
+                    query = query.bind(value);
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(crate::domain::records::BoardingScan::try_from)
+                    .collect()
+            }
+
+            async fn board_passengers(
+                &self,
+                boarded: &[(Uuid, DateTime<Utc>)],
+                actor: &str,
+            ) -> Result<Vec<bool>, StoreError> {
+                let mut tx = self.write().await?;
+                let mut changed = Vec::with_capacity(boarded.len());
+                for (passenger_id, at) in boarded {
+                    changed.push(board(&mut tx, *passenger_id, *at, actor).await?);
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+        }
+    };
+}
+pub(super) use scan_store;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,298 @@
+//! Flights and manifests: schedules, passenger lists, boarding states and stations.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::records::*;
+use crate::domain::*;
+
+#[async_trait]
+pub trait FlightStore: Send + Sync {
+    /// Creates the flight or updates its schedule, gate and status; the key never changes.
+    async fn upsert_flight(
+        &self,
+        flight: &NewFlight,
+        at: DateTime<Utc>,
+    ) -> Result<Flight, StoreError>;
+    async fn flight(&self, id: Uuid) -> Result<Option<Flight>, StoreError>;
+    async fn find_flight(&self, key: &FlightKey) -> Result<Option<Flight>, StoreError>;
+    /// Flights whose scheduled departure lies in `[from, to)`, earliest first.
+    async fn flights_departing(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Flight>, StoreError>;
+    /// Flights by local departure date, as ops boards list them.
+    async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError>;
+    /// Applies one file's manifest data in one transaction: flights created or updated, passengers added,
+    /// refreshed or marked removed (their open tasks cancelled with the reason), the import recorded and
+    /// logged. The same file twice changes nothing; a list older than the flight's last one is refused
+    /// (`StoreError::Conflict`).
+    async fn import_manifest(
+        &self,
+        import: &ManifestImport,
+        at: DateTime<Utc>,
+    ) -> Result<ImportOutcome, StoreError> {
+        self.import_manifests(std::slice::from_ref(import), at)
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::NotFound("the import's outcome".to_string())))
+    }
+    /// Several files in one transaction, each whole or not at all: a file refused as out of order is
+    /// rolled back alone (its outcome is the conflict) and the others stand; any other failure rolls
+    /// back every file. One commit for a night's worth of lists instead of one per file.
+    async fn import_manifests(
+        &self,
+        imports: &[ManifestImport],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError>;
+    async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError>;
+    async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError>;
+    /// Moves a passenger to a boarding state and logs it; returns false when they were already there.
+    async fn set_boarding_state(
+        &self,
+        passenger_id: Uuid,
+        state: BoardingState,
+        reason: Option<&str>,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Applies a flight event and logs it as `action` (e.g. `flight.gate_closed`); returns the flight before
+    /// and after.
+    async fn update_flight(
+        &self,
+        flight_id: Uuid,
+        update: &FlightUpdate,
+        action: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Flight, Flight), StoreError>;
+    async fn upsert_station(&self, station: &Station) -> Result<(), StoreError>;
+    async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError>;
+}
+
+/// Implements `FlightStore` for a backend store over its connection type `$conn`, once for both backends;
+/// the backend brings the methods whose SQL or speed differs on it.
+macro_rules! flight_store {
+    ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        async fn fetch_flight(conn: &mut $conn, id: Uuid) -> Result<Flight, StoreError> {
+            sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                "SELECT {FLIGHT_COLUMNS} FROM flights WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("flight {id}")))?
+            .try_into()
+        }
+
+        async fn find_flight_in(
+            conn: &mut $conn,
+            key: &FlightKey,
+        ) -> Result<Option<Flight>, StoreError> {
+            sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                "SELECT {FLIGHT_COLUMNS} FROM flights WHERE carrier = $1 AND number = $2 AND local_date = $3 AND origin = $4"
+            )))
+            .bind(key.flight.carrier().as_str())
+            .bind(key.flight.number_part())
+            .bind(key.local_date)
+            .bind(key.origin.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(Flight::try_from)
+            .transpose()
+        }
+
+        #[async_trait]
+        impl $crate::store::FlightStore for $store {
+            $($backend)*
+
+            async fn upsert_flight(
+                &self,
+                flight: &NewFlight,
+                at: DateTime<Utc>,
+            ) -> Result<Flight, StoreError> {
+                let mut tx = self.write().await?;
+                bind_flight!(sqlx::query(UPSERT_FLIGHT), flight, at)
+                    .execute(&mut *tx)
+                    .await?;
+                let stored = find_flight_in(&mut tx, &flight.key)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("flight {}", flight.key)))?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn flight(&self, id: Uuid) -> Result<Option<Flight>, StoreError> {
+                sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                    "SELECT {FLIGHT_COLUMNS} FROM flights WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Flight::try_from)
+                .transpose()
+            }
+
+            async fn find_flight(&self, key: &FlightKey) -> Result<Option<Flight>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                find_flight_in(&mut conn, key).await
+            }
+
+            async fn flights_departing(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<Flight>, StoreError> {
+                sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                    "SELECT {FLIGHT_COLUMNS} FROM flights WHERE scheduled_departure >= $1 \
+                     AND scheduled_departure < $2 ORDER BY scheduled_departure, carrier, number"
+                )))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Flight::try_from)
+                .collect()
+            }
+
+            async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError> {
+                sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                    "SELECT {FLIGHT_COLUMNS} FROM flights WHERE local_date = $1 \
+                     ORDER BY scheduled_departure, carrier, number"
+                )))
+                .bind(local_date)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Flight::try_from)
+                .collect()
+            }
+
+            async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {
+                sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(format!(
+                    "SELECT {PASSENGER_COLUMNS} FROM passengers WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(Passenger::try_from)
+                .transpose()
+            }
+
+            async fn passengers(&self, flight_id: Uuid) -> Result<Vec<Passenger>, StoreError> {
+                sqlx::query_as::<_, PassengerRow>(AssertSqlSafe(format!(
+                    "SELECT {PASSENGER_COLUMNS} FROM passengers WHERE flight_id = $1 ORDER BY surname, given_name, id"
+                )))
+                .bind(flight_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Passenger::try_from)
+                .collect()
+            }
+
+            async fn set_boarding_state(
+                &self,
+                passenger_id: Uuid,
+                state: BoardingState,
+                reason: Option<&str>,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.write().await?;
+                let flight_id: Option<Uuid> = sqlx::query_scalar(
+                    "UPDATE passengers SET boarding_state = $2, removed_reason = $3, \
+                     boarded_at = CASE WHEN $2 = 'boarded' THEN $4 ELSE boarded_at END, updated_at = $4 \
+                     WHERE id = $1 AND boarding_state <> $2 RETURNING flight_id",
+                )
+                .bind(passenger_id)
+                .bind(state.as_str())
+                .bind(reason)
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(flight_id) = flight_id else {
+                    return Ok(false);
+                };
+                let detail = serde_json::json!({ "state": state.as_str(), "reason": reason });
+                let e = event(
+                    actor,
+                    "passenger.boarding_state",
+                    "passenger",
+                    passenger_id,
+                    Some(flight_id),
+                    None,
+                    detail,
+                );
+                insert_event(&mut tx, &e, at).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn update_flight(
+                &self,
+                flight_id: Uuid,
+                update: &FlightUpdate,
+                action: &str,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(Flight, Flight), StoreError> {
+                let mut tx = self.write().await?;
+                let before = fetch_flight(&mut tx, flight_id).await?;
+                sqlx::query(UPDATE_FLIGHT)
+                    .bind(flight_id)
+                    .bind(update.status.map(|s| s.as_str()))
+                    .bind(update.departure.scheduled)
+                    .bind(update.departure.estimated)
+                    .bind(update.departure.actual)
+                    .bind(update.arrival.scheduled)
+                    .bind(update.arrival.estimated)
+                    .bind(update.arrival.actual)
+                    .bind(update.gate.as_deref())
+                    .bind(update.boarding_started_at)
+                    .bind(update.gate_closed_at)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                let after = fetch_flight(&mut tx, flight_id).await?;
+                let e = event(
+                    actor,
+                    action,
+                    "flight",
+                    flight_id,
+                    Some(flight_id),
+                    None,
+                    flight_update_detail(&before, &after),
+                );
+                insert_event(&mut tx, &e, at).await?;
+                tx.commit().await?;
+                Ok((before, after))
+            }
+
+            async fn upsert_station(&self, station: &Station) -> Result<(), StoreError> {
+                sqlx::query(UPSERT_STATION)
+                    .bind(station.iata.as_str())
+                    .bind(station.staffed)
+                    .bind(shift_text(station.shift_start))
+                    .bind(shift_text(station.shift_end))
+                    .execute(self.write_pool())
+                    .await?;
+                Ok(())
+            }
+
+            async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError> {
+                sqlx::query_as::<_, StationRow>(SELECT_STATION)
+                    .bind(iata)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(Station::try_from)
+                    .transpose()
+            }
+        }
+    };
+}
+pub(super) use flight_store;

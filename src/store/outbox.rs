@@ -1,0 +1,219 @@
+//! The outbox: messages queued once per idempotency key and leased to one instance at a time for sending.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::records::*;
+use crate::domain::*;
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Queues a message; a second call with the same idempotency key returns the first message unchanged.
+    async fn enqueue_message(
+        &self,
+        message: &NewMessage,
+        at: DateTime<Utc>,
+    ) -> Result<Message, StoreError>;
+    /// Leases up to `limit` due messages to `instance` until `lease_until`; a leased message is invisible to
+    /// other instances until the lease ends, so no two instances send it.
+    async fn claim_messages(
+        &self,
+        instance: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError>;
+    async fn finish_message(
+        &self,
+        id: Uuid,
+        result: &SendResult,
+        at: DateTime<Utc>,
+    ) -> Result<Message, StoreError>;
+    async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError>;
+    /// Messages queued since `since` for any task, newest first, at most `limit`: what an advisor's new
+    /// text is compared with to warn of a stock text sent to several passengers.
+    async fn recent_messages(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Message>, StoreError>;
+}
+
+/// Implements `OutboxStore` for a backend store over its connection type `$conn`, once for both backends;
+/// the backend brings the methods whose SQL or speed differs on it.
+macro_rules! outbox_store {
+    ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        async fn fetch_message(conn: &mut $conn, id: Uuid) -> Result<Message, StoreError> {
+            sqlx::query_as::<_, MessageRow>(AssertSqlSafe(format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("message {id}")))?
+            .try_into()
+        }
+
+        #[async_trait]
+        impl $crate::store::OutboxStore for $store {
+            $($backend)*
+
+            async fn enqueue_message(
+                &self,
+                m: &NewMessage,
+                at: DateTime<Utc>,
+            ) -> Result<Message, StoreError> {
+                let mut tx = self.write().await?;
+                let inserted = sqlx::query(INSERT_MESSAGE)
+                    .bind(Uuid::now_v7())
+                    .bind(m.task_id)
+                    .bind(m.network.as_str())
+                    .bind(&m.recipient)
+                    .bind(&m.body)
+                    .bind(&m.author)
+                    .bind(&m.idempotency_key)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let id: Uuid = sqlx::query_scalar("SELECT id FROM messages WHERE idempotency_key = $1")
+                    .bind(&m.idempotency_key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if inserted > 0 {
+                    let detail = serde_json::json!({ "network": m.network.as_str(), "task": m.task_id });
+                    let e = event(
+                        &m.author,
+                        "message.queued",
+                        "message",
+                        id,
+                        None,
+                        None,
+                        detail,
+                    );
+                    insert_event(&mut tx, &e, at).await?;
+                }
+                let message = fetch_message(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(message)
+            }
+
+            async fn claim_messages(
+                &self,
+                instance: &str,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                limit: i64,
+            ) -> Result<Vec<Message>, StoreError> {
+                let mut tx = self.write().await?;
+                let ids: Vec<Uuid> = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "SELECT id FROM messages WHERE state IN ('queued', 'sending') \
+                     AND (next_attempt_at IS NULL OR next_attempt_at <= $1) \
+                     AND (lease_until IS NULL OR lease_until <= $1) ORDER BY created_at LIMIT $2{CLAIM_LOCK}"
+                )))
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut claimed = Vec::with_capacity(ids.len());
+                for id in ids {
+                    sqlx::query("UPDATE messages SET state = 'sending', lease_owner = $2, lease_until = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(instance)
+                        .bind(lease_until)
+                        .execute(&mut *tx)
+                        .await?;
+                    claimed.push(fetch_message(&mut tx, id).await?);
+                }
+                tx.commit().await?;
+                Ok(claimed)
+            }
+
+            async fn finish_message(
+                &self,
+                id: Uuid,
+                result: &SendResult,
+                at: DateTime<Utc>,
+            ) -> Result<Message, StoreError> {
+                let mut tx = self.write().await?;
+                let (state, next, error, provider, sent_at) = match result {
+                    SendResult::Sent {
+                        provider_message_id,
+                    } => (
+                        MessageState::Sent,
+                        None,
+                        None,
+                        provider_message_id.as_deref(),
+                        Some(at),
+                    ),
+                    SendResult::Retry { at: next, error } => (
+                        MessageState::Queued,
+                        Some(*next),
+                        Some(error.as_str()),
+                        None,
+                        None,
+                    ),
+                    SendResult::Failed { error } => {
+                        (MessageState::Failed, None, Some(error.as_str()), None, None)
+                    }
+                };
+                sqlx::query(FINISH_MESSAGE)
+                    .bind(id)
+                    .bind(state.as_str())
+                    .bind(next)
+                    .bind(error)
+                    .bind(provider)
+                    .bind(sent_at)
+                    .execute(&mut *tx)
+                    .await?;
+                let message = fetch_message(&mut tx, id).await?;
+                let detail = serde_json::json!({ "state": state.as_str(), "error": error, "attempts": message.attempts });
+                let e = event(
+                    "aboard",
+                    &format!("message.{}", state.as_str()),
+                    "message",
+                    id,
+                    None,
+                    None,
+                    detail,
+                );
+                insert_event(&mut tx, &e, at).await?;
+                tx.commit().await?;
+                Ok(message)
+            }
+
+            async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError> {
+                sqlx::query_as::<_, MessageRow>(AssertSqlSafe(format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE task_id = $1 ORDER BY created_at, id"
+                )))
+                .bind(task_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Message::try_from)
+                .collect()
+            }
+
+            async fn recent_messages(
+                &self,
+                since: DateTime<Utc>,
+                limit: i64,
+            ) -> Result<Vec<Message>, StoreError> {
+                sqlx::query_as::<_, MessageRow>(AssertSqlSafe(format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE created_at >= $1 \
+                     ORDER BY created_at DESC, id DESC LIMIT $2"
+                )))
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Message::try_from)
+                .collect()
+            }
+        }
+    };
+}
+pub(super) use outbox_store;

@@ -1,0 +1,164 @@
+//! The scheduler's ticks, each claimed by one instance, and its jobs: task expiry and escalation, retention.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::records::*;
+use crate::domain::*;
+
+#[async_trait]
+pub trait SchedulerStore: Send + Sync {
+    /// Claims one scheduler tick for `instance`; false when another instance (or an earlier run) has it.
+    async fn claim_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        instance: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn finish_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        outcome: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The latest claimed tick of every job that ever ran.
+    async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError>;
+    /// Ends every open or claimed task whose expiry has passed, one `task.expired` event each; returns
+    /// their ids.
+    async fn expire_tasks(&self, now: DateTime<Utc>, actor: &str) -> Result<Vec<Uuid>, StoreError>;
+    /// Raises by one the priority of each open task that is past due or expires within `warn_before`,
+    /// once per task, with a `task.escalated` event; returns their ids.
+    async fn escalate_tasks(
+        &self,
+        now: DateTime<Utc>,
+        warn_before: TimeDelta,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// Deletes events, scheduler ticks and boarding scans older than their cutoffs in one transaction
+    /// and logs what it removed.
+    async fn purge(
+        &self,
+        cutoffs: &PurgeCutoffs,
+        at: DateTime<Utc>,
+    ) -> Result<PurgeReport, StoreError>;
+}
+
+/// Implements `SchedulerStore` for a backend store over its connection type `$conn`, once for both backends;
+/// the backend brings the methods whose SQL or speed differs on it.
+macro_rules! scheduler_store {
+    ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        #[async_trait]
+        impl $crate::store::SchedulerStore for $store {
+            $($backend)*
+
+            async fn claim_tick(
+                &self,
+                job: &str,
+                tick_at: DateTime<Utc>,
+                instance: &str,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let claimed = sqlx::query(CLAIM_TICK)
+                    .bind(job)
+                    .bind(tick_at)
+                    .bind(instance)
+                    .bind(at)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn finish_tick(
+                &self,
+                job: &str,
+                tick_at: DateTime<Utc>,
+                outcome: &str,
+                detail: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(FINISH_TICK)
+                    .bind(job)
+                    .bind(tick_at)
+                    .bind(at)
+                    .bind(outcome)
+                    .bind(detail)
+                    .execute(self.write_pool())
+                    .await?;
+                Ok(())
+            }
+
+            async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError> {
+                Ok(sqlx::query_as::<_, TickRecord>(SELECT_LAST_TICKS)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn expire_tasks(&self, now: DateTime<Utc>, actor: &str) -> Result<Vec<Uuid>, StoreError> {
+                let mut tx = self.write().await?;
+                let expired = sqlx::query_as::<_, (Uuid, Uuid, Option<Uuid>)>(EXPIRE_TASKS)
+                    .bind(now)
+                    .bind(EXPIRED_REASON)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for row in &expired {
+                    insert_event(&mut tx, &expired_event(actor, *row), now).await?;
+                }
+                tx.commit().await?;
+                Ok(expired.into_iter().map(|(id, _, _)| id).collect())
+            }
+
+            async fn escalate_tasks(
+                &self,
+                now: DateTime<Utc>,
+                warn_before: TimeDelta,
+            ) -> Result<Vec<Uuid>, StoreError> {
+                let mut tx = self.write().await?;
+                let escalated = sqlx::query_as::<_, EscalatedRow>(ESCALATE_TASKS)
+                    .bind(now)
+                    .bind(now + warn_before)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for row in &escalated {
+                    insert_event(&mut tx, &escalated_event(now, row), now).await?;
+                }
+                tx.commit().await?;
+                Ok(escalated.into_iter().map(|row| row.0).collect())
+            }
+
+            async fn purge(
+                &self,
+                cutoffs: &PurgeCutoffs,
+                at: DateTime<Utc>,
+            ) -> Result<PurgeReport, StoreError> {
+                let mut tx = self.write().await?;
+                let [events, ticks, scans] = PURGE_STATEMENTS;
+                let report = PurgeReport {
+                    events: (sqlx::query(events)
+                        .bind(cutoffs.events_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()),
+                    ticks: (sqlx::query(ticks)
+                        .bind(cutoffs.ticks_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()),
+                    boarding_scans: (sqlx::query(scans)
+                        .bind(cutoffs.boarding_scans_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()),
+                };
+                insert_event(&mut tx, &purge_event(cutoffs, &report), at).await?;
+                tx.commit().await?;
+                Ok(report)
+            }
+        }
+    };
+}
+pub(super) use scheduler_store;

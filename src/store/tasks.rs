@@ -1,0 +1,415 @@
+//! Follow-up tasks: created once per passenger, flight and rule, claimed, closed, cancelled and moved.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::records::*;
+use crate::domain::*;
+
+#[async_trait]
+pub trait TaskStore: Send + Sync {
+    /// Tasks for a person created since `since` that reached or may still reach them (open, claimed or
+    /// done): what the contact cool-down counts.
+    async fn recent_contacts(
+        &self,
+        person_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Task>, StoreError>;
+    /// Cancels the flight's open and claimed tasks (all, or one passenger's) with the reason; returns them.
+    async fn cancel_tasks(
+        &self,
+        flight_id: Uuid,
+        passenger_id: Option<Uuid>,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// Moves the due and expiry times of the flight's open and claimed tasks on `channels` by `delta`, as
+    /// the flight's clock moves; returns how many moved.
+    async fn shift_task_deadlines(
+        &self,
+        flight_id: Uuid,
+        channels: &[Channel],
+        delta: chrono::Duration,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Creates the task unless one exists for the same flight, passenger and rule; returns it only when this
+    /// call created it.
+    async fn create_task(
+        &self,
+        task: &NewTask,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Task>, StoreError>;
+    async fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError>;
+    async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
+    /// How many tasks a station has and when the latest of them last changed: a cheap fingerprint that a
+    /// live page polls, so that every instance sharing the database sees another's new tasks.
+    async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError>;
+    /// Tasks per flight and state for the flights of one local date, for the ops board.
+    async fn task_counts_on(
+        &self,
+        local_date: NaiveDate,
+    ) -> Result<Vec<FlightTaskCount>, StoreError>;
+    /// Applies the transition only if the task is in one of `from`; returns the updated task, or None when
+    /// it was not (someone else got there first).
+    async fn transition_task(
+        &self,
+        transition: &TaskTransition,
+    ) -> Result<Option<Task>, StoreError>;
+    /// Applies the transition as `transition_task` does and, in the same transaction when it applied,
+    /// keeps what staff recorded about the task's person as aboard's own (an erased person has nothing
+    /// to keep it on). An opt-out also cancels the person's other open and claimed tasks and withdraws
+    /// their messages still queued in the outbox. Each is logged.
+    async fn close_task_recording(
+        &self,
+        transition: &TaskTransition,
+        record: &StaffRecord,
+    ) -> Result<Option<Task>, StoreError>;
+}
+
+/// Implements `TaskStore` for a backend store over its connection type `$conn`, once for both backends;
+/// the backend brings the methods whose SQL or speed differs on it.
+macro_rules! task_store {
+    ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        /// Creates the task unless its passenger, flight and rule have one, and logs it; the caller's
+        /// transaction commits.
+        async fn insert_task(
+            conn: &mut $conn,
+            task: &NewTask,
+            at: DateTime<Utc>,
+        ) -> Result<Option<Task>, StoreError> {
+            let id = Uuid::now_v7();
+            let inserted = sqlx::query(INSERT_TASK)
+                .bind(id)
+                .bind(task.flight_id)
+                .bind(task.passenger_id)
+                .bind(task.person_id)
+                .bind(&task.rule_id)
+                .bind(task.channel.as_str())
+                .bind(&task.station)
+                .bind(task.gate.as_deref())
+                .bind(task.priority)
+                .bind(task.due_at)
+                .bind(task.expires_at)
+                .bind(&task.brief)
+                .bind(to_json(&task.why))
+                .bind(at)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if inserted == 0 {
+                return Ok(None);
+            }
+            let detail = serde_json::json!({ "rule": task.rule_id, "channel": task.channel.as_str() });
+            let e = event(
+                "aboard",
+                "task.created",
+                "task",
+                id,
+                Some(task.flight_id),
+                Some(task.person_id),
+                detail,
+            );
+            insert_event(&mut *conn, &e, at).await?;
+            fetch_task(&mut *conn, id).await
+        }
+
+        /// Applies a task's transition if the task is still in one of its `from` states, and logs it; the
+        /// caller's transaction commits.
+        async fn transition(
+            conn: &mut $conn,
+            t: &TaskTransition,
+        ) -> Result<Option<Task>, StoreError> {
+            let sql = format!(
+                "{TRANSITION_TASK} AND state IN ({})",
+                placeholders(7, t.from.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql))
+                .bind(t.task_id)
+                .bind(t.to.as_str())
+                .bind(t.assignee.as_deref())
+                .bind(t.outcome.map(|o| o.as_str()))
+                .bind(t.note.as_deref())
+                .bind(t.at);
+            for state in &t.from {
+                query = query.bind(state.as_str());
+            }
+            if query.execute(&mut *conn).await?.rows_affected() == 0 {
+                return Ok(None);
+            }
+            let task = fetch_task(&mut *conn, t.task_id).await?;
+            if let Some(task) = &task {
+                let detail = serde_json::json!({
+                    "to": t.to.as_str(), "outcome": t.outcome.map(|o| o.as_str()), "note": t.note,
+                });
+                let e = event(
+                    &t.actor,
+                    &format!("task.{}", t.to.as_str()),
+                    "task",
+                    t.task_id,
+                    Some(task.new.flight_id),
+                    Some(task.new.person_id),
+                    detail,
+                );
+                insert_event(&mut *conn, &e, t.at).await?;
+            }
+            Ok(task)
+        }
+
+        /// Keeps what staff recorded with a task's outcome on the task's person, and logs it; the caller's
+        /// transaction commits. An opt-out also ends the person's other follow-ups and withdraws their
+        /// messages still queued.
+        async fn keep_staff_record(
+            conn: &mut $conn,
+            task: &Task,
+            record: &StaffRecord,
+            actor: &str,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            let person_id = task.new.person_id;
+            let exists: i64 = sqlx::query_scalar(PERSON_EXISTS)
+                .bind(person_id)
+                .fetch_one(&mut *conn)
+                .await?;
+            if exists == 0 {
+                return Ok(());
+            }
+            match record {
+                StaffRecord::Case(c) => {
+                    sqlx::query(INSERT_ABOARD_CASE)
+                        .bind(person_id)
+                        .bind(&c.external_ref)
+                        .bind(c.opened_at)
+                        .bind(c.resolved_at)
+                        .bind(&c.channel)
+                        .bind(&c.category)
+                        .bind(c.severity)
+                        .bind(&c.summary)
+                        .bind(c.status.as_str())
+                        .bind(c.source_url.as_deref())
+                        .bind(actor)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                StaffRecord::OptOut => {
+                    sqlx::query(UPSERT_STAFF_OPT_OUT)
+                        .bind(person_id)
+                        .bind(task.id)
+                        .bind(actor)
+                        .bind(at)
+                        .execute(&mut *conn)
+                        .await?;
+                    let cancelled = sqlx::query_as::<_, (Uuid, Uuid)>(CANCEL_PERSON_TASKS)
+                        .bind(person_id)
+                        .bind(OPT_OUT_CANCEL_REASON)
+                        .bind(at)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    for (task_id, flight_id) in cancelled {
+                        let e = opt_out_cancel_event(task_id, flight_id, person_id, actor);
+                        insert_event(&mut *conn, &e, at).await?;
+                    }
+                    let withdrawn: Vec<Uuid> = sqlx::query_scalar(WITHDRAW_PERSON_MESSAGES)
+                        .bind(person_id)
+                        .bind(OPT_OUT_CANCEL_REASON)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    for message_id in withdrawn {
+                        let e = withdrawn_message_event(message_id, person_id, actor);
+                        insert_event(&mut *conn, &e, at).await?;
+                    }
+                }
+            }
+            insert_event(conn, &staff_record_event(task, record, actor), at).await?;
+            Ok(())
+        }
+
+        async fn fetch_task(conn: &mut $conn, id: Uuid) -> Result<Option<Task>, StoreError> {
+            sqlx::query_as::<_, TaskRow>(AssertSqlSafe(format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(Task::try_from)
+            .transpose()
+        }
+
+        #[async_trait]
+        impl $crate::store::TaskStore for $store {
+            $($backend)*
+
+            async fn recent_contacts(
+                &self,
+                person_id: Uuid,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<Task>, StoreError> {
+                sqlx::query_as::<_, TaskRow>(AssertSqlSafe(recent_contacts_sql()))
+                    .bind(person_id)
+                    .bind(since)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(Task::try_from)
+                    .collect()
+            }
+
+            async fn cancel_tasks(
+                &self,
+                flight_id: Uuid,
+                passenger_id: Option<Uuid>,
+                reason: &str,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<Vec<Uuid>, StoreError> {
+                let mut tx = self.write().await?;
+                let sql = cancel_flight_tasks_sql(passenger_id.is_some());
+                let mut query = sqlx::query_as::<_, (Uuid, Option<Uuid>)>(AssertSqlSafe(sql))
+                    .bind(flight_id)
+                    .bind(reason)
+                    .bind(at);
+                if let Some(passenger_id) = passenger_id {
+                    query = query.bind(passenger_id);
+                }
+                let cancelled = query.fetch_all(&mut *tx).await?;
+                for (task_id, person_id) in &cancelled {
+                    let detail = serde_json::json!({ "to": "cancelled", "note": reason });
+                    let e = event(
+                        actor,
+                        "task.cancelled",
+                        "task",
+                        task_id,
+                        Some(flight_id),
+                        *person_id,
+                        detail,
+                    );
+                    insert_event(&mut tx, &e, at).await?;
+                }
+                tx.commit().await?;
+                Ok(cancelled.into_iter().map(|(id, _)| id).collect())
+            }
+
+            async fn shift_task_deadlines(
+                &self,
+                flight_id: Uuid,
+                channels: &[Channel],
+                delta: chrono::Duration,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                if channels.is_empty() || delta.is_zero() {
+                    return Ok(0);
+                }
+                let mut tx = self.write().await?;
+                let mut query = sqlx::query_as::<_, (Uuid, DateTime<Utc>, DateTime<Utc>)>(AssertSqlSafe(
+                    movable_tasks_sql(channels.len()),
+                ))
+                .bind(flight_id);
+                for channel in channels {
+                    query = query.bind(channel.as_str());
+                }
+                let tasks = query.fetch_all(&mut *tx).await?;
+                for (task_id, due_at, expires_at) in &tasks {
+                    sqlx::query(MOVE_TASK)
+                        .bind(task_id)
+                        .bind(*due_at + delta)
+                        .bind(*expires_at + delta)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    let detail = serde_json::json!({ "moved_minutes": delta.num_minutes() });
+                    let e = event(
+                        actor,
+                        "task.rescheduled",
+                        "task",
+                        task_id,
+                        Some(flight_id),
+                        None,
+                        detail,
+                    );
+                    insert_event(&mut tx, &e, at).await?;
+                }
+                tx.commit().await?;
+                Ok(tasks.len() as u64)
+            }
+
+            async fn create_task(
+                &self,
+                task: &NewTask,
+                at: DateTime<Utc>,
+            ) -> Result<Option<Task>, StoreError> {
+                let mut tx = self.write().await?;
+                let created = insert_task(&mut tx, task, at).await?;
+                tx.commit().await?;
+                Ok(created)
+            }
+
+            async fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                fetch_task(&mut conn, id).await
+            }
+
+            async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+                let (sql, binds, flight) = task_query(filter);
+                let mut query = sqlx::query_as::<_, TaskRow>(AssertSqlSafe(sql));
+                if let Some(flight) = flight {
+                    query = query.bind(flight);
+                }
+                for value in binds {
+                    query = query.bind(value);
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(Task::try_from)
+                    .collect()
+            }
+
+            async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError> {
+                Ok(sqlx::query_as::<_, TaskListVersion>(TASK_LIST_VERSION)
+                    .bind(station)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn task_counts_on(
+                &self,
+                local_date: NaiveDate,
+            ) -> Result<Vec<FlightTaskCount>, StoreError> {
+                sqlx::query_as::<_, FlightTaskCountRow>(TASK_COUNTS_ON)
+                    .bind(local_date)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(FlightTaskCount::try_from)
+                    .collect()
+            }
+
+            async fn transition_task(&self, t: &TaskTransition) -> Result<Option<Task>, StoreError> {
+                let mut tx = self.write().await?;
+                let task = transition(&mut tx, t).await?;
+                tx.commit().await?;
+                Ok(task)
+            }
+
+            async fn close_task_recording(
+                &self,
+                t: &TaskTransition,
+                record: &StaffRecord,
+            ) -> Result<Option<Task>, StoreError> {
+                let mut tx = self.write().await?;
+                let Some(task) = transition(&mut tx, t).await? else {
+                    return Ok(None);
+                };
+                keep_staff_record(&mut tx, &task, record, &t.actor, t.at).await?;
+                tx.commit().await?;
+                Ok(Some(task))
+            }
+        }
+    };
+}
+pub(super) use task_store;
