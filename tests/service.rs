@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aboard::store::{SqliteStore, Store};
+use aboard::store::{FlightStore, SqliteStore, Store};
 use common::{TestApp, TestDb};
 use sqlx::Connection;
 

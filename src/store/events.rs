@@ -1,12 +1,10 @@
 //! The event log: every change that matters writes its event in the same transaction.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use uuid::Uuid;
+use chrono::{DateTime, Utc};
 
-use super::*;
-use crate::domain::records::*;
-use crate::domain::*;
+use super::{EventFilter, StoreError};
+use crate::domain::records::{Event, NewEvent};
 
 #[async_trait]
 pub trait EventStore: Send + Sync {

@@ -1,12 +1,14 @@
 //! Flights and manifests: schedules, passenger lists, boarding states and stations.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::*;
-use crate::domain::records::*;
-use crate::domain::*;
+use super::StoreError;
+use crate::domain::records::{
+    Flight, FlightUpdate, ImportOutcome, ManifestImport, NewFlight, Passenger, Station,
+};
+use crate::domain::{BoardingState, FlightKey};
 
 #[async_trait]
 pub trait FlightStore: Send + Sync {

@@ -24,19 +24,13 @@ mod tasks;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::config::DatabaseTarget;
-use crate::domain::records::{
-    ApiToken, BoardingScan, Event, Flight, FlightUpdate, HeldMessage, IdentityLink, ImportOutcome,
-    InboundMessage, ManifestImport, Message, NewApiToken, NewBoardingScan, NewEvent, NewFlight,
-    NewHeldPart, NewMessage, NewSession, NewStaffAccount, NewTask, PartHeld, Passenger, Person,
-    PersonRecord, StaffAccount, StaffCredentials, StaffRecord, StaffSession, Station, Task,
-    TaskTransition,
-};
-use crate::domain::{BoardingState, Channel, FlightKey, LinkDecision, Locator, Login, TaskState};
+use crate::domain::records::{BoardingScan, PersonRecord, Task};
+use crate::domain::{Channel, LinkDecision, TaskState};
 
 pub use events::EventStore;
 pub use flights::FlightStore;
@@ -44,9 +38,9 @@ pub use held::HeldStore;
 pub use outbox::OutboxStore;
 pub use postgres::PostgresStore;
 pub use registry::RegistryStore;
+pub use scans::ScanFilter;
 pub use scans::ScanStore;
 pub use scheduler::SchedulerStore;
-pub use scans::ScanFilter;
 pub use screening::{PendingScreening, ScreeningClaim};
 pub use sqlite::SqliteStore;
 pub use staff::StaffStore;

@@ -1,12 +1,11 @@
 //! The outbox: messages queued once per idempotency key and leased to one instance at a time for sending.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::*;
-use crate::domain::records::*;
-use crate::domain::*;
+use super::{SendResult, StoreError};
+use crate::domain::records::{Message, NewMessage};
 
 #[async_trait]
 pub trait OutboxStore: Send + Sync {

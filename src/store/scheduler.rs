@@ -1,12 +1,10 @@
 //! The scheduler's ticks, each claimed by one instance, and its jobs: task expiry and escalation, retention.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
-use super::*;
-use crate::domain::records::*;
-use crate::domain::*;
+use super::{PurgeCutoffs, PurgeReport, StoreError, TickRecord};
 
 #[async_trait]
 pub trait SchedulerStore: Send + Sync {

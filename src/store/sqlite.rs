@@ -351,7 +351,6 @@ super::backend_store!(SqliteStore, SqliteConnection,
     }
 );
 
-
 /// The bookings asked for, as `select_bookings_passengers` wants them: a JSON array of
 /// [carrier, number, local date, origin, first key, end key, locator].
 const BOOKINGS_WANTED: &str = "SELECT CAST(key AS INTEGER) AS n, value ->> 0 AS carrier, \

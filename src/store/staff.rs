@@ -1,12 +1,15 @@
 //! Staff accounts, their sessions, and the API tokens of gate readers and scripts.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::*;
-use crate::domain::records::*;
-use crate::domain::*;
+use super::StoreError;
+use crate::domain::Login;
+use crate::domain::records::{
+    ApiToken, NewApiToken, NewSession, NewStaffAccount, StaffAccount, StaffCredentials,
+    StaffSession,
+};
 
 #[async_trait]
 pub trait StaffStore: Send + Sync {

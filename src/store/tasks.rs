@@ -1,12 +1,12 @@
 //! Follow-up tasks: created once per passenger, flight and rule, claimed, closed, cancelled and moved.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::*;
-use crate::domain::records::*;
-use crate::domain::*;
+use super::{FlightTaskCount, StoreError, TaskFilter, TaskListVersion};
+use crate::domain::Channel;
+use crate::domain::records::{NewTask, StaffRecord, Task, TaskTransition};
 
 #[async_trait]
 pub trait TaskStore: Send + Sync {
