@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{EventFilter, StoreError};
 use crate::domain::records::{Event, NewEvent};
 
+/// The event log, newest first when read.
 #[async_trait]
 pub trait EventStore: Send + Sync {
     async fn append_event(&self, event: &NewEvent, at: DateTime<Utc>) -> Result<Event, StoreError>;

@@ -10,6 +10,7 @@ use crate::domain::records::{
 };
 use crate::domain::{BoardingState, FlightKey};
 
+/// Flights, their manifests and passengers, and stations.
 #[async_trait]
 pub trait FlightStore: Send + Sync {
     /// Creates the flight or updates its schedule, gate and status; the key never changes.

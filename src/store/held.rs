@@ -115,6 +115,7 @@ pub(super) fn held_messages(
         .collect()
 }
 
+/// Type B message parts held until their message can be applied.
 #[async_trait]
 pub trait HeldStore: Send + Sync {
     /// Holds parts of Type B messages until their message can be applied, all in one transaction. A

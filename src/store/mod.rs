@@ -1,5 +1,7 @@
-//! Storage: the `Store` trait and its two implementations, SQLite (the embedded default: one file, WAL,
-//! write transactions begun IMMEDIATE) and PostgreSQL (several instances share one database). Everything
+//! Storage: the `Store` trait, made of one part per concern (each in the file named after it), and its
+//! two backends, SQLite (the embedded default: one file, WAL, write transactions begun IMMEDIATE) and
+//! PostgreSQL (several instances share one database). Each query and transaction is written once in its
+//! part and expanded for both backends by `backend_store!`; a backend's own file holds only what differs. Everything
 //! that must happen once across instances — creating a task, sending a message, running a scheduler tick —
 //! is decided here with unique keys and row claims, never with in-process locks. Every change that matters
 //! writes its event to the log in the same transaction. Depends on `domain` only.
@@ -225,6 +227,7 @@ pub trait Store:
     /// Waits for open work to finish and closes every connection.
     async fn close(&self);
     fn pool_stats(&self) -> PoolStats;
+    /// Rows per table.
     async fn counts(&self) -> Result<Counts, StoreError>;
 }
 

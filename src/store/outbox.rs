@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{SendResult, StoreError};
 use crate::domain::records::{Message, NewMessage};
 
+/// Messages to passengers, queued and sent through the outbox.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Queues a message; a second call with the same idempotency key returns the first message unchanged.

@@ -106,6 +106,7 @@ impl TryFrom<DecisionRow> for MatchDecision {
     }
 }
 
+/// Registry persons, identity links and review decisions, and the claims on flights waiting for matching.
 #[async_trait]
 pub trait RegistryStore: Send + Sync {
     /// Creates or replaces a person by external id, with their identifiers, accounts, cases and consent.

@@ -181,6 +181,7 @@ pub(super) fn select_passengers_by_locator() -> String {
     )
 }
 
+/// Gate scans, the boardings they record, and the booking lookup a batch of scans needs.
 #[async_trait]
 pub trait ScanStore: Send + Sync {
     /// The flight's passengers holding booking `locator`, removed ones included (the caller decides).

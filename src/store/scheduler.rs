@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{PurgeCutoffs, PurgeReport, StoreError, TickRecord};
 
+/// The scheduler's ticks and jobs.
 #[async_trait]
 pub trait SchedulerStore: Send + Sync {
     /// Claims one scheduler tick for `instance`; false when another instance (or an earlier run) has it.

@@ -11,6 +11,7 @@ use crate::domain::records::{
     StaffSession,
 };
 
+/// Staff accounts, sessions and API tokens.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
     /// Creates a staff account; a login already taken is a `Conflict` and nothing is written.

@@ -8,6 +8,7 @@ use super::{FlightTaskCount, StoreError, TaskFilter, TaskListVersion};
 use crate::domain::Channel;
 use crate::domain::records::{NewTask, StaffRecord, Task, TaskTransition};
 
+/// Follow-up tasks.
 #[async_trait]
 pub trait TaskStore: Send + Sync {
     /// Tasks for a person created since `since` that reached or may still reach them (open, claimed or
