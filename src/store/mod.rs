@@ -1,10 +1,10 @@
 //! Storage: the `Store` trait, made of one part per concern (each in the file named after it), and its
 //! two backends, SQLite (the embedded default: one file, WAL, write transactions begun IMMEDIATE) and
 //! PostgreSQL (several instances share one database). Each query and transaction is written once in its
-//! part and expanded for both backends by `backend_store!`; a backend's own file holds only what differs. Everything
-//! that must happen once across instances — creating a task, sending a message, running a scheduler tick —
-//! is decided here with unique keys and row claims, never with in-process locks. Every change that matters
-//! writes its event to the log in the same transaction. Depends on `domain` only.
+//! part and expanded for both backends by `backend_store!`; a backend's own file holds only what differs.
+//! Everything that must happen once across instances — creating a task, sending a message, running a
+//! scheduler tick — is decided here with unique keys and row claims, never with in-process locks. Every
+//! change that matters writes its event to the log in the same transaction. Depends on `domain` only.
 
 mod aboard_sql;
 mod events;
