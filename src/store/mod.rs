@@ -18,8 +18,7 @@ mod scans;
 mod scheduler;
 mod screening;
 mod sqlite;
-mod sqlite_bulk;
-mod sqlite_import;
+mod sqlite_capi;
 mod staff;
 mod tasks;
 

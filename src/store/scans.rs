@@ -1,5 +1,5 @@
 //! Gate scans and boarding: their part of the store, the row type and the SQL, and PostgreSQL's
-//! multi-row statements for a gate batch (SQLite writes one through its C API, in `sqlite_bulk`).
+//! multi-row statements for a gate batch (SQLite writes one through its C API, in `sqlite_capi`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -228,12 +228,12 @@ super::backend_store!(SqliteStore, SqliteConnection,
             at: DateTime<Utc>,
         ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
             let mut tx = self.write().await?;
-            let mut batch = super::sqlite_import::BatchImport::new(imports, at);
+            let mut batch = super::sqlite_capi::BatchImport::new(imports, at);
             loop {
                 let mut handle = tx.lock_handle().await?;
                 if !batch.advance(
                     handle.as_raw_handle(),
-                    super::sqlite_import::LEND_PASSENGERS,
+                    super::sqlite_capi::LEND_PASSENGERS,
                 )? {
                     break;
                 }
@@ -250,7 +250,7 @@ super::backend_store!(SqliteStore, SqliteConnection,
             at: DateTime<Utc>,
         ) -> Result<super::RecordedScans, StoreError> {
             use super::scans::select_scan_by_digest;
-            use super::sqlite_bulk::{ScanToWrite, begin_and_write_scans};
+            use super::sqlite_capi::{ScanToWrite, begin_and_write_scans};
             use crate::domain::records::BoardingScan;
             let mut connection = self.writer.acquire().await?;
             let rows: Vec<ScanToWrite<'_>> = scans
@@ -332,7 +332,7 @@ super::backend_store!(SqliteStore, SqliteConnection,
                 .collect();
             let mut connection = self.pool.acquire().await?;
             let mut handle = connection.lock_handle().await?;
-            let rows = super::sqlite_bulk::booking_passengers(
+            let rows = super::sqlite_capi::booking_passengers(
                 handle.as_raw_handle(),
                 &BOOKINGS_PASSENGERS,
                 &serde_json::Value::Array(wanted).to_string(),

@@ -14,20 +14,20 @@ use libsqlite3_sys as ffi;
 use std::ptr::NonNull;
 use uuid::Uuid;
 
-use super::StoreError;
-use super::rows::{
+use super::{Statement, execute, instant_text};
+use crate::domain::records::{
+    FlightImportSummary, FlightList, ImportOutcome, ManifestImport, NewEvent, NewPassenger,
+};
+use crate::store::StoreError;
+use crate::store::rows::{
     INSERT_EVENT, INSERT_IMPORT, QUEUE_SCREENING, SELECT_STORED_PASSENGERS, SET_FLIGHT_LIST_TIME,
     SET_IMPORT_SUMMARY, StoredPassenger, UPSERT_LISTED_FLIGHT, cancel_tasks_sql, check_list_order,
     manifest_imported, mark_removed_sql, passenger_removed, plan_list, removal_reason,
     sqlite_passenger_insert_sql, sqlite_passenger_upsert_sql, task_cancelled_by_import, to_json,
 };
-use super::sqlite_bulk::{Statement, execute, instant_text};
-use crate::domain::records::{
-    FlightImportSummary, FlightList, ImportOutcome, ManifestImport, NewEvent, NewPassenger,
-};
 
 /// About how many passengers one lend of the handle writes: some 20 ms of work.
-pub(super) const LEND_PASSENGERS: usize = 4_000;
+pub(in crate::store) const LEND_PASSENGERS: usize = 4_000;
 
 /// New passengers per INSERT (26 values each, far under SQLite's 32,766): each statement opens and
 /// closes its cursors on the table, its two indexes and the flights it refers to, which for one row
@@ -38,7 +38,7 @@ const WHAT: &str = "importing manifests";
 
 /// A batch of files being applied, lend after lend of the writer's handle, inside the caller's
 /// transaction.
-pub(super) struct BatchImport<'a> {
+pub(in crate::store) struct BatchImport<'a> {
     imports: &'a [ManifestImport],
     at: DateTime<Utc>,
     /// The file being applied, when one is between lends: its savepoint is open.
@@ -53,7 +53,10 @@ struct OpenFile {
 }
 
 impl<'a> BatchImport<'a> {
-    pub(super) fn new(imports: &'a [ManifestImport], at: DateTime<Utc>) -> BatchImport<'a> {
+    pub(in crate::store) fn new(
+        imports: &'a [ManifestImport],
+        at: DateTime<Utc>,
+    ) -> BatchImport<'a> {
         BatchImport {
             imports,
             at,
@@ -65,7 +68,7 @@ impl<'a> BatchImport<'a> {
     /// Applies the batch's next lists until about `budget` passengers are written; returns whether
     /// files remain. A file refused as out of order is rolled back to its savepoint and the batch goes
     /// on; any other failure leaves the transaction for the caller to roll back.
-    pub(super) fn advance(
+    pub(in crate::store) fn advance(
         &mut self,
         db: NonNull<ffi::sqlite3>,
         budget: usize,
@@ -112,7 +115,7 @@ impl<'a> BatchImport<'a> {
         Ok(self.outcomes.len() < self.imports.len())
     }
 
-    pub(super) fn into_outcomes(self) -> Vec<Result<ImportOutcome, StoreError>> {
+    pub(in crate::store) fn into_outcomes(self) -> Vec<Result<ImportOutcome, StoreError>> {
         self.outcomes
     }
 }

@@ -1,6 +1,7 @@
 //! The hot paths through SQLite's C API, on the caller's own connection (sqlx lends its handle for
-//! this): a batch of gate scans with the boardings they make, the lookup of those scans' bookings, and
-//! the statements, binding and row reading that `sqlite_import` applies manifests with.
+//! this): a batch of gate scans with the boardings they make and the lookup of those scans' bookings
+//! (`scans`), a batch of manifest files (`import`), and the statements, binding and row reading both
+//! use. Nothing else in the store calls SQLite but through sqlx.
 //!
 //! Why: a large airline's day brings 450,000 new passengers at once, and the gates send thousands of
 //! scans a second. Through sqlx every value is copied into an owned argument and every statement goes
@@ -20,42 +21,12 @@ use libsqlite3_sys as ffi;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::rows::{BookingPassengerRow, INSERT_EVENT, PASSENGER_COLUMNS, PassengerRow, to_json};
-use crate::domain::records::{NewBoardingScan, ScanOutcome};
 
-/// One scan to write: its new id, the scan, and who sent it (the actor of its boarding).
-pub(super) struct ScanToWrite<'a> {
-    pub id: Uuid,
-    pub scan: &'a NewBoardingScan,
-    pub actor: &'a str,
-}
+mod import;
+mod scans;
 
-const INSERT_SCAN: &str = "INSERT INTO boarding_scans (id, digest, raw, station, gate, reader_id, \
-    scanned_at, received_at, flight_id, passenger_id, outcome, detail) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING";
-
-const BOARD_PASSENGER: &str = "UPDATE passengers SET boarding_state = 'boarded', removed_reason = NULL, \
-    boarded_at = ?2, updated_at = ?2 WHERE id = ?1 AND boarding_state <> 'boarded'";
-
-/// Begins a write transaction, writes the scans as [`write_scans`] does and, when `commit`, commits;
-/// otherwise leaves the transaction open for the caller to finish. On failure the transaction may be
-/// open: the caller closes the connection, which rolls it back.
-/// Under a gate peak each round trip to sqlx's connection thread waits for a core, so the whole of a
-/// batch without follow-ups goes in one lend of the handle instead of three round trips.
-pub(super) fn begin_and_write_scans(
-    db: NonNull<ffi::sqlite3>,
-    scans: &[ScanToWrite<'_>],
-    at: DateTime<Utc>,
-    commit: bool,
-) -> Result<Vec<bool>, StoreError> {
-    const WHAT: &str = "recording boarding scans";
-    execute(db, "BEGIN IMMEDIATE", WHAT)?;
-    let written = write_scans(db, scans, at)?;
-    if commit {
-        execute(db, "COMMIT", WHAT)?;
-    }
-    Ok(written)
-}
+pub(super) use import::{BatchImport, LEND_PASSENGERS};
+pub(super) use scans::{ScanToWrite, begin_and_write_scans, booking_passengers};
 
 /// Runs one statement without parameters or rows.
 pub(super) fn execute(
@@ -64,135 +35,6 @@ pub(super) fn execute(
     doing: &'static str,
 ) -> Result<(), StoreError> {
     Statement::prepare(db, sql, doing)?.execute(db).map(drop)
-}
-
-/// Writes each scan unless its digest is stored, boards the passenger of each newly written matched
-/// scan unless already boarded (at that scan's instant), and logs each boarding. Returns, per scan,
-/// whether it was written. The caller holds the write transaction; nothing here commits.
-fn write_scans(
-    db: NonNull<ffi::sqlite3>,
-    scans: &[ScanToWrite<'_>],
-    at: DateTime<Utc>,
-) -> Result<Vec<bool>, StoreError> {
-    const WHAT: &str = "recording boarding scans";
-    if scans.is_empty() {
-        return Ok(Vec::new());
-    }
-    let insert = Statement::prepare(db, INSERT_SCAN, WHAT)?;
-    let board = Statement::prepare(db, BOARD_PASSENGER, WHAT)?;
-    let log = Statement::prepare(db, INSERT_EVENT, WHAT)?;
-    let received_at = instant_text(at);
-    let boarded_detail = to_json(&serde_json::json!({ "state": "boarded", "reason": null }));
-    let mut written = Vec::with_capacity(scans.len());
-    for ScanToWrite { id, scan, actor } in scans {
-        let scanned_at = instant_text(scan.scanned_at);
-        let mut bind = insert.binder();
-        bind.blob(id.as_bytes());
-        bind.text(Some(&scan.digest));
-        bind.text(Some(&scan.raw));
-        bind.text(Some(&scan.station));
-        bind.text(scan.gate.as_deref());
-        bind.text(scan.reader_id.as_deref());
-        bind.text(Some(&scanned_at));
-        bind.text(Some(&received_at));
-        bind.optional_blob(scan.flight_id.as_ref().map(Uuid::as_bytes));
-        bind.optional_blob(scan.passenger_id.as_ref().map(Uuid::as_bytes));
-        bind.text(Some(scan.outcome.as_str()));
-        bind.text(scan.detail.as_deref());
-        bind.finish()?;
-        let is_new = insert.execute(db)? > 0;
-        written.push(is_new);
-        let (true, ScanOutcome::Matched, Some(passenger)) =
-            (is_new, scan.outcome, scan.passenger_id)
-        else {
-            continue;
-        };
-        let mut bind = board.binder();
-        bind.blob(passenger.as_bytes());
-        bind.text(Some(&scanned_at));
-        bind.finish()?;
-        if board.execute(db)? == 0 {
-            continue;
-        }
-        let event_id = Uuid::now_v7();
-        let subject = passenger.to_string();
-        let mut bind = log.binder();
-        bind.blob(event_id.as_bytes());
-        bind.text(Some(&scanned_at));
-        bind.text(Some(actor));
-        bind.text(Some("passenger.boarding_state"));
-        bind.text(Some("passenger"));
-        bind.text(Some(&subject));
-        bind.optional_blob(scan.flight_id.as_ref().map(Uuid::as_bytes));
-        bind.optional_blob(None);
-        bind.text(Some(&boarded_detail));
-        bind.finish()?;
-        log.execute(db)?;
-    }
-    Ok(written)
-}
-
-/// Runs `select_bookings_passengers` (as `sql`) for the bookings listed in `wanted` and reads its rows
-/// as sqlx would: the booking's number, the passenger's columns in `PASSENGER_COLUMNS` order, whether
-/// someone is linked.
-pub(super) fn booking_passengers(
-    db: NonNull<ffi::sqlite3>,
-    sql: &str,
-    wanted: &str,
-) -> Result<Vec<BookingPassengerRow>, StoreError> {
-    const WHAT: &str = "looking up bookings";
-    let query = Statement::prepare(db, sql, WHAT)?;
-    query.expect_columns(
-        std::iter::once("booking")
-            .chain(PASSENGER_COLUMNS.split(", "))
-            .chain(std::iter::once("linked")),
-    )?;
-    let mut bind = query.binder();
-    bind.text(Some(wanted));
-    bind.finish()?;
-    let mut rows = Vec::new();
-    while let Some(mut row) = query.next_row(db)? {
-        let booking = row.integer().unwrap_or(-1);
-        let passenger = PassengerRow {
-            id: row.uuid()?,
-            flight_id: row.uuid()?,
-            pax_key: row.required_text()?,
-            surname: row.required_text()?,
-            given_name: row.required_text()?,
-            title: row.text(),
-            traveller_class: row.required_text()?,
-            locator: row.text(),
-            seat: row.text(),
-            cabin_class: row.text(),
-            destination: row.text(),
-            party_ref: row.text(),
-            ff_airline: row.text(),
-            ff_number: row.text(),
-            email: row.text(),
-            phone: row.text(),
-            date_of_birth: row.date()?,
-            gender: row.text(),
-            nationality: row.text(),
-            docs_surname: row.text(),
-            docs_given: row.text(),
-            checkin_sequence: row
-                .integer()
-                .map(|n| i32::try_from(n).map_err(|_| row.corrupt("a number out of range")))
-                .transpose()?,
-            service_codes: row.required_text()?,
-            boarding_state: row.required_text()?,
-            boarded_at: row.instant()?,
-            removed_reason: row.text(),
-            updated_at: row.instant()?.ok_or_else(|| row.corrupt("NULL"))?,
-        };
-        let linked = row.integer().unwrap_or(0) != 0;
-        rows.push(BookingPassengerRow {
-            booking,
-            passenger,
-            linked,
-        });
-    }
-    Ok(rows)
 }
 
 /// An instant as sqlx writes `DateTime<Utc>` to SQLite.
@@ -578,6 +420,106 @@ fn failure(doing: &str, message: &str) -> StoreError {
 mod tests {
     use super::*;
     use sqlx::Connection;
+
+    /// What the C API binds is stored byte for byte as sqlx stores the same values, and each reads
+    /// back what the other wrote: a UUID, an instant, a date, an enum's word, JSON text and NULL.
+    #[tokio::test]
+    async fn values_are_encoded_as_sqlx_encodes_them() {
+        use crate::domain::BoardingState;
+        let mut connection = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database");
+        sqlx::query(
+            "CREATE TABLE v (id BLOB, at TEXT, day TEXT, state TEXT, detail TEXT, gone TEXT)",
+        )
+        .execute(&mut connection)
+        .await
+        .expect("the table");
+        let id = Uuid::now_v7();
+        let at: DateTime<Utc> = "2026-12-05T03:14:15.926535Z".parse().expect("an instant");
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).expect("a date");
+        let state = BoardingState::Boarded;
+        let detail =
+            crate::store::rows::to_json(&serde_json::json!({ "gate": "A1", "seats": [1, 2] }));
+        const INSERT: &str = "INSERT INTO v VALUES ($1, $2, $3, $4, $5, $6)";
+        sqlx::query(INSERT)
+            .bind(id)
+            .bind(at)
+            .bind(day)
+            .bind(state.as_str())
+            .bind(&detail)
+            .bind(None::<String>)
+            .execute(&mut connection)
+            .await
+            .expect("sqlx's row");
+        let read_by_c = {
+            let mut handle = connection.lock_handle().await.expect("the handle");
+            let db = handle.as_raw_handle();
+            let insert = Statement::prepare(db, INSERT, "testing").expect("the insert");
+            // Bound values are borrowed until the statement runs: no temporaries.
+            let (at_text, day_text) = (instant_text(at), day.to_string());
+            let mut bind = insert.binder();
+            bind.blob(id.as_bytes());
+            bind.text(Some(&at_text));
+            bind.text(Some(&day_text));
+            bind.text(Some(state.as_str()));
+            bind.text(Some(&detail));
+            bind.text(None);
+            bind.finish().expect("every value bound");
+            assert_eq!(insert.execute(db).expect("the C API's row"), 1);
+            let select = Statement::prepare(
+                db,
+                "SELECT id, at, day, state, detail, gone FROM v",
+                "testing",
+            )
+            .expect("the select");
+            select
+                .expect_columns(["id", "at", "day", "state", "detail", "gone"].into_iter())
+                .expect("the columns");
+            let mut read = Vec::new();
+            while let Some(mut row) = select.next_row(db).expect("a row") {
+                read.push((
+                    row.uuid().expect("a UUID"),
+                    row.instant().expect("an instant"),
+                    row.date().expect("a date"),
+                    row.required_text().expect("a word"),
+                    row.required_text().expect("JSON"),
+                    row.text(),
+                ));
+            }
+            read
+        };
+        let written = (
+            id,
+            Some(at),
+            Some(day),
+            state.as_str().to_string(),
+            detail.clone(),
+            None,
+        );
+        assert_eq!(read_by_c, vec![written.clone(), written]);
+        let read_by_sqlx: Vec<(
+            Uuid,
+            DateTime<Utc>,
+            NaiveDate,
+            String,
+            String,
+            Option<String>,
+        )> = sqlx::query_as("SELECT id, at, day, state, detail, gone FROM v")
+            .fetch_all(&mut connection)
+            .await
+            .expect("the rows");
+        let written = (id, at, day, state.as_str().to_string(), detail, None);
+        assert_eq!(read_by_sqlx, vec![written.clone(), written]);
+        let encodings: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT quote(id) || quote(at) || quote(day) || quote(state) || quote(detail) \
+             || quote(gone)) FROM v",
+        )
+        .fetch_one(&mut connection)
+        .await
+        .expect("the count");
+        assert_eq!(encodings, 1, "the two rows are stored differently");
+    }
 
     /// `UPDATE … SET list_sent_at = $2 WHERE id = $1`: SQLite numbers `$2` first, sqlx binds it second.
     #[tokio::test]
