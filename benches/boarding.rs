@@ -10,6 +10,10 @@
 //! printed beside, since both share the machine's cores. SQLite always; PostgreSQL when
 //! TEST_DATABASE_URL is set.
 
+/// The service's allocator (see src/main.rs): the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod support;
 
 use std::collections::HashMap;

@@ -6,6 +6,10 @@
 //! shell's `.import` of the same CSV into a bare table (Debian package sqlite3). `--dir DIR` keeps the
 //! files and databases there.
 
+/// The service's allocator (see src/main.rs): the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod support;
 
 use std::io::Write;

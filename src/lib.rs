@@ -35,11 +35,6 @@ use tokio::net::TcpListener;
 use config::Config;
 use store::{Store, StoreError};
 
-/// Every binary that links aboard (the service, its benchmarks and tests) allocates through mimalloc:
-/// imports and scans churn through small strings, where it is markedly faster than glibc's allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// What can stop the service from starting or running.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

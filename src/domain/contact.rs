@@ -174,6 +174,19 @@ mod tests {
         assert!(read_phone("123", es()).unwrap_err().contains("found 3"));
     }
 
+    proptest::proptest! {
+        /// libphonenumber's parser meets whatever a file holds: it must answer, never panic.
+        #[test]
+        fn phones_never_panic(
+            raw in "[0-9 +()./#x-]{0,32}|\\PC{0,24}",
+            region in proptest::sample::select(vec![None, Some("ES"), Some("GB"), Some("DE"), Some("US"), Some("IN")]),
+        ) {
+            let region = region.and_then(|r| Region::parse(r).ok());
+            let _ = read_phone(&raw, region);
+            let _ = read_phone(&format!("+{raw}"), None);
+        }
+    }
+
     #[test]
     fn emails_are_trimmed_and_lower_cased_and_malformed_ones_refused() {
         assert_eq!(

@@ -1,6 +1,6 @@
-//! IATA Type B PNL and ADL messages (see knowledge/formats.md): header, destination blocks, name lines and
-//! their `.L/`, `.R/`, `.RN/` elements, split into parts. Line by line, no regular expressions, borrowing the
-//! input wherever possible.
+//! IATA Type B PNL and ADL messages (../shared/knowledge/formats.md, where the reader has it): header,
+//! destination blocks, name lines and their `.L/`, `.R/`, `.RN/` elements, split into parts. Line by line,
+//! no regular expressions, borrowing the input wherever possible.
 //!
 //! Leniencies, each because real files do it: address lines are optional; blank lines are skipped; elements
 //! may stand on the name line (`1ALMEIDA/RUIMR .L/A1B2C3`); destination totals may have 2 or 3 digits; a

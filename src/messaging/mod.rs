@@ -41,7 +41,7 @@ pub enum NotAllowed {
     OptedOut(Network),
 }
 
-/// The networks' rules (see knowledge/social-channels.md), applied to what the registry knows of the
+/// The networks' rules (../shared/knowledge/social-channels.md, where the reader has it), applied to what the registry knows of the
 /// person's account at `now`. Computed when a task is created and again when a message is sent.
 pub fn eligibility(account: &SocialAccount, now: DateTime<Utc>) -> Result<SendMode, NotAllowed> {
     if !account.opted_in {
