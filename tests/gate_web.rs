@@ -12,8 +12,8 @@ use aboard::domain::records::{
     PersonRecord, SocialAccount,
 };
 use aboard::domain::{
-    CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, Network, Role, TaskOutcome,
-    TaskState, TravellerClass, UiLanguage,
+    BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, Network, Role,
+    TaskOutcome, TaskState, TravellerClass, UiLanguage,
 };
 use aboard::store::{EventFilter, Store};
 use aboard::web::accounts::{self, StaffSpec};
@@ -494,6 +494,19 @@ fn csrf_field(html: &str) -> String {
     html[start..end].to_string()
 }
 
+/// A page as the signed-in session sees it.
+async fn page_text(app: &TestApp, path: &str, session: &str) -> String {
+    client()
+        .get(app.url(path))
+        .header(header::COOKIE, session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn sign_in(app: &TestApp, login: &str) -> String {
     let form = client().get(app.url("/signin")).send().await.unwrap();
     let cookie = session_cookie(&form, "aboard_signin").unwrap();
@@ -602,15 +615,7 @@ async fn outcomes_are_recorded_once_and_a_new_issue_opens_a_case() {
         // The gate view's buttons: a session, its CSRF token, back to the list.
         add_gate_agent(db.store.as_ref(), "gate-mad").await;
         let session = sign_in(&app, "gate-mad").await;
-        let page = client()
-            .get(app.url("/gate/MAD"))
-            .header(header::COOKIE, &session)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = page_text(&app, "/gate/MAD", &session).await;
         assert!(
             page.contains("Hablado, todo bien"),
             "the page is in the agent's Spanish"
@@ -659,15 +664,7 @@ async fn outcomes_are_recorded_once_and_a_new_issue_opens_a_case() {
                 Some("gate-mad")
             )
         );
-        let after = client()
-            .get(app.url("/gate/MAD"))
-            .header(header::COOKIE, &session)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let after = page_text(&app, "/gate/MAD", &session).await;
         assert!(!after.contains("ABAD/LUIS") && after.contains("LOPEZ/ANA"));
         assert!(!after.contains(&t12.to_string()));
         assert_eq!(
@@ -876,6 +873,178 @@ async fn an_agent_claims_a_task_and_the_others_see_who_is_going() {
         assert_eq!(
             db.store.task(day.bcn_task).await.unwrap().unwrap().state,
             TaskState::Open
+        );
+
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// A cabin follow-up for the same passenger as a gate task: what an offload must cancel.
+async fn cabin_task_beside(store: &dyn Store, gate_task: Uuid) -> Uuid {
+    let now = clock::now();
+    let gate = store.task(gate_task).await.unwrap().unwrap();
+    let task = NewTask {
+        rule_id: "cabin-welcome".to_string(),
+        channel: Channel::Cabin,
+        gate: None,
+        due_at: now + Span::minutes(90),
+        expires_at: now + Span::minutes(180),
+        ..gate.new
+    };
+    store.create_task(&task, now).await.unwrap().unwrap().id
+}
+
+async fn boarding_state_of_task(store: &dyn Store, task: Uuid) -> (BoardingState, Option<String>) {
+    let passenger_id = store.task(task).await.unwrap().unwrap().new.passenger_id;
+    let passenger = store.passenger(passenger_id).await.unwrap().unwrap();
+    (passenger.boarding_state, passenger.removed_reason)
+}
+
+#[tokio::test]
+async fn the_offloaded_outcome_takes_the_passenger_off_and_cancels_their_other_follow_ups() {
+    for db in TestDb::each().await {
+        let day = seed(db.store.as_ref()).await;
+        let app = spawn(&db).await;
+        let mad = token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        let [t3, t30] = [day.mad_tasks[0], day.mad_tasks[2]];
+        let cabin_30 = cabin_task_beside(db.store.as_ref(), t30).await;
+        let cabin_3 = cabin_task_beside(db.store.as_ref(), t3).await;
+
+        let (status, closed) = post_json(
+            &app,
+            &format!("/api/tasks/{t30}/close"),
+            &mad,
+            serde_json::json!({"outcome": "offloaded", "note": "Refused to board"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{closed}");
+        assert_eq!(
+            (&closed["state"], &closed["outcome"]),
+            (&"done".into(), &"offloaded".into())
+        );
+        assert_eq!(
+            boarding_state_of_task(db.store.as_ref(), t30).await,
+            (
+                BoardingState::Offloaded,
+                Some("Refused to board".to_string())
+            )
+        );
+        let cabin = db.store.task(cabin_30).await.unwrap().unwrap();
+        assert_eq!(
+            (cabin.state, cabin.cancel_reason.as_deref()),
+            (TaskState::Cancelled, Some("offloaded: Refused to board"))
+        );
+        let task = db.store.task(t30).await.unwrap().unwrap();
+        assert_eq!(
+            (task.state, task.outcome),
+            (TaskState::Done, Some(TaskOutcome::Offloaded))
+        );
+
+        // The gate view's button, in the agent's Spanish.
+        add_gate_agent(db.store.as_ref(), "gate-mad").await;
+        let session = sign_in(&app, "gate-mad").await;
+        let page = page_text(&app, "/gate/MAD", &session).await;
+        assert!(
+            page.contains(r#"value="offloaded">Desembarcado</button>"#),
+            "{page}"
+        );
+        let tapped = client()
+            .post(app.url(&format!("/gate/tasks/{t3}/outcome")))
+            .header(header::COOKIE, &session)
+            .form(&[
+                ("csrf", csrf_field(&page).as_str()),
+                ("outcome", "offloaded"),
+                ("note", ""),
+                ("back", "/gate/MAD"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tapped.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            boarding_state_of_task(db.store.as_ref(), t3).await,
+            (BoardingState::Offloaded, Some("at the gate".to_string()))
+        );
+        assert_eq!(
+            db.store.task(cabin_3).await.unwrap().unwrap().state,
+            TaskState::Cancelled
+        );
+        assert_eq!(
+            db.store
+                .task(day.mad_tasks[1])
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            TaskState::Open,
+            "another passenger's task stands"
+        );
+
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_flight_event_offloads_a_passenger_of_that_flight() {
+    for db in TestDb::each().await {
+        let day = seed(db.store.as_ref()).await;
+        let app = spawn(&db).await;
+        let ops = token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+        let bcn = token(db.store.as_ref(), Role::Gate, &["BCN"], &[]).await;
+        let t12 = day.mad_tasks[1];
+        let passenger = db.store.task(t12).await.unwrap().unwrap().new.passenger_id;
+        let bcn_passenger = db
+            .store
+            .task(day.bcn_task)
+            .await
+            .unwrap()
+            .unwrap()
+            .new
+            .passenger_id;
+        let key = db.store.flight(day.mad_flight).await.unwrap().unwrap().key;
+        let offload = |passenger: Uuid| {
+            serde_json::json!({
+                "flight": "IB6401",
+                "date": key.local_date,
+                "origin": "MAD",
+                "event": {"event": "offloaded", "passenger": passenger, "reason": "Missed the connection"},
+            })
+        };
+
+        let (status, _) = post_json(&app, "/api/flight-events", &bcn, offload(passenger)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a gate of another station");
+        let (status, refused) =
+            post_json(&app, "/api/flight-events", &ops, offload(bcn_passenger)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
+        assert_eq!(
+            db.store.task(day.bcn_task).await.unwrap().unwrap().state,
+            TaskState::Open
+        );
+
+        let (status, answer) =
+            post_json(&app, "/api/flight-events", &ops, offload(passenger)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["event"], "offloaded");
+        assert_eq!(answer["flight_id"], day.mad_flight.to_string());
+        assert_eq!(answer["tasks_cancelled"], serde_json::json!([t12]));
+        assert_eq!(
+            boarding_state_of_task(db.store.as_ref(), t12).await,
+            (
+                BoardingState::Offloaded,
+                Some("Missed the connection".to_string())
+            )
+        );
+        assert_eq!(
+            db.store
+                .task(t12)
+                .await
+                .unwrap()
+                .unwrap()
+                .cancel_reason
+                .as_deref(),
+            Some("offloaded: Missed the connection")
         );
 
         app.stop().await;

@@ -198,40 +198,6 @@ impl Engine {
             .await
     }
 
-    /// `passenger_boarded` for a batch (a gate reader's buffered scans): one commit moves them all to
-    /// boarded, then each gets the follow-up the rules ask for, exactly as one by one.
-    pub async fn passengers_boarded(
-        &self,
-        boarded: &[(Uuid, DateTime<Utc>)],
-        actor: &str,
-    ) -> Result<Vec<FollowUp>, ServiceError> {
-        self.store.board_passengers(boarded, actor).await?;
-        let mut outcomes = Vec::with_capacity(boarded.len());
-        for (passenger_id, at) in boarded {
-            let links = self.store.links_for_passenger(*passenger_id).await?;
-            if !links.iter().any(|l| l.decision == LinkDecision::Linked) {
-                // Nobody in the registry: no rule can concern them.
-                outcomes.push(FollowUp::default());
-                continue;
-            }
-            let passenger = self
-                .store
-                .passenger(*passenger_id)
-                .await?
-                .ok_or_else(|| ServiceError::NotFound(format!("passenger {passenger_id}")))?;
-            let flight = self
-                .store
-                .flight(passenger.flight_id)
-                .await?
-                .ok_or_else(|| ServiceError::NotFound(format!("flight {}", passenger.flight_id)))?;
-            outcomes.push(
-                self.follow_up(Trigger::Boarded, &passenger, &flight, *at)
-                    .await?,
-            );
-        }
-        Ok(outcomes)
-    }
-
     /// A passenger taken off at the gate: their open follow-ups are cancelled with the reason.
     pub async fn passenger_offloaded(
         &self,

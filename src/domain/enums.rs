@@ -129,7 +129,8 @@ word_enum!(
 );
 
 word_enum!(
-    /// What came of a follow-up, recorded in one tap.
+    /// What came of a follow-up, recorded in one tap; `offloaded` (taken off the flight at the gate) also
+    /// cancels the passenger's other follow-ups.
     TaskOutcome, "task outcome", {
         TalkedAllWell => "talked_all_well",
         TalkedNewIssue => "talked_new_issue",
@@ -137,6 +138,7 @@ word_enum!(
         Declined => "declined",
         AskedNoContact => "asked_no_contact",
         MessageSent => "message_sent",
+        Offloaded => "offloaded",
     }
 );
 

@@ -234,7 +234,8 @@ pub fn outcome_record(
         TaskOutcome::TalkedAllWell
         | TaskOutcome::NotFound
         | TaskOutcome::Declined
-        | TaskOutcome::MessageSent => None,
+        | TaskOutcome::MessageSent
+        | TaskOutcome::Offloaded => None,
     }
 }
 

@@ -417,6 +417,11 @@ pub async fn close_task(
     outcome: TaskOutcome,
     note: Option<String>,
 ) -> Result<Task, AdvisorError> {
+    if outcome == TaskOutcome::Offloaded {
+        return Err(AdvisorError::Invalid(
+            "offloaded is recorded at the gate, not on a social task".to_string(),
+        ));
+    }
     let social = social_task(state, staff, id).await?;
     require_claimed_by(staff, &social.task)?;
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
@@ -501,6 +506,7 @@ pub fn outcome_name(outcome: TaskOutcome, language: UiLanguage) -> &'static str 
         TaskOutcome::NotFound => Msg::OutcomeNotFound,
         TaskOutcome::Declined => Msg::OutcomeDeclined,
         TaskOutcome::AskedNoContact => Msg::AskedNoContact,
+        TaskOutcome::Offloaded => Msg::Offloaded,
     };
     msg.text(language)
 }

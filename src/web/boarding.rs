@@ -1,17 +1,19 @@
 //! Boarding sources over HTTP: gate readers post their scans, ops post flight events and read the scans
-//! that boarded nobody. Gate callers are held to their stations; every scan is committed before the answer.
+//! that boarded nobody, and a passenger taken off a flight. Gate callers are held to their stations; every
+//! scan is committed before the answer.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::auth::Staff;
 use super::{AppState, WebError};
+use crate::app::FlightEvent;
 use crate::app::scans::{self, ScanInput, ScanReport};
-use crate::app::{FlightEvent, ServiceError};
 use crate::domain::records::{BoardingScan, ScanOutcome};
 use crate::domain::{FlightKey, FlightNumber, Iata, Role};
 use crate::store::ScanFilter;
@@ -40,13 +42,6 @@ fn bad_request(message: String) -> Response {
         .into_response()
 }
 
-fn service(error: ServiceError) -> WebError {
-    match error {
-        ServiceError::Store(e) => WebError::from(e),
-        ServiceError::NotFound(what) => WebError::NotFound(what),
-    }
-}
-
 /// POST /api/boarding-scans: gate agents and gate reader tokens for their stations, and ops.
 pub async fn post_scans(
     State(state): State<AppState>,
@@ -72,7 +67,7 @@ pub async fn post_scans(
     }
     let reports = scans::record_scans(&state.engine, &scans, &staff.actor(), crate::clock::now())
         .await
-        .map_err(service)?;
+        .map_err(WebError::from)?;
     Ok((StatusCode::OK, Json(ScansAccepted { scans: reports })).into_response())
 }
 
@@ -134,16 +129,64 @@ pub struct FlightEventBody {
     /// The local date of departure at `origin`.
     pub date: NaiveDate,
     pub origin: Iata,
-    pub event: FlightEvent,
+    pub event: ReportedEvent,
 }
 
-/// POST /api/flight-events: ops (people or tokens).
+/// What happened: to the flight, or to one of its passengers.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ReportedEvent {
+    Passenger(PassengerEvent),
+    Flight(FlightEvent),
+}
+
+/// An event of one passenger of the flight, named by the id aboard gave them.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PassengerEvent {
+    /// Taken off the flight: their open follow-ups are cancelled.
+    Offloaded {
+        passenger: Uuid,
+        reason: Option<String>,
+        at: Option<DateTime<Utc>>,
+    },
+}
+
+/// The reason an offload is recorded with when the report gives none.
+const OFFLOADED_AS_REPORTED: &str = "reported to aboard";
+
+/// What a flight event did: the tasks the rules created and the follow-ups they declined.
+#[derive(Debug, Serialize)]
+pub struct FlightEventApplied {
+    pub flight_id: Uuid,
+    pub event: &'static str,
+    pub tasks_created: Vec<scans::CreatedTask>,
+    pub declined: usize,
+    pub problems: Vec<String>,
+}
+
+/// What an offload did: the passenger's follow-ups it cancelled.
+#[derive(Debug, Serialize)]
+pub struct PassengerOffloaded {
+    pub flight_id: Uuid,
+    pub event: &'static str,
+    pub passenger_id: Uuid,
+    pub tasks_cancelled: Vec<Uuid>,
+}
+
+/// POST /api/flight-events: ops (people or tokens); an offload also gate callers of the flight's origin.
 pub async fn post_flight_event(
     State(state): State<AppState>,
     staff: Staff,
     Json(body): Json<FlightEventBody>,
 ) -> Result<Response, WebError> {
-    staff.require_role(&[Role::Ops])?;
+    match &body.event {
+        ReportedEvent::Flight(_) => staff.require_role(&[Role::Ops])?,
+        ReportedEvent::Passenger(_) => {
+            staff.require_role(&[Role::Ops, Role::Gate])?;
+            staff.require_station(&body.origin)?;
+        }
+    }
     let key = FlightKey {
         flight: body.flight,
         local_date: body.date,
@@ -153,17 +196,58 @@ pub async fn post_flight_event(
         state.store.find_flight(&key).await?.ok_or_else(|| {
             WebError::NotFound(format!("flight {key} is not in aboard's schedule"))
         })?;
-    let follow_up = state
-        .engine
-        .flight_event(flight.id, &body.event, &staff.actor(), crate::clock::now())
-        .await
-        .map_err(service)?;
-    Ok(Json(serde_json::json!({
-        "flight_id": flight.id,
-        "event": body.event.name(),
-        "tasks_created": follow_up.created.iter().map(scans::CreatedTask::from).collect::<Vec<_>>(),
-        "declined": follow_up.declined.len(),
-        "problems": follow_up.problems,
-    }))
-    .into_response())
+    let now = crate::clock::now();
+    match body.event {
+        ReportedEvent::Flight(event) => {
+            let follow_up = state
+                .engine
+                .flight_event(flight.id, &event, &staff.actor(), now)
+                .await?;
+            Ok(Json(FlightEventApplied {
+                flight_id: flight.id,
+                event: event.name(),
+                tasks_created: follow_up
+                    .created
+                    .iter()
+                    .map(scans::CreatedTask::from)
+                    .collect(),
+                declined: follow_up.declined.len(),
+                problems: follow_up.problems,
+            })
+            .into_response())
+        }
+        ReportedEvent::Passenger(PassengerEvent::Offloaded {
+            passenger,
+            reason,
+            at,
+        }) => {
+            let on_flight = state
+                .store
+                .passenger(passenger)
+                .await?
+                .is_some_and(|p| p.flight_id == flight.id);
+            if !on_flight {
+                return Err(WebError::NotFound(format!(
+                    "passenger {passenger} is not on flight {key}"
+                )));
+            }
+            let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            let tasks_cancelled = state
+                .engine
+                .passenger_offloaded(
+                    passenger,
+                    reason.unwrap_or(OFFLOADED_AS_REPORTED),
+                    &staff.actor(),
+                    at.unwrap_or(now),
+                )
+                .await?;
+            Ok(Json(PassengerOffloaded {
+                flight_id: flight.id,
+                event: "offloaded",
+                passenger_id: passenger,
+                tasks_cancelled,
+            })
+            .into_response())
+        }
+    }
 }

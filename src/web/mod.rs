@@ -41,8 +41,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
-use crate::app::Engine;
 use crate::app::reload::RulesStatus;
+use crate::app::{Engine, ServiceError};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use auth::{AuthError, CookiePolicy};
@@ -207,6 +207,15 @@ impl From<StoreError> for WebError {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
             ) => WebError::Unavailable(e),
             other => WebError::Internal(other),
+        }
+    }
+}
+
+impl From<ServiceError> for WebError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Store(e) => WebError::from(e),
+            ServiceError::NotFound(what) => WebError::NotFound(what),
         }
     }
 }

@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use super::auth::Staff;
 use super::{AppState, WebError};
-use crate::app::ServiceError;
 use crate::app::registry::{
     RegistryImportError, import_registry_file_in_region, upsert_and_rematch,
 };
@@ -60,13 +59,6 @@ fn refused(errors: &ParseErrors) -> Response {
         .into_response()
 }
 
-fn service(e: ServiceError) -> WebError {
-    match e {
-        ServiceError::Store(e) => e.into(),
-        ServiceError::NotFound(what) => WebError::NotFound(what),
-    }
-}
-
 fn actor(staff: &Staff) -> String {
     format!("staff:{}", staff.name)
 }
@@ -93,7 +85,7 @@ pub async fn import(
     {
         Ok(done) => Ok(Json(done).into_response()),
         Err(RegistryImportError::Parse(errors)) => Ok(refused(&errors)),
-        Err(RegistryImportError::Service(e)) => Err(service(e)),
+        Err(RegistryImportError::Service(e)) => Err(e.into()),
     }
 }
 
@@ -147,7 +139,7 @@ pub async fn upsert(
     }
     upsert_and_rematch(state.store.as_ref(), persons, &actor(&staff), Utc::now())
         .await
-        .map_err(service)?;
+        .map_err(WebError::from)?;
     let Some(person) = state.store.person_by_external_id(&external_id).await? else {
         return Err(WebError::NotFound(format!("person {external_id}")));
     };

@@ -22,7 +22,6 @@ use super::auth::{AuthError, Staff};
 use super::i18n::{self, Msg};
 use super::pages::{PageContext, error_page, render};
 use super::{AppState, WebError};
-use crate::app::ServiceError;
 use crate::app::review::{self, Comparison, ReviewCase, ReviewDecision, person_language};
 use crate::clock;
 use crate::domain::records::{IdentityLink, Person};
@@ -39,13 +38,6 @@ fn in_scope(staff: &Staff, person: &Person) -> bool {
     person_language(person).is_none_or(|language| staff.grant.allows_language(&language))
 }
 
-fn service(e: ServiceError) -> WebError {
-    match e {
-        ServiceError::Store(e) => e.into(),
-        ServiceError::NotFound(what) => WebError::NotFound(what),
-    }
-}
-
 /// The cases the caller may review, most urgent first.
 pub async fn cases_for(state: &AppState, staff: &Staff) -> Result<Vec<ReviewCase>, WebError> {
     staff.require_role(REVIEW_ROLES)?;
@@ -53,7 +45,7 @@ pub async fn cases_for(state: &AppState, staff: &Staff) -> Result<Vec<ReviewCase
         in_scope(staff, person)
     })
     .await
-    .map_err(service)
+    .map_err(WebError::from)
 }
 
 /// Decides a link as the caller, after the same role and scope checks as the list.
@@ -85,7 +77,7 @@ pub async fn decide_as(
         clock::now(),
     )
     .await
-    .map_err(service)
+    .map_err(WebError::from)
 }
 
 #[derive(Serialize)]

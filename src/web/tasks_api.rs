@@ -309,7 +309,8 @@ const NOTE_LIMIT: usize = 1000;
 
 /// Records an in-person outcome: the task (open or claimed) becomes done; "talked, new issue" opens a
 /// case on the person with the note and "asked not to be contacted" records their opt-out, both kept as
-/// aboard's own (registry imports never replace them). Refuses the outcome of another channel.
+/// aboard's own (registry imports never replace them); "offloaded" takes the passenger off the flight and
+/// cancels their other open follow-ups. Refuses the outcome of another channel.
 pub async fn close_task(
     state: &AppState,
     staff: &Staff,
@@ -327,7 +328,7 @@ pub async fn close_task(
         return Err(TaskApiError::Invalid {
             field: "outcome",
             why: "message_sent is the outcome of a social task; at the gate use talked_all_well, \
-                  talked_new_issue, not_found, declined or asked_no_contact"
+                  talked_new_issue, not_found, declined, asked_no_contact or offloaded"
                 .to_string(),
         });
     }
@@ -360,13 +361,30 @@ pub async fn close_task(
         }
         None => state.store.transition_task(&transition).await?,
     };
-    done.ok_or_else(|| {
+    let done = done.ok_or_else(|| {
         TaskApiError::Conflict(format!(
             "task {id} is already {}; its outcome was recorded before",
             task.state
         ))
-    })
+    })?;
+    if outcome == TaskOutcome::Offloaded {
+        // After the task is done, so that the cancellation of the passenger's open follow-ups spares it.
+        state
+            .engine
+            .passenger_offloaded(
+                done.new.passenger_id,
+                note.unwrap_or(OFFLOADED_AT_THE_GATE),
+                &staff.actor(),
+                now,
+            )
+            .await
+            .map_err(WebError::from)?;
+    }
+    Ok(done)
 }
+
+/// The reason an offload is recorded with when the agent wrote no note.
+const OFFLOADED_AT_THE_GATE: &str = "at the gate";
 
 /// POST /api/tasks/{id}/close {outcome, note}
 pub async fn close(
