@@ -513,30 +513,6 @@ async fn eligibility_is_checked_again_at_send_time_and_templates_fill_where_only
 }
 
 #[tokio::test]
-async fn the_openapi_document_is_served_and_names_the_advisor_endpoints() {
-    let db = TestDb::sqlite().await;
-    let app = start(&db).await;
-    let (status, document) = json_of(
-        app.client
-            .get(app.url("/api/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200);
-    for path in [
-        "/api/advisor/queue",
-        "/api/tasks/{id}/messages",
-        "/api/whoami",
-    ] {
-        assert!(document["paths"][path].is_object(), "{path} is described");
-    }
-    app.stop().await;
-    db.finish().await;
-}
-
-#[tokio::test]
 async fn the_demo_starts_with_social_tasks_for_its_advisors() {
     let db = TestDb::sqlite().await;
     let now = clock::now();

@@ -101,7 +101,7 @@ impl Job for IncompleteMessagesJob {
 }
 
 /// A message still held after an import, as the import's summary and /ops/import show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HeldState {
     /// `PNL IB3166/22NOV MAD sent 20NOV 08:30`.
     pub message: String,
@@ -118,7 +118,7 @@ pub struct HeldState {
 }
 
 /// What a held message waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Waiting {
     /// Parts not received yet.
@@ -132,10 +132,11 @@ pub enum Waiting {
 }
 
 /// A held message that an import completed or let go, and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReleasedMessage {
     pub message: String,
     /// What applying it did; `None` when it was set aside.
+    #[schema(no_recursion)]
     pub summary: Option<ImportSummary>,
     /// Why it was set aside (older than the list applied, or refused once its parts were together).
     pub set_aside: Option<String>,

@@ -39,7 +39,7 @@ use crate::store::{Store, StoreError};
 pub use super::held::{HeldState, IncompleteMessagesJob, ReleasedMessage, Waiting, held_states};
 
 /// What one file did, as the CLI prints it and the API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportSummary {
     pub file: String,
     pub format: Format,

@@ -57,7 +57,7 @@ impl FollowUp {
 }
 
 /// A change in a flight's life, as gate systems, status providers and ops report it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum FlightEvent {
     BoardingStarted {

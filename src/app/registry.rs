@@ -27,7 +27,7 @@ pub enum RegistryImportError {
 }
 
 /// What one registry import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RegistryImport {
     pub file: String,
     pub persons: usize,

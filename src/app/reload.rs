@@ -25,7 +25,7 @@ pub const SHIPPED_RULES: [(&str, &str); 2] = [
 ];
 
 /// What ops see about the rules in force.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RulesStatus {
     pub source: String,
     pub rule_ids: Vec<String>,

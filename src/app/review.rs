@@ -52,7 +52,7 @@ impl ReviewDecision {
 }
 
 /// How one piece of evidence compares across the two records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     /// The same on both sides: evidence for the link.
@@ -67,7 +67,7 @@ pub enum Comparison {
 }
 
 /// The comparisons a reviewer looks at first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
     pub date_of_birth: Comparison,
     pub frequent_flyer: Comparison,
@@ -75,7 +75,7 @@ pub struct Evidence {
     pub phone: Comparison,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReviewFlight {
     pub id: Uuid,
     /// `IB6401`.
@@ -93,7 +93,7 @@ pub struct ReviewFlight {
 }
 
 /// The manifest's side.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReviewPassenger {
     pub id: Uuid,
     /// As the booking spells it: `SURNAME/GIVEN TITLE`.
@@ -112,7 +112,7 @@ pub struct ReviewPassenger {
 }
 
 /// The registry's side.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReviewPerson {
     pub id: Uuid,
     pub external_id: String,
@@ -128,7 +128,7 @@ pub struct ReviewPerson {
 }
 
 /// One link under review with everything needed to decide it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReviewCase {
     pub flight: ReviewFlight,
     pub passenger: ReviewPassenger,

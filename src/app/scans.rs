@@ -23,7 +23,7 @@ use crate::domain::{BoardingState, Channel, FlightKey, Iata, Locator};
 use crate::store::Store;
 
 /// One scan as a gate reader sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanInput {
     /// The barcode's text exactly as read.
@@ -37,7 +37,7 @@ pub struct ScanInput {
 }
 
 /// The passenger a scan boarded, as the gate sees them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ScannedPassenger {
     pub id: Uuid,
     pub name: String,
@@ -45,7 +45,7 @@ pub struct ScannedPassenger {
 }
 
 /// A follow-up task the scan created, in brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CreatedTask {
     pub id: Uuid,
     pub rule_id: String,
@@ -69,7 +69,7 @@ impl From<&Task> for CreatedTask {
 }
 
 /// What happened to one scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ScanReport {
     pub scan_id: Uuid,
     pub outcome: ScanOutcome,

@@ -28,7 +28,7 @@ use crate::store::Store;
 pub const SCHEDULE_DAYS_AHEAD: i64 = 14;
 
 /// What one schedule file did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ScheduleSummary {
     pub file: String,
     /// Flight leg records (type 3) in the file.
@@ -62,7 +62,7 @@ impl ScheduleSummary {
 }
 
 /// What one file of MVT messages did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MovementSummary {
     pub file: String,
     pub messages: usize,

@@ -2,6 +2,7 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Why a code did not validate; `what` names the kind of code so the caller can report the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +19,21 @@ fn code_error(what: &'static str, value: &str, why: &'static str) -> CodeError {
         value: value.chars().take(40).collect(),
         why,
     }
+}
+
+/// The API description of a code exchanged as a string: its serde form, not its fields.
+macro_rules! string_schema {
+    ($name:ident, $example:literal) => {
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .examples([$example])
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
 }
 
 macro_rules! string_code {
@@ -56,6 +72,7 @@ macro_rules! string_code {
 #[serde(try_from = "String", into = "String")]
 pub struct Iata(String);
 string_code!(Iata);
+string_schema!(Iata, "MAD");
 
 impl Iata {
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
@@ -73,6 +90,7 @@ impl Iata {
 #[serde(try_from = "String", into = "String")]
 pub struct CarrierCode(String);
 string_code!(CarrierCode);
+string_schema!(CarrierCode, "IB");
 
 impl CarrierCode {
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
@@ -211,6 +229,8 @@ impl TryFrom<String> for FlightNumber {
     }
 }
 
+string_schema!(FlightNumber, "IB6401");
+
 impl From<FlightNumber> for String {
     fn from(value: FlightNumber) -> String {
         value.to_string()
@@ -218,7 +238,7 @@ impl From<FlightNumber> for String {
 }
 
 /// What identifies one operated flight: its number, its local departure date and where it leaves from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub struct FlightKey {
     pub flight: FlightNumber,
     pub local_date: NaiveDate,
@@ -242,6 +262,7 @@ impl fmt::Display for FlightKey {
 #[serde(try_from = "String", into = "String")]
 pub struct Locator(String);
 string_code!(Locator);
+string_schema!(Locator, "X7K2QM");
 
 impl Locator {
     pub fn parse(raw: &str) -> Result<Self, CodeError> {
@@ -327,6 +348,8 @@ impl TryFrom<String> for Seat {
         Self::parse(&value)
     }
 }
+
+string_schema!(Seat, "12C");
 
 impl From<Seat> for String {
     fn from(value: Seat) -> String {

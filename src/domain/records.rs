@@ -105,7 +105,7 @@ pub struct Passenger {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentifierKind {
     Loyalty,
@@ -134,13 +134,13 @@ impl IdentifierKind {
 
 /// A strong identifier of a person: a loyalty number (`IB 12345678`), an e-mail (case-folded) or a phone
 /// (E.164), already normalised by the registry layer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identifier {
     pub kind: IdentifierKind,
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SocialAccount {
     pub network: Network,
     pub handle: String,
@@ -153,7 +153,7 @@ pub struct SocialAccount {
     pub last_inbound_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintCase {
     /// The social-care tool's ticket id: cases upsert by it.
     pub external_ref: String,
@@ -167,7 +167,7 @@ pub struct ComplaintCase {
     pub source_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Consent {
     /// A `Channel` word or a `Network` word: consent is kept per way of reaching the person.
     pub channel: String,
@@ -176,7 +176,7 @@ pub struct Consent {
 }
 
 /// Everything the registry holds about one person; an upsert replaces the lists wholesale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PersonRecord {
     pub external_id: String,
     pub display_name: String,
@@ -189,7 +189,7 @@ pub struct PersonRecord {
     pub consents: Vec<Consent>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: Uuid,
     /// What the registry export owns: the next import replaces it.
@@ -201,7 +201,7 @@ pub struct Person {
 
 /// What aboard learned about a person itself, kept beside the export's record so that a registry
 /// re-import, which replaces the export's lists, never deletes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AboardRecords {
     /// Cases staff opened from a gate or advisor outcome ("talked, new issue").
     pub cases: Vec<ComplaintCase>,
@@ -211,14 +211,14 @@ pub struct AboardRecords {
     pub inbound: Vec<InboundContact>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StaffOptOut {
     /// `staff:LOGIN`.
     pub recorded_by: String,
     pub recorded_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InboundContact {
     pub network: Network,
     pub last_at: DateTime<Utc>,
@@ -292,7 +292,7 @@ pub struct InboundMessage {
     pub received_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IdentityLink {
     pub passenger_id: Uuid,
     pub person_id: Uuid,
@@ -305,7 +305,7 @@ pub struct IdentityLink {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewTask {
     pub flight_id: Uuid,
     pub passenger_id: Uuid,
@@ -322,7 +322,7 @@ pub struct NewTask {
     pub why: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Task {
     pub id: Uuid,
     pub new: NewTask,
@@ -429,7 +429,7 @@ pub struct ManifestImport {
     pub warnings: super::ImportWarnings,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FlightImportSummary {
     pub flight_id: Uuid,
     pub flight: String,
@@ -625,7 +625,7 @@ pub struct ApiToken {
 }
 
 /// How a gate scan ended: boarded a passenger, or kept for ops because it could not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanOutcome {
     Matched,
@@ -657,7 +657,7 @@ impl ScanOutcome {
 
 /// A gate reader's scan as aboard keeps it: the raw barcode text, where and when it was read, and what it
 /// resolved to. `digest` (of raw text, station, gate, reader and scan time) makes a repeated scan harmless.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewBoardingScan {
     pub digest: String,
     pub raw: String,
@@ -672,7 +672,7 @@ pub struct NewBoardingScan {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BoardingScan {
     pub id: Uuid,
     pub scan: NewBoardingScan,

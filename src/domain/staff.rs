@@ -53,7 +53,7 @@ impl From<Login> for String {
 }
 
 /// What a grant is limited to: the stations a gate agent works, the languages an advisor writes in.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scopes {
     #[serde(default)]

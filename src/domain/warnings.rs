@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_WARNINGS: usize = 1000;
 
 /// One value that could not be understood, and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportWarning {
     pub file: String,
     /// 1-based line number.
@@ -32,7 +32,7 @@ impl fmt::Display for ImportWarning {
 }
 
 /// The warnings of one file: how many were found, and the first [`MAX_WARNINGS`] of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportWarnings {
     /// Every warning found, listed or not.
     pub total: usize,

@@ -386,7 +386,7 @@ fn describe(error: &JobError) -> String {
 }
 
 /// One job as GET /api/scheduler lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct JobStatus {
     pub name: String,
     pub schedule: String,
@@ -397,7 +397,7 @@ pub struct JobStatus {
     pub last_run: Option<LastRun>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NextRun {
     pub utc: DateTime<Utc>,
     /// The same instant on the job zone's wall clock, with its offset.
@@ -413,7 +413,7 @@ impl NextRun {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LastRun {
     pub tick: DateTime<Utc>,
     pub started_at: DateTime<Utc>,

@@ -154,7 +154,7 @@ pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
 }
 
 /// The closest earlier message to another passenger, when a new text is nearly the same.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NearDuplicate {
     pub similarity: f64,
     pub message_id: Uuid,

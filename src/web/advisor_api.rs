@@ -12,42 +12,54 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::advisor::{self, AdvisorError, NearDuplicate, SendRequest};
 use super::auth::Staff;
+use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::domain::records::{Message, Task};
 use crate::domain::{FlightStatus, MessageState, Network};
 
+/// Why the advisor API refused a request: the reason in words and a stable code.
+#[derive(Serialize, ToSchema)]
+pub struct AdvisorRefusal {
+    pub error: String,
+    /// `not_eligible`, `near_duplicate`, `template_required`, `not_claimed`, `taken` or `invalid`.
+    pub code: &'static str,
+    /// The earlier message a new text nearly repeats; send again with `"confirm": true` to send anyway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_duplicate: Option<NearDuplicate>,
+}
+
 impl IntoResponse for AdvisorError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        match self {
-            AdvisorError::Web(e) => e.into_response(),
-            AdvisorError::NearDuplicate(warning) => {
-                let error = AdvisorError::NearDuplicate(warning.clone()).to_string();
-                let body = serde_json::json!({
-                    "error": error, "code": code, "near_duplicate": warning,
-                });
-                (status, Json(body)).into_response()
-            }
-            other => {
-                let body = serde_json::json!({ "error": other.to_string(), "code": code });
-                (status, Json(body)).into_response()
-            }
+        if let AdvisorError::Web(e) = self {
+            return e.into_response();
         }
+        let near_duplicate = match &self {
+            AdvisorError::NearDuplicate(warning) => Some(warning.clone()),
+            _ => None,
+        };
+        let body = AdvisorRefusal {
+            error: self.to_string(),
+            code,
+            near_duplicate,
+        };
+        (status, Json(body)).into_response()
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct QueuePerson {
     pub id: Uuid,
     pub display_name: String,
     pub language: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct QueueFlight {
     pub id: Uuid,
     pub number: String,
@@ -57,19 +69,26 @@ pub struct QueueFlight {
     pub status: FlightStatus,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct QueueEntry {
     pub task: Task,
     pub person: QueuePerson,
     pub flight: Option<QueueFlight>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct QueueResponse {
     pub tasks: Vec<QueueEntry>,
 }
 
 /// GET /api/advisor/queue: the caller's social tasks, most urgent first.
+#[utoipa::path(
+    get,
+    path = "/api/advisor/queue",
+    tag = "advisor",
+    description = "Social tasks for the caller's languages: open ones and those the caller claimed. Roles: advisor, ops",
+    responses((status = OK, description = "The queue, most urgent first", body = QueueResponse))
+)]
 pub async fn queue(
     State(state): State<AppState>,
     staff: Staff,
@@ -103,7 +122,7 @@ pub async fn queue(
 }
 
 /// A message as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MessageView {
     pub id: Uuid,
     pub task_id: Uuid,
@@ -141,7 +160,7 @@ impl From<Message> for MessageView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MessagesResponse {
     pub messages: Vec<MessageView>,
 }
@@ -152,6 +171,17 @@ fn task_id(id: &str) -> Result<Uuid, AdvisorError> {
 }
 
 /// GET /api/tasks/{id}/messages
+#[utoipa::path(
+    get,
+    path = "/api/tasks/{id}/messages",
+    tag = "advisor",
+    description = "A social task's messages, oldest first, with their delivery state. Roles: advisor, ops",
+    params(("id" = Uuid, Path, description = "The social task")),
+    responses(
+        (status = OK, description = "The task's messages", body = MessagesResponse),
+        (status = NOT_FOUND, description = "No such social task", body = ErrorBody),
+    )
+)]
 pub async fn messages(
     State(state): State<AppState>,
     staff: Staff,
@@ -163,7 +193,7 @@ pub async fn messages(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendBody {
     pub network: Network,
@@ -178,7 +208,7 @@ pub struct SendBody {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SentResponse {
     pub message: MessageView,
     /// The near-duplicate that `confirm` overrode, if any.
@@ -186,6 +216,21 @@ pub struct SentResponse {
 }
 
 /// POST /api/tasks/{id}/messages
+#[utoipa::path(
+    post,
+    path = "/api/tasks/{id}/messages",
+    tag = "advisor",
+    description = "Queue a message to the task's person; the outbox delivers it. The task must be claimed by \
+        the caller. Roles: advisor, ops",
+    params(("id" = Uuid, Path, description = "The social task")),
+    request_body = SendBody,
+    responses(
+        (status = CREATED, description = "The message, queued", body = SentResponse),
+        (status = NOT_FOUND, description = "No such social task", body = ErrorBody),
+        (status = CONFLICT, description = "Not allowed now: see `code`", body = AdvisorRefusal),
+        (status = UNPROCESSABLE_ENTITY, description = "The request is not valid: see `code`", body = AdvisorRefusal),
+    )
+)]
 pub async fn send(
     State(state): State<AppState>,
     staff: Staff,

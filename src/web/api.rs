@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::auth::{Credential, Staff};
 use crate::domain::{Role, Scopes};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WhoAmI {
     /// `session` or `token`.
     pub kind: &'static str,
@@ -18,6 +18,13 @@ pub struct WhoAmI {
 }
 
 /// Who the credential belongs to and what it may do: how a script checks its token before work.
+#[utoipa::path(
+    get,
+    path = "/api/whoami",
+    tag = "staff",
+    description = "Any role",
+    responses((status = OK, description = "The caller and its grant", body = WhoAmI))
+)]
 pub async fn whoami(staff: Staff) -> Json<WhoAmI> {
     Json(WhoAmI {
         kind: match staff.credential {

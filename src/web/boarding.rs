@@ -8,9 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Staff;
+use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::app::FlightEvent;
 use crate::app::scans::{self, ScanInput, ScanReport};
@@ -19,7 +21,7 @@ use crate::domain::{FlightKey, FlightNumber, Iata, Role};
 use crate::store::ScanFilter;
 
 /// Readers send one scan, or a batch of them (what they buffered while offline).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum ScanBody {
     Batch { scans: Vec<ScanInput> },
@@ -29,20 +31,28 @@ pub enum ScanBody {
 /// A reader may buffer a shift's scans; more than this in one request is refused rather than half done.
 const MAX_BATCH: usize = 5_000;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ScansAccepted {
     pub scans: Vec<ScanReport>,
 }
 
-fn bad_request(message: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
+fn bad_request(error: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(ErrorBody { error })).into_response()
 }
 
 /// POST /api/boarding-scans: gate agents and gate reader tokens for their stations, and ops.
+#[utoipa::path(
+    post,
+    path = "/api/boarding-scans",
+    tag = "boarding",
+    description = "Record one scan or a batch (at most 5,000); each is committed before the answer. \
+        Roles: gate (its stations), ops",
+    request_body = ScanBody,
+    responses(
+        (status = OK, description = "What each scan did, in the order sent", body = ScansAccepted),
+        (status = BAD_REQUEST, description = "An empty or too large batch", body = ErrorBody),
+    )
+)]
 pub async fn post_scans(
     State(state): State<AppState>,
     staff: Staff,
@@ -71,15 +81,31 @@ pub async fn post_scans(
     Ok((StatusCode::OK, Json(ScansAccepted { scans: reports })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScanQuery {
+    /// `matched`, `unmatched`, `invalid` or `ambiguous`.
     pub outcome: Option<String>,
+    /// Gate callers see their stations only.
     pub station: Option<Iata>,
+    /// At most this many (default 200).
     pub limit: Option<i64>,
 }
 
 /// GET /api/boarding-scans?outcome=unmatched&station=MAD: the scans ops follow up on, newest first.
 /// Gate callers see their stations only.
+#[utoipa::path(
+    get,
+    path = "/api/boarding-scans",
+    tag = "boarding",
+    description = "Stored boarding scans, newest first; unmatched ones for ops to resolve. Roles: gate (its \
+        stations), ops",
+    params(ScanQuery),
+    responses(
+        (status = OK, description = "The scans, newest first", body = Vec<BoardingScan>),
+        (status = BAD_REQUEST, description = "An outcome that is not one of the four", body = ErrorBody),
+    )
+)]
 pub async fn list_scans(
     State(state): State<AppState>,
     staff: Staff,
@@ -121,7 +147,7 @@ pub async fn list_scans(
 }
 
 /// A flight event as ops or a gate system reports it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlightEventBody {
     /// Carrier and number: `IB6401`.
@@ -133,7 +159,7 @@ pub struct FlightEventBody {
 }
 
 /// What happened: to the flight, or to one of its passengers.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum ReportedEvent {
     Passenger(PassengerEvent),
@@ -141,7 +167,7 @@ pub enum ReportedEvent {
 }
 
 /// An event of one passenger of the flight, named by the id aboard gave them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PassengerEvent {
     /// Taken off the flight: their open follow-ups are cancelled.
@@ -156,7 +182,7 @@ pub enum PassengerEvent {
 const OFFLOADED_AS_REPORTED: &str = "reported to aboard";
 
 /// What a flight event did: the tasks the rules created and the follow-ups they declined.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FlightEventApplied {
     pub flight_id: Uuid,
     pub event: &'static str,
@@ -166,7 +192,7 @@ pub struct FlightEventApplied {
 }
 
 /// What an offload did: the passenger's follow-ups it cancelled.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PassengerOffloaded {
     pub flight_id: Uuid,
     pub event: &'static str,
@@ -174,12 +200,33 @@ pub struct PassengerOffloaded {
     pub tasks_cancelled: Vec<Uuid>,
 }
 
+/// What a reported event did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum FlightEventAnswer {
+    Flight(FlightEventApplied),
+    Passenger(PassengerOffloaded),
+}
+
 /// POST /api/flight-events: ops (people or tokens); an offload also gate callers of the flight's origin.
+#[utoipa::path(
+    post,
+    path = "/api/flight-events",
+    tag = "flights",
+    description = "Report a flight event (boarding_started, gate_closed, departed, arrived, cancelled, \
+        diverted, estimated, gate_changed), or a passenger offloaded. Roles: ops; an offload also gate (the \
+        flight's origin)",
+    request_body = FlightEventBody,
+    responses(
+        (status = OK, description = "What the event did", body = FlightEventAnswer),
+        (status = NOT_FOUND, description = "No such flight, or no such passenger on it", body = ErrorBody),
+    )
+)]
 pub async fn post_flight_event(
     State(state): State<AppState>,
     staff: Staff,
     Json(body): Json<FlightEventBody>,
-) -> Result<Response, WebError> {
+) -> Result<Json<FlightEventAnswer>, WebError> {
     match &body.event {
         ReportedEvent::Flight(_) => staff.require_role(&[Role::Ops])?,
         ReportedEvent::Passenger(_) => {
@@ -203,7 +250,7 @@ pub async fn post_flight_event(
                 .engine
                 .flight_event(flight.id, &event, &staff.actor(), now)
                 .await?;
-            Ok(Json(FlightEventApplied {
+            Ok(Json(FlightEventAnswer::Flight(FlightEventApplied {
                 flight_id: flight.id,
                 event: event.name(),
                 tasks_created: follow_up
@@ -213,8 +260,7 @@ pub async fn post_flight_event(
                     .collect(),
                 declined: follow_up.declined.len(),
                 problems: follow_up.problems,
-            })
-            .into_response())
+            })))
         }
         ReportedEvent::Passenger(PassengerEvent::Offloaded {
             passenger,
@@ -241,13 +287,12 @@ pub async fn post_flight_event(
                     at.unwrap_or(now),
                 )
                 .await?;
-            Ok(Json(PassengerOffloaded {
+            Ok(Json(FlightEventAnswer::Passenger(PassengerOffloaded {
                 flight_id: flight.id,
                 event: "offloaded",
                 passenger_id: passenger,
                 tasks_cancelled,
-            })
-            .into_response())
+            })))
         }
     }
 }

@@ -2,25 +2,65 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::Staff;
+use super::openapi::ErrorBody;
 use super::{AppState, WebError};
+use crate::app::reload::RulesStatus;
 use crate::domain::Role;
 
+/// How the instance is: `ok` when up, `ready` with the database it answers from.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<&'static str>,
+}
+
 /// The process is up and serving.
-pub async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    security(()),
+    responses((status = OK, description = "The process is up", body = Health))
+)]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        database: None,
+    })
 }
 
 /// The database answers: the instance can do useful work.
-pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, WebError> {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    security(()),
+    responses(
+        (status = OK, description = "The database answers", body = Health),
+        (status = SERVICE_UNAVAILABLE, description = "The database does not answer", body = ErrorBody),
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, WebError> {
     state.store.ping().await.map_err(WebError::Unavailable)?;
-    Ok(Json(
-        json!({ "status": "ready", "database": state.store.backend().as_str() }),
-    ))
+    Ok(Json(Health {
+        status: "ready",
+        database: Some(state.store.backend().as_str()),
+    }))
 }
 
+/// Prometheus text: requests by route and status, durations, the database pool, build info.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    security(()),
+    responses((status = OK, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+)]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
@@ -32,10 +72,17 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// The rules in force, when they were loaded, and why the newest files were refused, if they were.
+#[utoipa::path(
+    get,
+    path = "/api/rules",
+    tag = "operations",
+    description = "Roles: ops, admin",
+    responses((status = OK, description = "The rules in force and their last reload", body = RulesStatus))
+)]
 pub async fn rules_status(
     State(state): State<AppState>,
     staff: Staff,
-) -> Result<impl IntoResponse, WebError> {
+) -> Result<Json<RulesStatus>, WebError> {
     staff.require_role(&[Role::Ops, Role::Admin])?;
     let status = match state.rules_status.lock() {
         Ok(status) => status.clone(),

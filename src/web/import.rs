@@ -8,18 +8,20 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::{AppState, WebError};
-use crate::app::import::{self, ImportError};
-use crate::app::schedule;
+use crate::app::import::{self, HeldState, ImportError, ImportSummary};
+use crate::app::schedule::{self, MovementSummary, ScheduleSummary};
 use crate::clock;
 use crate::domain::Role;
 
 /// Largest manifest accepted over HTTP: a whole day's CSV of a large airline fits well below it.
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `pnl`, `adl`, `csv` or `json`; told from the content when absent.
     pub format: Option<String>,
@@ -27,7 +29,7 @@ pub struct UploadQuery {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorEntry {
     pub file: String,
     pub line: usize,
@@ -35,13 +37,44 @@ pub struct ErrorEntry {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RejectedBody {
     pub errors: Vec<ErrorEntry>,
     /// Errors found beyond those listed.
     pub omitted: usize,
 }
 
+/// A passenger list older than the one applied for its flight.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutOfOrderBody {
+    pub file: String,
+    pub error: String,
+}
+
+/// What an imported file did: a manifest, or MVT movement messages.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Imported {
+    Manifest(ImportSummary),
+    Movements(MovementSummary),
+}
+
+/// POST /api/manifests?format=&name=: one manifest file, or a file of MVT messages, as the body.
+#[utoipa::path(
+    post,
+    path = "/api/manifests",
+    tag = "imports",
+    description = "Import one manifest file (PNL, ADL, CSV or JSON) whole or not at all, or a file of IATA MVT \
+        movement messages; the file's bytes are the body. A PNL or ADL part is held until its message is \
+        complete. Roles: ops, admin",
+    params(UploadQuery),
+    request_body(content = String, description = "The file", content_type = "text/plain"),
+    responses(
+        (status = OK, description = "What the file did", body = Imported),
+        (status = CONFLICT, description = "A passenger list older than the one applied", body = OutOfOrderBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The file was refused whole: every error", body = RejectedBody),
+    )
+)]
 pub async fn upload_manifest(
     staff: Staff,
     State(state): State<AppState>,
@@ -74,7 +107,7 @@ pub async fn upload_manifest(
         )
         .await;
         return match result {
-            Ok(summary) => Ok(Json(summary).into_response()),
+            Ok(summary) => Ok(Json(Imported::Movements(summary)).into_response()),
             Err(error) => error_response(error),
         };
     }
@@ -92,18 +125,32 @@ pub async fn upload_manifest(
     )
     .await;
     match result {
-        Ok(summary) => Ok(Json(summary).into_response()),
+        Ok(summary) => Ok(Json(Imported::Manifest(summary)).into_response()),
         Err(error) => error_response(error),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScheduleQuery {
     /// The file name the warnings, errors and the event log show (default `upload`).
     pub name: Option<String>,
 }
 
 /// POST /api/schedules: an SSIM file as the body; the summary with its warnings, or 422 with every error.
+#[utoipa::path(
+    post,
+    path = "/api/schedules",
+    tag = "imports",
+    description = "Import an IATA SSIM schedule (Chapter 7): scheduled times for the legs flown from yesterday \
+        to 14 days ahead. Roles: ops, admin",
+    params(ScheduleQuery),
+    request_body(content = String, description = "The SSIM file", content_type = "text/plain"),
+    responses(
+        (status = OK, description = "What the schedule did", body = ScheduleSummary),
+        (status = UNPROCESSABLE_ENTITY, description = "The file was refused whole: every error", body = RejectedBody),
+    )
+)]
 pub async fn upload_schedule(
     staff: Staff,
     State(state): State<AppState>,
@@ -148,7 +195,10 @@ pub fn error_response(error: ImportError) -> Result<Response, WebError> {
         }
         ImportError::OutOfOrder { file, reason } => Ok((
             StatusCode::CONFLICT,
-            Json(serde_json::json!({ "file": file, "error": reason })),
+            Json(OutOfOrderBody {
+                file,
+                error: reason,
+            }),
         )
             .into_response()),
         ImportError::Store(e) => Err(e.into()),
@@ -157,13 +207,20 @@ pub fn error_response(error: ImportError) -> Result<Response, WebError> {
 
 /// GET /api/manifests/held: the Type B messages held until they are complete (or, for an ADL, until
 /// its flight's PNL comes), oldest first, each with the parts held and missing and what it waits for.
+#[utoipa::path(
+    get,
+    path = "/api/manifests/held",
+    tag = "imports",
+    description = "The PNL and ADL messages held until they are complete (or an ADL until its flight's PNL), \
+        oldest first. Roles: ops, admin",
+    responses((status = OK, description = "The held messages", body = Vec<HeldState>))
+)]
 pub async fn held_messages(
     staff: Staff,
     State(state): State<AppState>,
-) -> Result<Response, WebError> {
+) -> Result<Json<Vec<HeldState>>, WebError> {
     staff.require_role(&[Role::Ops, Role::Admin])?;
-    let held = import::held_states(state.store.as_ref()).await?;
-    Ok(Json(held).into_response())
+    Ok(Json(import::held_states(state.store.as_ref()).await?))
 }
 
 fn rejected(file: &str, field: &str, reason: String) -> Response {

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::Staff;
@@ -20,9 +21,10 @@ use crate::domain::{Network, Role};
 /// Integrations run with an ops token; admins too.
 const INBOUND_ROLES: &[Role] = &[Role::Ops, Role::Admin];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundRequest {
+    /// A `Network` word.
     pub network: String,
     #[serde(default)]
     pub network_user_id: Option<String>,
@@ -33,20 +35,33 @@ pub struct InboundRequest {
     pub received_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Noted {
     /// The registry persons whose account sent the message; empty for an unknown sender, whose message
     /// is kept in the event log.
     persons: Vec<Uuid>,
 }
 
-#[derive(Serialize)]
+/// A request that names no sender, or no network aboard knows.
+#[derive(Serialize, ToSchema)]
 struct Refused {
     error: String,
     field: &'static str,
 }
 
 /// POST /api/inbound-messages {network, network_user_id | handle, received_at?}
+#[utoipa::path(
+    post,
+    path = "/api/inbound-messages",
+    tag = "registry",
+    description = "A person wrote to the airline: note when, on the registry persons whose account sent it, \
+        which opens the networks' reply windows. Roles: ops, admin",
+    request_body = InboundRequest,
+    responses(
+        (status = OK, description = "The persons noted", body = Noted),
+        (status = UNPROCESSABLE_ENTITY, description = "The request is not valid", body = Refused),
+    )
+)]
 pub async fn post(
     State(state): State<AppState>,
     staff: Staff,

@@ -5,8 +5,10 @@
 //! Adding a staff page or endpoint: write a handler that takes `staff: auth::Staff` (which alone makes
 //! it require a signed-in caller), call `staff.require_role(&[Role::…])?` and, where the data belongs
 //! to a station or language, `staff.require_station(&iata)?` / `staff.require_language(code)?` before
-//! touching anything; then add the route to `staff_routes` below. Pages render an askama template from
-//! `src/web/templates/` whose struct has `page: pages::PageContext`; strings come from `i18n::Msg`.
+//! touching anything; then add the route to `page_routes` below or, for the JSON API, give the handler a
+//! `#[utoipa::path]` and add it to `api_routes`, which routes and describes it in one. Pages render an
+//! askama template from `src/web/templates/` whose struct has `page: pages::PageContext`; strings come
+//! from `i18n::Msg`.
 
 pub mod accounts;
 pub mod advisor;
@@ -32,14 +34,15 @@ pub mod tasks_api;
 
 use std::sync::{Arc, Mutex};
 
-use axum::Json;
-use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Serialize;
+use axum::{Extension, Json, Router};
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::app::reload::RulesStatus;
 use crate::app::{Engine, ServiceError};
@@ -66,28 +69,63 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let (described, openapi) = described_routes(state.clone()).split_for_parts();
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
+        .merge(described)
         .route("/assets/{name}", get(assets::serve))
-        .merge(staff_routes(state.clone()))
+        .merge(page_routes(state.clone()))
         .fallback(pages::not_found)
+        .layer(Extension(openapi::Document::new(openapi)))
         .layer(from_fn(security_headers))
         .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .with_state(state)
 }
 
-/// Everything a person or a token signs in for; `auth::authenticate` runs in front of each route.
-fn staff_routes(state: AppState) -> Router<AppState> {
+/// The routes /api/openapi.json describes, each declared once by its handler's `#[utoipa::path]`: the
+/// operational endpoints, and the JSON API with `auth::authenticate` in front of it.
+pub fn described_routes(state: AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .merge(api_routes(state))
+}
+
+fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
+    let upload_limit = || DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES);
+    OpenApiRouter::new()
+        .routes(routes!(api::whoami))
+        .routes(routes!(health::rules_status))
+        .routes(routes!(scheduler::jobs))
+        .routes(routes!(openapi::document))
+        .routes(routes!(advisor_api::queue))
+        .routes(routes!(advisor_api::messages, advisor_api::send))
+        // boarding: gate scans and flight events
+        .routes(routes!(boarding::list_scans, boarding::post_scans))
+        .routes(routes!(boarding::post_flight_event))
+        .routes(routes!(tasks_api::list))
+        .routes(routes!(tasks_api::claim))
+        .routes(routes!(tasks_api::close))
+        // imports
+        .routes(routes!(import::held_messages))
+        .routes(routes!(import::upload_manifest).layer(upload_limit()))
+        .routes(routes!(import::upload_schedule).layer(upload_limit()))
+        // registry and identity matching
+        .routes(routes!(registry::import))
+        .routes(routes!(inbound::post))
+        .routes(routes!(registry::read, registry::upsert, registry::erase))
+        .routes(routes!(registry::decide))
+        .routes(routes!(review::api_list))
+        .route_layer(from_fn_with_state(state, auth::authenticate))
+}
+
+/// The staff pages: HTML for people signed in, with `auth::authenticate` in front of each.
+fn page_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(pages::signin).post(pages::signin_submit))
         .route("/signout", post(pages::signout))
-        .route("/api/whoami", get(api::whoami))
-        .route("/api/rules", get(health::rules_status))
-        .route("/api/scheduler", get(scheduler::jobs))
-        // advisor console and its API
+        // advisor console
         .route("/advisor", get(advisor::queue_page))
         .route("/advisor/tasks/{id}", get(advisor::task_page))
         .route("/advisor/tasks/{id}/claim", post(advisor::claim))
@@ -97,69 +135,26 @@ fn staff_routes(state: AppState) -> Router<AppState> {
             get(advisor::messages_fragment).post(advisor::send),
         )
         .route("/advisor/tasks/{id}/close", post(advisor::close))
-        .route("/api/advisor/queue", get(advisor_api::queue))
-        .route(
-            "/api/tasks/{id}/messages",
-            get(advisor_api::messages).post(advisor_api::send),
-        )
-        .route("/api/openapi.json", get(openapi::document))
-        // boarding: gate scans and flight events
-        .route(
-            "/api/boarding-scans",
-            get(boarding::list_scans).post(boarding::post_scans),
-        )
-        .route("/api/flight-events", post(boarding::post_flight_event))
-        // gate view, in-person task API and ops pages
+        // gate view and ops pages
         .route("/gate", get(gate::pick))
         .route("/gate/{station}", get(gate::station))
         .route("/gate/{station}/events", get(gate::events))
         .route("/gate/flight/{id}", get(gate::flight))
         .route("/gate/flight/{id}/print", get(gate::print))
         .route("/gate/tasks/{id}/outcome", post(gate::outcome))
-        .route("/api/tasks", get(tasks_api::list))
-        .route("/api/tasks/{id}/claim", post(tasks_api::claim))
-        .route("/api/tasks/{id}/close", post(tasks_api::close))
+        .route("/gate/tasks/{id}/claim", post(gate::claim))
         .route("/ops/flights", get(ops::flights))
         .route("/ops/rules", get(ops::rules))
         .route("/ops/scheduler", get(ops::scheduler))
-        // manifest import
-        .route("/api/manifests/held", get(import::held_messages))
-        .route(
-            "/api/manifests",
-            post(import::upload_manifest).layer(axum::extract::DefaultBodyLimit::max(
-                import::MAX_UPLOAD_BYTES,
-            )),
-        )
-        .route(
-            "/api/schedules",
-            post(import::upload_schedule).layer(axum::extract::DefaultBodyLimit::max(
-                import::MAX_UPLOAD_BYTES,
-            )),
-        )
-        // registry and identity matching
-        .route("/api/registry", post(registry::import))
-        .route("/api/inbound-messages", post(inbound::post))
-        .route(
-            "/api/persons/{external_id}",
-            get(registry::read)
-                .put(registry::upsert)
-                .delete(registry::erase),
-        )
-        .route(
-            "/api/links/{passenger_id}/{person_id}",
-            post(registry::decide),
-        )
-        // match review, the ops import page and the gate's "I'm going"
+        // match review and the ops import page
         .route("/review", get(review::page))
         .route("/review/{passenger_id}/{person_id}", post(review::decide))
-        .route("/api/links/review", get(review::api_list))
         .route(
             "/ops/import",
-            get(ops_import::form).post(ops_import::upload).layer(
-                axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES),
-            ),
+            get(ops_import::form)
+                .post(ops_import::upload)
+                .layer(DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES)),
         )
-        .route("/gate/tasks/{id}/claim", post(gate::claim))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
@@ -220,11 +215,6 @@ impl From<ServiceError> for WebError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: String,
-}
-
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let error = self.to_string();
@@ -241,6 +231,6 @@ impl IntoResponse for WebError {
             WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
         };
-        (status, Json(ErrorBody { error })).into_response()
+        (status, Json(openapi::ErrorBody { error })).into_response()
     }
 }

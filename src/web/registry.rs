@@ -10,28 +10,32 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Staff;
+use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::app::registry::{
-    RegistryImportError, import_registry_file_in_region, upsert_and_rematch,
+    RegistryImport, RegistryImportError, import_registry_file_in_region, upsert_and_rematch,
 };
 use crate::app::review::ReviewDecision;
+use crate::domain::records::Person;
 use crate::domain::{ImportWarnings, LinkDecision, Role};
 use crate::registry::{self, ParseErrors};
 
 /// Who may change the registry.
 const REGISTRY_ROLES: &[Role] = &[Role::Ops, Role::Admin];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileName {
     /// The file's name, as errors will cite it.
     pub file: Option<String>,
 }
 
 /// A person as stored, and the values of the body that were left out (only when there are any).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct StoredPerson {
     #[serde(flatten)]
     person: crate::domain::records::Person,
@@ -39,7 +43,8 @@ struct StoredPerson {
     warnings: ImportWarnings,
 }
 
-#[derive(Serialize)]
+/// A registry body refused whole, with every error.
+#[derive(Serialize, ToSchema)]
 struct Refused {
     error: String,
     errors: Vec<String>,
@@ -65,6 +70,19 @@ fn actor(staff: &Staff) -> String {
 
 /// POST /api/registry?file=NAME: a CSV or JSON export, applied whole (with the warnings about values
 /// left out) or refused whole (422 with every error).
+#[utoipa::path(
+    post,
+    path = "/api/registry",
+    tag = "registry",
+    description = "Import a registry export (CSV or JSON) whole or not at all; the body is the file. Roles: ops, \
+        admin",
+    params(FileName),
+    request_body(content = String, description = "The export", content_type = "text/plain"),
+    responses(
+        (status = OK, description = "What the export did", body = RegistryImport),
+        (status = UNPROCESSABLE_ENTITY, description = "The export was refused whole: every error", body = Refused),
+    )
+)]
 pub async fn import(
     State(state): State<AppState>,
     staff: Staff,
@@ -90,6 +108,18 @@ pub async fn import(
 }
 
 /// GET /api/persons/{external_id}
+#[utoipa::path(
+    get,
+    path = "/api/persons/{external_id}",
+    tag = "registry",
+    description = "One registry person with accounts, cases and consent, and what aboard recorded itself. \
+        Roles: ops, admin",
+    params(("external_id" = String, Path, description = "The registry's id of the person")),
+    responses(
+        (status = OK, description = "The person", body = Person),
+        (status = NOT_FOUND, description = "No such person", body = ErrorBody),
+    )
+)]
 pub async fn read(
     State(state): State<AppState>,
     staff: Staff,
@@ -103,6 +133,19 @@ pub async fn read(
 }
 
 /// PUT /api/persons/{external_id}: one person object as in the JSON export.
+#[utoipa::path(
+    put,
+    path = "/api/persons/{external_id}",
+    tag = "registry",
+    description = "Create or replace one registry person: one person object as in the JSON export. Roles: ops, \
+        admin",
+    params(("external_id" = String, Path, description = "The registry's id of the person")),
+    request_body(content = Object, description = "One person object as in the JSON export"),
+    responses(
+        (status = OK, description = "The person as stored, and the values left out", body = StoredPerson),
+        (status = UNPROCESSABLE_ENTITY, description = "The body was refused", body = Refused),
+    )
+)]
 pub async fn upsert(
     State(state): State<AppState>,
     staff: Staff,
@@ -147,6 +190,17 @@ pub async fn upsert(
 }
 
 /// DELETE /api/persons/{external_id}: erasure.
+#[utoipa::path(
+    delete,
+    path = "/api/persons/{external_id}",
+    tag = "registry",
+    description = "Erase the person, leaving only an anonymous event. Roles: ops, admin",
+    params(("external_id" = String, Path, description = "The registry's id of the person")),
+    responses(
+        (status = NO_CONTENT, description = "Erased"),
+        (status = NOT_FOUND, description = "No such person", body = ErrorBody),
+    )
+)]
 pub async fn erase(
     State(state): State<AppState>,
     staff: Staff,
@@ -164,13 +218,13 @@ pub async fn erase(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReviewForm {
     /// `confirm` or `reject`.
     pub decision: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Decided {
     passenger_id: Uuid,
     person_id: Uuid,
@@ -180,6 +234,22 @@ struct Decided {
 
 /// POST /api/links/{passenger_id}/{person_id} with `decision=confirm|reject`: the decision is stored on the
 /// link and remembered for the passenger's fingerprints, so it wins on later flights too.
+#[utoipa::path(
+    post,
+    path = "/api/links/{passenger_id}/{person_id}",
+    tag = "registry",
+    description = "Confirm or reject an identity link. Roles: advisor (persons in its languages), ops",
+    params(
+        ("passenger_id" = Uuid, Path, description = "The manifest passenger"),
+        ("person_id" = Uuid, Path, description = "The registry person"),
+    ),
+    request_body(content = ReviewForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = OK, description = "The decision, stored", body = Decided),
+        (status = NOT_FOUND, description = "No such link", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "A decision that is neither confirm nor reject", body = Refused),
+    )
+)]
 pub async fn decide(
     State(state): State<AppState>,
     staff: Staff,

@@ -80,12 +80,20 @@ pub async fn decide_as(
     .map_err(WebError::from)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ReviewList {
     cases: Vec<ReviewCase>,
 }
 
 /// GET /api/links/review: the same cases as the page, as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/links/review",
+    tag = "registry",
+    description = "Identity links waiting for a person's review, the soonest departure first. Roles: advisor \
+        (persons in its languages), ops",
+    responses((status = OK, description = "The cases to review", body = ReviewList))
+)]
 pub async fn api_list(
     State(state): State<AppState>,
     staff: Staff,

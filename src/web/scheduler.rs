@@ -7,6 +7,13 @@ use crate::domain::Role;
 use crate::scheduler::JobStatus;
 
 /// Every job: schedule, zone, whether it runs here (and why not), next run and last run.
+#[utoipa::path(
+    get,
+    path = "/api/scheduler",
+    tag = "operations",
+    description = "Roles: ops, admin",
+    responses((status = OK, description = "Scheduler jobs: schedule, next and last run", body = Vec<JobStatus>))
+)]
 pub async fn jobs(
     State(state): State<AppState>,
     staff: Staff,

@@ -9,9 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::{AuthError, Staff};
+use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::domain::records::{Task, TaskTransition};
 use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState};
@@ -25,7 +27,7 @@ pub const IN_PERSON: [Channel; 2] = [Channel::Gate, Channel::Cabin];
 const LIST_LIMIT: i64 = 500;
 
 /// One task as staff at the gate see it: who, where they sit, their language and one line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TaskView {
     pub id: Uuid,
     pub flight_id: Uuid,
@@ -135,18 +137,18 @@ impl IntoResponse for TaskApiError {
                 return e.into_response();
             }
         };
-        (
-            status,
-            Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response()
+        let error = self.to_string();
+        (status, Json(ErrorBody { error })).into_response()
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TaskQuery {
+    /// An IATA code; gate callers see their stations only.
     station: Option<String>,
     gate: Option<String>,
+    /// The flight's id.
     flight: Option<Uuid>,
     /// Comma-separated channel words.
     channel: Option<String>,
@@ -218,6 +220,18 @@ fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskApi
 }
 
 /// GET /api/tasks?station=&gate=&flight=&channel=&state= — in the caller's scope, by seat.
+#[utoipa::path(
+    get,
+    path = "/api/tasks",
+    tag = "tasks",
+    description = "In-person (gate and cabin) tasks, filtered by station, gate, flight, channel and state, in \
+        seat order. Roles: gate (its stations, in-person channels), ops",
+    params(TaskQuery),
+    responses(
+        (status = OK, description = "The tasks, by seat", body = Vec<TaskView>),
+        (status = BAD_REQUEST, description = "A filter that cannot be read", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -288,6 +302,18 @@ pub async fn claim_task(state: &AppState, staff: &Staff, id: Uuid) -> Result<Tas
 }
 
 /// POST /api/tasks/{id}/claim — an open task becomes the caller's.
+#[utoipa::path(
+    post,
+    path = "/api/tasks/{id}/claim",
+    tag = "tasks",
+    description = "Claim an open in-person task. Roles: gate (its stations), ops",
+    params(("id" = Uuid, Path, description = "The task")),
+    responses(
+        (status = OK, description = "The task, claimed by the caller", body = TaskView),
+        (status = NOT_FOUND, description = "No such task", body = ErrorBody),
+        (status = CONFLICT, description = "The task is no longer open", body = ErrorBody),
+    )
+)]
 pub async fn claim(
     State(state): State<AppState>,
     staff: Staff,
@@ -297,8 +323,9 @@ pub async fn claim(
     Ok(Json(one_view(&state, claimed).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CloseRequest {
+    /// A `TaskOutcome` word other than `message_sent`.
     pub outcome: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -387,6 +414,21 @@ pub async fn close_task(
 const OFFLOADED_AT_THE_GATE: &str = "at the gate";
 
 /// POST /api/tasks/{id}/close {outcome, note}
+#[utoipa::path(
+    post,
+    path = "/api/tasks/{id}/close",
+    tag = "tasks",
+    description = "Record an in-person task's outcome; `offloaded` also takes the passenger off the flight. \
+        Roles: gate (its stations), ops",
+    params(("id" = Uuid, Path, description = "The task")),
+    request_body = CloseRequest,
+    responses(
+        (status = OK, description = "The task, done", body = TaskView),
+        (status = BAD_REQUEST, description = "An outcome or note that is not valid", body = ErrorBody),
+        (status = NOT_FOUND, description = "No such task", body = ErrorBody),
+        (status = CONFLICT, description = "The outcome was recorded before", body = ErrorBody),
+    )
+)]
 pub async fn close(
     State(state): State<AppState>,
     staff: Staff,
