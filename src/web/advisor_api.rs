@@ -81,7 +81,7 @@ pub struct QueueResponse {
     pub tasks: Vec<QueueEntry>,
 }
 
-/// GET /api/advisor/queue: the caller's social tasks, most urgent first.
+/// The caller's social tasks, most urgent first.
 #[utoipa::path(
     get,
     path = "/api/advisor/queue",
@@ -170,7 +170,7 @@ fn task_id(id: &str) -> Result<Uuid, AdvisorError> {
         .map_err(|_| AdvisorError::Web(WebError::NotFound(format!("social task {id}"))))
 }
 
-/// GET /api/tasks/{id}/messages
+/// A social task's messages, oldest first.
 #[utoipa::path(
     get,
     path = "/api/tasks/{id}/messages",
@@ -215,7 +215,7 @@ pub struct SentResponse {
     pub near_duplicate: Option<NearDuplicate>,
 }
 
-/// POST /api/tasks/{id}/messages
+/// Queues a message to the task's person.
 #[utoipa::path(
     post,
     path = "/api/tasks/{id}/messages",

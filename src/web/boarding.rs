@@ -40,7 +40,7 @@ fn bad_request(error: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(ErrorBody { error })).into_response()
 }
 
-/// POST /api/boarding-scans: gate agents and gate reader tokens for their stations, and ops.
+/// Records gate scans: gate agents and gate reader tokens for their stations, and ops.
 #[utoipa::path(
     post,
     path = "/api/boarding-scans",
@@ -92,8 +92,7 @@ pub struct ScanQuery {
     pub limit: Option<i64>,
 }
 
-/// GET /api/boarding-scans?outcome=unmatched&station=MAD: the scans ops follow up on, newest first.
-/// Gate callers see their stations only.
+/// The scans ops follow up on, newest first; gate callers see their stations only.
 #[utoipa::path(
     get,
     path = "/api/boarding-scans",
@@ -208,7 +207,8 @@ pub enum FlightEventAnswer {
     Passenger(PassengerOffloaded),
 }
 
-/// POST /api/flight-events: ops (people or tokens); an offload also gate callers of the flight's origin.
+/// A flight event or an offloaded passenger: ops (people or tokens); an offload also gate callers of
+/// the flight's origin.
 #[utoipa::path(
     post,
     path = "/api/flight-events",

@@ -59,7 +59,7 @@ pub enum Imported {
     Movements(MovementSummary),
 }
 
-/// POST /api/manifests?format=&name=: one manifest file, or a file of MVT messages, as the body.
+/// Imports one manifest file, or a file of MVT messages, sent as the body.
 #[utoipa::path(
     post,
     path = "/api/manifests",
@@ -137,7 +137,7 @@ pub struct ScheduleQuery {
     pub name: Option<String>,
 }
 
-/// POST /api/schedules: an SSIM file as the body; the summary with its warnings, or 422 with every error.
+/// Imports an SSIM file sent as the body: the summary with its warnings, or 422 with every error.
 #[utoipa::path(
     post,
     path = "/api/schedules",
@@ -205,8 +205,8 @@ pub fn error_response(error: ImportError) -> Result<Response, WebError> {
     }
 }
 
-/// GET /api/manifests/held: the Type B messages held until they are complete (or, for an ADL, until
-/// its flight's PNL comes), oldest first, each with the parts held and missing and what it waits for.
+/// The Type B messages held until they are complete (or, for an ADL, until its flight's PNL comes),
+/// oldest first, each with the parts held and missing and what it waits for.
 #[utoipa::path(
     get,
     path = "/api/manifests/held",

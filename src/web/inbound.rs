@@ -49,7 +49,7 @@ struct Refused {
     field: &'static str,
 }
 
-/// POST /api/inbound-messages {network, network_user_id | handle, received_at?}
+/// Notes that a person wrote to the airline: {network, network_user_id | handle, received_at?}.
 #[utoipa::path(
     post,
     path = "/api/inbound-messages",

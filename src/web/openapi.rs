@@ -107,7 +107,7 @@ impl Document {
     }
 }
 
-/// GET /api/openapi.json: public, like any API description; it holds no data.
+/// This description: public, like any API description; it holds no data.
 #[utoipa::path(
     get,
     path = "/api/openapi.json",

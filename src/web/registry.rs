@@ -68,8 +68,8 @@ fn actor(staff: &Staff) -> String {
     format!("staff:{}", staff.name)
 }
 
-/// POST /api/registry?file=NAME: a CSV or JSON export, applied whole (with the warnings about values
-/// left out) or refused whole (422 with every error).
+/// Imports a CSV or JSON export, applied whole (with the warnings about values left out) or refused
+/// whole (422 with every error).
 #[utoipa::path(
     post,
     path = "/api/registry",
@@ -107,7 +107,7 @@ pub async fn import(
     }
 }
 
-/// GET /api/persons/{external_id}
+/// One registry person.
 #[utoipa::path(
     get,
     path = "/api/persons/{external_id}",
@@ -132,7 +132,7 @@ pub async fn read(
     }
 }
 
-/// PUT /api/persons/{external_id}: one person object as in the JSON export.
+/// Creates or replaces one person, sent as one person object of the JSON export.
 #[utoipa::path(
     put,
     path = "/api/persons/{external_id}",
@@ -189,7 +189,7 @@ pub async fn upsert(
     Ok(Json(StoredPerson { person, warnings }).into_response())
 }
 
-/// DELETE /api/persons/{external_id}: erasure.
+/// Erases the person.
 #[utoipa::path(
     delete,
     path = "/api/persons/{external_id}",
@@ -232,8 +232,8 @@ struct Decided {
     decided_by: String,
 }
 
-/// POST /api/links/{passenger_id}/{person_id} with `decision=confirm|reject`: the decision is stored on the
-/// link and remembered for the passenger's fingerprints, so it wins on later flights too.
+/// Confirms or rejects a link (`decision=confirm|reject`): the decision is stored on the link and
+/// remembered for the passenger's fingerprints, so it wins on later flights too.
 #[utoipa::path(
     post,
     path = "/api/links/{passenger_id}/{person_id}",

@@ -85,7 +85,7 @@ pub struct ReviewList {
     cases: Vec<ReviewCase>,
 }
 
-/// GET /api/links/review: the same cases as the page, as JSON.
+/// The cases of the review page, as JSON.
 #[utoipa::path(
     get,
     path = "/api/links/review",

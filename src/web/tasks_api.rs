@@ -219,7 +219,7 @@ fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskApi
     })
 }
 
-/// GET /api/tasks?station=&gate=&flight=&channel=&state= — in the caller's scope, by seat.
+/// In-person tasks in the caller's scope, by seat.
 #[utoipa::path(
     get,
     path = "/api/tasks",
@@ -301,7 +301,7 @@ pub async fn claim_task(state: &AppState, staff: &Staff, id: Uuid) -> Result<Tas
         })
 }
 
-/// POST /api/tasks/{id}/claim — an open task becomes the caller's.
+/// An open task becomes the caller's.
 #[utoipa::path(
     post,
     path = "/api/tasks/{id}/claim",
@@ -413,7 +413,7 @@ pub async fn close_task(
 /// The reason an offload is recorded with when the agent wrote no note.
 const OFFLOADED_AT_THE_GATE: &str = "at the gate";
 
-/// POST /api/tasks/{id}/close {outcome, note}
+/// Records an in-person task's outcome.
 #[utoipa::path(
     post,
     path = "/api/tasks/{id}/close",
