@@ -13,7 +13,8 @@ pub struct LocalePool {
     /// Surnames, with their particles where they have them ("van der Berg", "de Souza").
     pub surnames: &'static [&'static str],
     pub email_domains: &'static [&'static str],
-    /// Country calling code and the first digits of a mobile number.
+    /// Country calling code and the first digits of a mobile number: ranges the country's numbering
+    /// plan gives to mobiles (libphonenumber reads them as valid), as real exports hold.
     pub phone_country: &'static str,
     pub mobile_prefixes: &'static [&'static str],
     /// Digits after the mobile prefix.
@@ -890,8 +891,8 @@ pub const LOCALE_POOLS: [LocalePool; 7] = [
             "outlook.es",
         ],
         phone_country: "34",
-        mobile_prefixes: &["6", "7"],
-        mobile_rest_digits: 8,
+        mobile_prefixes: &["61", "69"],
+        mobile_rest_digits: 7,
         home_carrier: "IB",
         weight: 0.30,
     },
@@ -908,7 +909,7 @@ pub const LOCALE_POOLS: [LocalePool; 7] = [
             "prodigy.net.mx",
         ],
         phone_country: "52",
-        mobile_prefixes: &["155", "133", "181"],
+        mobile_prefixes: &["55", "33", "81"],
         mobile_rest_digits: 8,
         home_carrier: "AM",
         weight: 0.12,
@@ -944,8 +945,8 @@ pub const LOCALE_POOLS: [LocalePool; 7] = [
             "outlook.com",
         ],
         phone_country: "31",
-        mobile_prefixes: &["6"],
-        mobile_rest_digits: 8,
+        mobile_prefixes: &["61"],
+        mobile_rest_digits: 7,
         home_carrier: "KL",
         weight: 0.10,
     },
@@ -974,8 +975,8 @@ pub const LOCALE_POOLS: [LocalePool; 7] = [
         surnames: FR_SURNAMES,
         email_domains: &["gmail.com", "orange.fr", "free.fr", "laposte.net", "sfr.fr"],
         phone_country: "33",
-        mobile_prefixes: &["6", "7"],
-        mobile_rest_digits: 8,
+        mobile_prefixes: &["61", "76"],
+        mobile_rest_digits: 7,
         home_carrier: "AF",
         weight: 0.11,
     },
