@@ -72,6 +72,7 @@ super::backend_store!(PostgresStore, PgConnection,
         }
     },
     flights: {
+        // Through sqlx, each file in its own savepoint (SQLite's goes through its C API instead).
         async fn import_manifests(
             &self,
             imports: &[ManifestImport],
@@ -98,6 +99,7 @@ super::backend_store!(PostgresStore, PgConnection,
         }
     },
     scans: {
+        // Multi-row statements: one round trip per chunk of the batch, not per scan.
         async fn record_boarding_scans(
             &self,
             scans: &[(crate::domain::records::NewBoardingScan, String)],
@@ -206,6 +208,7 @@ super::backend_store!(PostgresStore, PgConnection,
             })
         }
 
+        // The bookings as arrays, unnested with their order.
         async fn booking_passengers(
             &self,
             bookings: &[(FlightKey, Locator)],
@@ -251,6 +254,7 @@ super::backend_store!(PostgresStore, PgConnection,
         }
     },
     registry: {
+        // Advisory locks, so that instances sharing the database screen each flight once.
         async fn claim_screening(
             &self,
             only: Option<&[Uuid]>,

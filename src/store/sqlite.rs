@@ -210,6 +210,7 @@ const CLAIM_LOCK: &str = "";
 
 super::backend_store!(SqliteStore, SqliteConnection,
     store: {
+        // The writer and the checkpointer are SQLite's own.
         fn backend(&self) -> Backend {
             Backend::Sqlite
         }
@@ -222,6 +223,7 @@ super::backend_store!(SqliteStore, SqliteConnection,
         }
     },
     flights: {
+        // Through the C API: sqlx's copies and thread crossings were a quarter of a night's import.
         async fn import_manifests(
             &self,
             imports: &[ManifestImport],
@@ -243,6 +245,8 @@ super::backend_store!(SqliteStore, SqliteConnection,
         }
     },
     scans: {
+        // A gate batch in one lend of the writer's handle, through the C API: under a gate peak each
+        // round trip to sqlx's connection thread waits for a core.
         async fn record_boarding_scans(
             &self,
             scans: &[(crate::domain::records::NewBoardingScan, String)],
@@ -308,6 +312,7 @@ super::backend_store!(SqliteStore, SqliteConnection,
             })
         }
 
+        // The bookings as one JSON array (SQLite binds no arrays), read through the C API.
         async fn booking_passengers(
             &self,
             bookings: &[(FlightKey, Locator)],
@@ -341,6 +346,7 @@ super::backend_store!(SqliteStore, SqliteConnection,
         }
     },
     registry: {
+        // One process writes the file: the claims are kept in the store, not in the database.
         async fn claim_screening(
             &self,
             only: Option<&[Uuid]>,

@@ -498,17 +498,19 @@ mod tests {
             None,
         );
         assert_eq!(read_by_c, vec![written.clone(), written]);
-        let read_by_sqlx: Vec<(
+        type Values = (
             Uuid,
             DateTime<Utc>,
             NaiveDate,
             String,
             String,
             Option<String>,
-        )> = sqlx::query_as("SELECT id, at, day, state, detail, gone FROM v")
-            .fetch_all(&mut connection)
-            .await
-            .expect("the rows");
+        );
+        let read_by_sqlx: Vec<Values> =
+            sqlx::query_as("SELECT id, at, day, state, detail, gone FROM v")
+                .fetch_all(&mut connection)
+                .await
+                .expect("the rows");
         let written = (id, at, day, state.as_str().to_string(), detail, None);
         assert_eq!(read_by_sqlx, vec![written.clone(), written]);
         let encodings: i64 = sqlx::query_scalar(
