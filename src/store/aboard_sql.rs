@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
-use super::rows::{CaseRow, event};
+use super::events::event;
+use super::rows::CaseRow;
 use crate::domain::records::{
     AboardRecords, ComplaintCase, InboundContact, InboundMessage, NewEvent, StaffOptOut,
     StaffRecord, Task,

@@ -2,9 +2,70 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
+use super::rows::corrupt;
 use super::{EventFilter, StoreError};
 use crate::domain::records::{Event, NewEvent};
+
+pub(super) const EVENT_COLUMNS: &str =
+    "id, at, actor, action, subject_kind, subject_id, flight_id, person_id, detail";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct EventRow {
+    id: Uuid,
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    subject_kind: String,
+    subject_id: String,
+    flight_id: Option<Uuid>,
+    person_id: Option<Uuid>,
+    detail: String,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Event, StoreError> {
+        Ok(Event {
+            id: r.id,
+            at: r.at,
+            event: NewEvent {
+                actor: r.actor,
+                action: r.action,
+                subject_kind: r.subject_kind,
+                subject_id: r.subject_id,
+                flight_id: r.flight_id,
+                person_id: r.person_id,
+                detail: serde_json::from_str(&r.detail).map_err(|e| corrupt("event detail", e))?,
+            },
+        })
+    }
+}
+
+pub(super) const INSERT_EVENT: &str = "INSERT INTO events (id, at, actor, action, subject_kind, \
+    subject_id, flight_id, person_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// An event for a change the store makes on its own behalf (task created, state changed, person erased).
+pub(super) fn event(
+    actor: &str,
+    action: &str,
+    subject_kind: &str,
+    subject_id: impl ToString,
+    flight_id: Option<Uuid>,
+    person_id: Option<Uuid>,
+    detail: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        subject_kind: subject_kind.to_string(),
+        subject_id: subject_id.to_string(),
+        flight_id,
+        person_id,
+        detail,
+    }
+}
 
 /// The event log, newest first when read.
 #[async_trait]

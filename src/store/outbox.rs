@@ -4,8 +4,63 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::rows::word;
 use super::{SendResult, StoreError};
 use crate::domain::records::{Message, NewMessage};
+
+pub(super) const MESSAGE_COLUMNS: &str = "id, task_id, network, recipient, body, author, idempotency_key, \
+    state, attempts, next_attempt_at, last_error, provider_message_id, created_at, sent_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageRow {
+    id: Uuid,
+    task_id: Uuid,
+    network: String,
+    recipient: String,
+    body: String,
+    author: String,
+    idempotency_key: String,
+    state: String,
+    attempts: i32,
+    next_attempt_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    provider_message_id: Option<String>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+    fn try_from(r: MessageRow) -> Result<Message, StoreError> {
+        Ok(Message {
+            id: r.id,
+            new: NewMessage {
+                task_id: r.task_id,
+                network: word("message network", &r.network)?,
+                recipient: r.recipient,
+                body: r.body,
+                author: r.author,
+                idempotency_key: r.idempotency_key,
+            },
+            state: word("message state", &r.state)?,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            provider_message_id: r.provider_message_id,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        })
+    }
+}
+
+pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (id, task_id, network, recipient, body, \
+    author, idempotency_key, state, attempts, next_attempt_at, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8) ON CONFLICT (idempotency_key) DO NOTHING";
+
+/// `$1` id, `$2` state, `$3` next attempt, `$4` error, `$5` provider id, `$6` sent at.
+pub(super) const FINISH_MESSAGE: &str = "UPDATE messages SET state = $2, attempts = attempts + 1, \
+    next_attempt_at = $3, last_error = $4, provider_message_id = COALESCE($5, provider_message_id), \
+    sent_at = $6, lease_owner = NULL, lease_until = NULL WHERE id = $1";
 
 /// Messages to passengers, queued and sent through the outbox.
 #[async_trait]

@@ -4,7 +4,101 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
+use super::events::event;
 use super::{PurgeCutoffs, PurgeReport, StoreError, TickRecord};
+use crate::domain::records::NewEvent;
+
+pub(super) const CLAIM_TICK: &str = "INSERT INTO scheduler_ticks (job, tick_at, instance, started_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (job, tick_at) DO NOTHING";
+
+pub(super) const FINISH_TICK: &str = "UPDATE scheduler_ticks SET finished_at = $3, outcome = $4, \
+    detail = $5 WHERE job = $1 AND tick_at = $2";
+
+pub(super) const SELECT_LAST_TICKS: &str = "SELECT job, tick_at, instance, started_at, finished_at, \
+    outcome, detail FROM scheduler_ticks t \
+    WHERE tick_at = (SELECT MAX(tick_at) FROM scheduler_ticks m WHERE m.job = t.job) ORDER BY job";
+
+/// `$1` now, `$2` the reason kept on each task.
+pub(super) const EXPIRE_TASKS: &str = "UPDATE tasks SET state = 'expired', cancel_reason = $2, \
+    updated_at = $1 WHERE state IN ('open', 'claimed') AND expires_at <= $1 \
+    RETURNING id, flight_id, person_id";
+
+pub(super) const EXPIRED_REASON: &str = "nobody completed it before it expired";
+
+/// `$1` now, `$2` now plus the warning time. Once per task (`escalated_at`), and never a task that has
+/// already expired: the expiry job ends those.
+pub(super) const ESCALATE_TASKS: &str = "UPDATE tasks SET escalated_at = $1, \
+    priority = CASE WHEN priority < 32767 THEN priority + 1 ELSE priority END, updated_at = $1 \
+    WHERE state = 'open' AND escalated_at IS NULL AND expires_at > $1 \
+    AND (due_at <= $1 OR expires_at <= $2) \
+    RETURNING id, flight_id, person_id, priority, due_at, expires_at";
+
+/// What `ESCALATE_TASKS` returns for each task it escalated.
+pub(super) type EscalatedRow = (Uuid, Uuid, Option<Uuid>, i16, DateTime<Utc>, DateTime<Utc>);
+
+pub(super) fn expired_event(
+    actor: &str,
+    (id, flight, person): (Uuid, Uuid, Option<Uuid>),
+) -> NewEvent {
+    let detail = serde_json::json!({ "to": "expired", "note": EXPIRED_REASON });
+    event(
+        actor,
+        "task.expired",
+        "task",
+        id,
+        Some(flight),
+        person,
+        detail,
+    )
+}
+
+pub(super) fn escalated_event(now: DateTime<Utc>, row: &EscalatedRow) -> NewEvent {
+    let (id, flight, person, priority, due_at, expires_at) = *row;
+    let reason = if due_at <= now {
+        format!(
+            "it was due at {} and is still open",
+            due_at.format("%H:%M UTC")
+        )
+    } else {
+        format!(
+            "it expires at {} and is still open",
+            expires_at.format("%H:%M UTC")
+        )
+    };
+    let detail = serde_json::json!({ "priority": priority, "reason": reason });
+    event(
+        "aboard",
+        "task.escalated",
+        "task",
+        id,
+        Some(flight),
+        person,
+        detail,
+    )
+}
+
+pub(super) const PURGE_STATEMENTS: [&str; 3] = [
+    "DELETE FROM events WHERE at < $1",
+    "DELETE FROM scheduler_ticks WHERE tick_at < $1",
+    "DELETE FROM boarding_scans WHERE received_at < $1",
+];
+
+pub(super) fn purge_event(cutoffs: &super::PurgeCutoffs, report: &super::PurgeReport) -> NewEvent {
+    let detail = serde_json::json!({
+        "events": report.events, "events_before": cutoffs.events_before,
+        "ticks": report.ticks, "ticks_before": cutoffs.ticks_before,
+        "boarding_scans": report.boarding_scans, "boarding_scans_before": cutoffs.boarding_scans_before,
+    });
+    event(
+        "aboard",
+        "retention.purged",
+        "retention",
+        "log",
+        None,
+        None,
+        detail,
+    )
+}
 
 /// The scheduler's ticks and jobs.
 #[async_trait]

@@ -17,9 +17,14 @@ use uuid::Uuid;
 
 // What `backend_store!` expands to names these unqualified.
 use super::aboard_sql::*;
+use super::events::*;
 use super::held::*;
+use super::outbox::*;
 use super::registry::*;
 use super::rows::*;
+use super::scheduler::*;
+use super::staff::*;
+use super::tasks::*;
 use super::*;
 use crate::domain::records::*;
 use crate::domain::*;

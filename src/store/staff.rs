@@ -5,11 +5,165 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
-use crate::domain::Login;
+use super::rows::{corrupt, word};
 use crate::domain::records::{
     ApiToken, NewApiToken, NewSession, NewStaffAccount, StaffAccount, StaffCredentials,
     StaffSession,
 };
+use crate::domain::{Grant, Login, Role, Scopes};
+
+fn stored_grant(what: &str, role: &str, scopes: &str) -> Result<Grant, StoreError> {
+    let role: Role = word(what, role)?;
+    let scopes: Scopes = serde_json::from_str(scopes).map_err(|e| corrupt(what, e))?;
+    Grant::new(role, scopes).map_err(|e| corrupt(what, e))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StaffRow {
+    id: Uuid,
+    login: String,
+    display_name: String,
+    role: String,
+    scopes: String,
+    ui_language: String,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<StaffRow> for StaffAccount {
+    type Error = StoreError;
+    fn try_from(r: StaffRow) -> Result<StaffAccount, StoreError> {
+        Ok(StaffAccount {
+            id: r.id,
+            login: Login::parse(&r.login).map_err(|e| corrupt("staff login", e))?,
+            display_name: r.display_name,
+            grant: stored_grant("staff grant", &r.role, &r.scopes)?,
+            ui_language: word("staff interface language", &r.ui_language)?,
+            disabled: r.disabled,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CredentialsRow {
+    #[sqlx(flatten)]
+    staff: StaffRow,
+    password_hash: String,
+}
+
+impl TryFrom<CredentialsRow> for StaffCredentials {
+    type Error = StoreError;
+    fn try_from(r: CredentialsRow) -> Result<StaffCredentials, StoreError> {
+        Ok(StaffCredentials {
+            account: r.staff.try_into()?,
+            password_hash: r.password_hash,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    #[sqlx(flatten)]
+    staff: StaffRow,
+    token_digest: String,
+    csrf_token: String,
+    session_created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<SessionRow> for StaffSession {
+    type Error = StoreError;
+    fn try_from(r: SessionRow) -> Result<StaffSession, StoreError> {
+        Ok(StaffSession {
+            token_digest: r.token_digest,
+            csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
+            expires_at: r.expires_at,
+            account: r.staff.try_into()?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ApiTokenRow {
+    id: Uuid,
+    name: String,
+    role: String,
+    scopes: String,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ApiTokenRow> for ApiToken {
+    type Error = StoreError;
+    fn try_from(r: ApiTokenRow) -> Result<ApiToken, StoreError> {
+        Ok(ApiToken {
+            id: r.id,
+            name: r.name,
+            grant: stored_grant("API token grant", &r.role, &r.scopes)?,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+pub(super) const INSERT_STAFF: &str = "INSERT INTO staff_users (id, login, display_name, password_hash, \
+    role, scopes, ui_language, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+    ON CONFLICT (login) DO NOTHING";
+
+pub(super) const SELECT_STAFF: &str = "SELECT u.id, u.login, u.display_name, u.role, u.scopes, \
+    u.ui_language, u.disabled, u.created_at FROM staff_users u";
+
+pub(super) const SELECT_CREDENTIALS: &str = "SELECT u.id, u.login, u.display_name, u.role, u.scopes, \
+    u.ui_language, u.disabled, u.created_at, u.password_hash FROM staff_users u WHERE u.login = $1";
+
+/// `$1` login, `$2` disabled (true).
+pub(super) const DISABLE_STAFF: &str =
+    "UPDATE staff_users SET disabled = $2 WHERE login = $1 AND disabled <> $2 RETURNING id";
+
+pub(super) const DELETE_USER_SESSIONS: &str = "DELETE FROM staff_sessions WHERE user_id = $1";
+
+pub(super) const DELETE_EXPIRED_SESSIONS: &str =
+    "DELETE FROM staff_sessions WHERE expires_at <= $1";
+
+pub(super) const INSERT_SESSION: &str = "INSERT INTO staff_sessions (token_digest, user_id, csrf_token, \
+    created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// `$1` token digest, `$2` now, `$3` false (the account must not be disabled).
+pub(super) const SELECT_SESSION: &str = "SELECT u.id, u.login, u.display_name, u.role, u.scopes, \
+    u.ui_language, u.disabled, u.created_at, s.token_digest, s.csrf_token, \
+    s.created_at AS session_created_at, s.expires_at FROM staff_sessions s \
+    JOIN staff_users u ON u.id = s.user_id \
+    WHERE s.token_digest = $1 AND s.expires_at > $2 AND u.disabled = $3";
+
+pub(super) const DELETE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = $1 \
+    RETURNING user_id";
+
+pub(super) const STAFF_LOGIN: &str = "SELECT login FROM staff_users WHERE id = $1";
+
+pub(super) const API_TOKEN_COLUMNS: &str =
+    "id, name, role, scopes, created_at, last_used_at, revoked_at";
+
+pub(super) const INSERT_API_TOKEN: &str = "INSERT INTO api_tokens (id, name, token_digest, role, scopes, \
+    created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// `$1` digest, `$2` now, `$3` the last use older than which it is noted again.
+pub(super) const TOUCH_API_TOKEN: &str = "UPDATE api_tokens SET last_used_at = $2 \
+    WHERE token_digest = $1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at <= $3)";
+
+pub(super) const REVOKE_API_TOKEN: &str = "UPDATE api_tokens SET revoked_at = $2 \
+    WHERE id = $1 AND revoked_at IS NULL RETURNING name";
+
+/// How long a token's last use may be out of date: a reader scanning every second writes once a minute.
+pub(super) const TOKEN_USE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// The event detail that describes an account or token's grant.
+pub(super) fn grant_detail(grant: &Grant) -> serde_json::Value {
+    serde_json::json!({ "role": grant.role().as_str(), "scopes": grant.scopes() })
+}
 
 /// Staff accounts, sessions and API tokens.
 #[async_trait]

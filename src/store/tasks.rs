@@ -4,9 +4,193 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::rows::{json_list, placeholders, word};
 use super::{FlightTaskCount, StoreError, TaskFilter, TaskListVersion};
 use crate::domain::Channel;
 use crate::domain::records::{NewTask, StaffRecord, Task, TaskTransition};
+
+pub(super) const TASK_COLUMNS: &str = "id, flight_id, passenger_id, person_id, rule_id, channel, station, \
+    gate, priority, state, due_at, expires_at, assignee, brief, why, outcome, outcome_note, cancel_reason, \
+    escalated_at, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TaskRow {
+    id: Uuid,
+    flight_id: Uuid,
+    passenger_id: Uuid,
+    person_id: Option<Uuid>,
+    rule_id: String,
+    channel: String,
+    station: String,
+    gate: Option<String>,
+    priority: i16,
+    state: String,
+    due_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    assignee: Option<String>,
+    brief: String,
+    why: String,
+    outcome: Option<String>,
+    outcome_note: Option<String>,
+    cancel_reason: Option<String>,
+    escalated_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TaskRow> for Task {
+    type Error = StoreError;
+    fn try_from(r: TaskRow) -> Result<Task, StoreError> {
+        Ok(Task {
+            id: r.id,
+            new: NewTask {
+                flight_id: r.flight_id,
+                passenger_id: r.passenger_id,
+                person_id: r.person_id.unwrap_or(Uuid::nil()),
+                rule_id: r.rule_id,
+                channel: word("task channel", &r.channel)?,
+                station: r.station,
+                gate: r.gate,
+                priority: r.priority,
+                due_at: r.due_at,
+                expires_at: r.expires_at,
+                brief: r.brief,
+                why: json_list("task reasons", &r.why)?,
+            },
+            state: word("task state", &r.state)?,
+            assignee: r.assignee,
+            outcome: r.outcome.map(|o| word("task outcome", &o)).transpose()?,
+            outcome_note: r.outcome_note,
+            cancel_reason: r.cancel_reason,
+            escalated_at: r.escalated_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub(super) const INSERT_TASK: &str = "INSERT INTO tasks (id, flight_id, passenger_id, person_id, rule_id, \
+    channel, station, gate, priority, state, due_at, expires_at, brief, why, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $14) \
+    ON CONFLICT (flight_id, passenger_id, rule_id) DO NOTHING";
+
+pub(super) const TASK_LIST_VERSION: &str =
+    "SELECT COUNT(*) AS tasks, MAX(updated_at) AS latest FROM tasks WHERE station = $1";
+
+pub(super) const TASK_COUNTS_ON: &str = "SELECT t.flight_id, t.state, COUNT(*) AS tasks FROM tasks t \
+    JOIN flights f ON f.id = t.flight_id WHERE f.local_date = $1 GROUP BY t.flight_id, t.state";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct FlightTaskCountRow {
+    flight_id: Uuid,
+    state: String,
+    tasks: i64,
+}
+
+impl TryFrom<FlightTaskCountRow> for super::FlightTaskCount {
+    type Error = StoreError;
+    fn try_from(row: FlightTaskCountRow) -> Result<Self, StoreError> {
+        Ok(super::FlightTaskCount {
+            flight_id: row.flight_id,
+            state: word("task state", &row.state)?,
+            tasks: row.tasks,
+        })
+    }
+}
+
+/// `$1` id, `$2` new state, `$3` assignee (kept when NULL), `$4` outcome, `$5` note, `$6` at; the allowed
+/// previous states are appended by the caller as `AND state IN (...)`.
+pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
+    assignee = COALESCE($3, assignee), outcome = COALESCE($4, outcome), \
+    outcome_note = CASE WHEN $2 IN ('done') THEN $5 ELSE outcome_note END, \
+    cancel_reason = CASE WHEN $2 IN ('cancelled', 'expired') THEN $5 ELSE cancel_reason END, \
+    updated_at = $6 WHERE id = $1";
+
+/// Builds the task listing query for a filter; returns the SQL and the binds in order.
+pub(super) fn task_query(filter: &super::TaskFilter) -> (String, Vec<String>, Option<Uuid>) {
+    let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1");
+    let mut binds: Vec<String> = Vec::new();
+    let mut n = 1;
+    let flight = filter.flight_id;
+    if flight.is_some() {
+        sql.push_str(" AND flight_id = $1");
+        n = 2;
+    }
+    let mut add_list = |column: &str, values: Vec<String>, sql: &mut String, n: &mut usize| {
+        if !values.is_empty() {
+            sql.push_str(&format!(
+                " AND {column} IN ({})",
+                placeholders(*n, values.len())
+            ));
+            *n += values.len();
+            binds.extend(values);
+        }
+    };
+    add_list("station", filter.stations.clone(), &mut sql, &mut n);
+    add_list(
+        "gate",
+        filter.gate.iter().cloned().collect(),
+        &mut sql,
+        &mut n,
+    );
+    add_list(
+        "channel",
+        filter
+            .channels
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        &mut sql,
+        &mut n,
+    );
+    add_list(
+        "state",
+        filter
+            .states
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+        &mut sql,
+        &mut n,
+    );
+    sql.push_str(" ORDER BY due_at, priority DESC, id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {}", limit.max(0)));
+    }
+    (sql, binds, flight)
+}
+
+pub(super) fn recent_contacts_sql() -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE person_id = $1 AND created_at >= $2 \
+         AND state IN ('open', 'claimed', 'done') ORDER BY created_at"
+    )
+}
+
+pub(super) fn cancel_flight_tasks_sql(one_passenger: bool) -> String {
+    format!(
+        "UPDATE tasks SET state = 'cancelled', cancel_reason = $2, updated_at = $3 \
+         WHERE flight_id = $1 AND state IN ('open', 'claimed'){} RETURNING id, person_id",
+        if one_passenger {
+            " AND passenger_id = $4"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The tasks whose deadlines follow the flight's clock; moved one by one in Rust so both backends do the
+/// same date arithmetic.
+pub(super) fn movable_tasks_sql(channels: usize) -> String {
+    format!(
+        "SELECT id, due_at, expires_at FROM tasks WHERE flight_id = $1 AND state IN ('open', 'claimed') \
+         AND channel IN ({})",
+        placeholders(2, channels)
+    )
+}
+
+pub(super) const MOVE_TASK: &str =
+    "UPDATE tasks SET due_at = $2, expires_at = $3, updated_at = $4 WHERE id = $1";
 
 /// Follow-up tasks.
 #[async_trait]

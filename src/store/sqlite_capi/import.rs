@@ -19,8 +19,9 @@ use crate::domain::records::{
     FlightImportSummary, FlightList, ImportOutcome, ManifestImport, NewEvent, NewPassenger,
 };
 use crate::store::StoreError;
+use crate::store::events::INSERT_EVENT;
 use crate::store::rows::{
-    INSERT_EVENT, INSERT_IMPORT, QUEUE_SCREENING, SELECT_STORED_PASSENGERS, SET_FLIGHT_LIST_TIME,
+    INSERT_IMPORT, QUEUE_SCREENING, SELECT_STORED_PASSENGERS, SET_FLIGHT_LIST_TIME,
     SET_IMPORT_SUMMARY, StoredPassenger, UPSERT_LISTED_FLIGHT, cancel_tasks_sql, check_list_order,
     manifest_imported, mark_removed_sql, passenger_removed, plan_list, removal_reason,
     sqlite_passenger_insert_sql, sqlite_passenger_upsert_sql, task_cancelled_by_import, to_json,

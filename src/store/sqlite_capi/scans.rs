@@ -9,9 +9,8 @@ use uuid::Uuid;
 use super::{Statement, execute, instant_text};
 use crate::domain::records::{NewBoardingScan, ScanOutcome};
 use crate::store::StoreError;
-use crate::store::rows::{
-    BookingPassengerRow, INSERT_EVENT, PASSENGER_COLUMNS, PassengerRow, to_json,
-};
+use crate::store::events::INSERT_EVENT;
+use crate::store::rows::{BookingPassengerRow, PASSENGER_COLUMNS, PassengerRow, to_json};
 
 /// One scan to write: its new id, the scan, and who sent it (the actor of its boarding).
 pub(in crate::store) struct ScanToWrite<'a> {
