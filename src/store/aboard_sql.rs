@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::events::event;
-use super::rows::CaseRow;
+use super::registry::CaseRow;
 use crate::domain::records::{
     AboardRecords, ComplaintCase, InboundContact, InboundMessage, NewEvent, StaffOptOut,
     StaffRecord, Task,

@@ -5,10 +5,99 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::StoreError;
+use super::rows::corrupt;
 use crate::domain::records::{
     Flight, FlightUpdate, ImportOutcome, ManifestImport, NewFlight, Passenger, Station,
 };
-use crate::domain::{BoardingState, FlightKey};
+use crate::domain::{BoardingState, FlightKey, Iata};
+
+pub(super) const UPSERT_STATION: &str = "INSERT INTO stations (iata, staffed, shift_start, shift_end) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (iata) DO UPDATE SET staffed = excluded.staffed, \
+    shift_start = excluded.shift_start, shift_end = excluded.shift_end";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct StationRow {
+    iata: String,
+    staffed: bool,
+    shift_start: Option<String>,
+    shift_end: Option<String>,
+}
+
+pub(super) const SELECT_STATION: &str =
+    "SELECT iata, staffed, shift_start, shift_end FROM stations WHERE iata = $1";
+
+fn shift_time(what: &str, raw: Option<String>) -> Result<Option<chrono::NaiveTime>, StoreError> {
+    raw.map(|t| chrono::NaiveTime::parse_from_str(&t, "%H:%M").map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+pub(super) fn shift_text(time: Option<chrono::NaiveTime>) -> Option<String> {
+    time.map(|t| t.format("%H:%M").to_string())
+}
+
+impl TryFrom<StationRow> for Station {
+    type Error = StoreError;
+    fn try_from(r: StationRow) -> Result<Station, StoreError> {
+        Ok(Station {
+            iata: Iata::parse(&r.iata).map_err(|e| corrupt("station", e))?,
+            staffed: r.staffed,
+            shift_start: shift_time("shift start", r.shift_start)?,
+            shift_end: shift_time("shift end", r.shift_end)?,
+        })
+    }
+}
+
+/// `$1` id, then the update's fields; `NULL` keeps what is stored.
+pub(super) const UPDATE_FLIGHT: &str = "UPDATE flights SET status = COALESCE($2, status), \
+    scheduled_departure = COALESCE($3, scheduled_departure), \
+    estimated_departure = COALESCE($4, estimated_departure), actual_departure = COALESCE($5, actual_departure), \
+    scheduled_arrival = COALESCE($6, scheduled_arrival), estimated_arrival = COALESCE($7, estimated_arrival), \
+    actual_arrival = COALESCE($8, actual_arrival), gate = COALESCE($9, gate), \
+    boarding_started_at = COALESCE($10, boarding_started_at), gate_closed_at = COALESCE($11, gate_closed_at), \
+    updated_at = $12 WHERE id = $1";
+
+pub(super) fn flight_update_detail(before: &Flight, after: &Flight) -> serde_json::Value {
+    let mut changes = serde_json::Map::new();
+    let mut note = |name: &str, old: serde_json::Value, new: serde_json::Value| {
+        if old != new {
+            changes.insert(
+                name.to_string(),
+                serde_json::json!({ "from": old, "to": new }),
+            );
+        }
+    };
+    note(
+        "status",
+        serde_json::json!(before.status),
+        serde_json::json!(after.status),
+    );
+    note(
+        "gate",
+        serde_json::json!(before.gate),
+        serde_json::json!(after.gate),
+    );
+    note(
+        "departure",
+        serde_json::json!(before.departure),
+        serde_json::json!(after.departure),
+    );
+    note(
+        "arrival",
+        serde_json::json!(before.arrival),
+        serde_json::json!(after.arrival),
+    );
+    note(
+        "boarding_started_at",
+        serde_json::json!(before.boarding_started_at),
+        serde_json::json!(after.boarding_started_at),
+    );
+    note(
+        "gate_closed_at",
+        serde_json::json!(before.gate_closed_at),
+        serde_json::json!(after.gate_closed_at),
+    );
+    serde_json::Value::Object(changes)
+}
 
 /// Flights, their manifests and passengers, and stations.
 #[async_trait]

@@ -3,12 +3,16 @@
 //! and retention.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::rows::{corrupt, json_list, word};
 use super::{KeyedPerson, MatchDecision, RegistryPurge, ScreeningClaim, StoreError};
 use crate::domain::LinkDecision;
-use crate::domain::records::{IdentityLink, InboundMessage, Person, PersonRecord};
+use crate::domain::records::{
+    ComplaintCase, Consent, Identifier, IdentifierKind, IdentityLink, InboundMessage, Person,
+    PersonRecord, SocialAccount,
+};
 
 pub(super) const DELETE_PERSON_KEYS: &str = "DELETE FROM person_keys WHERE person_id = $1";
 pub(super) const INSERT_PERSON_KEY: &str =
@@ -29,6 +33,204 @@ pub(super) const SELECT_DECISIONS: &str = "SELECT DISTINCT d.person_id, d.finger
 pub(super) const COUNT_DECISIONS: &str = "SELECT count(*) FROM match_decisions";
 pub(super) const SELECT_ALL_DECISIONS: &str =
     "SELECT person_id, fingerprint, decision, decided_by, decided_at FROM match_decisions";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PersonRow {
+    pub id: Uuid,
+    pub external_id: String,
+    pub display_name: String,
+    pub language: Option<String>,
+    pub country: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub(super) const PERSON_COLUMNS: &str =
+    "id, external_id, display_name, language, country, date_of_birth, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct IdentifierRow {
+    kind: String,
+    value: String,
+}
+
+impl TryFrom<IdentifierRow> for Identifier {
+    type Error = StoreError;
+    fn try_from(r: IdentifierRow) -> Result<Identifier, StoreError> {
+        Ok(Identifier {
+            kind: IdentifierKind::parse(&r.kind)
+                .ok_or_else(|| corrupt("identifier kind", &r.kind))?,
+            value: r.value,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountRow {
+    network: String,
+    handle: String,
+    network_user_id: Option<String>,
+    followers: i64,
+    activity_30d: i32,
+    follows_airline: bool,
+    accepts_dms: bool,
+    opted_in: bool,
+    last_inbound_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<AccountRow> for SocialAccount {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<SocialAccount, StoreError> {
+        Ok(SocialAccount {
+            network: word("network", &r.network)?,
+            handle: r.handle,
+            network_user_id: r.network_user_id,
+            followers: r.followers,
+            activity_30d: r.activity_30d,
+            follows_airline: r.follows_airline,
+            accepts_dms: r.accepts_dms,
+            opted_in: r.opted_in,
+            last_inbound_at: r.last_inbound_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CaseRow {
+    external_ref: String,
+    opened_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    channel: String,
+    category: String,
+    severity: i16,
+    summary: String,
+    status: String,
+    source_url: Option<String>,
+    /// NULL for the export's cases; who opened it for cases aboard opened.
+    pub(super) recorded_by: Option<String>,
+}
+
+impl TryFrom<CaseRow> for ComplaintCase {
+    type Error = StoreError;
+    fn try_from(r: CaseRow) -> Result<ComplaintCase, StoreError> {
+        Ok(ComplaintCase {
+            external_ref: r.external_ref,
+            opened_at: r.opened_at,
+            resolved_at: r.resolved_at,
+            channel: r.channel,
+            category: r.category,
+            severity: r.severity,
+            summary: r.summary,
+            status: word("case status", &r.status)?,
+            source_url: r.source_url,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ConsentRow {
+    channel: String,
+    opted_out: bool,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ConsentRow> for Consent {
+    fn from(r: ConsentRow) -> Consent {
+        Consent {
+            channel: r.channel,
+            opted_out: r.opted_out,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub(super) const SELECT_IDENTIFIERS: &str =
+    "SELECT kind, value FROM person_identifiers WHERE person_id = $1 ORDER BY kind, value";
+
+pub(super) const SELECT_ACCOUNTS: &str = "SELECT network, handle, network_user_id, followers, \
+    activity_30d, follows_airline, accepts_dms, opted_in, last_inbound_at FROM social_accounts \
+    WHERE person_id = $1 ORDER BY network, handle";
+
+pub(super) const SELECT_CASES: &str = "SELECT external_ref, opened_at, resolved_at, channel, category, \
+    severity, summary, status, source_url, recorded_by FROM complaint_cases WHERE person_id = $1 \
+    ORDER BY opened_at";
+
+pub(super) const SELECT_CONSENTS: &str =
+    "SELECT channel, opted_out, updated_at FROM consents WHERE person_id = $1 ORDER BY channel";
+
+pub(super) const UPSERT_PERSON: &str = "INSERT INTO persons (id, external_id, display_name, language, \
+    country, date_of_birth, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+    ON CONFLICT (external_id) DO UPDATE SET display_name = excluded.display_name, \
+    language = excluded.language, country = excluded.country, date_of_birth = excluded.date_of_birth, \
+    updated_at = excluded.updated_at RETURNING id";
+
+pub(super) const INSERT_IDENTIFIER: &str = "INSERT INTO person_identifiers (person_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+pub(super) const INSERT_ACCOUNT: &str = "INSERT INTO social_accounts (person_id, network, handle, \
+    network_user_id, followers, activity_30d, follows_airline, accepts_dms, opted_in, last_inbound_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING";
+
+pub(super) const INSERT_CASE: &str = "INSERT INTO complaint_cases (person_id, external_ref, opened_at, \
+    resolved_at, channel, category, severity, summary, status, source_url) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING";
+
+pub(super) const INSERT_CONSENT: &str = "INSERT INTO consents (person_id, channel, opted_out, updated_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+pub(super) const DELETE_PERSON_LISTS: [&str; 4] = [
+    "DELETE FROM person_identifiers WHERE person_id = $1",
+    "DELETE FROM social_accounts WHERE person_id = $1",
+    // Only the export's cases: those aboard opened (recorded_by set) outlive every import.
+    "DELETE FROM complaint_cases WHERE person_id = $1 AND recorded_by IS NULL",
+    "DELETE FROM consents WHERE person_id = $1",
+];
+
+/// What erasure removes besides the person row (whose cascade takes accounts, cases, consent and links):
+/// the events naming them, and the briefs and reasons of their tasks.
+pub(super) const ERASE_PERSON_TRACES: [&str; 2] = [
+    "DELETE FROM events WHERE person_id = $1",
+    "UPDATE tasks SET brief = '[erased]', why = '[]', outcome_note = NULL WHERE person_id = $1",
+];
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LinkRow {
+    passenger_id: Uuid,
+    person_id: Uuid,
+    decision: String,
+    score: f32,
+    reasons: String,
+    decided_by: String,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<LinkRow> for IdentityLink {
+    type Error = StoreError;
+    fn try_from(r: LinkRow) -> Result<IdentityLink, StoreError> {
+        Ok(IdentityLink {
+            passenger_id: r.passenger_id,
+            person_id: r.person_id,
+            decision: word("link decision", &r.decision)?,
+            score: r.score,
+            reasons: json_list("link reasons", &r.reasons)?,
+            decided_by: r.decided_by,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub(super) const UPSERT_LINK: &str = "INSERT INTO identity_links (passenger_id, person_id, decision, score, \
+    reasons, decided_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+    ON CONFLICT (passenger_id, person_id) DO UPDATE SET decision = excluded.decision, \
+    score = excluded.score, reasons = excluded.reasons, decided_by = excluded.decided_by, \
+    updated_at = excluded.updated_at \
+    WHERE identity_links.decided_by = 'matcher' OR excluded.decided_by <> 'matcher'";
+
+pub(super) const SELECT_LINKS_FOR_FLIGHT: &str = "SELECT l.passenger_id, l.person_id, l.decision, \
+    l.score, l.reasons, l.decided_by, l.updated_at FROM identity_links l \
+    JOIN passengers p ON p.id = l.passenger_id WHERE p.flight_id = $1 ORDER BY l.passenger_id, l.person_id";
+
+pub(super) const SELECT_LINKS_FOR_PASSENGER: &str = "SELECT passenger_id, person_id, decision, score, \
+    reasons, decided_by, updated_at FROM identity_links WHERE passenger_id = $1 ORDER BY person_id";
 
 /// From this many fingerprints asked about, the store counts the remembered decisions first: a flight's
 /// few hundred are looked up by the list at once, without a count that grows with the table.

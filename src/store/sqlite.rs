@@ -18,6 +18,7 @@ use uuid::Uuid;
 // What `backend_store!` expands to names these unqualified.
 use super::aboard_sql::*;
 use super::events::*;
+use super::flights::*;
 use super::held::*;
 use super::outbox::*;
 use super::registry::*;
