@@ -56,8 +56,9 @@ fn main() {
 
 /// The persons as aboard's registry CSV; `mess` makes it messy.
 fn export(persons: &[PersonFacts], mut mess: Option<&mut ChaCha8Rng>) -> String {
-    let mut out =
-        String::from("record,external_id,display_name,country,date_of_birth,emails,phones\n");
+    let mut out = String::from(
+        "record,external_id,display_name,country,date_of_birth,emails,phones,loyalty\n",
+    );
     for person in persons {
         let mut country = String::new();
         let mut name = person.display_name.clone();
@@ -89,9 +90,14 @@ fn export(persons: &[PersonFacts], mut mess: Option<&mut ChaCha8Rng>) -> String 
                 }
             }
         }
+        let loyalty: Vec<String> = person
+            .loyalty
+            .iter()
+            .map(|(carrier, number)| format!("{} {number}", carrier.as_str()))
+            .collect();
         let _ = writeln!(
             out,
-            "person,{},{},{},{},{},{}",
+            "person,{},{},{},{},{},{},{}",
             person.key,
             quoted(&name),
             country,
@@ -101,6 +107,7 @@ fn export(persons: &[PersonFacts], mut mess: Option<&mut ChaCha8Rng>) -> String 
                 .unwrap_or_default(),
             quoted(&emails.join(";")),
             quoted(&phones.join(";")),
+            quoted(&loyalty.join(";")),
         );
     }
     out
@@ -131,6 +138,29 @@ fn run(name: &str, text: &str, region: Option<Region>, data: &Dataset) {
         .iter()
         .map(|r| person_facts(Uuid::parse_str(&r.external_id).expect("key"), r))
         .collect();
+    let changed: Vec<(&PersonFacts, &PersonFacts)> = data
+        .persons
+        .iter()
+        .zip(&persons)
+        .filter(|(written, read)| {
+            let digits = |phones: &[String]| -> Vec<String> {
+                phones
+                    .iter()
+                    .map(|p| p.chars().filter(char::is_ascii_digit).collect())
+                    .collect()
+            };
+            let (mut written, mut read) = ((*written).clone(), (*read).clone());
+            written.phones = digits(&written.phones);
+            read.phones = digits(&read.phones);
+            written != read
+        })
+        .collect();
+    if let Some((written, read)) = changed.first() {
+        println!(
+            "{name}: {} persons read otherwise than written, e.g. {written:?} read as {read:?}",
+            changed.len()
+        );
+    }
     let index = RegistryIndex::build(&persons);
     let outcomes = match_flight(&index, &data.passengers, &RememberedDecisions::new());
     let read = Dataset {

@@ -317,7 +317,11 @@ fn validate_person(
     }
     Some(PersonRecord {
         external_id: external_id?.to_string(),
-        display_name: display_name?.to_string(),
+        // Exports pad and double spaces between names; one space is what people write.
+        display_name: display_name?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
         language,
         country,
         date_of_birth,

@@ -99,7 +99,7 @@ consent,P1,,,,,sms,maybe\n";
 #[test]
 fn values_that_cannot_be_understood_are_warnings_and_the_person_is_kept() {
     let csv = "record,external_id,display_name,emails,phones,loyalty,date_of_birth,country,network,handle,followers,case_ref,opened_at,status\n\
-person,P1,Ana Ruiz,not-an-email;ana@example.es,600 CALL ME,12345,15/03/1984,Spain,,,,,,\n\
+person,P1, Ana   Ruiz ,not-an-email;ana@example.es,600 CALL ME,12345,15/03/1984,Spain,,,,,,\n\
 account,P1,,,,,,,myspace,h,-3,,,\n\
 account,P1,,,,,,,x,@ana,lots,,,\n\
 case,P1,,,,,,,,,,C1,yesterday,closed\n";
