@@ -18,6 +18,7 @@ use super::held::*;
 use super::outbox::*;
 use super::registry::*;
 use super::rows::*;
+use super::scans::*;
 use super::scheduler::*;
 use super::staff::*;
 use super::tasks::*;
@@ -112,11 +113,6 @@ super::backend_store!(PostgresStore, PgConnection,
             tasks: &[NewTask],
             at: DateTime<Utc>,
         ) -> Result<super::RecordedScans, StoreError> {
-            use super::scans::{
-                board_passengers_sql, insert_events_sql, insert_scans_sql, select_scan_by_digest,
-                statement_chunks,
-            };
-            use crate::domain::records::{BoardingScan, ScanOutcome};
             let mut tx = self.write().await?;
             let ids: Vec<Uuid> = scans.iter().map(|_| Uuid::now_v7()).collect();
             let mut written: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
@@ -184,25 +180,8 @@ super::backend_store!(PostgresStore, PgConnection,
                 }
                 events.execute(&mut *tx).await?;
             }
-            let mut recorded = Vec::with_capacity(scans.len());
-            for ((scan, _), id) in scans.iter().zip(ids) {
-                if written.contains(&id) {
-                    let stored = BoardingScan {
-                        id,
-                        scan: scan.clone(),
-                        received_at: at,
-                    };
-                    recorded.push((stored, true));
-                } else {
-                    let first = sqlx::query_as::<_, super::scans::ScanRow>(AssertSqlSafe(
-                        select_scan_by_digest(),
-                    ))
-                    .bind(&scan.digest)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    recorded.push((BoardingScan::try_from(first)?, false));
-                }
-            }
+            let kept = scans.iter().zip(ids).map(|((scan, _), id)| (id, scan, written.contains(&id)));
+            let recorded = kept_scans(&mut tx, kept, at).await?;
             let mut created = Vec::with_capacity(tasks.len());
             for task in tasks {
                 created.push(insert_task(&mut tx, task, at).await?);

@@ -224,6 +224,33 @@ pub trait ScanStore: Send + Sync {
 /// the backend brings the methods whose SQL or speed differs on it.
 macro_rules! scan_store {
     ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        /// Each scan of a batch as kept: as given when the batch wrote it (`written`), else as it was
+        /// first stored.
+        async fn kept_scans<'s>(
+            conn: &mut $conn,
+            scans: impl Iterator<Item = (Uuid, &'s NewBoardingScan, bool)>,
+            at: DateTime<Utc>,
+        ) -> Result<Vec<(BoardingScan, bool)>, StoreError> {
+            let mut kept = Vec::new();
+            for (id, scan, written) in scans {
+                let stored = if written {
+                    BoardingScan {
+                        id,
+                        scan: scan.clone(),
+                        received_at: at,
+                    }
+                } else {
+                    sqlx::query_as::<_, ScanRow>(AssertSqlSafe(select_scan_by_digest()))
+                        .bind(&scan.digest)
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .try_into()?
+                };
+                kept.push((stored, written));
+            }
+            Ok(kept)
+        }
+
         /// Moves one passenger to boarded at `at` and logs it; false when they already were.
         async fn board(
             conn: &mut $conn,

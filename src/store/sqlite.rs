@@ -23,6 +23,7 @@ use super::held::*;
 use super::outbox::*;
 use super::registry::*;
 use super::rows::*;
+use super::scans::*;
 use super::scheduler::*;
 use super::staff::*;
 use super::tasks::*;
@@ -259,9 +260,7 @@ super::backend_store!(SqliteStore, SqliteConnection,
             tasks: &[NewTask],
             at: DateTime<Utc>,
         ) -> Result<super::RecordedScans, StoreError> {
-            use super::scans::select_scan_by_digest;
             use super::sqlite_capi::{ScanToWrite, begin_and_write_scans};
-            use crate::domain::records::BoardingScan;
             let mut connection = self.writer.acquire().await?;
             let rows: Vec<ScanToWrite<'_>> = scans
                 .iter()
@@ -291,25 +290,8 @@ super::backend_store!(SqliteStore, SqliteConnection,
                 }
                 (written, created)
             };
-            let mut recorded = Vec::with_capacity(scans.len());
-            for (ScanToWrite { id, scan, .. }, is_new) in rows.iter().zip(written) {
-                if is_new {
-                    let stored = BoardingScan {
-                        id: *id,
-                        scan: (*scan).clone(),
-                        received_at: at,
-                    };
-                    recorded.push((stored, true));
-                } else {
-                    let first = sqlx::query_as::<_, super::scans::ScanRow>(AssertSqlSafe(
-                        select_scan_by_digest(),
-                    ))
-                    .bind(&scan.digest)
-                    .fetch_one(&mut *connection)
-                    .await?;
-                    recorded.push((BoardingScan::try_from(first)?, false));
-                }
-            }
+            let kept = rows.iter().zip(written).map(|(row, written)| (row.id, row.scan, written));
+            let recorded = kept_scans(&mut connection, kept, at).await?;
             drop(connection);
             self.restart_log_soon();
             Ok(super::RecordedScans {
