@@ -268,8 +268,15 @@ macro_rules! backend_store {
             }
 
             async fn counts(&self) -> Result<Counts, StoreError> {
-                let row: (i64, i64, i64, i64, i64, i64, i64, i64) =
-                    sqlx::query_as(COUNTS).fetch_one(&self.pool).await?;
+                let row: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM flights), (SELECT COUNT(*) FROM passengers), \
+                     (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM identity_links), \
+                     (SELECT COUNT(*) FROM tasks), \
+                     (SELECT COUNT(*) FROM tasks WHERE state IN ('open', 'claimed')), \
+                     (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM events)",
+                )
+                .fetch_one(&self.pool)
+                .await?;
                 Ok(Counts {
                     flights: row.0,
                     passengers: row.1,

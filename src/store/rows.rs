@@ -494,12 +494,6 @@ pub(super) const SET_FLIGHT_LIST_TIME: &str = "UPDATE flights SET list_sent_at =
 pub(super) const QUEUE_SCREENING: &str =
     "INSERT INTO screening_queue (flight_id, import_digest, queued_at) VALUES ($1, $2, $3)";
 
-pub(super) const COUNTS: &str = "SELECT \
-    (SELECT COUNT(*) FROM flights), (SELECT COUNT(*) FROM passengers), (SELECT COUNT(*) FROM persons), \
-    (SELECT COUNT(*) FROM identity_links), (SELECT COUNT(*) FROM tasks), \
-    (SELECT COUNT(*) FROM tasks WHERE state IN ('open', 'claimed')), (SELECT COUNT(*) FROM messages), \
-    (SELECT COUNT(*) FROM events)";
-
 /// `$first, $first+1, …` for an `IN (...)` list appended to a statement.
 pub(super) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
