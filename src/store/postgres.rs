@@ -51,6 +51,7 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// Writers share the pool: the database orders them.
     fn write_pool(&self) -> &PgPool {
         &self.pool
     }
@@ -61,6 +62,7 @@ fn list_sql(sql: &str) -> String {
     sql.replace("$LIST", "unnest($1) AS list(value)")
 }
 
+/// The values for `list_sql`, bound as they are.
 fn list<T>(values: &[T]) -> &[T] {
     values
 }

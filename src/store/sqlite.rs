@@ -109,6 +109,7 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// Single-statement writes queue on the writer too.
     fn write_pool(&self) -> &SqlitePool {
         &self.writer
     }
@@ -208,6 +209,7 @@ fn list_sql(sql: &str) -> String {
     sql.replace("$LIST", "json_each($1) AS list")
 }
 
+/// The values for `list_sql`.
 fn list<T: serde::Serialize>(values: &[T]) -> String {
     to_json(&values)
 }
