@@ -109,6 +109,8 @@ pub trait FlightStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Flight, StoreError>;
     async fn flight(&self, id: Uuid) -> Result<Option<Flight>, StoreError>;
+    /// The flights of `ids` that exist, in one query, in no particular order.
+    async fn flights(&self, ids: &[Uuid]) -> Result<Vec<Flight>, StoreError>;
     async fn find_flight(&self, key: &FlightKey) -> Result<Option<Flight>, StoreError>;
     /// Flights whose scheduled departure lies in `[from, to)`, earliest first.
     async fn flights_departing(
@@ -226,6 +228,25 @@ macro_rules! flight_store {
                 .await?
                 .map(Flight::try_from)
                 .transpose()
+            }
+
+            async fn flights(&self, ids: &[Uuid]) -> Result<Vec<Flight>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut query = sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                    "SELECT {FLIGHT_COLUMNS} FROM flights WHERE id IN ({})",
+                    placeholders(1, ids.len())
+                )));
+                for id in ids {
+                    query = query.bind(id);
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(Flight::try_from)
+                    .collect()
             }
 
             async fn find_flight(&self, key: &FlightKey) -> Result<Option<Flight>, StoreError> {

@@ -91,6 +91,35 @@ pub struct TaskFilter {
     pub limit: Option<i64>,
 }
 
+/// A task with its passenger's name and seat and its person's language: a row of a gate list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassengerTask {
+    pub task: Task,
+    pub surname: String,
+    pub given_name: String,
+    pub title: Option<String>,
+    pub seat: Option<String>,
+    /// The person's language as the registry has it; none when it has none or the person was erased.
+    pub language: Option<String>,
+}
+
+/// A social task with the person it is about (`task.new.person_id`): a row of an advisor's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonTask {
+    pub task: Task,
+    pub display_name: String,
+    pub language: Option<String>,
+}
+
+/// Which social tasks an advisor's queue holds: the open ones and those `assignee` claimed, of persons
+/// whose language's primary subtag is one of `languages` (every person's when `None`).
+#[derive(Debug, Clone)]
+pub struct SocialQueue {
+    pub assignee: String,
+    pub languages: Option<Vec<String>>,
+    pub limit: i64,
+}
+
 /// A station's task list fingerprint: it changes whenever a task is created or changes state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct TaskListVersion {

@@ -5,7 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::rows::{json_list, placeholders, word};
-use super::{FlightTaskCount, StoreError, TaskFilter, TaskListVersion};
+use super::{
+    FlightTaskCount, PassengerTask, PersonTask, SocialQueue, StoreError, TaskFilter,
+    TaskListVersion,
+};
 use crate::domain::Channel;
 use crate::domain::records::{NewTask, StaffRecord, Task, TaskTransition};
 
@@ -106,33 +109,39 @@ pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
     cancel_reason = CASE WHEN $2 IN ('cancelled', 'expired') THEN $5 ELSE cancel_reason END, \
     updated_at = $6 WHERE id = $1";
 
-/// Builds the task listing query for a filter; returns the SQL and the binds in order.
-pub(super) fn task_query(filter: &super::TaskFilter) -> (String, Vec<String>, Option<Uuid>) {
-    let mut sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE 1 = 1");
-    let mut binds: Vec<String> = Vec::new();
-    let mut n = 1;
-    let flight = filter.flight_id;
-    if flight.is_some() {
-        sql.push_str(" AND flight_id = $1");
-        n = 2;
+/// A value a task listing binds, in order.
+pub(super) enum ListingBind {
+    Id(Uuid),
+    Text(String),
+}
+
+/// `TASK_COLUMNS` of the tasks table named `t`, for the listings that join it.
+fn joined_task_columns() -> String {
+    TASK_COLUMNS
+        .split(", ")
+        .map(|column| format!("t.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `select` (which names the tasks table `t`) narrowed to the filter, in due order; returns the SQL and
+/// its binds in order.
+pub(super) fn task_query(select: &str, filter: &TaskFilter) -> (String, Vec<ListingBind>) {
+    let mut sql = format!("{select} WHERE 1 = 1");
+    let mut binds = Vec::new();
+    if let Some(flight) = filter.flight_id {
+        sql.push_str(" AND t.flight_id = $1");
+        binds.push(ListingBind::Id(flight));
     }
-    let mut add_list = |column: &str, values: Vec<String>, sql: &mut String, n: &mut usize| {
+    let mut add_list = |column: &str, values: Vec<String>| {
         if !values.is_empty() {
-            sql.push_str(&format!(
-                " AND {column} IN ({})",
-                placeholders(*n, values.len())
-            ));
-            *n += values.len();
-            binds.extend(values);
+            let list = placeholders(binds.len() + 1, values.len());
+            sql.push_str(&format!(" AND t.{column} IN ({list})"));
+            binds.extend(values.into_iter().map(ListingBind::Text));
         }
     };
-    add_list("station", filter.stations.clone(), &mut sql, &mut n);
-    add_list(
-        "gate",
-        filter.gate.iter().cloned().collect(),
-        &mut sql,
-        &mut n,
-    );
+    add_list("station", filter.stations.clone());
+    add_list("gate", filter.gate.iter().cloned().collect());
     add_list(
         "channel",
         filter
@@ -140,8 +149,6 @@ pub(super) fn task_query(filter: &super::TaskFilter) -> (String, Vec<String>, Op
             .iter()
             .map(|c| c.as_str().to_string())
             .collect(),
-        &mut sql,
-        &mut n,
     );
     add_list(
         "state",
@@ -150,14 +157,102 @@ pub(super) fn task_query(filter: &super::TaskFilter) -> (String, Vec<String>, Op
             .iter()
             .map(|s| s.as_str().to_string())
             .collect(),
-        &mut sql,
-        &mut n,
     );
-    sql.push_str(" ORDER BY due_at, priority DESC, id");
+    sql.push_str(" ORDER BY t.due_at, t.priority DESC, t.id");
     if let Some(limit) = filter.limit {
         sql.push_str(&format!(" LIMIT {}", limit.max(0)));
     }
-    (sql, binds, flight)
+    (sql, binds)
+}
+
+pub(super) fn plain_tasks_select() -> String {
+    format!("SELECT {TASK_COLUMNS} FROM tasks t")
+}
+
+/// Each task with its passenger's name and seat and its person's language. Every task has its passenger
+/// (deleting a passenger deletes their tasks); an erased person leaves the language empty.
+pub(super) fn passenger_tasks_select() -> String {
+    format!(
+        "SELECT {}, pa.surname, pa.given_name, pa.title, pa.seat, pe.language FROM tasks t \
+         JOIN passengers pa ON pa.id = t.passenger_id LEFT JOIN persons pe ON pe.id = t.person_id",
+        joined_task_columns()
+    )
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PassengerTaskRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    surname: String,
+    given_name: String,
+    title: Option<String>,
+    seat: Option<String>,
+    language: Option<String>,
+}
+
+impl TryFrom<PassengerTaskRow> for PassengerTask {
+    type Error = StoreError;
+    fn try_from(r: PassengerTaskRow) -> Result<PassengerTask, StoreError> {
+        Ok(PassengerTask {
+            task: r.task.try_into()?,
+            surname: r.surname,
+            given_name: r.given_name,
+            title: r.title,
+            seat: r.seat,
+            language: r.language,
+        })
+    }
+}
+
+/// The person's language as its primary subtag (`es` for ` es_MX`), compared with a bound one.
+const PRIMARY_LANGUAGE_IS: &str = "(replace(lower(trim(p.language)), '_', '-') = {l} \
+    OR replace(lower(trim(p.language)), '_', '-') LIKE {l} || '-%')";
+
+/// An advisor's queue: open social tasks and those `$1` claimed, of persons writing in one of the
+/// queue's languages (any, when it names none), most urgent first. Tasks of erased persons are left out.
+pub(super) fn social_queue_query(queue: &SocialQueue) -> (String, Vec<ListingBind>) {
+    let mut sql = format!(
+        "SELECT {}, p.display_name, p.language FROM tasks t JOIN persons p ON p.id = t.person_id \
+         WHERE t.channel = 'social' AND (t.state = 'open' OR (t.state = 'claimed' AND t.assignee = $1))",
+        joined_task_columns()
+    );
+    let mut binds = vec![ListingBind::Text(queue.assignee.clone())];
+    if let Some(languages) = &queue.languages {
+        let any_of: Vec<String> = (0..languages.len())
+            .map(|i| PRIMARY_LANGUAGE_IS.replace("{l}", &format!("${}", i + 2)))
+            .collect();
+        let any_of = if any_of.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            any_of.join(" OR ")
+        };
+        sql.push_str(&format!(" AND ({any_of})"));
+        binds.extend(languages.iter().cloned().map(ListingBind::Text));
+    }
+    sql.push_str(&format!(
+        " ORDER BY t.priority DESC, t.due_at, t.id LIMIT {}",
+        queue.limit.max(0)
+    ));
+    (sql, binds)
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct PersonTaskRow {
+    #[sqlx(flatten)]
+    task: TaskRow,
+    display_name: String,
+    language: Option<String>,
+}
+
+impl TryFrom<PersonTaskRow> for PersonTask {
+    type Error = StoreError;
+    fn try_from(r: PersonTaskRow) -> Result<PersonTask, StoreError> {
+        Ok(PersonTask {
+            task: r.task.try_into()?,
+            display_name: r.display_name,
+            language: r.language,
+        })
+    }
 }
 
 pub(super) fn recent_contacts_sql() -> String {
@@ -230,6 +325,13 @@ pub trait TaskStore: Send + Sync {
     ) -> Result<Option<Task>, StoreError>;
     async fn task(&self, id: Uuid) -> Result<Option<Task>, StoreError>;
     async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError>;
+    /// The filter's tasks, each with its passenger's name and seat and its person's language, in one
+    /// query: what a gate list shows.
+    async fn passenger_tasks(&self, filter: &TaskFilter) -> Result<Vec<PassengerTask>, StoreError>;
+    /// One task as `passenger_tasks` shows it.
+    async fn passenger_task(&self, id: Uuid) -> Result<Option<PassengerTask>, StoreError>;
+    /// An advisor's queue, filtered by language in the query, with each task's person.
+    async fn social_queue(&self, queue: &SocialQueue) -> Result<Vec<PersonTask>, StoreError>;
     /// How many tasks a station has and when the latest of them last changed: a cheap fingerprint that a
     /// live page polls, so that every instance sharing the database sees another's new tasks.
     async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError>;
@@ -412,6 +514,32 @@ macro_rules! task_store {
             Ok(())
         }
 
+        /// Runs a task listing with its binds and reads its rows.
+        async fn listing<Row, Listed>(
+            pool: &sqlx::Pool<<$conn as sqlx::Connection>::Database>,
+            (sql, binds): (String, Vec<ListingBind>),
+        ) -> Result<Vec<Listed>, StoreError>
+        where
+            Row: for<'r> sqlx::FromRow<'r, <<$conn as sqlx::Connection>::Database as sqlx::Database>::Row>
+                + Send
+                + Unpin,
+            Listed: TryFrom<Row, Error = StoreError>,
+        {
+            let mut query = sqlx::query_as::<_, Row>(AssertSqlSafe(sql));
+            for value in binds {
+                query = match value {
+                    ListingBind::Id(id) => query.bind(id),
+                    ListingBind::Text(text) => query.bind(text),
+                };
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(Listed::try_from)
+                .collect()
+        }
+
         async fn fetch_task(conn: &mut $conn, id: Uuid) -> Result<Option<Task>, StoreError> {
             sqlx::query_as::<_, TaskRow>(AssertSqlSafe(format!(
                 "SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
@@ -538,20 +666,27 @@ macro_rules! task_store {
             }
 
             async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
-                let (sql, binds, flight) = task_query(filter);
-                let mut query = sqlx::query_as::<_, TaskRow>(AssertSqlSafe(sql));
-                if let Some(flight) = flight {
-                    query = query.bind(flight);
-                }
-                for value in binds {
-                    query = query.bind(value);
-                }
-                query
-                    .fetch_all(&self.pool)
+                listing::<TaskRow, Task>(&self.pool, task_query(&plain_tasks_select(), filter)).await
+            }
+
+            async fn passenger_tasks(
+                &self,
+                filter: &TaskFilter,
+            ) -> Result<Vec<PassengerTask>, StoreError> {
+                let query = task_query(&passenger_tasks_select(), filter);
+                listing::<PassengerTaskRow, PassengerTask>(&self.pool, query).await
+            }
+
+            async fn passenger_task(&self, id: Uuid) -> Result<Option<PassengerTask>, StoreError> {
+                let sql = format!("{} WHERE t.id = $1", passenger_tasks_select());
+                let query = (sql, vec![ListingBind::Id(id)]);
+                Ok(listing::<PassengerTaskRow, PassengerTask>(&self.pool, query)
                     .await?
-                    .into_iter()
-                    .map(Task::try_from)
-                    .collect()
+                    .pop())
+            }
+
+            async fn social_queue(&self, queue: &SocialQueue) -> Result<Vec<PersonTask>, StoreError> {
+                listing::<PersonTaskRow, PersonTask>(&self.pool, social_queue_query(queue)).await
             }
 
             async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError> {

@@ -7,6 +7,8 @@
 //! `advisor_api`, so that both surfaces check the same roles, scopes and network rules. Advisors see
 //! the tasks of persons whose language they are scoped to; ops see every one.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -29,7 +31,7 @@ use crate::domain::{
 };
 use crate::messaging::templates::TemplateError;
 use crate::messaging::{self, NEAR_DUPLICATE, NotAllowed, SendMode};
-use crate::store::TaskFilter;
+use crate::store::{PersonTask, SocialQueue};
 use crate::tasks;
 
 /// How far back, and how many, of the messages anyone sent a new text is compared with.
@@ -37,8 +39,8 @@ pub const RECENT_WINDOW: Duration = Duration::days(7);
 pub const RECENT_LIMIT: i64 = 500;
 /// Longest message an advisor may send: every network takes at least this much in one message.
 pub const MAX_BODY_CHARS: usize = 2000;
-/// Most social tasks read to build one queue.
-const QUEUE_SCAN: i64 = 2000;
+/// Most social tasks one queue shows.
+const QUEUE_LIMIT: i64 = 2000;
 
 /// Why an advisor's request was refused. The API answers each with a status and a stable `code`; the
 /// pages show the same reason in the advisor's language.
@@ -169,12 +171,10 @@ pub struct SocialTask {
     pub person: Person,
 }
 
-/// The primary language subtag a person writes in (`es` for `es-MX`), or "" when the registry has none.
-fn person_language(person: &Person) -> String {
-    person
-        .record
-        .language
-        .as_deref()
+/// The primary subtag of the language a person writes in (`es` for `es-MX`), or "" when the registry has
+/// none.
+fn primary_language(language: Option<&str>) -> String {
+    language
         .and_then(|l| l.split(['-', '_']).next())
         .unwrap_or_default()
         .trim()
@@ -188,47 +188,28 @@ fn require_advisor(staff: &Staff) -> Result<(), AdvisorError> {
 }
 
 /// The open social tasks of the caller's languages and those claimed by the caller, most urgent first
-/// (priority, then due time).
-pub async fn queue(state: &AppState, staff: &Staff) -> Result<Vec<SocialTask>, AdvisorError> {
+/// (priority, then due time), filtered by language in the store's query.
+pub async fn queue(state: &AppState, staff: &Staff) -> Result<Vec<PersonTask>, AdvisorError> {
     require_advisor(staff)?;
-    let filter = TaskFilter {
-        channels: vec![Channel::Social],
-        states: vec![TaskState::Open, TaskState::Claimed],
-        limit: Some(QUEUE_SCAN),
-        ..TaskFilter::default()
+    let languages = (staff.role() != Role::Ops).then(|| staff.grant.scopes().languages.clone());
+    let queue = SocialQueue {
+        assignee: staff.actor(),
+        languages,
+        limit: QUEUE_LIMIT,
     };
-    let tasks = state.store.tasks(&filter).await?;
-    let me = staff.actor();
-    let mut persons: std::collections::HashMap<Uuid, Option<Person>> = Default::default();
-    let mut queue = Vec::new();
-    for task in tasks {
-        if task.state == TaskState::Claimed && task.assignee.as_deref() != Some(me.as_str()) {
-            continue;
-        }
-        let person_id = task.new.person_id;
-        let person = match persons.get(&person_id) {
-            Some(known) => known.clone(),
-            None => {
-                let read = state.store.person(person_id).await?;
-                persons.insert(person_id, read.clone());
-                read
-            }
-        };
-        let Some(person) = person else {
-            continue;
-        };
-        if staff.grant.allows_language(&person_language(&person)) {
-            queue.push(SocialTask { task, person });
-        }
-    }
-    queue.sort_by(|a, b| {
-        b.task
-            .new
-            .priority
-            .cmp(&a.task.new.priority)
-            .then(a.task.new.due_at.cmp(&b.task.new.due_at))
-    });
-    Ok(queue)
+    Ok(state.store.social_queue(&queue).await?)
+}
+
+/// The flights of the listed tasks, read in one query.
+pub async fn flights_of(
+    state: &AppState,
+    tasks: impl Iterator<Item = &Task>,
+) -> Result<HashMap<Uuid, Flight>, AdvisorError> {
+    let mut ids: Vec<Uuid> = tasks.map(|t| t.new.flight_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let flights = state.store.flights(&ids).await?;
+    Ok(flights.into_iter().map(|f| (f.id, f)).collect())
 }
 
 /// One social task, if it exists, is social, and its person writes in one of the caller's languages.
@@ -248,7 +229,7 @@ pub async fn social_task(
         .person(task.new.person_id)
         .await?
         .ok_or_else(not_found)?;
-    staff.require_language(&person_language(&person))?;
+    staff.require_language(&primary_language(person.record.language.as_deref()))?;
     Ok(SocialTask { task, person })
 }
 
@@ -560,23 +541,6 @@ struct QueueRowFragment {
     row: QueueRow,
 }
 
-/// Flight numbers and routes for the queue, read once per flight.
-async fn flight_label(
-    state: &AppState,
-    cache: &mut std::collections::HashMap<Uuid, String>,
-    flight_id: Uuid,
-) -> Result<String, AdvisorError> {
-    if let Some(label) = cache.get(&flight_id) {
-        return Ok(label.clone());
-    }
-    let label = match state.store.flight(flight_id).await? {
-        Some(flight) => route_label(&flight),
-        None => String::new(),
-    };
-    cache.insert(flight_id, label.clone());
-    Ok(label)
-}
-
 fn route_label(flight: &Flight) -> String {
     format!(
         "{} {}–{}",
@@ -589,23 +553,19 @@ fn route_label(flight: &Flight) -> String {
     )
 }
 
-async fn queue_row(
-    state: &AppState,
-    staff: &Staff,
-    social: &SocialTask,
-    flights: &mut std::collections::HashMap<Uuid, String>,
-) -> Result<QueueRow, AdvisorError> {
-    Ok(QueueRow {
-        id: social.task.id,
-        due: time_at(social.task.new.due_at, station_of(&social.task).as_ref()),
-        priority: social.task.new.priority,
-        person: social.person.record.display_name.clone(),
-        language: person_language(&social.person),
-        flight: flight_label(state, flights, social.task.new.flight_id).await?,
-        brief: social.task.new.brief.clone(),
-        mine: social.task.state == TaskState::Claimed
-            && social.task.assignee.as_deref() == Some(staff.actor().as_str()),
-    })
+fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> QueueRow {
+    let task = &entry.task;
+    QueueRow {
+        id: task.id,
+        due: time_at(task.new.due_at, station_of(task).as_ref()),
+        priority: task.new.priority,
+        person: entry.display_name.clone(),
+        language: primary_language(entry.language.as_deref()),
+        flight: flight.map(route_label).unwrap_or_default(),
+        brief: task.new.brief.clone(),
+        mine: task.state == TaskState::Claimed
+            && task.assignee.as_deref() == Some(staff.actor().as_str()),
+    }
 }
 
 /// Renders an advisor error as a page in the advisor's language.
@@ -637,11 +597,11 @@ struct MessagePage {
 pub async fn queue_page(State(state): State<AppState>, staff: Staff) -> Response {
     let result = async {
         let queue = queue(&state, &staff).await?;
-        let mut flights = Default::default();
-        let mut rows = Vec::with_capacity(queue.len());
-        for social in &queue {
-            rows.push(queue_row(&state, &staff, social, &mut flights).await?);
-        }
+        let flights = flights_of(&state, queue.iter().map(|e| &e.task)).await?;
+        let rows = queue
+            .iter()
+            .map(|entry| queue_row(&staff, entry, flights.get(&entry.task.new.flight_id)))
+            .collect();
         Ok::<_, AdvisorError>(rows)
     }
     .await;
@@ -682,23 +642,24 @@ pub async fn claim(
     };
     let claimed = async {
         claim_task(&state, &staff, id).await?;
-        social_task(&state, &staff, id).await
+        let social = social_task(&state, &staff, id).await?;
+        let flight = state.store.flight(social.task.new.flight_id).await?;
+        let entry = PersonTask {
+            display_name: social.person.record.display_name,
+            language: social.person.record.language,
+            task: social.task,
+        };
+        Ok::<_, AdvisorError>(queue_row(&staff, &entry, flight.as_ref()))
     }
     .await;
     match claimed {
-        Ok(social) if is_htmx(&headers) => {
-            let mut flights = Default::default();
-            match queue_row(&state, &staff, &social, &mut flights).await {
-                Ok(row) => render(
-                    StatusCode::OK,
-                    &QueueRowFragment {
-                        page: PageContext::for_staff(&staff),
-                        row,
-                    },
-                ),
-                Err(e) => error_response(&staff, e),
-            }
-        }
+        Ok(row) if is_htmx(&headers) => render(
+            StatusCode::OK,
+            &QueueRowFragment {
+                page: PageContext::for_staff(&staff),
+                row,
+            },
+        ),
         Ok(_) => Redirect::to(&format!("/advisor/tasks/{id}")).into_response(),
         Err(AdvisorError::Taken(_)) if is_htmx(&headers) => render(
             StatusCode::CONFLICT,
@@ -942,7 +903,7 @@ async fn build_task_page(
         page: PageContext::for_staff(staff),
         id,
         person: social.person.record.display_name.clone(),
-        language: person_language(&social.person),
+        language: primary_language(social.person.record.language.as_deref()),
         state: i18n::task_state_name(task.state, language),
         claimed_by_me,
         claimable: task.state == TaskState::Open,

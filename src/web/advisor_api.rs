@@ -94,30 +94,26 @@ pub async fn queue(
     staff: Staff,
 ) -> Result<Json<QueueResponse>, AdvisorError> {
     let queue = advisor::queue(&state, &staff).await?;
-    let mut tasks = Vec::with_capacity(queue.len());
-    for social in queue {
-        let flight = state
-            .store
-            .flight(social.task.new.flight_id)
-            .await?
-            .map(|f| QueueFlight {
+    let flights = advisor::flights_of(&state, queue.iter().map(|e| &e.task)).await?;
+    let tasks = queue
+        .into_iter()
+        .map(|entry| QueueEntry {
+            flight: flights.get(&entry.task.new.flight_id).map(|f| QueueFlight {
                 id: f.id,
                 number: f.key.flight.to_string(),
                 origin: f.key.origin.to_string(),
                 destination: f.destination.as_ref().map(ToString::to_string),
                 departure: f.departure.best(),
                 status: f.status,
-            });
-        tasks.push(QueueEntry {
+            }),
             person: QueuePerson {
-                id: social.person.id,
-                display_name: social.person.record.display_name.clone(),
-                language: social.person.record.language.clone(),
+                id: entry.task.new.person_id,
+                display_name: entry.display_name,
+                language: entry.language,
             },
-            task: social.task,
-            flight,
-        });
-    }
+            task: entry.task,
+        })
+        .collect();
     Ok(Json(QueueResponse { tasks }))
 }
 

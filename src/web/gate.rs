@@ -273,14 +273,10 @@ async fn sections_for(
     views: Vec<TaskView>,
 ) -> Result<Vec<FlightSection>, WebError> {
     let claimants = Claimants::of(state, staff, &views).await?;
-    let mut flights: Vec<Flight> = Vec::new();
-    for view in &views {
-        if flights.iter().all(|f| f.id != view.flight_id)
-            && let Some(flight) = state.store.flight(view.flight_id).await?
-        {
-            flights.push(flight);
-        }
-    }
+    let mut ids: Vec<Uuid> = views.iter().map(|v| v.flight_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut flights = state.store.flights(&ids).await?;
     flights.sort_by_key(|f| (f.departure.best(), f.key.flight.to_string()));
     let mut views = views;
     Ok(flights
@@ -324,15 +320,15 @@ pub async fn station(
         .map(|g| g.trim().to_ascii_uppercase())
         .filter(|g| !g.is_empty());
     let version = state.store.task_list_version(station.as_str()).await?;
-    let tasks = state
+    let listed = state
         .store
-        .tasks(&open_in_person(TaskFilter {
+        .passenger_tasks(&open_in_person(TaskFilter {
             stations: vec![station.to_string()],
             gate: gate.clone(),
             ..TaskFilter::default()
         }))
         .await?;
-    let views = tasks_api::task_views(&state, tasks).await?;
+    let views = tasks_api::task_views(listed);
     let page = PageContext::for_staff(&staff);
     let template = GatePage {
         heading: match &gate {
@@ -362,14 +358,14 @@ async fn scoped_flight(state: &AppState, staff: &Staff, id: Uuid) -> Result<Flig
 }
 
 async fn flight_views(state: &AppState, flight: &Flight) -> Result<Vec<TaskView>, WebError> {
-    let tasks = state
+    let listed = state
         .store
-        .tasks(&open_in_person(TaskFilter {
+        .passenger_tasks(&open_in_person(TaskFilter {
             flight_id: Some(flight.id),
             ..TaskFilter::default()
         }))
         .await?;
-    tasks_api::task_views(state, tasks).await
+    Ok(tasks_api::task_views(listed))
 }
 
 /// GET /gate/flight/{id} — one flight's header and its open in-person tasks by seat.

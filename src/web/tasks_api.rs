@@ -17,7 +17,7 @@ use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::domain::records::{Task, TaskTransition};
 use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState};
-use crate::store::{StoreError, TaskFilter};
+use crate::store::{PassengerTask, StoreError, TaskFilter};
 use crate::{clock, tasks};
 
 /// The channels a gate agent works: in person, at the gate or in the cabin.
@@ -50,48 +50,9 @@ pub struct TaskView {
     seat_order: Option<Seat>,
 }
 
-/// Adds each task's passenger name, seat and the person's language, and orders them by seat (row, then
-/// letter; tasks without a seat last).
-pub async fn task_views(state: &AppState, tasks: Vec<Task>) -> Result<Vec<TaskView>, WebError> {
-    let mut views = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let passenger = state.store.passenger(task.new.passenger_id).await?;
-        let language = state
-            .store
-            .person(task.new.person_id)
-            .await?
-            .and_then(|p| p.record.language);
-        let (name, seat) = match passenger {
-            Some(p) => {
-                let d = p.details;
-                let mut name = format!("{}/{}", d.surname, d.given_name);
-                if let Some(title) = d.title {
-                    name.push(' ');
-                    name.push_str(&title);
-                }
-                (name, d.seat)
-            }
-            None => (String::new(), None),
-        };
-        views.push(TaskView {
-            id: task.id,
-            flight_id: task.new.flight_id,
-            station: task.new.station,
-            gate: task.new.gate,
-            channel: task.new.channel,
-            state: task.state,
-            priority: task.new.priority,
-            due_at: task.new.due_at,
-            expires_at: task.new.expires_at,
-            seat_order: seat.as_deref().and_then(|s| Seat::parse(s).ok()),
-            name,
-            seat,
-            language,
-            brief: task.new.brief,
-            assignee: task.assignee,
-            outcome: task.outcome,
-        });
-    }
+/// Each listed task as the gate shows it, ordered by seat (row, then letter; tasks without a seat last).
+pub fn task_views(listed: Vec<PassengerTask>) -> Vec<TaskView> {
+    let mut views: Vec<TaskView> = listed.into_iter().map(task_view).collect();
     views.sort_by(|a, b| {
         (a.seat_order.is_none(), &a.seat_order, &a.name).cmp(&(
             b.seat_order.is_none(),
@@ -99,7 +60,34 @@ pub async fn task_views(state: &AppState, tasks: Vec<Task>) -> Result<Vec<TaskVi
             &b.name,
         ))
     });
-    Ok(views)
+    views
+}
+
+fn task_view(listed: PassengerTask) -> TaskView {
+    let mut name = format!("{}/{}", listed.surname, listed.given_name);
+    if let Some(title) = listed.title {
+        name.push(' ');
+        name.push_str(&title);
+    }
+    let task = listed.task;
+    TaskView {
+        id: task.id,
+        flight_id: task.new.flight_id,
+        station: task.new.station,
+        gate: task.new.gate,
+        channel: task.new.channel,
+        state: task.state,
+        priority: task.new.priority,
+        due_at: task.new.due_at,
+        expires_at: task.new.expires_at,
+        seat_order: listed.seat.as_deref().and_then(|s| Seat::parse(s).ok()),
+        name,
+        seat: listed.seat,
+        language: listed.language,
+        brief: task.new.brief,
+        assignee: task.assignee,
+        outcome: task.outcome,
+    }
 }
 
 /// Why a task request was refused, beyond sign-in and scope.
@@ -238,8 +226,9 @@ pub async fn list(
     Query(query): Query<TaskQuery>,
 ) -> Result<Json<Vec<TaskView>>, TaskApiError> {
     let filter = scoped_filter(&staff, &query)?;
-    let tasks = state.store.tasks(&filter).await?;
-    Ok(Json(task_views(&state, tasks).await?))
+    Ok(Json(task_views(
+        state.store.passenger_tasks(&filter).await?,
+    )))
 }
 
 /// The task, when the caller may work it: gate agents the in-person tasks of their stations, ops any
@@ -269,10 +258,12 @@ pub async fn workable_task(
 }
 
 async fn one_view(state: &AppState, task: Task) -> Result<TaskView, TaskApiError> {
-    task_views(state, vec![task])
+    let listed = state
+        .store
+        .passenger_task(task.id)
         .await?
-        .pop()
-        .ok_or_else(|| TaskApiError::Conflict("the task disappeared".to_string()))
+        .ok_or_else(|| TaskApiError::Conflict("the task disappeared".to_string()))?;
+    Ok(task_view(listed))
 }
 
 /// An open task becomes the caller's ("I'm going"); a task someone else claimed first is a `Conflict`.
