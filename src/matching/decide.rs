@@ -853,7 +853,9 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             LinkDecision::Rejected
         }
     } else if ev.frequent_flyer_agrees.is_some() {
-        if names_compatible {
+        // Under another surname (married or birth name), the given name and the date of birth must agree
+        // too: a lent number travels with someone else's given name and birthday.
+        if names_compatible || given_agrees && adult && ev.birth_date_agrees.is_some() {
             LinkDecision::Linked
         } else {
             reasons.push(Reason::FrequentFlyerNameMismatch);
@@ -889,6 +891,11 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             LinkDecision::Rejected
         } else if surname_agrees || names.surname == SurnameAgreement::Similar && given_agrees {
             LinkDecision::Review
+        } else if given_agrees && adult && ev.birth_date_agrees.is_some() {
+            // Contact, given name and date of birth agree under another surname: the person's married
+            // or birth name. A relative who shares the contact shares neither the given name nor the
+            // birthday.
+            LinkDecision::Linked
         } else if given_agrees || names.given == GivenAgreement::Nickname {
             reasons.push(Reason::PossibleMarriedName {
                 passenger_surname: names.passenger_surname.clone(),
@@ -1339,10 +1346,20 @@ mod tests {
         }
         let mut married = passenger(20, "JANSEN/ANNAMRS");
         married.email = Some("anna@example.nl".into());
-        let outcomes = run(vec![anna], &[married]);
+        let outcomes = run(vec![anna.clone()], &[married.clone()]);
         let o = only(&outcomes, 20);
         assert_eq!(o.decision, LinkDecision::Review);
         assert!(has(o, |r| matches!(r, Reason::PossibleMarriedName { .. })));
+        // The same with both birth dates: the married name is hers.
+        let born = chrono::NaiveDate::from_ymd_opt(1984, 3, 15);
+        anna.date_of_birth = born;
+        married.date_of_birth = born;
+        let outcomes = run(vec![anna.clone()], &[married.clone()]);
+        assert_eq!(only(&outcomes, 20).decision, LinkDecision::Linked);
+        // A sister-in-law of another birthday on the booking is not her.
+        married.date_of_birth = chrono::NaiveDate::from_ymd_opt(1986, 7, 2);
+        let outcomes = run(vec![anna], &[married]);
+        assert_ne!(only(&outcomes, 20).decision, LinkDecision::Linked);
     }
 
     #[test]
