@@ -90,11 +90,11 @@ impl Statement {
         }
     }
 
-    /// Runs the bound statement, which returns no rows, then clears the bindings, which may point
-    /// into values that the caller is about to drop. Returns the rows it changed.
+    /// Runs the bound statement, which returns no rows, then clears the bindings. Returns the rows it
+    /// changed.
     pub(super) fn execute(&self, db: NonNull<ffi::sqlite3>) -> Result<u64, StoreError> {
-        // SAFETY: the statement is prepared on `db` and every parameter is bound to memory that lives
-        // until `clear` below; `sqlite3_changes64` reads the connection's count of the last step.
+        // SAFETY: the statement is prepared on `db` and its parameters hold SQLite's own copies;
+        // `sqlite3_changes64` reads the connection's count of the last step.
         let (rc, changes) = unsafe {
             let rc = ffi::sqlite3_step(self.raw.as_ptr());
             (rc, ffi::sqlite3_changes64(db.as_ptr()))
@@ -181,8 +181,9 @@ impl Drop for Statement {
     }
 }
 
-/// Binds the statement's parameters in order. Values are bound without copying (`SQLITE_STATIC`):
-/// `Statement::execute` clears them before the borrowed values can go away.
+/// Binds the statement's parameters in order. SQLite copies each text and blob as it is bound
+/// (`SQLITE_TRANSIENT`): nothing ties the caller's values to the statement's life, so binding them
+/// in place (`SQLITE_STATIC`) would leave a dropped value readable by the next step.
 pub(super) struct Binder<'s> {
     statement: &'s Statement,
     /// How many values are bound so far.
@@ -233,7 +234,7 @@ impl Binder<'_> {
         let index = self.next();
         let statement = self.statement.raw.as_ptr();
         let length = self.length(bytes);
-        // SAFETY: the memory outlives the step (see the type's comment) and its length is given.
+        // SAFETY: SQLite copies `length` bytes from the live slice before this returns.
         unsafe {
             match length {
                 Some(length) => ffi::sqlite3_bind_blob(
@@ -241,7 +242,7 @@ impl Binder<'_> {
                     index,
                     bytes.as_ptr().cast(),
                     length,
-                    ffi::SQLITE_STATIC(),
+                    ffi::SQLITE_TRANSIENT(),
                 ),
                 None => ffi::sqlite3_bind_null(statement, index),
             };
@@ -252,7 +253,7 @@ impl Binder<'_> {
         let index = self.next();
         let statement = self.statement.raw.as_ptr();
         let length = value.and_then(|text| self.length(text.as_bytes()));
-        // SAFETY: as for `blob`.
+        // SAFETY: SQLite copies `length` bytes from the live string before this returns.
         unsafe {
             match (value, length) {
                 (Some(text), Some(length)) => ffi::sqlite3_bind_text(
@@ -260,7 +261,7 @@ impl Binder<'_> {
                     index,
                     text.as_ptr().cast::<c_char>(),
                     length,
-                    ffi::SQLITE_STATIC(),
+                    ffi::SQLITE_TRANSIENT(),
                 ),
                 _ => ffi::sqlite3_bind_null(statement, index),
             };
