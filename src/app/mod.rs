@@ -11,16 +11,18 @@ use uuid::Uuid;
 use crate::domain::records::{
     Flight, FlightUpdate, MovementTimes, NewTask, Passenger, Task, TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightStatus, LinkDecision, TaskState};
+use crate::domain::{BoardingState, Channel, FlightStatus, Grant, LinkDecision, TaskState};
 use crate::flightstatus::{FlightChange, FlightEventSink};
 use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
+pub mod advisor;
 pub mod boarded;
 pub mod drop_folder;
 mod held;
 pub mod import;
+pub mod in_person;
 pub mod inbound;
 pub mod matching;
 pub mod offline;
@@ -37,6 +39,15 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("{0} not found")]
     NotFound(String),
+}
+
+/// Who asks for a use case: how the event log names them (`staff:LOGIN`, `token:NAME`), the name gate
+/// claims are held by, and what their role and scopes allow.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: String,
+    pub name: String,
+    pub grant: Grant,
 }
 
 /// What a trigger did for the registry persons it concerned.

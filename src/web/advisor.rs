@@ -3,93 +3,36 @@
 //! the flight, why the task exists); a message box that starts empty, with a warning when the text is
 //! nearly one already sent to another passenger; sending through the outbox; and the outcome.
 //!
-//! The operations (`queue`, `claim_task`, `send_message`, `close_task`, …) are shared with the JSON API in
-//! `advisor_api`, so that both surfaces check the same roles, scopes and network rules. Advisors see
-//! the tasks of persons whose language they are scoped to; ops see every one.
-
-use std::collections::HashMap;
+//! The work itself (the queue, claiming, sending, closing) is `app::advisor`'s, shared with the JSON API
+//! in `advisor_api`; these pages parse the forms, call it as the signed-in caller and render.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::auth::Staff;
 use super::i18n::{self, Msg};
 use super::pages::{PageContext, error_page, render};
 use super::{AppState, WebError};
+use crate::app::advisor::{self, AdvisorError, EMPTY_TEXT, SendRequest, primary_language};
 use crate::clock;
-use crate::domain::records::{
-    Flight, Message, NewMessage, Person, SocialAccount, Task, TaskTransition,
-};
-use crate::domain::{
-    CaseStatus, Channel, Iata, MessageState, Network, Role, TaskOutcome, TaskState, UiLanguage,
-};
-use crate::messaging::templates::TemplateError;
-use crate::messaging::{self, NEAR_DUPLICATE, NotAllowed, SendMode};
-use crate::store::{PersonTask, SocialQueue};
-use crate::tasks;
-
-/// How far back, and how many, of the messages anyone sent a new text is compared with.
-pub const RECENT_WINDOW: Duration = Duration::days(7);
-pub const RECENT_LIMIT: i64 = 500;
-/// Longest message an advisor may send: every network takes at least this much in one message.
-pub const MAX_BODY_CHARS: usize = 2000;
-/// Most social tasks one queue shows.
-const QUEUE_LIMIT: i64 = 2000;
-
-/// Why an advisor's request was refused. The API answers each with a status and a stable `code`; the
-/// pages show the same reason in the advisor's language.
-#[derive(Debug, thiserror::Error)]
-pub enum AdvisorError {
-    #[error(transparent)]
-    Web(#[from] WebError),
-    #[error("someone else claimed this task first ({0})")]
-    Taken(String),
-    #[error("{0}")]
-    NotClaimed(&'static str),
-    #[error("{0}")]
-    NotEligible(NotAllowed),
-    #[error("the person's {0} account has no network user id to write to")]
-    NoRecipient(Network),
-    #[error("the person has no {0} account")]
-    NoAccount(Network),
-    #[error(
-        "only an approved template may be sent on {0} now; choose one (configured under [messaging.templates])"
-    )]
-    TemplateRequired(Network),
-    #[error(transparent)]
-    Template(#[from] TemplateError),
-    #[error("{0}")]
-    Invalid(String),
-    #[error(
-        "the text is nearly the same ({:.0}%) as a message already sent to another passenger; write it for this person, or send again with confirm",
-        .0.similarity * 100.0
-    )]
-    NearDuplicate(NearDuplicate),
-}
-
-impl From<crate::store::StoreError> for AdvisorError {
-    fn from(e: crate::store::StoreError) -> Self {
-        AdvisorError::Web(WebError::from(e))
-    }
-}
-
-impl From<super::auth::AuthError> for AdvisorError {
-    fn from(e: super::auth::AuthError) -> Self {
-        AdvisorError::Web(WebError::Auth(e))
-    }
-}
+use crate::domain::records::{Flight, Message, Person, SocialAccount, Task};
+use crate::domain::{CaseStatus, Iata, MessageState, Network, TaskOutcome, TaskState, UiLanguage};
+use crate::messaging::{self, NotAllowed, SendMode};
+use crate::store::PersonTask;
 
 impl AdvisorError {
     /// The API's status and stable code for each refusal.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            AdvisorError::Web(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error"),
+            AdvisorError::Forbidden | AdvisorError::NotFound(_) | AdvisorError::Store(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "error")
+            }
             AdvisorError::Taken(_) => (StatusCode::CONFLICT, "taken"),
             AdvisorError::NotClaimed(_) => (StatusCode::CONFLICT, "not_claimed"),
             AdvisorError::NotEligible(_) | AdvisorError::NoRecipient(_) => {
@@ -128,8 +71,6 @@ impl AdvisorError {
     }
 }
 
-const EMPTY_TEXT: &str = "write a message before sending it";
-
 /// What the networks' refusals mean, in the advisor's language.
 pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
     match language {
@@ -153,293 +94,6 @@ pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
             ),
         },
     }
-}
-
-/// The closest earlier message to another passenger, when a new text is nearly the same.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct NearDuplicate {
-    pub similarity: f64,
-    pub message_id: Uuid,
-    pub task_id: Uuid,
-    pub sent_at: DateTime<Utc>,
-}
-
-/// A social task the caller may see, with the person it is about.
-#[derive(Debug, Clone)]
-pub struct SocialTask {
-    pub task: Task,
-    pub person: Person,
-}
-
-/// The primary subtag of the language a person writes in (`es` for `es-MX`), or "" when the registry has
-/// none.
-fn primary_language(language: Option<&str>) -> String {
-    language
-        .and_then(|l| l.split(['-', '_']).next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
-/// Advisors and ops only; a token or account of another role is refused before anything is read.
-fn require_advisor(staff: &Staff) -> Result<(), AdvisorError> {
-    staff.require_role(&[Role::Advisor, Role::Ops])?;
-    Ok(())
-}
-
-/// The open social tasks of the caller's languages and those claimed by the caller, most urgent first
-/// (priority, then due time), filtered by language in the store's query.
-pub async fn queue(state: &AppState, staff: &Staff) -> Result<Vec<PersonTask>, AdvisorError> {
-    require_advisor(staff)?;
-    let languages = (staff.role() != Role::Ops).then(|| staff.grant.scopes().languages.clone());
-    let queue = SocialQueue {
-        assignee: staff.actor(),
-        languages,
-        limit: QUEUE_LIMIT,
-    };
-    Ok(state.store.social_queue(&queue).await?)
-}
-
-/// The flights of the listed tasks, read in one query.
-pub async fn flights_of(
-    state: &AppState,
-    tasks: impl Iterator<Item = &Task>,
-) -> Result<HashMap<Uuid, Flight>, AdvisorError> {
-    let mut ids: Vec<Uuid> = tasks.map(|t| t.new.flight_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let flights = state.store.flights(&ids).await?;
-    Ok(flights.into_iter().map(|f| (f.id, f)).collect())
-}
-
-/// One social task, if it exists, is social, and its person writes in one of the caller's languages.
-pub async fn social_task(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-) -> Result<SocialTask, AdvisorError> {
-    require_advisor(staff)?;
-    let not_found = || AdvisorError::Web(WebError::NotFound(format!("social task {id}")));
-    let task = state.store.task(id).await?.ok_or_else(not_found)?;
-    if task.new.channel != Channel::Social {
-        return Err(not_found());
-    }
-    let person = state
-        .store
-        .person(task.new.person_id)
-        .await?
-        .ok_or_else(not_found)?;
-    staff.require_language(&primary_language(person.record.language.as_deref()))?;
-    Ok(SocialTask { task, person })
-}
-
-/// Claims an open social task for the caller. Claiming a task one already holds succeeds again (a
-/// double tap); a task someone else got first is `Taken`.
-pub async fn claim_task(state: &AppState, staff: &Staff, id: Uuid) -> Result<Task, AdvisorError> {
-    let social = social_task(state, staff, id).await?;
-    let me = staff.actor();
-    let transition = TaskTransition {
-        task_id: id,
-        from: vec![TaskState::Open],
-        to: TaskState::Claimed,
-        actor: me.clone(),
-        assignee: Some(me.clone()),
-        outcome: None,
-        note: None,
-        at: clock::now(),
-    };
-    if let Some(task) = state.store.transition_task(&transition).await? {
-        return Ok(task);
-    }
-    let current = state.store.task(id).await?.unwrap_or(social.task);
-    match (current.state, current.assignee) {
-        (TaskState::Claimed, Some(assignee)) if assignee == me => {
-            Ok(state.store.task(id).await?.ok_or_else(|| {
-                AdvisorError::Web(WebError::NotFound(format!("social task {id}")))
-            })?)
-        }
-        (TaskState::Claimed, Some(assignee)) => Err(AdvisorError::Taken(assignee)),
-        (other, _) => Err(AdvisorError::Invalid(format!(
-            "the task is {other} and can no longer be claimed"
-        ))),
-    }
-}
-
-fn require_claimed_by(staff: &Staff, task: &Task) -> Result<(), AdvisorError> {
-    if task.state != TaskState::Claimed {
-        return Err(AdvisorError::NotClaimed(
-            "the task is not claimed: claim it before writing or closing",
-        ));
-    }
-    if task.assignee.as_deref() != Some(staff.actor().as_str()) {
-        return Err(AdvisorError::NotClaimed(
-            "the task is claimed by someone else",
-        ));
-    }
-    Ok(())
-}
-
-/// The closest message sent for another task in the last `RECENT_WINDOW`, when it is at least
-/// `NEAR_DUPLICATE` alike. A text without words warns of nothing.
-pub async fn near_duplicate(
-    state: &AppState,
-    task_id: Uuid,
-    body: &str,
-) -> Result<Option<NearDuplicate>, AdvisorError> {
-    if !body.chars().any(char::is_alphanumeric) {
-        return Ok(None);
-    }
-    let recent = state
-        .store
-        .recent_messages(clock::now() - RECENT_WINDOW, RECENT_LIMIT)
-        .await?;
-    let closest = recent
-        .iter()
-        .filter(|m| m.new.task_id != task_id)
-        .map(|m| (messaging::similarity(body, &m.new.body), m))
-        .filter(|(similarity, _)| *similarity >= NEAR_DUPLICATE)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    Ok(closest.map(|(similarity, m)| NearDuplicate {
-        similarity,
-        message_id: m.id,
-        task_id: m.new.task_id,
-        sent_at: m.created_at,
-    }))
-}
-
-/// What an advisor asks to send.
-#[derive(Debug, Clone, Default)]
-pub struct SendRequest {
-    pub network: Option<Network>,
-    pub body: String,
-    /// An approved template's name; its parameters fill it and replace `body`.
-    pub template: Option<String>,
-    pub parameters: Vec<String>,
-    /// Send although the text is nearly one sent to another passenger.
-    pub confirm: bool,
-    /// Chosen by the client (the form's nonce, or the API caller's key): the same key sends once.
-    pub key: String,
-}
-
-/// Checks and queues a message: the task claimed by the caller, an account on the network with a user
-/// id, the network's rules at this moment, a filled template where only a template may go, a text of
-/// the caller's own, and no near-duplicate unless confirmed. Returns the message (the first one when
-/// the key was used before) and the near-duplicate warning that was confirmed, if any.
-pub async fn send_message(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-    request: &SendRequest,
-) -> Result<(Message, Option<NearDuplicate>), AdvisorError> {
-    let social = social_task(state, staff, id).await?;
-    require_claimed_by(staff, &social.task)?;
-    let network = request
-        .network
-        .ok_or_else(|| AdvisorError::Invalid("choose the network to write on".to_string()))?;
-    let account = social
-        .person
-        .record
-        .accounts
-        .iter()
-        .find(|a| a.network == network)
-        .ok_or(AdvisorError::NoAccount(network))?;
-    let recipient = account
-        .network_user_id
-        .clone()
-        .filter(|r| !r.trim().is_empty())
-        .ok_or(AdvisorError::NoRecipient(network))?;
-    let mode = messaging::person_eligibility(&social.person, account, clock::now())
-        .map_err(AdvisorError::NotEligible)?;
-    let body = match request.template.as_deref().filter(|t| !t.is_empty()) {
-        Some(name) => state.messaging.fill(name, &request.parameters)?,
-        None if mode == SendMode::TemplateOnly => {
-            return Err(AdvisorError::TemplateRequired(network));
-        }
-        None => request.body.trim().to_string(),
-    };
-    if body.is_empty() {
-        return Err(AdvisorError::Invalid(EMPTY_TEXT.to_string()));
-    }
-    if body.chars().count() > MAX_BODY_CHARS {
-        return Err(AdvisorError::Invalid(format!(
-            "the message is longer than {MAX_BODY_CHARS} characters"
-        )));
-    }
-    let key = request.key.trim();
-    if key.is_empty() || key.len() > 200 {
-        return Err(AdvisorError::Invalid(
-            "the request needs an idempotency key of 1 to 200 characters".to_string(),
-        ));
-    }
-    let warning = near_duplicate(state, id, &body).await?;
-    if let Some(warning) = &warning
-        && !request.confirm
-    {
-        return Err(AdvisorError::NearDuplicate(warning.clone()));
-    }
-    let message = NewMessage {
-        task_id: id,
-        network,
-        recipient,
-        body,
-        author: staff.actor(),
-        idempotency_key: format!("task:{id}:{key}"),
-    };
-    let message = state.store.enqueue_message(&message, clock::now()).await?;
-    Ok((message, warning))
-}
-
-/// Ends a claimed social task with its outcome; "talked, new issue" opens a case on the person with the
-/// note and "asked not to be contacted" records their opt-out, both kept as aboard's own.
-pub async fn close_task(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-    outcome: TaskOutcome,
-    note: Option<String>,
-) -> Result<Task, AdvisorError> {
-    if outcome == TaskOutcome::Offloaded {
-        return Err(AdvisorError::Invalid(
-            "offloaded is recorded at the gate, not on a social task".to_string(),
-        ));
-    }
-    let social = social_task(state, staff, id).await?;
-    require_claimed_by(staff, &social.task)?;
-    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    let now = clock::now();
-    let record = tasks::outcome_record(&social.task, outcome, note.as_deref(), now);
-    let transition = TaskTransition {
-        task_id: id,
-        from: vec![TaskState::Claimed],
-        to: TaskState::Done,
-        actor: staff.actor(),
-        assignee: None,
-        outcome: Some(outcome),
-        note,
-        at: now,
-    };
-    let done = match &record {
-        Some(record) => {
-            state
-                .store
-                .close_task_recording(&transition, record)
-                .await?
-        }
-        None => state.store.transition_task(&transition).await?,
-    };
-    done.ok_or(AdvisorError::NotClaimed(
-        "the task changed state before the outcome was recorded",
-    ))
-}
-
-/// The messages of a task the caller may see, oldest first.
-pub async fn task_messages(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-) -> Result<Vec<Message>, AdvisorError> {
-    social_task(state, staff, id).await?;
-    Ok(state.store.messages_for_task(id).await?)
 }
 
 /// Whether an account can be written to now, in words.
@@ -571,10 +225,9 @@ fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> Queu
 /// Renders an advisor error as a page in the advisor's language.
 fn error_response(staff: &Staff, error: AdvisorError) -> Response {
     match error {
-        AdvisorError::Web(e) => match e {
-            WebError::NotFound(_) => not_found_page(staff),
-            other => other.into_response(),
-        },
+        AdvisorError::NotFound(_) => not_found_page(staff),
+        AdvisorError::Forbidden => WebError::Auth(staff.forbidden()).into_response(),
+        AdvisorError::Store(e) => WebError::from(e).into_response(),
         other => {
             let (status, _) = other.status_and_code();
             let template = MessagePage {
@@ -596,11 +249,11 @@ struct MessagePage {
 /// GET /advisor: the caller's queue.
 pub async fn queue_page(State(state): State<AppState>, staff: Staff) -> Response {
     let result = async {
-        let queue = queue(&state, &staff).await?;
-        let flights = flights_of(&state, queue.iter().map(|e| &e.task)).await?;
+        let queue = advisor::queue(state.store.as_ref(), &staff.caller()).await?;
         let rows = queue
+            .tasks
             .iter()
-            .map(|entry| queue_row(&staff, entry, flights.get(&entry.task.new.flight_id)))
+            .map(|entry| queue_row(&staff, entry, queue.flights.get(&entry.task.new.flight_id)))
             .collect();
         Ok::<_, AdvisorError>(rows)
     }
@@ -641,8 +294,9 @@ pub async fn claim(
         return not_found_page(&staff);
     };
     let claimed = async {
-        claim_task(&state, &staff, id).await?;
-        let social = social_task(&state, &staff, id).await?;
+        let caller = staff.caller();
+        advisor::claim(state.store.as_ref(), &caller, id).await?;
+        let social = advisor::social_task(state.store.as_ref(), &caller, id).await?;
         let flight = state.store.flight(social.task.new.flight_id).await?;
         let entry = PersonTask {
             display_name: social.person.record.display_name,
@@ -831,7 +485,7 @@ async fn build_task_page(
     id: Uuid,
     draft: Draft,
 ) -> Result<TaskPage, AdvisorError> {
-    let social = social_task(state, staff, id).await?;
+    let social = advisor::social_task(state.store.as_ref(), &staff.caller(), id).await?;
     let language = staff.ui_language;
     let now = clock::now();
     let task = &social.task;
@@ -972,7 +626,7 @@ pub async fn messages_fragment(
         return not_found_page(&staff);
     };
     let result = async {
-        let social = social_task(&state, &staff, id).await?;
+        let social = advisor::social_task(state.store.as_ref(), &staff.caller(), id).await?;
         let messages = state.store.messages_for_task(id).await?;
         Ok::<_, AdvisorError>(messages_fragment_for(
             &staff,
@@ -1011,8 +665,8 @@ pub async fn check_text(
         return not_found_page(&staff);
     };
     let result = async {
-        social_task(&state, &staff, id).await?;
-        near_duplicate(&state, id, &form.body).await
+        advisor::social_task(state.store.as_ref(), &staff.caller(), id).await?;
+        advisor::near_duplicate(state.store.as_ref(), id, &form.body).await
     }
     .await;
     match result {
@@ -1074,9 +728,19 @@ pub async fn send(
         confirm: form.confirm.is_some(),
         key: format!("form:{}", form.nonce),
     };
-    match send_message(&state, &staff, id, &request).await {
+    let sent = advisor::send(
+        state.store.as_ref(),
+        &state.messaging,
+        &staff.caller(),
+        id,
+        &request,
+    )
+    .await;
+    match sent {
         Ok(_) => Redirect::to(&format!("/advisor/tasks/{id}#messages")).into_response(),
-        Err(AdvisorError::Web(e)) => error_response(&staff, AdvisorError::Web(e)),
+        Err(e @ (AdvisorError::Forbidden | AdvisorError::NotFound(_) | AdvisorError::Store(_))) => {
+            error_response(&staff, e)
+        }
         Err(e) => {
             let (status, _) = e.status_and_code();
             let draft = Draft {
@@ -1113,7 +777,9 @@ pub async fn close(
         Ok(outcome) => outcome,
         Err(e) => return error_response(&staff, AdvisorError::Invalid(e.to_string())),
     };
-    match close_task(&state, &staff, id, outcome, Some(form.note)).await {
+    let caller = staff.caller();
+    let closed = advisor::close(state.store.as_ref(), &caller, id, outcome, Some(form.note));
+    match closed.await {
         Ok(_) => Redirect::to("/advisor").into_response(),
         Err(e) => error_response(&staff, e),
     }

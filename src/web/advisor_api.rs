@@ -1,5 +1,5 @@
-//! The advisor console as JSON, under the same roles and language scopes as the pages (the checks live in
-//! `advisor`): the queue, a task's messages, and sending one.
+//! The advisor console as JSON, under the same roles and language scopes as the pages (both call
+//! `app::advisor`): the queue, a task's messages, and sending one.
 //!
 //! Sending answers 201 with the queued message. Every refusal is 409 or 422 with `{"error": "<reason in
 //! words>", "code": "<stable code>"}`: `not_eligible` (the network does not allow it now), `near_duplicate`
@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::advisor::{self, AdvisorError, NearDuplicate, SendRequest};
-use super::auth::Staff;
+use super::auth::{AuthError, Staff, Surface};
 use super::openapi::ErrorBody;
 use super::{AppState, WebError};
+use crate::app::advisor::{self, AdvisorError, NearDuplicate, SendRequest};
 use crate::domain::records::{Message, Task};
-use crate::domain::{FlightStatus, MessageState, Network};
+use crate::domain::{FlightStatus, MessageState, Network, UiLanguage};
 
 /// Why the advisor API refused a request: the reason in words and a stable code.
 #[derive(Serialize, ToSchema)]
@@ -36,11 +36,17 @@ pub struct AdvisorRefusal {
 impl IntoResponse for AdvisorError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let AdvisorError::Web(e) = self {
-            return e.into_response();
-        }
-        let near_duplicate = match &self {
-            AdvisorError::NearDuplicate(warning) => Some(warning.clone()),
+        let near_duplicate = match self {
+            AdvisorError::Forbidden => {
+                let forbidden = AuthError::Forbidden {
+                    surface: Surface::Api,
+                    language: UiLanguage::En,
+                };
+                return forbidden.into_response();
+            }
+            AdvisorError::NotFound(what) => return WebError::NotFound(what).into_response(),
+            AdvisorError::Store(e) => return WebError::from(e).into_response(),
+            AdvisorError::NearDuplicate(ref warning) => Some(warning.clone()),
             _ => None,
         };
         let body = AdvisorRefusal {
@@ -93,19 +99,22 @@ pub async fn queue(
     State(state): State<AppState>,
     staff: Staff,
 ) -> Result<Json<QueueResponse>, AdvisorError> {
-    let queue = advisor::queue(&state, &staff).await?;
-    let flights = advisor::flights_of(&state, queue.iter().map(|e| &e.task)).await?;
+    let queue = advisor::queue(state.store.as_ref(), &staff.caller()).await?;
     let tasks = queue
+        .tasks
         .into_iter()
         .map(|entry| QueueEntry {
-            flight: flights.get(&entry.task.new.flight_id).map(|f| QueueFlight {
-                id: f.id,
-                number: f.key.flight.to_string(),
-                origin: f.key.origin.to_string(),
-                destination: f.destination.as_ref().map(ToString::to_string),
-                departure: f.departure.best(),
-                status: f.status,
-            }),
+            flight: queue
+                .flights
+                .get(&entry.task.new.flight_id)
+                .map(|f| QueueFlight {
+                    id: f.id,
+                    number: f.key.flight.to_string(),
+                    origin: f.key.origin.to_string(),
+                    destination: f.destination.as_ref().map(ToString::to_string),
+                    departure: f.departure.best(),
+                    status: f.status,
+                }),
             person: QueuePerson {
                 id: entry.task.new.person_id,
                 display_name: entry.display_name,
@@ -162,8 +171,7 @@ pub struct MessagesResponse {
 }
 
 fn task_id(id: &str) -> Result<Uuid, AdvisorError> {
-    Uuid::parse_str(id)
-        .map_err(|_| AdvisorError::Web(WebError::NotFound(format!("social task {id}"))))
+    Uuid::parse_str(id).map_err(|_| AdvisorError::NotFound(format!("social task {id}")))
 }
 
 /// A social task's messages, oldest first.
@@ -183,7 +191,7 @@ pub async fn messages(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Json<MessagesResponse>, AdvisorError> {
-    let messages = advisor::task_messages(&state, &staff, task_id(&id)?).await?;
+    let messages = advisor::messages(state.store.as_ref(), &staff.caller(), task_id(&id)?).await?;
     Ok(Json(MessagesResponse {
         messages: messages.into_iter().map(MessageView::from).collect(),
     }))
@@ -248,7 +256,14 @@ pub async fn send(
                 .unwrap_or_else(|| Uuid::now_v7().to_string())
         ),
     };
-    let (message, near_duplicate) = advisor::send_message(&state, &staff, id, &request).await?;
+    let (message, near_duplicate) = advisor::send(
+        state.store.as_ref(),
+        &state.messaging,
+        &staff.caller(),
+        id,
+        &request,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(SentResponse {

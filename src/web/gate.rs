@@ -22,8 +22,9 @@ use uuid::Uuid;
 use super::auth::Staff;
 use super::i18n::{self, Msg};
 use super::pages::{PageContext, error_page, render};
-use super::tasks_api::{self, IN_PERSON, TaskApiError, TaskView};
+use super::tasks_api::{self, TaskView};
 use super::{AppState, WebError};
+use crate::app::in_person::{self, IN_PERSON, TaskError};
 use crate::clock;
 use crate::domain::records::Flight;
 use crate::domain::{Iata, Role, TaskState, UiLanguage};
@@ -496,10 +497,17 @@ pub async fn outcome(
     Path(id): Path<Uuid>,
     Form(form): Form<OutcomeForm>,
 ) -> Result<Response, WebError> {
-    match tasks_api::close_task(&state, &staff, id, &form.outcome, form.note.as_deref()).await {
+    let closed = match tasks_api::parse_outcome(&form.outcome) {
+        Ok(outcome) => {
+            let note = form.note.as_deref();
+            in_person::close(&state.engine, &staff.caller(), id, outcome, note).await
+        }
+        Err(invalid) => Err(invalid),
+    };
+    match closed {
         // Someone else recorded it first: the list they return to no longer shows it.
-        Ok(_) | Err(TaskApiError::Conflict(_)) => {}
-        Err(TaskApiError::Invalid { .. }) => {
+        Ok(_) | Err(TaskError::Conflict(_)) => {}
+        Err(TaskError::Invalid { .. }) => {
             return Ok(error_page(
                 StatusCode::BAD_REQUEST,
                 staff.ui_language,
@@ -507,9 +515,17 @@ pub async fn outcome(
                 Msg::OutcomeRefusedText,
             ));
         }
-        Err(TaskApiError::Web(e)) => return Err(e),
+        Err(refused) => return Ok(refusal(&staff, refused)),
     }
     Ok(Redirect::to(&back_to(form.back)).into_response())
+}
+
+/// A refusal as the gate pages answer it: a forbidden scope on the caller's page, the rest as the API.
+fn refusal(staff: &Staff, refused: TaskError) -> Response {
+    match refused {
+        TaskError::Forbidden => WebError::Auth(staff.forbidden()).into_response(),
+        other => other.into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -528,10 +544,9 @@ pub async fn claim(
     Path(id): Path<Uuid>,
     Form(form): Form<ClaimForm>,
 ) -> Result<Response, WebError> {
-    match tasks_api::claim_task(&state, &staff, id).await {
-        Ok(_) | Err(TaskApiError::Conflict(_)) => {}
-        Err(TaskApiError::Web(e)) => return Err(e),
-        Err(other) => return Ok(other.into_response()),
+    match in_person::claim(state.store.as_ref(), &staff.caller(), id).await {
+        Ok(_) | Err(TaskError::Conflict(_)) => {}
+        Err(refused) => return Ok(refusal(&staff, refused)),
     }
     Ok(Redirect::to(&back_to(form.back)).into_response())
 }

@@ -1,7 +1,7 @@
 //! The in-person task API, for gate readers, gate agents and ops: list tasks in the caller's scope, claim
 //! one, close one with its outcome. A task is shown as `TaskView`: who (name, seat, language) and the
 //! one-line brief, never the registry detail behind it (followers, cases, the rule's reasons). The gate
-//! pages render the same views and close tasks through `close_task`. Depends on `store` and `domain`.
+//! pages render the same views; both claim and close through `app::in_person`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -12,16 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::{AuthError, Staff};
+use super::auth::{AuthError, Staff, Surface};
 use super::openapi::ErrorBody;
 use super::{AppState, WebError};
-use crate::domain::records::{Task, TaskTransition};
-use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState};
-use crate::store::{PassengerTask, StoreError, TaskFilter};
-use crate::{clock, tasks};
-
-/// The channels a gate agent works: in person, at the gate or in the cabin.
-pub const IN_PERSON: [Channel; 2] = [Channel::Gate, Channel::Cabin];
+use crate::app::in_person::{self, IN_PERSON, TaskError};
+use crate::domain::records::Task;
+use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState, UiLanguage};
+use crate::store::{PassengerTask, TaskFilter};
 
 /// The most tasks one listing returns.
 const LIST_LIMIT: i64 = 500;
@@ -90,40 +87,20 @@ fn task_view(listed: PassengerTask) -> TaskView {
     }
 }
 
-/// Why a task request was refused, beyond sign-in and scope.
-#[derive(Debug, thiserror::Error)]
-pub enum TaskApiError {
-    #[error("{field}: {why}")]
-    Invalid { field: &'static str, why: String },
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Web(#[from] WebError),
-}
-
-impl From<AuthError> for TaskApiError {
-    fn from(e: AuthError) -> Self {
-        TaskApiError::Web(WebError::Auth(e))
-    }
-}
-
-impl From<StoreError> for TaskApiError {
-    fn from(e: StoreError) -> Self {
-        TaskApiError::Web(WebError::from(e))
-    }
-}
-
-impl IntoResponse for TaskApiError {
+impl IntoResponse for TaskError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            TaskApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            TaskApiError::Conflict(_) => StatusCode::CONFLICT,
-            TaskApiError::Web(_) => {
-                let TaskApiError::Web(e) = self else {
-                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        let status = match self {
+            TaskError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            TaskError::Conflict(_) => StatusCode::CONFLICT,
+            TaskError::Forbidden => {
+                let forbidden = AuthError::Forbidden {
+                    surface: Surface::Api,
+                    language: UiLanguage::En,
                 };
-                return e.into_response();
+                return forbidden.into_response();
             }
+            TaskError::NotFound(what) => return WebError::NotFound(what).into_response(),
+            TaskError::Store(e) => return WebError::from(e).into_response(),
         };
         let error = self.to_string();
         (status, Json(ErrorBody { error })).into_response()
@@ -144,10 +121,7 @@ pub struct TaskQuery {
     state: Option<String>,
 }
 
-fn words<T: std::str::FromStr>(
-    field: &'static str,
-    raw: Option<&str>,
-) -> Result<Vec<T>, TaskApiError>
+fn words<T: std::str::FromStr>(field: &'static str, raw: Option<&str>) -> Result<Vec<T>, TaskError>
 where
     T::Err: std::fmt::Display,
 {
@@ -155,7 +129,7 @@ where
         .flat_map(|r| r.split(','))
         .filter(|w| !w.trim().is_empty())
         .map(|w| {
-            w.parse().map_err(|e: T::Err| TaskApiError::Invalid {
+            w.parse().map_err(|e: T::Err| TaskError::Invalid {
                 field,
                 why: e.to_string(),
             })
@@ -164,17 +138,19 @@ where
 }
 
 /// The filter a caller may run: gate agents only their stations' in-person tasks, ops anything.
-fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskApiError> {
-    staff.require_role(&[Role::Gate, Role::Ops])?;
+fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskError> {
+    in_person::require_gate_role(&staff.caller())?;
     let mut channels: Vec<Channel> = words("channel", query.channel.as_deref())?;
     let states: Vec<TaskState> = words("state", query.state.as_deref())?;
     let mut stations = Vec::new();
     if let Some(raw) = query.station.as_deref() {
-        let station = Iata::parse(raw).map_err(|e| TaskApiError::Invalid {
+        let station = Iata::parse(raw).map_err(|e| TaskError::Invalid {
             field: "station",
             why: e.to_string(),
         })?;
-        staff.require_station(&station)?;
+        if !staff.grant.allows_station(&station) {
+            return Err(TaskError::Forbidden);
+        }
         stations.push(station.to_string());
     }
     if staff.role() == Role::Gate {
@@ -190,11 +166,7 @@ fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskApi
         if channels.is_empty() {
             channels = IN_PERSON.to_vec();
         } else if channels.iter().any(|c| !IN_PERSON.contains(c)) {
-            return Err(AuthError::Forbidden {
-                surface: staff.surface,
-                language: staff.ui_language,
-            }
-            .into());
+            return Err(TaskError::Forbidden);
         }
     }
     Ok(TaskFilter {
@@ -224,72 +196,20 @@ pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
     Query(query): Query<TaskQuery>,
-) -> Result<Json<Vec<TaskView>>, TaskApiError> {
+) -> Result<Json<Vec<TaskView>>, TaskError> {
     let filter = scoped_filter(&staff, &query)?;
     Ok(Json(task_views(
         state.store.passenger_tasks(&filter).await?,
     )))
 }
 
-/// The task, when the caller may work it: gate agents the in-person tasks of their stations, ops any
-/// in-person task. Social tasks belong to the advisors' endpoints.
-pub async fn workable_task(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-) -> Result<Task, TaskApiError> {
-    staff.require_role(&[Role::Gate, Role::Ops])?;
-    let task = state
-        .store
-        .task(id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("no task {id}")))?;
-    let station = Iata::parse(&task.new.station)
-        .map_err(|e| WebError::Internal(StoreError::Corrupt(format!("task {id} station: {e}"))))?;
-    staff.require_station(&station)?;
-    if !IN_PERSON.contains(&task.new.channel) {
-        return Err(AuthError::Forbidden {
-            surface: staff.surface,
-            language: staff.ui_language,
-        }
-        .into());
-    }
-    Ok(task)
-}
-
-async fn one_view(state: &AppState, task: Task) -> Result<TaskView, TaskApiError> {
+async fn one_view(state: &AppState, task: Task) -> Result<TaskView, TaskError> {
     let listed = state
         .store
         .passenger_task(task.id)
         .await?
-        .ok_or_else(|| TaskApiError::Conflict("the task disappeared".to_string()))?;
+        .ok_or_else(|| TaskError::Conflict("the task disappeared".to_string()))?;
     Ok(task_view(listed))
-}
-
-/// An open task becomes the caller's ("I'm going"); a task someone else claimed first is a `Conflict`.
-/// The API and the gate page's button both claim through here.
-pub async fn claim_task(state: &AppState, staff: &Staff, id: Uuid) -> Result<Task, TaskApiError> {
-    let task = workable_task(state, staff, id).await?;
-    let transition = TaskTransition {
-        task_id: task.id,
-        from: vec![TaskState::Open],
-        to: TaskState::Claimed,
-        actor: staff.actor(),
-        assignee: Some(staff.name.clone()),
-        outcome: None,
-        note: None,
-        at: clock::now(),
-    };
-    state
-        .store
-        .transition_task(&transition)
-        .await?
-        .ok_or_else(|| {
-            TaskApiError::Conflict(format!(
-                "task {id} is {} and can no longer be claimed",
-                task.state
-            ))
-        })
 }
 
 /// An open task becomes the caller's.
@@ -309,8 +229,8 @@ pub async fn claim(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<Uuid>,
-) -> Result<Json<TaskView>, TaskApiError> {
-    let claimed = claim_task(&state, &staff, id).await?;
+) -> Result<Json<TaskView>, TaskError> {
+    let claimed = in_person::claim(state.store.as_ref(), &staff.caller(), id).await?;
     Ok(Json(one_view(&state, claimed).await?))
 }
 
@@ -322,87 +242,14 @@ pub struct CloseRequest {
     pub note: Option<String>,
 }
 
-/// The longest note kept with an outcome.
-const NOTE_LIMIT: usize = 1000;
-
-/// Records an in-person outcome: the task (open or claimed) becomes done; "talked, new issue" opens a
-/// case on the person with the note and "asked not to be contacted" records their opt-out, both kept as
-/// aboard's own (registry imports never replace them); "offloaded" takes the passenger off the flight and
-/// cancels their other open follow-ups. Refuses the outcome of another channel.
-pub async fn close_task(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-    outcome: &str,
-    note: Option<&str>,
-) -> Result<Task, TaskApiError> {
-    let outcome: TaskOutcome = outcome
-        .parse()
-        .map_err(|e: crate::domain::UnknownVariant| TaskApiError::Invalid {
+/// An outcome word as a `TaskOutcome`.
+pub fn parse_outcome(word: &str) -> Result<TaskOutcome, TaskError> {
+    word.parse()
+        .map_err(|e: crate::domain::UnknownVariant| TaskError::Invalid {
             field: "outcome",
             why: e.to_string(),
-        })?;
-    if outcome == TaskOutcome::MessageSent {
-        return Err(TaskApiError::Invalid {
-            field: "outcome",
-            why: "message_sent is the outcome of a social task; at the gate use talked_all_well, \
-                  talked_new_issue, not_found, declined, asked_no_contact or offloaded"
-                .to_string(),
-        });
-    }
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > NOTE_LIMIT) {
-        return Err(TaskApiError::Invalid {
-            field: "note",
-            why: format!("at most {NOTE_LIMIT} characters"),
-        });
-    }
-    let task = workable_task(state, staff, id).await?;
-    let now = clock::now();
-    let transition = TaskTransition {
-        task_id: task.id,
-        from: vec![TaskState::Open, TaskState::Claimed],
-        to: TaskState::Done,
-        actor: staff.actor(),
-        assignee: Some(staff.name.clone()),
-        outcome: Some(outcome),
-        note: note.map(str::to_string),
-        at: now,
-    };
-    let record = tasks::outcome_record(&task, outcome, note, now);
-    let done = match &record {
-        Some(record) => {
-            state
-                .store
-                .close_task_recording(&transition, record)
-                .await?
-        }
-        None => state.store.transition_task(&transition).await?,
-    };
-    let done = done.ok_or_else(|| {
-        TaskApiError::Conflict(format!(
-            "task {id} is already {}; its outcome was recorded before",
-            task.state
-        ))
-    })?;
-    if outcome == TaskOutcome::Offloaded {
-        // After the task is done, so that the cancellation of the passenger's open follow-ups spares it.
-        state
-            .engine
-            .passenger_offloaded(
-                done.new.passenger_id,
-                note.unwrap_or(OFFLOADED_AT_THE_GATE),
-                &staff.actor(),
-                now,
-            )
-            .await
-            .map_err(WebError::from)?;
-    }
-    Ok(done)
+        })
 }
-
-/// The reason an offload is recorded with when the agent wrote no note.
-const OFFLOADED_AT_THE_GATE: &str = "at the gate";
 
 /// Records an in-person task's outcome.
 #[utoipa::path(
@@ -425,14 +272,9 @@ pub async fn close(
     staff: Staff,
     Path(id): Path<Uuid>,
     Json(request): Json<CloseRequest>,
-) -> Result<Json<TaskView>, TaskApiError> {
-    let done = close_task(
-        &state,
-        &staff,
-        id,
-        &request.outcome,
-        request.note.as_deref(),
-    )
-    .await?;
+) -> Result<Json<TaskView>, TaskError> {
+    let outcome = parse_outcome(&request.outcome)?;
+    let note = request.note.as_deref();
+    let done = in_person::close(&state.engine, &staff.caller(), id, outcome, note).await?;
     Ok(Json(one_view(&state, done).await?))
 }

@@ -26,6 +26,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::i18n::Msg;
 use super::pages;
+use crate::app::Caller;
 use crate::clock;
 use crate::domain::records::{ApiToken, StaffSession};
 use crate::domain::{Grant, Iata, Role, UiLanguage};
@@ -154,6 +155,15 @@ impl Staff {
         }
     }
 
+    /// The caller as the use cases in `app` know them.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            actor: self.actor(),
+            name: self.name.clone(),
+            grant: self.grant.clone(),
+        }
+    }
+
     /// The session's CSRF token, for the forms a page renders; tokens have none.
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.credential {
@@ -188,7 +198,8 @@ impl Staff {
         }
     }
 
-    fn forbidden(&self) -> AuthError {
+    /// The refusal of this caller's role or scope, on the surface they asked from.
+    pub fn forbidden(&self) -> AuthError {
         AuthError::Forbidden {
             surface: self.surface,
             language: self.ui_language,
