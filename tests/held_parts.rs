@@ -123,6 +123,22 @@ async fn parts_in_reverse_order_and_repeated_give_the_flight_of_the_whole_messag
             "{out}"
         );
         assert!(stored_flight(parted.store.as_ref()).await.is_empty());
+        // Part 2 once more with other text: the first copy is kept, with a warning.
+        let dir = tempfile::tempdir().unwrap();
+        let edited = dir.path().join("ib3170-pnl-part2-edited.pnl");
+        let text = std::fs::read_to_string(fixture("ib3170-pnl-part2.pnl")).unwrap();
+        std::fs::write(
+            &edited,
+            text.replace("G.ROSSI//EXAMPLE.IT", "GIULIA//EXAMPLE.IT"),
+        )
+        .unwrap();
+        let (ok, out) = aboard_cli(&parted.url, &[edited.to_str().unwrap()]);
+        assert!(ok, "{out}");
+        assert!(out.contains("already held, nothing changed"), "{out}");
+        assert!(
+            out.contains("ib3170-pnl-part2-edited.pnl:1: part: part 2 of PNL IB3170/23NOV BCN sent 21NOV 19:00 came again with other text; the copy from "),
+            "{out}"
+        );
         // Part 1 completes the message, which is applied whole.
         let (ok, out) = aboard_cli(&parted.url, &["ib3170-pnl-part1.pnl"]);
         assert!(ok, "{out}");

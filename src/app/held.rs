@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::import::{self, ImportError, ImportHook, ImportSummary, Prepared};
 use crate::domain::records::{HeldMessage, HeldPart, NewHeldPart, PartHeld};
-use crate::domain::{FlightKey, ImportWarnings, Region};
+use crate::domain::{FlightKey, ImportWarning, ImportWarnings, Region};
 use crate::manifest::{self, DeliveredPart, Format, MessagePart};
 use crate::scheduler::{Job, JobContext, JobError, JobReport};
 use crate::store::{Store, StoreError};
@@ -264,7 +264,7 @@ pub(super) async fn hold_parts(
     store: &dyn Store,
     hook: Option<&dyn ImportHook>,
     file_name: &str,
-    (parts, warnings): (Vec<MessagePart>, ImportWarnings),
+    (parts, mut warnings): (Vec<MessagePart>, ImportWarnings),
     default_region: Option<Region>,
     actor: &str,
     now: DateTime<Utc>,
@@ -294,6 +294,20 @@ pub(super) async fn hold_parts(
         .await
         .map_err(ImportError::Store)?;
     let duplicate = outcomes.iter().all(|o| *o != PartHeld::New);
+    for (held, outcome) in held.iter().zip(&outcomes) {
+        if let PartHeld::RepeatedOtherwise { kept_from } = outcome {
+            warnings.push(ImportWarning {
+                file: file_name.to_string(),
+                line: held.part.first_line,
+                field: Some("part".to_string()),
+                reason: format!(
+                    "part {} of {} came again with other text; the copy from {kept_from} is kept",
+                    held.part.number,
+                    message_label(&held.kind, &held.flight, held.sent_at)
+                ),
+            });
+        }
+    }
     let keys: HashSet<&str> = held.iter().map(|p| p.message_key.as_str()).collect();
     // A message this file completed is read whole now, so that an error across its parts is told to
     // whoever sent the last of them.

@@ -481,6 +481,9 @@ pub enum PartHeld {
     New,
     /// The same part of the message is held already: nothing changed.
     Repeated,
+    /// The same part is held already with other text, which is kept: nothing changed. Names the file
+    /// the kept copy came in.
+    RepeatedOtherwise { kept_from: String },
     /// The message was applied (or set aside) before: nothing changed. Holds its outcome.
     Closed(String),
 }

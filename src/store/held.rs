@@ -17,6 +17,8 @@ pub(super) const SELECT_HELD_OUTCOME: &str =
 pub(super) const INSERT_HELD_PART: &str = "INSERT INTO held_message_parts (message_key, part, is_last, \
     file_name, first_line, body, actor, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
     ON CONFLICT (message_key, part) DO NOTHING";
+pub(super) const SELECT_HELD_PART_BODY: &str =
+    "SELECT body, file_name FROM held_message_parts WHERE message_key = $1 AND part = $2";
 pub(super) const SELECT_OPEN_HELD_MESSAGES: &str = "SELECT message_key, kind, flight_number, local_date, \
     origin, sent_at, first_received_at, stale_reported_at FROM held_messages WHERE closed_at IS NULL \
     ORDER BY sent_at, first_received_at, message_key";
@@ -200,7 +202,17 @@ macro_rules! held_store {
                     outcomes.push(if inserted == 1 {
                         PartHeld::New
                     } else {
-                        PartHeld::Repeated
+                        let (body, kept_from): (String, String) =
+                            sqlx::query_as(SELECT_HELD_PART_BODY)
+                                .bind(&held.message_key)
+                                .bind(i32::from(part.number))
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        if body == part.text {
+                            PartHeld::Repeated
+                        } else {
+                            PartHeld::RepeatedOtherwise { kept_from }
+                        }
                     });
                 }
                 tx.commit().await?;
