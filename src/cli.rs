@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use crate::app::accounts::{self, AccountError, StaffSpec};
 use crate::app::import::{self, ImportError};
 use crate::app::schedule;
 use crate::clock;
@@ -16,7 +17,6 @@ use crate::config::{Config, ConfigError, LogFormat};
 use crate::domain::{Role, UiLanguage};
 use crate::flightstatus::FlightEventSink;
 use crate::store::Store;
-use crate::web::accounts::{self, AccountError, StaffSpec};
 
 #[derive(Debug, Parser)]
 #[command(

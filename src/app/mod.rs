@@ -17,6 +17,7 @@ use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
 use crate::tasks::{self, ContactPolicy, Declined};
 
+pub mod accounts;
 pub mod advisor;
 pub mod boarded;
 pub mod drop_folder;
@@ -32,6 +33,7 @@ pub mod review;
 pub mod scans;
 pub mod schedule;
 pub mod screening;
+pub mod secrets;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

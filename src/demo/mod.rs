@@ -20,6 +20,7 @@ use std::path::Path;
 
 use tokio::net::TcpListener;
 
+use crate::app::accounts::{self, AccountError, StaffSpec};
 use crate::config::Config;
 use crate::domain::records::{
     ComplaintCase, Consent, FlightList, Identifier, IdentifierKind, ListMode, ManifestImport,
@@ -30,7 +31,6 @@ use crate::domain::{
     TravellerClass, UiLanguage,
 };
 use crate::store::{Store, StoreError};
-use crate::web::accounts::{self, AccountError, StaffSpec};
 use crate::{AppError, airports, clock};
 pub use names::{Locale, PersonName};
 use secrecy::SecretString;

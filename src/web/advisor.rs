@@ -585,7 +585,7 @@ async fn build_task_page(
         messages: messages_fragment_for(staff, id, &messages, station.as_ref()),
         nonce: draft
             .nonce
-            .unwrap_or_else(super::auth::secrets::random_token),
+            .unwrap_or_else(crate::app::secrets::random_token),
         body: draft.body,
         parameters: draft.parameters,
         error: draft.error,

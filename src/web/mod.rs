@@ -10,7 +10,8 @@
 //! askama template from `src/web/templates/` whose struct has `page: pages::PageContext`; strings come
 //! from `i18n::Msg`.
 
-pub mod accounts;
+/// Staff and token management is `app::accounts`; scripts and tests that make accounts found it here.
+pub use crate::app::accounts;
 pub mod advisor;
 mod advisor_api;
 mod api;

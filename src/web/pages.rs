@@ -11,9 +11,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::auth::{self, Credential, SESSION_COOKIE, SIGNIN_COOKIE, Staff, secrets};
+use super::auth::{self, Credential, SESSION_COOKIE, SIGNIN_COOKIE, Staff};
 use super::i18n::{self, Msg};
 use super::{AppState, WebError, assets};
+use crate::app::secrets;
 use crate::clock;
 use crate::domain::records::NewSession;
 use crate::domain::{Login, Role, UiLanguage};

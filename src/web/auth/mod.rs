@@ -8,7 +8,6 @@
 //! `csrf` field of a urlencoded form, or the first field of a multipart upload), and leaves the `Staff` in
 //! the request for handlers to extract.
 
-pub mod secrets;
 pub mod token_cache;
 
 use axum::body::Body;
@@ -26,7 +25,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::i18n::Msg;
 use super::pages;
-use crate::app::Caller;
+use crate::app::{Caller, secrets};
 use crate::clock;
 use crate::domain::records::{ApiToken, StaffSession};
 use crate::domain::{Grant, Iata, Role, UiLanguage};

@@ -5,7 +5,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::auth::secrets::{self, PasswordError};
+use super::secrets::{self, PasswordError};
 use crate::clock;
 use crate::domain::records::{ApiToken, NewApiToken, NewStaffAccount, StaffAccount};
 use crate::domain::{CodeError, Grant, GrantError, Iata, Login, Role, Scopes, UiLanguage};
