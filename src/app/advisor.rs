@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::Caller;
+use super::{Caller, ServiceError};
 use crate::clock;
 use crate::domain::records::{Flight, Message, NewMessage, Person, Task, TaskTransition};
 use crate::domain::{Channel, Network, Role, TaskOutcome, TaskState};
@@ -34,12 +34,8 @@ pub const EMPTY_TEXT: &str = "write a message before sending it";
 /// pages show the same reason in the advisor's language.
 #[derive(Debug, thiserror::Error)]
 pub enum AdvisorError {
-    #[error("your role or scope does not allow this")]
-    Forbidden,
-    #[error("{0}")]
-    NotFound(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Service(#[from] ServiceError),
     #[error("someone else claimed this task first ({0})")]
     Taken(String),
     #[error("{0}")]
@@ -63,6 +59,12 @@ pub enum AdvisorError {
         .0.similarity * 100.0
     )]
     NearDuplicate(NearDuplicate),
+}
+
+impl From<StoreError> for AdvisorError {
+    fn from(e: StoreError) -> Self {
+        AdvisorError::Service(ServiceError::Store(e))
+    }
 }
 
 /// The closest earlier message to another passenger, when a new text is nearly the same.
@@ -101,7 +103,7 @@ pub fn primary_language(language: Option<&str>) -> String {
 fn require_advisor(caller: &Caller) -> Result<(), AdvisorError> {
     match caller.grant.role() {
         Role::Advisor | Role::Ops => Ok(()),
-        Role::Gate | Role::Admin => Err(AdvisorError::Forbidden),
+        Role::Gate | Role::Admin => Err(ServiceError::Forbidden.into()),
     }
 }
 
@@ -134,7 +136,7 @@ pub async fn social_task(
     id: Uuid,
 ) -> Result<SocialTask, AdvisorError> {
     require_advisor(caller)?;
-    let not_found = || AdvisorError::NotFound(format!("social task {id}"));
+    let not_found = || not_found(id);
     let task = store.task(id).await?.ok_or_else(not_found)?;
     if task.new.channel != Channel::Social {
         return Err(not_found());
@@ -145,7 +147,7 @@ pub async fn social_task(
         .ok_or_else(not_found)?;
     let language = primary_language(person.record.language.as_deref());
     if !caller.grant.allows_language(&language) {
-        return Err(AdvisorError::Forbidden);
+        return Err(ServiceError::Forbidden.into());
     }
     Ok(SocialTask { task, person })
 }
@@ -170,15 +172,19 @@ pub async fn claim(store: &dyn Store, caller: &Caller, id: Uuid) -> Result<Task,
     }
     let current = store.task(id).await?.unwrap_or(social.task);
     match (current.state, current.assignee) {
-        (TaskState::Claimed, Some(assignee)) if assignee == me => store
-            .task(id)
-            .await?
-            .ok_or_else(|| AdvisorError::NotFound(format!("social task {id}"))),
+        (TaskState::Claimed, Some(assignee)) if assignee == me => {
+            store.task(id).await?.ok_or_else(|| not_found(id))
+        }
         (TaskState::Claimed, Some(assignee)) => Err(AdvisorError::Taken(assignee)),
         (other, _) => Err(AdvisorError::Invalid(format!(
             "the task is {other} and can no longer be claimed"
         ))),
     }
+}
+
+/// No social task `id`, or none the caller may know of.
+pub fn not_found(id: impl std::fmt::Display) -> AdvisorError {
+    ServiceError::NotFound(format!("social task {id}")).into()
 }
 
 fn require_claimed_by(caller: &Caller, task: &Task) -> Result<(), AdvisorError> {

@@ -28,20 +28,13 @@ pub enum TaskError {
     Invalid { field: &'static str, why: String },
     #[error("{0}")]
     Conflict(String),
-    #[error("your role or scope does not allow this")]
-    Forbidden,
-    #[error("{0}")]
-    NotFound(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Service(#[from] ServiceError),
 }
 
-impl From<ServiceError> for TaskError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Store(e) => TaskError::Store(e),
-            ServiceError::NotFound(what) => TaskError::NotFound(what),
-        }
+impl From<StoreError> for TaskError {
+    fn from(e: StoreError) -> Self {
+        TaskError::Service(ServiceError::Store(e))
     }
 }
 
@@ -49,7 +42,7 @@ impl From<ServiceError> for TaskError {
 pub fn require_gate_role(caller: &Caller) -> Result<(), TaskError> {
     match caller.grant.role() {
         Role::Gate | Role::Ops => Ok(()),
-        Role::Advisor | Role::Admin => Err(TaskError::Forbidden),
+        Role::Advisor | Role::Admin => Err(ServiceError::Forbidden.into()),
     }
 }
 
@@ -64,11 +57,11 @@ pub async fn workable_task(
     let task = store
         .task(id)
         .await?
-        .ok_or_else(|| TaskError::NotFound(format!("no task {id}")))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("no task {id}")))?;
     let station = Iata::parse(&task.new.station)
         .map_err(|e| StoreError::Corrupt(format!("task {id} station: {e}")))?;
     if !caller.grant.allows_station(&station) || !IN_PERSON.contains(&task.new.channel) {
-        return Err(TaskError::Forbidden);
+        return Err(ServiceError::Forbidden.into());
     }
     Ok(task)
 }

@@ -41,6 +41,9 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("{0} not found")]
     NotFound(String),
+    /// The caller's role or scopes do not allow it.
+    #[error("your role or scope does not allow this")]
+    Forbidden,
 }
 
 /// Who asks for a use case: how the event log names them (`staff:LOGIN`, `token:NAME`), the name gate

@@ -10,11 +10,11 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::ServiceError;
 use super::matching::passenger_facts;
+use super::{Caller, ServiceError};
 use crate::airports;
 use crate::domain::records::{Flight, IdentifierKind, IdentityLink, Passenger, Person};
-use crate::domain::{CarrierCode, FlightStatus, LinkDecision, TravellerClass};
+use crate::domain::{CarrierCode, FlightStatus, LinkDecision, Role, TravellerClass};
 use crate::matching::{
     PassengerFingerprint, normalise_email, normalise_frequent_flyer, normalise_phone,
 };
@@ -25,6 +25,9 @@ use crate::store::Store;
 pub const REVIEW_LOOKBACK: TimeDelta = TimeDelta::hours(1);
 /// Links read to fill one list; the caller's scope may leave many of them out.
 const REVIEW_SCAN: i64 = 2000;
+
+/// Who may review links: the advisors (in their languages) and ops.
+pub const REVIEW_ROLES: &[Role] = &[Role::Advisor, Role::Ops];
 
 /// What a person decided about a link under review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +342,52 @@ fn compare_phones(passenger: Option<&str>, phones: &[String]) -> Comparison {
     } else {
         Comparison::Differs
     }
+}
+
+/// Whether the caller may see and decide links to this person: advisors when the person's language is
+/// theirs, or unknown (then any advisor may judge); ops every person; gate agents and admins none.
+fn require_reviewer(caller: &Caller, person: Option<&Person>) -> Result<(), ServiceError> {
+    let in_scope = person.is_none_or(|person| {
+        person_language(person).is_none_or(|language| caller.grant.allows_language(&language))
+    });
+    if REVIEW_ROLES.contains(&caller.grant.role()) && in_scope {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// The cases the caller may review (see `review_cases`).
+pub async fn cases_for(
+    store: &dyn Store,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<ReviewCase>, ServiceError> {
+    require_reviewer(caller, None)?;
+    review_cases(store, now, limit, |person| {
+        require_reviewer(caller, Some(person)).is_ok()
+    })
+    .await
+}
+
+/// Decides a link (passenger, person) as the caller, after the same role and scope checks as the list.
+pub async fn decide_as(
+    store: &dyn Store,
+    caller: &Caller,
+    (passenger_id, person_id): (Uuid, Uuid),
+    decision: ReviewDecision,
+    at: DateTime<Utc>,
+) -> Result<IdentityLink, ServiceError> {
+    require_reviewer(caller, None)?;
+    let person = store
+        .person(person_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("person {person_id}")))?;
+    require_reviewer(caller, Some(&person))?;
+    // Decisions have always been recorded under the caller's login, tokens' too.
+    let actor = format!("staff:{}", caller.name);
+    decide(store, passenger_id, person_id, decision, &actor, at).await
 }
 
 /// Records a person's decision on a passenger ↔ person pair: the link becomes linked or rejected under the

@@ -15,10 +15,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::AppState;
 use super::auth::Staff;
 use super::i18n::{self, Msg};
 use super::pages::{PageContext, error_page, render};
-use super::{AppState, WebError};
+use crate::app::ServiceError;
 use crate::app::advisor::{self, AdvisorError, EMPTY_TEXT, SendRequest, primary_language};
 use crate::clock;
 use crate::domain::records::{Flight, Message, Person, SocialAccount, Task};
@@ -30,9 +31,7 @@ impl AdvisorError {
     /// The API's status and stable code for each refusal.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            AdvisorError::Forbidden | AdvisorError::NotFound(_) | AdvisorError::Store(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "error")
-            }
+            AdvisorError::Service(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error"),
             AdvisorError::Taken(_) => (StatusCode::CONFLICT, "taken"),
             AdvisorError::NotClaimed(_) => (StatusCode::CONFLICT, "not_claimed"),
             AdvisorError::NotEligible(_) | AdvisorError::NoRecipient(_) => {
@@ -225,9 +224,8 @@ fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> Queu
 /// Renders an advisor error as a page in the advisor's language.
 fn error_response(staff: &Staff, error: AdvisorError) -> Response {
     match error {
-        AdvisorError::NotFound(_) => not_found_page(staff),
-        AdvisorError::Forbidden => WebError::Auth(staff.forbidden()).into_response(),
-        AdvisorError::Store(e) => WebError::from(e).into_response(),
+        AdvisorError::Service(ServiceError::NotFound(_)) => not_found_page(staff),
+        AdvisorError::Service(e) => staff.refused(e).into_response(),
         other => {
             let (status, _) = other.status_and_code();
             let template = MessagePage {
@@ -738,9 +736,7 @@ pub async fn send(
     .await;
     match sent {
         Ok(_) => Redirect::to(&format!("/advisor/tasks/{id}#messages")).into_response(),
-        Err(e @ (AdvisorError::Forbidden | AdvisorError::NotFound(_) | AdvisorError::Store(_))) => {
-            error_response(&staff, e)
-        }
+        Err(e @ AdvisorError::Service(_)) => error_response(&staff, e),
         Err(e) => {
             let (status, _) = e.status_and_code();
             let draft = Draft {

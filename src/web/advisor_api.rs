@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::{AuthError, Staff, Surface};
+use super::auth::Staff;
 use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::app::advisor::{self, AdvisorError, NearDuplicate, SendRequest};
 use crate::domain::records::{Message, Task};
-use crate::domain::{FlightStatus, MessageState, Network, UiLanguage};
+use crate::domain::{FlightStatus, MessageState, Network};
 
 /// Why the advisor API refused a request: the reason in words and a stable code.
 #[derive(Serialize, ToSchema)]
@@ -37,15 +37,7 @@ impl IntoResponse for AdvisorError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let near_duplicate = match self {
-            AdvisorError::Forbidden => {
-                let forbidden = AuthError::Forbidden {
-                    surface: Surface::Api,
-                    language: UiLanguage::En,
-                };
-                return forbidden.into_response();
-            }
-            AdvisorError::NotFound(what) => return WebError::NotFound(what).into_response(),
-            AdvisorError::Store(e) => return WebError::from(e).into_response(),
+            AdvisorError::Service(e) => return WebError::from(e).into_response(),
             AdvisorError::NearDuplicate(ref warning) => Some(warning.clone()),
             _ => None,
         };
@@ -171,7 +163,7 @@ pub struct MessagesResponse {
 }
 
 fn task_id(id: &str) -> Result<Uuid, AdvisorError> {
-    Uuid::parse_str(id).map_err(|_| AdvisorError::NotFound(format!("social task {id}")))
+    Uuid::parse_str(id).map_err(|_| advisor::not_found(id))
 }
 
 /// A social task's messages, oldest first.

@@ -523,7 +523,7 @@ pub async fn outcome(
 /// A refusal as the gate pages answer it: a forbidden scope on the caller's page, the rest as the API.
 fn refusal(staff: &Staff, refused: TaskError) -> Response {
     match refused {
-        TaskError::Forbidden => WebError::Auth(staff.forbidden()).into_response(),
+        TaskError::Service(e) => staff.refused(e).into_response(),
         other => other.into_response(),
     }
 }

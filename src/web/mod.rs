@@ -47,9 +47,10 @@ use utoipa_axum::routes;
 
 use crate::app::reload::RulesStatus;
 use crate::app::{Engine, ServiceError};
+use crate::domain::UiLanguage;
 use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
-use auth::{AuthError, CookiePolicy};
+use auth::{AuthError, CookiePolicy, Surface};
 use metrics::Metrics;
 
 /// What every handler can reach.
@@ -212,6 +213,11 @@ impl From<ServiceError> for WebError {
         match e {
             ServiceError::Store(e) => WebError::from(e),
             ServiceError::NotFound(what) => WebError::NotFound(what),
+            // Pages say it on the caller's page with `Staff::refused`; this is the API's answer.
+            ServiceError::Forbidden => WebError::Auth(AuthError::Forbidden {
+                surface: Surface::Api,
+                language: UiLanguage::En,
+            }),
         }
     }
 }

@@ -14,7 +14,6 @@ use super::auth::Staff;
 use super::i18n::Msg;
 use super::pages::{PageContext, render};
 use super::{AppState, WebError};
-use crate::app::ServiceError;
 use crate::app::import::{self, ImportError, Waiting};
 use crate::app::matching::MatchAfterImport;
 use crate::app::registry::{RegistryImportError, import_registry_file_in_region};
@@ -186,13 +185,6 @@ fn refused(file: String, lines: Vec<String>, errors: ParseErrors) -> FileResult 
     }
 }
 
-fn service(e: ServiceError) -> WebError {
-    match e {
-        ServiceError::Store(e) => e.into(),
-        ServiceError::NotFound(what) => WebError::NotFound(what),
-    }
-}
-
 async fn import_manifest(
     state: &AppState,
     staff: &Staff,
@@ -306,7 +298,7 @@ async fn import_registry(
             let rejected = format!("{file}: rejected, nothing was imported");
             refused(file, vec![rejected], errors)
         }
-        Err(RegistryImportError::Service(e)) => return Err(service(e)),
+        Err(RegistryImportError::Service(e)) => return Err(WebError::from(e)),
     })
 }
 

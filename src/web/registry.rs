@@ -256,7 +256,7 @@ pub async fn decide(
     Path((passenger_id, person_id)): Path<(Uuid, Uuid)>,
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> Result<Response, WebError> {
-    staff.require_role(super::review::REVIEW_ROLES)?;
+    staff.require_role(crate::app::review::REVIEW_ROLES)?;
     let Some(decision) = ReviewDecision::parse(&form.decision) else {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -6,8 +6,7 @@
 //! `decide_as` too, so every surface checks the same roles and scope and remembers the decision the same
 //! way (`app::review`).
 //!
-//! Advisors see the persons whose preferred language is one of theirs, and the persons whose language
-//! the registry does not know; ops see every one. Gate agents and admins are refused.
+//! Who may see and decide what (advisors in their languages, ops everything) is `app::review`'s.
 
 use askama::Template;
 use axum::Form;
@@ -18,34 +17,24 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::auth::{AuthError, Staff};
+use super::auth::Staff;
 use super::i18n::{self, Msg};
 use super::pages::{PageContext, error_page, render};
 use super::{AppState, WebError};
-use crate::app::review::{self, Comparison, ReviewCase, ReviewDecision, person_language};
+use crate::app::review::{self, Comparison, ReviewCase, ReviewDecision};
 use crate::clock;
-use crate::domain::records::{IdentityLink, Person};
-use crate::domain::{Iata, Role, UiLanguage};
+use crate::domain::records::IdentityLink;
+use crate::domain::{Iata, UiLanguage};
 
-/// Who may review links: the advisors (in their languages) and ops.
-pub const REVIEW_ROLES: &[Role] = &[Role::Advisor, Role::Ops];
 /// The most cases one list shows; deciding them brings the next ones up.
 const REVIEW_LIMIT: usize = 200;
 
-/// Whether the caller may see and decide links to this person: their language is the caller's, or
-/// unknown (then any advisor may judge).
-fn in_scope(staff: &Staff, person: &Person) -> bool {
-    person_language(person).is_none_or(|language| staff.grant.allows_language(&language))
-}
-
 /// The cases the caller may review, most urgent first.
-pub async fn cases_for(state: &AppState, staff: &Staff) -> Result<Vec<ReviewCase>, WebError> {
-    staff.require_role(REVIEW_ROLES)?;
-    review::review_cases(state.store.as_ref(), clock::now(), REVIEW_LIMIT, |person| {
-        in_scope(staff, person)
-    })
-    .await
-    .map_err(WebError::from)
+async fn cases_for(state: &AppState, staff: &Staff) -> Result<Vec<ReviewCase>, WebError> {
+    let caller = staff.caller();
+    review::cases_for(state.store.as_ref(), &caller, clock::now(), REVIEW_LIMIT)
+        .await
+        .map_err(|e| staff.refused(e))
 }
 
 /// Decides a link as the caller, after the same role and scope checks as the list.
@@ -56,28 +45,17 @@ pub async fn decide_as(
     person_id: Uuid,
     decision: ReviewDecision,
 ) -> Result<IdentityLink, WebError> {
-    staff.require_role(REVIEW_ROLES)?;
-    let person = state
-        .store
-        .person(person_id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("person {person_id}")))?;
-    if !in_scope(staff, &person) {
-        return Err(WebError::Auth(AuthError::Forbidden {
-            surface: staff.surface,
-            language: staff.ui_language,
-        }));
-    }
-    review::decide(
+    let caller = staff.caller();
+    let at = clock::now();
+    review::decide_as(
         state.store.as_ref(),
-        passenger_id,
-        person_id,
+        &caller,
+        (passenger_id, person_id),
         decision,
-        &format!("staff:{}", staff.name),
-        clock::now(),
+        at,
     )
     .await
-    .map_err(WebError::from)
+    .map_err(|e| staff.refused(e))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

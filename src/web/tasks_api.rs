@@ -12,12 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::{AuthError, Staff, Surface};
+use super::auth::Staff;
 use super::openapi::ErrorBody;
 use super::{AppState, WebError};
+use crate::app::ServiceError;
 use crate::app::in_person::{self, IN_PERSON, TaskError};
 use crate::domain::records::Task;
-use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState, UiLanguage};
+use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState};
 use crate::store::{PassengerTask, TaskFilter};
 
 /// The most tasks one listing returns.
@@ -92,15 +93,7 @@ impl IntoResponse for TaskError {
         let status = match self {
             TaskError::Invalid { .. } => StatusCode::BAD_REQUEST,
             TaskError::Conflict(_) => StatusCode::CONFLICT,
-            TaskError::Forbidden => {
-                let forbidden = AuthError::Forbidden {
-                    surface: Surface::Api,
-                    language: UiLanguage::En,
-                };
-                return forbidden.into_response();
-            }
-            TaskError::NotFound(what) => return WebError::NotFound(what).into_response(),
-            TaskError::Store(e) => return WebError::from(e).into_response(),
+            TaskError::Service(e) => return WebError::from(e).into_response(),
         };
         let error = self.to_string();
         (status, Json(ErrorBody { error })).into_response()
@@ -149,7 +142,7 @@ fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskErr
             why: e.to_string(),
         })?;
         if !staff.grant.allows_station(&station) {
-            return Err(TaskError::Forbidden);
+            return Err(ServiceError::Forbidden.into());
         }
         stations.push(station.to_string());
     }
@@ -166,7 +159,7 @@ fn scoped_filter(staff: &Staff, query: &TaskQuery) -> Result<TaskFilter, TaskErr
         if channels.is_empty() {
             channels = IN_PERSON.to_vec();
         } else if channels.iter().any(|c| !IN_PERSON.contains(c)) {
-            return Err(TaskError::Forbidden);
+            return Err(ServiceError::Forbidden.into());
         }
     }
     Ok(TaskFilter {

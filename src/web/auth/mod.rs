@@ -22,10 +22,10 @@ use futures::StreamExt;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::AppState;
 use super::i18n::Msg;
 use super::pages;
-use crate::app::{Caller, secrets};
+use super::{AppState, WebError};
+use crate::app::{Caller, ServiceError, secrets};
 use crate::clock;
 use crate::domain::records::{ApiToken, StaffSession};
 use crate::domain::{Grant, Iata, Role, UiLanguage};
@@ -197,8 +197,15 @@ impl Staff {
         }
     }
 
-    /// The refusal of this caller's role or scope, on the surface they asked from.
-    pub fn forbidden(&self) -> AuthError {
+    /// A use case's refusal as this caller's surface shows it: a forbidden scope on their page.
+    pub fn refused(&self, e: ServiceError) -> WebError {
+        match e {
+            ServiceError::Forbidden => WebError::Auth(self.forbidden()),
+            other => WebError::from(other),
+        }
+    }
+
+    fn forbidden(&self) -> AuthError {
         AuthError::Forbidden {
             surface: self.surface,
             language: self.ui_language,
