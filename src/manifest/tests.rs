@@ -1195,3 +1195,39 @@ fn csv_and_json_rows_may_give_the_flights_times_and_an_unreadable_one_is_a_warni
         ))
     );
 }
+
+/// What reservation systems write between the flight line and the first destination line (CFG, RBD,
+/// AVAIL with its leg and class lines) names no passenger: read past, and a line aboard does not know there
+/// is a warning, not a refusal. Onward, inbound, weight, corporate and ticket elements are read past too.
+#[test]
+fn a_pnl_with_availability_and_unknown_header_lines_is_imported() {
+    let text = "QU BCNKKIB MADTZIB\n.MADRMIB 211415\nPNL\nIB3166/22NOV MAD PART1\nCFG/012C180Y\n\
+                RBD C/CJDI Y/YBHKMLVSNQOAZ\nAVAIL\n MAD  BCN\nC009\nY170\n-BCN000C\n-BCN003Y\n\
+                1GARCIA/ANAMRS\n.L/X7K2QM\n.O/IB3170Y23BCNFCO1000HK\n.R/TKNE HK1 0752123456789C1\n\
+                .W/K/1/20\n1LOPEZ/LUISMR\n.L/Q2W3E4\n.I/IB3100Y22LPAMAD1130HK\n\
+                .R/CTCM HK1/34600111222/ES\n1SMITH/JOHNMR\n.L/ABC123/1A\n.C/CORP123\nENDPNL\n";
+    let Ok(Document::Pnl(pnl)) = parse("real.pnl", text.as_bytes(), None, date(2026, 11, 20))
+    else {
+        panic!("the PNL is refused")
+    };
+    assert_eq!(
+        names(&pnl.manifest.passengers),
+        ["GARCIA/ANA MRS", "LOPEZ/LUIS MR", "SMITH/JOHN MR"]
+    );
+    assert_eq!(
+        pnl.manifest.passengers[1].phone.as_deref(),
+        Some("+34600111222")
+    );
+    assert!(
+        warnings_of("real.pnl", text).is_empty(),
+        "{:?}",
+        warnings_of("real.pnl", text)
+    );
+    let odd = text.replace("AVAIL\n MAD  BCN\nC009\nY170\n", "SEATMAP 3-3\n");
+    assert_eq!(
+        warnings_of("real.pnl", &odd),
+        [
+            "7: -: a line aboard does not read before the first destination line; it names no passenger and is left out"
+        ]
+    );
+}

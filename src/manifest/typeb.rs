@@ -114,6 +114,10 @@ struct Parser<'e, 'f, 'a> {
     last_line: usize,
     /// The last name line was refused: its elements are dropped without an error of their own each.
     skip_elements: bool,
+    /// Between a part's flight line and its first destination line: the lines there name no passenger.
+    before_destinations: bool,
+    /// After an `AVAIL` line, until the first destination line.
+    in_availability: bool,
     /// Reading one part of a message delivered apart from the others (see `parse_part`): its part
     /// number need not follow a part before it, it may end with ENDPARTn, and the destination counts,
     /// which cover the whole message, are checked only once the message is complete.
@@ -181,6 +185,8 @@ impl<'e, 'f> Parser<'e, 'f, '_> {
             sent_at: None,
             part: 0,
             state: State::BeforeType,
+            before_destinations: false,
+            in_availability: false,
             blocks: Vec::new(),
             block: None,
             section: None,
@@ -293,6 +299,8 @@ impl<'a> Parser<'_, '_, 'a> {
     /// `IB3166/22NOV MAD PART1`.
     fn flight_line(&mut self, number: usize, line: &str) {
         self.state = State::Body;
+        self.before_destinations = true;
+        self.in_availability = false;
         let mut tokens = line.split_ascii_whitespace();
         let (flight_date, origin, part) = (tokens.next(), tokens.next(), tokens.next());
         let Some((flight, date)) = flight_date.and_then(|t| t.split_once('/')) else {
@@ -435,9 +443,8 @@ impl<'a> Parser<'_, '_, 'a> {
             "DEL" => self.section = Some(Section::Del),
             "CHG" => self.section = Some(Section::Chg),
             "NIL" => {}
-            _ if line.starts_with("CFG/")
-                || line.starts_with("RBD")
-                || line.starts_with("AVAIL") => {}
+            _ if line.starts_with("CFG/") || line.starts_with("RBD") => {}
+            _ if line.starts_with("AVAIL") => self.in_availability = true,
             _ => {
                 if let Some(n) = line.strip_prefix("ENDPART") {
                     match n.parse::<u16>() {
@@ -452,6 +459,16 @@ impl<'a> Parser<'_, '_, 'a> {
                         ),
                     }
                     self.state = State::BeforeType;
+                } else if self.before_destinations && self.in_availability {
+                    // AVAIL's leg (` MAD  BCN`) and class (`C009`) lines: seats, not passengers.
+                } else if self.before_destinations {
+                    // Between the flight line and the first destination line, systems write what
+                    // they hold of the flight (AVAIL's leg and class lines, seat maps): no passenger.
+                    self.errors.warn(
+                        number,
+                        None,
+                        "a line aboard does not read before the first destination line; it names no passenger and is left out",
+                    );
                 } else {
                     self.errors.push(
                         number,
@@ -465,6 +482,7 @@ impl<'a> Parser<'_, '_, 'a> {
 
     /// `-BCN003Y` (or `-OPO03Y`): destination, passengers booked in that class, class.
     fn destination(&mut self, number: usize, line: &str) {
+        self.before_destinations = false;
         let rest = &line[1..];
         let digits_end = 3 + rest.bytes().skip(3).take_while(u8::is_ascii_digit).count();
         let parsed = (rest.len() == digits_end + 1 && (5..=6).contains(&digits_end))
