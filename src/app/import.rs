@@ -367,7 +367,8 @@ async fn hold_whole_adl(
         .bytes
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(file.bytes);
-    let text = String::from_utf8_lossy(bytes);
+    let bytes = manifest::unframe(bytes);
+    let text = String::from_utf8_lossy(&bytes);
     let parts = manifest::message_parts(file.name, &text, Format::Adl, now.date_naive())
         .map_err(ImportError::Invalid)?;
     super::held::hold_parts(store, hook, file.name, parts, default_region, actor, now).await

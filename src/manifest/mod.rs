@@ -19,6 +19,8 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -250,6 +252,32 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Tells the format from the content: JSON starts with `[` or `{`, a Type B message has a line `PNL` or
 /// `ADL` among its first lines, a CSV file starts with a header naming the `surname` column.
+/// A Type B message as networks deliver it, without its transmission framing: the control characters
+/// around it (SOH, STX, ETX) and a SITA text envelope (`=HEADER` … `=TEXT`) before it. Each line stays
+/// where it was, so that errors still name the file's own lines.
+pub fn unframe(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let framing = |b: &u8| b.is_ascii_control() && !matches!(b, b'\n' | b'\r' | b'\t');
+    let enveloped = bytes
+        .split(|b| *b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .find(|line| !line.iter().all(framing) && !line.is_empty())
+        .is_some_and(|first| first.starts_with(b"=HEADER"));
+    if !enveloped && !bytes.iter().any(framing) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut in_envelope = enveloped;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if in_envelope {
+            in_envelope = line.trim_ascii() != b"=TEXT";
+            out.push(b'\n');
+            continue;
+        }
+        out.extend(line.iter().filter(|b| !framing(b)));
+    }
+    Cow::Owned(out)
+}
+
 pub fn detect(bytes: &[u8]) -> Option<Format> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let first = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
@@ -258,7 +286,8 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         _ => {}
     }
     let head = &bytes[..bytes.len().min(4096)];
-    for line in head.split(|b| *b == b'\n').take(12) {
+    let lines = head.split(|b| *b == b'\n');
+    for line in lines.filter(|l| !l.trim_ascii().is_empty()).take(12) {
         match line.trim_ascii() {
             b"PNL" => return Some(Format::Pnl),
             b"ADL" => return Some(Format::Adl),
@@ -284,10 +313,10 @@ pub fn parse(
     reading: Reading,
     reference: NaiveDate,
 ) -> Result<(Document, ImportWarnings), ParseErrors> {
-    let format = reading.format;
     let mut errors = error::Collector::new(file_name);
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let Some(format) = format.or_else(|| detect(bytes)) else {
+    let unframed = unframe(bytes);
+    let Some(format) = reading.format.or_else(|| detect(&unframed)) else {
         errors.push(
             1,
             None,
@@ -295,6 +324,10 @@ pub fn parse(
              header names the columns, or JSON",
         );
         return Err(errors.finish_err());
+    };
+    let bytes = match format {
+        Format::Pnl | Format::Adl => &unframed,
+        Format::Csv | Format::Json => bytes,
     };
     let line_limit = match format {
         Format::Pnl | Format::Adl => Some(typeb::HARD_LINE_LIMIT),

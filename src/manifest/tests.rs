@@ -1231,3 +1231,26 @@ fn a_pnl_with_availability_and_unknown_header_lines_is_imported() {
         ]
     );
 }
+
+/// The same PNL as a network delivers it: between SOH/STX and ETX, or inside a SITA text envelope. The
+/// framing is read past, and a line number still names the file's own line.
+#[test]
+fn a_pnl_in_transmission_framing_or_a_sita_envelope_is_read_as_the_message() {
+    let message = "PNL\nIB3166/22NOV MAD PART1\n-BCN001Y\n1GARCIA/ANAMRS\n.L/X7K2QM\nENDPNL\n";
+    let plain = format!("QU BCNKKIB\n.MADRMIB 211415\n{message}");
+    let framed = format!("\u{1}QU BCNKKIB\n.MADRMIB 211415\n\u{2}{message}\u{3}");
+    let envelope = "=HEADER\nRCV,2026/11/21 14:15\n=PRIORITY\nQU\n=DESTINATION TYPE B\nSTX,BCNKKIB\n\
+                    =ORIGIN\nMADRMIB\n=DBLSIG\nXX\n=MSGID\n211415\n=SMI\nPNL\n=TEXT\n";
+    let enveloped = format!("{envelope}{message}");
+    let read = |text: &str| match parse("in.pnl", text.as_bytes(), None, date(2026, 11, 20)) {
+        Ok(Document::Pnl(pnl)) => names(&pnl.manifest.passengers),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(read(&plain), ["GARCIA/ANA MRS"]);
+    assert_eq!(read(&framed), read(&plain));
+    assert_eq!(read(&enveloped), read(&plain));
+    // The destination line is the file's 18th, after 15 lines of envelope.
+    let broken = enveloped.replace("-BCN001Y", "-BCN002Y");
+    let errors = parse("in.pnl", broken.as_bytes(), None, date(2026, 11, 20)).unwrap_err();
+    assert_eq!(errors.errors[0].line, 18, "{errors}");
+}
