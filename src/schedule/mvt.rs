@@ -79,6 +79,7 @@ pub struct Movements {
 /// Whether the bytes look like MVT messages: a line that is `MVT` (or `MVT COR`) before any other
 /// message type line.
 pub fn looks_like_mvt(bytes: &[u8]) -> bool {
+    let bytes = crate::manifest::unframe(bytes);
     let head = &bytes[..bytes.len().min(4096)];
     String::from_utf8_lossy(head)
         .lines()
@@ -92,7 +93,9 @@ pub fn looks_like_mvt(bytes: &[u8]) -> bool {
 pub fn parse_mvt(file: &str, bytes: &[u8], reference: NaiveDate) -> Result<Movements, ParseErrors> {
     let mut findings = Findings::new(file);
     let mut movements = Vec::new();
-    let all = lines(bytes);
+    // Framing and a SITA envelope, as around PNLs (see `manifest::unframe`).
+    let unframed = crate::manifest::unframe(bytes);
+    let all = lines(&unframed);
     let mut index = 0;
     while index < all.len() {
         let text = all[index].trim();

@@ -351,6 +351,18 @@ fn mvt_messages_give_departures_arrivals_estimates_and_delays() {
         ]
     );
     assert!(looks_like_mvt(MVT_SAMPLE.as_bytes()));
+    // Between SOH/STX and ETX, as a network delivers it: the same messages.
+    let framed = format!("\u{1}{}\u{3}", MVT_SAMPLE.replacen("MVT", "\u{2}MVT", 1));
+    assert!(looks_like_mvt(framed.as_bytes()));
+    let reference = date(2026, 11, 23);
+    assert_eq!(
+        parse_mvt("moves.txt", framed.as_bytes(), reference)
+            .unwrap()
+            .movements,
+        parse_mvt("moves.txt", MVT_SAMPLE.as_bytes(), reference)
+            .unwrap()
+            .movements
+    );
     assert!(!looks_like_mvt(b"PNL\nIB3166/22NOV MAD PART1\n"));
 }
 
