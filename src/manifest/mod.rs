@@ -295,7 +295,7 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         }
     }
     let header = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let names_surname = header.split(|b| *b == b',').any(|cell| {
+    let names_surname = header.split(|b| *b == b',' || *b == b';').any(|cell| {
         let cell = cell.trim_ascii();
         let cell = cell.strip_prefix(b"\"").unwrap_or(cell);
         let cell = cell.strip_suffix(b"\"").unwrap_or(cell);

@@ -1,6 +1,6 @@
 //! CSV and JSON manifests: one row (object) per passenger, any number of flights per file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -614,10 +614,20 @@ fn non_empty(raw: &str) -> Option<&str> {
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
+/// The separator of a CSV file: `;` where its header has more of them than commas (as spreadsheets
+/// write CSV in much of Europe, where the comma is the decimal mark), else `,`.
+pub(crate) fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let count = |c: char| header.matches(c).count();
+    if count(';') > count(',') { b';' } else { b',' }
+}
+
 pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
+    let delimiter = delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut lines = crate::domain::lines::LineIndex::new(text);
     let mut record = csv::StringRecord::new();
@@ -640,7 +650,7 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
     let body = usize::try_from(reader.position().byte()).map_or(text.len(), |b| b.min(text.len()));
     let parts = body_parts(text, body);
     let flights = if parts.len() < 2 {
-        read_rows(errors, text, body..text.len(), &columns)
+        read_rows(errors, text, body..text.len(), &columns, delimiter)
     } else {
         let file = errors.file();
         let read: Vec<(Flights, Collector<'_>)> = std::thread::scope(|scope| {
@@ -650,7 +660,7 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
                     let columns = &columns;
                     scope.spawn(move || {
                         let mut errors = Collector::new(file);
-                        let flights = read_rows(&mut errors, text, part, columns);
+                        let flights = read_rows(&mut errors, text, part, columns, delimiter);
                         (flights, errors)
                     })
                 })
@@ -711,12 +721,14 @@ fn read_rows(
     errors: &mut Collector<'_>,
     text: &str,
     part: std::ops::Range<usize>,
-    columns: &[Column],
+    columns: &[Option<Column>],
+    delimiter: u8,
 ) -> Flights {
-    let has_title_column = columns.contains(&Column::Title);
+    let has_title_column = columns.contains(&Some(Column::Title));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(&text.as_bytes()[part.clone()]);
     let mut lines = crate::domain::lines::LineIndex::new(text);
     let mut line_of = |position: Option<&csv::Position>| {
@@ -752,47 +764,49 @@ fn read_rows(
         }
         let mut cells: Cells<'_> = [None; COLUMN_COUNT];
         for (column, raw) in columns.iter().zip(record.iter()) {
-            cells[*column as usize] = non_empty(raw);
+            if let Some(column) = column {
+                cells[*column as usize] = non_empty(raw);
+            }
         }
         add_row(errors, &mut flights, line, &cells, has_title_column);
     }
     flights
 }
 
+/// The header's columns in order; a column aboard does not know is read past (None), with a warning:
+/// its values name no flight or passenger.
 fn read_header(
     errors: &mut Collector<'_>,
     line: usize,
     record: &csv::StringRecord,
-) -> Option<Vec<Column>> {
+) -> Option<Vec<Option<Column>>> {
     let mut columns = Vec::with_capacity(record.len());
-    let mut unknown = Vec::new();
     for raw in record.iter() {
         match Column::from_name(raw) {
-            Some(c) if columns.contains(&c) => {
+            Some(c) if columns.contains(&Some(c)) => {
                 errors.push(
                     line,
                     Some(c.name()),
                     "the column appears twice in the header",
                 );
             }
-            Some(c) => columns.push(c),
-            None => unknown.push(format!("{:?}", raw.trim())),
+            Some(c) => columns.push(Some(c)),
+            None => {
+                errors.warn(
+                    line,
+                    Some(raw.trim()),
+                    format_args!(
+                        "not a column aboard reads; its values are left out (the columns are {})",
+                        known_names()
+                    ),
+                );
+                columns.push(None);
+            }
         }
-    }
-    if !unknown.is_empty() {
-        errors.push(
-            line,
-            None,
-            format_args!(
-                "unknown column(s) {}; the known columns are {}",
-                unknown.join(", "),
-                known_names()
-            ),
-        );
     }
     let missing: Vec<&str> = CSV_COLUMNS
         .iter()
-        .filter(|c| c.required() && !columns.contains(c))
+        .filter(|c| c.required() && !columns.contains(&Some(**c)))
         .map(|c| c.name())
         .collect();
     if !missing.is_empty() {
@@ -805,7 +819,7 @@ fn read_header(
             ),
         );
     }
-    (unknown.is_empty() && missing.is_empty() && errors.is_empty()).then_some(columns)
+    (missing.is_empty() && errors.is_empty()).then_some(columns)
 }
 
 fn known_names() -> String {
@@ -818,6 +832,7 @@ fn known_names() -> String {
 
 pub(crate) fn parse_json(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
     let mut flights = Flights::new();
+    let mut unread = HashSet::new();
     if looks_like_json_array(text.as_bytes()) {
         let objects: Vec<&RawValue> = match serde_json::from_str(text) {
             Ok(objects) => objects,
@@ -832,12 +847,12 @@ pub(crate) fn parse_json(errors: &mut Collector<'_>, text: &str) -> Option<Vec<F
         for raw in objects {
             let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
             let line = line_starts.partition_point(|start| *start <= offset);
-            json_object(errors, &mut flights, line, raw.get());
+            json_object(errors, &mut flights, &mut unread, line, raw.get());
         }
     } else {
         for (index, raw) in text.lines().enumerate() {
             if !raw.trim().is_empty() {
-                json_object(errors, &mut flights, index + 1, raw);
+                json_object(errors, &mut flights, &mut unread, index + 1, raw);
             }
         }
     }
@@ -856,7 +871,15 @@ fn json_reason(e: &serde_json::Error) -> String {
         .to_string()
 }
 
-fn json_object(errors: &mut Collector<'_>, flights: &mut Flights, line: usize, raw: &str) {
+/// One passenger object. A field aboard does not know is read past with a warning, once per file
+/// (`unread` holds the fields warned of).
+fn json_object(
+    errors: &mut Collector<'_>,
+    flights: &mut Flights,
+    unread: &mut HashSet<String>,
+    line: usize,
+    raw: &str,
+) {
     let object: Map<String, Value> = match serde_json::from_str(raw) {
         Ok(object) => object,
         Err(e) => {
@@ -869,11 +892,20 @@ fn json_object(errors: &mut Collector<'_>, flights: &mut Flights, line: usize, r
         }
     };
     let mut texts: [Option<String>; COLUMN_COUNT] = Default::default();
-    let mut unknown = Vec::new();
     let has_title = object.contains_key(Column::Title.name());
     for (key, value) in object {
         let Some(column) = Column::from_name(&key) else {
-            unknown.push(format!("{key:?}"));
+            if !unread.contains(&key) {
+                errors.warn(
+                    line,
+                    Some(&key),
+                    format_args!(
+                        "not a field aboard reads; its values are left out (the fields are {})",
+                        known_names()
+                    ),
+                );
+                unread.insert(key);
+            }
             continue;
         };
         texts[column as usize] = match value {
@@ -893,18 +925,6 @@ fn json_object(errors: &mut Collector<'_>, flights: &mut Flights, line: usize, r
                 None
             }
         };
-    }
-    if !unknown.is_empty() {
-        errors.push(
-            line,
-            None,
-            format_args!(
-                "unknown field(s) {}; the known fields are {}",
-                unknown.join(", "),
-                known_names()
-            ),
-        );
-        return;
     }
     let mut cells: Cells<'_> = [None; COLUMN_COUNT];
     for (cell, text) in cells.iter_mut().zip(texts.iter()) {

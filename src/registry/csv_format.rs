@@ -25,13 +25,13 @@ pub(crate) fn parse(
     };
     let mut unknown = false;
     for name in &header {
+        // A column aboard does not read names no person: its values are read past, with a warning.
         if !CSV_COLUMNS.contains(&name.as_str()) {
-            unknown = true;
-            errors.push(
+            errors.warn(
                 1,
                 Some(name),
                 format!(
-                    "is not a registry column; the columns are {}",
+                    "is not a registry column, and its values are left out; the columns are {}",
                     CSV_COLUMNS.join(", ")
                 ),
             );

@@ -152,11 +152,19 @@ case,P1,,,,,,,,,,C1,yesterday,closed\n";
 
 #[test]
 fn header_and_structure_problems_are_refused() {
-    let errors = reasons(parse(
+    // A column aboard does not read refuses nothing: a warning, and the person is kept.
+    let (persons, warnings) = super::parse(
         "h.csv",
-        b"record,external_id,colour\nperson,P1,red\n",
-    ));
-    assert!(errors[0].starts_with("h.csv:1: colour: is not a registry column"));
+        b"record,external_id,display_name,colour\nperson,P1,Ana Ruiz,red\n",
+        None,
+    )
+    .unwrap();
+    assert_eq!(persons.len(), 1);
+    assert!(
+        warnings.list[0]
+            .to_string()
+            .starts_with("h.csv:1: colour: is not a registry column")
+    );
     let errors = reasons(parse("h.csv", b"record,display_name\nperson,A\n"));
     assert!(errors[0].contains("external_id: column is missing"));
     let errors = reasons(parse(
