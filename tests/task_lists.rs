@@ -397,6 +397,23 @@ async fn gate_lists_and_queues_come_joined_and_filtered_from_the_store() {
         let mut numbers: Vec<String> = flights.iter().map(|f| f.key.flight.to_string()).collect();
         numbers.sort();
         assert_eq!(numbers, vec!["IB3100", "VY1200"]);
+        let today = now.date_naive();
+        let from = |origins: Vec<&str>| {
+            let origins: Vec<Iata> = origins
+                .into_iter()
+                .map(|o| Iata::parse(o).unwrap())
+                .collect();
+            async move {
+                let flights = store.flights_from(today, &origins).await.unwrap();
+                flights
+                    .iter()
+                    .map(|f| f.key.flight.to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(from(vec!["BCN"]).await, vec!["VY1200"]);
+        assert_eq!(from(vec!["MAD", "LHR"]).await, vec!["IB3100"]);
+        assert!(from(vec![]).await.is_empty());
         db.finish().await;
     }
 }

@@ -120,6 +120,12 @@ pub trait FlightStore: Send + Sync {
     ) -> Result<Vec<Flight>, StoreError>;
     /// Flights by local departure date, as ops boards list them.
     async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError>;
+    /// The flights of one local date leaving from any of `origins`, in departure order.
+    async fn flights_from(
+        &self,
+        local_date: NaiveDate,
+        origins: &[Iata],
+    ) -> Result<Vec<Flight>, StoreError>;
     /// Applies one file's manifest data in one transaction: flights created or updated, passengers added,
     /// refreshed or marked removed (their open tasks cancelled with the reason), the import recorded and
     /// logged. The same file twice changes nothing; a list older than the flight's last one is refused
@@ -283,6 +289,31 @@ macro_rules! flight_store {
                 .into_iter()
                 .map(Flight::try_from)
                 .collect()
+            }
+
+            async fn flights_from(
+                &self,
+                local_date: NaiveDate,
+                origins: &[Iata],
+            ) -> Result<Vec<Flight>, StoreError> {
+                if origins.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut query = sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
+                    "SELECT {FLIGHT_COLUMNS} FROM flights WHERE local_date = $1 AND origin IN ({}) \
+                     ORDER BY scheduled_departure, carrier, number",
+                    placeholders(2, origins.len())
+                )))
+                .bind(local_date);
+                for origin in origins {
+                    query = query.bind(origin.as_str());
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(Flight::try_from)
+                    .collect()
             }
 
             async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, StoreError> {

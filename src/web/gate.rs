@@ -82,16 +82,23 @@ pub async fn pick(
         };
         return Ok(Redirect::to(&station_url(&station, query.gate.as_deref())).into_response());
     }
-    let now = clock::now();
-    let mut flights = Vec::new();
-    for flight in state.store.flights_on(now.date_naive()).await? {
-        if staff.grant.allows_station(&flight.key.origin) {
+    let today = clock::now().date_naive();
+    let todays = match staff.role() {
+        Role::Ops => state.store.flights_on(today).await?,
+        _ => {
+            let stations = &staff.grant.scopes().stations;
+            state.store.flights_from(today, stations).await?
+        }
+    };
+    let flights = todays
+        .into_iter()
+        .map(|flight| {
             let departure = flight
                 .departure
                 .best()
                 .map(|t| i18n::local_time(t, &flight.key.origin))
                 .unwrap_or_default();
-            flights.push(FlightChoice {
+            FlightChoice {
                 href: format!("/gate/flight/{}", flight.id),
                 label: format!(
                     "{} · {} · {departure}{}",
@@ -103,9 +110,9 @@ pub async fn pick(
                         .map(|g| format!(" · {g}"))
                         .unwrap_or_default()
                 ),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let stations = if staff.role() == Role::Gate {
         staff
             .grant

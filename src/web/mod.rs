@@ -1,14 +1,16 @@
 //! The HTTP edge: the JSON API, the staff pages and the operational endpoints (/healthz, /readyz, /metrics).
-//! Handlers translate HTTP to calls on the domain and the store; `WebError` maps every lower error to a
-//! status code and a message that never leaks internals. Depends on every domain concern and on `store`.
+//! Handlers translate HTTP to calls on `app`'s use cases, the domain and the store; `WebError` maps every
+//! lower error to a status code and a message that never leaks internals. Depends on every domain
+//! concern, on `app` and on `store`.
 //!
 //! Adding a staff page or endpoint: write a handler that takes `staff: auth::Staff` (which alone makes
 //! it require a signed-in caller), call `staff.require_role(&[Role::…])?` and, where the data belongs
 //! to a station or language, `staff.require_station(&iata)?` / `staff.require_language(code)?` before
-//! touching anything; then add the route to `page_routes` below or, for the JSON API, give the handler a
-//! `#[utoipa::path]` and add it to `api_routes`, which routes and describes it in one. Pages render an
-//! askama template from `src/web/templates/` whose struct has `page: pages::PageContext`; strings come
-//! from `i18n::Msg`.
+//! touching anything, or call a use case in `app` as `staff.caller()`, which checks them itself (answer
+//! its `ServiceError` with `staff.refused`); then add the route to `page_routes` below or, for the JSON
+//! API, give the handler a `#[utoipa::path]` and add it to `api_routes`, which routes and describes it
+//! in one. Pages render an askama template from `src/web/templates/` whose struct has
+//! `page: pages::PageContext`; strings come from `i18n::Msg`.
 
 /// Staff and token management is `app::accounts`; scripts and tests that make accounts found it here.
 pub use crate::app::accounts;
