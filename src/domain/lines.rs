@@ -1,6 +1,6 @@
-//! Line numbers of positions in a text file, for error messages. The csv crate's own line count is one
-//! short on files with Windows (CRLF) line endings, so readers count the newlines before a record's
-//! first byte instead.
+//! Line numbers of positions in a text file, for error messages, and the separator of a CSV file. The
+//! csv crate's own line count is one short on files with Windows (CRLF) line endings, so readers count
+//! the newlines before a record's first byte instead.
 
 /// Counts lines forward through one text; positions asked for in increasing order cost one pass.
 pub struct LineIndex<'a> {
@@ -59,4 +59,12 @@ mod tests {
             assert_eq!(lines.line_at(0), 1, "asking again from the start");
         }
     }
+}
+
+/// The separator of a CSV file: `;` where its header has more of them than commas (as spreadsheets
+/// write CSV in much of Europe, where the comma is the decimal mark), else `,`.
+pub fn csv_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let count = |c: char| header.matches(c).count();
+    if count(';') > count(',') { b';' } else { b',' }
 }

@@ -614,16 +614,8 @@ fn non_empty(raw: &str) -> Option<&str> {
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
-/// The separator of a CSV file: `;` where its header has more of them than commas (as spreadsheets
-/// write CSV in much of Europe, where the comma is the decimal mark), else `,`.
-pub(crate) fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
-    let count = |c: char| header.matches(c).count();
-    if count(';') > count(',') { b';' } else { b',' }
-}
-
 pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
-    let delimiter = delimiter(text);
+    let delimiter = crate::domain::lines::csv_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

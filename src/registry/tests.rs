@@ -165,6 +165,15 @@ fn header_and_structure_problems_are_refused() {
             .to_string()
             .starts_with("h.csv:1: colour: is not a registry column")
     );
+    // Separated by semicolons, as spreadsheets write CSV in much of Europe; a list cell is quoted.
+    let (persons, _) = super::parse(
+        "s.csv",
+        "record;external_id;display_name;emails\nperson;P1;Ana Ruiz;\"ana@example.es;a.ruiz@example.es\"\n"
+            .as_bytes(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(persons[0].identifiers.len(), 2, "{persons:?}");
     let errors = reasons(parse("h.csv", b"record,display_name\nperson,A\n"));
     assert!(errors[0].contains("external_id: column is missing"));
     let errors = reasons(parse(
