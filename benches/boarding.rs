@@ -1,5 +1,5 @@
 //! `cargo bench --bench boarding [-- --flights N --scans N --persons N --rate N --batch N --readers N
-//! --cache DIR]`: loads the import benchmark's airline day (3,000 flights, 450,000 passengers) through
+//! --instances N --cache DIR]`: loads the import benchmark's airline day (3,000 flights, 450,000 passengers) through
 //! the manifest import, a registry of 2,000,000 persons (bulk-filled; one passenger in 100 is linked to a complainant the
 //! shipped rules follow up), serves aboard on loopback and replays the day's gate scans over HTTP from a
 //! second process (this binary in client mode) at a fixed offered rate — 5,000 scans a second by
@@ -8,7 +8,9 @@
 //! committed; it is measured from when the request was due, so that a server falling behind shows as
 //! latency, not as a slower client. The CPU time the server and the client used during the replay is
 //! printed beside, since both share the machine's cores. SQLite always; PostgreSQL when
-//! TEST_DATABASE_URL is set.
+//! TEST_DATABASE_URL is set. `--instances N` serves PostgreSQL from N aboard instances on the one
+//! database, each with its own connections and port, and gives each its share of the readers (reader
+//! r sends to instance r mod N); SQLite, one file on one machine, is then left out.
 
 /// The service's allocator (see src/main.rs): the figures are the binary's.
 #[global_allocator]
@@ -44,6 +46,8 @@ struct Options {
     batch: usize,
     /// Gate readers sending at once, each on its own connection, one request at a time.
     readers: usize,
+    /// aboard instances serving the one PostgreSQL database.
+    instances: usize,
     /// Where the loaded SQLite day and registry are kept between runs (`--cache DIR`); each run works
     /// on a copy, so only the replay is repeated.
     cache: Option<std::path::PathBuf>,
@@ -67,6 +71,7 @@ fn options() -> Options {
         rate: value("--rate", 5_000) as f64,
         batch: value("--batch", 1).max(1),
         readers: value("--readers", 200).max(1),
+        instances: value("--instances", 1).max(1),
         cache: args
             .iter()
             .position(|a| a == "--cache")
@@ -140,14 +145,21 @@ fn main() {
         );
     }
     let sqlite_url = format!("sqlite:{}", sqlite_file.display());
-    runtime.block_on(bench(
-        "SQLite",
-        &sqlite_url,
-        &day,
-        &options,
-        &scans_file,
-        now,
-    ));
+    if options.instances == 1 {
+        runtime.block_on(bench(
+            "SQLite",
+            &sqlite_url,
+            &day,
+            &options,
+            &scans_file,
+            now,
+        ));
+    } else {
+        println!(
+            "\n{} instances: SQLite, one file on one machine, is left out",
+            options.instances
+        );
+    }
     if let Some(admin) = support::postgres_admin_url() {
         let name = format!("aboard_bench_boarding_{}", std::process::id());
         let url = runtime.block_on(support::create_database(&admin, &name));
@@ -221,24 +233,46 @@ async fn bench(
         .await
         .expect("token");
     let secret = secrecy::ExposeSecret::expose_secret(&token.secret).to_string();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server_store = store.clone();
-    let server = tokio::spawn(async move {
-        aboard::serve(listener, server_store, &config, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("serve");
-    });
+    let mut addresses = Vec::new();
+    let mut servers = Vec::new();
+    for instance in 0..options.instances {
+        // Each further instance opens the database anew, as another machine's would.
+        let instance_store = match instance {
+            0 => store.clone(),
+            _ => aboard::open_store(&config).await.expect("open the store"),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        addresses.push(format!(
+            "http://{}",
+            listener.local_addr().expect("address")
+        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let config = config.clone();
+        servers.push((
+            stop,
+            tokio::spawn(async move {
+                aboard::serve(listener, instance_store, &config, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+            }),
+        ));
+    }
+    if options.instances > 1 {
+        println!(
+            "  {} instances: {}",
+            options.instances,
+            addresses.join(", ")
+        );
+    }
     let exe = std::env::current_exe().expect("this binary");
     let cpu_before = support::cpu_seconds();
     let output = tokio::process::Command::new(exe)
         .arg("--client")
-        .arg(format!("http://{address}"))
+        .arg(addresses.join(","))
         .arg(&secret)
         .arg(scans_file)
         .arg(options.rate.to_string())
@@ -262,8 +296,10 @@ async fn bench(
         counts.open_tasks,
         support::peak_memory_mib().unwrap_or(0.0)
     );
-    let _ = stop.send(());
-    let _ = server.await;
+    for (stop, server) in servers {
+        let _ = stop.send(());
+        let _ = server.await;
+    }
 }
 
 /// The day, the registry and the day's complainants, written once into the database at `url`.
@@ -489,8 +525,9 @@ struct Sent {
 }
 
 /// The second process: gate readers, each on its own connection, send the scans in turn at the offered
-/// rate overall; each request is timed from when it was due.
-fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, readers: &str) {
+/// rate overall, reader r to the r mod N-th of the N comma-separated instance URLs; each request is
+/// timed from when it was due.
+fn client(urls: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, readers: &str) {
     let rate = rate.parse::<f64>().unwrap_or(5_000.0).max(1.0);
     let readers: usize = readers.parse().unwrap_or(200).max(1);
     let batch: usize = batch.parse().unwrap_or(1).max(1);
@@ -510,7 +547,10 @@ fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, re
             .build()
             .expect("client");
         let now = chrono::Utc::now();
-        let url = Arc::new(format!("{url}/api/boarding-scans"));
+        let urls: Vec<Arc<String>> = urls
+            .split(',')
+            .map(|url| Arc::new(format!("{url}/api/boarding-scans")))
+            .collect();
         let token = Arc::new(token.to_string());
         let interval = StdDuration::from_secs_f64(batch as f64 / rate);
         // Request bodies are made before the clock starts: the client's own work competes with the
@@ -537,8 +577,8 @@ fn client(url: &str, token: &str, scans_file: &Path, rate: &str, batch: &str, re
         let started = tokio::time::Instant::now();
         let mut requests = Vec::new();
         for reader in 0..readers {
-            let (http, url, token, bodies) =
-                (http.clone(), url.clone(), token.clone(), bodies.clone());
+            let url = urls[reader % urls.len()].clone();
+            let (http, token, bodies) = (http.clone(), token.clone(), bodies.clone());
             requests.push(tokio::spawn(async move {
                 let mut sent_by_reader = Vec::new();
                 for c in (reader..bodies.len()).step_by(readers) {

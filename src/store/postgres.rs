@@ -1,6 +1,7 @@
 //! The shared backend: PostgreSQL, for several aboard instances on one database. Claims use
 //! `FOR UPDATE SKIP LOCKED` so that instances share work without waiting on each other or doing it twice.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -88,6 +89,13 @@ super::backend_store!(PostgresStore, PgConnection,
             at: DateTime<Utc>,
         ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
             let mut tx = self.write().await?;
+            // A day's first import fills tables whose statistics say they are empty: a plan cached
+            // then (a sequential scan of the passengers) would stay for the whole transaction while
+            // the table grows, and each file's read of its stored passengers took longer than the
+            // one before. Planned afresh, each statement sees the table's size as it is.
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(&mut *tx)
+                .await?;
             let mut outcomes = Vec::with_capacity(imports.len());
             for import in imports {
                 let mut file = sqlx::Acquire::begin(&mut *tx).await?;
@@ -276,10 +284,30 @@ async fn apply_import(
             flights: Vec::new(),
         });
     }
+    // The file's lists are stored together, a statement for all their passengers instead of one per
+    // flight; a flight listed twice closes the group first, so that its second list sees the first.
     let mut flights = Vec::with_capacity(import.flights.len());
+    let mut group: Vec<(&FlightList, Uuid)> = Vec::new();
+    let mut grouped: HashSet<&FlightKey> = HashSet::new();
     for list in &import.flights {
-        flights.push(import_list(&mut *conn, import, list, at).await?);
+        if !grouped.insert(&list.flight.key) {
+            flights.extend(store_lists(&mut *conn, import, &group, at).await?);
+            group.clear();
+            grouped = HashSet::from([&list.flight.key]);
+        }
+        let (flight_id, last_list): (Uuid, Option<DateTime<Utc>>) =
+            bind_flight!(sqlx::query_as(UPSERT_LISTED_FLIGHT), &list.flight, at)
+                .fetch_one(&mut *conn)
+                .await?;
+        check_list_order(
+            &list.flight.key.to_string(),
+            &import.format,
+            last_list,
+            import.sent_at,
+        )?;
+        group.push((list, flight_id));
     }
+    flights.extend(store_lists(&mut *conn, import, &group, at).await?);
     let outcome = ImportOutcome {
         duplicate: false,
         flights,
@@ -298,34 +326,337 @@ async fn apply_import(
     Ok(outcome)
 }
 
-async fn import_list(
+/// The passengers already stored for any of the flights, each with its flight.
+const SELECT_FLIGHTS_STORED_PASSENGERS: &str = "SELECT flight_id, id, pax_key, content_digest, \
+    boarding_state FROM passengers WHERE flight_id = ANY($1)";
+
+#[derive(sqlx::FromRow)]
+struct FlightStoredPassenger {
+    flight_id: Uuid,
+    #[sqlx(flatten)]
+    passenger: StoredPassenger,
+}
+
+/// Passengers per statement written from arrays: the arrays of one statement stay a few megabytes.
+const PASSENGERS_PER_STATEMENT: usize = 10_000;
+
+/// New passengers from which a COPY pays. Fewer go in one INSERT: sqlx sends COPY's data and its end in
+/// two writes, and on TCP the second waited for the server's delayed acknowledgement, some 40 ms a
+/// COPY — a night's PNLs, one COPY each, took a minute longer.
+const COPY_FROM: usize = 5_000;
+
+/// Stores the lists of distinct flights, each flight already upserted: their stored passengers read in
+/// one statement, the new ones written with COPY and the changed ones upserted from one array per
+/// column, removals per flight (rare), and the list times and the screening queue in one statement
+/// each.
+async fn store_lists(
+    conn: &mut PgConnection,
+    import: &ManifestImport,
+    lists: &[(&FlightList, Uuid)],
+    at: DateTime<Utc>,
+) -> Result<Vec<FlightImportSummary>, StoreError> {
+    if lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let flight_ids: Vec<Uuid> = lists.iter().map(|(_, id)| *id).collect();
+    let mut stored: HashMap<Uuid, Vec<StoredPassenger>> = HashMap::new();
+    for row in sqlx::query_as::<_, FlightStoredPassenger>(SELECT_FLIGHTS_STORED_PASSENGERS)
+        .bind(&flight_ids)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.entry(row.flight_id).or_default().push(row.passenger);
+    }
+    let plans = lists
+        .iter()
+        .map(|(list, flight_id)| {
+            plan_list(stored.get(flight_id).map_or(&[][..], Vec::as_slice), list)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let inserts = planned_writes(&plans, &flight_ids, |plan| &plan.inserts);
+    if inserts.len() >= COPY_FROM {
+        copy_new_passengers(&mut *conn, &inserts, at).await?;
+    } else {
+        write_passengers(&mut *conn, &inserts, at, "").await?;
+    }
+    let updates = planned_writes(&plans, &flight_ids, |plan| &plan.updates);
+    write_passengers(&mut *conn, &updates, at, PASSENGER_UPSERT_TAIL).await?;
+    let mut summaries = Vec::with_capacity(lists.len());
+    for ((list, flight_id), plan) in lists.iter().zip(&plans) {
+        let cancelled_tasks =
+            remove_passengers(&mut *conn, import, list, *flight_id, &plan.removals, at).await?;
+        summaries.push(FlightImportSummary {
+            flight_id: *flight_id,
+            flight: list.flight.key.to_string(),
+            added: plan.inserts.len(),
+            updated: plan.updates.len(),
+            unchanged: plan.unchanged,
+            removed: plan.removals.len(),
+            cancelled_tasks,
+        });
+    }
+    if let Some(sent_at) = import.sent_at {
+        sqlx::query("UPDATE flights SET list_sent_at = $2 WHERE id = ANY($1)")
+            .bind(&flight_ids)
+            .bind(sent_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO screening_queue (flight_id, import_digest, queued_at) \
+         SELECT flight_id, $2, $3 FROM unnest($1::uuid[]) WITH ORDINALITY AS w(flight_id, n) ORDER BY n",
+    )
+    .bind(&flight_ids)
+    .bind(&import.digest)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(summaries)
+}
+
+/// The inserts or the updates of the plans, each with its flight.
+fn planned_writes<'a>(
+    plans: &'a [ListPlan<'a>],
+    flight_ids: &[Uuid],
+    pick: fn(&'a ListPlan<'a>) -> &'a [(Uuid, &'a NewPassenger, String)],
+) -> Vec<PassengerWrite<'a>> {
+    plans
+        .iter()
+        .zip(flight_ids)
+        .flat_map(|(plan, flight_id)| {
+            pick(plan)
+                .iter()
+                .map(move |(id, p, digest)| (*id, *flight_id, *p, digest.as_str()))
+        })
+        .collect()
+}
+
+/// Bytes of COPY data sent at a time.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// Writes new passengers with `COPY … FROM STDIN`, PostgreSQL's bulk path, as SQLite's import inserts
+/// them without `ON CONFLICT` (which on PostgreSQL makes each row a speculative insertion, checked
+/// and then confirmed). No conflict can arise: the plan found none of these keys stored, and the
+/// flight's row, locked by its upsert until the transaction ends, keeps any other import of the
+/// flight waiting.
+async fn copy_new_passengers(
+    conn: &mut PgConnection,
+    passengers: &[PassengerWrite<'_>],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if passengers.is_empty() {
+        return Ok(());
+    }
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY passengers ({}, boarding_state, created_at, updated_at) FROM STDIN",
+            passenger_columns_but_updated_at().join(", ")
+        ))
+        .await?;
+    let mut data = Vec::with_capacity(COPY_CHUNK + 4096);
+    for (id, flight_id, p, digest) in passengers {
+        let (id, flight_id) = (id.to_string(), flight_id.to_string());
+        let date_of_birth = p.date_of_birth.map(|d| d.to_string());
+        let checkin_sequence = p.checkin_sequence.map(|n| n.to_string());
+        let service_codes = to_json(&p.service_codes);
+        let (ff_airline, ff_number) = p
+            .frequent_flyer
+            .as_ref()
+            .map(|(airline, number)| (airline.as_str(), number.as_str()))
+            .unzip();
+        let fields = [
+            Some(id.as_str()),
+            Some(flight_id.as_str()),
+            Some(p.pax_key.as_str()),
+            Some(p.surname.as_str()),
+            Some(p.given_name.as_str()),
+            p.title.as_deref(),
+            Some(p.traveller_class.as_str()),
+            p.locator.as_deref(),
+            p.seat.as_deref(),
+            p.cabin_class.as_deref(),
+            p.destination.as_deref(),
+            p.party_ref.as_deref(),
+            ff_airline,
+            ff_number,
+            p.email.as_deref(),
+            p.phone.as_deref(),
+            date_of_birth.as_deref(),
+            p.gender.as_deref(),
+            p.nationality.as_deref(),
+            p.docs_surname.as_deref(),
+            p.docs_given.as_deref(),
+            checkin_sequence.as_deref(),
+            Some(service_codes.as_str()),
+            Some(digest),
+            Some("expected"),
+            Some(at.as_str()),
+            Some(at.as_str()),
+        ];
+        copy_row(&mut data, &fields);
+        if data.len() >= COPY_CHUNK {
+            copy.send(std::mem::take(&mut data)).await?;
+        }
+    }
+    copy.send(data).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// One row of COPY's text format: fields separated by tabs, `\N` for NULL, and a backslash before
+/// each backslash and an escape for each tab, newline and carriage return inside a value.
+fn copy_row(out: &mut Vec<u8>, fields: &[Option<&str>]) {
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(b'\t');
+        }
+        match field {
+            None => out.extend_from_slice(b"\\N"),
+            Some(value) => {
+                for byte in value.bytes() {
+                    match byte {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        other => out.push(other),
+                    }
+                }
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
+/// A passenger to write: their id, flight, booking and digest.
+type PassengerWrite<'a> = (Uuid, Uuid, &'a NewPassenger, &'a str);
+
+/// Writes passengers from one array per column, `PASSENGER_WRITE_COLUMNS` in order: new ones with no
+/// `on_conflict` clause (no conflict can arise, see [`copy_new_passengers`]), changed ones with the
+/// upsert's.
+async fn write_passengers(
+    conn: &mut PgConnection,
+    passengers: &[PassengerWrite<'_>],
+    at: DateTime<Utc>,
+    on_conflict: &str,
+) -> Result<(), StoreError> {
+    for writes in passengers.chunks(PASSENGERS_PER_STATEMENT) {
+        write_passenger_arrays(&mut *conn, writes, at, on_conflict).await?;
+    }
+    Ok(())
+}
+
+/// One statement of [`write_passengers`].
+async fn write_passenger_arrays(
+    conn: &mut PgConnection,
+    writes: &[PassengerWrite<'_>],
+    at: DateTime<Utc>,
+    on_conflict: &str,
+) -> Result<(), StoreError> {
+    let text = |field| text_column(writes, field);
+    let arrays: Vec<String> = passenger_columns_but_updated_at()
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let kind = match *column {
+                "id" | "flight_id" => "uuid",
+                "date_of_birth" => "date",
+                "checkin_sequence" => "int4",
+                _ => "text",
+            };
+            format!("${}::{kind}[]", i + 2)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) \
+         SELECT *, 'expected', $1, $1 FROM unnest({}){on_conflict}",
+        passenger_columns_but_updated_at().join(", "),
+        arrays.join(", ")
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(at)
+        .bind(writes.iter().map(|(id, ..)| *id).collect::<Vec<_>>())
+        .bind(
+            writes
+                .iter()
+                .map(|(_, flight_id, ..)| *flight_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(text(|p| Some(p.pax_key.as_str())))
+        .bind(text(|p| Some(p.surname.as_str())))
+        .bind(text(|p| Some(p.given_name.as_str())))
+        .bind(text(|p| p.title.as_deref()))
+        .bind(text(|p| Some(p.traveller_class.as_str())))
+        .bind(text(|p| p.locator.as_deref()))
+        .bind(text(|p| p.seat.as_deref()))
+        .bind(text(|p| p.cabin_class.as_deref()))
+        .bind(text(|p| p.destination.as_deref()))
+        .bind(text(|p| p.party_ref.as_deref()))
+        .bind(text(|p| {
+            p.frequent_flyer
+                .as_ref()
+                .map(|(airline, _)| airline.as_str())
+        }))
+        .bind(text(|p| {
+            p.frequent_flyer.as_ref().map(|(_, number)| number.as_str())
+        }))
+        .bind(text(|p| p.email.as_deref()))
+        .bind(text(|p| p.phone.as_deref()))
+        .bind(
+            writes
+                .iter()
+                .map(|(_, _, p, _)| p.date_of_birth)
+                .collect::<Vec<_>>(),
+        )
+        .bind(text(|p| p.gender.as_deref()))
+        .bind(text(|p| p.nationality.as_deref()))
+        .bind(text(|p| p.docs_surname.as_deref()))
+        .bind(text(|p| p.docs_given.as_deref()))
+        .bind(
+            writes
+                .iter()
+                .map(|(_, _, p, _)| p.checkin_sequence)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            writes
+                .iter()
+                .map(|(_, _, p, _)| to_json(&p.service_codes))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            writes
+                .iter()
+                .map(|(.., digest)| *digest)
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// One text column of the passengers to write.
+fn text_column<'a>(
+    writes: &[PassengerWrite<'a>],
+    field: fn(&'a NewPassenger) -> Option<&'a str>,
+) -> Vec<Option<&'a str>> {
+    writes.iter().map(|(_, _, p, _)| field(p)).collect()
+}
+
+/// Marks a flight's passengers removed, cancels their open tasks with the reason and logs both;
+/// returns how many tasks were cancelled.
+async fn remove_passengers(
     conn: &mut PgConnection,
     import: &ManifestImport,
     list: &FlightList,
+    flight_id: Uuid,
+    removals: &[Uuid],
     at: DateTime<Utc>,
-) -> Result<FlightImportSummary, StoreError> {
-    let (flight_id, last_list): (Uuid, Option<DateTime<Utc>>) =
-        bind_flight!(sqlx::query_as(UPSERT_LISTED_FLIGHT), &list.flight, at)
-            .fetch_one(&mut *conn)
-            .await?;
-    let key = &list.flight.key;
-    check_list_order(&key.to_string(), &import.format, last_list, import.sent_at)?;
-    let stored = sqlx::query_as::<_, StoredPassenger>(SELECT_STORED_PASSENGERS)
-        .bind(flight_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let plan = plan_list(&stored, list)?;
-    let writes: Vec<_> = plan.inserts.iter().chain(&plan.updates).collect();
-    for batch in writes.chunks(PASSENGER_BATCH) {
-        let mut query = sqlx::query(AssertSqlSafe(passenger_upsert_sql(batch.len()))).bind(at);
-        for (id, passenger, digest) in batch {
-            query = bind_passenger!(query, *id, flight_id, *passenger, digest.clone());
-        }
-        query.execute(&mut *conn).await?;
-    }
+) -> Result<usize, StoreError> {
     let reason = removal_reason(import, list);
     let mut cancelled_tasks = 0;
-    for batch in plan.removals.chunks(PASSENGER_BATCH) {
+    for batch in removals.chunks(PASSENGER_BATCH) {
         let mut removal = sqlx::query(AssertSqlSafe(mark_removed_sql(batch.len())))
             .bind(&reason)
             .bind(at);
@@ -349,26 +680,5 @@ async fn import_list(
             insert_event(&mut *conn, &e, at).await?;
         }
     }
-    if let Some(sent_at) = import.sent_at {
-        sqlx::query(SET_FLIGHT_LIST_TIME)
-            .bind(flight_id)
-            .bind(sent_at)
-            .execute(&mut *conn)
-            .await?;
-    }
-    sqlx::query(QUEUE_SCREENING)
-        .bind(flight_id)
-        .bind(&import.digest)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-    Ok(FlightImportSummary {
-        flight_id,
-        flight: key.to_string(),
-        added: plan.inserts.len(),
-        updated: plan.updates.len(),
-        unchanged: plan.unchanged,
-        removed: plan.removals.len(),
-        cancelled_tasks,
-    })
+    Ok(cancelled_tasks)
 }

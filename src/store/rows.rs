@@ -569,36 +569,16 @@ pub(super) fn passenger_removed(
     )
 }
 
-/// Rows per multi-row INSERT on PostgreSQL: 25 values each stays well under its bind limit.
+/// Passengers per removal statement on PostgreSQL: one value each, far under its bind limit.
 pub(super) const PASSENGER_BATCH: usize = 400;
 
-/// The write columns without `updated_at`, which the inserts bind once for all rows, last.
+/// The write columns without `updated_at`, which the inserts bind once for all rows.
 pub(super) fn passenger_columns_but_updated_at() -> Vec<&'static str> {
     PASSENGER_WRITE_COLUMNS
         .iter()
         .copied()
         .filter(|c| *c != "updated_at")
         .collect()
-}
-
-/// `INSERT … VALUES (…), (…) ON CONFLICT …` for `rows` passengers.
-pub(super) fn passenger_upsert_sql(rows: usize) -> String {
-    let width = PASSENGER_WRITE_COLUMNS.len();
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            format!(
-                "({}, 'expected', $1, $1)",
-                placeholders(2 + r * (width - 1), width - 1)
-            )
-        })
-        .collect();
-    let columns = passenger_columns_but_updated_at();
-    format!(
-        "INSERT INTO passengers ({}, boarding_state, created_at, updated_at) VALUES {}{}",
-        columns.join(", "),
-        values.join(", "),
-        PASSENGER_UPSERT_TAIL
-    )
 }
 
 /// SQLite's insert of `rows` new passengers, with anonymous `?` parameters: for each, the write columns
@@ -616,46 +596,10 @@ pub(super) fn sqlite_passenger_insert_sql(rows: usize) -> String {
     )
 }
 
-/// The SQLite form of [`passenger_upsert_sql`] for one passenger, bound as
-/// [`sqlite_passenger_insert_sql`] is.
+/// The upsert of one passenger, bound as [`sqlite_passenger_insert_sql`] is.
 pub(super) fn sqlite_passenger_upsert_sql() -> String {
     sqlite_passenger_insert_sql(1) + PASSENGER_UPSERT_TAIL
 }
-
-/// Binds one passenger's values in `PASSENGER_WRITE_COLUMNS` order (without `updated_at`, bound once as
-/// `$1` for the whole batch). A macro because sqlx's query type differs per backend.
-macro_rules! bind_passenger {
-    ($query:expr, $id:expr, $flight_id:expr, $p:expr, $digest:expr) => {{
-        let p = $p;
-        let (ff_airline, ff_number) = p.frequent_flyer.clone().unzip();
-        $query
-            .bind($id)
-            .bind($flight_id)
-            .bind(p.pax_key.clone())
-            .bind(p.surname.clone())
-            .bind(p.given_name.clone())
-            .bind(p.title.clone())
-            .bind(p.traveller_class.as_str())
-            .bind(p.locator.clone())
-            .bind(p.seat.clone())
-            .bind(p.cabin_class.clone())
-            .bind(p.destination.clone())
-            .bind(p.party_ref.clone())
-            .bind(ff_airline)
-            .bind(ff_number)
-            .bind(p.email.clone())
-            .bind(p.phone.clone())
-            .bind(p.date_of_birth)
-            .bind(p.gender.clone())
-            .bind(p.nationality.clone())
-            .bind(p.docs_surname.clone())
-            .bind(p.docs_given.clone())
-            .bind(p.checkin_sequence)
-            .bind(to_json(&p.service_codes))
-            .bind($digest)
-    }};
-}
-pub(super) use bind_passenger;
 
 /// Binds a flight's values for `UPSERT_FLIGHT`.
 macro_rules! bind_flight {
