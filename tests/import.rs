@@ -647,3 +647,100 @@ async fn a_manifest_with_bad_values_is_imported_and_every_surface_lists_its_warn
         app.stop().await;
     }
 }
+
+/// A list as large as a busy day's file: on PostgreSQL its new passengers go in through COPY, whose
+/// text format escapes tabs, newlines, carriage returns and backslashes and spells NULL `\N`.
+fn large_list(count: usize) -> aboard::domain::records::ManifestImport {
+    use aboard::domain::TravellerClass;
+    use aboard::domain::records::{FlightList, ListMode, NewFlight, NewPassenger};
+    let odd = [
+        "TAB\tIN",
+        "LINE\nBREAK",
+        "CR\rHERE",
+        "BACK\\SLASH",
+        "\\N",
+        "",
+        "ÑÚÑEZ ØRSTED",
+    ];
+    let passengers = (0..count)
+        .map(|n| {
+            let locator = format!("L{n:05}");
+            NewPassenger {
+                pax_key: format!("{locator}/PAX/{n}"),
+                surname: format!("SURNAME{n}"),
+                given_name: odd[n % odd.len()].to_string(),
+                title: (n % 3 == 0).then(|| "MRS".to_string()),
+                traveller_class: TravellerClass::Adult,
+                locator: Some(locator),
+                seat: Some(format!("{}C", n % 40)),
+                cabin_class: Some("Y".to_string()),
+                destination: Some("BCN".to_string()),
+                party_ref: (n % 2 == 0).then(|| odd[(n + 3) % odd.len()].to_string()),
+                frequent_flyer: (n % 5 == 0).then(|| ("IB".to_string(), format!("{n:08}"))),
+                email: Some(format!("p{n}@example.com")),
+                phone: None,
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(1950 + (n % 50) as i32, 3, 9),
+                gender: Some("F".to_string()),
+                nationality: Some("ESP".to_string()),
+                docs_surname: None,
+                docs_given: Some(String::new()),
+                checkin_sequence: Some(n as i32),
+                service_codes: vec!["WCHR".to_string(), odd[n % odd.len()].to_string()],
+            }
+        })
+        .collect();
+    aboard::domain::records::ManifestImport {
+        format: "csv".to_string(),
+        file_name: "large.csv".to_string(),
+        digest: format!("large-{count}"),
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight: NewFlight {
+                key: pnl_key(),
+                destination: None,
+                departure: Default::default(),
+                arrival: Default::default(),
+                gate: None,
+                status: aboard::domain::FlightStatus::Scheduled,
+            },
+            mode: ListMode::Merge,
+            passengers,
+        }],
+        warnings: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn a_large_list_is_stored_exactly_as_sent_and_its_digests_hold() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let import = large_list(6_000);
+        let outcome = store.import_manifest(&import, now()).await.unwrap();
+        assert_eq!(outcome.flights[0].added, 6_000, "{}", db.url);
+        let mut stored = store
+            .passengers(outcome.flights[0].flight_id)
+            .await
+            .unwrap();
+        stored.sort_by_key(|p| p.details.checkin_sequence);
+        let sent = &import.flights[0].passengers;
+        assert_eq!(stored.len(), sent.len());
+        for (stored, sent) in stored.iter().zip(sent) {
+            assert_eq!(&stored.details, sent, "{}", db.url);
+            assert_eq!(stored.boarding_state, BoardingState::Expected);
+        }
+        // The same passengers again, one of them moved: only that one is updated.
+        let mut again = import.clone();
+        again.digest = "large-again".to_string();
+        again.flights[0].passengers[17].seat = Some("1A".to_string());
+        let outcome = store.import_manifest(&again, now()).await.unwrap();
+        let summary = &outcome.flights[0];
+        assert_eq!(
+            (summary.added, summary.updated, summary.unchanged),
+            (0, 1, 5_999),
+            "{}",
+            db.url
+        );
+        db.finish().await;
+    }
+}
