@@ -89,13 +89,6 @@ super::backend_store!(PostgresStore, PgConnection,
             at: DateTime<Utc>,
         ) -> Result<Vec<Result<ImportOutcome, StoreError>>, StoreError> {
             let mut tx = self.write().await?;
-            // A day's first import fills tables whose statistics say they are empty: a plan cached
-            // then (a sequential scan of the passengers) would stay for the whole transaction while
-            // the table grows, and each file's read of its stored passengers took longer than the
-            // one before. Planned afresh, each statement sees the table's size as it is.
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-                .execute(&mut *tx)
-                .await?;
             let mut outcomes = Vec::with_capacity(imports.len());
             for import in imports {
                 let mut file = sqlx::Acquire::begin(&mut *tx).await?;
@@ -360,12 +353,22 @@ async fn store_lists(
     }
     let flight_ids: Vec<Uuid> = lists.iter().map(|(_, id)| *id).collect();
     let mut stored: HashMap<Uuid, Vec<StoredPassenger>> = HashMap::new();
-    for row in sqlx::query_as::<_, FlightStoredPassenger>(SELECT_FLIGHTS_STORED_PASSENGERS)
-        .bind(&flight_ids)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        stored.entry(row.flight_id).or_default().push(row.passenger);
+    if let [(_, flight_id)] = lists {
+        // One flight (a PNL's): the query by flight whose plan stays on the index as the table grows;
+        // a cached plan of the query by array, made while the table was small, scanned it whole.
+        let passengers = sqlx::query_as::<_, StoredPassenger>(SELECT_STORED_PASSENGERS)
+            .bind(flight_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        stored.insert(*flight_id, passengers);
+    } else {
+        for row in sqlx::query_as::<_, FlightStoredPassenger>(SELECT_FLIGHTS_STORED_PASSENGERS)
+            .bind(&flight_ids)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            stored.entry(row.flight_id).or_default().push(row.passenger);
+        }
     }
     let plans = lists
         .iter()
