@@ -277,13 +277,6 @@ async fn the_cli_imports_the_samples_and_rejects_every_bad_file_with_its_line() 
             ),
             ("latin1.csv", latin1, "latin1.csv:2: byte"),
             (
-                "unknown.csv",
-                (header.replace("given", "given,shoe_size")
-                    + "IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,ANA,44\n")
-                    .into_bytes(),
-                "unknown.csv:1:",
-            ),
-            (
                 "impossible.csv",
                 format!("{header}IB3100,2026-02-30,MAD,BCN,ABC123,NUNEZ,ANA\n").into_bytes(),
                 "impossible.csv:2: date:",
@@ -303,6 +296,24 @@ async fn the_cli_imports_the_samples_and_rejects_every_bad_file_with_its_line() 
         assert_eq!(
             (counts.flights, counts.passengers),
             (after.flights, after.passengers)
+        );
+        // A column aboard does not read names no flight or passenger: read past, with a warning.
+        let unknown = dir.path().join("unknown.csv");
+        std::fs::write(
+            &unknown,
+            header.replace("given", "given,shoe_size")
+                + "IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,ANA,44\n",
+        )
+        .unwrap();
+        let (ok, out) = aboard_cli(&db.url, &[&unknown]);
+        assert!(ok, "{out}");
+        assert!(
+            out.contains("unknown.csv:1: shoe_size: not a column aboard reads"),
+            "{out}"
+        );
+        assert_eq!(
+            db.store.counts().await.unwrap().passengers,
+            after.passengers + 1
         );
     }
 }
