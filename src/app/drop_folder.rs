@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use super::import::{self, ImportError};
+use super::import::ImportError;
 use super::schedule;
 use crate::flightstatus::FlightEventSink;
 use crate::scheduler::{Job, JobContext, JobError, JobReport};
@@ -33,27 +33,20 @@ pub struct DropFolderJob {
 impl DropFolderJob {
     /// One file, as its content says: an SSIM schedule, MVT messages, or a manifest.
     async fn import(&self, ctx: &JobContext, name: &str, bytes: &[u8]) -> Result<(), ImportError> {
-        let (store, sink) = (ctx.store.as_ref(), self.flight_sink.as_deref());
-        if schedule::is_schedule(bytes) {
-            schedule::import_schedule(store, sink, name, bytes, DROP_FOLDER_ACTOR, ctx.now).await?;
-        } else if schedule::is_movements(bytes) {
-            schedule::import_movements(store, sink, name, bytes, DROP_FOLDER_ACTOR, ctx.now)
-                .await?;
-        } else {
-            import::import_manifest_file(
-                store,
-                Some(&crate::app::matching::MatchAfterImport),
-                name,
-                bytes,
-                crate::manifest::Reading {
-                    format: None,
-                    default_region: self.default_region,
-                },
-                DROP_FOLDER_ACTOR,
-                ctx.now,
-            )
-            .await?;
-        }
+        let reading = crate::manifest::Reading {
+            format: None,
+            default_region: self.default_region,
+        };
+        schedule::import_flight_file(
+            ctx.store.as_ref(),
+            self.flight_sink.as_deref(),
+            name,
+            bytes,
+            reading,
+            DROP_FOLDER_ACTOR,
+            ctx.now,
+        )
+        .await?;
         Ok(())
     }
 }

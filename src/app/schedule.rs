@@ -17,10 +17,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::import::ImportError;
+use super::import::{ImportError, ImportSummary};
 use crate::domain::records::{Flight, FlightUpdate, MovementTimes, NewEvent, NewFlight};
 use crate::domain::{FlightKey, FlightStatus, ImportWarning, ImportWarnings};
 use crate::flightstatus::{FlightChange, FlightEventSink};
+use crate::manifest::Reading;
 use crate::schedule::{self, Movement, MovementKind};
 use crate::store::Store;
 
@@ -390,4 +391,67 @@ fn movement_update(movement: &Movement, flight: &Flight) -> (FlightUpdate, &'sta
         MovementKind::Estimate => "flight.estimated",
     };
     (update, action)
+}
+
+/// What a flight file imported by its content turned out to be, with its summary.
+#[derive(Debug, Clone)]
+pub enum FlightFile {
+    Schedule(ScheduleSummary),
+    Movements(MovementSummary),
+    Manifest(ImportSummary),
+}
+
+impl FlightFile {
+    /// The summary lines as the CLI prints them (the import hook's problems under a manifest's).
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            FlightFile::Schedule(s) => vec![s.line()],
+            FlightFile::Movements(s) => vec![s.line()],
+            FlightFile::Manifest(s) => std::iter::once(s.line())
+                .chain(s.hook_problems.iter().map(|p| format!("{}: {p}", s.file)))
+                .collect(),
+        }
+    }
+
+    pub fn warnings(&self) -> &ImportWarnings {
+        match self {
+            FlightFile::Schedule(s) => &s.warnings,
+            FlightFile::Movements(s) => &s.warnings,
+            FlightFile::Manifest(s) => &s.warnings,
+        }
+    }
+}
+
+/// Imports one file as its content says: an SSIM schedule, MVT messages, or a manifest (matched after
+/// import). A format given by the caller means a manifest. The drop folder and /ops/import take files so.
+pub async fn import_flight_file(
+    store: &dyn Store,
+    sink: Option<&dyn FlightEventSink>,
+    file: &str,
+    bytes: &[u8],
+    reading: Reading,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<FlightFile, ImportError> {
+    if reading.format.is_none() && is_schedule(bytes) {
+        return import_schedule(store, sink, file, bytes, actor, now)
+            .await
+            .map(FlightFile::Schedule);
+    }
+    if reading.format.is_none() && is_movements(bytes) {
+        return import_movements(store, sink, file, bytes, actor, now)
+            .await
+            .map(FlightFile::Movements);
+    }
+    super::import::import_manifest_file(
+        store,
+        Some(&super::matching::MatchAfterImport),
+        file,
+        bytes,
+        reading,
+        actor,
+        now,
+    )
+    .await
+    .map(FlightFile::Manifest)
 }

@@ -15,7 +15,6 @@ use super::i18n::Msg;
 use super::pages::{PageContext, render};
 use super::{AppState, WebError};
 use crate::app::import::{self, ImportError, Waiting};
-use crate::app::matching::MatchAfterImport;
 use crate::app::registry::{RegistryImportError, import_registry_file_in_region};
 use crate::app::schedule;
 use crate::clock;
@@ -192,47 +191,10 @@ async fn import_manifest(
     bytes: &[u8],
     format: Option<crate::manifest::Format>,
 ) -> Result<FileResult, WebError> {
-    // SSIM schedules and MVT messages come the same way as lists, told apart by their content as the
-    // drop folder does.
-    if format.is_none() && (schedule::is_schedule(bytes) || schedule::is_movements(bytes)) {
-        let (store, sink) = (state.store.as_ref(), Some(state.engine.as_ref() as _));
-        let (actor, now) = (staff.name.as_str(), clock::now());
-        let summary = if schedule::is_schedule(bytes) {
-            schedule::import_schedule(store, sink, &file, bytes, actor, now)
-                .await
-                .map(|s| (s.line(), s.warnings))
-        } else {
-            schedule::import_movements(store, sink, &file, bytes, actor, now)
-                .await
-                .map(|s| (s.line(), s.warnings))
-        };
-        return Ok(match summary {
-            Ok((line, warnings)) => FileResult {
-                file,
-                imported: true,
-                lines: vec![line],
-                errors: Vec::new(),
-                omitted: 0,
-                warnings,
-            },
-            Err(ImportError::Invalid(errors)) => {
-                let rejected = format!("{file}: rejected, nothing was imported");
-                refused(file, vec![rejected], errors)
-            }
-            Err(ImportError::Store(e)) => return Err(e.into()),
-            Err(error @ ImportError::OutOfOrder { .. }) => FileResult {
-                lines: vec![error.to_string()],
-                file,
-                imported: false,
-                errors: Vec::new(),
-                omitted: 0,
-                warnings: ImportWarnings::default(),
-            },
-        });
-    }
-    let result = import::import_manifest_file(
+    // SSIM schedules and MVT messages come the same way as lists, told apart by their content.
+    let result = schedule::import_flight_file(
         state.store.as_ref(),
-        Some(&MatchAfterImport),
+        Some(state.engine.as_ref()),
         &file,
         bytes,
         crate::manifest::Reading {
@@ -245,18 +207,14 @@ async fn import_manifest(
     .await;
     let rejected = format!("{file}: rejected, nothing was imported");
     Ok(match result {
-        Ok(summary) => {
-            let mut lines = vec![summary.line()];
-            lines.extend(summary.hook_problems.iter().map(|p| format!("{file}: {p}")));
-            FileResult {
-                file,
-                imported: true,
-                lines,
-                errors: Vec::new(),
-                omitted: 0,
-                warnings: summary.warnings,
-            }
-        }
+        Ok(imported) => FileResult {
+            lines: imported.lines(),
+            warnings: imported.warnings().clone(),
+            file,
+            imported: true,
+            errors: Vec::new(),
+            omitted: 0,
+        },
         Err(ImportError::Invalid(errors)) => refused(file, vec![rejected], errors),
         Err(error @ ImportError::OutOfOrder { .. }) => FileResult {
             lines: vec![error.to_string(), rejected],
