@@ -61,15 +61,33 @@ pub(super) fn read_phones(
     document: &mut Document,
     default_region: Option<Region>,
 ) {
-    let (field, lists): (&str, Vec<&mut Vec<ManifestPassenger>>) = match document {
-        Document::Pnl(pnl) => ("CTCM", vec![&mut pnl.manifest.passengers]),
-        Document::Adl(adl) => ("CTCM", vec![&mut adl.adds, &mut adl.dels, &mut adl.chgs]),
-        Document::Rows(manifests) => (
-            "phone",
-            manifests.iter_mut().map(|m| &mut m.passengers).collect(),
+    match document {
+        Document::Pnl(pnl) => {
+            read_passenger_phones(
+                errors,
+                "CTCM",
+                [&mut pnl.manifest.passengers],
+                default_region,
+            );
+        }
+        Document::Adl(adl) => read_passenger_phones(
+            errors,
+            "CTCM",
+            [&mut adl.adds, &mut adl.dels, &mut adl.chgs],
+            default_region,
         ),
-        Document::Parts(_) => return,
-    };
+        // Rows read their phones as they are parsed, on the threads that parse them.
+        Document::Rows(_) | Document::Parts(_) => {}
+    }
+}
+
+/// [`read_phones`] over some lists of passengers (a whole list, or the rows one thread parsed).
+pub(super) fn read_passenger_phones<'a>(
+    errors: &mut Collector<'_>,
+    field: &'static str,
+    lists: impl IntoIterator<Item = &'a mut Vec<ManifestPassenger>>,
+    default_region: Option<Region>,
+) {
     // A booking's travellers share its phone: the last reading serves the next passenger.
     let mut last: Option<(String, Option<Region>, Phone)> = None;
     for passenger in lists.into_iter().flatten() {

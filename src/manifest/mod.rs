@@ -362,8 +362,12 @@ pub fn parse(
                 }
             }
         }
-        Format::Csv => rows::parse_csv(&mut errors, text).map(Document::Rows),
-        Format::Json => rows::parse_json(&mut errors, text).map(Document::Rows),
+        Format::Csv => {
+            rows::parse_csv(&mut errors, text, reading.default_region).map(Document::Rows)
+        }
+        Format::Json => {
+            rows::parse_json(&mut errors, text, reading.default_region).map(Document::Rows)
+        }
     };
     let document = document.map(|mut document| {
         fields::read_phones(&mut errors, &mut document, reading.default_region);

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::error::Collector;
 use super::fields;
 use super::{FlightManifest, Gender, Infant, ListedTime, ManifestPassenger, Party};
-use crate::domain::{BookingName, FlightKey, FlightNumber, Iata, Locator, Seat, Title};
+use crate::domain::{BookingName, FlightKey, FlightNumber, Iata, Locator, Region, Seat, Title};
 
 /// The columns of a manifest CSV file (and the field names of a JSON manifest). Header names are matched
 /// without regard to case or surrounding spaces; columns may come in any order; a column not listed here is
@@ -614,7 +614,11 @@ fn non_empty(raw: &str) -> Option<&str> {
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
-pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
+pub(crate) fn parse_csv(
+    errors: &mut Collector<'_>,
+    text: &str,
+    default_region: Option<Region>,
+) -> Option<Vec<FlightManifest>> {
     let delimiter = crate::domain::lines::csv_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -642,7 +646,9 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
     let body = usize::try_from(reader.position().byte()).map_or(text.len(), |b| b.min(text.len()));
     let parts = body_parts(text, body);
     let flights = if parts.len() < 2 {
-        read_rows(errors, text, body..text.len(), &columns, delimiter)
+        let mut flights = read_rows(errors, text, body..text.len(), &columns, delimiter);
+        read_phones(errors, &mut flights, default_region);
+        flights
     } else {
         let file = errors.file();
         let read: Vec<(Flights, Collector<'_>)> = std::thread::scope(|scope| {
@@ -652,7 +658,8 @@ pub(crate) fn parse_csv(errors: &mut Collector<'_>, text: &str) -> Option<Vec<Fl
                     let columns = &columns;
                     scope.spawn(move || {
                         let mut errors = Collector::new(file);
-                        let flights = read_rows(&mut errors, text, part, columns, delimiter);
+                        let mut flights = read_rows(&mut errors, text, part, columns, delimiter);
+                        read_phones(&mut errors, &mut flights, default_region);
                         (flights, errors)
                     })
                 })
@@ -822,7 +829,11 @@ fn known_names() -> String {
         .join(", ")
 }
 
-pub(crate) fn parse_json(errors: &mut Collector<'_>, text: &str) -> Option<Vec<FlightManifest>> {
+pub(crate) fn parse_json(
+    errors: &mut Collector<'_>,
+    text: &str,
+    default_region: Option<Region>,
+) -> Option<Vec<FlightManifest>> {
     let mut flights = Flights::new();
     let mut unread = HashSet::new();
     if looks_like_json_array(text.as_bytes()) {
@@ -851,7 +862,14 @@ pub(crate) fn parse_json(errors: &mut Collector<'_>, text: &str) -> Option<Vec<F
     if flights.manifests.is_empty() && errors.is_empty() {
         errors.push(1, None, "the file holds no passengers");
     }
+    read_phones(errors, &mut flights, default_region);
     Some(flights.finish())
+}
+
+/// Brings the rows' phones to E.164 (`fields::read_passenger_phones`), under the column's name.
+fn read_phones(errors: &mut Collector<'_>, flights: &mut Flights, default_region: Option<Region>) {
+    let lists = flights.manifests.iter_mut().map(|m| &mut m.passengers);
+    fields::read_passenger_phones(errors, Column::Phone.name(), lists, default_region);
 }
 
 fn json_reason(e: &serde_json::Error) -> String {

@@ -636,6 +636,52 @@ fn csv_rows_report_every_bad_cell() {
     );
 }
 
+/// A file large enough to be parsed on several threads reads every thread's phones by the default region,
+/// and locates a warning on the line of the whole file.
+#[test]
+fn a_large_csv_reads_its_phones_on_every_thread() {
+    let mut text = format!("{CSV_HEADER},phone\n");
+    let mut rows = 0;
+    while text.len() < 5 << 20 {
+        rows += 1;
+        text.push_str(&format!(
+            "IB{:04},2026-11-22,MAD,BCN,GARCIA,ANA,X7K2QM,600 {:03} 222\n",
+            rows / 150 + 1,
+            rows / 3 % 1000
+        ));
+    }
+    rows += 1;
+    text.push_str("IB9999,2026-11-22,MAD,BCN,LOPEZ,LUIS,K8L9M0,999 9999\n");
+    let spain = Reading {
+        format: None,
+        default_region: Region::parse("ES").ok(),
+    };
+    let (document, warnings) =
+        super::parse("day.csv", text.as_bytes(), spain, date(2026, 11, 20)).unwrap();
+    let Document::Rows(flights) = document else {
+        panic!("rows expected")
+    };
+    let phones: Vec<&str> = flights
+        .iter()
+        .flat_map(|f| &f.passengers)
+        .filter_map(|p| p.phone.as_deref())
+        .collect();
+    assert_eq!(phones.len(), rows);
+    let last_row = rows - 1;
+    assert!(
+        phones[..last_row].iter().all(|p| p.starts_with("+34600")),
+        "{:?}",
+        phones.iter().find(|p| !p.starts_with("+34600"))
+    );
+    assert_eq!(phones[last_row], "9999999");
+    let warned: Vec<String> = warnings.list.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].starts_with(&format!("day.csv:{}: phone: ", rows + 1)),
+        "{warned:?}"
+    );
+}
+
 #[test]
 fn phones_reach_e164_by_the_nationality_else_the_default_region_else_their_country_code() {
     let text = format!(
