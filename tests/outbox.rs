@@ -332,3 +332,213 @@ async fn a_refusal_fails_the_message_and_the_advisor_reads_the_reason() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_send_without_an_answer_is_never_sent_again_until_the_advisor_chooses_to() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            6401,
+            &person("P-SLOW", "Lucía Pérez", "es", vec![x_account("61")]),
+        )
+        .await;
+        let receiver = Receiver {
+            delay: StdDuration::from_millis(2_500),
+            ..Receiver::default()
+        };
+        let url = serve(receiver.clone()).await;
+        let mut config = db.config();
+        config.outbox = OutboxConfig {
+            connector: ConnectorKind::Webhook,
+            webhook_url: Some(url),
+            webhook_secret: Some(SecretString::from(SECRET)),
+            poll_millis: 100,
+            send_timeout_seconds: 1,
+            confirm_seconds: 2,
+            ..OutboxConfig::default()
+        };
+        let app = TestApp::spawn(config).await;
+        let token = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let claimed = app
+            .client
+            .post(app.url(&format!("/advisor/tasks/{}/claim", task.id)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        let sent = app
+            .client
+            .post(app.url(&format!("/api/tasks/{}/messages", task.id)))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"network": "x", "body": "Lucía, ¿llegó bien tu maleta?"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status().as_u16(), 201);
+        let wait_for = |state: MessageState, count: usize| {
+            let store = store.clone();
+            async move {
+                let started = Instant::now();
+                loop {
+                    let messages = store.messages_for_task(task.id).await.unwrap();
+                    if messages.len() == count && messages[count - 1].state == state {
+                        return messages;
+                    }
+                    assert!(
+                        started.elapsed() < StdDuration::from_secs(15),
+                        "not {state}: {messages:?}"
+                    );
+                    tokio::time::sleep(StdDuration::from_millis(50)).await;
+                }
+            }
+        };
+        let unknown = wait_for(MessageState::Unknown, 1).await;
+        assert!(
+            unknown[0]
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("did not answer")),
+            "{unknown:?}"
+        );
+        let unconfirmed = wait_for(MessageState::Unconfirmed, 1).await;
+        assert_eq!(
+            receiver.received.lock().unwrap().len(),
+            1,
+            "a send without an answer is not repeated"
+        );
+        let page = app
+            .get_as(&format!("/advisor/tasks/{}", task.id), &token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let again = format!("again-{}", unconfirmed[0].id);
+        assert!(
+            page.contains("data-state=\"unconfirmed\"") && page.contains(&again),
+            "{page}"
+        );
+
+        receiver.received.lock().unwrap().clear();
+        let url = format!(
+            "/advisor/tasks/{}/messages/{}/again",
+            task.id, unconfirmed[0].id
+        );
+        for _ in 0..2 {
+            let again = app
+                .client
+                .post(app.url(&url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                again.status().is_redirection() || again.status().is_success(),
+                "{}",
+                again.status()
+            );
+        }
+        let messages = store.messages_for_task(task.id).await.unwrap();
+        assert_eq!(messages.len(), 2, "two taps send again once: {messages:?}");
+        assert_eq!(messages[1].new.body, messages[0].new.body);
+        assert_ne!(
+            messages[1].new.idempotency_key,
+            messages[0].new.idempotency_key
+        );
+        let started = Instant::now();
+        while receiver.received.lock().unwrap().is_empty() {
+            assert!(started.elapsed() < StdDuration::from_secs(10), "not sent again");
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        let resent = receiver.received.lock().unwrap()[0].clone();
+        assert_eq!(
+            resent.idempotency_key.as_deref(),
+            Some(messages[1].new.idempotency_key.as_str())
+        );
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_claim_that_outlived_its_lease_sends_nothing_and_a_dead_sender_leaves_it_unknown() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            6501,
+            &person("P-LEASE", "Ana Gil", "es", vec![x_account("71")]),
+        )
+        .await;
+        let receiver = Receiver::default();
+        let url = serve(receiver.clone()).await;
+        let first = queue(store.as_ref(), task.id, "task:lease:1").await;
+        let second = queue(store.as_ref(), task.id, "task:lease:2").await;
+        let now = clock::now();
+
+        // Instance "slow" claimed both, then took longer than its lease before the second left.
+        let claimed = store
+            .claim_messages("slow", now, now + Duration::seconds(1), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 2);
+        assert!(
+            store
+                .begin_send(first.id, "slow", now + Duration::seconds(30))
+                .await
+                .unwrap()
+        );
+        let later = now + Duration::seconds(5);
+        let other = webhook_outbox(store.clone(), &url, "other");
+        let report = other.deliver_due(later).await.unwrap();
+        assert_eq!(
+            report.delivered, 1,
+            "the other instance sends the second, whose lease ended"
+        );
+        assert!(
+            !store
+                .begin_send(second.id, "slow", later + Duration::seconds(30))
+                .await
+                .unwrap(),
+            "the slow instance no longer holds the second and does not send it"
+        );
+        assert_eq!(
+            store
+                .finish_message(
+                    second.id,
+                    "slow",
+                    &aboard::store::SendResult::Failed {
+                        error: "late".to_string()
+                    },
+                    later
+                )
+                .await
+                .unwrap(),
+            None
+        );
+
+        // "slow" dies with the first one leaving: once its lease ends the outcome is unknown, then
+        // not confirmed; it is never claimed again.
+        let after_death = now + Duration::minutes(1);
+        let report = other.deliver_due(after_death).await.unwrap();
+        assert_eq!(report.delivered, 0);
+        let first_now = store.messages_for_task(task.id).await.unwrap()[0].clone();
+        assert_eq!(first_now.state, MessageState::Unknown);
+        other
+            .deliver_due(after_death + Duration::hours(1))
+            .await
+            .unwrap();
+        let messages = store.messages_for_task(task.id).await.unwrap();
+        assert_eq!(
+            (messages[0].state, messages[1].state),
+            (MessageState::Unconfirmed, MessageState::Sent)
+        );
+        let received = receiver.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 1);
+        assert_eq!(received[0].idempotency_key.as_deref(), Some("task:lease:2"));
+        db.finish().await;
+    }
+}

@@ -665,17 +665,32 @@ async fn story(store: &dyn Store) {
             .is_empty(),
         "leased"
     );
+    // Only the instance holding the lease marks the message leaving and records its outcome.
+    assert!(
+        !store
+            .begin_send(queued.id, "instance-b", lease)
+            .await
+            .unwrap(),
+        "instance-b holds no lease on it"
+    );
+    assert!(store.begin_send(queued.id, "instance-a", lease).await.unwrap());
     let retry_at = at + Duration::seconds(5);
+    let retry = SendResult::Retry {
+        at: retry_at,
+        error: "429 rate limited".to_string(),
+    };
+    assert_eq!(
+        store
+            .finish_message(queued.id, "instance-b", &retry, at)
+            .await
+            .unwrap(),
+        None,
+        "a finish without the lease changes nothing"
+    );
     let retried = store
-        .finish_message(
-            queued.id,
-            &SendResult::Retry {
-                at: retry_at,
-                error: "429 rate limited".to_string(),
-            },
-            at,
-        )
+        .finish_message(queued.id, "instance-a", &retry, at)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!((retried.state, retried.attempts), (MessageState::Queued, 1));
     assert!(
@@ -694,15 +709,23 @@ async fn story(store: &dyn Store) {
             .len(),
         1
     );
+    assert!(
+        store
+            .begin_send(queued.id, "instance-b", lease + Duration::seconds(5))
+            .await
+            .unwrap()
+    );
     let sent = store
         .finish_message(
             queued.id,
+            "instance-b",
             &SendResult::Sent {
                 provider_message_id: Some("dm-991".to_string()),
             },
             retry_at,
         )
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(
         (sent.state, sent.attempts, sent.sent_at),

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{Caller, ServiceError};
 use crate::clock;
 use crate::domain::records::{Flight, Message, NewMessage, Person, Task, TaskTransition};
-use crate::domain::{Channel, Network, Role, TaskOutcome, TaskState};
+use crate::domain::{Channel, MessageState, Network, Role, TaskOutcome, TaskState};
 use crate::messaging::templates::{MessagingConfig, TemplateError};
 use crate::messaging::{self, NEAR_DUPLICATE, NotAllowed, SendMode};
 use crate::store::{PersonTask, SocialQueue, Store, StoreError};
@@ -309,6 +309,46 @@ pub async fn send(
     };
     let message = store.enqueue_message(&message, clock::now()).await?;
     Ok((message, warning))
+}
+
+/// Queues again a message whose delivery the network never confirmed, exactly as it was written, once
+/// the advisor who holds the task has decided to: the network's rules are checked again now. A second
+/// request for the same message returns the same new message.
+pub async fn send_again(
+    store: &dyn Store,
+    caller: &Caller,
+    id: Uuid,
+    message_id: Uuid,
+) -> Result<Message, AdvisorError> {
+    let social = social_task(store, caller, id).await?;
+    require_claimed_by(caller, &social.task)?;
+    let original = store
+        .messages_for_task(id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == message_id)
+        .ok_or_else(|| ServiceError::NotFound(format!("message {message_id}")))?;
+    if original.state != MessageState::Unconfirmed {
+        return Err(AdvisorError::Invalid(
+            "only a message the network never confirmed can be sent again".to_string(),
+        ));
+    }
+    let network = original.new.network;
+    let account = social
+        .person
+        .record
+        .accounts
+        .iter()
+        .find(|a| a.network == network)
+        .ok_or(AdvisorError::NoAccount(network))?;
+    messaging::person_eligibility(&social.person, account, clock::now())
+        .map_err(AdvisorError::NotEligible)?;
+    let again = NewMessage {
+        author: caller.actor.clone(),
+        idempotency_key: format!("{}:again", original.new.idempotency_key),
+        ..original.new
+    };
+    Ok(store.enqueue_message(&again, clock::now()).await?)
 }
 
 /// Ends a claimed social task with its outcome; "talked, new issue" opens a case on the person with the

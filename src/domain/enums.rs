@@ -151,11 +151,17 @@ word_enum!(
 );
 
 word_enum!(
-    /// An outbound message's place in the outbox.
+    /// An outbound message's place in the outbox and, once sent, on the network. `unknown`: the request
+    /// left but no answer came (a timeout, an instance that died), so it is never sent again blindly and
+    /// waits for the network's status webhook; `unconfirmed`: none came in time, the advisor decides.
     MessageState, "message state", {
         Queued => "queued",
         Sending => "sending",
+        Unknown => "unknown",
+        Unconfirmed => "unconfirmed",
         Sent => "sent",
+        Delivered => "delivered",
+        Read => "read",
         Failed => "failed",
     }
 );

@@ -38,8 +38,14 @@ pub struct OutboxConfig {
     pub webhook_secret: Option<SecretString>,
     /// A message that failed this many times is given back to its advisor.
     pub max_attempts: i32,
-    /// How long an instance holds a message while sending it.
+    /// How long an instance holds the messages it claimed before it starts sending them; each one is
+    /// held again for `send_timeout_seconds` (and a margin) as it leaves.
     pub lease_seconds: i64,
+    /// The longest one request to a network may take.
+    pub send_timeout_seconds: u64,
+    /// How long a message whose outcome is unknown waits for the network's status webhook before it
+    /// goes back to the advisor as not confirmed.
+    pub confirm_seconds: i64,
     pub batch: i64,
     pub poll_millis: u64,
 }
@@ -52,6 +58,8 @@ impl Default for OutboxConfig {
             webhook_secret: None,
             max_attempts: 8,
             lease_seconds: 60,
+            send_timeout_seconds: 15,
+            confirm_seconds: 600,
             batch: 20,
             poll_millis: 500,
         }
@@ -69,6 +77,11 @@ pub enum Delivery {
         error: String,
     },
     Refused {
+        error: String,
+    },
+    /// The request left and no answer came (a timeout, a connection cut mid-way): it may have been
+    /// delivered, so it is never sent again blindly.
+    Unknown {
         error: String,
     },
 }
@@ -126,8 +139,12 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 impl Webhook {
     pub fn new(url: String, secret: SecretString) -> Webhook {
+        Webhook::with_timeout(url, secret, StdDuration::from_secs(15))
+    }
+
+    pub fn with_timeout(url: String, secret: SecretString, timeout: StdDuration) -> Webhook {
         let client = reqwest::Client::builder()
-            .timeout(StdDuration::from_secs(15))
+            .timeout(timeout)
             .build()
             .unwrap_or_default();
         Webhook {
@@ -170,12 +187,7 @@ impl Connector for Webhook {
             .await;
         let response = match response {
             Ok(response) => response,
-            Err(e) => {
-                return Delivery::RetryLater {
-                    after: None,
-                    error: format!("the webhook did not answer: {}", without_url(&e)),
-                };
-            }
+            Err(e) => return unanswered("the webhook", &e),
         };
         let status = response.status();
         let retry_after = response
@@ -204,6 +216,21 @@ impl Connector for Webhook {
             Delivery::Refused {
                 error: format!("{} {reason}", status.as_u16()),
             }
+        }
+    }
+}
+
+/// A request that got no answer: one that never connected is safe to send again; any other (a timeout,
+/// a connection cut after the request left) may have been delivered.
+pub fn unanswered(receiver: &str, error: &reqwest::Error) -> Delivery {
+    if error.is_connect() {
+        Delivery::RetryLater {
+            after: None,
+            error: format!("{receiver} could not be reached: {}", without_url(error)),
+        }
+    } else {
+        Delivery::Unknown {
+            error: format!("{receiver} did not answer: {}", without_url(error)),
         }
     }
 }
@@ -240,9 +267,11 @@ pub fn connector(config: &OutboxConfig) -> Result<Arc<dyn Connector>, String> {
         &config.webhook_secret,
     ) {
         (ConnectorKind::Sandbox, _, _) => Ok(Arc::new(Sandbox)),
-        (ConnectorKind::Webhook, Some(url), Some(secret)) => {
-            Ok(Arc::new(Webhook::new(url.clone(), secret.clone())))
-        }
+        (ConnectorKind::Webhook, Some(url), Some(secret)) => Ok(Arc::new(Webhook::with_timeout(
+            url.clone(),
+            secret.clone(),
+            StdDuration::from_secs(config.send_timeout_seconds.max(1)),
+        ))),
         (ConnectorKind::Webhook, _, _) => {
             Err("the webhook connector needs [outbox] webhook_url and webhook_secret".to_string())
         }
@@ -254,7 +283,14 @@ pub struct DeliveryReport {
     pub delivered: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Sent, but no answer came: waiting for the network's status webhook.
+    pub unknown: usize,
+    /// Claimed, then held by another instance before it left: not sent here.
+    pub lost: usize,
 }
+
+/// Added to a send's timeout when a message is held for it, so that the lease outlives the request.
+const LEASE_MARGIN: Duration = Duration::seconds(10);
 
 pub struct Outbox {
     store: Arc<dyn Store>,
@@ -288,8 +324,14 @@ impl Outbox {
             .max(Duration::seconds(1))
     }
 
-    /// Leases and delivers the messages due at `now`.
+    /// Settles outcomes left unknown, then leases and delivers the messages due at `now`. Each message
+    /// is held again just before it leaves, for as long as its request may take, and its outcome is
+    /// recorded only while this instance still holds it.
     pub async fn deliver_due(&self, now: DateTime<Utc>) -> Result<DeliveryReport, StoreError> {
+        let send_timeout = Duration::seconds(self.config.send_timeout_seconds.max(1) as i64);
+        self.store
+            .settle_messages(now, now + Duration::seconds(self.config.confirm_seconds))
+            .await?;
         let lease = now + Duration::seconds(self.config.lease_seconds);
         let due = self
             .store
@@ -297,6 +339,15 @@ impl Outbox {
             .await?;
         let mut report = DeliveryReport::default();
         for message in due {
+            let leaving_until = clock::now().max(now) + send_timeout + LEASE_MARGIN;
+            if !self
+                .store
+                .begin_send(message.id, &self.instance, leaving_until)
+                .await?
+            {
+                report.lost += 1;
+                continue;
+            }
             let result = match self.connector.send(&message).await {
                 Delivery::Delivered {
                     provider_message_id,
@@ -328,10 +379,22 @@ impl Outbox {
                     report.failed += 1;
                     SendResult::Failed { error }
                 }
+                Delivery::Unknown { error } => {
+                    report.unknown += 1;
+                    SendResult::Unknown {
+                        until: clock::now() + Duration::seconds(self.config.confirm_seconds),
+                        error,
+                    }
+                }
             };
-            self.store
-                .finish_message(message.id, &result, clock::now())
+            let finished = self
+                .store
+                .finish_message(message.id, &self.instance, &result, clock::now())
                 .await?;
+            if finished.is_none() {
+                tracing::warn!(message = %message.id, connector = self.connector.name(),
+                    "the message's lease ended before its outcome was recorded: it stays unknown until the network's status webhook");
+            }
         }
         Ok(report)
     }

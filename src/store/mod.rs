@@ -148,6 +148,8 @@ pub struct EventFilter {
 pub enum SendResult {
     Sent { provider_message_id: Option<String> },
     Retry { at: DateTime<Utc>, error: String },
+    /// The request left and no answer came: wait for the network's status webhook until `until`.
+    Unknown { until: DateTime<Utc>, error: String },
     Failed { error: String },
 }
 

@@ -57,10 +57,31 @@ pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (id, task_id, netw
     author, idempotency_key, state, attempts, next_attempt_at, created_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8) ON CONFLICT (idempotency_key) DO NOTHING";
 
-/// `$1` id, `$2` state, `$3` next attempt, `$4` error, `$5` provider id, `$6` sent at.
+/// `$1` id, `$2` state, `$3` next attempt, `$4` error, `$5` provider id, `$6` sent at, `$7` the instance
+/// that sent it: only the holder of the lease records the outcome (a lost lease changes nothing).
 pub(super) const FINISH_MESSAGE: &str = "UPDATE messages SET state = $2, attempts = attempts + 1, \
     next_attempt_at = $3, last_error = $4, provider_message_id = COALESCE($5, provider_message_id), \
-    sent_at = $6, lease_owner = NULL, lease_until = NULL WHERE id = $1";
+    sent_at = $6, lease_owner = NULL, lease_until = NULL \
+    WHERE id = $1 AND lease_owner = $7 AND state = 'sending'";
+
+/// `$1` id, `$2` instance, `$3` lease end: the holder of a claimed message marks it as leaving, for as
+/// long as one request may take. From here a message is never claimed again: if the instance dies,
+/// the outcome is unknown and only the network's status webhook can settle it.
+pub(super) const BEGIN_SEND: &str = "UPDATE messages SET state = 'sending', lease_until = $3 \
+    WHERE id = $1 AND lease_owner = $2 AND state = 'queued'";
+
+/// `$1` id, `$2` instance, `$3` when it is due again: a claimed message given back unsent (paced).
+pub(super) const RELEASE_MESSAGE: &str = "UPDATE messages SET lease_owner = NULL, lease_until = NULL, \
+    next_attempt_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'queued'";
+
+/// `$1` now, `$2` until when a status webhook may confirm it: a message left while its instance died.
+pub(super) const SENDING_TO_UNKNOWN: &str = "UPDATE messages SET state = 'unknown', next_attempt_at = $2, \
+    last_error = 'the instance sending it stopped before the network answered', lease_owner = NULL, \
+    lease_until = NULL WHERE state = 'sending' AND lease_until <= $1 RETURNING id";
+
+/// `$1` now: unknown outcomes no status webhook confirmed in time go back to the advisor.
+pub(super) const UNKNOWN_TO_UNCONFIRMED: &str = "UPDATE messages SET state = 'unconfirmed', \
+    next_attempt_at = NULL WHERE state = 'unknown' AND next_attempt_at <= $1 RETURNING id";
 
 /// Messages to passengers, queued and sent through the outbox.
 #[async_trait]
@@ -80,12 +101,37 @@ pub trait OutboxStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<Message>, StoreError>;
+    /// Marks a message `instance` claimed as leaving, leased until `lease_until`; false when the
+    /// instance no longer holds it (its claim ended and another instance took it).
+    async fn begin_send(
+        &self,
+        id: Uuid,
+        instance: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Gives a claimed message back unsent, due again at `due`.
+    async fn release_message(
+        &self,
+        id: Uuid,
+        instance: &str,
+        due: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Records how a send by `instance` ended; `None` (and nothing written) when the instance no longer
+    /// held the message.
     async fn finish_message(
         &self,
         id: Uuid,
+        instance: &str,
         result: &SendResult,
         at: DateTime<Utc>,
-    ) -> Result<Message, StoreError>;
+    ) -> Result<Option<Message>, StoreError>;
+    /// Messages whose instance died mid-send become `unknown` until `confirm_until`; `unknown` ones past
+    /// their time become `unconfirmed`, for the advisor to decide. Returns how many of each.
+    async fn settle_messages(
+        &self,
+        now: DateTime<Utc>,
+        confirm_until: DateTime<Utc>,
+    ) -> Result<(usize, usize), StoreError>;
     async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError>;
     /// Messages queued since `since` for any task, newest first, at most `limit`: what an advisor's new
     /// text is compared with to warn of a stock text sent to several passengers.
@@ -164,7 +210,7 @@ macro_rules! outbox_store {
             ) -> Result<Vec<Message>, StoreError> {
                 let mut tx = self.write().await?;
                 let ids: Vec<Uuid> = sqlx::query_scalar(AssertSqlSafe(format!(
-                    "SELECT id FROM messages WHERE state IN ('queued', 'sending') \
+                    "SELECT id FROM messages WHERE state = 'queued' \
                      AND (next_attempt_at IS NULL OR next_attempt_at <= $1) \
                      AND (lease_until IS NULL OR lease_until <= $1) ORDER BY created_at LIMIT $2{CLAIM_LOCK}"
                 )))
@@ -174,7 +220,7 @@ macro_rules! outbox_store {
                 .await?;
                 let mut claimed = Vec::with_capacity(ids.len());
                 for id in ids {
-                    sqlx::query("UPDATE messages SET state = 'sending', lease_owner = $2, lease_until = $3 WHERE id = $1")
+                    sqlx::query("UPDATE messages SET lease_owner = $2, lease_until = $3 WHERE id = $1")
                         .bind(id)
                         .bind(instance)
                         .bind(lease_until)
@@ -186,12 +232,45 @@ macro_rules! outbox_store {
                 Ok(claimed)
             }
 
+            async fn begin_send(
+                &self,
+                id: Uuid,
+                instance: &str,
+                lease_until: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let changed = sqlx::query(BEGIN_SEND)
+                    .bind(id)
+                    .bind(instance)
+                    .bind(lease_until)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected();
+                Ok(changed == 1)
+            }
+
+            async fn release_message(
+                &self,
+                id: Uuid,
+                instance: &str,
+                due: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let changed = sqlx::query(RELEASE_MESSAGE)
+                    .bind(id)
+                    .bind(instance)
+                    .bind(due)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected();
+                Ok(changed == 1)
+            }
+
             async fn finish_message(
                 &self,
                 id: Uuid,
+                instance: &str,
                 result: &SendResult,
                 at: DateTime<Utc>,
-            ) -> Result<Message, StoreError> {
+            ) -> Result<Option<Message>, StoreError> {
                 let mut tx = self.write().await?;
                 let (state, next, error, provider, sent_at) = match result {
                     SendResult::Sent {
@@ -210,19 +289,31 @@ macro_rules! outbox_store {
                         None,
                         None,
                     ),
+                    SendResult::Unknown { until, error } => (
+                        MessageState::Unknown,
+                        Some(*until),
+                        Some(error.as_str()),
+                        None,
+                        None,
+                    ),
                     SendResult::Failed { error } => {
                         (MessageState::Failed, None, Some(error.as_str()), None, None)
                     }
                 };
-                sqlx::query(FINISH_MESSAGE)
+                let changed = sqlx::query(FINISH_MESSAGE)
                     .bind(id)
                     .bind(state.as_str())
                     .bind(next)
                     .bind(error)
                     .bind(provider)
                     .bind(sent_at)
+                    .bind(instance)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    return Ok(None);
+                }
                 let message = fetch_message(&mut tx, id).await?;
                 let detail = serde_json::json!({ "state": state.as_str(), "error": error, "attempts": message.attempts });
                 let e = event(
@@ -236,7 +327,33 @@ macro_rules! outbox_store {
                 );
                 insert_event(&mut tx, &e, at).await?;
                 tx.commit().await?;
-                Ok(message)
+                Ok(Some(message))
+            }
+
+            async fn settle_messages(
+                &self,
+                now: DateTime<Utc>,
+                confirm_until: DateTime<Utc>,
+            ) -> Result<(usize, usize), StoreError> {
+                let mut tx = self.write().await?;
+                let unknown: Vec<Uuid> = sqlx::query_scalar(SENDING_TO_UNKNOWN)
+                    .bind(now)
+                    .bind(confirm_until)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let unconfirmed: Vec<Uuid> = sqlx::query_scalar(UNKNOWN_TO_UNCONFIRMED)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for (ids, state) in [(&unknown, MessageState::Unknown), (&unconfirmed, MessageState::Unconfirmed)] {
+                    for id in ids {
+                        let detail = serde_json::json!({ "state": state.as_str() });
+                        let e = event("aboard", &format!("message.{}", state.as_str()), "message", *id, None, None, detail);
+                        insert_event(&mut tx, &e, now).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok((unknown.len(), unconfirmed.len()))
             }
 
             async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError> {

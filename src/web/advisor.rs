@@ -151,6 +151,10 @@ fn message_state_name(state: MessageState, language: UiLanguage) -> &'static str
         MessageState::Sending => Msg::MessageSending,
         MessageState::Sent => Msg::MessageSent,
         MessageState::Failed => Msg::MessageFailed,
+        MessageState::Unknown => Msg::MessageUnknown,
+        MessageState::Unconfirmed => Msg::MessageUnconfirmed,
+        MessageState::Delivered => Msg::MessageDelivered,
+        MessageState::Read => Msg::MessageRead,
     }
     .text(language)
 }
@@ -354,6 +358,8 @@ struct FlightFacts {
 }
 
 struct MessageRow {
+    id: Uuid,
+    again: bool,
     network: String,
     body: String,
     author: String,
@@ -414,16 +420,20 @@ struct MessagesFragment {
     pending: bool,
 }
 
+/// `writable`: the caller holds the task, and may send again what the network never confirmed.
 fn messages_fragment_for(
     staff: &Staff,
     id: Uuid,
     messages: &[Message],
     zone: Option<&Iata>,
+    writable: bool,
 ) -> MessagesFragment {
     let language = staff.ui_language;
     let rows = messages
         .iter()
         .map(|m| MessageRow {
+            id: m.id,
+            again: writable && m.state == MessageState::Unconfirmed,
             network: m.new.network.to_string(),
             body: m.new.body.clone(),
             author: m.new.author.clone(),
@@ -448,7 +458,12 @@ fn messages_fragment_for(
         rows,
         pending: messages
             .iter()
-            .any(|m| matches!(m.state, MessageState::Queued | MessageState::Sending)),
+            .any(|m| {
+                matches!(
+                    m.state,
+                    MessageState::Queued | MessageState::Sending | MessageState::Unknown
+                )
+            }),
     }
 }
 
@@ -580,7 +595,7 @@ async fn build_task_page(
                 text: text.clone(),
             })
             .collect(),
-        messages: messages_fragment_for(staff, id, &messages, station.as_ref()),
+        messages: messages_fragment_for(staff, id, &messages, station.as_ref(), claimed_by_me),
         nonce: draft
             .nonce
             .unwrap_or_else(crate::app::secrets::random_token),
@@ -626,11 +641,14 @@ pub async fn messages_fragment(
     let result = async {
         let social = advisor::social_task(state.store.as_ref(), &staff.caller(), id).await?;
         let messages = state.store.messages_for_task(id).await?;
+        let writable = social.task.state == TaskState::Claimed
+            && social.task.assignee.as_deref() == Some(staff.actor().as_str());
         Ok::<_, AdvisorError>(messages_fragment_for(
             &staff,
             id,
             &messages,
             station_of(&social.task).as_ref(),
+            writable,
         ))
     }
     .await;
@@ -749,6 +767,22 @@ pub async fn send(
             };
             task_page_response(&state, &staff, id, status, draft).await
         }
+    }
+}
+
+/// POST /advisor/tasks/{id}/messages/{message}/again: the advisor chose to send again a message the
+/// network never confirmed; back to the task page.
+pub async fn send_again(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, message)): Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(message)) = (Uuid::parse_str(&id), Uuid::parse_str(&message)) else {
+        return not_found_page(&staff);
+    };
+    match advisor::send_again(state.store.as_ref(), &staff.caller(), id, message).await {
+        Ok(_) => Redirect::to(&format!("/advisor/tasks/{id}#messages")).into_response(),
+        Err(e) => error_response(&staff, e),
     }
 }
 

@@ -138,6 +138,10 @@ fn page_routes(state: AppState) -> Router<AppState> {
             "/advisor/tasks/{id}/messages",
             get(advisor::messages_fragment).post(advisor::send),
         )
+        .route(
+            "/advisor/tasks/{id}/messages/{message}/again",
+            post(advisor::send_again),
+        )
         .route("/advisor/tasks/{id}/close", post(advisor::close))
         // gate view and ops pages
         .route("/gate", get(gate::pick))
