@@ -450,7 +450,10 @@ async fn a_send_without_an_answer_is_never_sent_again_until_the_advisor_chooses_
         );
         let started = Instant::now();
         while receiver.received.lock().unwrap().is_empty() {
-            assert!(started.elapsed() < StdDuration::from_secs(10), "not sent again");
+            assert!(
+                started.elapsed() < StdDuration::from_secs(10),
+                "not sent again"
+            );
             tokio::time::sleep(StdDuration::from_millis(50)).await;
         }
         let resent = receiver.received.lock().unwrap()[0].clone();

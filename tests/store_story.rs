@@ -673,7 +673,12 @@ async fn story(store: &dyn Store) {
             .unwrap(),
         "instance-b holds no lease on it"
     );
-    assert!(store.begin_send(queued.id, "instance-a", lease).await.unwrap());
+    assert!(
+        store
+            .begin_send(queued.id, "instance-a", lease)
+            .await
+            .unwrap()
+    );
     let retry_at = at + Duration::seconds(5);
     let retry = SendResult::Retry {
         at: retry_at,

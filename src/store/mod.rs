@@ -146,11 +146,21 @@ pub struct EventFilter {
 /// How a send attempt ended, as the outbox records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendResult {
-    Sent { provider_message_id: Option<String> },
-    Retry { at: DateTime<Utc>, error: String },
+    Sent {
+        provider_message_id: Option<String>,
+    },
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
     /// The request left and no answer came: wait for the network's status webhook until `until`.
-    Unknown { until: DateTime<Utc>, error: String },
-    Failed { error: String },
+    Unknown {
+        until: DateTime<Utc>,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// Connections the pool holds and how many of them are idle, for /metrics.

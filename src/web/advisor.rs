@@ -456,14 +456,12 @@ fn messages_fragment_for(
         page: PageContext::for_staff(staff),
         id,
         rows,
-        pending: messages
-            .iter()
-            .any(|m| {
-                matches!(
-                    m.state,
-                    MessageState::Queued | MessageState::Sending | MessageState::Unknown
-                )
-            }),
+        pending: messages.iter().any(|m| {
+            matches!(
+                m.state,
+                MessageState::Queued | MessageState::Sending | MessageState::Unknown
+            )
+        }),
     }
 }
 

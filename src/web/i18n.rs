@@ -343,7 +343,10 @@ impl Msg {
             Msg::MessageRead => ("Read", "Leído"),
             Msg::SendAgain => ("Send it again", "Enviarlo de nuevo"),
             Msg::PersonReplied => ("The person wrote", "La persona escribió"),
-            Msg::NewReplies => ("New replies on your tasks", "Respuestas nuevas en sus tareas"),
+            Msg::NewReplies => (
+                "New replies on your tasks",
+                "Respuestas nuevas en sus tareas",
+            ),
             Msg::NotDelivered => (
                 "No network is configured: messages are recorded here and NOT delivered to anyone.",
                 "No hay ninguna red configurada: los mensajes se registran aquí y NO se entregan a nadie.",
