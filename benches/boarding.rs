@@ -332,12 +332,16 @@ async fn load_day(store: &dyn Store, day: &[FlightManifest], now: DateTime<Utc>)
     set_flight_times(store, day, now).await;
     for code in support::airline_day::ORIGINS {
         store
-            .upsert_station(&Station {
-                iata: Iata::parse(code).expect("station"),
-                staffed: true,
-                shift_start: None,
-                shift_end: None,
-            })
+            .upsert_station(
+                &Station {
+                    iata: Iata::parse(code).expect("station"),
+                    staffed: true,
+                    shift_start: None,
+                    shift_end: None,
+                },
+                "test",
+                aboard::clock::now(),
+            )
             .await
             .expect("station");
     }

@@ -287,7 +287,7 @@ pub enum StaffCommand {
     /// Create an account. The password is read from standard input, or asked for twice on a terminal.
     Add {
         login: String,
-        /// ops, gate, advisor or admin.
+        /// ops, gate, advisor, admin or analyst.
         #[arg(long)]
         role: Role,
         /// The stations a gate account works, as IATA codes: MAD,BCN.
@@ -1012,7 +1012,9 @@ impl StationCommand {
             shift_start,
             shift_end,
         };
-        store.upsert_station(&station).await?;
+        store
+            .upsert_station(&station, CLI_ACTOR, crate::clock::now())
+            .await?;
         Ok(match (staffed, shift) {
             (false, _) => format!("{iata}: no aboard staff; in-person tasks go elsewhere"),
             (true, Some(shift)) => format!("{iata}: staffed {shift} local time"),

@@ -177,12 +177,16 @@ async fn day(store: &dyn Store) -> Day {
             .unwrap();
     }
     store
-        .upsert_station(&Station {
-            iata: mad,
-            staffed: true,
-            shift_start: None,
-            shift_end: None,
-        })
+        .upsert_station(
+            &Station {
+                iata: mad,
+                staffed: true,
+                shift_start: None,
+                shift_end: None,
+            },
+            "test",
+            aboard::clock::now(),
+        )
         .await
         .unwrap();
     Day {

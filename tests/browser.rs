@@ -538,12 +538,16 @@ async fn boarding_flight(store: std::sync::Arc<dyn Store>) -> (aboard::app::Engi
         .await
         .unwrap();
     store
-        .upsert_station(&Station {
-            iata: Iata::parse("MAD").unwrap(),
-            staffed: true,
-            shift_start: NaiveTime::from_hms_opt(0, 0, 0),
-            shift_end: NaiveTime::from_hms_opt(23, 59, 0),
-        })
+        .upsert_station(
+            &Station {
+                iata: Iata::parse("MAD").unwrap(),
+                staffed: true,
+                shift_start: NaiveTime::from_hms_opt(0, 0, 0),
+                shift_end: NaiveTime::from_hms_opt(23, 59, 0),
+            },
+            "test",
+            aboard::clock::now(),
+        )
         .await
         .unwrap();
     let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();

@@ -178,12 +178,16 @@ async fn prepare(db: &TestDb, day: &Day) {
     );
     // Passengers boarding at a staffed station get their check-in at the gate.
     db.store
-        .upsert_station(&Station {
-            iata: Iata::parse("MAD").expect("an airport"),
-            staffed: true,
-            shift_start: None,
-            shift_end: None,
-        })
+        .upsert_station(
+            &Station {
+                iata: Iata::parse("MAD").expect("an airport"),
+                staffed: true,
+                shift_start: None,
+                shift_end: None,
+            },
+            "test",
+            aboard::clock::now(),
+        )
         .await
         .expect("staff MAD");
     let departs = aboard::clock::now() + chrono::TimeDelta::hours(3);

@@ -160,12 +160,16 @@ async fn story(store: Arc<dyn Store>) {
             .unwrap();
     }
     store
-        .upsert_station(&Station {
-            iata: Iata::parse("MAD").unwrap(),
-            staffed: true,
-            shift_start: NaiveTime::from_hms_opt(0, 0, 0),
-            shift_end: NaiveTime::from_hms_opt(23, 59, 0),
-        })
+        .upsert_station(
+            &Station {
+                iata: Iata::parse("MAD").unwrap(),
+                staffed: true,
+                shift_start: NaiveTime::from_hms_opt(0, 0, 0),
+                shift_end: NaiveTime::from_hms_opt(23, 59, 0),
+            },
+            "test",
+            aboard::clock::now(),
+        )
         .await
         .unwrap();
     let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
@@ -293,12 +297,16 @@ async fn a_cancelled_flight_or_an_offload_cancels_the_follow_up_with_the_reason(
         let flight_id = store.import_manifest(&import, now).await.unwrap().flights[0].flight_id;
         let stored = store.passengers(flight_id).await.unwrap();
         store
-            .upsert_station(&Station {
-                iata: Iata::parse("MAD").unwrap(),
-                staffed: true,
-                shift_start: None,
-                shift_end: None,
-            })
+            .upsert_station(
+                &Station {
+                    iata: Iata::parse("MAD").unwrap(),
+                    staffed: true,
+                    shift_start: None,
+                    shift_end: None,
+                },
+                "test",
+                aboard::clock::now(),
+            )
             .await
             .unwrap();
         let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();

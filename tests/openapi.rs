@@ -270,6 +270,7 @@ async fn real_answers_match_their_described_schemas() {
             "/api/boarding-scans",
             "/api/manifests/held",
             "/api/links/review",
+            "/api/events",
         ] {
             schemas
                 .check(client.get(url(path)).bearer_auth(&ops), path, 200)
@@ -277,6 +278,15 @@ async fn real_answers_match_their_described_schemas() {
         }
         schemas
             .check(client.get(url("/api/tasks")), "/api/tasks", 401)
+            .await;
+        schemas
+            .check(
+                client
+                    .get(url("/api/events?from=yesterday"))
+                    .bearer_auth(&ops),
+                "/api/events",
+                400,
+            )
             .await;
         schemas
             .check(client.get(url("/readyz")), "/readyz", 200)

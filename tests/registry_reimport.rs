@@ -668,12 +668,16 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
         // outlives the export's older opt-in) and follow up the others (no cool-down here, so that only
         // consent decides).
         store
-            .upsert_station(&Station {
-                iata: Iata::parse("AGP").unwrap(),
-                staffed: false,
-                shift_start: None,
-                shift_end: None,
-            })
+            .upsert_station(
+                &Station {
+                    iata: Iata::parse("AGP").unwrap(),
+                    staffed: false,
+                    shift_start: None,
+                    shift_end: None,
+                },
+                "test",
+                aboard::clock::now(),
+            )
             .await
             .unwrap();
         let (_, later) = flight_with_everyone(store.as_ref(), "IB6402", "AGP").await;

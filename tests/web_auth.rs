@@ -412,6 +412,53 @@ async fn roles_are_enforced_on_the_station_page() {
 }
 
 #[tokio::test]
+async fn analysts_read_the_event_stream_of_every_station_and_work_no_task() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.as_ref();
+    let spec = StaffSpec {
+        login: "analyst".to_string(),
+        display_name: None,
+        grant: accounts::grant(Role::Analyst, &[], &[]).unwrap(),
+        ui_language: UiLanguage::En,
+    };
+    accounts::add_staff(store, &spec, &SecretString::from("password-1"), "test")
+        .await
+        .unwrap();
+    assert!(
+        accounts::grant(Role::Analyst, &["MAD".to_string()], &[]).is_err(),
+        "an analyst reads every station: a scope would mislead"
+    );
+    assert!(accounts::grant(Role::Analyst, &[], &["es".to_string()]).is_err());
+    let app = TestApp::spawn(db.config()).await;
+    let session = sign_in(&app, "analyst", "password-1").await;
+    let home = get(&app, "/", &session).await.text().await.unwrap();
+    assert!(home.contains("data-role=\"analyst\"") && home.contains("/ops/events"));
+    assert_eq!(
+        get(&app, "/ops/events", &session).await.status(),
+        StatusCode::OK
+    );
+    for path in [
+        "/gate/MAD",
+        "/advisor",
+        "/review",
+        "/ops/flights",
+        "/ops/import",
+        "/ops/rules",
+        "/ops/scheduler",
+        "/api/tasks",
+        "/api/links/review",
+        "/api/manifests/held",
+        "/api/boarding-scans",
+        "/api/scheduler",
+    ] {
+        let status = get(&app, path, &session).await.status();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test]
 async fn assets_are_served_from_the_binary_with_long_lived_cache_headers() {
     let db = TestDb::sqlite().await;
     let app = TestApp::spawn(db.config()).await;

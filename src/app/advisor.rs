@@ -103,7 +103,7 @@ pub fn primary_language(language: Option<&str>) -> String {
 fn require_advisor(caller: &Caller) -> Result<(), AdvisorError> {
     match caller.grant.role() {
         Role::Advisor | Role::Ops => Ok(()),
-        Role::Gate | Role::Admin => Err(ServiceError::Forbidden.into()),
+        Role::Gate | Role::Admin | Role::Analyst => Err(ServiceError::Forbidden.into()),
     }
 }
 

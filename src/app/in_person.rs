@@ -42,7 +42,7 @@ impl From<StoreError> for TaskError {
 pub fn require_gate_role(caller: &Caller) -> Result<(), TaskError> {
     match caller.grant.role() {
         Role::Gate | Role::Ops => Ok(()),
-        Role::Advisor | Role::Admin => Err(ServiceError::Forbidden.into()),
+        Role::Advisor | Role::Admin | Role::Analyst => Err(ServiceError::Forbidden.into()),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod advisor;
 pub mod boarded;
 pub mod drop_folder;
+pub mod events;
 mod held;
 pub mod import;
 pub mod in_person;

@@ -408,12 +408,16 @@ pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result
     for iata in ["MAD", "BCN"] {
         if let Ok(iata) = crate::domain::Iata::parse(iata) {
             store
-                .upsert_station(&crate::domain::records::Station {
-                    iata,
-                    staffed: true,
-                    shift_start: None,
-                    shift_end: None,
-                })
+                .upsert_station(
+                    &crate::domain::records::Station {
+                        iata,
+                        staffed: true,
+                        shift_start: None,
+                        shift_end: None,
+                    },
+                    "demo",
+                    crate::clock::now(),
+                )
                 .await?;
         }
     }
@@ -497,12 +501,16 @@ async fn staff_stations(store: &dyn Store) -> Result<(), StoreError> {
             continue;
         };
         store
-            .upsert_station(&crate::domain::records::Station {
-                iata,
-                staffed: true,
-                shift_start,
-                shift_end,
-            })
+            .upsert_station(
+                &crate::domain::records::Station {
+                    iata,
+                    staffed: true,
+                    shift_start,
+                    shift_end,
+                },
+                "demo",
+                crate::clock::now(),
+            )
             .await?;
     }
     Ok(())
@@ -519,7 +527,7 @@ struct DemoSignIn {
     ui_language: UiLanguage,
 }
 
-const SIGN_INS: [DemoSignIn; 6] = [
+const SIGN_INS: [DemoSignIn; 7] = [
     DemoSignIn {
         login: "ops",
         password: "ops-demo",
@@ -571,6 +579,15 @@ const SIGN_INS: [DemoSignIn; 6] = [
         password: "admin-demo",
         name: "Ada Admin",
         role: Role::Admin,
+        stations: &[],
+        languages: &[],
+        ui_language: UiLanguage::En,
+    },
+    DemoSignIn {
+        login: "analyst",
+        password: "analyst-demo",
+        name: "Ana Lista",
+        role: Role::Analyst,
         stations: &[],
         languages: &[],
         ui_language: UiLanguage::En,

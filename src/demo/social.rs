@@ -32,12 +32,16 @@ pub async fn start_social_tasks(
             continue;
         };
         store
-            .upsert_station(&Station {
-                staffed: STAFFED.contains(&code),
-                iata,
-                shift_start: None,
-                shift_end: None,
-            })
+            .upsert_station(
+                &Station {
+                    staffed: STAFFED.contains(&code),
+                    iata,
+                    shift_start: None,
+                    shift_end: None,
+                },
+                "demo",
+                crate::clock::now(),
+            )
             .await?;
     }
     // The generator made each flying registry person from a booking's lead passenger, whose e-mail

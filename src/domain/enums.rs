@@ -169,12 +169,14 @@ word_enum!(
 word_enum!(
     /// What a staff account or API token may do: ops run imports, flights, rules and the scheduler; gate
     /// agents work their stations' tasks; advisors write to passengers in their languages; admins manage
-    /// accounts and tokens.
+    /// accounts and tokens; analysts read reports and the event stream across every station and
+    /// language, never a message's text or a person's contact details.
     Role, "role", {
         Ops => "ops",
         Gate => "gate",
         Advisor => "advisor",
         Admin => "admin",
+        Analyst => "analyst",
     }
 );
 

@@ -83,7 +83,7 @@ pub enum GrantError {
 }
 
 /// A role together with the scopes it is limited to, checked to fit each other: gate grants name their
-/// stations, advisor grants their languages, ops and admin grants neither.
+/// stations, advisor grants their languages, ops, admin and analyst grants neither.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
     role: Role,
@@ -106,13 +106,13 @@ impl Grant {
         match role {
             Role::Gate if !has_stations => return Err(GrantError::GateWithoutStations),
             Role::Advisor if !has_languages => return Err(GrantError::AdvisorWithoutLanguages),
-            Role::Gate | Role::Ops | Role::Admin if has_languages => {
+            Role::Gate | Role::Ops | Role::Admin | Role::Analyst if has_languages => {
                 return Err(GrantError::UnexpectedScope {
                     role,
                     scope: "languages",
                 });
             }
-            Role::Advisor | Role::Ops | Role::Admin if has_stations => {
+            Role::Advisor | Role::Ops | Role::Admin | Role::Analyst if has_stations => {
                 return Err(GrantError::UnexpectedScope {
                     role,
                     scope: "stations",
@@ -136,7 +136,8 @@ impl Grant {
         match self.role {
             Role::Ops => true,
             Role::Gate => self.scopes.stations.contains(station),
-            Role::Advisor | Role::Admin => false,
+            // Analysts read figures across stations but work no station's tasks.
+            Role::Advisor | Role::Admin | Role::Analyst => false,
         }
     }
 
@@ -149,7 +150,7 @@ impl Grant {
                 .languages
                 .iter()
                 .any(|l| l.eq_ignore_ascii_case(language.trim())),
-            Role::Gate | Role::Admin => false,
+            Role::Gate | Role::Admin | Role::Analyst => false,
         }
     }
 }

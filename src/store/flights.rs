@@ -31,6 +31,30 @@ fn shift_time(what: &str, raw: Option<String>) -> Result<Option<chrono::NaiveTim
         .transpose()
 }
 
+/// The event that logs a station's staffing or shift as set, with what it was before.
+pub(super) fn station_event(
+    station: &Station,
+    before: Option<&Station>,
+    actor: &str,
+) -> crate::domain::records::NewEvent {
+    let described = |s: &Station| {
+        serde_json::json!({
+            "staffed": s.staffed,
+            "shift_start": shift_text(s.shift_start),
+            "shift_end": shift_text(s.shift_end),
+        })
+    };
+    super::events::event(
+        actor,
+        "station.changed",
+        "station",
+        station.iata.as_str(),
+        None,
+        None,
+        serde_json::json!({ "now": described(station), "before": before.map(described) }),
+    )
+}
+
 pub(super) fn shift_text(time: Option<chrono::NaiveTime>) -> Option<String> {
     time.map(|t| t.format("%H:%M").to_string())
 }
@@ -169,7 +193,13 @@ pub trait FlightStore: Send + Sync {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<(Flight, Flight), StoreError>;
-    async fn upsert_station(&self, station: &Station) -> Result<(), StoreError>;
+    /// Sets whether a station is staffed and its shift; a change is logged as `station.changed`.
+    async fn upsert_station(
+        &self,
+        station: &Station,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError>;
 }
 
@@ -417,14 +447,31 @@ macro_rules! flight_store {
                 Ok((before, after))
             }
 
-            async fn upsert_station(&self, station: &Station) -> Result<(), StoreError> {
+            async fn upsert_station(
+                &self,
+                station: &Station,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.write().await?;
+                let before = sqlx::query_as::<_, StationRow>(SELECT_STATION)
+                    .bind(station.iata.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(Station::try_from)
+                    .transpose()?;
                 sqlx::query(UPSERT_STATION)
                     .bind(station.iata.as_str())
                     .bind(station.staffed)
                     .bind(shift_text(station.shift_start))
                     .bind(shift_text(station.shift_end))
-                    .execute(self.write_pool())
+                    .execute(&mut *tx)
                     .await?;
+                if before.as_ref() != Some(station) {
+                    let e = station_event(station, before.as_ref(), actor);
+                    insert_event(&mut tx, &e, at).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

@@ -143,6 +143,20 @@ pub struct EventFilter {
     pub limit: i64,
 }
 
+/// A page of the event stream: events after the cursor `after` (an event id), oldest first, that match
+/// every filter given. `kind` is an action (`task.created`) or a family of them (`task`).
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub after: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub kind: Option<String>,
+    pub flight_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    pub limit: i64,
+}
+
 /// How a send attempt ended, as the outbox records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendResult {

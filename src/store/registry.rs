@@ -225,6 +225,10 @@ pub(super) const UPSERT_LINK: &str = "INSERT INTO identity_links (passenger_id, 
     updated_at = excluded.updated_at \
     WHERE identity_links.decided_by = 'matcher' OR excluded.decided_by <> 'matcher'";
 
+pub(super) const SELECT_LINK_DECISION: &str =
+    "SELECT decision FROM identity_links WHERE passenger_id = $1 AND person_id = $2";
+pub(super) const SELECT_PASSENGER_FLIGHT: &str = "SELECT flight_id FROM passengers WHERE id = $1";
+
 pub(super) const SELECT_LINKS_FOR_FLIGHT: &str = "SELECT l.passenger_id, l.person_id, l.decision, \
     l.score, l.reasons, l.decided_by, l.updated_at FROM identity_links l \
     JOIN passengers p ON p.id = l.passenger_id WHERE p.flight_id = $1 ORDER BY l.passenger_id, l.person_id";
@@ -631,9 +635,11 @@ macro_rules! registry_store {
                 let Some(id) = id else {
                     return Ok(false);
                 };
+                permit_event_removal(&mut tx, "erasure").await?;
                 for statement in ERASE_PERSON_TRACES {
                     sqlx::query(statement).bind(id).execute(&mut *tx).await?;
                 }
+                end_event_removal(&mut tx).await?;
                 sqlx::query("DELETE FROM persons WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -828,7 +834,12 @@ macro_rules! registry_store {
 
             async fn upsert_link(&self, link: &IdentityLink) -> Result<(), StoreError> {
                 let mut tx = self.write().await?;
-                sqlx::query(UPSERT_LINK)
+                let before: Option<String> = sqlx::query_scalar(SELECT_LINK_DECISION)
+                    .bind(link.passenger_id)
+                    .bind(link.person_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let written = sqlx::query(UPSERT_LINK)
                     .bind(link.passenger_id)
                     .bind(link.person_id)
                     .bind(link.decision.as_str())
@@ -837,7 +848,30 @@ macro_rules! registry_store {
                     .bind(&link.decided_by)
                     .bind(link.updated_at)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                // Logged when the link is new or its decision changed: screening a list again repeats
+                // every unchanged link.
+                if written > 0 && before.as_deref() != Some(link.decision.as_str()) {
+                    let flight_id: Option<Uuid> = sqlx::query_scalar(SELECT_PASSENGER_FLIGHT)
+                        .bind(link.passenger_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let e = event(
+                        &link.decided_by,
+                        "link.matched",
+                        "passenger",
+                        link.passenger_id,
+                        flight_id,
+                        Some(link.person_id),
+                        serde_json::json!({
+                            "decision": link.decision.as_str(),
+                            "before": before,
+                            "score": link.score,
+                        }),
+                    );
+                    insert_event(&mut tx, &e, link.updated_at).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

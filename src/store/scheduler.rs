@@ -229,6 +229,7 @@ macro_rules! scheduler_store {
                 at: DateTime<Utc>,
             ) -> Result<PurgeReport, StoreError> {
                 let mut tx = self.write().await?;
+                permit_event_removal(&mut tx, "retention").await?;
                 let [events, ticks, scans] = PURGE_STATEMENTS;
                 let report = PurgeReport {
                     events: (sqlx::query(events)
@@ -247,6 +248,7 @@ macro_rules! scheduler_store {
                         .await?
                         .rows_affected()),
                 };
+                end_event_removal(&mut tx).await?;
                 insert_event(&mut tx, &purge_event(cutoffs, &report), at).await?;
                 tx.commit().await?;
                 Ok(report)

@@ -218,9 +218,41 @@ pub enum Msg {
     ImGoing,
     YouAreGoing,
     ClaimedBy,
+    // event stream
+    EventStream,
+    NoEvents,
+    Time,
+    Kind,
+    Actor,
+    Subject,
+    Person,
+    Detail,
+    NextPage,
+    From,
+    To,
+    Channel,
+    Rule,
 }
 
 impl Msg {
+    /// The label of a filter field of the event stream and the reports, by its query name.
+    pub fn filter_label(name: &str) -> Msg {
+        match name {
+            "from" => Msg::From,
+            "to" => Msg::To,
+            "kind" => Msg::Kind,
+            "flight" => Msg::Flight,
+            "person" => Msg::Person,
+            "task" => Msg::Task,
+            "station" => Msg::Station,
+            "channel" => Msg::Channel,
+            "network" => Msg::Network,
+            "rule" => Msg::Rule,
+            "desk" => Msg::Language,
+            _ => Msg::Detail,
+        }
+    }
+
     pub fn text(self, language: UiLanguage) -> &'static str {
         let (en, es) = match self {
             Msg::SkipToContent => ("Skip to content", "Saltar al contenido"),
@@ -556,6 +588,22 @@ impl Msg {
             ),
             Msg::WaitingForTurn => ("its turn", "su turno"),
             Msg::Age => ("Age", "Antigüedad"),
+            Msg::EventStream => ("Event stream", "Registro de eventos"),
+            Msg::NoEvents => (
+                "No events match these filters.",
+                "Ningún evento coincide con estos filtros.",
+            ),
+            Msg::Time => ("Time", "Hora"),
+            Msg::Kind => ("Kind", "Tipo"),
+            Msg::Actor => ("Actor", "Autor"),
+            Msg::Subject => ("Subject", "Objeto"),
+            Msg::Person => ("Person", "Persona"),
+            Msg::Detail => ("Detail", "Detalle"),
+            Msg::NextPage => ("Next page", "Página siguiente"),
+            Msg::From => ("From", "Desde"),
+            Msg::To => ("To", "Hasta"),
+            Msg::Channel => ("Channel", "Canal"),
+            Msg::Rule => ("Rule", "Regla"),
             Msg::ChooseAFile => (
                 "Choose a file to import.",
                 "Elija un fichero para importar.",
@@ -585,6 +633,7 @@ pub fn role_name(role: Role, language: UiLanguage) -> &'static str {
         Role::Gate => ("Gate agent", "Agente de puerta"),
         Role::Advisor => ("Customer advisor", "Asesor de clientes"),
         Role::Admin => ("Administrator", "Administrador"),
+        Role::Analyst => ("Analyst", "Analista"),
     };
     match language {
         UiLanguage::En => en,

@@ -20,6 +20,7 @@ mod api;
 pub mod assets;
 pub mod auth;
 mod boarding;
+mod events;
 mod gate;
 mod health;
 pub mod i18n;
@@ -120,6 +121,8 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(registry::read, registry::upsert, registry::erase))
         .routes(routes!(registry::decide))
         .routes(routes!(review::api_list))
+        // analysts and the airline's systems
+        .routes(routes!(events::api))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
@@ -154,6 +157,7 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .route("/ops/flights", get(ops::flights))
         .route("/ops/rules", get(ops::rules))
         .route("/ops/scheduler", get(ops::scheduler))
+        .route("/ops/events", get(events::page))
         // match review and the ops import page
         .route("/review", get(review::page))
         .route("/review/{passenger_id}/{person_id}", post(review::decide))

@@ -220,11 +220,12 @@ pub async fn scheduler(State(state): State<AppState>, staff: Staff) -> Result<Re
 }
 
 /// The ops pages, for the start page's links: (address, label).
-pub fn links(language: crate::domain::UiLanguage) -> [(&'static str, &'static str); 4] {
+pub fn links(language: crate::domain::UiLanguage) -> [(&'static str, &'static str); 5] {
     [
         ("/ops/import", Msg::ImportFiles.text(language)),
         ("/ops/flights", Msg::FlightsBoard.text(language)),
         ("/ops/rules", Msg::RulesInForce.text(language)),
         ("/ops/scheduler", Msg::SchedulerJobs.text(language)),
+        ("/ops/events", Msg::EventStream.text(language)),
     ]
 }

@@ -317,6 +317,12 @@ pub async fn home(staff: Staff) -> Response {
             label: page.t(Msg::MatchReview).to_string(),
         });
     }
+    if staff.role() == Role::Analyst {
+        links.push(Link {
+            href: "/ops/events".to_string(),
+            label: page.t(Msg::EventStream).to_string(),
+        });
+    }
     if staff.role() == Role::Ops {
         links.extend(
             super::ops::links(staff.ui_language).map(|(href, label)| Link {

@@ -152,12 +152,16 @@ pub async fn social_task(store: Arc<dyn Store>, number: u16, record: &PersonReco
         .await
         .unwrap();
     store
-        .upsert_station(&Station {
-            iata: Iata::parse("AGP").unwrap(),
-            staffed: false,
-            shift_start: None,
-            shift_end: None,
-        })
+        .upsert_station(
+            &Station {
+                iata: Iata::parse("AGP").unwrap(),
+                staffed: false,
+                shift_start: None,
+                shift_end: None,
+            },
+            "test",
+            aboard::clock::now(),
+        )
         .await
         .unwrap();
     let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
