@@ -277,6 +277,9 @@ async fn an_advisor_claims_a_social_task_writes_sends_through_the_sandbox_and_re
                 body: "Hola María, ¿todo bien con tu maleta esta vez? ¡Buen vuelo!".to_string(),
                 author: "staff:someone".to_string(),
                 idempotency_key: "earlier".to_string(),
+                mode: aboard::domain::MessageMode::FreeText,
+                tag: None,
+                template: None,
             },
             aboard::clock::now(),
         )

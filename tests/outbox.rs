@@ -110,6 +110,9 @@ async fn queue(store: &dyn Store, task: uuid::Uuid, key: &str) -> aboard::domain
                 body: format!("Hola, ¿qué tal el vuelo? ({key})"),
                 author: "staff:alba".to_string(),
                 idempotency_key: key.to_string(),
+                mode: aboard::domain::MessageMode::FreeText,
+                tag: None,
+                template: None,
             },
             clock::now(),
         )
@@ -542,6 +545,171 @@ async fn a_claim_that_outlived_its_lease_sends_nothing_and_a_dead_sender_leaves_
         let received = receiver.received.lock().unwrap().clone();
         assert_eq!(received.len(), 1);
         assert_eq!(received[0].idempotency_key.as_deref(), Some("task:lease:2"));
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_mode_travels_with_the_message_and_a_window_closed_meanwhile_stops_it_before_it_leaves()
+{
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let whatsapp = aboard::domain::records::SocialAccount {
+            network: Network::Whatsapp,
+            handle: "+34600000001".to_string(),
+            network_user_id: Some("34600000001".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(48)),
+            ..x_account("81")
+        };
+        let templated = social_task(
+            store.clone(),
+            6601,
+            &person("P-MODE-WA", "Pablo Gil", "es-MX", vec![whatsapp]),
+        )
+        .await;
+        let messenger = aboard::domain::records::SocialAccount {
+            network: Network::Facebook,
+            handle: "pablo.fb".to_string(),
+            network_user_id: Some("psid-82".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::days(3)),
+            ..x_account("82")
+        };
+        let tagged = social_task(
+            store.clone(),
+            6602,
+            &person("P-MODE-FB", "Ana Gil", "es", vec![messenger]),
+        )
+        .await;
+        let receiver = Receiver::default();
+        let url = serve(receiver.clone()).await;
+        let mut config = db.config();
+        config.messaging.templates = BTreeMap::from([(
+            "flight_checkin".to_string(),
+            "Hello {{1}}, we hope flight {{2}} is going well.".to_string(),
+        )]);
+        config.outbox = OutboxConfig {
+            connector: ConnectorKind::Webhook,
+            webhook_url: Some(url),
+            webhook_secret: Some(SecretString::from(SECRET)),
+            poll_millis: 100,
+            ..OutboxConfig::default()
+        };
+        let app = TestApp::spawn(config).await;
+        let token = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        for task in [templated.id, tagged.id] {
+            let claimed = app
+                .client
+                .post(app.url(&format!("/advisor/tasks/{task}/claim")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        }
+        let send = |task: uuid::Uuid, body: serde_json::Value| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/tasks/{task}/messages")))
+                .bearer_auth(&token)
+                .json(&body);
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let (status, body) = send(
+            templated.id,
+            serde_json::json!({"network": "whatsapp", "template": "flight_checkin", "parameters": ["Pablo", "IB6601"]}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["message"]["mode"], "template");
+        assert_eq!(
+            body["message"]["template"],
+            serde_json::json!({"name": "flight_checkin", "language": "es_MX", "parameters": ["Pablo", "IB6601"]})
+        );
+        let (status, body) = send(
+            tagged.id,
+            serde_json::json!({"network": "facebook", "body": "Ana, ¿llegó tu maleta?"}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let started = Instant::now();
+        while receiver.received.lock().unwrap().len() < 2 {
+            assert!(
+                started.elapsed() < StdDuration::from_secs(10),
+                "not delivered"
+            );
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        let received = receiver.received.lock().unwrap().clone();
+        let template = received
+            .iter()
+            .find(|r| r.body["network"] == "whatsapp")
+            .unwrap();
+        assert_eq!(template.body["mode"], "template");
+        assert_eq!(template.body["template"]["name"], "flight_checkin");
+        assert_eq!(template.body["template"]["language"], "es_MX");
+        assert_eq!(
+            template.body["template"]["parameters"],
+            serde_json::json!(["Pablo", "IB6601"])
+        );
+        assert_eq!(
+            template.body["body"],
+            "Hello Pablo, we hope flight IB6601 is going well."
+        );
+        let tag = received
+            .iter()
+            .find(|r| r.body["network"] == "facebook")
+            .unwrap();
+        assert_eq!(
+            (&tag.body["mode"], &tag.body["tag"]),
+            (
+                &serde_json::json!("human_agent_tag"),
+                &serde_json::json!("HUMAN_AGENT")
+            )
+        );
+        app.stop().await;
+
+        // Free text queued for WhatsApp while the window was open; by delivery it has closed.
+        receiver.received.lock().unwrap().clear();
+        let stale = store
+            .enqueue_message(
+                &NewMessage {
+                    task_id: templated.id,
+                    network: Network::Whatsapp,
+                    recipient: "34600000001".to_string(),
+                    body: "Pablo, ¿todo bien?".to_string(),
+                    author: "staff:alba".to_string(),
+                    idempotency_key: "task:stale:1".to_string(),
+                    mode: aboard::domain::MessageMode::FreeText,
+                    tag: None,
+                    template: None,
+                },
+                clock::now(),
+            )
+            .await
+            .unwrap();
+        let outbox = webhook_outbox(store.clone(), &serve(receiver.clone()).await, "late");
+        let report = outbox.deliver_due(clock::now()).await.unwrap();
+        assert_eq!(report.failed, 1);
+        let failed = store
+            .messages_for_task(templated.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.id == stale.id)
+            .unwrap();
+        assert_eq!(failed.state, MessageState::Failed);
+        assert!(
+            failed
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("only an approved template may go now")),
+            "{failed:?}"
+        );
+        assert!(receiver.received.lock().unwrap().is_empty(), "nothing left");
         db.finish().await;
     }
 }

@@ -640,6 +640,9 @@ async fn story(store: &dyn Store) {
         body: "Hola María José, ¿todo bien con tu maleta esta vez? ¡Buen vuelo!".to_string(),
         author: "advisor:lucia".to_string(),
         idempotency_key: format!("task:{}:1", task.id),
+        mode: aboard::domain::MessageMode::FreeText,
+        tag: None,
+        template: None,
     };
     let queued = store.enqueue_message(&message, at).await.unwrap();
     let duplicate = store.enqueue_message(&message, at).await.unwrap();
@@ -949,6 +952,9 @@ async fn concurrent_callers_create_one_task_and_send_each_message_once() {
                         body: format!("message {n}"),
                         author: "advisor:lucia".to_string(),
                         idempotency_key: format!("k{n}"),
+                        mode: aboard::domain::MessageMode::FreeText,
+                        tag: None,
+                        template: None,
                     },
                     at,
                 )
@@ -1243,6 +1249,9 @@ async fn recent_messages_are_every_tasks_newest_first_within_the_window() {
                         body: format!("message {n}"),
                         author: "staff:alba".to_string(),
                         idempotency_key: format!("recent-{n}"),
+                        mode: aboard::domain::MessageMode::FreeText,
+                        tag: None,
+                        template: None,
                     },
                     now - Duration::minutes(minutes_ago),
                 )

@@ -13,8 +13,10 @@ use uuid::Uuid;
 
 use super::{Caller, ServiceError};
 use crate::clock;
-use crate::domain::records::{Flight, Message, NewMessage, Person, Task, TaskTransition};
-use crate::domain::{Channel, MessageState, Network, Role, TaskOutcome, TaskState};
+use crate::domain::records::{
+    Flight, Message, NewMessage, Person, Task, TaskTransition, TemplateUse,
+};
+use crate::domain::{Channel, MessageMode, MessageState, Network, Role, TaskOutcome, TaskState};
 use crate::messaging::templates::{MessagingConfig, TemplateError};
 use crate::messaging::{self, NEAR_DUPLICATE, NotAllowed, SendMode};
 use crate::store::{PersonTask, SocialQueue, Store, StoreError};
@@ -228,6 +230,17 @@ pub async fn near_duplicate(
     }))
 }
 
+/// The Messenger/Instagram tag for a human agent's reply, up to 7 days after the person wrote.
+pub const HUMAN_AGENT: &str = "HUMAN_AGENT";
+
+/// The language code a template is sent in: the person's (`es`, `es_MX`), English when unknown.
+fn template_language(language: Option<&str>) -> String {
+    language
+        .map(|l| l.trim().replace('-', "_"))
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "en".to_string())
+}
+
 /// What an advisor asks to send.
 #[derive(Debug, Clone, Default)]
 pub struct SendRequest {
@@ -272,12 +285,37 @@ pub async fn send(
         .ok_or(AdvisorError::NoRecipient(network))?;
     let mode = messaging::person_eligibility(&social.person, account, clock::now())
         .map_err(AdvisorError::NotEligible)?;
-    let body = match request.template.as_deref().filter(|t| !t.is_empty()) {
-        Some(name) => templates.fill(name, &request.parameters)?,
-        None if mode == SendMode::TemplateOnly => {
-            return Err(AdvisorError::TemplateRequired(network));
+    let template = request.template.as_deref().filter(|t| !t.is_empty());
+    let (body, mode, template) = match template {
+        Some(name) => {
+            let body = templates.fill(name, &request.parameters)?;
+            // WhatsApp sends the approved template itself; elsewhere its filled text goes as written.
+            match (network, mode) {
+                (Network::Whatsapp, _) => {
+                    let template = TemplateUse {
+                        name: name.to_string(),
+                        language: template_language(social.person.record.language.as_deref()),
+                        parameters: request
+                            .parameters
+                            .iter()
+                            .map(|p| p.trim().to_string())
+                            .collect(),
+                    };
+                    (body, MessageMode::Template, Some(template))
+                }
+                (_, SendMode::HumanAgentTag) => (body, MessageMode::HumanAgentTag, None),
+                (_, _) => (body, MessageMode::FreeText, None),
+            }
         }
-        None => request.body.trim().to_string(),
+        None => match mode {
+            SendMode::TemplateOnly => return Err(AdvisorError::TemplateRequired(network)),
+            SendMode::HumanAgentTag => (
+                request.body.trim().to_string(),
+                MessageMode::HumanAgentTag,
+                None,
+            ),
+            SendMode::FreeText => (request.body.trim().to_string(), MessageMode::FreeText, None),
+        },
     };
     if body.is_empty() {
         return Err(AdvisorError::Invalid(EMPTY_TEXT.to_string()));
@@ -306,6 +344,9 @@ pub async fn send(
         body,
         author: caller.actor.clone(),
         idempotency_key: format!("task:{id}:{key}"),
+        tag: (mode == MessageMode::HumanAgentTag).then(|| HUMAN_AGENT.to_string()),
+        mode,
+        template,
     };
     let message = store.enqueue_message(&message, clock::now()).await?;
     Ok((message, warning))
@@ -341,8 +382,12 @@ pub async fn send_again(
         .iter()
         .find(|a| a.network == network)
         .ok_or(AdvisorError::NoAccount(network))?;
-    messaging::person_eligibility(&social.person, account, clock::now())
-        .map_err(AdvisorError::NotEligible)?;
+    messaging::still_allowed(
+        network,
+        original.new.mode,
+        messaging::person_eligibility(&social.person, account, clock::now()),
+    )
+    .map_err(AdvisorError::NotEligible)?;
     let again = NewMessage {
         author: caller.actor.clone(),
         idempotency_key: format!("{}:again", original.new.idempotency_key),

@@ -368,7 +368,8 @@ fn registry_person(
             follows_airline: rng.random_bool(0.6),
             accepts_dms: rng.random_bool(0.5),
             opted_in: rng.random_bool(0.7),
-            last_inbound_at: Some(now - Duration::hours(rng.random_range(2..2000))),
+            // Most wrote within the week, so that Messenger and Instagram still let the airline answer.
+            last_inbound_at: Some(now - Duration::hours(rng.random_range(2..200))),
         }],
         cases,
         consents: vec![Consent {

@@ -167,6 +167,18 @@ word_enum!(
 );
 
 word_enum!(
+    /// How a message goes out on its network, chosen when the advisor wrote it and sent exactly so:
+    /// free text inside the network's reply window (Messenger `RESPONSE`), free text tagged as a human
+    /// agent's reply (Messenger/Instagram `HUMAN_AGENT`, up to 7 days), or an approved template with its
+    /// language and parameters (WhatsApp outside its 24-hour window).
+    MessageMode, "message mode", {
+        FreeText => "free_text",
+        HumanAgentTag => "human_agent_tag",
+        Template => "template",
+    }
+);
+
+word_enum!(
     /// What a staff account or API token may do: ops run imports, flights, rules and the scheduler; gate
     /// agents work their stations' tasks; advisors write to passengers in their languages; admins manage
     /// accounts and tokens; analysts read reports and the event stream across every station and

@@ -17,8 +17,8 @@ pub use codes::{
 };
 pub use contact::{Phone, Region, read_email, read_phone};
 pub use enums::{
-    BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageState, Network, Role,
-    TaskOutcome, TaskState, TravellerClass, UiLanguage, UnknownVariant,
+    BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageMode, MessageState,
+    Network, Role, TaskOutcome, TaskState, TravellerClass, UiLanguage, UnknownVariant,
 };
 pub use name::{BookingName, NameError, Title};
 pub use staff::{Grant, GrantError, Login, Scopes};

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     BoardingState, CaseStatus, Channel, FlightKey, FlightStatus, Grant, LinkDecision, Login,
-    MessageState, Network, TaskOutcome, TaskState, TravellerClass, UiLanguage,
+    MessageMode, MessageState, Network, TaskOutcome, TaskState, TravellerClass, UiLanguage,
 };
 
 /// Scheduled, estimated and actual times of one movement (departure or arrival).
@@ -360,6 +360,21 @@ pub struct NewMessage {
     pub author: String,
     /// The same key never yields a second message, whichever instance or retry enqueues it.
     pub idempotency_key: String,
+    /// How it goes out; the outbox sends exactly this, or nothing.
+    pub mode: MessageMode,
+    /// The network's message tag (`HUMAN_AGENT`) when `mode` is `HumanAgentTag`.
+    pub tag: Option<String>,
+    /// The approved template, when `mode` is `Template`; `body` holds its filled text.
+    pub template: Option<TemplateUse>,
+}
+
+/// An approved template as a message uses it: its name as the network approved it, the language it was
+/// approved in (`es`, `en_US`) and the parameters the advisor filled, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TemplateUse {
+    pub name: String,
+    pub language: String,
+    pub parameters: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

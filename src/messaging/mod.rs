@@ -9,8 +9,8 @@ pub mod templates;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::domain::Network;
 use crate::domain::records::{Person, SocialAccount};
+use crate::domain::{MessageMode, Network};
 
 /// How a message may go out on a network now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,6 +39,35 @@ pub enum NotAllowed {
     NeverFirst(Network),
     #[error("the person asked not to be contacted on {0}")]
     OptedOut(Network),
+    #[error(
+        "{0}'s 24-hour window closed after this message was written, so it was not sent; only a human agent's reply (HUMAN_AGENT tag) may go now: write it again"
+    )]
+    ResponseWindowClosed(Network),
+    #[error(
+        "{0}'s 24-hour window closed after this message was written, so it was not sent; only an approved template may go now"
+    )]
+    TemplateOnlyNow(Network),
+    #[error("{0} takes no templates: write the text itself")]
+    NoTemplates(Network),
+}
+
+/// Whether a message written to go out as `written` may still go out so, given what the network
+/// allows now (`now`, from `eligibility`): a tagged reply may go while the window is open or within its
+/// 7 days, a template wherever WhatsApp allows anything, free text only while the window is open.
+pub fn still_allowed(
+    network: Network,
+    written: MessageMode,
+    now: Result<SendMode, NotAllowed>,
+) -> Result<(), NotAllowed> {
+    let now = now?;
+    match (written, now) {
+        (MessageMode::Template, _) if network == Network::Whatsapp => Ok(()),
+        (MessageMode::Template, _) => Err(NotAllowed::NoTemplates(network)),
+        (MessageMode::HumanAgentTag, SendMode::FreeText | SendMode::HumanAgentTag) => Ok(()),
+        (MessageMode::FreeText, SendMode::FreeText) => Ok(()),
+        (_, SendMode::TemplateOnly) => Err(NotAllowed::TemplateOnlyNow(network)),
+        (_, SendMode::HumanAgentTag) => Err(NotAllowed::ResponseWindowClosed(network)),
+    }
 }
 
 /// The networks' rules (../shared/knowledge/social-channels.md, where the reader has it), applied to what the registry knows of the
@@ -172,6 +201,37 @@ mod tests {
         assert_eq!(
             eligibility(&account(Network::Whatsapp, Some(48)), now),
             Ok(SendMode::TemplateOnly)
+        );
+    }
+
+    #[test]
+    fn a_message_goes_out_only_as_it_was_written_while_the_network_still_allows_it() {
+        use MessageMode::*;
+        let (wa, fb) = (Network::Whatsapp, Network::Facebook);
+        assert_eq!(
+            still_allowed(wa, Template, Ok(SendMode::TemplateOnly)),
+            Ok(())
+        );
+        assert_eq!(still_allowed(wa, Template, Ok(SendMode::FreeText)), Ok(()));
+        assert_eq!(
+            still_allowed(wa, FreeText, Ok(SendMode::TemplateOnly)),
+            Err(NotAllowed::TemplateOnlyNow(wa))
+        );
+        assert_eq!(
+            still_allowed(fb, HumanAgentTag, Ok(SendMode::FreeText)),
+            Ok(())
+        );
+        assert_eq!(
+            still_allowed(fb, FreeText, Ok(SendMode::HumanAgentTag)),
+            Err(NotAllowed::ResponseWindowClosed(fb))
+        );
+        assert_eq!(
+            still_allowed(fb, Template, Ok(SendMode::FreeText)),
+            Err(NotAllowed::NoTemplates(fb))
+        );
+        assert_eq!(
+            still_allowed(fb, HumanAgentTag, Err(NotAllowed::WindowClosed(fb, 9))),
+            Err(NotAllowed::WindowClosed(fb, 9))
         );
     }
 

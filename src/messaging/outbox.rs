@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::clock;
-use crate::domain::records::Message;
+use crate::domain::MessageMode;
+use crate::domain::records::{Message, TemplateUse};
 use crate::store::{SendResult, Store, StoreError};
 
 /// Which connector delivers messages.
@@ -125,6 +126,12 @@ pub struct WebhookMessage {
     pub body: String,
     pub author: String,
     pub created_at: DateTime<Utc>,
+    /// How it must go out: `free_text`, `human_agent_tag` or `template`.
+    pub mode: MessageMode,
+    /// The network's tag (`HUMAN_AGENT`), for a tagged reply.
+    pub tag: Option<String>,
+    /// The approved template (name, language, parameters) when `mode` is `template`; `body` is its text.
+    pub template: Option<TemplateUse>,
 }
 
 /// `sha256=<hex>` of the body under the shared secret, as sent in `X-Aboard-Signature`.
@@ -171,6 +178,9 @@ impl Connector for Webhook {
             body: message.new.body.clone(),
             author: message.new.author.clone(),
             created_at: message.created_at,
+            mode: message.new.mode,
+            tag: message.new.tag.clone(),
+            template: message.new.template.clone(),
         };
         let body = serde_json::to_vec(&payload).unwrap_or_default();
         let response = self
@@ -348,6 +358,18 @@ impl Outbox {
                 report.lost += 1;
                 continue;
             }
+            if let Some(reason) = self.no_longer_allowed(&message).await? {
+                report.failed += 1;
+                self.store
+                    .finish_message(
+                        message.id,
+                        &self.instance,
+                        &SendResult::Failed { error: reason },
+                        clock::now(),
+                    )
+                    .await?;
+                continue;
+            }
             let result = match self.connector.send(&message).await {
                 Delivery::Delivered {
                     provider_message_id,
@@ -397,6 +419,35 @@ impl Outbox {
             }
         }
         Ok(report)
+    }
+
+    /// Why the network's rules, or the person, no longer let this message go as it was written, checked
+    /// just before it leaves (a window may have closed while it waited); none when it may go.
+    async fn no_longer_allowed(&self, message: &Message) -> Result<Option<String>, StoreError> {
+        let network = message.new.network;
+        let Some(task) = self.store.task(message.new.task_id).await? else {
+            return Ok(Some("the task was deleted".to_string()));
+        };
+        let Some(person) = self.store.person(task.new.person_id).await? else {
+            return Ok(Some("the person is no longer in the registry".to_string()));
+        };
+        let accounts = &person.record.accounts;
+        let account = accounts
+            .iter()
+            .find(|a| {
+                a.network == network
+                    && a.network_user_id.as_deref() == Some(message.new.recipient.as_str())
+            })
+            .or_else(|| accounts.iter().find(|a| a.network == network));
+        let Some(account) = account else {
+            return Ok(Some(format!(
+                "the person no longer has a {network} account in the registry"
+            )));
+        };
+        let now = super::person_eligibility(&person, account, clock::now());
+        Ok(super::still_allowed(network, message.new.mode, now)
+            .err()
+            .map(|reason| reason.to_string()))
     }
 
     /// Delivers until `shutdown` is signalled.

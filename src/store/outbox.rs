@@ -6,10 +6,11 @@ use uuid::Uuid;
 
 use super::rows::word;
 use super::{SendResult, StoreError};
-use crate::domain::records::{Message, NewMessage};
+use crate::domain::records::{Message, NewMessage, TemplateUse};
 
 pub(super) const MESSAGE_COLUMNS: &str = "id, task_id, network, recipient, body, author, idempotency_key, \
-    state, attempts, next_attempt_at, last_error, provider_message_id, created_at, sent_at";
+    state, attempts, next_attempt_at, last_error, provider_message_id, created_at, sent_at, mode, tag, \
+    template_name, template_language, template_parameters";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
@@ -27,11 +28,27 @@ pub(super) struct MessageRow {
     provider_message_id: Option<String>,
     created_at: DateTime<Utc>,
     sent_at: Option<DateTime<Utc>>,
+    mode: String,
+    tag: Option<String>,
+    template_name: Option<String>,
+    template_language: Option<String>,
+    template_parameters: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
     type Error = StoreError;
     fn try_from(r: MessageRow) -> Result<Message, StoreError> {
+        let template = match r.template_name {
+            Some(name) => Some(TemplateUse {
+                name,
+                language: r.template_language.unwrap_or_default(),
+                parameters: serde_json::from_str(r.template_parameters.as_deref().unwrap_or("[]"))
+                    .map_err(|e| {
+                        StoreError::Corrupt(format!("message {} parameters: {e}", r.id))
+                    })?,
+            }),
+            None => None,
+        };
         Ok(Message {
             id: r.id,
             new: NewMessage {
@@ -41,6 +58,9 @@ impl TryFrom<MessageRow> for Message {
                 body: r.body,
                 author: r.author,
                 idempotency_key: r.idempotency_key,
+                mode: word("message mode", &r.mode)?,
+                tag: r.tag,
+                template,
             },
             state: word("message state", &r.state)?,
             attempts: r.attempts,
@@ -54,8 +74,10 @@ impl TryFrom<MessageRow> for Message {
 }
 
 pub(super) const INSERT_MESSAGE: &str = "INSERT INTO messages (id, task_id, network, recipient, body, \
-    author, idempotency_key, state, attempts, next_attempt_at, created_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8) ON CONFLICT (idempotency_key) DO NOTHING";
+    author, idempotency_key, state, attempts, next_attempt_at, created_at, mode, tag, template_name, \
+    template_language, template_parameters) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $9, $10, $11, $12, $13) \
+    ON CONFLICT (idempotency_key) DO NOTHING";
 
 /// `$1` id, `$2` state, `$3` next attempt, `$4` error, `$5` provider id, `$6` sent at, `$7` the instance
 /// that sent it: only the holder of the lease records the outcome (a lost lease changes nothing).
@@ -176,6 +198,11 @@ macro_rules! outbox_store {
                     .bind(&m.author)
                     .bind(&m.idempotency_key)
                     .bind(at)
+                    .bind(m.mode.as_str())
+                    .bind(m.tag.as_deref())
+                    .bind(m.template.as_ref().map(|t| t.name.as_str()))
+                    .bind(m.template.as_ref().map(|t| t.language.as_str()))
+                    .bind(m.template.as_ref().map(|t| serde_json::json!(t.parameters).to_string()))
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -184,7 +211,7 @@ macro_rules! outbox_store {
                     .fetch_one(&mut *tx)
                     .await?;
                 if inserted > 0 {
-                    let detail = serde_json::json!({ "network": m.network.as_str(), "task": m.task_id });
+                    let detail = serde_json::json!({ "network": m.network.as_str(), "task": m.task_id, "mode": m.mode.as_str(), "template": m.template.as_ref().map(|t| t.name.as_str()) });
                     let e = event(
                         &m.author,
                         "message.queued",

@@ -1,16 +1,17 @@
 //! Tasks: turning what the rules ask for one boarded (or disrupted) passenger into at most one follow-up,
 //! through a channel that can really reach them, on the flight's clock. This is where the contact cool-down,
 //! opt-outs, one-contact-per-passenger and social quiet hours are applied. Pure: the caller gathers the
-//! records; depends on `domain`, `airports` and `rules`.
+//! records; depends on `domain`, `airports`, `rules` and `messaging`'s network rules.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::airports;
 use crate::domain::records::{
-    ComplaintCase, Flight, NewTask, Passenger, Person, StaffRecord, Station, Task,
+    ComplaintCase, Flight, NewTask, Passenger, Person, SocialAccount, StaffRecord, Station, Task,
 };
 use crate::domain::{BookingName, CaseStatus, Channel, Iata, Seat, TaskOutcome, Title};
+use crate::messaging;
 use crate::rules::{
     CaseFacts, ChannelConsent, FlightFacts, PassengerFacts, PersonFacts, RuleContext, RuleSet,
     SocialAccountFacts, StationFacts, Trigger,
@@ -352,11 +353,27 @@ fn eligibility(channel: Channel, context: &RuleContext) -> Result<(), String> {
         Channel::Gate if !context.station.staffed => {
             Err(format!("gate: no staff on shift at {}", context.station.iata))
         }
-        Channel::Social if !context.person.social_accounts.iter().any(SocialAccountFacts::is_writable) => {
-            Err("social: no network lets the airline write to them (opt-in and follow or open messages)".to_string())
+        Channel::Social if !context.person.social_accounts.iter().any(|a| a.is_writable() && network_allows(a, context.now)) => {
+            Err("social: no network lets the airline write to them now (opt-in and follow or open messages, and the network's window)".to_string())
         }
         _ => Ok(()),
     }
+}
+
+/// The network's own rules (its reply windows) for an account, as the advisor will meet them.
+fn network_allows(account: &SocialAccountFacts, now: DateTime<Utc>) -> bool {
+    let account = SocialAccount {
+        network: account.network,
+        handle: String::new(),
+        network_user_id: None,
+        followers: 0,
+        activity_30d: 0,
+        follows_airline: account.follows_airline,
+        accepts_dms: account.accepts_dms,
+        opted_in: account.opted_in,
+        last_inbound_at: account.last_inbound_at,
+    };
+    messaging::eligibility(&account, now).is_ok()
 }
 
 /// Moves a social task's due time out of the passenger's local night: local to the origin until

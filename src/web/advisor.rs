@@ -91,6 +91,15 @@ pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
             NotAllowed::NeverFirst(network) => format!(
                 "{network} nunca permite que una empresa escriba primero, y la persona no nos ha escrito"
             ),
+            NotAllowed::ResponseWindowClosed(network) => format!(
+                "la ventana de 24 horas de {network} se cerró después de escribir este mensaje, así que no se envió; ahora solo cabe una respuesta de agente humano (etiqueta HUMAN_AGENT): escríbalo de nuevo"
+            ),
+            NotAllowed::TemplateOnlyNow(network) => format!(
+                "la ventana de 24 horas de {network} se cerró después de escribir este mensaje, así que no se envió; ahora solo cabe una plantilla aprobada"
+            ),
+            NotAllowed::NoTemplates(network) => {
+                format!("{network} no admite plantillas: escriba el texto")
+            }
         },
     }
 }

@@ -19,8 +19,8 @@ use super::auth::Staff;
 use super::openapi::ErrorBody;
 use super::{AppState, WebError};
 use crate::app::advisor::{self, AdvisorError, NearDuplicate, SendRequest};
-use crate::domain::records::{Message, Task};
-use crate::domain::{FlightStatus, MessageState, Network};
+use crate::domain::records::{Message, Task, TemplateUse};
+use crate::domain::{FlightStatus, MessageMode, MessageState, Network};
 
 /// Why the advisor API refused a request: the reason in words and a stable code.
 #[derive(Serialize, ToSchema)]
@@ -135,6 +135,10 @@ pub struct MessageView {
     pub provider_message_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// How it goes out, exactly as written.
+    pub mode: MessageMode,
+    pub tag: Option<String>,
+    pub template: Option<TemplateUse>,
 }
 
 impl From<Message> for MessageView {
@@ -153,6 +157,9 @@ impl From<Message> for MessageView {
             provider_message_id: m.provider_message_id,
             created_at: m.created_at,
             sent_at: m.sent_at,
+            mode: m.new.mode,
+            tag: m.new.tag,
+            template: m.new.template,
         }
     }
 }
