@@ -92,6 +92,11 @@ pub struct ServerConfig {
     /// Mark session cookies Secure, so browsers send them over https only. Leave on wherever aboard is
     /// reached over https (directly or behind a proxy); turn off only for plain-http trials.
     pub secure_cookies: bool,
+    /// A connection that has not sent a whole request head this long after it opened, or after its last
+    /// answer (an idle keep-alive connection), is closed: idle connections cannot hold file descriptors.
+    pub header_read_timeout_seconds: u64,
+    /// Connections served at once; more wait in the listen queue until one closes.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -275,6 +280,8 @@ impl Default for ServerConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: true,
+            header_read_timeout_seconds: 10,
+            max_connections: 4096,
         }
     }
 }

@@ -159,12 +159,16 @@ pub async fn serve_with(
     }));
     tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(),
         instance = scheduler.instance(), "aboard is serving");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
+    web::server::serve(
+        listener,
+        app,
+        web::server::Limits::of(&config.server),
+        async move {
             shutdown.await;
             let _ = stop.send(true);
-        })
-        .await;
+        },
+    )
+    .await;
     for task in background {
         if let Err(e) = task.await {
             tracing::error!(error = %e, "a background task stopped abnormally");
@@ -172,7 +176,7 @@ pub async fn serve_with(
     }
     store.close().await;
     tracing::info!("aboard stopped");
-    Ok(served?)
+    Ok(())
 }
 
 struct Services {

@@ -4,12 +4,13 @@
 //! concern, on `app` and on `store`.
 //!
 //! Adding a staff page or endpoint: write a handler that takes `staff: auth::Staff` (which alone makes
-//! it require a signed-in caller), call `staff.require_role(&[Role::…])?` and, where the data belongs
-//! to a station or language, `staff.require_station(&iata)?` / `staff.require_language(code)?` before
-//! touching anything, or call a use case in `app` as `staff.caller()`, which checks them itself (answer
-//! its `ServiceError` with `staff.refused`); then add the route to `page_routes` below or, for the JSON
-//! API, give the handler a `#[utoipa::path]` and add it to `api_routes`, which routes and describes it
-//! in one. Pages render an askama template from `src/web/templates/` whose struct has
+//! it require a signed-in caller) and, where the data belongs to a station or language, call
+//! `staff.require_station(&iata)?` / `staff.require_language(code)?` before touching anything, or call a
+//! use case in `app` as `staff.caller()`, which checks them itself (answer its `ServiceError` with
+//! `staff.refused`); then add the route to the group of its roles in `page_routes` below or, for the JSON
+//! API, give the handler a `#[utoipa::path]` and add it to its group in `api_routes`, which routes and
+//! describes it in one. A group's roles are checked before anything of the request is read, so a caller
+//! without them gets 403 whatever they send; a body is read only up to its route's limit. Pages render an askama template from `src/web/templates/` whose struct has
 //! `page: pages::PageContext`; strings come from `i18n::Msg`.
 
 /// Staff and token management is `app::accounts`; scripts and tests that make accounts found it here.
@@ -34,6 +35,7 @@ pub mod pages;
 mod registry;
 mod review;
 mod scheduler;
+pub mod server;
 pub mod tasks_api;
 
 use std::sync::{Arc, Mutex};
@@ -44,13 +46,16 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use tower_http::limit::RequestBodyLimitLayer;
 use utoipa::OpenApi;
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::events::EVENT_ROLES;
 use crate::app::reload::RulesStatus;
+use crate::app::review::REVIEW_ROLES;
 use crate::app::{Engine, ServiceError};
-use crate::domain::UiLanguage;
+use crate::domain::{Role, UiLanguage};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use auth::{AuthError, CookiePolicy, Surface};
@@ -96,43 +101,85 @@ pub fn described_routes(state: AppState) -> OpenApiRouter<AppState> {
         .merge(api_routes(state))
 }
 
+/// Who may use a group of routes; each group is checked by `auth::allow` before its handlers read anything.
+const OPS: &[Role] = &[Role::Ops];
+const OPS_ADMIN: &[Role] = &[Role::Ops, Role::Admin];
+const GATE: &[Role] = &[Role::Gate, Role::Ops];
+const ADVISOR: &[Role] = &[Role::Advisor, Role::Ops];
+
+/// Largest body of a JSON request or a staff form: a person, a message, a batch of scans.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Bodies of at most `max` bytes: one announcing more is refused with 413 before any of it is read, and
+/// one that does not announce its length is cut off there.
+fn body_limit(max: usize) -> (DefaultBodyLimit, RequestBodyLimitLayer) {
+    (DefaultBodyLimit::disable(), RequestBodyLimitLayer::new(max))
+}
+
 fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
-    let upload_limit = || DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES);
-    OpenApiRouter::new()
+    // The roles outermost: a caller without them is refused before the body's length is even looked at.
+    let only = |roles: &'static [Role], limit: usize, routes: OpenApiRouter<AppState>| {
+        routes
+            .layer(body_limit(limit))
+            .route_layer(from_fn_with_state(roles, auth::allow))
+    };
+    let anyone = OpenApiRouter::new()
         .routes(routes!(api::whoami))
+        .routes(routes!(openapi::document))
+        .layer(body_limit(BODY_LIMIT));
+    let ops_admin = OpenApiRouter::new()
         .routes(routes!(health::rules_status))
         .routes(routes!(scheduler::jobs))
-        .routes(routes!(openapi::document))
+        .routes(routes!(import::held_messages));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(import::upload_manifest))
+        .routes(routes!(import::upload_schedule));
+    let advisor = OpenApiRouter::new()
         .routes(routes!(advisor_api::queue))
-        .routes(routes!(advisor_api::messages, advisor_api::send))
-        // boarding: gate scans and flight events
+        .routes(routes!(advisor_api::messages, advisor_api::send));
+    // boarding: gate scans, flight events (a flight's own events ops only, said by the handler) and
+    // in-person tasks
+    let gate = OpenApiRouter::new()
         .routes(routes!(boarding::list_scans, boarding::post_scans))
         .routes(routes!(boarding::post_flight_event))
         .routes(routes!(tasks_api::list))
         .routes(routes!(tasks_api::claim))
-        .routes(routes!(tasks_api::close))
-        // imports
-        .routes(routes!(import::held_messages))
-        .routes(routes!(import::upload_manifest).layer(upload_limit()))
-        .routes(routes!(import::upload_schedule).layer(upload_limit()))
-        // registry and identity matching
+        .routes(routes!(tasks_api::close));
+    // registry and identity matching
+    let registry = OpenApiRouter::new()
         .routes(routes!(registry::import))
-        .routes(routes!(inbound::post))
-        .routes(routes!(registry::read, registry::upsert, registry::erase))
+        .routes(routes!(registry::read, registry::upsert, registry::erase));
+    let inbound = OpenApiRouter::new().routes(routes!(inbound::post));
+    let review = OpenApiRouter::new()
         .routes(routes!(registry::decide))
-        .routes(routes!(review::api_list))
-        // analysts and the airline's systems
-        .routes(routes!(events::api))
+        .routes(routes!(review::api_list));
+    // analysts and the airline's systems
+    let events = OpenApiRouter::new().routes(routes!(events::api));
+    anyone
+        .merge(only(OPS_ADMIN, BODY_LIMIT, ops_admin))
+        .merge(only(OPS_ADMIN, import::MAX_UPLOAD_BYTES, uploads))
+        .merge(only(ADVISOR, BODY_LIMIT, advisor))
+        .merge(only(GATE, BODY_LIMIT, gate))
+        .merge(only(registry::REGISTRY_ROLES, BODY_LIMIT, registry))
+        .merge(only(inbound::INBOUND_ROLES, BODY_LIMIT, inbound))
+        .merge(only(REVIEW_ROLES, BODY_LIMIT, review))
+        .merge(only(EVENT_ROLES, BODY_LIMIT, events))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
 /// The staff pages: HTML for people signed in, with `auth::authenticate` in front of each.
 fn page_routes(state: AppState) -> Router<AppState> {
-    Router::new()
+    let only = |roles: &'static [Role], limit: usize, routes: Router<AppState>| {
+        routes
+            .layer(body_limit(limit))
+            .route_layer(from_fn_with_state(roles, auth::allow))
+    };
+    let anyone = Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(pages::signin).post(pages::signin_submit))
         .route("/signout", post(pages::signout))
-        // advisor console
+        .layer(body_limit(BODY_LIMIT));
+    let advisor = Router::new()
         .route("/advisor", get(advisor::queue_page))
         .route("/advisor/tasks/{id}", get(advisor::task_page))
         .route("/advisor/tasks/{id}/claim", post(advisor::claim))
@@ -145,28 +192,34 @@ fn page_routes(state: AppState) -> Router<AppState> {
             "/advisor/tasks/{id}/messages/{message}/again",
             post(advisor::send_again),
         )
-        .route("/advisor/tasks/{id}/close", post(advisor::close))
-        // gate view and ops pages
+        .route("/advisor/tasks/{id}/close", post(advisor::close));
+    let gate = Router::new()
         .route("/gate", get(gate::pick))
         .route("/gate/{station}", get(gate::station))
         .route("/gate/{station}/events", get(gate::events))
         .route("/gate/flight/{id}", get(gate::flight))
         .route("/gate/flight/{id}/print", get(gate::print))
         .route("/gate/tasks/{id}/outcome", post(gate::outcome))
-        .route("/gate/tasks/{id}/claim", post(gate::claim))
+        .route("/gate/tasks/{id}/claim", post(gate::claim));
+    let ops = Router::new()
         .route("/ops/flights", get(ops::flights))
         .route("/ops/rules", get(ops::rules))
-        .route("/ops/scheduler", get(ops::scheduler))
-        .route("/ops/events", get(events::page))
-        // match review and the ops import page
+        .route("/ops/scheduler", get(ops::scheduler));
+    let events = Router::new().route("/ops/events", get(events::page));
+    let upload = Router::new().route(
+        "/ops/import",
+        get(ops_import::form).post(ops_import::upload),
+    );
+    let review = Router::new()
         .route("/review", get(review::page))
-        .route("/review/{passenger_id}/{person_id}", post(review::decide))
-        .route(
-            "/ops/import",
-            get(ops_import::form)
-                .post(ops_import::upload)
-                .layer(DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES)),
-        )
+        .route("/review/{passenger_id}/{person_id}", post(review::decide));
+    anyone
+        .merge(only(ADVISOR, BODY_LIMIT, advisor))
+        .merge(only(GATE, BODY_LIMIT, gate))
+        .merge(only(OPS, BODY_LIMIT, ops))
+        .merge(only(OPS, import::MAX_UPLOAD_BYTES, upload))
+        .merge(only(REVIEW_ROLES, BODY_LIMIT, review))
+        .merge(only(EVENT_ROLES, BODY_LIMIT, events))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

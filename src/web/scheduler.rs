@@ -3,7 +3,6 @@ use axum::extract::State;
 
 use super::auth::Staff;
 use super::{AppState, WebError};
-use crate::domain::Role;
 use crate::scheduler::JobStatus;
 
 /// Every job: schedule, zone, whether it runs here (and why not), next run and last run.
@@ -16,8 +15,7 @@ use crate::scheduler::JobStatus;
 )]
 pub async fn jobs(
     State(state): State<AppState>,
-    staff: Staff,
+    _: Staff,
 ) -> Result<Json<Vec<JobStatus>>, WebError> {
-    staff.require_role(&[Role::Ops, Role::Admin])?;
     Ok(Json(state.scheduler.status(crate::clock::now()).await?))
 }
