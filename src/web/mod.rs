@@ -120,13 +120,13 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
     // The roles outermost: a caller without them is refused before the body's length is even looked at.
     let only = |roles: &'static [Role], limit: usize, routes: OpenApiRouter<AppState>| {
         routes
-            .layer(body_limit(limit))
+            .route_layer(body_limit(limit))
             .route_layer(from_fn_with_state(roles, auth::allow))
     };
     let anyone = OpenApiRouter::new()
         .routes(routes!(api::whoami))
         .routes(routes!(openapi::document))
-        .layer(body_limit(BODY_LIMIT));
+        .route_layer(body_limit(BODY_LIMIT));
     let ops_admin = OpenApiRouter::new()
         .routes(routes!(health::rules_status))
         .routes(routes!(scheduler::jobs))
@@ -171,14 +171,14 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
 fn page_routes(state: AppState) -> Router<AppState> {
     let only = |roles: &'static [Role], limit: usize, routes: Router<AppState>| {
         routes
-            .layer(body_limit(limit))
+            .route_layer(body_limit(limit))
             .route_layer(from_fn_with_state(roles, auth::allow))
     };
     let anyone = Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(pages::signin).post(pages::signin_submit))
         .route("/signout", post(pages::signout))
-        .layer(body_limit(BODY_LIMIT));
+        .route_layer(body_limit(BODY_LIMIT));
     let advisor = Router::new()
         .route("/advisor", get(advisor::queue_page))
         .route("/advisor/tasks/{id}", get(advisor::task_page))

@@ -13,7 +13,7 @@ pub mod token_cache;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -300,31 +300,31 @@ impl FromRequestParts<AppState> for Staff {
             .extensions
             .get::<Staff>()
             .cloned()
-            .ok_or_else(|| unauthenticated(&parts.uri, &parts.headers))
-    }
-}
-
-fn unauthenticated(uri: &Uri, headers: &HeaderMap) -> AuthError {
-    AuthError::Unauthenticated {
-        surface: Surface::of(uri.path()),
-        htmx: headers.contains_key("hx-request"),
-        wanted: uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
+            .ok_or_else(|| AuthError::Unauthenticated {
+                surface: Surface::of(parts.uri.path()),
+                htmx: parts.headers.contains_key("hx-request"),
+                wanted: parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_string(),
+            })
     }
 }
 
 /// A route's roles, checked in front of its handler (`from_fn_with_state(ROLES, auth::allow)`): a caller
 /// without one of them is refused before any of the request is read or validated (its path, query or
-/// body), so a role that may not post cannot make the server read or parse a body.
+/// body), so a role that may not post cannot make the server read or parse a body. A request without a
+/// caller goes on to the handler, whose `Staff` (its first extractor) refuses it as unauthenticated, or
+/// to the router's 405 for a method the path does not have.
 pub async fn allow(
     State(roles): State<&'static [Role]>,
     request: Request,
     next: Next,
 ) -> Result<Response, AuthError> {
-    let staff = request
-        .extensions()
-        .get::<Staff>()
-        .ok_or_else(|| unauthenticated(request.uri(), request.headers()))?;
-    staff.require_role(roles)?;
+    if let Some(staff) = request.extensions().get::<Staff>() {
+        staff.require_role(roles)?;
+    }
     Ok(next.run(request).await)
 }
 
