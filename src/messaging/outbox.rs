@@ -4,8 +4,9 @@
 //! advisor with the reason. Every request carries the message's idempotency key, so a receiver that saw a
 //! message before a crash can recognise a resend.
 
-use std::sync::Arc;
-use std::time::Duration as StdDuration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -14,9 +15,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::networks::{MetaConfig, MetaSend, Pacing, Whatsapp, WhatsappConfig, XConfig, XDirect};
 use crate::clock;
-use crate::domain::MessageMode;
 use crate::domain::records::{Message, TemplateUse};
+use crate::domain::{MessageMode, Network};
 use crate::store::{SendResult, Store, StoreError};
 
 /// Which connector delivers messages.
@@ -49,6 +51,22 @@ pub struct OutboxConfig {
     pub confirm_seconds: i64,
     pub batch: i64,
     pub poll_millis: u64,
+    /// The networks' own APIs, each in its own section; a network without one goes through `connector`.
+    pub whatsapp: Option<WhatsappConfig>,
+    pub messenger: Option<MetaConfig>,
+    pub instagram: Option<MetaConfig>,
+    pub x: Option<XConfig>,
+}
+
+impl OutboxConfig {
+    /// Whether any message reaches a person: a network's connector or the airline's webhook.
+    pub fn delivers(&self) -> bool {
+        self.connector == ConnectorKind::Webhook
+            || self.whatsapp.is_some()
+            || self.messenger.is_some()
+            || self.instagram.is_some()
+            || self.x.is_some()
+    }
 }
 
 impl Default for OutboxConfig {
@@ -63,8 +81,20 @@ impl Default for OutboxConfig {
             confirm_seconds: 600,
             batch: 20,
             poll_millis: 500,
+            whatsapp: None,
+            messenger: None,
+            instagram: None,
+            x: None,
         }
     }
+}
+
+/// What a network's "slow down" covers beyond the message itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    None,
+    App,
+    Recipient,
 }
 
 /// What one delivery attempt gave.
@@ -75,6 +105,9 @@ pub enum Delivery {
     },
     RetryLater {
         after: Option<Duration>,
+        /// What else must wait as long: every message of the connector (a quota of the app) or every
+        /// message to the same person.
+        hold: Hold,
         error: String,
     },
     Refused {
@@ -90,7 +123,46 @@ pub enum Delivery {
 #[async_trait]
 pub trait Connector: Send + Sync {
     fn name(&self) -> &'static str;
+    /// How fast messages on `network` may go through this connector.
+    fn pacing(&self, _network: Network) -> Pacing {
+        Pacing::default()
+    }
     async fn send(&self, message: &Message) -> Delivery;
+}
+
+/// Each network's own connector where one is configured, the fallback (the airline's webhook, or the
+/// sandbox) for the others.
+pub struct Router {
+    routes: Vec<(Network, Arc<dyn Connector>)>,
+    fallback: Arc<dyn Connector>,
+}
+
+impl Router {
+    pub fn new(routes: Vec<(Network, Arc<dyn Connector>)>, fallback: Arc<dyn Connector>) -> Router {
+        Router { routes, fallback }
+    }
+
+    fn route(&self, network: Network) -> &Arc<dyn Connector> {
+        self.routes
+            .iter()
+            .find(|(n, _)| *n == network)
+            .map_or(&self.fallback, |(_, c)| c)
+    }
+}
+
+#[async_trait]
+impl Connector for Router {
+    fn name(&self) -> &'static str {
+        "router"
+    }
+
+    fn pacing(&self, network: Network) -> Pacing {
+        self.route(network).pacing(network)
+    }
+
+    async fn send(&self, message: &Message) -> Delivery {
+        self.route(message.new.network).send(message).await
+    }
 }
 
 pub struct Sandbox;
@@ -220,6 +292,7 @@ impl Connector for Webhook {
         if status.as_u16() == 429 || status.is_server_error() {
             Delivery::RetryLater {
                 after: retry_after,
+                hold: Hold::None,
                 error: format!("{} {reason}", status.as_u16()),
             }
         } else {
@@ -236,6 +309,7 @@ pub fn unanswered(receiver: &str, error: &reqwest::Error) -> Delivery {
     if error.is_connect() {
         Delivery::RetryLater {
             after: None,
+            hold: Hold::None,
             error: format!("{receiver} could not be reached: {}", without_url(error)),
         }
     } else {
@@ -269,24 +343,104 @@ fn error_text(body: &str) -> Option<String> {
     })
 }
 
-/// The configured connector; a webhook needs both its URL and its secret.
+/// The configured connectors: each network's own where its section is configured, the airline's
+/// webhook (which needs both its URL and its secret) or the sandbox for the others.
 pub fn connector(config: &OutboxConfig) -> Result<Arc<dyn Connector>, String> {
-    match (
+    let timeout = StdDuration::from_secs(config.send_timeout_seconds.max(1));
+    let fallback: Arc<dyn Connector> = match (
         config.connector,
         &config.webhook_url,
         &config.webhook_secret,
     ) {
-        (ConnectorKind::Sandbox, _, _) => Ok(Arc::new(Sandbox)),
-        (ConnectorKind::Webhook, Some(url), Some(secret)) => Ok(Arc::new(Webhook::with_timeout(
-            url.clone(),
-            secret.clone(),
-            StdDuration::from_secs(config.send_timeout_seconds.max(1)),
-        ))),
+        (ConnectorKind::Sandbox, _, _) => Arc::new(Sandbox),
+        (ConnectorKind::Webhook, Some(url), Some(secret)) => {
+            Arc::new(Webhook::with_timeout(url.clone(), secret.clone(), timeout))
+        }
         (ConnectorKind::Webhook, _, _) => {
-            Err("the webhook connector needs [outbox] webhook_url and webhook_secret".to_string())
+            return Err(
+                "the webhook connector needs [outbox] webhook_url and webhook_secret".to_string(),
+            );
+        }
+    };
+    let mut routes: Vec<(Network, Arc<dyn Connector>)> = Vec::new();
+    if let Some(whatsapp) = &config.whatsapp {
+        routes.push((
+            Network::Whatsapp,
+            Arc::new(Whatsapp::new(whatsapp.clone(), timeout)),
+        ));
+    }
+    if let Some(messenger) = &config.messenger {
+        let send = MetaSend::new(Network::Facebook, messenger.clone(), timeout);
+        routes.push((Network::Facebook, Arc::new(send)));
+    }
+    if let Some(instagram) = &config.instagram {
+        let send = MetaSend::new(Network::Instagram, instagram.clone(), timeout);
+        routes.push((Network::Instagram, Arc::new(send)));
+    }
+    if let Some(x) = &config.x {
+        routes.push((Network::X, Arc::new(XDirect::new(x.clone(), timeout))));
+    }
+    if routes.is_empty() {
+        return Ok(fallback);
+    }
+    Ok(Arc::new(Router::new(routes, fallback)))
+}
+
+/// When the next message may go, per connector and per recipient, as the networks' answers and the
+/// configured pacing say. Held by one instance: each instance paces its own sends.
+#[derive(Default)]
+struct Pacer {
+    app: HashMap<Network, Instant>,
+    recipient: HashMap<(Network, String), Instant>,
+}
+
+impl Pacer {
+    /// How long `message` must wait before it may go.
+    fn wait(&self, message: &Message) -> StdDuration {
+        let now = Instant::now();
+        let network = message.new.network;
+        let app = self.app.get(&network).copied().unwrap_or(now);
+        let person = self
+            .recipient
+            .get(&(network, message.new.recipient.clone()))
+            .copied()
+            .unwrap_or(now);
+        app.max(person).saturating_duration_since(now)
+    }
+
+    fn sent(&mut self, message: &Message, pacing: Pacing) {
+        let now = Instant::now();
+        let network = message.new.network;
+        let app = now + StdDuration::from_millis(pacing.per_app_millis);
+        let entry = self.app.entry(network).or_insert(app);
+        *entry = (*entry).max(app);
+        let person = now + StdDuration::from_secs(pacing.per_recipient_seconds);
+        let key = (network, message.new.recipient.clone());
+        let entry = self.recipient.entry(key).or_insert(person);
+        *entry = (*entry).max(person);
+        self.recipient.retain(|_, until| *until > now);
+    }
+
+    fn hold(&mut self, message: &Message, hold: Hold, after: Duration) {
+        let until = Instant::now() + after.to_std().unwrap_or_default();
+        let network = message.new.network;
+        match hold {
+            Hold::None => {}
+            Hold::App => {
+                let entry = self.app.entry(network).or_insert(until);
+                *entry = (*entry).max(until);
+            }
+            Hold::Recipient => {
+                let key = (network, message.new.recipient.clone());
+                let entry = self.recipient.entry(key).or_insert(until);
+                *entry = (*entry).max(until);
+            }
         }
     }
 }
+
+/// A wait shorter than this is slept through; a longer one gives the message back to the queue.
+const SHORT_WAIT: StdDuration = StdDuration::from_secs(1);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryReport {
@@ -297,6 +451,8 @@ pub struct DeliveryReport {
     pub unknown: usize,
     /// Claimed, then held by another instance before it left: not sent here.
     pub lost: usize,
+    /// Given back to the queue to honour the network's pace.
+    pub paced: usize,
 }
 
 /// Added to a send's timeout when a message is held for it, so that the lease outlives the request.
@@ -307,6 +463,7 @@ pub struct Outbox {
     connector: Arc<dyn Connector>,
     config: OutboxConfig,
     instance: String,
+    pacer: Mutex<Pacer>,
 }
 
 impl Outbox {
@@ -321,6 +478,7 @@ impl Outbox {
             connector,
             config,
             instance,
+            pacer: Mutex::default(),
         }
     }
 
@@ -349,6 +507,16 @@ impl Outbox {
             .await?;
         let mut report = DeliveryReport::default();
         for message in due {
+            let wait = self.lock_pacer().wait(&message);
+            if wait > SHORT_WAIT {
+                let due = clock::now() + Duration::from_std(wait).unwrap_or(Duration::seconds(1));
+                self.store
+                    .release_message(message.id, &self.instance, due)
+                    .await?;
+                report.paced += 1;
+                continue;
+            }
+            tokio::time::sleep(wait).await;
             let leaving_until = clock::now().max(now) + send_timeout + LEASE_MARGIN;
             if !self
                 .store
@@ -370,7 +538,21 @@ impl Outbox {
                     .await?;
                 continue;
             }
-            let result = match self.connector.send(&message).await {
+            let delivery = self.connector.send(&message).await;
+            let pacing = self.connector.pacing(message.new.network);
+            {
+                let mut pacer = self.lock_pacer();
+                pacer.sent(&message, pacing);
+                if let Delivery::RetryLater {
+                    after: Some(after),
+                    hold,
+                    ..
+                } = &delivery
+                {
+                    pacer.hold(&message, *hold, *after);
+                }
+            }
+            let result = match delivery {
                 Delivery::Delivered {
                     provider_message_id,
                 } => {
@@ -390,7 +572,7 @@ impl Outbox {
                         ),
                     }
                 }
-                Delivery::RetryLater { after, error } => {
+                Delivery::RetryLater { after, error, .. } => {
                     report.retrying += 1;
                     SendResult::Retry {
                         at: clock::now() + Self::backoff(message.attempts, after),
@@ -419,6 +601,10 @@ impl Outbox {
             }
         }
         Ok(report)
+    }
+
+    fn lock_pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Why the network's rules, or the person, no longer let this message go as it was written, checked
