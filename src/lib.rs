@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod matching;
 pub mod messaging;
 pub mod registry;
+pub mod reports;
 pub mod rules;
 pub mod schedule;
 pub mod scheduler;

@@ -271,6 +271,10 @@ async fn real_answers_match_their_described_schemas() {
             "/api/manifests/held",
             "/api/links/review",
             "/api/events",
+            "/api/reports/funnel",
+            "/api/reports/latency",
+            "/api/reports/deadlines",
+            "/api/reports/matching",
         ] {
             schemas
                 .check(client.get(url(path)).bearer_auth(&ops), path, 200)

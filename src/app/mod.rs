@@ -30,6 +30,7 @@ pub mod matching;
 pub mod offline;
 pub mod registry;
 pub mod reload;
+pub mod reports;
 pub mod review;
 pub mod scans;
 pub mod schedule;

@@ -13,6 +13,7 @@ mod held;
 mod outbox;
 mod postgres;
 mod registry;
+mod reports;
 mod rows;
 mod scans;
 mod scheduler;
@@ -39,6 +40,7 @@ pub use held::HeldStore;
 pub use outbox::OutboxStore;
 pub use postgres::PostgresStore;
 pub use registry::RegistryStore;
+pub use reports::ReportStore;
 pub use scans::ScanFilter;
 pub use scans::ScanStore;
 pub use scheduler::SchedulerStore;
@@ -271,6 +273,7 @@ pub trait Store:
     + OutboxStore
     + SchedulerStore
     + StaffStore
+    + ReportStore
     + Send
     + Sync
     + 'static
@@ -305,6 +308,7 @@ macro_rules! backend_store {
         $crate::store::outbox::outbox_store!($store, $conn, {});
         $crate::store::scheduler::scheduler_store!($store, $conn, {});
         $crate::store::staff::staff_store!($store, $conn, {});
+        $crate::store::reports::report_store!($store, $conn, {});
 
         #[async_trait]
         impl $crate::store::Store for $store {

@@ -22,6 +22,7 @@ use super::flights::*;
 use super::held::*;
 use super::outbox::*;
 use super::registry::*;
+use super::reports::*;
 use super::rows::*;
 use super::scans::*;
 use super::scheduler::*;

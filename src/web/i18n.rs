@@ -232,6 +232,18 @@ pub enum Msg {
     To,
     Channel,
     Rule,
+    // reports
+    Reports,
+    ReportsIntro,
+    DownloadCsv,
+    ReportFunnel,
+    ReportLatency,
+    ReportHistogram,
+    ReportDeadlinesByStation,
+    ReportDeadlinesByDesk,
+    ReportDeadlinesByHour,
+    ReportMatching,
+    Charts,
 }
 
 impl Msg {
@@ -250,6 +262,19 @@ impl Msg {
             "rule" => Msg::Rule,
             "desk" => Msg::Language,
             _ => Msg::Detail,
+        }
+    }
+
+    /// The title of a report's table, by its name in URLs.
+    pub fn report_table(name: &str) -> Msg {
+        match name {
+            "funnel" => Msg::ReportFunnel,
+            "latency" => Msg::ReportLatency,
+            "histogram" => Msg::ReportHistogram,
+            "deadlines_by_station" => Msg::ReportDeadlinesByStation,
+            "deadlines_by_desk" => Msg::ReportDeadlinesByDesk,
+            "deadlines_by_hour" => Msg::ReportDeadlinesByHour,
+            _ => Msg::ReportMatching,
         }
     }
 
@@ -604,6 +629,23 @@ impl Msg {
             Msg::To => ("To", "Hasta"),
             Msg::Channel => ("Channel", "Canal"),
             Msg::Rule => ("Rule", "Regla"),
+            Msg::Reports => ("Reports", "Informes"),
+            Msg::ReportsIntro => (
+                "Dates are each station's local dates. Every table downloads as CSV.",
+                "Las fechas son las locales de cada escala. Cada tabla se descarga en CSV.",
+            ),
+            Msg::DownloadCsv => ("Download CSV", "Descargar CSV"),
+            Msg::ReportFunnel => ("Funnel", "Embudo"),
+            Msg::ReportLatency => ("Latency (minutes)", "Tiempos (minutos)"),
+            Msg::ReportHistogram => ("Latency histogram", "Histograma de tiempos"),
+            Msg::ReportDeadlinesByStation => ("Deadlines by station", "Plazos por escala"),
+            Msg::ReportDeadlinesByDesk => ("Deadlines by desk", "Plazos por mesa"),
+            Msg::ReportDeadlinesByHour => (
+                "Deadlines by local hour due",
+                "Plazos por hora local de vencimiento",
+            ),
+            Msg::ReportMatching => ("Identity matching", "Identificación"),
+            Msg::Charts => ("Charts", "Gráficos"),
             Msg::ChooseAFile => (
                 "Choose a file to import.",
                 "Elija un fichero para importar.",

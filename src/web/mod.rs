@@ -33,6 +33,7 @@ mod ops;
 mod ops_import;
 pub mod pages;
 mod registry;
+mod reports;
 mod review;
 mod scheduler;
 pub mod server;
@@ -53,6 +54,7 @@ use utoipa_axum::routes;
 
 use crate::app::events::EVENT_ROLES;
 use crate::app::reload::RulesStatus;
+use crate::app::reports::REPORT_ROLES;
 use crate::app::review::REVIEW_ROLES;
 use crate::app::{Engine, ServiceError};
 use crate::domain::{Role, UiLanguage};
@@ -155,6 +157,11 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(review::api_list));
     // analysts and the airline's systems
     let events = OpenApiRouter::new().routes(routes!(events::api));
+    let reports = OpenApiRouter::new()
+        .routes(routes!(reports::funnel))
+        .routes(routes!(reports::latency))
+        .routes(routes!(reports::deadlines))
+        .routes(routes!(reports::matching));
     anyone
         .merge(only(OPS_ADMIN, BODY_LIMIT, ops_admin))
         .merge(only(OPS_ADMIN, import::MAX_UPLOAD_BYTES, uploads))
@@ -164,6 +171,7 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .merge(only(inbound::INBOUND_ROLES, BODY_LIMIT, inbound))
         .merge(only(REVIEW_ROLES, BODY_LIMIT, review))
         .merge(only(EVENT_ROLES, BODY_LIMIT, events))
+        .merge(only(REPORT_ROLES, BODY_LIMIT, reports))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 
@@ -206,6 +214,9 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .route("/ops/rules", get(ops::rules))
         .route("/ops/scheduler", get(ops::scheduler));
     let events = Router::new().route("/ops/events", get(events::page));
+    let reports = Router::new()
+        .route("/reports", get(reports::page))
+        .route("/reports/csv/{table}", get(reports::csv_download));
     let upload = Router::new().route(
         "/ops/import",
         get(ops_import::form).post(ops_import::upload),
@@ -220,6 +231,7 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .merge(only(OPS, import::MAX_UPLOAD_BYTES, upload))
         .merge(only(REVIEW_ROLES, BODY_LIMIT, review))
         .merge(only(EVENT_ROLES, BODY_LIMIT, events))
+        .merge(only(REPORT_ROLES, BODY_LIMIT, reports))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

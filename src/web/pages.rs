@@ -317,6 +317,12 @@ pub async fn home(staff: Staff) -> Response {
             label: page.t(Msg::MatchReview).to_string(),
         });
     }
+    if matches!(staff.role(), Role::Analyst | Role::Ops) {
+        links.push(Link {
+            href: "/reports".to_string(),
+            label: page.t(Msg::Reports).to_string(),
+        });
+    }
     if staff.role() == Role::Analyst {
         links.push(Link {
             href: "/ops/events".to_string(),

@@ -76,7 +76,7 @@ pub fn person(
     }
 }
 
-fn passenger(key: &str, surname: &str) -> NewPassenger {
+pub fn passenger(key: &str, surname: &str) -> NewPassenger {
     NewPassenger {
         pax_key: format!("Q7K2QM/{key}"),
         surname: surname.to_string(),

@@ -1,0 +1,183 @@
+//! What the reports are computed from: one row per task, boarded passenger with a link, and identity link
+//! created in a window of time, read from the tables that outlive the event log's retention (tasks keep
+//! their figures after their person is erased). Nothing here names a person.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+use super::rows::corrupt;
+use crate::domain::{Channel, LinkDecision, Network, TaskOutcome, TaskState};
+use crate::reports::{BoardedFact, LinkFact, TaskFact};
+
+pub(super) const SELECT_TASK_FACTS: &str = "SELECT t.station, t.channel, t.rule_id, t.state, t.outcome, \
+    t.created_at, t.due_at, t.updated_at, t.escalated_at, p.language, pa.boarded_at, \
+    (SELECT MIN(m.network) FROM messages m WHERE m.task_id = t.id) AS network, \
+    (SELECT MIN(m.sent_at) FROM messages m WHERE m.task_id = t.id) AS first_sent_at \
+    FROM tasks t LEFT JOIN persons p ON p.id = t.person_id LEFT JOIN passengers pa ON pa.id = t.passenger_id \
+    WHERE t.created_at >= $1 AND t.created_at < $2";
+
+pub(super) const SELECT_BOARDED_FACTS: &str = "SELECT f.origin, pa.boarded_at FROM passengers pa \
+    JOIN flights f ON f.id = pa.flight_id WHERE pa.boarded_at >= $1 AND pa.boarded_at < $2 \
+    AND EXISTS (SELECT 1 FROM identity_links l WHERE l.passenger_id = pa.id AND l.decision = 'linked')";
+
+pub(super) const SELECT_LINK_FACTS: &str = "SELECT f.origin, l.decision, l.decided_by, l.created_at \
+    FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id JOIN flights f ON f.id = pa.flight_id \
+    WHERE l.created_at >= $1 AND l.created_at < $2";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct TaskFactRow {
+    station: String,
+    channel: String,
+    rule_id: String,
+    state: String,
+    outcome: Option<String>,
+    created_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    escalated_at: Option<DateTime<Utc>>,
+    language: Option<String>,
+    boarded_at: Option<DateTime<Utc>>,
+    network: Option<String>,
+    first_sent_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<TaskFactRow> for TaskFact {
+    type Error = StoreError;
+    fn try_from(r: TaskFactRow) -> Result<TaskFact, StoreError> {
+        Ok(TaskFact {
+            station: r.station,
+            channel: r
+                .channel
+                .parse::<Channel>()
+                .map_err(|e| corrupt("task channel", e))?,
+            rule: r.rule_id,
+            state: r
+                .state
+                .parse::<TaskState>()
+                .map_err(|e| corrupt("task state", e))?,
+            outcome: r
+                .outcome
+                .map(|o| o.parse::<TaskOutcome>())
+                .transpose()
+                .map_err(|e| corrupt("task outcome", e))?,
+            created_at: r.created_at,
+            due_at: r.due_at,
+            updated_at: r.updated_at,
+            escalated_at: r.escalated_at,
+            language: r.language,
+            boarded_at: r.boarded_at,
+            network: r
+                .network
+                .map(|n| n.parse::<Network>())
+                .transpose()
+                .map_err(|e| corrupt("message network", e))?,
+            first_sent_at: r.first_sent_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct LinkFactRow {
+    origin: String,
+    decision: String,
+    decided_by: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<LinkFactRow> for LinkFact {
+    type Error = StoreError;
+    fn try_from(r: LinkFactRow) -> Result<LinkFact, StoreError> {
+        Ok(LinkFact {
+            station: r.origin,
+            decision: r
+                .decision
+                .parse::<LinkDecision>()
+                .map_err(|e| corrupt("link decision", e))?,
+            by_matcher: r.decided_by == "matcher",
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The rows reports are computed from, in a window of UTC time (the caller widens it to cover every
+/// station's local dates).
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Tasks created in the window, with their person's language, passenger's boarding time and first
+    /// message.
+    async fn task_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TaskFact>, StoreError>;
+    /// Passengers boarded in the window whose identity is linked to a registry person.
+    async fn boarded_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BoardedFact>, StoreError>;
+    /// Identity links created in the window.
+    async fn link_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<LinkFact>, StoreError>;
+}
+
+/// Implements `ReportStore` for a backend store, once for both backends.
+macro_rules! report_store {
+    ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        #[async_trait]
+        impl $crate::store::ReportStore for $store {
+            $($backend)*
+
+            async fn task_facts(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::TaskFact>, StoreError> {
+                sqlx::query_as::<_, TaskFactRow>(SELECT_TASK_FACTS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::reports::TaskFact::try_from)
+                    .collect()
+            }
+
+            async fn boarded_facts(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::BoardedFact>, StoreError> {
+                let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(SELECT_BOARDED_FACTS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(station, boarded_at)| $crate::reports::BoardedFact { station, boarded_at })
+                    .collect())
+            }
+
+            async fn link_facts(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::LinkFact>, StoreError> {
+                sqlx::query_as::<_, LinkFactRow>(SELECT_LINK_FACTS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::reports::LinkFact::try_from)
+                    .collect()
+            }
+        }
+    };
+}
+pub(super) use report_store;

@@ -1,0 +1,467 @@
+//! Reports over real HTTP against the real app on both backends, checked against counts the test works out
+//! itself from the tasks it made: the funnel, deadlines, latency, matching; filters in the station's local
+//! time; every table as CSV; analysts read them, other roles are refused, and no person is named.
+
+mod common;
+
+use std::sync::Arc;
+
+use aboard::domain::records::{
+    FlightList, IdentityLink, ListMode, ManifestImport, MovementTimes, NewFlight, NewTask,
+    TaskTransition,
+};
+use aboard::domain::{
+    BoardingState, Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision, Role,
+    TaskOutcome, TaskState,
+};
+use aboard::store::Store;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use common::social::{passenger, person};
+use common::{TestApp, TestDb, token};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// How one made task ends: its channel, the state and outcome it reaches, and how many minutes after it
+/// was created (none: it stays open).
+struct Made {
+    channel: Channel,
+    end: Option<(TaskState, Option<TaskOutcome>, i64)>,
+}
+
+fn made() -> Vec<Made> {
+    use TaskOutcome::*;
+    use TaskState::*;
+    let m = |channel, end| Made { channel, end };
+    vec![
+        m(Channel::Gate, Some((Done, Some(TalkedAllWell), 5))),
+        m(Channel::Social, Some((Done, Some(MessageSent), 30))),
+        m(Channel::Gate, Some((Done, Some(TalkedNewIssue), 10))),
+        m(Channel::Social, Some((Expired, None, 60))),
+        m(Channel::Gate, Some((Done, Some(NotFound), 25))),
+        m(Channel::Social, Some((Cancelled, None, 2))),
+        m(Channel::Gate, Some((Done, Some(Declined), 3))),
+        m(Channel::Social, None),
+        m(Channel::Gate, Some((Done, Some(TalkedAllWell), 15))),
+        m(Channel::Social, Some((Done, Some(AskedNoContact), 40))),
+    ]
+}
+
+/// Minutes a task has to its deadline.
+const DUE_MINUTES: i64 = 20;
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+/// A flight with `count` passengers on 10 November 2026.
+async fn flight(store: &dyn Store, number: &str, origin: &str, count: usize) -> Vec<uuid::Uuid> {
+    let departure = utc("2026-11-10T10:00:00Z");
+    let import = ManifestImport {
+        warnings: Default::default(),
+        format: "csv".to_string(),
+        file_name: format!("{number}.csv"),
+        digest: format!("digest-{number}"),
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight: NewFlight {
+                key: FlightKey {
+                    flight: FlightNumber::parse(number).unwrap(),
+                    local_date: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                    origin: Iata::parse(origin).unwrap(),
+                },
+                destination: Some(Iata::parse("MEX").unwrap()),
+                departure: MovementTimes {
+                    scheduled: Some(departure),
+                    ..Default::default()
+                },
+                arrival: MovementTimes::default(),
+                gate: Some("B12".to_string()),
+                status: FlightStatus::Departed,
+            },
+            mode: ListMode::Merge,
+            passengers: (0..count)
+                .map(|i| passenger(&format!("{number}-{i}"), &format!("PAX{i}")))
+                .collect(),
+        }],
+    };
+    let flight_id = store
+        .import_manifest(&import, departure - Duration::hours(3))
+        .await
+        .unwrap()
+        .flights[0]
+        .flight_id;
+    let mut ids: Vec<(String, uuid::Uuid)> = store
+        .passengers(flight_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.details.pax_key, p.id))
+        .collect();
+    ids.sort_by_key(|(key, _)| {
+        key.rsplit('-')
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    });
+    ids.into_iter().map(|(_, id)| id).collect()
+}
+
+/// Makes MAD's ten tasks (`made()`), twelve passengers' links and BCN's one task; returns MAD's flight.
+async fn history(store: Arc<dyn Store>) -> uuid::Uuid {
+    let store = store.as_ref();
+    let mad = flight(store, "IB6401", "MAD", 12).await;
+    let bcn = flight(store, "IB6402", "BCN", 1).await;
+    let base = utc("2026-11-10T08:00:00Z");
+    for (i, passenger_id) in mad.iter().chain(bcn.iter()).enumerate() {
+        let language = if i % 2 == 0 { "es-ES" } else { "en" };
+        let person = store
+            .upsert_person(
+                &person(&format!("P-{i}"), &format!("Persona {i}"), language, vec![]),
+                "test",
+                base,
+            )
+            .await
+            .unwrap();
+        let decision = match i {
+            10 => LinkDecision::Review,
+            11 => LinkDecision::Rejected,
+            _ => LinkDecision::Linked,
+        };
+        let link = IdentityLink {
+            passenger_id: *passenger_id,
+            person_id: person.id,
+            decision,
+            score: 0.9,
+            reasons: vec![],
+            decided_by: if i == 9 { "staff:ana" } else { "matcher" }.to_string(),
+            updated_at: base,
+        };
+        store.upsert_link(&link).await.unwrap();
+        let boarded = base + Duration::minutes(i as i64);
+        if i <= 10 || i == 12 {
+            store
+                .set_boarding_state(*passenger_id, BoardingState::Boarded, None, "test", boarded)
+                .await
+                .unwrap();
+        }
+        let spec = match i {
+            0..=9 => &made()[i],
+            12 => &Made {
+                channel: Channel::Gate,
+                end: Some((TaskState::Done, Some(TaskOutcome::TalkedAllWell), 1)),
+            },
+            _ => continue,
+        };
+        let created = boarded + Duration::minutes(i as i64 + 1);
+        let task = store
+            .create_task(
+                &NewTask {
+                    flight_id: store
+                        .passenger(*passenger_id)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .flight_id,
+                    passenger_id: *passenger_id,
+                    person_id: person.id,
+                    rule_id: "frequent_complainer".to_string(),
+                    channel: spec.channel,
+                    station: if i == 12 { "BCN" } else { "MAD" }.to_string(),
+                    gate: None,
+                    priority: 1,
+                    due_at: created + Duration::minutes(DUE_MINUTES),
+                    expires_at: created + Duration::hours(2),
+                    brief: "Persona".to_string(),
+                    why: vec![],
+                },
+                created,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some((state, outcome, after)) = spec.end {
+            store
+                .transition_task(&TaskTransition {
+                    task_id: task.id,
+                    from: vec![TaskState::Open],
+                    to: state,
+                    actor: "staff:test".to_string(),
+                    assignee: None,
+                    outcome,
+                    note: Some("She said her name is Persona".to_string()),
+                    at: created + Duration::minutes(after),
+                })
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
+    mad[0]
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let response = app.get_as(path, token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    values.sort();
+    (!values.is_empty()).then(|| values[values.len().div_ceil(2) - 1])
+}
+
+#[tokio::test]
+async fn reports_agree_with_the_counts_of_the_tasks_made() {
+    for db in TestDb::each().await {
+        history(db.store.clone()).await;
+        let app = TestApp::spawn(db.config()).await;
+        let analyst = token(db.store.as_ref(), Role::Analyst, &[], &[]).await;
+        let day = "from=2026-11-10&to=2026-11-10";
+
+        // Worked out from `made()`, not from aboard's code.
+        let specs = made();
+        let ends = |wanted: &dyn Fn(TaskState, Option<TaskOutcome>) -> bool| -> i64 {
+            specs
+                .iter()
+                .filter(|m| m.end.is_some_and(|(s, o, _)| wanted(s, o)))
+                .count() as i64
+        };
+        use TaskOutcome::*;
+        let reached = ends(&|s, o| {
+            s == TaskState::Done && matches!(o, Some(TalkedAllWell | TalkedNewIssue | MessageSent))
+        });
+        let refused = ends(&|_, o| matches!(o, Some(Declined | AskedNoContact)));
+        let funnel = get(
+            &app,
+            &analyst,
+            &format!("/api/reports/funnel?{day}&station=MAD"),
+        )
+        .await;
+        let f = &funnel["report"];
+        assert_eq!(
+            f["boarded_linked"], 10,
+            "passengers 0-9 boarded with a link"
+        );
+        let of = |c| specs.iter().filter(|m| m.channel == c).count() as i64;
+        assert_eq!(f["tasks_gate"], of(Channel::Gate));
+        assert_eq!(f["tasks_social"], of(Channel::Social));
+        assert_eq!(f["reached"], reached);
+        assert_eq!(f["refused"], refused);
+        assert_eq!(f["not_found"], ends(&|_, o| o == Some(NotFound)));
+        assert_eq!(f["expired"], ends(&|s, _| s == TaskState::Expired));
+        assert_eq!(f["cancelled"], ends(&|s, _| s == TaskState::Cancelled));
+        assert_eq!(
+            f["pending"],
+            specs.iter().filter(|m| m.end.is_none()).count() as i64
+        );
+        assert_eq!(f["new_issue"], ends(&|_, o| o == Some(TalkedNewIssue)));
+
+        // BCN's task counts without the station filter; no task on the 11th.
+        let all = get(&app, &analyst, &format!("/api/reports/funnel?{day}")).await;
+        assert_eq!(all["report"]["tasks_gate"], of(Channel::Gate) + 1);
+        let next_day = get(
+            &app,
+            &analyst,
+            "/api/reports/funnel?from=2026-11-11&to=2026-11-11",
+        )
+        .await;
+        assert_eq!(next_day["report"]["tasks_gate"], 0);
+        // Desk and channel filters: even passengers are Spanish and on the gate channel.
+        let spanish = get(
+            &app,
+            &analyst,
+            &format!("/api/reports/funnel?{day}&station=MAD&desk=es"),
+        )
+        .await;
+        assert_eq!(spanish["report"]["tasks_gate"], of(Channel::Gate));
+        assert_eq!(spanish["report"]["tasks_social"], 0);
+        let social = get(
+            &app,
+            &analyst,
+            &format!("/api/reports/funnel?{day}&channel=social"),
+        )
+        .await;
+        assert_eq!(social["report"]["tasks_gate"], 0);
+        assert_eq!(social["report"]["tasks_social"], of(Channel::Social));
+
+        // Deadlines: done within DUE_MINUTES is met; done later, expired or open past due is missed.
+        let met = ends(&|s, _| s == TaskState::Done)
+            - specs
+                .iter()
+                .filter(|m| {
+                    m.end
+                        .is_some_and(|(s, _, after)| s == TaskState::Done && after > DUE_MINUTES)
+                })
+                .count() as i64;
+        let missed = specs
+            .iter()
+            .filter(|m| match m.end {
+                Some((TaskState::Done, _, after)) => after > DUE_MINUTES,
+                Some((TaskState::Expired, _, _)) | None => true,
+                _ => false,
+            })
+            .count() as i64;
+        let deadlines = get(
+            &app,
+            &analyst,
+            &format!("/api/reports/deadlines?{day}&station=MAD"),
+        )
+        .await;
+        let stations = deadlines["report"]["by_station"].as_array().unwrap();
+        assert_eq!(stations.len(), 1);
+        assert_eq!(stations[0]["key"], "MAD");
+        assert_eq!(
+            (
+                stations[0]["met"].as_i64().unwrap(),
+                stations[0]["missed"].as_i64().unwrap()
+            ),
+            (met, missed)
+        );
+        let hours = deadlines["report"]["by_hour"].as_array().unwrap();
+        assert_eq!(hours.len(), 24);
+        let by_hour_total: i64 = hours
+            .iter()
+            .map(|h| h["met"].as_i64().unwrap() + h["missed"].as_i64().unwrap())
+            .sum();
+        assert_eq!(by_hour_total, met + missed);
+        // Tasks are due between 08:21 and 09:50 UTC: 09 and 10 in Madrid (UTC+1 in November).
+        assert_eq!(
+            hours[8]["met"].as_i64().unwrap() + hours[8]["missed"].as_i64().unwrap(),
+            0
+        );
+        let desks: Vec<&str> = deadlines["report"]["by_desk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(desks, ["en", "es"]);
+
+        // Latency: gate tasks to their outcome, median by nearest rank.
+        let latency = get(
+            &app,
+            &analyst,
+            &format!("/api/reports/latency?{day}&station=MAD"),
+        )
+        .await;
+        let steps = latency["report"].as_array().unwrap();
+        let outcome = steps
+            .iter()
+            .find(|s| s["step"] == "gate: task to outcome")
+            .unwrap();
+        let gate_minutes: Vec<i64> = specs
+            .iter()
+            .filter(|m| m.channel == Channel::Gate)
+            .filter_map(|m| m.end.filter(|e| e.0 == TaskState::Done).map(|e| e.2 * 60))
+            .collect();
+        assert_eq!(outcome["count"], gate_minutes.len() as i64);
+        assert_eq!(
+            outcome["median_seconds"].as_i64(),
+            median(gate_minutes.clone())
+        );
+        let bucketed: i64 = outcome["histogram"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["count"].as_i64().unwrap())
+            .sum();
+        assert_eq!(bucketed, gate_minutes.len() as i64);
+        // Each gate task was made i+1 minutes after its passenger boarded.
+        let scan = steps
+            .iter()
+            .find(|s| s["step"] == "gate: scan to task")
+            .unwrap();
+        let scan_minutes: Vec<i64> = (0..10)
+            .filter(|i| i % 2 == 0)
+            .map(|i| (i + 1) * 60)
+            .collect();
+        assert_eq!(scan["median_seconds"].as_i64(), median(scan_minutes));
+
+        // Matching: nine linked by the matcher at MAD, one confirmed by staff, one waiting, one rejected.
+        let matching = get(
+            &app,
+            &analyst,
+            &format!("/api/reports/matching?{day}&station=MAD"),
+        )
+        .await;
+        let m = &matching["report"];
+        assert_eq!(
+            (
+                m["auto_linked"].as_i64(),
+                m["confirmed"].as_i64(),
+                m["in_review"].as_i64(),
+                m["rejected"].as_i64()
+            ),
+            (Some(9), Some(1), Some(1), Some(1))
+        );
+        assert!(m["review_oldest_age_seconds"].as_i64().unwrap() > 20 * 86_400);
+
+        // Every table downloads as CSV with the same figures.
+        let csv = app
+            .get_as(&format!("/reports/csv/funnel?{day}&station=MAD"), &analyst)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        assert!(
+            csv.headers()[reqwest::header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .contains("aboard-funnel-2026-11-10-2026-11-10.csv")
+        );
+        let csv = csv.text().await.unwrap();
+        assert!(csv.starts_with("stage,count\n"), "{csv}");
+        assert!(csv.contains(&format!("\nreached,{reached}\n")), "{csv}");
+        for table in aboard::reports::TABLES {
+            let response = app
+                .get_as(&format!("/reports/csv/{table}?{day}"), &analyst)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{table}");
+        }
+        let unknown = app
+            .get_as("/reports/csv/salaries", &analyst)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+        // The page: tables, server-drawn charts, no person's name or words.
+        let page = app
+            .get_as(&format!("/reports?{day}"), &analyst)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("<svg") && html.contains("/reports/csv/deadlines_by_hour?"));
+        assert!(!html.contains("Persona") && !html.contains("PAX"));
+
+        // Bad filters are named; roles other than analyst and ops are refused.
+        for (query, named) in [
+            ("from=10/11/2026", "from:"),
+            ("from=2026-11-12&to=2026-11-10", "from:"),
+            ("station=Madrid", "station:"),
+            ("channel=fax", "channel:"),
+            ("desk=spanish", "desk:"),
+        ] {
+            let response = app
+                .get_as(&format!("/api/reports/funnel?{query}"), &analyst)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+            let body: Value = response.json().await.unwrap();
+            assert!(body["error"].as_str().unwrap().starts_with(named), "{body}");
+        }
+        let gate = token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+        for path in ["/api/reports/funnel", "/reports", "/reports/csv/funnel"] {
+            let response = app.get_as(path, &gate).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+        app.stop().await;
+        db.finish().await;
+    }
+}
