@@ -843,6 +843,17 @@ async fn story(store: &dyn Store) {
     assert_eq!(kept.new.brief, "[erased]");
     assert!(kept.new.why.is_empty());
     assert_eq!(kept.new.person_id, Uuid::nil());
+    // The message stays for the figures, without the account it went to or the words.
+    let messages = store.messages_for_task(task.id).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        (
+            messages[0].new.recipient.as_str(),
+            messages[0].new.body.as_str()
+        ),
+        ("[erased]", "[erased]")
+    );
+    assert_eq!(messages[0].provider_message_id, None);
     let all = store
         .events(&EventFilter {
             limit: 1000,
@@ -873,7 +884,40 @@ async fn story(store: &dyn Store) {
 async fn every_store_operation_tells_the_same_story_on_each_backend() {
     for db in TestDb::each().await {
         story(db.store.as_ref()).await;
+        if let Some(path) = db.url.strip_prefix("sqlite:") {
+            db.store.close().await;
+            nothing_of_the_erased_person_in(std::path::Path::new(path));
+        }
         db.finish().await;
+    }
+}
+
+/// The bytes of a SQLite database (and of its log, if any) hold none of the values the story's erased
+/// person had in the registry, in their tasks or in their messages: not in live rows, not in free space.
+fn nothing_of_the_erased_person_in(path: &std::path::Path) {
+    let mut bytes = std::fs::read(path).expect("the database file");
+    let log = path.with_extension("db-wal");
+    if log.exists() {
+        bytes.extend(std::fs::read(&log).expect("the log"));
+    }
+    for value in [
+        "María José García-Peña",
+        "SC-00001",
+        // (Not the network id 1234567: the passenger's own frequent-flyer number 12345678 holds it.)
+        "@mjgarcia",
+        "Suitcase arrived two days late",
+        "CS-100231",
+        "care.example/tickets",
+        "Open baggage case from October",
+        "Happy with the rebooking",
+        "todo bien con tu maleta",
+        "dm-991",
+    ] {
+        assert!(
+            !bytes.windows(value.len()).any(|w| w == value.as_bytes()),
+            "{value:?} is still in {}",
+            path.display()
+        );
     }
 }
 

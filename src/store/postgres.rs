@@ -53,6 +53,19 @@ impl PostgresStore {
         Ok(self.pool.begin().await?)
     }
 
+    /// After an erasure: the dead row versions holding the erased values are removed from the tables
+    /// the erasure touched, rather than left until autovacuum comes round.
+    async fn scrub_erased(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "VACUUM persons, person_identifiers, social_accounts, complaint_cases, consents, \
+             identity_links, person_keys, match_decisions, staff_opt_outs, inbound_contacts, tasks, \
+             messages, events",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Writers share the pool: the database orders them.
     fn write_pool(&self) -> &PgPool {
         &self.pool

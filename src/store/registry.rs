@@ -187,8 +187,15 @@ pub(super) const DELETE_PERSON_LISTS: [&str; 4] = [
 
 /// What erasure removes besides the person row (whose cascade takes accounts, cases, consent and links):
 /// the events naming them, and the briefs and reasons of their tasks.
-pub(super) const ERASE_PERSON_TRACES: [&str; 2] = [
+pub(super) const ERASE_PERSON_TRACES: [&str; 4] = [
     "DELETE FROM events WHERE person_id = $1",
+    // A message not yet sent is not sent; one that went keeps its row for the figures, without the
+    // account it went to or the words.
+    "DELETE FROM messages WHERE state = 'queued' \
+     AND task_id IN (SELECT id FROM tasks WHERE person_id = $1)",
+    "UPDATE messages SET recipient = '[erased]', body = '[erased]', template_parameters = NULL, \
+     provider_message_id = NULL, last_error = NULL \
+     WHERE task_id IN (SELECT id FROM tasks WHERE person_id = $1)",
     "UPDATE tasks SET brief = '[erased]', why = '[]', outcome_note = NULL WHERE person_id = $1",
 ];
 
@@ -324,8 +331,10 @@ pub trait RegistryStore: Send + Sync {
     ) -> Result<Person, StoreError>;
     async fn person(&self, id: Uuid) -> Result<Option<Person>, StoreError>;
     async fn person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, StoreError>;
-    /// Removes the person, their accounts, cases, links, every event naming them and the briefs of their
-    /// tasks, leaving one anonymous "person erased" event. Returns false when no such person exists.
+    /// Removes the person, their accounts, cases, links, every event naming them, the briefs and notes of
+    /// their tasks and the recipients and words of their messages (a message still queued is dropped),
+    /// leaving one anonymous "person erased" event; then has the database overwrite what it freed. Returns
+    /// false when no such person exists.
     async fn erase_person(
         &self,
         external_id: &str,
@@ -655,6 +664,7 @@ macro_rules! registry_store {
                 );
                 insert_event(&mut tx, &e, at).await?;
                 tx.commit().await?;
+                self.scrub_erased().await?;
                 Ok(true)
             }
 

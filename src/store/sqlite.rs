@@ -78,7 +78,10 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             // A larger page cache per connection: the gate's lookups run thousands of times a second.
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-32768")
+            // Deleted and overwritten values are zeroed in the file, not left in free space: an
+            // erased person must not stay readable in it.
+            .pragma("secure_delete", "on");
         let pool = pool_of(max_connections.max(1))
             .connect_with(options.clone())
             .await?;
@@ -108,6 +111,15 @@ impl SqliteStore {
 
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// After an erasure: the log, which still holds the pages as they were, is copied into the file and
+    /// emptied, so that the erased values are in neither.
+    async fn scrub_erased(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     /// Single-statement writes queue on the writer too.
