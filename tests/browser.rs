@@ -1,4 +1,5 @@
-//! The staff pages in a real browser: Debian's headless Chromium driven through chromedriver (which this
+//! The staff pages in a real browser (signing in, the gate, the advisor, review and import, an analyst's reports and
+//! their CSV download): Debian's headless Chromium driven through chromedriver (which this
 //! test starts on a free port) with fantoccini. Without chromium and chromedriver installed the test is
 //! skipped with a message, except under CI=true, where it fails.
 
@@ -878,6 +879,95 @@ async fn an_advisor_confirms_a_review_case_and_ops_import_a_manifest_from_the_pa
         "{results}"
     );
     assert_eq!(db.store.counts().await.unwrap().flights, 2);
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn an_analyst_opens_the_reports_reads_a_chart_and_downloads_a_table_as_csv() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    add(
+        db.store.as_ref(),
+        "analyst",
+        Role::Analyst,
+        &[],
+        UiLanguage::En,
+    )
+    .await;
+    let record = common::social::person(
+        "P-REPORT",
+        "Rita Report",
+        "es",
+        vec![common::social::x_account("7001")],
+    );
+    common::social::social_task(db.store.clone(), 5301, &record).await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+
+    sign_in_by_keyboard(&client, &base, "analyst", "right-password").await;
+    assert_eq!(text_of(&client, "role").await, "Analyst");
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("a[href='/reports']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let funnel = text_of(&client, "report-funnel").await;
+    assert!(
+        funnel.contains("social tasks\t1") || funnel.contains("social tasks 1"),
+        "{funnel}"
+    );
+    let charts = client
+        .find_all(Locator::Css("figure.chart svg"))
+        .await
+        .unwrap();
+    assert!(
+        charts.len() >= 3,
+        "the funnel, deadlines and latency charts"
+    );
+    let page = client.source().await.unwrap();
+    assert!(!page.contains("Rita"), "no person is named");
+
+    // The CSV link downloads the table: the browser fetches what the link points at with its session.
+    let link = client
+        .find(Locator::Css("#report-funnel a.csv"))
+        .await
+        .unwrap();
+    assert_eq!(link.attr("download").await.unwrap().as_deref(), Some(""));
+    let href = link.attr("href").await.unwrap().unwrap();
+    let downloaded = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(arguments[0]).then(r => r.text().then(t => done([r.status, \
+             r.headers.get('content-disposition'), t])));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(downloaded[0], 200);
+    assert!(
+        downloaded[1]
+            .as_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"aboard-funnel-"),
+        "{downloaded}"
+    );
+    let csv = downloaded[2].as_str().unwrap();
+    assert!(
+        csv.starts_with("stage,count\n") && csv.contains("\nsocial tasks,1\n"),
+        "{csv}"
+    );
+    link.click().await.unwrap();
 
     client.close().await.unwrap();
     app.stop().await;

@@ -272,26 +272,27 @@ fn bar_chart(title: &str, labels: &[String], series: &[(&str, Vec<i64>, RGBColor
     let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
         let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
         root.fill(&WHITE)?;
-        let top = series
+        let most = series
             .iter()
             .flat_map(|s| s.1.iter())
             .copied()
             .max()
             .unwrap_or(0)
-            .max(1) as f64
-            * 1.1;
+            .max(1);
+        // Whole numbers on the scale, with room above the tallest bar.
+        let top = most + most / 10 + 1;
         let n = labels.len().max(1) as f64;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
             .margin(10)
             .x_label_area_size(44)
             .y_label_area_size(48)
-            .build_cartesian_2d(0f64..n, 0f64..top)?;
+            .build_cartesian_2d(0f64..n, 0i64..top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
             .draw()?;
         let width = 0.8 / series.len().max(1) as f64;
         for (k, (name, values, color)) in series.iter().enumerate() {
@@ -299,7 +300,7 @@ fn bar_chart(title: &str, labels: &[String], series: &[(&str, Vec<i64>, RGBColor
             chart
                 .draw_series(values.iter().enumerate().map(|(i, v)| {
                     let left = i as f64 + 0.1 + k as f64 * width;
-                    Rectangle::new([(left, 0.0), (left + width, *v as f64)], color.filled())
+                    Rectangle::new([(left, 0), (left + width, *v)], color.filled())
                 }))?
                 .label(*name)
                 .legend(move |(x, y)| {
@@ -320,7 +321,7 @@ fn bar_chart(title: &str, labels: &[String], series: &[(&str, Vec<i64>, RGBColor
             ),
         );
         for (i, label) in labels.iter().enumerate() {
-            let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+            let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0));
             root.draw(&Text::new(label.clone(), (x, y + 6), style.clone()))?;
         }
         root.present()?;
