@@ -171,7 +171,11 @@ async fn history(store: Arc<dyn Store>) -> uuid::Uuid {
                     gate: None,
                     priority: 1,
                     due_at: created + Duration::minutes(DUE_MINUTES),
-                    expires_at: created + Duration::hours(2),
+                    // The open one must outlive the test, or the app's scheduler expires it.
+                    expires_at: match spec.end {
+                        Some(_) => created + Duration::hours(2),
+                        None => aboard::clock::now() + Duration::days(1),
+                    },
                     brief: "Persona".to_string(),
                     why: vec![],
                 },
@@ -461,6 +465,86 @@ async fn reports_agree_with_the_counts_of_the_tasks_made() {
             let response = app.get_as(path, &gate).send().await.unwrap();
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         }
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// The value of the Prometheus sample `series` (name and labels, as printed) in `text`.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_carry_open_tasks_by_channel_and_station_and_the_queues() {
+    for db in TestDb::each().await {
+        history(db.store.clone()).await;
+        let app = TestApp::spawn(db.config()).await;
+        let scrape = || async {
+            app.client
+                .get(app.url("/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        };
+        let text = scrape().await;
+        // Of `made()`, one social task at MAD stays open; BCN's gate task is done.
+        let open: Vec<_> = made()
+            .iter()
+            .filter(|m| m.end.is_none())
+            .map(|m| m.channel)
+            .collect();
+        assert_eq!(open, [Channel::Social]);
+        assert_eq!(
+            sample(
+                &text,
+                "aboard_open_tasks{channel=\"social\",station=\"MAD\"}"
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&text, "aboard_open_tasks{channel=\"gate\",station=\"BCN\"}"),
+            None
+        );
+        assert_eq!(sample(&text, "aboard_review_queue_links"), Some(1.0));
+        assert_eq!(sample(&text, "aboard_outbox_backlog_messages"), Some(0.0));
+        assert_eq!(
+            sample(&text, "aboard_outbox_oldest_message_age_seconds"),
+            Some(0.0)
+        );
+        assert_eq!(sample(&text, "aboard_incomplete_typeb_messages"), Some(0.0));
+
+        // Once it closes, the station drops out rather than keep its last count.
+        let open_task = db
+            .store
+            .tasks(&aboard::store::TaskFilter {
+                states: vec![TaskState::Open],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(open_task.len(), 1);
+        db.store
+            .transition_task(&TaskTransition {
+                task_id: open_task[0].id,
+                from: vec![TaskState::Open],
+                to: TaskState::Cancelled,
+                actor: "test".to_string(),
+                assignee: None,
+                outcome: None,
+                note: None,
+                at: aboard::clock::now(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let text = scrape().await;
+        assert!(!text.contains("aboard_open_tasks{"), "{text}");
         app.stop().await;
         db.finish().await;
     }

@@ -25,6 +25,29 @@ pub(super) const SELECT_LINK_FACTS: &str = "SELECT f.origin, l.decision, l.decid
     FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id JOIN flights f ON f.id = pa.flight_id \
     WHERE l.created_at >= $1 AND l.created_at < $2";
 
+pub(super) const SELECT_OPEN_TASKS: &str = "SELECT channel, station, COUNT(*) FROM tasks \
+    WHERE state IN ('open', 'claimed') GROUP BY channel, station ORDER BY channel, station";
+
+/// Messages the outbox still has to deliver or confirm, and when the oldest of them was queued.
+pub(super) const SELECT_OUTBOX_BACKLOG: &str = "SELECT COUNT(*), MIN(created_at) FROM messages \
+    WHERE state IN ('queued', 'sending', 'unknown')";
+
+pub(super) const SELECT_QUEUES: &str = "SELECT \
+    (SELECT COUNT(*) FROM identity_links WHERE decision = 'review'), \
+    (SELECT COUNT(*) FROM held_messages WHERE closed_at IS NULL)";
+
+/// The business figures /metrics shows, read when it is scraped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BusinessFigures {
+    /// Open and claimed tasks by channel and station.
+    pub open_tasks: Vec<(String, String, i64)>,
+    pub outbox_backlog: i64,
+    pub outbox_oldest: Option<DateTime<Utc>>,
+    pub review_queue: i64,
+    /// Type B messages held incomplete (parts missing, or waiting for their flight's PNL).
+    pub incomplete_typeb: i64,
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskFactRow {
     station: String,
@@ -117,6 +140,8 @@ pub trait ReportStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<BoardedFact>, StoreError>;
+    /// The figures /metrics shows.
+    async fn business_figures(&self) -> Result<BusinessFigures, StoreError>;
     /// Identity links created in the window.
     async fn link_facts(
         &self,
@@ -161,6 +186,23 @@ macro_rules! report_store {
                     .into_iter()
                     .map(|(station, boarded_at)| $crate::reports::BoardedFact { station, boarded_at })
                     .collect())
+            }
+
+            async fn business_figures(&self) -> Result<$crate::store::BusinessFigures, StoreError> {
+                let open_tasks: Vec<(String, String, i64)> = sqlx::query_as(SELECT_OPEN_TASKS)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let (outbox_backlog, outbox_oldest): (i64, Option<DateTime<Utc>>) =
+                    sqlx::query_as(SELECT_OUTBOX_BACKLOG).fetch_one(&self.pool).await?;
+                let (review_queue, incomplete_typeb): (i64, i64) =
+                    sqlx::query_as(SELECT_QUEUES).fetch_one(&self.pool).await?;
+                Ok($crate::store::BusinessFigures {
+                    open_tasks,
+                    outbox_backlog,
+                    outbox_oldest,
+                    review_queue,
+                    incomplete_typeb,
+                })
             }
 
             async fn link_facts(

@@ -52,7 +52,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, WebEr
     }))
 }
 
-/// Prometheus text: requests by route and status, durations, the database pool, build info.
+/// Prometheus text: requests by route and status, durations, the database pool, build info, and the
+/// business figures (open tasks by channel and station, outbox backlog and its oldest age, review queue,
+/// incomplete Type B messages).
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -66,7 +68,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(state.store.as_ref()),
+        state.metrics.render(state.store.as_ref()).await,
     )
 }
 

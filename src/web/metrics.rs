@@ -1,4 +1,6 @@
-//! Prometheus metrics: requests by route and status, request durations, the database pool and build info.
+//! Prometheus metrics: requests by route and status, request durations, the database pool and build info,
+//! and the business figures read from the database at each scrape: open tasks by channel and station, the
+//! outbox's backlog and its oldest message's age, the review queue and incomplete Type B messages.
 //! One registry per running app, so tests that start several apps in one process do not mix figures.
 
 use std::sync::Arc;
@@ -30,6 +32,12 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TaskLabels {
+    pub channel: String,
+    pub station: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: String,
     backend: String,
@@ -41,6 +49,11 @@ pub struct Metrics {
     durations: Family<RouteLabels, Histogram>,
     pool_size: Gauge,
     pool_idle: Gauge,
+    open_tasks: Family<TaskLabels, Gauge>,
+    outbox_backlog: Gauge,
+    outbox_oldest_age: Gauge,
+    review_queue: Gauge,
+    incomplete_typeb: Gauge,
 }
 
 impl Metrics {
@@ -72,6 +85,36 @@ impl Metrics {
             "Idle connections in the database pool",
             pool_idle.clone(),
         );
+        let open_tasks = Family::<TaskLabels, Gauge>::default();
+        registry.register(
+            "open_tasks",
+            "Open and claimed tasks by channel and station",
+            open_tasks.clone(),
+        );
+        let outbox_backlog = Gauge::default();
+        registry.register(
+            "outbox_backlog_messages",
+            "Messages queued, sending or waiting for the network's confirmation",
+            outbox_backlog.clone(),
+        );
+        let outbox_oldest_age = Gauge::default();
+        registry.register(
+            "outbox_oldest_message_age_seconds",
+            "How long the oldest message of the backlog has waited (0 when there is none)",
+            outbox_oldest_age.clone(),
+        );
+        let review_queue = Gauge::default();
+        registry.register(
+            "review_queue_links",
+            "Identity links waiting for staff review",
+            review_queue.clone(),
+        );
+        let incomplete_typeb = Gauge::default();
+        registry.register(
+            "incomplete_typeb_messages",
+            "Type B messages held incomplete: parts missing, or waiting for their flight's PNL",
+            incomplete_typeb.clone(),
+        );
         registry.register(
             "build",
             "The running build",
@@ -86,6 +129,11 @@ impl Metrics {
             durations,
             pool_size,
             pool_idle,
+            open_tasks,
+            outbox_backlog,
+            outbox_oldest_age,
+            review_queue,
+            incomplete_typeb,
         }
     }
 
@@ -94,10 +142,31 @@ impl Metrics {
         &mut self.registry
     }
 
-    pub fn render(&self, store: &dyn Store) -> String {
+    /// The metrics as Prometheus text, the business figures read from the database now; when it does
+    /// not answer they keep their last values (readiness says the database is down).
+    pub async fn render(&self, store: &dyn Store) -> String {
         let stats = store.pool_stats();
         self.pool_size.set(i64::from(stats.size));
         self.pool_idle.set(i64::from(stats.idle));
+        match store.business_figures().await {
+            Ok(figures) => {
+                // A station whose last open task closed drops out rather than keep its last count.
+                self.open_tasks.clear();
+                for (channel, station, count) in figures.open_tasks {
+                    self.open_tasks
+                        .get_or_create(&TaskLabels { channel, station })
+                        .set(count);
+                }
+                self.outbox_backlog.set(figures.outbox_backlog);
+                let age = figures
+                    .outbox_oldest
+                    .map_or(0, |t| (crate::clock::now() - t).num_seconds().max(0));
+                self.outbox_oldest_age.set(age);
+                self.review_queue.set(figures.review_queue);
+                self.incomplete_typeb.set(figures.incomplete_typeb);
+            }
+            Err(e) => tracing::warn!(error = %e, "business figures for /metrics could not be read"),
+        }
         let mut text = String::new();
         // Encoding into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
