@@ -405,7 +405,8 @@ async fn retention_purges_old_events_and_ticks_and_logs_it() {
             .unwrap();
         for (tick, age) in [("old", 31), ("recent", 29)] {
             let at = clock::truncate(now - Duration::days(age));
-            assert!(db.store.claim_tick(tick, at, "x", at).await.unwrap());
+            let lease = at + aboard::scheduler::TICK_LEASE;
+            assert!(db.store.claim_tick(tick, at, "x", at, lease).await.unwrap());
         }
         let purge = Purge::new(vec![Box::new(LogRetention::from(
             &aboard::config::RetentionConfig::default(),
@@ -550,4 +551,99 @@ async fn a_configuration_naming_an_unknown_job_is_refused() {
         "{err}"
     );
     db.finish().await;
+}
+
+/// Starts its run, says so, and never finishes: an instance that dies mid-tick.
+struct Hang {
+    started: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait]
+impl Job for Hang {
+    fn name(&self) -> &'static str {
+        "probe"
+    }
+    fn default_schedule(&self) -> &'static str {
+        "*/1 * * * *"
+    }
+    async fn run(&self, _ctx: &JobContext) -> Result<JobReport, JobError> {
+        self.started.notify_one();
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_tick_whose_instance_died_is_run_once_by_another_after_its_lease() {
+    for db in TestDb::each().await {
+        let tick = utc("2026-05-10T06:00:00Z");
+        let now = tick + Duration::seconds(30);
+        // Instance a claims the tick and dies while its job runs: its runner is stopped mid-run and its
+        // connections closed, so the tick stays claimed and unfinished.
+        let a_store = second_store(&db).await;
+        let started = Arc::new(tokio::sync::Notify::new());
+        let mut a = Scheduler::new(a_store.clone(), "instance-a");
+        a.register(
+            Arc::new(Hang {
+                started: started.clone(),
+            }),
+            &every_minute(),
+        )
+        .unwrap();
+        a.start(now);
+        let a = Arc::new(a);
+        let running = tokio::spawn({
+            let a = a.clone();
+            async move { a.run_due(now).await }
+        });
+        started.notified().await;
+        running.abort();
+        a_store.close().await;
+
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut others = Vec::new();
+        let mut stores = Vec::new();
+        for name in ["instance-b", "instance-c"] {
+            let store = second_store(&db).await;
+            stores.push(store.clone());
+            let mut other = Scheduler::new(store, name);
+            other
+                .register(
+                    probe("probe", &runs, || Ok(JobReport::ok("recovered"))),
+                    &every_minute(),
+                )
+                .unwrap();
+            other.start(now);
+            others.push(other);
+        }
+        let [b, c] = &others[..] else { unreachable!() };
+        let ran_tick = |runs: &[TickRun]| {
+            runs.iter()
+                .filter(|r| r.tick == tick && r.outcome.is_some())
+                .count()
+        };
+        // Within the lease the tick is a's: nobody runs it again.
+        let within = now + Duration::seconds(10);
+        let (rb, rc) = tokio::join!(b.run_due(within), c.run_due(within));
+        assert_eq!(ran_tick(&rb) + ran_tick(&rc), 0, "{rb:?} {rc:?}");
+        // Once the lease has run out, one of the two runs it, once.
+        let after = now + aboard::scheduler::TICK_LEASE + Duration::seconds(1);
+        let (rb, rc) = tokio::join!(b.run_due(after), c.run_due(after));
+        assert_eq!(ran_tick(&rb) + ran_tick(&rc), 1, "{rb:?} {rc:?}");
+        let later = after + Duration::minutes(5);
+        let (rb, rc) = tokio::join!(b.run_due(later), c.run_due(later));
+        assert_eq!(ran_tick(&rb) + ran_tick(&rc), 0, "{rb:?} {rc:?}");
+        assert!(
+            db.store
+                .abandoned_ticks("probe", later)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The 06:00 tick taken over, and the 06:01 and 06:06 ticks due at the last two calls, each once.
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        for store in stores {
+            store.close().await;
+        }
+        db.finish().await;
+    }
 }

@@ -796,18 +796,37 @@ async fn story(store: &dyn Store) {
     let tick = at - Duration::seconds(at.timestamp() % 60);
     assert!(
         store
-            .claim_tick("expire-tasks", tick, "instance-a", at)
+            .claim_tick(
+                "expire-tasks",
+                tick,
+                "instance-a",
+                at,
+                at + Duration::seconds(60)
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .claim_tick("expire-tasks", tick, "instance-b", at)
+            .claim_tick(
+                "expire-tasks",
+                tick,
+                "instance-b",
+                at,
+                at + Duration::seconds(60)
+            )
             .await
             .unwrap()
     );
     store
-        .finish_tick("expire-tasks", tick, "ok", "expired 0 tasks", at)
+        .finish_tick(
+            "expire-tasks",
+            tick,
+            "instance-a",
+            "ok",
+            "expired 0 tasks",
+            at,
+        )
         .await
         .unwrap();
 

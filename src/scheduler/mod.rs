@@ -1,7 +1,9 @@
 //! The scheduler: runs jobs on cron schedules, each tick exactly once across every instance sharing the
 //! database. A tick is claimed with `Store::claim_tick` (a unique key on job and tick instant) before it
 //! runs and closed with `finish_tick` (outcome, detail, end time), so that with several instances on
-//! PostgreSQL one of them runs it and the others skip it.
+//! PostgreSQL one of them runs it and the others skip it. The claim is a lease (`TICK_LEASE`) its
+//! instance renews while the job runs: a tick whose instance died mid-run is found unfinished with its
+//! lease run out, and another instance claims and runs it, once.
 //!
 //! Schedules are cron expressions of 5 or 6 fields read in a time zone per job; daylight-saving edges
 //! follow the rule in `schedule`. When no instance ran for a while, a starting runner catches up on at
@@ -21,7 +23,8 @@ use chrono::TimeDelta;
 
 pub use job::{Job, JobContext, JobError, JobReport, Outcome};
 pub use runner::{
-    JobSettings, JobStatus, LastRun, NextRun, Scheduler, SchedulerError, SchedulerMetrics, TickRun,
+    JobSettings, JobStatus, LastRun, NextRun, Scheduler, SchedulerError, SchedulerMetrics,
+    TICK_LEASE, TickRun,
 };
 pub use schedule::{JobSchedule, ScheduleError};
 

@@ -26,6 +26,11 @@ use crate::store::{Store, StoreError, TickRecord};
 /// suspended VM) delays a tick by a minute at most.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
+/// How long a claimed tick stays its instance's without a renewal; the instance renews it every third of
+/// that while the job runs, so only an instance that died (or hung) loses it, and another instance then
+/// runs the tick, once.
+pub const TICK_LEASE: TimeDelta = TimeDelta::seconds(60);
+
 /// One registered job with its schedule and the next tick this instance will try.
 struct Slot {
     job: Arc<dyn Job>,
@@ -225,12 +230,37 @@ impl Scheduler {
         self.running().filter_map(Slot::next).min()
     }
 
-    /// Runs every tick due at `now`, all jobs concurrently, and returns what happened to each.
+    /// Runs every tick due at `now`, and every tick an instance claimed and abandoned (its lease ran out
+    /// before `now`), all jobs concurrently, and returns what happened to each.
     pub async fn run_due(&self, now: DateTime<Utc>) -> Vec<TickRun> {
-        let due = self
-            .running()
-            .filter_map(|slot| self.take_due(slot, now).map(|tick| (slot, tick)));
-        futures::future::join_all(due.map(|(slot, tick)| self.run_tick(slot, tick, now))).await
+        let mut ticks = Vec::new();
+        for slot in self.running() {
+            let due = self.take_due(slot, now);
+            ticks.extend(due.map(|tick| (slot, tick)));
+            for tick in self.abandoned(slot, now).await {
+                if Some(tick) != due {
+                    ticks.push((slot, tick));
+                }
+            }
+        }
+        futures::future::join_all(
+            ticks
+                .into_iter()
+                .map(|(slot, tick)| self.run_tick(slot, tick, now)),
+        )
+        .await
+    }
+
+    /// The ticks of `slot`'s job whose instance claimed them and died: their lease ran out unfinished.
+    async fn abandoned(&self, slot: &Slot, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        let name = slot.job.name();
+        match self.store.abandoned_ticks(name, now).await {
+            Ok(ticks) => ticks,
+            Err(e) => {
+                tracing::error!(job = name, error = %e, "cannot look for abandoned scheduler ticks");
+                Vec::new()
+            }
+        }
     }
 
     /// Runs jobs from the real clock until `shutdown` turns true (or its sender is dropped). A job
@@ -302,8 +332,16 @@ impl Scheduler {
                 return;
             }
             let now = crate::clock::now();
-            if let Some(tick) = self.take_due(slot, now) {
+            let due = self.take_due(slot, now);
+            if let Some(tick) = due {
                 self.run_tick(slot, tick, now).await;
+            }
+            for tick in self.abandoned(slot, now).await {
+                if Some(tick) != due {
+                    tracing::warn!(job = slot.job.name(), %tick,
+                        "running a tick whose instance stopped before finishing it");
+                    self.run_tick(slot, tick, crate::clock::now()).await;
+                }
             }
             let Some(wake) = slot.next() else {
                 tracing::warn!(job = slot.job.name(), "the schedule has no further ticks");
@@ -328,7 +366,11 @@ impl Scheduler {
             outcome: None,
             detail: String::new(),
         };
-        match self.store.claim_tick(name, tick, &self.instance, now).await {
+        match self
+            .store
+            .claim_tick(name, tick, &self.instance, now, now + TICK_LEASE)
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 run.detail = "claimed by another run".to_string();
@@ -349,7 +391,15 @@ impl Scheduler {
         let job = slot.job.clone();
         let started = Instant::now();
         // Its own task, so that a panicking job is recorded as failed instead of stopping the runner.
-        let result = tokio::spawn(async move { job.run(&ctx).await }).await;
+        let mut running = tokio::spawn(async move { job.run(&ctx).await });
+        let every = (TICK_LEASE / 3).to_std().unwrap_or(MAX_SLEEP);
+        let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let result = loop {
+            tokio::select! {
+                result = &mut running => break result,
+                _ = renewals.tick() => self.renew_lease(name, tick, now, started).await,
+            }
+        };
         let elapsed = started.elapsed();
         let (outcome, detail) = match result {
             Ok(Ok(report)) => (report.outcome, report.detail),
@@ -366,7 +416,14 @@ impl Scheduler {
         }
         if let Err(e) = self
             .store
-            .finish_tick(name, tick, outcome.as_str(), &detail, finished)
+            .finish_tick(
+                name,
+                tick,
+                &self.instance,
+                outcome.as_str(),
+                &detail,
+                finished,
+            )
             .await
         {
             tracing::error!(job = name, %tick, error = %e, "cannot record the end of a scheduler tick");
@@ -375,6 +432,34 @@ impl Scheduler {
         run.outcome = Some(outcome);
         run.detail = detail;
         run
+    }
+}
+
+impl Scheduler {
+    /// Extends the lease of a tick this instance is running; its times follow the tick's `now`, as its
+    /// start and end do.
+    async fn renew_lease(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        now: DateTime<Utc>,
+        started: Instant,
+    ) {
+        let elapsed = TimeDelta::from_std(started.elapsed()).unwrap_or(TimeDelta::zero());
+        let until = now + elapsed + TICK_LEASE;
+        match self
+            .store
+            .renew_tick(job, tick, &self.instance, until)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::error!(job, %tick, "the scheduler tick's lease was lost while it ran")
+            }
+            Err(e) => {
+                tracing::error!(job, %tick, error = %e, "cannot renew a scheduler tick's lease")
+            }
+        }
     }
 }
 

@@ -8,11 +8,22 @@ use super::events::event;
 use super::{PurgeCutoffs, PurgeReport, StoreError, TickRecord};
 use crate::domain::records::NewEvent;
 
-pub(super) const CLAIM_TICK: &str = "INSERT INTO scheduler_ticks (job, tick_at, instance, started_at) \
-    VALUES ($1, $2, $3, $4) ON CONFLICT (job, tick_at) DO NOTHING";
+/// A new tick, or one whose instance let its lease run out before finishing it: the row's lock makes
+/// concurrent claimants wait and then find the lease taken, so one of them wins.
+pub(super) const CLAIM_TICK: &str = "INSERT INTO scheduler_ticks (job, tick_at, instance, started_at, \
+    lease_until) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job, tick_at) DO UPDATE SET \
+    instance = excluded.instance, started_at = excluded.started_at, lease_until = excluded.lease_until \
+    WHERE scheduler_ticks.finished_at IS NULL AND scheduler_ticks.lease_until < excluded.started_at";
 
+pub(super) const RENEW_TICK: &str = "UPDATE scheduler_ticks SET lease_until = $4 \
+    WHERE job = $1 AND tick_at = $2 AND instance = $3 AND finished_at IS NULL";
+
+/// Only the instance holding the tick records its end: one that lost it records nothing.
 pub(super) const FINISH_TICK: &str = "UPDATE scheduler_ticks SET finished_at = $3, outcome = $4, \
-    detail = $5 WHERE job = $1 AND tick_at = $2";
+    detail = $5, lease_until = NULL WHERE job = $1 AND tick_at = $2 AND instance = $6";
+
+pub(super) const SELECT_ABANDONED_TICKS: &str = "SELECT tick_at FROM scheduler_ticks \
+    WHERE job = $1 AND finished_at IS NULL AND lease_until < $2 ORDER BY tick_at";
 
 pub(super) const SELECT_LAST_TICKS: &str = "SELECT job, tick_at, instance, started_at, finished_at, \
     outcome, detail FROM scheduler_ticks t \
@@ -103,22 +114,40 @@ pub(super) fn purge_event(cutoffs: &super::PurgeCutoffs, report: &super::PurgeRe
 /// The scheduler's ticks and jobs.
 #[async_trait]
 pub trait SchedulerStore: Send + Sync {
-    /// Claims one scheduler tick for `instance`; false when another instance (or an earlier run) has it.
+    /// Claims one scheduler tick for `instance` until `lease_until`; false when another instance (or an
+    /// earlier run) has it, or ran it. A tick left unfinished past its lease is claimed anew.
     async fn claim_tick(
         &self,
         job: &str,
         tick_at: DateTime<Utc>,
         instance: &str,
         at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Extends the lease of a tick `instance` holds and has not finished; false when it holds it no more.
+    async fn renew_tick(
+        &self,
+        job: &str,
+        tick_at: DateTime<Utc>,
+        instance: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Records the end of a tick `instance` holds.
     async fn finish_tick(
         &self,
         job: &str,
         tick_at: DateTime<Utc>,
+        instance: &str,
         outcome: &str,
         detail: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// The ticks of `job` claimed but never finished whose lease ran out before `now`, oldest first.
+    async fn abandoned_ticks(
+        &self,
+        job: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError>;
     /// The latest claimed tick of every job that ever ran.
     async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError>;
     /// Ends every open or claimed task whose expiry has passed, one `task.expired` event each; returns
@@ -154,22 +183,43 @@ macro_rules! scheduler_store {
                 tick_at: DateTime<Utc>,
                 instance: &str,
                 at: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
             ) -> Result<bool, StoreError> {
                 let claimed = sqlx::query(CLAIM_TICK)
                     .bind(job)
                     .bind(tick_at)
                     .bind(instance)
                     .bind(at)
+                    .bind(lease_until)
                     .execute(self.write_pool())
                     .await?
                     .rows_affected();
                 Ok(claimed == 1)
             }
 
+            async fn renew_tick(
+                &self,
+                job: &str,
+                tick_at: DateTime<Utc>,
+                instance: &str,
+                lease_until: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let renewed = sqlx::query(RENEW_TICK)
+                    .bind(job)
+                    .bind(tick_at)
+                    .bind(instance)
+                    .bind(lease_until)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected();
+                Ok(renewed == 1)
+            }
+
             async fn finish_tick(
                 &self,
                 job: &str,
                 tick_at: DateTime<Utc>,
+                instance: &str,
                 outcome: &str,
                 detail: &str,
                 at: DateTime<Utc>,
@@ -180,9 +230,22 @@ macro_rules! scheduler_store {
                     .bind(at)
                     .bind(outcome)
                     .bind(detail)
+                    .bind(instance)
                     .execute(self.write_pool())
                     .await?;
                 Ok(())
+            }
+
+            async fn abandoned_ticks(
+                &self,
+                job: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+                Ok(sqlx::query_scalar(SELECT_ABANDONED_TICKS)
+                    .bind(job)
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?)
             }
 
             async fn last_ticks(&self) -> Result<Vec<TickRecord>, StoreError> {
