@@ -132,6 +132,7 @@ pub async fn serve_with(
         messaging: Arc::new(config.messaging.clone()),
         tokens: Arc::default(),
         default_region: config.import.region(),
+        outbox: Arc::new(config.outbox.clone()),
     };
     let app = web::router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -23,6 +23,7 @@ pub mod boarded;
 pub mod drop_folder;
 pub mod events;
 mod held;
+pub mod hooks;
 pub mod import;
 pub mod in_person;
 pub mod inbound;

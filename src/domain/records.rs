@@ -368,6 +368,30 @@ pub struct NewMessage {
     pub template: Option<TemplateUse>,
 }
 
+/// What a person wrote through a network, as its webhook delivered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewReply {
+    pub network: Network,
+    /// The network's id of the message: the same id delivered twice is one reply.
+    pub network_message_id: String,
+    /// The network's user id of the sender.
+    pub sender_id: String,
+    /// None where only ciphertext came (X Chat): that the person wrote, and when, still counts.
+    pub body: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A reply as stored, with the person and the task aboard matched it to (none for an unknown sender).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub id: Uuid,
+    pub new: NewReply,
+    pub person_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    pub received_at: DateTime<Utc>,
+    pub seen_at: Option<DateTime<Utc>>,
+}
+
 /// An approved template as a message uses it: its name as the network approved it, the language it was
 /// approved in (`es`, `en_US`) and the parameters the advisor filled, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -3,6 +3,7 @@
 //! connector, once. aboard never writes a word of a message: it checks, queues and delivers.
 //! The rules here are pure (depend on `domain`); `outbox` is the edge that speaks HTTP and uses the store.
 
+pub mod hooks;
 pub mod networks;
 pub mod outbox;
 pub mod templates;

@@ -30,6 +30,8 @@ pub enum ConnectorKind {
     Sandbox,
     /// POSTs each message as JSON, signed with HMAC-SHA256, to the airline's own social-care tool.
     Webhook,
+    /// The demo's local fake network, where some passengers answer a few seconds later.
+    Demo,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,7 +60,28 @@ pub struct OutboxConfig {
     pub x: Option<XConfig>,
 }
 
+/// What advisors are told about where their messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryNotice {
+    /// A network's connector or the airline's webhook delivers them.
+    Delivered,
+    /// Nothing is configured: they are recorded, not delivered.
+    NotDelivered,
+    /// The demo's fake network.
+    Demo,
+}
+
 impl OutboxConfig {
+    pub fn notice(&self) -> DeliveryNotice {
+        if self.delivers() {
+            DeliveryNotice::Delivered
+        } else if self.connector == ConnectorKind::Demo {
+            DeliveryNotice::Demo
+        } else {
+            DeliveryNotice::NotDelivered
+        }
+    }
+
     /// Whether any message reaches a person: a network's connector or the airline's webhook.
     pub fn delivers(&self) -> bool {
         self.connector == ConnectorKind::Webhook
@@ -360,6 +383,9 @@ pub fn connector(config: &OutboxConfig) -> Result<Arc<dyn Connector>, String> {
             return Err(
                 "the webhook connector needs [outbox] webhook_url and webhook_secret".to_string(),
             );
+        }
+        (ConnectorKind::Demo, _, _) => {
+            return Err("the demo network runs only in `aboard demo`".to_string());
         }
     };
     let mut routes: Vec<(Network, Arc<dyn Connector>)> = Vec::new();

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::rows::word;
 use super::{SendResult, StoreError};
-use crate::domain::records::{Message, NewMessage, TemplateUse};
+use crate::domain::records::{Message, NewMessage, NewReply, Reply, TemplateUse};
+use crate::domain::{MessageState, Network};
 
 pub(super) const MESSAGE_COLUMNS: &str = "id, task_id, network, recipient, body, author, idempotency_key, \
     state, attempts, next_attempt_at, last_error, provider_message_id, created_at, sent_at, mode, tag, \
@@ -105,6 +106,72 @@ pub(super) const SENDING_TO_UNKNOWN: &str = "UPDATE messages SET state = 'unknow
 pub(super) const UNKNOWN_TO_UNCONFIRMED: &str = "UPDATE messages SET state = 'unconfirmed', \
     next_attempt_at = NULL WHERE state = 'unknown' AND next_attempt_at <= $1 RETURNING id";
 
+pub(super) const REPLY_COLUMNS: &str = "id, network, network_message_id, sender_id, person_id, task_id, \
+    body, sent_at, received_at, seen_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ReplyRow {
+    id: Uuid,
+    network: String,
+    network_message_id: String,
+    sender_id: String,
+    person_id: Option<Uuid>,
+    task_id: Option<Uuid>,
+    body: Option<String>,
+    sent_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    seen_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ReplyRow> for Reply {
+    type Error = StoreError;
+    fn try_from(r: ReplyRow) -> Result<Reply, StoreError> {
+        Ok(Reply {
+            id: r.id,
+            new: NewReply {
+                network: word("reply network", &r.network)?,
+                network_message_id: r.network_message_id,
+                sender_id: r.sender_id,
+                body: r.body,
+                sent_at: r.sent_at,
+            },
+            person_id: r.person_id,
+            task_id: r.task_id,
+            received_at: r.received_at,
+            seen_at: r.seen_at,
+        })
+    }
+}
+
+/// `$1` id, `$2` network, `$3` network message id, `$4` sender, `$5` body, `$6` sent at, `$7` received at.
+pub(super) const INSERT_REPLY: &str = "INSERT INTO inbound_messages (id, network, network_message_id, \
+    sender_id, body, sent_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+    ON CONFLICT (network, network_message_id) DO NOTHING";
+
+/// The task a reply belongs to: the one whose latest message went to this sender on this network, else
+/// the person's latest social task still open or claimed.
+pub(super) const TASK_OF_REPLY: &str = "SELECT task_id FROM ( \
+    SELECT m.task_id AS task_id, 0 AS rank, m.created_at AS at FROM messages m \
+    WHERE m.network = $1 AND m.recipient = $2 \
+    UNION ALL SELECT t.id, 1, t.created_at FROM tasks t \
+    WHERE t.person_id = $3 AND t.channel = 'social' AND t.state IN ('open', 'claimed') \
+    ) candidates ORDER BY rank, at DESC LIMIT 1";
+
+/// The states a status may move a message on from: forward only (sent < delivered < read), and a
+/// failure only before the person read it.
+pub(super) fn earlier_states(to: MessageState) -> &'static str {
+    match to {
+        MessageState::Sent => "'sending', 'unknown', 'unconfirmed'",
+        MessageState::Delivered => "'sending', 'unknown', 'unconfirmed', 'sent'",
+        MessageState::Read => "'sending', 'unknown', 'unconfirmed', 'sent', 'delivered'",
+        MessageState::Failed => "'sending', 'unknown', 'unconfirmed', 'sent', 'delivered'",
+        MessageState::Queued
+        | MessageState::Sending
+        | MessageState::Unknown
+        | MessageState::Unconfirmed => "",
+    }
+}
+
 /// Messages to passengers, queued and sent through the outbox.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
@@ -155,6 +222,28 @@ pub trait OutboxStore: Send + Sync {
         confirm_until: DateTime<Utc>,
     ) -> Result<(usize, usize), StoreError>;
     async fn messages_for_task(&self, task_id: Uuid) -> Result<Vec<Message>, StoreError>;
+    /// Moves the message the network names (by the id it gave, or by ours it carried back) on to `to`,
+    /// never back; `None` when no message is earlier than `to` (a duplicate or a late status).
+    async fn advance_message(
+        &self,
+        network: Network,
+        provider_message_id: Option<&str>,
+        our_id: Option<Uuid>,
+        to: MessageState,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Message>, StoreError>;
+    /// Keeps a reply once per network message id: notes when the person wrote (their network's window)
+    /// and attaches it to their task; `None` for a delivery seen before, which changes nothing.
+    async fn record_reply(
+        &self,
+        reply: &NewReply,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Reply>, StoreError>;
+    async fn replies_for_task(&self, task_id: Uuid) -> Result<Vec<Reply>, StoreError>;
+    /// The tasks `assignee` holds with replies not yet seen, and how many each.
+    async fn unseen_replies(&self, assignee: &str) -> Result<Vec<(Uuid, i64)>, StoreError>;
+    async fn mark_replies_seen(&self, task_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Messages queued since `since` for any task, newest first, at most `limit`: what an advisor's new
     /// text is compared with to warn of a stock text sent to several passengers.
     async fn recent_messages(
@@ -393,6 +482,127 @@ macro_rules! outbox_store {
                 .into_iter()
                 .map(Message::try_from)
                 .collect()
+            }
+
+            async fn advance_message(
+                &self,
+                network: Network,
+                provider_message_id: Option<&str>,
+                our_id: Option<Uuid>,
+                to: MessageState,
+                error: Option<&str>,
+                at: DateTime<Utc>,
+            ) -> Result<Option<Message>, StoreError> {
+                let earlier = earlier_states(to);
+                if earlier.is_empty() || (provider_message_id.is_none() && our_id.is_none()) {
+                    return Ok(None);
+                }
+                let mut tx = self.write().await?;
+                let id: Option<Uuid> = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "UPDATE messages SET state = $1, last_error = COALESCE($2, last_error), \
+                     provider_message_id = COALESCE(provider_message_id, $3), sent_at = COALESCE(sent_at, $4), \
+                     next_attempt_at = NULL WHERE network = $5 AND (provider_message_id = $3 OR id = $6) \
+                     AND state IN ({earlier}) RETURNING id"
+                )))
+                .bind(to.as_str())
+                .bind(error)
+                .bind(provider_message_id)
+                .bind(at)
+                .bind(network.as_str())
+                .bind(our_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                let detail = serde_json::json!({ "state": to.as_str(), "error": error, "by": "network" });
+                let e = event("aboard", &format!("message.{}", to.as_str()), "message", id, None, None, detail);
+                insert_event(&mut tx, &e, at).await?;
+                let message = fetch_message(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(Some(message))
+            }
+
+            async fn record_reply(&self, reply: &NewReply, at: DateTime<Utc>) -> Result<Option<Reply>, StoreError> {
+                let mut tx = self.write().await?;
+                let id = Uuid::now_v7();
+                let inserted = sqlx::query(INSERT_REPLY)
+                    .bind(id)
+                    .bind(reply.network.as_str())
+                    .bind(&reply.network_message_id)
+                    .bind(&reply.sender_id)
+                    .bind(reply.body.as_deref())
+                    .bind(reply.sent_at)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if inserted == 0 {
+                    return Ok(None);
+                }
+                let inbound = InboundMessage {
+                    network: reply.network,
+                    network_user_id: Some(reply.sender_id.clone()),
+                    handle: None,
+                    received_at: reply.sent_at,
+                };
+                let persons = note_inbound(&mut tx, &inbound, "network", at).await?;
+                let person_id = persons.first().copied();
+                let task_id: Option<Uuid> = match person_id {
+                    Some(person) => sqlx::query_scalar(TASK_OF_REPLY)
+                        .bind(reply.network.as_str())
+                        .bind(&reply.sender_id)
+                        .bind(person)
+                        .fetch_optional(&mut *tx)
+                        .await?,
+                    None => None,
+                };
+                sqlx::query("UPDATE inbound_messages SET person_id = $2, task_id = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(person_id)
+                    .bind(task_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let row = sqlx::query_as::<_, ReplyRow>(AssertSqlSafe(format!(
+                    "SELECT {REPLY_COLUMNS} FROM inbound_messages WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(row.try_into()?))
+            }
+
+            async fn replies_for_task(&self, task_id: Uuid) -> Result<Vec<Reply>, StoreError> {
+                sqlx::query_as::<_, ReplyRow>(AssertSqlSafe(format!(
+                    "SELECT {REPLY_COLUMNS} FROM inbound_messages WHERE task_id = $1 ORDER BY sent_at, id"
+                )))
+                .bind(task_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(Reply::try_from)
+                .collect()
+            }
+
+            async fn unseen_replies(&self, assignee: &str) -> Result<Vec<(Uuid, i64)>, StoreError> {
+                Ok(sqlx::query_as::<_, (Uuid, i64)>(
+                    "SELECT i.task_id, COUNT(*) FROM inbound_messages i JOIN tasks t ON t.id = i.task_id \
+                     WHERE t.assignee = $1 AND t.state = 'claimed' AND i.seen_at IS NULL \
+                     GROUP BY i.task_id ORDER BY i.task_id",
+                )
+                .bind(assignee)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn mark_replies_seen(&self, task_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+                Ok(sqlx::query("UPDATE inbound_messages SET seen_at = $2 WHERE task_id = $1 AND seen_at IS NULL")
+                    .bind(task_id)
+                    .bind(at)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected())
             }
 
             async fn recent_messages(

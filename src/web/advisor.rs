@@ -6,10 +6,13 @@
 //! The work itself (the queue, claiming, sending, closing) is `app::advisor`'s, shared with the JSON API
 //! in `advisor_api`; these pages parse the forms, call it as the signed-in caller and render.
 
+use std::convert::Infallible;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -22,8 +25,9 @@ use super::pages::{PageContext, error_page, render};
 use crate::app::ServiceError;
 use crate::app::advisor::{self, AdvisorError, EMPTY_TEXT, SendRequest, primary_language};
 use crate::clock;
-use crate::domain::records::{Flight, Message, Person, SocialAccount, Task};
+use crate::domain::records::{Flight, Message, Person, Reply, SocialAccount, Task};
 use crate::domain::{CaseStatus, Iata, MessageState, Network, TaskOutcome, TaskState, UiLanguage};
+use crate::messaging::outbox::DeliveryNotice;
 use crate::messaging::{self, NotAllowed, SendMode};
 use crate::store::PersonTask;
 
@@ -198,6 +202,18 @@ struct QueueRow {
 struct QueuePage {
     page: PageContext,
     rows: Vec<QueueRow>,
+    notice: Option<&'static str>,
+    /// Tasks the caller holds where the person wrote since the caller last looked: (task, how many).
+    replies: Vec<(Uuid, i64)>,
+}
+
+/// The banner every advisor page shows when messages do not reach anyone.
+fn delivery_notice(state: &AppState, staff: &Staff) -> Option<&'static str> {
+    match state.outbox.notice() {
+        DeliveryNotice::Delivered => None,
+        DeliveryNotice::NotDelivered => Some(Msg::NotDelivered.text(staff.ui_language)),
+        DeliveryNotice::Demo => Some(Msg::DemoNetwork.text(staff.ui_language)),
+    }
 }
 
 #[derive(Template)]
@@ -266,15 +282,18 @@ pub async fn queue_page(State(state): State<AppState>, staff: Staff) -> Response
             .iter()
             .map(|entry| queue_row(&staff, entry, queue.flights.get(&entry.task.new.flight_id)))
             .collect();
-        Ok::<_, AdvisorError>(rows)
+        let replies = state.store.unseen_replies(&staff.actor()).await?;
+        Ok::<_, AdvisorError>((rows, replies))
     }
     .await;
     match result {
-        Ok(rows) => render(
+        Ok((rows, replies)) => render(
             StatusCode::OK,
             &QueuePage {
                 page: PageContext::for_staff(&staff),
                 rows,
+                notice: delivery_notice(&state, &staff),
+                replies,
             },
         ),
         Err(e) => error_response(&staff, e),
@@ -418,6 +437,7 @@ struct TaskPage {
     error: Option<String>,
     near_duplicate: bool,
     outcomes: Vec<(&'static str, &'static str)>,
+    notice: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -429,38 +449,67 @@ struct MessagesFragment {
     pending: bool,
 }
 
-/// `writable`: the caller holds the task, and may send again what the network never confirmed.
+/// The task's thread: the advisors' messages and the person's replies, oldest first. `writable`: the
+/// caller holds the task, and may send again what the network never confirmed.
 fn messages_fragment_for(
     staff: &Staff,
     id: Uuid,
     messages: &[Message],
+    replies: &[Reply],
     zone: Option<&Iata>,
     writable: bool,
 ) -> MessagesFragment {
     let language = staff.ui_language;
-    let rows = messages
+    let replied = replies.iter().map(|r| {
+        let row =
+            MessageRow {
+                id: r.id,
+                again: false,
+                network: r.new.network.to_string(),
+                body: r.new.body.clone().unwrap_or_else(|| {
+                    "(encrypted: the network does not show the text)".to_string()
+                }),
+                author: r.new.sender_id.clone(),
+                created: time_at(r.new.sent_at, zone),
+                state_word: "reply",
+                state: Msg::PersonReplied.text(language),
+                error: None,
+                retry_at: None,
+                sandbox: false,
+            };
+        (r.new.sent_at, row)
+    });
+    let mut rows: Vec<(DateTime<Utc>, MessageRow)> = messages
         .iter()
-        .map(|m| MessageRow {
-            id: m.id,
-            again: writable && m.state == MessageState::Unconfirmed,
-            network: m.new.network.to_string(),
-            body: m.new.body.clone(),
-            author: m.new.author.clone(),
-            created: time_at(m.created_at, zone),
-            state_word: m.state.as_str(),
-            state: message_state_name(m.state, language),
-            error: m.last_error.clone(),
-            retry_at: (m.state == MessageState::Queued)
-                .then_some(m.next_attempt_at)
-                .flatten()
-                .filter(|_| m.last_error.is_some())
-                .map(|t| time_at(t, zone)),
-            sandbox: m.state == MessageState::Sent
-                && m.provider_message_id
-                    .as_deref()
-                    .is_some_and(|p| p.starts_with("sandbox-")),
+        .map(|m| {
+            (
+                m.created_at,
+                MessageRow {
+                    id: m.id,
+                    again: writable && m.state == MessageState::Unconfirmed,
+                    network: m.new.network.to_string(),
+                    body: m.new.body.clone(),
+                    author: m.new.author.clone(),
+                    created: time_at(m.created_at, zone),
+                    state_word: m.state.as_str(),
+                    state: message_state_name(m.state, language),
+                    error: m.last_error.clone(),
+                    retry_at: (m.state == MessageState::Queued)
+                        .then_some(m.next_attempt_at)
+                        .flatten()
+                        .filter(|_| m.last_error.is_some())
+                        .map(|t| time_at(t, zone)),
+                    sandbox: m.state == MessageState::Sent
+                        && m.provider_message_id
+                            .as_deref()
+                            .is_some_and(|p| p.starts_with("sandbox-")),
+                },
+            )
         })
+        .chain(replied)
         .collect();
+    rows.sort_by_key(|(at, _)| *at);
+    let rows = rows.into_iter().map(|(_, row)| row).collect();
     MessagesFragment {
         page: PageContext::for_staff(staff),
         id,
@@ -571,8 +620,12 @@ async fn build_task_page(
         networks.sort_by_key(|n| n.value != chosen.as_str());
     }
     let messages = state.store.messages_for_task(id).await?;
+    let replies = state.store.replies_for_task(id).await?;
     let claimed_by_me = task.state == TaskState::Claimed
         && task.assignee.as_deref() == Some(staff.actor().as_str());
+    if claimed_by_me && replies.iter().any(|r| r.seen_at.is_none()) {
+        state.store.mark_replies_seen(id, now).await?;
+    }
     Ok(TaskPage {
         page: PageContext::for_staff(staff),
         id,
@@ -602,7 +655,15 @@ async fn build_task_page(
                 text: text.clone(),
             })
             .collect(),
-        messages: messages_fragment_for(staff, id, &messages, station.as_ref(), claimed_by_me),
+        messages: messages_fragment_for(
+            staff,
+            id,
+            &messages,
+            &replies,
+            station.as_ref(),
+            claimed_by_me,
+        ),
+        notice: delivery_notice(state, staff),
         nonce: draft
             .nonce
             .unwrap_or_else(crate::app::secrets::random_token),
@@ -648,12 +709,17 @@ pub async fn messages_fragment(
     let result = async {
         let social = advisor::social_task(state.store.as_ref(), &staff.caller(), id).await?;
         let messages = state.store.messages_for_task(id).await?;
+        let replies = state.store.replies_for_task(id).await?;
         let writable = social.task.state == TaskState::Claimed
             && social.task.assignee.as_deref() == Some(staff.actor().as_str());
+        if writable && replies.iter().any(|r| r.seen_at.is_none()) {
+            state.store.mark_replies_seen(id, clock::now()).await?;
+        }
         Ok::<_, AdvisorError>(messages_fragment_for(
             &staff,
             id,
             &messages,
+            &replies,
             station_of(&social.task).as_ref(),
             writable,
         ))
@@ -663,6 +729,70 @@ pub async fn messages_fragment(
         Ok(fragment) => render(StatusCode::OK, &fragment),
         Err(e) => error_response(&staff, e),
     }
+}
+
+/// How often a task's event stream looks for a change, and how long it lives before the browser
+/// reconnects (so that no stream outlives a shutdown by more than that).
+const THREAD_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+const THREAD_STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What changes when the thread does: each message's state and each reply.
+fn thread_version(messages: &[Message], replies: &[Reply]) -> String {
+    let states: String = messages
+        .iter()
+        .map(|m| format!("{}:{};", m.id, m.state.as_str()))
+        .collect();
+    let last = replies.last().map(|r| r.id.to_string()).unwrap_or_default();
+    format!("{}-{}-{last}", states.len(), replies.len()) + &states
+}
+
+/// GET /advisor/tasks/{id}/events: an event named `thread` each time a message moves on or the person
+/// writes, so that the page shows it without a reload.
+pub async fn thread_events(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return not_found_page(&staff);
+    };
+    if let Err(e) = advisor::social_task(state.store.as_ref(), &staff.caller(), id).await {
+        return error_response(&staff, e);
+    }
+    let store = state.store.clone();
+    let ends_at = tokio::time::Instant::now() + THREAD_STREAM_LIFETIME;
+    let stream = futures::stream::unfold(None::<String>, move |last| {
+        let store = store.clone();
+        async move {
+            loop {
+                if tokio::time::Instant::now() >= ends_at {
+                    return None;
+                }
+                let version = async {
+                    let messages = store.messages_for_task(id).await?;
+                    let replies = store.replies_for_task(id).await?;
+                    Ok::<_, crate::store::StoreError>(thread_version(&messages, &replies))
+                }
+                .await;
+                match version {
+                    Ok(version) if last.as_deref() != Some(version.as_str()) => {
+                        let event = Event::default()
+                            .event("thread")
+                            .data(version.len().to_string());
+                        return Some((Ok::<_, Infallible>(event), Some(version)));
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, task = %id, "the thread event stream could not poll")
+                    }
+                }
+                tokio::time::sleep(THREAD_POLL).await;
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 #[derive(Deserialize)]

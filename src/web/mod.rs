@@ -24,6 +24,7 @@ mod boarding;
 mod events;
 mod gate;
 mod health;
+mod hooks;
 pub mod i18n;
 pub mod import;
 mod inbound;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub tokens: Arc<auth::token_cache::TokenCache>,
     /// Reads phone numbers written without their country code in imports (`import.default_region`).
     pub default_region: Option<crate::domain::Region>,
+    /// The connectors' sections: the networks' webhook secrets, and whether anything is delivered.
+    pub outbox: Arc<crate::messaging::outbox::OutboxConfig>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -85,6 +88,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(described)
         .route("/assets/{name}", get(assets::serve))
+        // The networks' webhooks: their signatures, not a staff sign-in, let them in.
+        .route("/hooks/x", get(hooks::x_crc).post(hooks::x_events))
+        .route(
+            "/hooks/{network}",
+            get(hooks::meta_verify).post(hooks::meta_events),
+        )
         .merge(page_routes(state.clone()))
         .fallback(pages::not_found)
         .layer(Extension(openapi::Document::new(openapi)))
@@ -191,6 +200,7 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .route("/advisor", get(advisor::queue_page))
         .route("/advisor/tasks/{id}", get(advisor::task_page))
         .route("/advisor/tasks/{id}/claim", post(advisor::claim))
+        .route("/advisor/tasks/{id}/events", get(advisor::thread_events))
         .route("/advisor/tasks/{id}/check", post(advisor::check_text))
         .route(
             "/advisor/tasks/{id}/messages",

@@ -54,6 +54,9 @@ pub struct FakeNetwork {
     kind: Kind,
     pub script: Arc<Mutex<VecDeque<Answer>>>,
     pub received: Arc<Mutex<Vec<Request>>>,
+    /// aboard's webhook and the app secret: a WhatsApp fake reports "delivered" for each message it
+    /// accepted, signed, as the Cloud API does.
+    callback: Arc<Mutex<Option<(String, String)>>>,
 }
 
 impl FakeNetwork {
@@ -62,7 +65,12 @@ impl FakeNetwork {
             kind,
             script: Arc::default(),
             received: Arc::default(),
+            callback: Arc::default(),
         }
+    }
+
+    pub fn calls_back(&self, webhook_url: &str, app_secret: &str) {
+        *self.callback.lock().unwrap() = Some((webhook_url.to_string(), app_secret.to_string()));
     }
 
     pub fn then(&self, answer: Answer) -> &Self {
@@ -129,6 +137,23 @@ async fn receive(
     };
     let next = fake.script.lock().unwrap().pop_front();
     let answer = next.unwrap_or_else(|| fake.success(n));
+    let callback = fake.callback.lock().unwrap().clone();
+    if let (Kind::Whatsapp, Some((url, secret)), 200) = (fake.kind, callback, answer.status) {
+        let wamid = answer.body["messages"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let to = fake.received.lock().unwrap()[n - 1].body["to"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let ours = fake.received.lock().unwrap()[n - 1].body["biz_opaque_callback_data"].clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let body = whatsapp_statuses(&[(&wamid, "delivered", &to, ours.as_str())]);
+            post_signed_meta(&url, &secret, &body).await;
+        });
+    }
     let mut response = (
         StatusCode::from_u16(answer.status).unwrap(),
         Json(answer.body),
@@ -154,4 +179,64 @@ pub fn meta_error(code: i64, subcode: Option<i64>, message: &str, details: Optio
         error["error_data"] = json!({"messaging_product": "whatsapp", "details": details});
     }
     json!({ "error": error })
+}
+
+/// A WhatsApp Cloud API webhook body carrying statuses: (wamid, status, recipient, our callback data).
+pub fn whatsapp_statuses(statuses: &[(&str, &str, &str, Option<&str>)]) -> Value {
+    let statuses: Vec<Value> = statuses
+        .iter()
+        .map(|(id, status, to, ours)| {
+            let mut s = json!({"id": id, "status": status, "timestamp": chrono::Utc::now().timestamp().to_string(),
+                               "recipient_id": to,
+                               "conversation": {"id": "CONVERSATION_ID", "origin": {"type": "utility"}},
+                               "pricing": {"billable": true, "pricing_model": "PMP", "category": "utility"}});
+            if let Some(ours) = ours {
+                s["biz_opaque_callback_data"] = json!(ours);
+            }
+            s
+        })
+        .collect();
+    whatsapp_value(json!({"statuses": statuses}))
+}
+
+/// A WhatsApp webhook body with one text message from `from`.
+pub fn whatsapp_reply(id: &str, from: &str, text: &str) -> Value {
+    whatsapp_value(json!({
+        "contacts": [{"profile": {"name": "Pasajero"}, "wa_id": from}],
+        "messages": [{"from": from, "id": id, "timestamp": chrono::Utc::now().timestamp().to_string(),
+                      "type": "text", "text": {"body": text}}]
+    }))
+}
+
+fn whatsapp_value(fields: Value) -> Value {
+    let mut value = json!({"messaging_product": "whatsapp",
+                           "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"}});
+    for (k, v) in fields.as_object().unwrap() {
+        value[k] = v.clone();
+    }
+    json!({"object": "whatsapp_business_account",
+           "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}]})
+}
+
+/// `sha256=<hex HMAC-SHA256>` of the body, as Meta signs its webhooks.
+pub fn meta_signature(secret: &str, body: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// POSTs a webhook body signed as Meta signs it; returns the status.
+pub async fn post_signed_meta(url: &str, secret: &str, body: &Value) -> u16 {
+    let raw = serde_json::to_vec(body).unwrap();
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", meta_signature(secret, &raw))
+        .body(raw)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }

@@ -1,0 +1,84 @@
+//! Acting on what the networks' webhooks said (`messaging::hooks`): a status moves its message forward
+//! only, a duplicate changes nothing, and a reply notes when the person wrote (their window), joins
+//! their task's thread and awaits the advisor holding the task. An unknown sender's reply is logged and
+//! kept.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::inbound::CLOCK_SKEW;
+use crate::domain::records::NewReply;
+use crate::messaging::hooks::HookEvent;
+use crate::store::{Store, StoreError};
+
+/// What a webhook delivery changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub replies: usize,
+    pub statuses: usize,
+    /// Events seen before, or statuses behind what is stored: nothing changed.
+    pub unchanged: usize,
+    /// Replies from senders no registry account names: kept, with no person.
+    pub unknown_senders: usize,
+}
+
+pub async fn apply(
+    store: &dyn Store,
+    events: Vec<HookEvent>,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
+    let mut applied = Applied::default();
+    for event in events {
+        match event {
+            HookEvent::Reply {
+                network,
+                message_id,
+                sender_id,
+                text,
+                at,
+            } => {
+                let reply = NewReply {
+                    network,
+                    network_message_id: message_id,
+                    sender_id,
+                    body: text,
+                    // A time ahead of ours would hold a window open the person never opened.
+                    sent_at: at.min(now + CLOCK_SKEW),
+                };
+                match store.record_reply(&reply, now).await? {
+                    None => applied.unchanged += 1,
+                    Some(stored) if stored.person_id.is_none() => {
+                        tracing::info!(network = %reply.network, sender = %reply.sender_id,
+                            "a reply from a sender no registry account names: kept without a person");
+                        applied.unknown_senders += 1;
+                        applied.replies += 1;
+                    }
+                    Some(_) => applied.replies += 1,
+                }
+            }
+            HookEvent::Status {
+                network,
+                provider_message_id,
+                our_id,
+                state,
+                error,
+                at,
+            } => {
+                let moved = store
+                    .advance_message(
+                        network,
+                        provider_message_id.as_deref(),
+                        our_id,
+                        state,
+                        error.as_deref(),
+                        at.min(now),
+                    )
+                    .await?;
+                match moved {
+                    Some(_) => applied.statuses += 1,
+                    None => applied.unchanged += 1,
+                }
+            }
+        }
+    }
+    Ok(applied)
+}

@@ -1,0 +1,511 @@
+//! Hearing back from the networks, on both backends, through the real app: Meta's GET verification and
+//! X's CRC; a body whose signature does not verify gets 401 and stores nothing; WhatsApp's fake reports
+//! delivery itself, statuses move a message forward only (read before delivered stays read, duplicates
+//! change nothing, a failure comes back in plain words), an unknown outcome is settled by the status;
+//! a reply notes when the person wrote (the window opens: free text is allowed again), appears in the
+//! task's thread, and waits on the holding advisor's queue; an unknown sender is kept.
+
+mod common;
+
+use std::time::{Duration as StdDuration, Instant};
+
+use aboard::clock;
+use aboard::domain::records::{NewMessage, SocialAccount};
+use aboard::domain::{MessageMode, MessageState, Network, Role};
+use aboard::messaging::hooks::x_token;
+use aboard::messaging::networks::{Pacing, WhatsappConfig, XConfig};
+use aboard::messaging::outbox::OutboxConfig;
+use aboard::store::{EventFilter, SendResult};
+use chrono::Duration;
+use common::fake_network::{
+    FakeNetwork, Kind, meta_signature, post_signed_meta, whatsapp_reply, whatsapp_statuses,
+};
+use common::social::{person, social_task, x_account};
+use common::{TestApp, TestDb};
+use secrecy::SecretString;
+use serde_json::json;
+
+const APP_SECRET: &str = "meta-app-secret";
+const VERIFY: &str = "verify-me";
+const CONSUMER: &str = "x-consumer-secret";
+
+fn config(db: &TestDb, whatsapp_url: &str, x_url: &str) -> aboard::config::Config {
+    let mut config = db.config();
+    config.messaging.templates = std::collections::BTreeMap::from([(
+        "flight_checkin".to_string(),
+        "Hello {{1}}, we hope flight {{2}} is going well.".to_string(),
+    )]);
+    config.outbox = OutboxConfig {
+        poll_millis: 100,
+        whatsapp: Some(WhatsappConfig {
+            base_url: whatsapp_url.to_string(),
+            api_version: "v23.0".to_string(),
+            phone_number_id: "106540352242922".to_string(),
+            access_token: SecretString::from("token"),
+            app_secret: Some(SecretString::from(APP_SECRET)),
+            verify_token: Some(SecretString::from(VERIFY)),
+            pacing: Pacing::default(),
+        }),
+        x: Some(XConfig {
+            base_url: x_url.to_string(),
+            user_id: "1581011".to_string(),
+            access_token: SecretString::from("token"),
+            consumer_secret: Some(SecretString::from(CONSUMER)),
+            pacing: Pacing::default(),
+        }),
+        ..OutboxConfig::default()
+    };
+    config
+}
+
+async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < StdDuration::from_secs(10),
+            "never: {what}"
+        );
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn handshakes_answer_and_a_bad_signature_gets_401_and_stores_nothing() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let app = TestApp::spawn(config(&db, "http://127.0.0.1:9", "http://127.0.0.1:9")).await;
+        let client = &app.client;
+        let verified = client
+            .get(app.url("/hooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(verified.status().as_u16(), 200);
+        assert_eq!(verified.text().await.unwrap(), "1158201444");
+        let wrong =
+            client
+                .get(app.url(
+                    "/hooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1",
+                ))
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(wrong.status().as_u16(), 403);
+        let unconfigured = client
+            .get(app.url(
+                "/hooks/messenger?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unconfigured.status().as_u16(), 404);
+
+        let crc: serde_json::Value = client
+            .get(app.url("/hooks/x?crc_token=challenge-123"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(crc["response_token"], x_token(CONSUMER, b"challenge-123"));
+
+        let body = whatsapp_reply("wamid.FORGED", "34600000099", "forged");
+        let status = post_signed_meta(&app.url("/hooks/whatsapp"), "not-the-secret", &body).await;
+        assert_eq!(status, 401);
+        let unsigned = client
+            .post(app.url("/hooks/whatsapp"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unsigned.status().as_u16(), 401);
+        let x_body = json!({"for_user_id": "1581011", "direct_message_events": [{"type": "message_create", "id": "1",
+            "created_timestamp": "1700000000000", "message_create": {"target": {"recipient_id": "1581011"},
+            "sender_id": "2244994945", "message_data": {"text": "forged"}}}]});
+        let raw = serde_json::to_vec(&x_body).unwrap();
+        let forged = client
+            .post(app.url("/hooks/x"))
+            .header(
+                "x-twitter-webhooks-signature",
+                x_token("not-the-secret", &raw),
+            )
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 401);
+        for prefix in ["inbound.", "person.wrote", "message."] {
+            let logged = store
+                .events(&EventFilter {
+                    action_prefix: Some(prefix.to_string()),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert!(logged.is_empty(), "nothing stored: {logged:?}");
+        }
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn statuses_move_forward_only_and_a_reply_opens_the_window_in_the_thread() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let whatsapp = SocialAccount {
+            network: Network::Whatsapp,
+            handle: "+34600000051".to_string(),
+            network_user_id: Some("34600000051".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(48)),
+            ..x_account("51")
+        };
+        let task = social_task(
+            store.clone(),
+            8101,
+            &person("P-HOOK-WA", "Pablo Gil", "es", vec![whatsapp]),
+        )
+        .await;
+        let fake = FakeNetwork::new(Kind::Whatsapp);
+        let fake_url = fake.serve().await;
+        let app = TestApp::spawn(config(&db, &fake_url, "http://127.0.0.1:9")).await;
+        let hook = app.url("/hooks/whatsapp");
+        fake.calls_back(&hook, APP_SECRET);
+        let token = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let claimed = app
+            .client
+            .post(app.url(&format!("/advisor/tasks/{}/claim", task.id)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        let send = |body: serde_json::Value| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/tasks/{}/messages", task.id)))
+                .bearer_auth(&token)
+                .json(&body);
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(
+            send(json!({"network": "whatsapp", "body": "Hola Pablo"})).await,
+            409,
+            "outside the window: template only"
+        );
+        assert_eq!(
+            send(json!({"network": "whatsapp", "template": "flight_checkin", "parameters": ["Pablo", "IB8101"]})).await,
+            201
+        );
+        // The fake accepts it and reports it delivered through aboard's webhook.
+        wait_until("delivered", || {
+            let store = store.clone();
+            async move {
+                let messages = store.messages_for_task(task.id).await.unwrap();
+                messages
+                    .first()
+                    .is_some_and(|m| m.state == MessageState::Delivered)
+            }
+        })
+        .await;
+        let wamid = store.messages_for_task(task.id).await.unwrap()[0]
+            .provider_message_id
+            .clone()
+            .unwrap();
+
+        // Read, then a late "delivered" and a repeated "read": forward only, duplicates change nothing.
+        let read = whatsapp_statuses(&[(&wamid, "read", "34600000051", None)]);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &read).await, 200);
+        let late = whatsapp_statuses(&[
+            (&wamid, "delivered", "34600000051", None),
+            (&wamid, "sent", "34600000051", None),
+        ]);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &late).await, 200);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &read).await, 200);
+        let message = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!(message.state, MessageState::Read);
+        let logged = store
+            .events(&EventFilter {
+                subject_kind: Some("message".to_string()),
+                subject_id: Some(message.id.to_string()),
+                action_prefix: Some("message.read".to_string()),
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(logged.len(), 1, "one read, however often it is reported");
+
+        // The person answers (twice delivered): the window opens, the reply is in the thread, and the
+        // advisor holding the task sees it on the queue until they open the task.
+        let reply = whatsapp_reply("wamid.REPLY1", "34600000051", "¡Todo bien, gracias!");
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &reply).await, 200);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &reply).await, 200);
+        let replies = store.replies_for_task(task.id).await.unwrap();
+        assert_eq!(replies.len(), 1, "{replies:?}");
+        assert_eq!(replies[0].new.body.as_deref(), Some("¡Todo bien, gracias!"));
+        let queue = app
+            .get_as("/advisor", &token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            queue.contains("id=\"new-replies\"") && queue.contains(&task.id.to_string()),
+            "{queue}"
+        );
+        let fragment = app
+            .get_as(&format!("/advisor/tasks/{}/messages", task.id), &token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            fragment.contains("data-state=\"reply\"") && fragment.contains("¡Todo bien, gracias!"),
+            "{fragment}"
+        );
+        let queue = app
+            .get_as("/advisor", &token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !queue.contains("id=\"new-replies\""),
+            "seen once the thread was opened"
+        );
+        assert_eq!(
+            send(json!({"network": "whatsapp", "body": "¡Me alegro, Pablo!"})).await,
+            201,
+            "free text inside the window"
+        );
+
+        // An unknown sender is kept, with no person.
+        let stranger = whatsapp_reply("wamid.STRANGER", "34699999999", "¿Quién es?");
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &stranger).await, 200);
+        let unknown = store
+            .events(&EventFilter {
+                action_prefix: Some("inbound.unknown_sender".to_string()),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            unknown.iter().any(|e| e.event.person_id.is_none()
+                && e.event.detail.to_string().contains("34699999999")),
+            "{unknown:?}"
+        );
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_status_settles_an_unknown_outcome_and_a_failure_comes_back_in_words() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let whatsapp = SocialAccount {
+            network: Network::Whatsapp,
+            handle: "+34600000061".to_string(),
+            network_user_id: Some("34600000061".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(2)),
+            ..x_account("61")
+        };
+        let task = social_task(
+            store.clone(),
+            8201,
+            &person("P-HOOK-UNK", "Ana Gil", "es", vec![whatsapp]),
+        )
+        .await;
+        let app = TestApp::spawn(config(&db, "http://127.0.0.1:9", "http://127.0.0.1:9")).await;
+        let hook = app.url("/hooks/whatsapp");
+        let mut ids = Vec::new();
+        for n in 0..2 {
+            let queued = store
+                .enqueue_message(
+                    &NewMessage {
+                        task_id: task.id,
+                        network: Network::Whatsapp,
+                        recipient: "34600000061".to_string(),
+                        body: format!("Hola Ana ({n})"),
+                        author: "staff:alba".to_string(),
+                        idempotency_key: format!("hook-unknown-{n}"),
+                        mode: MessageMode::FreeText,
+                        tag: None,
+                        template: None,
+                    },
+                    clock::now() - Duration::hours(1),
+                )
+                .await
+                .unwrap();
+            // Sent by an instance whose request timed out: the outcome is unknown.
+            let at = clock::now() - Duration::hours(1);
+            store
+                .claim_messages("gone", at, at + Duration::minutes(1), 1)
+                .await
+                .unwrap();
+            assert!(
+                store
+                    .begin_send(queued.id, "gone", at + Duration::minutes(1))
+                    .await
+                    .unwrap()
+            );
+            let unknown = SendResult::Unknown {
+                until: clock::now() + Duration::hours(1),
+                error: "WhatsApp did not answer: timed out".to_string(),
+            };
+            store
+                .finish_message(queued.id, "gone", &unknown, at)
+                .await
+                .unwrap()
+                .unwrap();
+            ids.push(queued.id);
+        }
+        let app = TestApp::spawn(config(&db, "http://127.0.0.1:9", "http://127.0.0.1:9")).await;
+        let hook = app.url("/hooks/whatsapp");
+        let delivered = whatsapp_statuses(&[(
+            "wamid.LATE0",
+            "delivered",
+            "34600000061",
+            Some(&ids[0].to_string()),
+        )]);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &delivered).await, 200);
+        let mut failed = whatsapp_statuses(&[(
+            "wamid.LATE1",
+            "failed",
+            "34600000061",
+            Some(&ids[1].to_string()),
+        )]);
+        failed["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = json!([{"code": 131047, "title": "Re-engagement message", "message": "Re-engagement message",
+                    "error_data": {"details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}]);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &failed).await, 200);
+        let messages = store.messages_for_task(task.id).await.unwrap();
+        assert_eq!(messages[0].state, MessageState::Delivered);
+        assert_eq!(
+            messages[0].provider_message_id.as_deref(),
+            Some("wamid.LATE0")
+        );
+        assert_eq!(messages[1].state, MessageState::Failed);
+        assert!(
+            messages[1]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("only an approved template may be sent"),
+            "{:?}",
+            messages[1]
+        );
+        let raw = serde_json::to_vec(&delivered).unwrap();
+        assert_ne!(
+            meta_signature(APP_SECRET, &raw),
+            meta_signature("other", &raw)
+        );
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_x_reply_is_noted_and_the_airlines_own_message_confirms_its_send() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            8301,
+            &person(
+                "P-HOOK-X",
+                "Lucía Pérez",
+                "es",
+                vec![x_account("2244994945")],
+            ),
+        )
+        .await;
+        let fake = FakeNetwork::new(Kind::X);
+        let app = TestApp::spawn(config(&db, "http://127.0.0.1:9", &fake.serve().await)).await;
+        let token = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let claimed = app
+            .client
+            .post(app.url(&format!("/advisor/tasks/{}/claim", task.id)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        let sent = app
+            .client
+            .post(app.url(&format!("/api/tasks/{}/messages", task.id)))
+            .bearer_auth(&token)
+            .json(&json!({"network": "x", "body": "Lucía, ¿llegó tu maleta?"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status().as_u16(), 201);
+        wait_until("sent on X", || {
+            let store = store.clone();
+            async move {
+                store
+                    .messages_for_task(task.id)
+                    .await
+                    .unwrap()
+                    .first()
+                    .is_some_and(|m| m.state == MessageState::Sent)
+            }
+        })
+        .await;
+        let event_id = store.messages_for_task(task.id).await.unwrap()[0]
+            .provider_message_id
+            .clone()
+            .unwrap();
+        let now_ms = clock::now().timestamp_millis().to_string();
+        let body = json!({"for_user_id": "1581011", "direct_message_events": [
+            {"type": "message_create", "id": event_id, "created_timestamp": now_ms,
+             "message_create": {"target": {"recipient_id": "2244994945"}, "sender_id": "1581011", "message_data": {"text": "Lucía, ¿llegó tu maleta?"}}},
+            {"type": "message_create", "id": "1582099", "created_timestamp": now_ms,
+             "message_create": {"target": {"recipient_id": "1581011"}, "sender_id": "2244994945", "message_data": {"text": "Sí, ¡gracias!"}}}
+        ]});
+        let raw = serde_json::to_vec(&body).unwrap();
+        let answered = app
+            .client
+            .post(app.url("/hooks/x"))
+            .header("x-twitter-webhooks-signature", x_token(CONSUMER, &raw))
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answered.status().as_u16(), 200);
+        let replies = store.replies_for_task(task.id).await.unwrap();
+        assert_eq!(
+            replies.len(),
+            1,
+            "the airline's own message is not a reply: {replies:?}"
+        );
+        assert_eq!(
+            (
+                replies[0].new.sender_id.as_str(),
+                replies[0].new.body.as_deref()
+            ),
+            ("2244994945", Some("Sí, ¡gracias!"))
+        );
+        let person = store.person(task.new.person_id).await.unwrap().unwrap();
+        let wrote = person.accounts_now()[0].last_inbound_at.unwrap();
+        assert!(
+            clock::now() - wrote < Duration::minutes(1),
+            "the person's last-wrote time is now: {wrote}"
+        );
+        app.stop().await;
+        db.finish().await;
+    }
+}
