@@ -549,3 +549,127 @@ async fn metrics_carry_open_tasks_by_channel_and_station_and_the_queues() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn ambassador_candidates_ended_well_twice_have_no_open_case_never_opted_out_and_are_ranked_by_reach()
+ {
+    use aboard::domain::CaseStatus;
+    use aboard::domain::records::Consent;
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        // (registry id, followers, all-well follow-ups, an open case, opted out)
+        let people = [
+            ("P-WIDE", 50_000, 2, false, false),
+            ("P-NARROW", 300, 3, false, false),
+            ("P-OPEN-CASE", 90_000, 2, true, false),
+            ("P-OPTED-OUT", 80_000, 2, false, true),
+            ("P-ONCE", 70_000, 1, false, false),
+        ];
+        let passengers = flight(store, "IB6403", "MAD", people.len()).await;
+        let at = utc("2026-11-10T08:00:00Z");
+        for ((id, followers, well, open_case, opted_out), passenger_id) in
+            people.iter().zip(&passengers)
+        {
+            let mut record = person(
+                id,
+                &format!("Nombre {id}"),
+                "es",
+                vec![common::social::x_account(id)],
+            );
+            record.accounts[0].followers = *followers;
+            if !open_case {
+                record.cases.retain(|c| c.status == CaseStatus::Resolved);
+            }
+            if *opted_out {
+                record.consents.push(Consent {
+                    channel: "x".to_string(),
+                    opted_out: true,
+                    updated_at: at,
+                });
+            }
+            let person = store.upsert_person(&record, "test", at).await.unwrap();
+            for n in 0..*well {
+                let task = store
+                    .create_task(
+                        &NewTask {
+                            flight_id: store
+                                .passenger(*passenger_id)
+                                .await
+                                .unwrap()
+                                .unwrap()
+                                .flight_id,
+                            passenger_id: *passenger_id,
+                            person_id: person.id,
+                            rule_id: format!("rule_{n}"),
+                            channel: Channel::Gate,
+                            station: "MAD".to_string(),
+                            gate: None,
+                            priority: 1,
+                            due_at: at,
+                            expires_at: at + Duration::hours(1),
+                            brief: String::new(),
+                            why: vec![],
+                        },
+                        at,
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                store
+                    .transition_task(&TaskTransition {
+                        task_id: task.id,
+                        from: vec![TaskState::Open],
+                        to: TaskState::Done,
+                        actor: "staff:test".to_string(),
+                        assignee: None,
+                        outcome: Some(TaskOutcome::TalkedAllWell),
+                        note: None,
+                        at,
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+            }
+        }
+        let app = TestApp::spawn(db.config()).await;
+        let ops = token(store, Role::Ops, &[], &[]).await;
+        let analyst = token(store, Role::Analyst, &[], &[]).await;
+        let csv = |token: String| {
+            let request = app.get_as("/reports/ambassadors?csv", &token);
+            async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                response.text().await.unwrap()
+            }
+        };
+        assert_eq!(
+            csv(ops.clone()).await,
+            "external_id,name,language,all_well,reach\n\
+             P-WIDE,Nombre P-WIDE,es,2,50000\n\
+             P-NARROW,Nombre P-NARROW,es,3,300\n"
+        );
+        let for_analyst = csv(analyst.clone()).await;
+        assert_eq!(
+            for_analyst,
+            "external_id,language,all_well,reach\nP-WIDE,es,2,50000\nP-NARROW,es,3,300\n"
+        );
+        let page = app
+            .get_as("/reports/ambassadors", &analyst)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("P-WIDE") && !page.contains("Nombre"));
+        let gate = token(store, Role::Gate, &["MAD"], &[]).await;
+        let refused = app
+            .get_as("/reports/ambassadors", &gate)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        app.stop().await;
+        db.finish().await;
+    }
+}

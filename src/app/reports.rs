@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use super::{Caller, ServiceError};
 use crate::domain::Role;
 use crate::reports::{self, Report, ReportFilter};
-use crate::store::Store;
+use crate::store::{AmbassadorCandidate, Store};
+
+/// The most ambassador candidates one list holds.
+pub const AMBASSADOR_LIMIT: i64 = 500;
 
 /// Who may read reports.
 pub const REPORT_ROLES: &[Role] = &[Role::Ops, Role::Analyst];
@@ -26,4 +29,22 @@ pub async fn report(
     let boarded = store.boarded_facts(from, to).await?;
     let links = store.link_facts(from, to).await?;
     Ok(reports::compute(filter, &tasks, &boarded, &links, now))
+}
+
+/// Ambassador candidates, widest reach first. Analysts read them by registry id only: no names.
+pub async fn ambassadors(
+    store: &dyn Store,
+    caller: &Caller,
+) -> Result<Vec<AmbassadorCandidate>, ServiceError> {
+    let role = caller.grant.role();
+    if !REPORT_ROLES.contains(&role) {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut candidates = store.ambassador_candidates(AMBASSADOR_LIMIT).await?;
+    if role == Role::Analyst {
+        for c in &mut candidates {
+            c.display_name.clear();
+        }
+    }
+    Ok(candidates)
 }

@@ -40,7 +40,7 @@ pub use held::HeldStore;
 pub use outbox::OutboxStore;
 pub use postgres::PostgresStore;
 pub use registry::RegistryStore;
-pub use reports::{BusinessFigures, ReportStore};
+pub use reports::{AmbassadorCandidate, BusinessFigures, ReportStore};
 pub use scans::ScanFilter;
 pub use scans::ScanStore;
 pub use scheduler::SchedulerStore;

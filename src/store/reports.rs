@@ -36,6 +36,30 @@ pub(super) const SELECT_QUEUES: &str = "SELECT \
     (SELECT COUNT(*) FROM identity_links WHERE decision = 'review'), \
     (SELECT COUNT(*) FROM held_messages WHERE closed_at IS NULL)";
 
+/// Persons whose follow-ups ended "talked, all well" at least twice, with no open case and no opt-out of
+/// any kind (a consent withdrawn in the registry or asked of staff), by reach.
+pub(super) const SELECT_AMBASSADORS: &str = "SELECT p.external_id, p.display_name, p.language, w.all_well, \
+    CAST(COALESCE((SELECT SUM(a.followers) FROM social_accounts a WHERE a.person_id = p.id), 0) AS BIGINT) AS reach \
+    FROM persons p JOIN (SELECT person_id, COUNT(*) AS all_well FROM tasks \
+    WHERE outcome = 'talked_all_well' AND person_id IS NOT NULL GROUP BY person_id) w ON w.person_id = p.id \
+    WHERE w.all_well >= 2 \
+    AND NOT EXISTS (SELECT 1 FROM complaint_cases c WHERE c.person_id = p.id AND c.status = 'open') \
+    AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.person_id = p.id AND c.opted_out = $1) \
+    AND NOT EXISTS (SELECT 1 FROM staff_opt_outs o WHERE o.person_id = p.id) \
+    ORDER BY reach DESC, w.all_well DESC, p.external_id LIMIT $2";
+
+/// A person who might speak well of the airline: how often a follow-up ended well, and their reach.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AmbassadorCandidate {
+    pub external_id: String,
+    pub display_name: String,
+    pub language: Option<String>,
+    /// Follow-ups that ended "talked, all well".
+    pub all_well: i64,
+    /// Followers over every social account the registry knows.
+    pub reach: i64,
+}
+
 /// The business figures /metrics shows, read when it is scraped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BusinessFigures {
@@ -140,6 +164,11 @@ pub trait ReportStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<BoardedFact>, StoreError>;
+    /// Ambassador candidates, widest reach first.
+    async fn ambassador_candidates(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<AmbassadorCandidate>, StoreError>;
     /// The figures /metrics shows.
     async fn business_figures(&self) -> Result<BusinessFigures, StoreError>;
     /// Identity links created in the window.
@@ -186,6 +215,17 @@ macro_rules! report_store {
                     .into_iter()
                     .map(|(station, boarded_at)| $crate::reports::BoardedFact { station, boarded_at })
                     .collect())
+            }
+
+            async fn ambassador_candidates(
+                &self,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::AmbassadorCandidate>, StoreError> {
+                Ok(sqlx::query_as(SELECT_AMBASSADORS)
+                    .bind(true)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
             }
 
             async fn business_figures(&self) -> Result<$crate::store::BusinessFigures, StoreError> {

@@ -244,6 +244,12 @@ pub enum Msg {
     ReportDeadlinesByHour,
     ReportMatching,
     Charts,
+    AmbassadorCandidates,
+    AmbassadorsIntro,
+    NoAmbassadors,
+    RegistryId,
+    AllWell,
+    Reach,
 }
 
 impl Msg {
@@ -646,6 +652,15 @@ impl Msg {
             ),
             Msg::ReportMatching => ("Identity matching", "Identificación"),
             Msg::Charts => ("Charts", "Gráficos"),
+            Msg::AmbassadorCandidates => ("Ambassador candidates", "Posibles embajadores"),
+            Msg::AmbassadorsIntro => (
+                "Persons whose follow-ups ended all well at least twice, with no open case, who never opted out of contact; widest reach first.",
+                "Personas cuyos seguimientos acabaron bien al menos dos veces, sin caso abierto y que nunca pidieron no ser contactadas; primero las de mayor alcance.",
+            ),
+            Msg::NoAmbassadors => ("No candidates yet.", "Aún no hay candidatos."),
+            Msg::RegistryId => ("Registry id", "Id en el registro"),
+            Msg::AllWell => ("All well", "Todo bien"),
+            Msg::Reach => ("Reach (followers)", "Alcance (seguidores)"),
             Msg::ChooseAFile => (
                 "Choose a file to import.",
                 "Elija un fichero para importar.",

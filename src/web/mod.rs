@@ -226,7 +226,8 @@ fn page_routes(state: AppState) -> Router<AppState> {
     let events = Router::new().route("/ops/events", get(events::page));
     let reports = Router::new()
         .route("/reports", get(reports::page))
-        .route("/reports/csv/{table}", get(reports::csv_download));
+        .route("/reports/csv/{table}", get(reports::csv_download))
+        .route("/reports/ambassadors", get(reports::ambassadors));
     let upload = Router::new().route(
         "/ops/import",
         get(ops_import::form).post(ops_import::upload),

@@ -322,6 +322,10 @@ pub async fn home(staff: Staff) -> Response {
             href: "/reports".to_string(),
             label: page.t(Msg::Reports).to_string(),
         });
+        links.push(Link {
+            href: "/reports/ambassadors".to_string(),
+            label: page.t(Msg::AmbassadorCandidates).to_string(),
+        });
     }
     if staff.role() == Role::Analyst {
         links.push(Link {

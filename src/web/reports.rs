@@ -230,6 +230,71 @@ fn csv_of(table: &Table) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+#[derive(Template)]
+#[template(path = "ambassadors.html")]
+struct AmbassadorsPage {
+    page: PageContext,
+    names: bool,
+    candidates: Vec<crate::store::AmbassadorCandidate>,
+}
+
+/// GET /reports/ambassadors — persons whose follow-ups ended well at least twice, with no open case and
+/// never opted out, widest reach first; `?csv` downloads them. Analysts see registry ids, not names.
+pub async fn ambassadors(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let candidates = use_case::ambassadors(state.store.as_ref(), &staff.caller()).await?;
+    let names = staff.role() != crate::domain::Role::Analyst;
+    if query.contains_key("csv") {
+        let table = Table {
+            name: "ambassadors",
+            headers: if names {
+                vec!["external_id", "name", "language", "all_well", "reach"]
+            } else {
+                vec!["external_id", "language", "all_well", "reach"]
+            },
+            rows: candidates
+                .iter()
+                .map(|c| {
+                    let mut row = vec![c.external_id.clone()];
+                    if names {
+                        row.push(c.display_name.clone());
+                    }
+                    row.extend([
+                        c.language.clone().unwrap_or_default(),
+                        c.all_well.to_string(),
+                        c.reach.to_string(),
+                    ]);
+                    row
+                })
+                .collect(),
+        };
+        let body = csv_of(&table).map_err(|e| {
+            tracing::error!(error = %e, "the ambassador list failed to write as CSV");
+            WebError::Busy
+        })?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"aboard-ambassadors.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    let template = AmbassadorsPage {
+        page: PageContext::for_staff(&staff),
+        names,
+        candidates,
+    };
+    Ok(render(StatusCode::OK, &template))
+}
+
 /// GET /reports/csv/{table} — one table of the report the query asks for, as a CSV download.
 pub async fn csv_download(
     State(state): State<AppState>,
