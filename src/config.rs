@@ -192,6 +192,13 @@ pub struct RetentionConfig {
     pub events_days: u32,
     pub scheduler_ticks_days: u32,
     pub boarding_scans_days: u32,
+    /// Flights this many days after they arrived (or, without any time, after their day), with their
+    /// passengers, tasks, messages, links and import records.
+    pub flights_days: u32,
+    /// Tasks this many days after they ended (done, expired or cancelled), with their messages.
+    pub tasks_days: u32,
+    /// Messages this many days after they were written, once they left the outbox.
+    pub messages_days: u32,
 }
 
 /// An AeroDataBox-style flight status provider. The job is off until `base_url` and `api_key` are set.
@@ -238,6 +245,9 @@ impl Default for RetentionConfig {
             events_days: 400,
             scheduler_ticks_days: 30,
             boarding_scans_days: 90,
+            flights_days: 30,
+            tasks_days: 180,
+            messages_days: 90,
         }
     }
 }

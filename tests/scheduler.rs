@@ -647,3 +647,132 @@ async fn a_tick_whose_instance_died_is_run_once_by_another_after_its_lease() {
         db.finish().await;
     }
 }
+
+/// A flight of `keys.len()` passengers imported at `at`.
+async fn import_flight(
+    store: &dyn Store,
+    flight: NewFlight,
+    keys: &[&str],
+    at: DateTime<Utc>,
+) -> Uuid {
+    let digest = format!("{}-{}", flight.key.flight, flight.key.local_date);
+    let import = ManifestImport {
+        warnings: Default::default(),
+        format: "csv".to_string(),
+        file_name: "list.csv".to_string(),
+        digest,
+        actor: "test".to_string(),
+        sent_at: None,
+        flights: vec![FlightList {
+            flight,
+            mode: ListMode::Merge,
+            passengers: keys.iter().map(|k| new_passenger(k)).collect(),
+        }],
+    };
+    store.import_manifest(&import, at).await.unwrap().flights[0].flight_id
+}
+
+/// A message on `task` written at `at`, sent at once when `send` says so, else left in the outbox.
+async fn message(store: &dyn Store, task: Uuid, key: &str, send: bool, at: DateTime<Utc>) {
+    let new = aboard::domain::records::NewMessage {
+        task_id: task,
+        network: aboard::domain::Network::X,
+        recipient: "1234567".to_string(),
+        body: "¿Todo bien esta vez?".to_string(),
+        author: "advisor:lucia".to_string(),
+        idempotency_key: key.to_string(),
+        mode: aboard::domain::MessageMode::FreeText,
+        tag: None,
+        template: None,
+    };
+    let queued = store.enqueue_message(&new, at).await.unwrap();
+    if send {
+        let lease = at + Duration::seconds(30);
+        let claimed = store.claim_messages("test", at, lease, 10).await.unwrap();
+        assert!(claimed.iter().any(|m| m.id == queued.id));
+        assert!(store.begin_send(queued.id, "test", lease).await.unwrap());
+        let sent = aboard::store::SendResult::Sent {
+            provider_message_id: Some("dm-1".to_string()),
+        };
+        store
+            .finish_message(queued.id, "test", &sent, at)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn retention_removes_flights_tasks_and_messages_in_batches() {
+    use aboard::scheduler::jobs::{PersonalRetention, PurgeStep};
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let now = utc("2026-05-10T07:30:00Z");
+        // The 08:00 flight to MEX with four open tasks; the first expires now and ends.
+        let ids = tasks_expiring(
+            store,
+            [
+                now - Duration::minutes(1),
+                now + Duration::minutes(5),
+                now + Duration::minutes(14),
+                now + Duration::minutes(40),
+            ],
+        )
+        .await;
+        store.expire_tasks(now, "aboard").await.unwrap();
+        message(store, ids[1], "sent", true, now).await;
+        message(store, ids[2], "queued", false, now).await;
+        // A flight known only by its day, ten days earlier, and one a year later.
+        let mut undated = new_flight();
+        undated.key.flight = FlightNumber::parse("IB3100").unwrap();
+        undated.key.local_date = NaiveDate::from_ymd_opt(2026, 4, 30).unwrap();
+        undated.departure = MovementTimes::default();
+        import_flight(store, undated, &["a"], now).await;
+        let mut later = new_flight();
+        later.key.flight = FlightNumber::parse("IB3200").unwrap();
+        later.key.local_date = NaiveDate::from_ymd_opt(2027, 5, 10).unwrap();
+        later.departure.scheduled = Some(departure() + Duration::days(365));
+        import_flight(store, later, &["b", "c"], now).await;
+
+        let retention = PersonalRetention {
+            flights: Duration::days(200),
+            tasks: Duration::days(50),
+            messages: Duration::days(20),
+            batch: 1,
+        };
+        // Sixty days on: the ended task and the sent message go; the flights are kept, and so is the
+        // message the outbox still holds.
+        let report = retention
+            .purge(store, now + Duration::days(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            report,
+            "0 flight(s) with 0 passenger(s), 1 task(s), 1 message(s) removed"
+        );
+        assert!(store.task(ids[0]).await.unwrap().is_none());
+        assert!(store.messages_for_task(ids[1]).await.unwrap().is_empty());
+        assert_eq!(store.messages_for_task(ids[2]).await.unwrap().len(), 1);
+
+        // Three hundred days on: both past flights, one batch each, with their passengers, tasks and
+        // the queued message; the later flight stays.
+        let report = retention
+            .purge(store, now + Duration::days(300))
+            .await
+            .unwrap();
+        assert_eq!(
+            report,
+            "2 flight(s) with 5 passenger(s), 0 task(s), 0 message(s) removed"
+        );
+        let counts = store.counts().await.unwrap();
+        assert_eq!(
+            (
+                counts.flights,
+                counts.passengers,
+                counts.tasks,
+                counts.messages
+            ),
+            (1, 2, 0, 0)
+        );
+        db.finish().await;
+    }
+}

@@ -100,6 +100,72 @@ impl PurgeStep for LogRetention {
     }
 }
 
+/// Personal data of flights, tasks and messages, each after its own number of days, removed in batches
+/// of `batch` rows, each its own transaction, so that a year of data never holds the database long.
+pub struct PersonalRetention {
+    pub flights: TimeDelta,
+    pub tasks: TimeDelta,
+    pub messages: TimeDelta,
+    pub batch: i64,
+}
+
+impl From<&RetentionConfig> for PersonalRetention {
+    fn from(c: &RetentionConfig) -> PersonalRetention {
+        PersonalRetention {
+            flights: TimeDelta::days(i64::from(c.flights_days)),
+            tasks: TimeDelta::days(i64::from(c.tasks_days)),
+            messages: TimeDelta::days(i64::from(c.messages_days)),
+            batch: 500,
+        }
+    }
+}
+
+#[async_trait]
+impl PurgeStep for PersonalRetention {
+    fn name(&self) -> &'static str {
+        "personal"
+    }
+
+    async fn purge(&self, store: &dyn Store, now: DateTime<Utc>) -> Result<String, JobError> {
+        let arrived_before = now - self.flights;
+        // A flight without any time arrived at the latest the day after its local date.
+        let dated_before = (arrived_before - TimeDelta::days(1)).date_naive();
+        let (mut flights, mut passengers) = (0, 0);
+        loop {
+            let purged = store
+                .purge_flights(arrived_before, dated_before, self.batch)
+                .await?;
+            flights += purged.flights;
+            passengers += purged.passengers;
+            if purged.flights < self.batch.unsigned_abs() {
+                break;
+            }
+        }
+        let mut tasks = 0;
+        loop {
+            let purged = store.purge_tasks(now - self.tasks, self.batch).await?;
+            tasks += purged;
+            if purged < self.batch.unsigned_abs() {
+                break;
+            }
+        }
+        let mut messages = 0;
+        loop {
+            let purged = store
+                .purge_messages(now - self.messages, self.batch)
+                .await?;
+            messages += purged;
+            if purged < self.batch.unsigned_abs() {
+                break;
+            }
+        }
+        Ok(format!(
+            "{flights} flight(s) with {passengers} passenger(s), {tasks} task(s), {messages} message(s) \
+             removed"
+        ))
+    }
+}
+
 /// Retention: runs each purge step in turn; one failing step does not stop the others.
 pub struct Purge {
     steps: Vec<Box<dyn PurgeStep>>,

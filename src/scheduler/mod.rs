@@ -63,6 +63,7 @@ pub fn from_config(
         }),
         Arc::new(jobs::Purge::new(vec![
             Box::new(retention),
+            Box::new(jobs::PersonalRetention::from(&config.scheduler.retention)),
             Box::new(jobs::RegistryRetention::from(&config.registry)),
         ])),
         Arc::new(FlightStatusJob::from_config(

@@ -43,7 +43,7 @@ pub use registry::RegistryStore;
 pub use reports::{AmbassadorCandidate, BusinessFigures, ReportStore};
 pub use scans::ScanFilter;
 pub use scans::ScanStore;
-pub use scheduler::SchedulerStore;
+pub use scheduler::{FlightsPurged, SchedulerStore};
 pub use screening::{PendingScreening, ScreeningClaim};
 pub use sqlite::SqliteStore;
 pub use staff::StaffStore;

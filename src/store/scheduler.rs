@@ -1,7 +1,7 @@
 //! The scheduler's ticks, each claimed by one instance, and its jobs: task expiry and escalation, retention.
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use uuid::Uuid;
 
 use super::events::event;
@@ -111,6 +111,40 @@ pub(super) fn purge_event(cutoffs: &super::PurgeCutoffs, report: &super::PurgeRe
     )
 }
 
+/// Flights past retention: arrived (or, with no time at all, dated) before the cutoffs. `$1` arrived
+/// before, `$2` dated before, `$3` the batch size.
+pub(super) const SELECT_FLIGHTS_PAST_RETENTION: &str = "SELECT id FROM flights \
+    WHERE COALESCE(actual_arrival, estimated_arrival, scheduled_arrival, actual_departure, \
+    estimated_departure, scheduled_departure) < $1 \
+    OR (COALESCE(actual_arrival, estimated_arrival, scheduled_arrival, actual_departure, \
+    estimated_departure, scheduled_departure) IS NULL AND local_date < $2) \
+    ORDER BY id LIMIT $3";
+
+/// A flight goes with its passengers, tasks, messages, links and import records (by their cascades);
+/// its waiting screening claims first, which do not cascade.
+pub(super) const DELETE_FLIGHT: [&str; 2] = [
+    "DELETE FROM screening_queue WHERE flight_id = $1",
+    "DELETE FROM flights WHERE id = $1",
+];
+
+pub(super) const COUNT_FLIGHT_PASSENGERS: &str =
+    "SELECT COUNT(*) FROM passengers WHERE flight_id = $1";
+
+/// `$1` ended before, `$2` the batch size; messages go with their task.
+pub(super) const DELETE_ENDED_TASKS: &str = "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks \
+    WHERE state NOT IN ('open', 'claimed') AND updated_at < $1 ORDER BY id LIMIT $2)";
+
+/// `$1` written before, `$2` the batch size; a message still in the outbox's hands stays.
+pub(super) const DELETE_OLD_MESSAGES: &str = "DELETE FROM messages WHERE id IN (SELECT id FROM messages \
+    WHERE state NOT IN ('queued', 'sending', 'unknown') AND created_at < $1 ORDER BY id LIMIT $2)";
+
+/// Flights and passengers one retention batch removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlightsPurged {
+    pub flights: u64,
+    pub passengers: u64,
+}
+
 /// The scheduler's ticks and jobs.
 #[async_trait]
 pub trait SchedulerStore: Send + Sync {
@@ -167,6 +201,23 @@ pub trait SchedulerStore: Send + Sync {
         cutoffs: &PurgeCutoffs,
         at: DateTime<Utc>,
     ) -> Result<PurgeReport, StoreError>;
+    /// Deletes, in one transaction, at most `batch` flights that arrived before `arrived_before` (or,
+    /// with no time known, are dated before `dated_before`), with everything of theirs.
+    async fn purge_flights(
+        &self,
+        arrived_before: DateTime<Utc>,
+        dated_before: NaiveDate,
+        batch: i64,
+    ) -> Result<FlightsPurged, StoreError>;
+    /// Deletes at most `batch` tasks that ended before `ended_before`, with their messages.
+    async fn purge_tasks(&self, ended_before: DateTime<Utc>, batch: i64)
+    -> Result<u64, StoreError>;
+    /// Deletes at most `batch` messages written before `written_before` that left the outbox.
+    async fn purge_messages(
+        &self,
+        written_before: DateTime<Utc>,
+        batch: i64,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Implements `SchedulerStore` for a backend store over its connection type `$conn`, once for both backends;
@@ -315,6 +366,57 @@ macro_rules! scheduler_store {
                 insert_event(&mut tx, &purge_event(cutoffs, &report), at).await?;
                 tx.commit().await?;
                 Ok(report)
+            }
+
+            async fn purge_flights(
+                &self,
+                arrived_before: DateTime<Utc>,
+                dated_before: NaiveDate,
+                batch: i64,
+            ) -> Result<FlightsPurged, StoreError> {
+                let mut tx = self.write().await?;
+                let ids: Vec<Uuid> = sqlx::query_scalar(SELECT_FLIGHTS_PAST_RETENTION)
+                    .bind(arrived_before)
+                    .bind(dated_before)
+                    .bind(batch)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut purged = FlightsPurged::default();
+                for id in ids {
+                    let passengers: i64 = sqlx::query_scalar(COUNT_FLIGHT_PASSENGERS)
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    for statement in DELETE_FLIGHT {
+                        sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                    }
+                    purged.flights += 1;
+                    purged.passengers += u64::try_from(passengers).unwrap_or(0);
+                }
+                tx.commit().await?;
+                Ok(purged)
+            }
+
+            async fn purge_tasks(&self, ended_before: DateTime<Utc>, batch: i64) -> Result<u64, StoreError> {
+                Ok(sqlx::query(DELETE_ENDED_TASKS)
+                    .bind(ended_before)
+                    .bind(batch)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn purge_messages(
+                &self,
+                written_before: DateTime<Utc>,
+                batch: i64,
+            ) -> Result<u64, StoreError> {
+                Ok(sqlx::query(DELETE_OLD_MESSAGES)
+                    .bind(written_before)
+                    .bind(batch)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected())
             }
         }
     };
