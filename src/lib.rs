@@ -201,9 +201,23 @@ fn start_services(store: Arc<dyn Store>, config: &Config) -> Result<Services, Ap
         store.clone(),
         engine.clone(),
     )?);
+    let connector: Arc<dyn messaging::outbox::Connector> = match config.outbox.notice() {
+        messaging::outbox::DeliveryNotice::Demo => {
+            Arc::new(demo::network::DemoNetwork::new(store.clone()))
+        }
+        notice => {
+            if notice == messaging::outbox::DeliveryNotice::NotDelivered {
+                tracing::warn!(
+                    "no connector is configured ([outbox] connector = \"webhook\" or [outbox.whatsapp], \
+                     [outbox.messenger], [outbox.instagram], [outbox.x]): messages advisors send are recorded, NOT delivered"
+                );
+            }
+            messaging::outbox::connector(&config.outbox).map_err(AppError::Outbox)?
+        }
+    };
     let outbox = Arc::new(messaging::outbox::Outbox::new(
         store,
-        messaging::outbox::connector(&config.outbox).map_err(AppError::Outbox)?,
+        connector,
         config.outbox.clone(),
         scheduler.instance().to_string(),
     ));

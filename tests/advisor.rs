@@ -552,3 +552,83 @@ async fn the_demo_starts_with_social_tasks_for_its_advisors() {
     assert!(again.is_empty(), "starting twice creates nothing new");
     db.finish().await;
 }
+
+#[tokio::test]
+async fn without_a_connector_every_advisor_page_says_messages_are_not_delivered_and_the_demo_network_answers()
+ {
+    let db = TestDb::sqlite().await;
+    let store = db.store.clone();
+    let app = start(&db).await;
+    let alba = token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+    let record = person("P-NOTICE", "Lucía Pérez", "es", vec![x_account("41")]);
+    let task = social_task(store.clone(), 5601, &record).await;
+    for path in [
+        "/advisor".to_string(),
+        format!("/advisor/tasks/{}", task.id),
+    ] {
+        let page = app
+            .get_as(&path, &alba)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("id=\"delivery-notice\"") && page.contains("NOT delivered"),
+            "{path}: {page}"
+        );
+    }
+    app.stop().await;
+
+    // The demo's fake network: delivered, then some passengers answer a few seconds later.
+    let mut config = db.config();
+    config.outbox.connector = aboard::messaging::outbox::ConnectorKind::Demo;
+    config.outbox.poll_millis = 100;
+    let app = TestApp::spawn(config).await;
+    let answering = (42..)
+        .map(|n| n.to_string())
+        .find(|id| aboard::demo::network::answers(id))
+        .unwrap();
+    let talker = social_task(
+        store.clone(),
+        5602,
+        &person("P-DEMO-NET", "Ana Gil", "es", vec![x_account(&answering)]),
+    )
+    .await;
+    let page = app
+        .get_as(&format!("/advisor/tasks/{}", talker.id), &alba)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("fake local network"), "{page}");
+    assert_eq!(claim(&app, &alba, talker.id).await.status().as_u16(), 200);
+    let (status, body) = post_json(
+        &app,
+        &format!("/api/tasks/{}/messages", talker.id),
+        &alba,
+        json!({"network": "x", "body": "Ana, ¿qué tal el vuelo a Madrid?"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let started = std::time::Instant::now();
+    loop {
+        let replies = store.replies_for_task(talker.id).await.unwrap();
+        if let Some(reply) = replies.first() {
+            assert!(reply.new.body.as_deref().is_some_and(|b| !b.is_empty()));
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the demo passenger never answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let messages = store.messages_for_task(talker.id).await.unwrap();
+    assert_eq!(messages[0].state, aboard::domain::MessageState::Read);
+    app.stop().await;
+    db.finish().await;
+}

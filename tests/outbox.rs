@@ -322,6 +322,10 @@ async fn a_refusal_fails_the_message_and_the_advisor_reads_the_reason() {
                 && page.contains("400 the recipient does not accept direct messages"),
             "{page}"
         );
+        assert!(
+            !page.contains("id=\"delivery-notice\""),
+            "a configured webhook delivers: no warning"
+        );
         let received = receiver.received.lock().unwrap().clone();
         assert_eq!(received.len(), 1);
         assert!(received[0].signature_valid);

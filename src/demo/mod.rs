@@ -5,6 +5,7 @@
 
 pub mod driver;
 mod names;
+pub mod network;
 pub mod review;
 pub mod social;
 
@@ -439,6 +440,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
     config.database.url = None;
+    // Unless a real connector is configured, messages go to the local fake network.
+    let fake_network = !config.outbox.delivers();
+    if fake_network {
+        config.outbox.connector = crate::messaging::outbox::ConnectorKind::Demo;
+    }
     fresh_data_dir(&config.data_dir)?;
     let store = crate::open_store(&config).await?;
     let now = clock::now();
@@ -485,6 +491,11 @@ pub async fn run(
     println!(
         "  boarding unfolds live: flights in their boarding window are scanned at the gate (MAD staffed around the clock, BCN 05:00-23:00)"
     );
+    if fake_network {
+        println!(
+            "  messages advisors send go to a local fake network: some passengers answer a few seconds later"
+        );
+    }
     println!("  stop with Ctrl-C");
     let driver: crate::Companion =
         Box::new(move |engine, stop| tokio::spawn(driver::run(engine, seed_value, stop)));
