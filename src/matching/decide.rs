@@ -810,6 +810,9 @@ struct NameFit {
     given: u8,
     given_compatible: bool,
     adult: bool,
+    /// The passenger's own frequent-flyer number or date of birth agrees with the person's: evidence
+    /// about this traveller, not about the booking they are on.
+    own_key: bool,
 }
 
 impl NameFit {
@@ -818,6 +821,14 @@ impl NameFit {
         let (s, g) = (surname_rank(self.surname), self.given);
         let (os, og) = (surname_rank(other.surname), other.given);
         s >= os && g >= og && (s > os || g > og)
+    }
+
+    /// Tells the person from `other` on one flight: a better fit in both name parts, or, for an adult
+    /// who could be the person, a child or infant held only by the booking's contact. The contact is
+    /// the booker's, an adult's; and a child under twelve has no social-network account of their own.
+    fn tells_apart_from(&self, other: &NameFit) -> bool {
+        !other.could_be_the_person()
+            && (self.beats(other) || self.could_be_the_person() && !other.adult && !other.own_key)
     }
 
     /// Could be the person whoever else travels: an adult whose surname agrees (a profile's single surname
@@ -853,9 +864,10 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             LinkDecision::Rejected
         }
     } else if ev.frequent_flyer_agrees.is_some() {
-        // Under another surname (married or birth name), the given name and the date of birth must agree
-        // too: a lent number travels with someone else's given name and birthday.
-        if names_compatible || given_agrees && adult && ev.birth_date_agrees.is_some() {
+        // Under another surname (married or birth name), the given name must agree too, in full or with
+        // the date of birth: a lent number travels with someone else's given name and birthday.
+        let own_given = names.given == GivenAgreement::Exact || ev.birth_date_agrees.is_some();
+        if names_compatible || given_agrees && adult && own_given {
             LinkDecision::Linked
         } else {
             reasons.push(Reason::FrequentFlyerNameMismatch);
@@ -957,6 +969,7 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             },
             given_compatible: names.given.compatible(),
             adult,
+            own_key: ev.frequent_flyer_agrees.is_some() || ev.birth_date_agrees.is_some(),
         },
     })
 }
@@ -1109,11 +1122,7 @@ fn one_passenger_per_person_per_flight(outcomes: &mut [MatchOutcome], mut claims
                 group
                     .iter()
                     .filter(|o| o.outcome != c.outcome)
-                    .all(|other| {
-                        other
-                            .fit
-                            .is_some_and(|o| fit.beats(&o) && !o.could_be_the_person())
-                    })
+                    .all(|other| other.fit.is_some_and(|o| fit.tells_apart_from(&o)))
             })
         });
         for claim in group {
@@ -1248,6 +1257,32 @@ mod tests {
         let o = only(&outcomes, 10);
         assert_eq!(o.decision, LinkDecision::Review);
         assert!(has(o, |r| *r == Reason::FrequentFlyerNameMismatch));
+    }
+
+    #[test]
+    fn a_frequent_flyer_under_another_surname_links_only_with_the_whole_given_name_of_an_adult() {
+        let mut olivia = person(1, "Olivia Walker");
+        olivia.loyalty.push(ib("4411"));
+        let mut passport = passenger(10, "DAVIES/OLIVIAMRS");
+        passport.frequent_flyer = Some(ib("4411"));
+        let mut shortened = passenger(11, "DAVIES/LIVMRS");
+        shortened.frequent_flyer = Some(ib("4411"));
+        shortened.flight_key = Uuid::from_u128(99);
+        let mut girl = passenger(12, "DAVIES/OLIVIAMISS");
+        girl.traveller_class = TravellerClass::Child;
+        girl.frequent_flyer = Some(ib("4411"));
+        girl.flight_key = Uuid::from_u128(98);
+        let outcomes = run(vec![olivia], &[passport, shortened, girl]);
+        assert_eq!(
+            only(&outcomes, 10).decision,
+            LinkDecision::Linked,
+            "{outcomes:#?}"
+        );
+        for n in [11, 12] {
+            let o = only(&outcomes, n);
+            assert_eq!(o.decision, LinkDecision::Review, "{outcomes:#?}");
+            assert!(has(o, |r| *r == Reason::FrequentFlyerNameMismatch));
+        }
     }
 
     #[test]
@@ -1446,17 +1481,33 @@ mod tests {
     }
 
     #[test]
-    fn parent_and_child_with_one_name_on_one_booking_both_go_to_review() {
+    fn a_parent_sharing_the_booking_contact_with_a_child_of_the_same_name_is_linked_and_a_grown_son_is_not()
+     {
         let mut dad = person(1, "Thomas Wright");
         dad.emails.push("tw@example.co.uk".into());
         let mut father = passenger(10, "WRIGHT/THOMASMR");
         father.email = Some("tw@example.co.uk".into());
         let mut child = passenger(11, "WRIGHT/THOMASMSTR");
         child.email = Some("tw@example.co.uk".into());
-        let outcomes = run(vec![dad.clone()], &[father.clone(), child]);
+        let outcomes = run(vec![dad.clone()], &[father.clone(), child.clone()]);
+        assert_eq!(
+            only(&outcomes, 10).decision,
+            LinkDecision::Linked,
+            "{outcomes:#?}"
+        );
+        let boy = only(&outcomes, 11);
+        assert_eq!(boy.decision, LinkDecision::Review, "{outcomes:#?}");
+        assert!(has(boy, |r| *r
+            == Reason::SeveralPassengersFitPerson { count: 2 }));
+        // The boy's own frequent-flyer number is the person's: the profile may be his.
+        let mut member = dad.clone();
+        member.loyalty.push(ib("77001234"));
+        let mut child_member = child;
+        child_member.frequent_flyer = Some(ib("77001234"));
+        let outcomes = run(vec![member], &[father.clone(), child_member]);
         for n in [10, 11] {
             let o = only(&outcomes, n);
-            assert_eq!(o.decision, LinkDecision::Review, "{outcomes:#?}");
+            assert_ne!(o.decision, LinkDecision::Linked, "{outcomes:#?}");
             assert!(has(o, |r| *r == Reason::SeveralPassengersFitPerson { count: 2 }));
         }
         let mut grown_son = father.clone();
