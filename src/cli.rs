@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::app::accounts::{self, AccountError, StaffSpec};
 use crate::app::import::{self, ImportError};
 use crate::app::schedule;
+use crate::app::stations::{self, StationError, parse_shift};
 use crate::clock;
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::domain::{Role, UiLanguage};
@@ -997,36 +998,22 @@ impl StationCommand {
             staffed,
             shift,
         } = self;
-        let code = crate::domain::Iata::parse(iata)
-            .map_err(|e| BoardingCommandError::Input(e.to_string()))?;
-        let (shift_start, shift_end) = match shift {
-            Some(shift) => {
-                let (start, end) = parse_shift(shift).map_err(BoardingCommandError::Input)?;
-                (Some(start), Some(end))
-            }
-            None => (None, None),
-        };
-        let station = crate::domain::records::Station {
-            iata: code,
-            staffed: *staffed,
-            shift_start,
-            shift_end,
-        };
-        store
-            .upsert_station(&station, CLI_ACTOR, crate::clock::now())
-            .await?;
+        let input = |e: StationError| BoardingCommandError::Input(e.to_string());
+        let shift_times = shift
+            .as_deref()
+            .map(parse_shift)
+            .transpose()
+            .map_err(input)?;
+        stations::set_station(store, iata, *staffed, shift_times, CLI_ACTOR)
+            .await
+            .map_err(|e| match e {
+                StationError::Store(e) => BoardingCommandError::Store(e),
+                other => input(other),
+            })?;
         Ok(match (staffed, shift) {
             (false, _) => format!("{iata}: no aboard staff; in-person tasks go elsewhere"),
             (true, Some(shift)) => format!("{iata}: staffed {shift} local time"),
             (true, None) => format!("{iata}: staffed around the clock"),
         })
     }
-}
-
-/// `05:00-23:00` as two local times.
-pub fn parse_shift(text: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
-    let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M");
-    text.split_once('-')
-        .and_then(|(start, end)| Some((time(start).ok()?, time(end).ok()?)))
-        .ok_or_else(|| format!("shift {text:?} is not like 05:00-23:00 (local HH:MM-HH:MM)"))
 }

@@ -973,3 +973,170 @@ async fn an_analyst_opens_the_reports_reads_a_chart_and_downloads_a_table_as_csv
     app.stop().await;
     db.finish().await;
 }
+
+/// Clicks the element with `id` once it is there.
+async fn click(client: &Client, id: &str) {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types into the field with `id`, replacing what it held.
+async fn type_into(client: &Client, id: &str, text: &str) {
+    let field = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn choose(client: &Client, select: &str, value: &str) {
+    client
+        .find(Locator::Id(select))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_adds_an_account_changes_it_makes_and_revokes_a_token_and_staffs_a_station() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    add(db.store.as_ref(), "root", Role::Admin, &[], UiLanguage::En).await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+
+    sign_in_by_keyboard(&client, &base, "root", "right-password").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("a[href='/admin/staff']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, "login", "marta").await;
+    type_into(&client, "display_name", "Marta Puerta").await;
+    choose(&client, "role", "gate").await;
+    type_into(&client, "stations", "MAD").await;
+    choose(&client, "ui_language", "es").await;
+    click(&client, "add-account").await;
+    let password = text_of(&client, "secret").await;
+    assert_eq!(text_of(&client, "secret-for").await, "marta");
+    click(&client, "secret-done").await;
+    assert_eq!(
+        text_of(&client, "account-marta")
+            .await
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>(),
+        vec!["marta", "Marta", "Puerta"]
+    );
+
+    client
+        .find(Locator::Css("a[href='/admin/staff/marta']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&client, "stations", "MAD, BCN").await;
+    click(&client, "save-account").await;
+    assert_eq!(text_of(&client, "admin-done").await, "Changes saved.");
+    click(&client, "disable-account").await;
+    assert_eq!(
+        text_of(&client, "admin-done").await,
+        "The account is disabled and its sessions are ended."
+    );
+    click(&client, "enable-account").await;
+    assert_eq!(
+        text_of(&client, "admin-done").await,
+        "The account can sign in again."
+    );
+    let account = db.store.staff_accounts().await.unwrap();
+    let marta = account
+        .iter()
+        .find(|a| a.login.as_str() == "marta")
+        .unwrap();
+    assert_eq!(
+        accounts::describe_grant(&marta.grant),
+        "gate, stations BCN,MAD"
+    );
+    assert!(!marta.disabled);
+
+    client.goto(&format!("{base}/admin/tokens")).await.unwrap();
+    type_into(&client, "name", "reader BCN").await;
+    choose(&client, "role", "gate").await;
+    type_into(&client, "stations", "BCN").await;
+    click(&client, "create-token").await;
+    let token = text_of(&client, "secret").await;
+    assert!(token.starts_with("abt_"), "{token}");
+    click(&client, "secret-done").await;
+    let id = db.store.api_tokens().await.unwrap()[0].id;
+    click(&client, &format!("revoke-{id}")).await;
+    assert_eq!(
+        text_of(&client, "admin-done").await,
+        "The token is revoked."
+    );
+    let html = client.source().await.unwrap();
+    assert!(!html.contains(&token), "a token is shown once, never again");
+
+    client
+        .goto(&format!("{base}/admin/stations"))
+        .await
+        .unwrap();
+    type_into(&client, "iata", "BCN").await;
+    click(&client, "staffed").await;
+    // A time field takes digits and AM/PM as typed on a keyboard (the browser runs in en-US).
+    type_into(&client, "shift_start", "0600AM").await;
+    type_into(&client, "shift_end", "1000PM").await;
+    click(&client, "add-station").await;
+    assert_eq!(text_of(&client, "admin-done").await, "Changes saved.");
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("station-BCN"))
+        .await
+        .unwrap();
+    let bcn = db.store.station("BCN").await.unwrap().unwrap();
+    assert!(bcn.staffed);
+    assert_eq!(
+        (
+            bcn.shift_start.unwrap().to_string(),
+            bcn.shift_end.unwrap().to_string()
+        ),
+        ("06:00:00".to_string(), "22:00:00".to_string())
+    );
+
+    // The temporary password signs Marta in, in her language.
+    client
+        .find(Locator::Id("signout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    sign_in_by_keyboard(&client, &base, "marta", &password).await;
+    assert_eq!(text_of(&client, "role").await, "Agente de puerta");
+    assert_eq!(text_of(&client, "stations").await, "BCN, MAD");
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}

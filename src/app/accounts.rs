@@ -1,13 +1,13 @@
-//! Creating and retiring staff accounts and API tokens: what `aboard staff …` and `aboard token …` do, and
-//! what the demo and the admin pages build on. Passwords are hashed here; API tokens are made here and
-//! returned once, to be shown once.
+//! Creating, changing and retiring staff accounts and API tokens: what `aboard staff …` and `aboard
+//! token …` do, and what the demo and the admin pages build on. Passwords are hashed here; API tokens and
+//! temporary passwords are made here and returned once, to be shown once.
 
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use super::secrets::{self, PasswordError};
 use crate::clock;
-use crate::domain::records::{ApiToken, NewApiToken, NewStaffAccount, StaffAccount};
+use crate::domain::records::{ApiToken, NewApiToken, NewStaffAccount, StaffAccount, StaffChange};
 use crate::domain::{CodeError, Grant, GrantError, Iata, Login, Role, Scopes, UiLanguage};
 use crate::store::{Store, StoreError};
 
@@ -83,6 +83,65 @@ pub async fn disable_staff(
 ) -> Result<bool, AccountError> {
     let login = Login::parse(login)?;
     Ok(store.disable_staff(&login, actor, clock::now()).await?)
+}
+
+/// Enables a disabled account; false when no disabled account has that login.
+pub async fn enable_staff(
+    store: &dyn Store,
+    login: &str,
+    actor: &str,
+) -> Result<bool, AccountError> {
+    let login = Login::parse(login)?;
+    Ok(store.enable_staff(&login, actor, clock::now()).await?)
+}
+
+/// Changes an account's name, role and scopes and interface language; `None` when no account has that
+/// login. An empty name becomes the login, as when the account was made.
+pub async fn update_staff(
+    store: &dyn Store,
+    login: &str,
+    display_name: &str,
+    grant: Grant,
+    ui_language: UiLanguage,
+    actor: &str,
+) -> Result<Option<StaffAccount>, AccountError> {
+    let login = Login::parse(login)?;
+    let display_name = match display_name.trim() {
+        "" => login.as_str().to_string(),
+        name => name.to_string(),
+    };
+    let change = StaffChange {
+        display_name,
+        grant,
+        ui_language,
+    };
+    Ok(store
+        .update_staff(&login, &change, actor, clock::now())
+        .await?)
+}
+
+/// Gives an account a new password, made here and returned to be shown once, and ends its sessions;
+/// `None` when no account has that login.
+pub async fn reset_password(
+    store: &dyn Store,
+    login: &str,
+    actor: &str,
+) -> Result<Option<SecretString>, AccountError> {
+    let login = Login::parse(login)?;
+    let password = secrets::temporary_password();
+    let hash = hash_off_thread(password.clone()).await?;
+    let reset = store
+        .set_staff_password(&login, &hash, actor, clock::now())
+        .await?;
+    Ok(reset.then(|| SecretString::from(password)))
+}
+
+/// Hashing takes tens of milliseconds of CPU: it runs where it does not hold up other requests.
+async fn hash_off_thread(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(|e| PasswordError::Hash(e.to_string()))?
+        .map_err(AccountError::from)
 }
 
 /// A new token and the secret that proves it; the secret exists nowhere else.

@@ -37,6 +37,7 @@ pub mod scans;
 pub mod schedule;
 pub mod screening;
 pub mod secrets;
+pub mod stations;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -37,6 +37,21 @@ pub fn new_api_token() -> String {
     format!("{API_TOKEN_PREFIX}{}", random_token())
 }
 
+/// A password for an administrator to hand over once, read aloud or typed without confusion: three
+/// groups of four letters and digits, with no 0/o or 1/l/i to mistake (about 59 bits).
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let groups: Vec<String> = (0..3)
+        .map(|_| {
+            (0..4)
+                .map(|_| ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())] as char)
+                .collect()
+        })
+        .collect();
+    groups.join("-")
+}
+
 /// The SHA-256 of a token, hex: what the database keeps instead of the token.
 pub fn digest(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -610,6 +610,14 @@ pub struct NewStaffAccount {
     pub ui_language: UiLanguage,
 }
 
+/// What an administrator may change of an account: everything but its login and password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffChange {
+    pub display_name: String,
+    pub grant: Grant,
+    pub ui_language: UiLanguage,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffAccount {
     pub id: Uuid,

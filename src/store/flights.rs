@@ -26,6 +26,9 @@ pub(super) struct StationRow {
 pub(super) const SELECT_STATION: &str =
     "SELECT iata, staffed, shift_start, shift_end FROM stations WHERE iata = $1";
 
+pub(super) const SELECT_STATIONS: &str =
+    "SELECT iata, staffed, shift_start, shift_end FROM stations ORDER BY iata";
+
 fn shift_time(what: &str, raw: Option<String>) -> Result<Option<chrono::NaiveTime>, StoreError> {
     raw.map(|t| chrono::NaiveTime::parse_from_str(&t, "%H:%M").map_err(|e| corrupt(what, e)))
         .transpose()
@@ -201,6 +204,8 @@ pub trait FlightStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn station(&self, iata: &str) -> Result<Option<Station>, StoreError>;
+    /// Every station set so far, by code.
+    async fn stations(&self) -> Result<Vec<Station>, StoreError>;
 }
 
 /// Implements `FlightStore` for a backend store over its connection type `$conn`, once for both backends;
@@ -482,6 +487,15 @@ macro_rules! flight_store {
                     .await?
                     .map(Station::try_from)
                     .transpose()
+            }
+
+            async fn stations(&self) -> Result<Vec<Station>, StoreError> {
+                sqlx::query_as::<_, StationRow>(SELECT_STATIONS)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(Station::try_from)
+                    .collect()
             }
         }
     };

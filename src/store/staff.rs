@@ -7,8 +7,8 @@ use uuid::Uuid;
 use super::StoreError;
 use super::rows::{corrupt, word};
 use crate::domain::records::{
-    ApiToken, NewApiToken, NewSession, NewStaffAccount, StaffAccount, StaffCredentials,
-    StaffSession,
+    ApiToken, NewApiToken, NewSession, NewStaffAccount, StaffAccount, StaffChange,
+    StaffCredentials, StaffSession,
 };
 use crate::domain::{Grant, Login, Role, Scopes};
 
@@ -124,6 +124,18 @@ pub(super) const SELECT_CREDENTIALS: &str = "SELECT u.id, u.login, u.display_nam
 pub(super) const DISABLE_STAFF: &str =
     "UPDATE staff_users SET disabled = $2 WHERE login = $1 AND disabled <> $2 RETURNING id";
 
+/// `$1` login.
+pub(super) const SELECT_STAFF_BY_LOGIN: &str = "SELECT u.id, u.login, u.display_name, u.role, u.scopes, \
+    u.ui_language, u.disabled, u.created_at FROM staff_users u WHERE u.login = $1";
+
+/// `$1` id, then the new display name, role, scopes and interface language.
+pub(super) const UPDATE_STAFF: &str = "UPDATE staff_users SET display_name = $2, role = $3, scopes = $4, \
+    ui_language = $5 WHERE id = $1";
+
+/// `$1` login, `$2` the new password hash.
+pub(super) const SET_STAFF_PASSWORD: &str =
+    "UPDATE staff_users SET password_hash = $2 WHERE login = $1 RETURNING id";
+
 pub(super) const DELETE_USER_SESSIONS: &str = "DELETE FROM staff_sessions WHERE user_id = $1";
 
 pub(super) const DELETE_EXPIRED_SESSIONS: &str =
@@ -186,6 +198,30 @@ pub trait StaffStore: Send + Sync {
     async fn disable_staff(
         &self,
         login: &Login,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Enables a disabled account again; false when no disabled account has that login.
+    async fn enable_staff(
+        &self,
+        login: &Login,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Changes an account's name, grant and interface language, logging what it was and is; `None` when
+    /// no account has that login. Its sessions carry on with the new grant from their next request.
+    async fn update_staff(
+        &self,
+        login: &Login,
+        change: &StaffChange,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StaffAccount>, StoreError>;
+    /// Replaces an account's password hash and ends its sessions; false when no account has that login.
+    async fn set_staff_password(
+        &self,
+        login: &Login,
+        password_hash: &str,
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
@@ -326,6 +362,103 @@ macro_rules! staff_store {
                     .rows_affected();
                 let detail = serde_json::json!({ "login": login.as_str(), "sessions_ended": ended });
                 let e = event(actor, "staff.disabled", "staff", id, None, None, detail);
+                insert_event(&mut tx, &e, at).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn enable_staff(
+                &self,
+                login: &Login,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.write().await?;
+                let id: Option<Uuid> = sqlx::query_scalar(DISABLE_STAFF)
+                    .bind(login.as_str())
+                    .bind(false)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(id) = id else {
+                    return Ok(false);
+                };
+                let detail = serde_json::json!({ "login": login.as_str() });
+                let e = event(actor, "staff.enabled", "staff", id, None, None, detail);
+                insert_event(&mut tx, &e, at).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn update_staff(
+                &self,
+                login: &Login,
+                change: &StaffChange,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<Option<StaffAccount>, StoreError> {
+                let mut tx = self.write().await?;
+                let before = sqlx::query_as::<_, StaffRow>(SELECT_STAFF_BY_LOGIN)
+                    .bind(login.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(StaffAccount::try_from)
+                    .transpose()?;
+                let Some(before) = before else {
+                    return Ok(None);
+                };
+                sqlx::query(UPDATE_STAFF)
+                    .bind(before.id)
+                    .bind(&change.display_name)
+                    .bind(change.grant.role().as_str())
+                    .bind(to_json(change.grant.scopes()))
+                    .bind(change.ui_language.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                let described = |grant: &Grant, name: &str, ui: crate::domain::UiLanguage| {
+                    let mut d = grant_detail(grant);
+                    d["display_name"] = name.into();
+                    d["ui_language"] = ui.as_str().into();
+                    d
+                };
+                let detail = serde_json::json!({
+                    "login": login.as_str(),
+                    "before": described(&before.grant, &before.display_name, before.ui_language),
+                    "now": described(&change.grant, &change.display_name, change.ui_language),
+                });
+                let e = event(actor, "staff.changed", "staff", before.id, None, None, detail);
+                insert_event(&mut tx, &e, at).await?;
+                tx.commit().await?;
+                Ok(Some(StaffAccount {
+                    display_name: change.display_name.clone(),
+                    grant: change.grant.clone(),
+                    ui_language: change.ui_language,
+                    ..before
+                }))
+            }
+
+            async fn set_staff_password(
+                &self,
+                login: &Login,
+                password_hash: &str,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.write().await?;
+                let id: Option<Uuid> = sqlx::query_scalar(SET_STAFF_PASSWORD)
+                    .bind(login.as_str())
+                    .bind(password_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(id) = id else {
+                    return Ok(false);
+                };
+                let ended = sqlx::query(DELETE_USER_SESSIONS)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let detail = serde_json::json!({ "login": login.as_str(), "sessions_ended": ended });
+                let e = event(actor, "staff.password_reset", "staff", id, None, None, detail);
                 insert_event(&mut tx, &e, at).await?;
                 tx.commit().await?;
                 Ok(true)

@@ -15,6 +15,7 @@
 
 /// Staff and token management is `app::accounts`; scripts and tests that make accounts found it here.
 pub use crate::app::accounts;
+mod admin;
 pub mod advisor;
 mod advisor_api;
 mod api;
@@ -117,6 +118,7 @@ const OPS: &[Role] = &[Role::Ops];
 const OPS_ADMIN: &[Role] = &[Role::Ops, Role::Admin];
 const GATE: &[Role] = &[Role::Gate, Role::Ops];
 const ADVISOR: &[Role] = &[Role::Advisor, Role::Ops];
+const ADMIN: &[Role] = &[Role::Admin];
 
 /// Largest body of a JSON request or a staff form: a person, a message, a batch of scans.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -232,6 +234,27 @@ fn page_routes(state: AppState) -> Router<AppState> {
         "/ops/import",
         get(ops_import::form).post(ops_import::upload),
     );
+    let admin = Router::new()
+        .route(
+            "/admin/staff",
+            get(admin::staff_list).post(admin::staff_add),
+        )
+        .route(
+            "/admin/staff/{login}",
+            get(admin::staff_edit).post(admin::staff_update),
+        )
+        .route("/admin/staff/{login}/disable", post(admin::staff_disable))
+        .route("/admin/staff/{login}/enable", post(admin::staff_enable))
+        .route("/admin/staff/{login}/password", post(admin::staff_password))
+        .route(
+            "/admin/tokens",
+            get(admin::tokens).post(admin::token_create),
+        )
+        .route("/admin/tokens/{id}/revoke", post(admin::token_revoke))
+        .route(
+            "/admin/stations",
+            get(admin::stations_list).post(admin::station_set),
+        );
     let review = Router::new()
         .route("/review", get(review::page))
         .route("/review/{passenger_id}/{person_id}", post(review::decide));
@@ -243,6 +266,7 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .merge(only(REVIEW_ROLES, BODY_LIMIT, review))
         .merge(only(EVENT_ROLES, BODY_LIMIT, events))
         .merge(only(REPORT_ROLES, BODY_LIMIT, reports))
+        .merge(only(ADMIN, BODY_LIMIT, admin))
         .route_layer(from_fn_with_state(state, auth::authenticate))
 }
 

@@ -333,6 +333,14 @@ pub async fn home(staff: Staff) -> Response {
             label: page.t(Msg::EventStream).to_string(),
         });
     }
+    if staff.role() == Role::Admin {
+        links.extend(
+            super::admin::links(staff.ui_language).map(|(href, label)| Link {
+                href: href.to_string(),
+                label: label.to_string(),
+            }),
+        );
+    }
     if staff.role() == Role::Ops {
         links.extend(
             super::ops::links(staff.ui_language).map(|(href, label)| Link {
