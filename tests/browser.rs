@@ -999,6 +999,26 @@ async fn type_into(client: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// Waits until the element with `id` says `expected`: after a click the old page may still show it,
+/// saying something else, until the new one arrives.
+async fn wait_for_text(client: &Client, id: &str, expected: &str) {
+    let started = Instant::now();
+    loop {
+        let text = match client.find(Locator::Id(id)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "#{id} says {text:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn choose(client: &Client, select: &str, value: &str) {
     client
         .find(Locator::Id(select))
@@ -1058,17 +1078,16 @@ async fn an_admin_adds_an_account_changes_it_makes_and_revokes_a_token_and_staff
         .unwrap();
     type_into(&client, "stations", "MAD, BCN").await;
     click(&client, "save-account").await;
-    assert_eq!(text_of(&client, "admin-done").await, "Changes saved.");
+    wait_for_text(&client, "admin-done", "Changes saved.").await;
     click(&client, "disable-account").await;
-    assert_eq!(
-        text_of(&client, "admin-done").await,
-        "The account is disabled and its sessions are ended."
-    );
+    wait_for_text(
+        &client,
+        "admin-done",
+        "The account is disabled and its sessions are ended.",
+    )
+    .await;
     click(&client, "enable-account").await;
-    assert_eq!(
-        text_of(&client, "admin-done").await,
-        "The account can sign in again."
-    );
+    wait_for_text(&client, "admin-done", "The account can sign in again.").await;
     let account = db.store.staff_accounts().await.unwrap();
     let marta = account
         .iter()
@@ -1090,10 +1109,7 @@ async fn an_admin_adds_an_account_changes_it_makes_and_revokes_a_token_and_staff
     click(&client, "secret-done").await;
     let id = db.store.api_tokens().await.unwrap()[0].id;
     click(&client, &format!("revoke-{id}")).await;
-    assert_eq!(
-        text_of(&client, "admin-done").await,
-        "The token is revoked."
-    );
+    wait_for_text(&client, "admin-done", "The token is revoked.").await;
     let html = client.source().await.unwrap();
     assert!(!html.contains(&token), "a token is shown once, never again");
 
@@ -1107,7 +1123,7 @@ async fn an_admin_adds_an_account_changes_it_makes_and_revokes_a_token_and_staff
     type_into(&client, "shift_start", "0600AM").await;
     type_into(&client, "shift_end", "1000PM").await;
     click(&client, "add-station").await;
-    assert_eq!(text_of(&client, "admin-done").await, "Changes saved.");
+    wait_for_text(&client, "admin-done", "Changes saved.").await;
     client
         .wait()
         .at_most(WAIT)
