@@ -1156,3 +1156,145 @@ async fn an_admin_adds_an_account_changes_it_makes_and_revokes_a_token_and_staff
     app.stop().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn an_advisor_sends_a_whatsapp_template_outside_the_window_and_the_reply_appears_without_a_reload()
+ {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let whatsapp = aboard::domain::records::SocialAccount {
+        network: aboard::domain::Network::Whatsapp,
+        handle: "+34600000091".to_string(),
+        network_user_id: Some("34600000091".to_string()),
+        last_inbound_at: Some(aboard::clock::now() - chrono::Duration::hours(48)),
+        ..common::social::x_account("91")
+    };
+    let record = common::social::person("P-BROWSER-WA", "Pablo Gil", "es", vec![whatsapp]);
+    let task = common::social::social_task(db.store.clone(), 9101, &record).await;
+    let spec = StaffSpec {
+        login: "advisor-es".to_string(),
+        display_name: Some("Alba Asesora".to_string()),
+        grant: accounts::grant(Role::Advisor, &[], &["es".to_string()]).unwrap(),
+        ui_language: UiLanguage::Es,
+    };
+    accounts::add_staff(
+        db.store.as_ref(),
+        &spec,
+        &SecretString::from("right-password"),
+        "test",
+    )
+    .await
+    .unwrap();
+    let fake = common::fake_network::FakeNetwork::new(common::fake_network::Kind::Whatsapp);
+    let fake_url = fake.serve().await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    config.messaging.templates = std::collections::BTreeMap::from([(
+        "flight_checkin".to_string(),
+        "Hola {{1}}, esperamos que el vuelo {{2}} vaya bien.".to_string(),
+    )]);
+    config.outbox.poll_millis = 100;
+    config.outbox.whatsapp = Some(aboard::messaging::networks::WhatsappConfig {
+        base_url: fake_url,
+        api_version: "v23.0".to_string(),
+        phone_number_id: "106540352242922".to_string(),
+        access_token: SecretString::from("token"),
+        app_secret: Some(SecretString::from("meta-app-secret")),
+        verify_token: None,
+        pacing: aboard::messaging::networks::Pacing::default(),
+    });
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+    let hook = format!("{base}/hooks/whatsapp");
+    fake.calls_back(&hook, "meta-app-secret");
+
+    sign_in_by_keyboard(&client, &base, "advisor-es", "right-password").await;
+    client
+        .goto(&format!("{base}/advisor/tasks/{}", task.id))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("claim"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let template = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("template"))
+        .await
+        .expect("outside the window the composer offers the approved templates");
+    template.select_by_value("flight_checkin").await.unwrap();
+    let parameters = client.find(Locator::Id("parameters")).await.unwrap();
+    parameters
+        .send_keys(&format!("Pablo{}IB9101", char::from(Key::Enter)))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let delivered = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("li.message[data-state='delivered']"))
+        .await
+        .expect("the fake network reports the template delivered");
+    assert!(
+        delivered
+            .text()
+            .await
+            .unwrap()
+            .contains("Hola Pablo, esperamos que el vuelo IB9101 vaya bien."),
+    );
+    let sent = fake.received();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].body["type"], "template");
+    assert_eq!(sent[0].body["template"]["name"], "flight_checkin");
+
+    // The page stays as it is: a marker set now survives only if nothing reloads it.
+    client
+        .execute("window.aboardMarker = 'same page'; return null;", vec![])
+        .await
+        .unwrap();
+    let reply = common::fake_network::whatsapp_reply(
+        "wamid.BROWSER-REPLY",
+        "34600000091",
+        "¡Muy bien, gracias por escribir!",
+    );
+    assert_eq!(
+        common::fake_network::post_signed_meta(&hook, "meta-app-secret", &reply).await,
+        200
+    );
+    let shown = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("li.message[data-state='reply']"))
+        .await
+        .expect("the reply appears in the thread");
+    assert!(
+        shown
+            .text()
+            .await
+            .unwrap()
+            .contains("¡Muy bien, gracias por escribir!")
+    );
+    let marker = client
+        .execute("return window.aboardMarker || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, serde_json::json!("same page"), "no reload");
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}
