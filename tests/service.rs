@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aboard::store::{FlightStore, SqliteStore, Store};
+use aboard::store::{FlightStore, ReportStore, SqliteStore, Store};
 use common::{TestApp, TestDb};
 use sqlx::Connection;
 
@@ -210,6 +210,7 @@ fn the_demo_serves_within_seconds_and_stops_cleanly_on_sigterm() {
         banner.contains(&format!("http://127.0.0.1:{port}/")),
         "{banner}"
     );
+    assert!(banner.contains("weeks of SYNTHETIC history"), "{banner}");
     for sign_in in [
         "ops ",
         "gate-mad ",
@@ -217,6 +218,7 @@ fn the_demo_serves_within_seconds_and_stops_cleanly_on_sigterm() {
         "advisor-es ",
         "advisor-en ",
         "admin ",
+        "analyst ",
     ] {
         assert!(
             banner.contains(sign_in),
@@ -233,6 +235,21 @@ fn the_demo_serves_within_seconds_and_stops_cleanly_on_sigterm() {
         assert!(
             counts.flights >= 40 && counts.passengers > 3_000 && counts.persons > 100,
             "{counts:?}"
+        );
+        // Four weeks of synthetic history behind the day, so that the reports show something.
+        let (from, to) = (
+            aboard::clock::now() - chrono::Duration::days(29),
+            aboard::clock::now() - chrono::Duration::hours(12),
+        );
+        let past = store.task_facts(from, to).await.unwrap();
+        assert!(past.len() > 200, "{} past tasks", past.len());
+        assert!(
+            past.iter()
+                .any(|t| t.state == aboard::domain::TaskState::Done)
+        );
+        assert!(
+            past.iter()
+                .any(|t| t.channel == aboard::domain::Channel::Social)
         );
         store.close().await;
     });

@@ -4,6 +4,7 @@
 //! whom fly today. Generation is pure; `seed` writes it through the `Store`.
 
 pub mod driver;
+pub mod history;
 mod names;
 pub mod network;
 pub mod review;
@@ -382,7 +383,12 @@ fn registry_person(
 }
 
 /// Writes the day through the store, one flight's manifest per import, then the registry.
-pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result<(), StoreError> {
+/// Writes the day through the store; returns the registry persons' ids.
+pub async fn seed(
+    store: &dyn Store,
+    day: &DemoDay,
+    at: DateTime<Utc>,
+) -> Result<Vec<uuid::Uuid>, StoreError> {
     for (n, demo) in day.flights.iter().enumerate() {
         let import = ManifestImport {
             warnings: Default::default(),
@@ -405,7 +411,7 @@ pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result
         .cloned()
         .map(crate::app::matching::keyed)
         .collect();
-    store.upsert_persons(&persons, "demo", at).await?;
+    let person_ids = store.upsert_persons(&persons, "demo", at).await?;
     // Gate tasks need a staffed station; the demo's hubs are staffed around the clock.
     for iata in ["MAD", "BCN"] {
         if let Ok(iata) = crate::domain::Iata::parse(iata) {
@@ -425,7 +431,7 @@ pub async fn seed(store: &dyn Store, day: &DemoDay, at: DateTime<Utc>) -> Result
     }
     // What the service does after every import: match each flight against the registry.
     crate::app::screening::screen_waiting(store, at).await?;
-    Ok(())
+    Ok(person_ids)
 }
 
 /// Marks a data dir as the demo's own, so that rebuilding it never wipes real data.
@@ -449,7 +455,26 @@ pub async fn run(
     let store = crate::open_store(&config).await?;
     let now = clock::now();
     let day = generate(seed_value, now);
-    seed(store.as_ref(), &day, now).await?;
+    let person_ids = seed(store.as_ref(), &day, now).await?;
+    // History only for persons who do not fly today, or its follow-ups would hold back today's by the
+    // contact cool-down.
+    let mut flying = std::collections::HashSet::new();
+    for demo in &day.flights {
+        if let Some(flight) = store.find_flight(&demo.flight.key).await? {
+            flying.extend(
+                store
+                    .links_for_flight(flight.id)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.person_id),
+            );
+        }
+    }
+    let resting: Vec<uuid::Uuid> = person_ids
+        .into_iter()
+        .filter(|id| !flying.contains(id))
+        .collect();
+    let past = history::seed(store.as_ref(), seed_value, &resting, now).await?;
     let counts = store.counts().await?;
     let address = listener.local_addr()?;
     println!("aboard demo is running at http://{address}/");
@@ -459,6 +484,12 @@ pub async fn run(
         counts.passengers,
         counts.persons,
         config.data_dir.display()
+    );
+    println!(
+        "  {} weeks of SYNTHETIC history for /reports: {} past flights (IB9xxx), {} follow-ups and their outcomes",
+        history::DAYS / 7,
+        past.flights,
+        past.tasks
     );
     println!(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
