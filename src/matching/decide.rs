@@ -903,10 +903,13 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             LinkDecision::Rejected
         } else if surname_agrees || names.surname == SurnameAgreement::Similar && given_agrees {
             LinkDecision::Review
-        } else if given_agrees && adult && ev.birth_date_agrees.is_some() {
-            // Contact, given name and date of birth agree under another surname: the person's married
-            // or birth name. A relative who shares the contact shares neither the given name nor the
-            // birthday.
+        } else if given_agrees
+            && adult
+            && (ev.birth_date_agrees.is_some() || names.given == GivenAgreement::Exact)
+        {
+            // Contact and given name (in full, or with the date of birth) agree under another surname:
+            // the person's married or birth name. A relative who shares the contact shares neither the
+            // given name nor the birthday.
             LinkDecision::Linked
         } else if given_agrees || names.given == GivenAgreement::Nickname {
             reasons.push(Reason::PossibleMarriedName {
@@ -1382,8 +1385,19 @@ mod tests {
         let mut married = passenger(20, "JANSEN/ANNAMRS");
         married.email = Some("anna@example.nl".into());
         let outcomes = run(vec![anna.clone()], &[married.clone()]);
-        let o = only(&outcomes, 20);
-        assert_eq!(o.decision, LinkDecision::Review);
+        assert_eq!(
+            only(&outcomes, 20).decision,
+            LinkDecision::Linked,
+            "the whole given name"
+        );
+        // Under another surname, a given name met only through a nickname is possibly hers.
+        let mut liz = person(3, "Liz de Vries");
+        liz.emails.push("liz@example.nl".into());
+        let mut elizabeth = passenger(21, "JANSEN/ELIZABETHMRS");
+        elizabeth.email = Some("liz@example.nl".into());
+        let outcomes = run(vec![liz], &[elizabeth]);
+        let o = only(&outcomes, 21);
+        assert_eq!(o.decision, LinkDecision::Review, "{outcomes:#?}");
         assert!(has(o, |r| matches!(r, Reason::PossibleMarriedName { .. })));
         // The same with both birth dates: the married name is hers.
         let born = chrono::NaiveDate::from_ymd_opt(1984, 3, 15);

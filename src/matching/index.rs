@@ -222,6 +222,10 @@ pub(crate) fn person_name_keys(name: &PersonName, birth: Option<NaiveDate>, out:
     }
 }
 
+/// The version of [`person_blocking_keys`]: raised whenever the keys a person is filed under change, so that
+/// a store filed by an earlier version is filed anew (`app::matching::rekey_registry`).
+pub const BLOCKING_KEYS_VERSION: i64 = 2;
+
 /// The keys under which a person is found as a candidate (frequent-flyer number, e-mail, phone, birth date
 /// with surname, surname with given-name prefix), as 64-bit hashes stored as signed integers: what a
 /// database files next to the person so that matching a flight needs only an indexed lookup.

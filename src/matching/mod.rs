@@ -23,7 +23,7 @@ pub use decide::{
     RARE_NAME_MAX_NAMESAKES, TRUNCATION_MIN_LENGTH, match_flight, passenger_blocking_keys,
 };
 pub use facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
-pub use index::{RegistryIndex, person_blocking_keys};
+pub use index::{BLOCKING_KEYS_VERSION, RegistryIndex, person_blocking_keys};
 pub use normalise::{
     Locale, NICKNAMES, NameReading, NameWord, PersonName, PhoneAgreement, PhoneKey,
     Transliteration, are_nicknames, fold_words, is_particle, name_key, normalise_email,
