@@ -397,14 +397,17 @@ async fn gate_lists_and_queues_come_joined_and_filtered_from_the_store() {
         let mut numbers: Vec<String> = flights.iter().map(|f| f.key.flight.to_string()).collect();
         numbers.sort();
         assert_eq!(numbers, vec!["IB3100", "VY1200"]);
-        let today = now.date_naive();
         let from = |origins: Vec<&str>| {
             let origins: Vec<Iata> = origins
                 .into_iter()
                 .map(|o| Iata::parse(o).unwrap())
                 .collect();
             async move {
-                let flights = store.flights_from(today, &origins).await.unwrap();
+                let day = (now - Duration::hours(3), now + Duration::hours(24));
+                let flights = store
+                    .operating_flights(day.0, day.1, Some(&origins))
+                    .await
+                    .unwrap();
                 flights
                     .iter()
                     .map(|f| f.key.flight.to_string())
@@ -414,6 +417,11 @@ async fn gate_lists_and_queues_come_joined_and_filtered_from_the_store() {
         assert_eq!(from(vec!["BCN"]).await, vec!["VY1200"]);
         assert_eq!(from(vec!["MAD", "LHR"]).await, vec!["IB3100"]);
         assert!(from(vec![]).await.is_empty());
+        let later = store
+            .operating_flights(now + Duration::hours(1), now + Duration::hours(24), None)
+            .await
+            .unwrap();
+        assert!(later.is_empty(), "both leave in 40 minutes");
         db.finish().await;
     }
 }

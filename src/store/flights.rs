@@ -147,11 +147,14 @@ pub trait FlightStore: Send + Sync {
     ) -> Result<Vec<Flight>, StoreError>;
     /// Flights by local departure date, as ops boards list them.
     async fn flights_on(&self, local_date: NaiveDate) -> Result<Vec<Flight>, StoreError>;
-    /// The flights of one local date leaving from any of `origins`, in departure order.
-    async fn flights_from(
+    /// The flights whose best-known departure (actual, else estimated, else scheduled) falls in
+    /// `[from, to)`, from any of `origins` (every origin when `None`), in departure order: a station's
+    /// operating day, which runs past midnight.
+    async fn operating_flights(
         &self,
-        local_date: NaiveDate,
-        origins: &[Iata],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        origins: Option<&[Iata]>,
     ) -> Result<Vec<Flight>, StoreError>;
     /// Applies one file's manifest data in one transaction: flights created or updated, passengers added,
     /// refreshed or marked removed (their open tasks cancelled with the reason), the import recorded and
@@ -326,21 +329,28 @@ macro_rules! flight_store {
                 .collect()
             }
 
-            async fn flights_from(
+            async fn operating_flights(
                 &self,
-                local_date: NaiveDate,
-                origins: &[Iata],
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                origins: Option<&[Iata]>,
             ) -> Result<Vec<Flight>, StoreError> {
-                if origins.is_empty() {
+                let origins = origins.map(|o| o.to_vec());
+                if origins.as_ref().is_some_and(Vec::is_empty) {
                     return Ok(Vec::new());
                 }
+                let of_origins = origins.as_ref().map_or(String::new(), |o| {
+                    format!(" AND origin IN ({})", placeholders(3, o.len()))
+                });
                 let mut query = sqlx::query_as::<_, FlightRow>(AssertSqlSafe(format!(
-                    "SELECT {FLIGHT_COLUMNS} FROM flights WHERE local_date = $1 AND origin IN ({}) \
-                     ORDER BY scheduled_departure, carrier, number",
-                    placeholders(2, origins.len())
+                    "SELECT {FLIGHT_COLUMNS} FROM flights \
+                     WHERE COALESCE(actual_departure, estimated_departure, scheduled_departure) >= $1 \
+                     AND COALESCE(actual_departure, estimated_departure, scheduled_departure) < $2{of_origins} \
+                     ORDER BY COALESCE(actual_departure, estimated_departure, scheduled_departure), carrier, number"
                 )))
-                .bind(local_date);
-                for origin in origins {
+                .bind(from)
+                .bind(to);
+                for origin in origins.iter().flatten() {
                     query = query.bind(origin.as_str());
                 }
                 query

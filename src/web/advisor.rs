@@ -239,7 +239,11 @@ fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> Queu
     let task = &entry.task;
     QueueRow {
         id: task.id,
-        due: time_at(task.new.due_at, station_of(task).as_ref()),
+        due: format!(
+            "{} ({})",
+            time_at(task.new.due_at, station_of(task).as_ref()),
+            i18n::until(task.new.due_at, crate::clock::now(), staff.ui_language)
+        ),
         priority: task.new.priority,
         person: entry.display_name.clone(),
         language: primary_language(entry.language.as_deref()),

@@ -15,6 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, TimeDelta, Utc};
 use futures::Stream;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -27,8 +28,14 @@ use super::{AppState, WebError};
 use crate::app::in_person::{self, IN_PERSON, TaskError};
 use crate::clock;
 use crate::domain::records::Flight;
-use crate::domain::{Iata, Role, TaskState, UiLanguage};
+use crate::domain::{FlightStatus, Iata, Role, TaskState, UiLanguage};
 use crate::store::{TaskFilter, TaskListVersion};
+
+/// A station's operating day, what its "today's flights" means: from three hours ago (the flights just
+/// gone, whose follow-ups may still be closing) to a day ahead, across midnight.
+pub(super) fn operating_day(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    (now - TimeDelta::hours(3), now + TimeDelta::hours(24))
+}
 
 /// How often an open event stream asks the store whether the station's tasks changed.
 const POLL: Duration = Duration::from_millis(500);
@@ -77,21 +84,17 @@ pub async fn pick(
         };
         return Ok(Redirect::to(&station_url(&station, query.gate.as_deref())).into_response());
     }
-    let today = clock::now().date_naive();
-    let todays = match staff.role() {
-        Role::Ops => state.store.flights_on(today).await?,
-        _ => {
-            let stations = &staff.grant.scopes().stations;
-            state.store.flights_from(today, stations).await?
-        }
-    };
+    let now = clock::now();
+    let (from, to) = operating_day(now);
+    let origins = (staff.role() != Role::Ops).then(|| staff.grant.scopes().stations.as_slice());
+    let todays = state.store.operating_flights(from, to, origins).await?;
     let flights = todays
         .into_iter()
         .map(|flight| {
             let departure = flight
                 .departure
                 .best()
-                .map(|t| i18n::local_time(t, &flight.key.origin))
+                .map(|t| departure_words(&flight, t, now, staff.ui_language))
                 .unwrap_or_default();
             FlightChoice {
                 href: format!("/gate/flight/{}", flight.id),
@@ -125,6 +128,28 @@ pub async fn pick(
         flights,
     };
     Ok(render(StatusCode::OK, &template))
+}
+
+/// A departure as a list shows it: local time, dated when not today, and how far off while it is ahead.
+fn departure_words(
+    flight: &Flight,
+    departure: DateTime<Utc>,
+    now: DateTime<Utc>,
+    language: UiLanguage,
+) -> String {
+    let time = i18n::day_time(departure, &flight.key.origin, now);
+    let gone = matches!(
+        flight.status,
+        FlightStatus::Departed
+            | FlightStatus::Arrived
+            | FlightStatus::Cancelled
+            | FlightStatus::Diverted
+    );
+    if departure > now && !gone {
+        format!("{time} ({})", i18n::until(departure, now, language))
+    } else {
+        time
+    }
 }
 
 fn station_url(station: &Iata, gate: Option<&str>) -> String {
@@ -214,6 +239,7 @@ fn section(
     claimants: &Claimants,
 ) -> FlightSection {
     let origin = &flight.key.origin;
+    let now = clock::now();
     let scheduled = flight.departure.scheduled;
     let estimated = flight
         .departure
@@ -231,10 +257,12 @@ fn section(
                 .map(|d| d.to_string())
                 .unwrap_or_default()
         ),
-        scheduled: scheduled
-            .map(|t| i18n::local_time(t, origin))
-            .unwrap_or_default(),
-        estimated: estimated.map(|t| i18n::local_time(t, origin)),
+        scheduled: match estimated {
+            Some(_) => scheduled.map(|t| i18n::day_time(t, origin, now)),
+            None => scheduled.map(|t| departure_words(flight, t, now, language)),
+        }
+        .unwrap_or_default(),
+        estimated: estimated.map(|t| departure_words(flight, t, now, language)),
         status: i18n::flight_status_name(flight.status, language),
         status_word: flight.status.as_str(),
         gate: flight.gate.clone().unwrap_or_default(),

@@ -42,6 +42,8 @@ pub enum Msg {
     NotFound,
     NotFoundText,
     BackHome,
+    BadAddress,
+    BadDateText,
     // admin pages
     StaffAccounts,
     ApiTokens,
@@ -385,6 +387,11 @@ impl Msg {
                 "No hay nada en esta dirección.",
             ),
             Msg::BackHome => ("Back to the start page", "Volver al inicio"),
+            Msg::BadAddress => ("This address is not right", "Esta dirección no es correcta"),
+            Msg::BadDateText => (
+                "The date in the address must be written YYYY-MM-DD, for example 2026-11-22.",
+                "La fecha de la dirección debe escribirse AAAA-MM-DD, por ejemplo 2026-11-22.",
+            ),
             // admin pages
             Msg::StaffAccounts => ("Staff accounts", "Cuentas del personal"),
             Msg::ApiTokens => ("API tokens", "Tokens de API"),
@@ -935,6 +942,37 @@ pub fn local_date_time(instant: DateTime<Utc>, airport: &Iata) -> String {
     }
 }
 
+/// An instant at `airport` for a page read at `now`: the wall-clock time alone when it falls on the
+/// airport's date of `now`, with its date otherwise, so that tomorrow's 08:10 never reads as today's.
+pub fn day_time(instant: DateTime<Utc>, airport: &Iata, now: DateTime<Utc>) -> String {
+    let same_day = match airports::lookup(airport) {
+        Some(a) => a.to_local(instant).date_naive() == a.to_local(now).date_naive(),
+        None => instant.date_naive() == now.date_naive(),
+    };
+    if same_day {
+        local_time(instant, airport)
+    } else {
+        local_date_time(instant, airport)
+    }
+}
+
+/// How far `due` is from `now`, for queues: "in 12 min", "in 2 h 05 min", "12 min late", "now".
+pub fn until(due: DateTime<Utc>, now: DateTime<Utc>, language: UiLanguage) -> String {
+    let minutes = (due - now).num_seconds().div_euclid(60);
+    let span = |m: i64| match m {
+        ..60 => format!("{m} min"),
+        _ => format!("{} h {:02} min", m / 60, m % 60),
+    };
+    match (minutes, language) {
+        (0, UiLanguage::En) => "now".to_string(),
+        (0, UiLanguage::Es) => "ahora".to_string(),
+        (m, UiLanguage::En) if m > 0 => format!("in {}", span(m)),
+        (m, UiLanguage::Es) if m > 0 => format!("en {}", span(m)),
+        (m, UiLanguage::En) => format!("{} late", span(-m)),
+        (m, UiLanguage::Es) => format!("{} de retraso", span(-m)),
+    }
+}
+
 /// The zone an airport's times are shown in, as it stands at `at`, for page headings:
 /// `Europe/Madrid (CET)`.
 pub fn zone_label(airport: &Iata, at: DateTime<Utc>) -> String {
@@ -971,6 +1009,41 @@ mod tests {
         assert_eq!(
             local_time(utc("2026-11-22T07:30:00Z"), &unknown),
             "07:30 UTC"
+        );
+    }
+
+    #[test]
+    fn times_off_the_days_date_carry_it_and_queues_say_how_far_away() {
+        let mad = Iata::parse("MAD").unwrap();
+        // 23:35 in Madrid: 00:30 is tomorrow there, though it is still the same UTC date.
+        let now = utc("2026-11-22T22:35:00Z");
+        assert_eq!(
+            day_time(utc("2026-11-22T22:50:00Z"), &mad, now),
+            "23:50 CET"
+        );
+        assert_eq!(
+            day_time(utc("2026-11-22T23:30:00Z"), &mad, now),
+            "2026-11-23 00:30 CET"
+        );
+        assert_eq!(
+            until(utc("2026-11-22T22:47:10Z"), now, UiLanguage::En),
+            "in 12 min"
+        );
+        assert_eq!(
+            until(utc("2026-11-23T00:40:00Z"), now, UiLanguage::Es),
+            "en 2 h 05 min"
+        );
+        assert_eq!(
+            until(utc("2026-11-22T22:23:00Z"), now, UiLanguage::En),
+            "12 min late"
+        );
+        assert_eq!(
+            until(utc("2026-11-22T22:22:59Z"), now, UiLanguage::Es),
+            "13 min de retraso"
+        );
+        assert_eq!(
+            until(utc("2026-11-22T22:35:30Z"), now, UiLanguage::En),
+            "now"
         );
     }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::auth::Staff;
 use super::i18n;
 use super::i18n::Msg;
-use super::pages::{PageContext, render};
+use super::pages::{PageContext, error_page, render};
 use super::{AppState, WebError};
 use crate::clock;
 use crate::domain::TaskState;
@@ -56,20 +56,48 @@ pub struct DateQuery {
     date: Option<String>,
 }
 
-/// GET /ops/flights?date=YYYY-MM-DD — the flights of a local date (today by default), per station.
+/// GET /ops/flights?date=YYYY-MM-DD — the flights of a local date per station; without a date, each
+/// station's operating day (from 3 hours ago to a day ahead, across midnight). A date that cannot be
+/// read gets a page that says how to write one.
 pub async fn flights(
     State(state): State<AppState>,
     staff: Staff,
     Query(query): Query<DateQuery>,
 ) -> Result<Response, WebError> {
     let now = clock::now();
-    let date = query
+    let date = match query
         .date
         .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
-        .unwrap_or_else(|| now.date_naive());
-    let flights = state.store.flights_on(date).await?;
-    let counts = state.store.task_counts_on(date).await?;
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        None => None,
+        Some(raw) => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                return Ok(error_page(
+                    StatusCode::BAD_REQUEST,
+                    staff.ui_language,
+                    Msg::BadAddress,
+                    Msg::BadDateText,
+                ));
+            }
+        },
+    };
+    let flights = match date {
+        Some(date) => state.store.flights_on(date).await?,
+        None => {
+            let (from, to) = super::gate::operating_day(now);
+            state.store.operating_flights(from, to, None).await?
+        }
+    };
+    let mut dates: Vec<NaiveDate> = flights.iter().map(|f| f.key.local_date).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let mut counts = Vec::new();
+    for day in dates {
+        counts.extend(state.store.task_counts_on(day).await?);
+    }
     let language = staff.ui_language;
     let mut stations: BTreeMap<String, StationBoard> = BTreeMap::new();
     for flight in flights {
@@ -81,8 +109,13 @@ pub async fn flights(
                 .map(|c| c.tasks)
                 .sum()
         };
-        let local =
-            |t: Option<DateTime<Utc>>| t.map(|t| i18n::local_time(t, &origin)).unwrap_or_default();
+        let local = |t: Option<DateTime<Utc>>| {
+            t.map(|t| match date {
+                Some(_) => i18n::local_time(t, &origin),
+                None => i18n::day_time(t, &origin, now),
+            })
+            .unwrap_or_default()
+        };
         let row = BoardRow {
             href: format!("/gate/flight/{}", flight.id),
             flight: flight.key.flight.to_string(),
@@ -111,11 +144,13 @@ pub async fn flights(
             .flights
             .push(row);
     }
+    let page = PageContext::for_staff(&staff);
+    let day = date.unwrap_or_else(|| now.date_naive());
     let template = FlightsPage {
-        page: PageContext::for_staff(&staff),
-        date: date.to_string(),
-        previous: date.pred_opt().map(|d| d.to_string()).unwrap_or_default(),
-        next: date.succ_opt().map(|d| d.to_string()).unwrap_or_default(),
+        date: date.map_or_else(|| page.t(Msg::TodaysFlights).to_string(), |d| d.to_string()),
+        page,
+        previous: day.pred_opt().map(|d| d.to_string()).unwrap_or_default(),
+        next: day.succ_opt().map(|d| d.to_string()).unwrap_or_default(),
         stations: stations.into_values().collect(),
     };
     Ok(render(StatusCode::OK, &template))
