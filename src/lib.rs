@@ -153,10 +153,18 @@ pub async fn serve_with(
         )));
     }
     background.push(tokio::spawn(outbox.run(stopped)));
-    // Lists an earlier run stored but did not screen (it was stopped between the two) are matched now,
-    // not at the scheduler's next tick.
+    // Persons filed under an earlier matcher's blocking keys are filed anew; then lists an earlier run
+    // stored but did not screen (it was stopped between the two) are matched now, not at the scheduler's
+    // next tick.
     let waiting = store.clone();
     background.push(tokio::spawn(async move {
+        match app::matching::rekey_registry(waiting.as_ref()).await {
+            Ok(0) => {}
+            Ok(filed) => tracing::info!(persons = filed, "registry filed under new blocking keys"),
+            Err(e) => {
+                tracing::warn!(error = %e, "filing the registry under new blocking keys failed")
+            }
+        }
         app::screening::screen_at_start(waiting.as_ref(), clock::now()).await
     }));
     tracing::info!(address = %listener.local_addr()?, backend = store.backend().as_str(),

@@ -23,8 +23,9 @@ use crate::domain::records::{
 };
 use crate::domain::{BoardingState, BookingName, CarrierCode, LinkDecision, Locator, Title};
 use crate::matching::{
-    PassengerFacts, PassengerFingerprint, PersonFacts, RegistryIndex, RememberedDecisions,
-    StaffDecision, match_flight, passenger_blocking_keys, person_blocking_keys,
+    BLOCKING_KEYS_VERSION, PassengerFacts, PassengerFingerprint, PersonFacts, RegistryIndex,
+    RememberedDecisions, StaffDecision, match_flight, passenger_blocking_keys,
+    person_blocking_keys,
 };
 use crate::store::{KeyedPerson, PendingScreening, Store};
 
@@ -97,6 +98,37 @@ pub fn keyed(record: PersonRecord) -> KeyedPerson {
     KeyedPerson {
         record,
         blocking_keys,
+    }
+}
+
+/// Persons filed anew per transaction by [`rekey_registry`].
+const REKEY_PAGE: i64 = 1_000;
+
+/// Files every registry person under this matcher's blocking keys when the store's were made by another
+/// version, so that an upgraded aboard finds the persons already stored by its new keys, not only after
+/// the next registry import. A page of persons per transaction; the version is recorded with the last
+/// page, so a walk cut short starts again at the next start. Returns the persons filed anew.
+pub async fn rekey_registry(store: &dyn Store) -> Result<usize, ServiceError> {
+    if store.blocking_keys_version().await? == Some(BLOCKING_KEYS_VERSION) {
+        return Ok(0);
+    }
+    let mut after = None;
+    let mut filed = 0;
+    loop {
+        let persons = store.persons_after(after, REKEY_PAGE).await?;
+        let last_page = persons.len() < REKEY_PAGE as usize;
+        let keys: Vec<(Uuid, Vec<i64>)> = persons
+            .iter()
+            .map(|p| (p.id, person_blocking_keys(&person_facts(p.id, &p.record))))
+            .collect();
+        after = persons.last().map(|p| p.id).or(after);
+        filed += keys.len();
+        store
+            .rekey_persons(&keys, last_page.then_some(BLOCKING_KEYS_VERSION))
+            .await?;
+        if last_page {
+            return Ok(filed);
+        }
     }
 }
 

@@ -401,6 +401,21 @@ pub trait RegistryStore: Send + Sync {
     /// Which of these blocking keys some registry person has: a cheap test of whether a flight has any
     /// candidate at all before it is matched.
     async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError>;
+    /// The version of the blocking keys the persons are filed under; None before any were versioned.
+    async fn blocking_keys_version(&self) -> Result<Option<i64>, StoreError>;
+    /// Up to `limit` persons with ids after `after`, in id order: a walk through the whole registry.
+    async fn persons_after(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<Person>, StoreError>;
+    /// Files these persons under new blocking keys, replacing their old ones, and, when `version` is
+    /// given, records it as the version every person is now filed under — in one transaction.
+    async fn rekey_persons(
+        &self,
+        keys: &[(Uuid, Vec<i64>)],
+        version: Option<i64>,
+    ) -> Result<(), StoreError>;
     /// Claims flights whose stored lists wait for identity matching (`only` those, when given; at most
     /// `limit` flights) for this caller alone: a flight another caller holds is left out. The claim ends
     /// when it is dropped (the lists keep waiting) or with `ScreeningClaim::screened`.
@@ -919,6 +934,68 @@ macro_rules! registry_store {
                 let persons = note_inbound(&mut tx, message, actor, at).await?;
                 tx.commit().await?;
                 Ok(persons)
+            }
+
+            async fn blocking_keys_version(&self) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::query_scalar::<_, i64>(
+                    "SELECT value FROM registry_settings WHERE name = 'blocking_keys_version'",
+                )
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn persons_after(
+                &self,
+                after: Option<Uuid>,
+                limit: i64,
+            ) -> Result<Vec<Person>, StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                let rows = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(format!(
+                    "SELECT {PERSON_COLUMNS} FROM persons WHERE $1 IS NULL OR id > $1 \
+                     ORDER BY id LIMIT $2"
+                )))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut persons = Vec::with_capacity(rows.len());
+                for row in rows {
+                    persons.push(load_person(&mut conn, row).await?);
+                }
+                Ok(persons)
+            }
+
+            async fn rekey_persons(
+                &self,
+                keys: &[(Uuid, Vec<i64>)],
+                version: Option<i64>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.write().await?;
+                for (id, person_keys) in keys {
+                    sqlx::query(DELETE_PERSON_KEYS)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for key in person_keys {
+                        sqlx::query(INSERT_PERSON_KEY)
+                            .bind(key)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                if let Some(version) = version {
+                    sqlx::query(
+                        "INSERT INTO registry_settings (name, value) \
+                         VALUES ('blocking_keys_version', $1) \
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn blocking_keys_in_registry(&self, keys: &[i64]) -> Result<Vec<i64>, StoreError> {
