@@ -51,6 +51,12 @@ pub enum AppError {
     Rules(String),
     #[error("outbox: {0}")]
     Outbox(String),
+    #[error(
+        "the demo rebuilds its day from scratch in its own SQLite file in the data dir, so it does not run \
+         on a configured database: unset --database-url (database.url, ABOARD_DATABASE_URL), or serve \
+         that database with `aboard serve`"
+    )]
+    DemoOnConfiguredDatabase,
 }
 
 /// Opens and migrates the configured database.

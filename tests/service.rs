@@ -197,6 +197,16 @@ fn the_demo_serves_within_seconds_and_stops_cleanly_on_sigterm() {
         "no /healthz within 30 s"
     );
     assert!(wait_for(&format!("{base}/readyz"), Duration::from_secs(5)));
+    // Over the demo's plain http a Secure cookie would never come back: signing in would fail.
+    let signin = reqwest::blocking::get(format!("{base}/signin")).unwrap();
+    let cookies: Vec<String> = signin
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(!cookies.is_empty());
+    assert!(cookies.iter().all(|c| !c.contains("Secure")), "{cookies:?}");
     let metrics = reqwest::blocking::get(format!("{base}/metrics"))
         .unwrap()
         .text()

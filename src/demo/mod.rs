@@ -437,15 +437,20 @@ pub async fn seed(
 /// Marks a data dir as the demo's own, so that rebuilding it never wipes real data.
 const DEMO_MARKER: &str = ".aboard-demo";
 
-/// Rebuilds the demo day in the data dir's SQLite database (always the embedded default), prints where
-/// to look, and serves until `shutdown`.
+/// Rebuilds the demo day in the data dir's SQLite database (always the embedded default; a configured
+/// database is refused, never wiped nor silently passed over), prints where to look, and serves over
+/// plain http, its cookies not marked Secure, until `shutdown`.
 pub async fn run(
     listener: TcpListener,
     mut config: Config,
     seed_value: u64,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), AppError> {
-    config.database.url = None;
+    if config.database.url.is_some() {
+        return Err(AppError::DemoOnConfiguredDatabase);
+    }
+    // Browsers do not send Secure cookies over the plain http the demo serves.
+    config.server.secure_cookies = false;
     // Unless a real connector is configured, messages go to the local fake network.
     let fake_network = !config.outbox.delivers();
     if fake_network {

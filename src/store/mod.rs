@@ -64,6 +64,13 @@ pub enum StoreError {
     NotFound(String),
     #[error("cannot open the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
+    /// The database server did not answer; names where it was looked for, never the credentials.
+    #[error("cannot reach PostgreSQL at {host}:{port}: {reason}")]
+    Unreachable {
+        host: String,
+        port: u16,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

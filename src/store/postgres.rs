@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 // What `backend_store!` expands to names these unqualified.
@@ -28,6 +28,9 @@ use super::*;
 use crate::domain::records::*;
 use crate::domain::*;
 
+/// How long the first connection may take before the server is called unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub struct PostgresStore {
@@ -40,6 +43,18 @@ impl PostgresStore {
         max_connections: u32,
     ) -> Result<PostgresStore, StoreError> {
         let options: PgConnectOptions = url.expose_secret().parse()?;
+        // One connection first, briefly: a server that is down or out of reach is said at once, with
+        // where it was looked for, rather than as the pool's "timed out" ten seconds later.
+        let unreachable = |reason: String| StoreError::Unreachable {
+            host: options.get_host().to_string(),
+            port: options.get_port(),
+            reason,
+        };
+        let first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        first.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
