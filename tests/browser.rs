@@ -6,7 +6,7 @@
 mod common;
 
 use std::net::TcpListener as StdListener;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,8 +18,9 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use secrecy::SecretString;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The programs the test drives, found through PATH as a shell would find them.
+const CHROMIUM: &str = "chromium";
+const CHROMEDRIVER: &str = "chromedriver";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// chromedriver, stopped when dropped.
@@ -36,21 +37,32 @@ impl Drop for Driver {
     }
 }
 
+/// The first executable file called `name` in a folder of PATH.
+fn on_path(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| {
+            path.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
 /// Starts chromedriver and a headless Chromium session, or None (skip) when they are not installed.
 async fn browser() -> Option<(Driver, Client)> {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+    let (Some(chromium), Some(chromedriver)) = (on_path(CHROMIUM), on_path(CHROMEDRIVER)) else {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but {CHROMIUM} or {CHROMEDRIVER} is missing: install Debian's chromium and chromium-driver"
+            "CI=true but {CHROMIUM} or {CHROMEDRIVER} is not on PATH: install Debian's chromium and chromium-driver"
         );
         eprintln!("skipping the browser test: install chromium and chromium-driver to run it");
         return None;
-    }
+    };
     let port = StdListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = Command::new(CHROMEDRIVER)
+    let child = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -77,7 +89,7 @@ async fn browser() -> Option<(Driver, Client)> {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_string(),
-        serde_json::json!({ "binary": CHROMIUM, "args": args }),
+        serde_json::json!({ "binary": chromium, "args": args }),
     );
     let started = Instant::now();
     loop {
