@@ -1,7 +1,7 @@
 //! A handful of registry persons the matcher cannot be sure of, so that the match review page has real
 //! work in the demo: each is made from a lead passenger on one of the next flights, the way such records
 //! come about — one with a middle name the booking lacks, one with a typo
-//! in the surname, a married name under the booking's e-mail, and a relative's profile holding the
+//! in the surname, a married name and a nickname under the booking's e-mail, and a relative's profile holding the
 //! booking's frequent-flyer number. Each shares a booking contact or number with the passenger (the
 //! evidence that makes the matcher look) but not a name it can accept. (A shared birth date alone never
 //! comes to review here: among a flight's few candidates, the demo's small name pools make every name look
@@ -34,7 +34,8 @@ pub enum ReviewKind {
     MiddleNameNotBooked,
     /// "Dubuis" for DUBOIS under the booking's e-mail.
     SurnameTypo,
-    /// The booking's e-mail and given name under another surname.
+    /// The booking's e-mail and a nickname of the given name under another surname ("Liz Walker" for
+    /// DAVIES/ELIZABETH): the whole given name there would link.
     MarriedName,
     /// The booking's frequent-flyer number on a relative's profile.
     RelativesFrequentFlyer,
@@ -64,10 +65,23 @@ impl ReviewKind {
                     && one_plain_surname
                     && typo(&name.surnames[0]).is_some()
             }
-            ReviewKind::MarriedName => !spanish && one_plain_surname,
+            ReviewKind::MarriedName => {
+                !spanish && one_plain_surname && nickname_of(&name.given).is_some()
+            }
             ReviewKind::RelativesFrequentFlyer => spanish && lead.ff.is_some(),
         }
     }
+}
+
+/// A nickname people go by for this given name ("Liz" for Elizabeth), as the matcher knows them.
+fn nickname_of(given: &str) -> Option<String> {
+    let key = crate::matching::name_key(given, crate::matching::Transliteration::Icao);
+    let (_, nickname, _) = crate::matching::NICKNAMES
+        .iter()
+        .find(|(_, _, formal)| *formal == key)?;
+    let mut letters = nickname.chars();
+    let first = letters.next()?;
+    Some(first.to_string() + &letters.as_str().to_lowercase())
 }
 
 /// The surname with its last plain vowel swapped for a neighbour's, as a hurried hand types it.
@@ -148,6 +162,9 @@ fn person_for(
                 .find(|s| *s != name.surnames)
                 .unwrap_or_else(|| vec!["Smith".to_string()]);
             name.surnames = other;
+            if let Some(nickname) = nickname_of(&name.given) {
+                name.given = nickname;
+            }
             vec![email]
         }
         ReviewKind::RelativesFrequentFlyer => {
