@@ -7,17 +7,11 @@ mod common;
 use aboard::domain::{Role, UiLanguage};
 use aboard::store::{EventFilter, Store};
 use aboard::web::accounts::{self, StaffSpec};
+use common::pages::{client, get, post, sign_in};
 use common::{TestApp, TestDb};
 use reqwest::StatusCode;
 use reqwest::header;
 use secrecy::SecretString;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 async fn add(store: &dyn Store, login: &str, role: Role, stations: &[&str], languages: &[&str]) {
     let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -30,93 +24,6 @@ async fn add(store: &dyn Store, login: &str, role: Role, stations: &[&str], lang
     accounts::add_staff(store, &spec, &SecretString::from("right-password"), "test")
         .await
         .unwrap();
-}
-
-/// The value of the first `name="…" value="…"` attribute pair after `marker`.
-fn field_after(html: &str, marker: &str) -> String {
-    let start = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} in {html}"))
-        + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].to_string()
-}
-
-/// A signed-in browser: its session cookie and CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-/// Signs in through the form; None when the password is refused.
-async fn sign_in(app: &TestApp, login: &str, password: &str) -> Option<Session> {
-    let form = client().get(app.url("/signin")).send().await.unwrap();
-    let signin_cookie = form
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|l| l.starts_with("aboard_signin="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = field_after(&form.text().await.unwrap(), "name=\"csrf\" value=\"");
-    let signed = client()
-        .post(app.url("/signin"))
-        .header(header::COOKIE, &signin_cookie)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("login", login),
-            ("password", password),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    if signed.status() != StatusCode::SEE_OTHER {
-        return None;
-    }
-    let cookie = signed
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|l| l.starts_with("aboard_session="))?
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let home = get(app, &cookie, "/").await;
-    let csrf = field_after(&home.text().await.unwrap(), "name=\"csrf\" value=\"");
-    Some(Session { cookie, csrf })
-}
-
-async fn get(app: &TestApp, cookie: &str, path: &str) -> reqwest::Response {
-    client()
-        .get(app.url(path))
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn post(
-    app: &TestApp,
-    session: &Session,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut fields = vec![("csrf", session.csrf.as_str())];
-    fields.extend_from_slice(form);
-    client()
-        .post(app.url(path))
-        .header(header::COOKIE, &session.cookie)
-        .form(&fields)
-        .send()
-        .await
-        .unwrap()
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -164,9 +71,15 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
         let store = db.store.as_ref();
         add(store, "root", Role::Admin, &[], &[]).await;
         let app = TestApp::spawn(db.config()).await;
-        let admin = sign_in(&app, "root", "right-password").await.unwrap();
+        let admin = sign_in(&app.url(""), "root", "right-password")
+            .await
+            .unwrap();
 
-        let home = get(&app, &admin.cookie, "/").await.text().await.unwrap();
+        let home = get(&app.url(""), &admin.cookie, "/")
+            .await
+            .text()
+            .await
+            .unwrap();
         for link in ["/admin/staff", "/admin/tokens", "/admin/stations"] {
             assert!(
                 home.contains(&format!("href=\"{link}\"")),
@@ -177,7 +90,7 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
 
         // Refusals keep what was typed and say what is wrong.
         let refused = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/staff",
             &[
@@ -196,7 +109,7 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
         );
         assert!(html.contains("value=\"ana\""), "the login typed is kept");
         let refused = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/staff",
             &[("login", "ana"), ("role", "gate"), ("stations", "MADRID")],
@@ -208,7 +121,7 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
         );
 
         let created = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/staff",
             &[
@@ -232,14 +145,18 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
             14,
             "three groups of four: {first_password}"
         );
-        let ana = sign_in(&app, "ana", &first_password)
+        let ana = sign_in(&app.url(""), "ana", &first_password)
             .await
             .expect("the shown password works");
-        let ana_home = get(&app, &ana.cookie, "/").await.text().await.unwrap();
+        let ana_home = get(&app.url(""), &ana.cookie, "/")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(ana_home.contains("BCN, MAD") && ana_home.contains("Agente de puerta"));
 
         let taken = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/staff",
             &[("login", "ana"), ("role", "ops")],
@@ -251,14 +168,14 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
         );
 
         // The account page shows what it has; saving changes the grant of a live session at once.
-        let page = get(&app, &admin.cookie, "/admin/staff/ana")
+        let page = get(&app.url(""), &admin.cookie, "/admin/staff/ana")
             .await
             .text()
             .await
             .unwrap();
         assert!(page.contains("value=\"BCN, MAD\"") && page.contains("value=\"Ana Puerta\""));
         let saved = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/staff/ana",
             &[
@@ -271,54 +188,80 @@ async fn an_admin_adds_changes_resets_disables_and_enables_accounts_each_change_
         .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&saved), "/admin/staff/ana?done=saved");
-        let page = get(&app, &admin.cookie, "/admin/staff/ana?done=saved")
+        let page = get(&app.url(""), &admin.cookie, "/admin/staff/ana?done=saved")
             .await
             .text()
             .await
             .unwrap();
         assert_eq!(text_of(&page, "admin-done"), "Changes saved.");
-        let ana_home = get(&app, &ana.cookie, "/").await.text().await.unwrap();
+        let ana_home = get(&app.url(""), &ana.cookie, "/")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(ana_home.contains("Customer advisor") && ana_home.contains("es, pt"));
         assert_eq!(
-            get(&app, &ana.cookie, "/gate/MAD").await.status(),
+            get(&app.url(""), &ana.cookie, "/gate/MAD").await.status(),
             StatusCode::FORBIDDEN,
             "the stations went with the gate role"
         );
 
         // A new password ends the sessions and the old password.
-        let reset = post(&app, &admin, "/admin/staff/ana/password", &[]).await;
+        let reset = post(&app.url(""), &admin, "/admin/staff/ana/password", &[]).await;
         assert_eq!(reset.status(), StatusCode::CREATED);
         let second_password = text_of(&reset.text().await.unwrap(), "secret");
         assert_ne!(second_password, first_password);
         assert_eq!(
-            get(&app, &ana.cookie, "/").await.status(),
+            get(&app.url(""), &ana.cookie, "/").await.status(),
             StatusCode::SEE_OTHER
         );
-        assert!(sign_in(&app, "ana", &first_password).await.is_none());
-        assert!(sign_in(&app, "ana", &second_password).await.is_some());
+        assert!(
+            sign_in(&app.url(""), "ana", &first_password)
+                .await
+                .is_none()
+        );
+        assert!(
+            sign_in(&app.url(""), "ana", &second_password)
+                .await
+                .is_some()
+        );
 
-        let disabled = post(&app, &admin, "/admin/staff/ana/disable", &[]).await;
+        let disabled = post(&app.url(""), &admin, "/admin/staff/ana/disable", &[]).await;
         assert_eq!(location(&disabled), "/admin/staff/ana?done=disabled");
-        assert!(sign_in(&app, "ana", &second_password).await.is_none());
-        let list = get(&app, &admin.cookie, "/admin/staff")
+        assert!(
+            sign_in(&app.url(""), "ana", &second_password)
+                .await
+                .is_none()
+        );
+        let list = get(&app.url(""), &admin.cookie, "/admin/staff")
             .await
             .text()
             .await
             .unwrap();
         assert!(list.contains("Disabled"));
-        post(&app, &admin, "/admin/staff/ana/enable", &[]).await;
-        assert!(sign_in(&app, "ana", &second_password).await.is_some());
+        post(&app.url(""), &admin, "/admin/staff/ana/enable", &[]).await;
+        assert!(
+            sign_in(&app.url(""), "ana", &second_password)
+                .await
+                .is_some()
+        );
 
         // An admin cannot lock themselves out.
-        let own = post(&app, &admin, "/admin/staff/root/disable", &[]).await;
+        let own = post(&app.url(""), &admin, "/admin/staff/root/disable", &[]).await;
         assert_eq!(
             text_of(&own.text().await.unwrap(), "admin-error"),
             "You cannot disable your own account."
         );
-        let own = post(&app, &admin, "/admin/staff/root", &[("role", "ops")]).await;
+        let own = post(
+            &app.url(""),
+            &admin,
+            "/admin/staff/root",
+            &[("role", "ops")],
+        )
+        .await;
         assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
-            get(&app, &admin.cookie, "/admin/staff/nobody")
+            get(&app.url(""), &admin.cookie, "/admin/staff/nobody")
                 .await
                 .status(),
             StatusCode::NOT_FOUND
@@ -366,10 +309,12 @@ async fn an_admin_makes_a_token_shown_once_lists_and_revokes_it() {
         let store = db.store.as_ref();
         add(store, "root", Role::Admin, &[], &[]).await;
         let app = TestApp::spawn(db.config()).await;
-        let admin = sign_in(&app, "root", "right-password").await.unwrap();
+        let admin = sign_in(&app.url(""), "root", "right-password")
+            .await
+            .unwrap();
 
         let refused = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/tokens",
             &[("name", " "), ("role", "ops")],
@@ -380,7 +325,7 @@ async fn an_admin_makes_a_token_shown_once_lists_and_revokes_it() {
             "A token's name must have 1 to 100 characters."
         );
         let created = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/tokens",
             &[
@@ -396,7 +341,7 @@ async fn an_admin_makes_a_token_shown_once_lists_and_revokes_it() {
         let whoami = app.get_as("/api/whoami", &secret).send().await.unwrap();
         assert_eq!(whoami.status(), StatusCode::OK);
 
-        let list = get(&app, &admin.cookie, "/admin/tokens")
+        let list = get(&app.url(""), &admin.cookie, "/admin/tokens")
             .await
             .text()
             .await
@@ -407,7 +352,7 @@ async fn an_admin_makes_a_token_shown_once_lists_and_revokes_it() {
         assert!(list.contains(&format!("id=\"revoke-{}\"", token.id)));
 
         let revoked = post(
-            &app,
+            &app.url(""),
             &admin,
             &format!("/admin/tokens/{}/revoke", token.id),
             &[],
@@ -415,14 +360,14 @@ async fn an_admin_makes_a_token_shown_once_lists_and_revokes_it() {
         .await;
         assert_eq!(location(&revoked), "/admin/tokens?done=revoked");
         let again = post(
-            &app,
+            &app.url(""),
             &admin,
             &format!("/admin/tokens/{}/revoke", token.id),
             &[],
         )
         .await;
         assert_eq!(again.status(), StatusCode::NOT_FOUND);
-        let list = get(&app, &admin.cookie, "/admin/tokens?done=revoked")
+        let list = get(&app.url(""), &admin.cookie, "/admin/tokens?done=revoked")
             .await
             .text()
             .await
@@ -448,16 +393,18 @@ async fn an_admin_sets_stations_staffing_and_shifts() {
         let store = db.store.as_ref();
         add(store, "root", Role::Admin, &[], &[]).await;
         let app = TestApp::spawn(db.config()).await;
-        let admin = sign_in(&app, "root", "right-password").await.unwrap();
+        let admin = sign_in(&app.url(""), "root", "right-password")
+            .await
+            .unwrap();
 
-        let empty = get(&app, &admin.cookie, "/admin/stations")
+        let empty = get(&app.url(""), &admin.cookie, "/admin/stations")
             .await
             .text()
             .await
             .unwrap();
         assert!(empty.contains("id=\"no-stations\""));
         let half = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/stations",
             &[("iata", "MAD"), ("staffed", "on"), ("shift_start", "05:00")],
@@ -469,7 +416,7 @@ async fn an_admin_sets_stations_staffing_and_shifts() {
             "A shift needs both a start and an end (HH:MM), or neither for around the clock."
         );
         let saved = post(
-            &app,
+            &app.url(""),
             &admin,
             "/admin/stations",
             &[
@@ -485,8 +432,8 @@ async fn an_admin_sets_stations_staffing_and_shifts() {
         assert!(mad.staffed);
         assert!(mad.on_shift(chrono::NaiveTime::from_hms_opt(23, 30, 0).unwrap()));
         assert!(!mad.on_shift(chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap()));
-        post(&app, &admin, "/admin/stations", &[("iata", "BCN")]).await;
-        let list = get(&app, &admin.cookie, "/admin/stations")
+        post(&app.url(""), &admin, "/admin/stations", &[("iata", "BCN")]).await;
+        let list = get(&app.url(""), &admin.cookie, "/admin/stations")
             .await
             .text()
             .await
@@ -521,7 +468,9 @@ async fn only_admins_reach_the_admin_pages() {
     add(store, "analyst", Role::Analyst, &[], &[]).await;
     let app = TestApp::spawn(db.config()).await;
     for login in ["ops", "gate", "advisor", "analyst"] {
-        let session = sign_in(&app, login, "right-password").await.unwrap();
+        let session = sign_in(&app.url(""), login, "right-password")
+            .await
+            .unwrap();
         for path in [
             "/admin/staff",
             "/admin/staff/ops",
@@ -529,13 +478,13 @@ async fn only_admins_reach_the_admin_pages() {
             "/admin/stations",
         ] {
             assert_eq!(
-                get(&app, &session.cookie, path).await.status(),
+                get(&app.url(""), &session.cookie, path).await.status(),
                 StatusCode::FORBIDDEN,
                 "{login} reads {path}"
             );
         }
         let added = post(
-            &app,
+            &app.url(""),
             &session,
             "/admin/staff",
             &[("login", "x"), ("role", "ops")],
@@ -546,7 +495,13 @@ async fn only_admins_reach_the_admin_pages() {
             StatusCode::FORBIDDEN,
             "{login} adds an account"
         );
-        let station = post(&app, &session, "/admin/stations", &[("iata", "MAD")]).await;
+        let station = post(
+            &app.url(""),
+            &session,
+            "/admin/stations",
+            &[("iata", "MAD")],
+        )
+        .await;
         assert_eq!(
             station.status(),
             StatusCode::FORBIDDEN,

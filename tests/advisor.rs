@@ -513,47 +513,6 @@ async fn eligibility_is_checked_again_at_send_time_and_templates_fill_where_only
 }
 
 #[tokio::test]
-async fn the_demo_starts_with_social_tasks_for_its_advisors() {
-    let db = TestDb::sqlite().await;
-    let now = clock::now();
-    let day = aboard::demo::generate(1, now);
-    aboard::demo::seed(db.store.as_ref(), &day, now)
-        .await
-        .unwrap();
-    let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-    let policy = aboard::tasks::ContactPolicy {
-        night_starts: chrono::NaiveTime::MIN,
-        night_ends: chrono::NaiveTime::MIN,
-        ..aboard::tasks::ContactPolicy::default()
-    };
-    let engine = aboard::app::Engine::new(db.store.clone(), rules, policy);
-    let tasks = aboard::demo::social::start_social_tasks(&engine, &day, now)
-        .await
-        .unwrap();
-    let mut languages = Vec::new();
-    for task in &tasks {
-        assert!(!aboard::demo::social::STAFFED.contains(&task.new.station.as_str()));
-        let person = db.store.person(task.new.person_id).await.unwrap().unwrap();
-        languages.push(person.record.language.unwrap_or_default());
-    }
-    eprintln!("demo social tasks: {} in {languages:?}", tasks.len());
-    assert!(
-        tasks.len() >= 3,
-        "only {} social tasks at demo start",
-        tasks.len()
-    );
-    assert!(
-        languages.iter().any(|l| l == "es") && languages.iter().any(|l| l != "es"),
-        "both demo advisors (es; en and the other languages) have work: {languages:?}"
-    );
-    let again = aboard::demo::social::start_social_tasks(&engine, &day, now)
-        .await
-        .unwrap();
-    assert!(again.is_empty(), "starting twice creates nothing new");
-    db.finish().await;
-}
-
-#[tokio::test]
 async fn without_a_connector_every_advisor_page_says_messages_are_not_delivered_and_the_demo_network_answers()
  {
     let db = TestDb::sqlite().await;

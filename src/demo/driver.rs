@@ -1,7 +1,9 @@
 //! The demo's boarding: while `aboard demo` serves, flights whose boarding window is open (departure − 40
-//! to departure − 10 minutes) board their passengers with real BCBP scans, sent through the same function
+//! to departure − 15 minutes) board their passengers with real BCBP scans, sent through the same function
 //! as POST /api/boarding-scans, and boarding started, gate closed and departed arrive as flight events at
-//! their times — so tasks appear live on the gate views. Seeded, and throttled to a few scans a second.
+//! their times — so tasks appear live on the gate views. Passengers the registry knows board among the
+//! first, so that the first minute already shows work. Seeded, and throttled to a few scans a second per
+//! flight.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,13 +19,13 @@ use crate::app::scans::{ScanInput, record_scans};
 use crate::app::{Engine, FlightEvent};
 use crate::boarding::bcbp::{self, BoardingPass, Leg};
 use crate::domain::records::{Flight, NewPassenger};
-use crate::domain::{BoardingState, FlightKey, FlightStatus, Iata, Locator, Seat};
+use crate::domain::{BoardingState, FlightKey, FlightStatus, Iata, LinkDecision, Locator, Seat};
 
 /// Boarding opens this long before departure…
 const BOARDING_OPENS: i64 = 40;
 /// …and the gate closes this long before it.
-const GATE_CLOSES: i64 = 10;
-/// Scans sent per driver step; with `STEP` this keeps the demo to a few scans a second.
+const GATE_CLOSES: i64 = 15;
+/// Scans sent per flight and driver step; with `STEP` this keeps each gate to a few scans a second.
 const SCANS_PER_STEP: usize = 3;
 const STEP: StdDuration = StdDuration::from_secs(1);
 const ACTOR: &str = "demo:gate-reader";
@@ -113,18 +115,8 @@ async fn step(
         }
         let window_open = now >= departure - Duration::minutes(BOARDING_OPENS)
             && now < departure - Duration::minutes(GATE_CLOSES);
-        if window_open && scans.len() < SCANS_PER_STEP {
-            scans.extend(
-                next_scans(
-                    engine,
-                    flight,
-                    rng,
-                    queues,
-                    SCANS_PER_STEP - scans.len(),
-                    now,
-                )
-                .await?,
-            );
+        if window_open {
+            scans.extend(next_scans(engine, flight, rng, queues, SCANS_PER_STEP, now).await?);
         }
     }
     if !scans.is_empty() {
@@ -155,7 +147,8 @@ fn milestones(departure: DateTime<Utc>) -> [(&'static str, DateTime<Utc>, Flight
     ]
 }
 
-/// The next passengers of `flight` still to board, in a seeded order, as scans at its gate.
+/// The next passengers of `flight` still to board, in a seeded order with the linked ones first, as scans
+/// at its gate.
 async fn next_scans(
     engine: &Engine,
     flight: &Flight,
@@ -168,15 +161,26 @@ async fn next_scans(
         return Ok(Vec::new());
     };
     let passengers = engine.store.passengers(flight.id).await?;
-    let queue = queues.entry(flight.id).or_insert_with(|| {
+    if !queues.contains_key(&flight.id) {
+        let linked: HashSet<Uuid> = engine
+            .store
+            .links_for_flight(flight.id)
+            .await?
+            .into_iter()
+            .filter(|l| l.decision == LinkDecision::Linked)
+            .map(|l| l.passenger_id)
+            .collect();
         let mut ids: Vec<Uuid> = passengers
             .iter()
             .filter(|p| p.boarding_state == BoardingState::Expected)
             .map(|p| p.id)
             .collect();
         ids.shuffle(rng);
-        ids
-    });
+        // The queue is served from its end.
+        ids.sort_by_key(|id| linked.contains(id));
+        queues.insert(flight.id, ids);
+    }
+    let queue = queues.entry(flight.id).or_default();
     let by_id: HashMap<Uuid, &NewPassenger> =
         passengers.iter().map(|p| (p.id, &p.details)).collect();
     let mut scans = Vec::with_capacity(count);

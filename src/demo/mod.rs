@@ -75,8 +75,19 @@ pub struct DemoDay {
     pub review_persons: Vec<String>,
 }
 
+/// The first minute's flights: one boarding at start from each station with gate agents and from two
+/// without, each carrying a registry person the rules follow up (in person at MAD and BCN, over a network
+/// for the Spanish desk from BOG and for the other desk from LIS), who boards among the first.
+const OPENING: [(&str, &str, Locale); 4] = [
+    ("MAD", "LHR", Locale::EsEs),
+    ("BCN", "MAD", Locale::EsEs),
+    ("BOG", "MAD", Locale::EsMx),
+    ("LIS", "MAD", Locale::PtBr),
+];
+
 /// Builds the day around `now`: departures from three hours ago to eleven hours ahead, so that at any
-/// moment some flights have left, some are boarding and some are still to come.
+/// moment some flights have left, some are boarding and some are still to come, and the `OPENING`
+/// flights, boarding from the first minute.
 pub fn generate(seed: u64, now: DateTime<Utc>) -> DemoDay {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let carrier =
@@ -138,6 +149,67 @@ pub fn generate(seed: u64, now: DateTime<Utc>) -> DemoDay {
         }));
         flights.push(DemoFlight { flight, passengers });
     }
+    // The opening flights draw from their own generator, so that the rest of the day is the same with
+    // them or without; their bookings are kept out of the review cases.
+    let mut opening = ChaCha8Rng::seed_from_u64(seed ^ 0x0FE4_1416);
+    // Boarding opened 40 minutes before departure, so about ten minutes ago.
+    let opening_departure = round_to_five(now + Duration::minutes(33));
+    for (n, (origin, to, locale)) in OPENING.into_iter().enumerate() {
+        let (Ok(origin), Ok(to)) = (Iata::parse(origin), Iata::parse(to)) else {
+            continue;
+        };
+        let Ok(number) = FlightNumber::new(carrier.clone(), 3001 + n as u16, None) else {
+            continue;
+        };
+        let (block_minutes, _) = route(if origin == hub {
+            to.as_str()
+        } else {
+            origin.as_str()
+        });
+        let flight = NewFlight {
+            key: FlightKey {
+                flight: number,
+                local_date: local_date_at(&origin, opening_departure),
+                origin: origin.clone(),
+            },
+            destination: Some(to.clone()),
+            departure: MovementTimes {
+                scheduled: Some(opening_departure),
+                ..MovementTimes::default()
+            },
+            arrival: MovementTimes {
+                scheduled: Some(opening_departure + Duration::minutes(block_minutes)),
+                ..MovementTimes::default()
+            },
+            gate: Some(gate_for(&mut opening, &origin)),
+            status: FlightStatus::Boarding,
+        };
+        let size = opening.random_range(60..=150);
+        let (passengers, flight_leads) = manifest(
+            &mut opening,
+            &[locale],
+            size,
+            to.as_str(),
+            now,
+            &mut persons,
+        );
+        if let Some(first) = flight_leads.first() {
+            if !first.known {
+                let mut known = registry_person(&mut opening, "", Some(&first.name), now);
+                known.identifiers.push(Identifier {
+                    kind: IdentifierKind::Email,
+                    value: first.email.clone(),
+                });
+                persons.push(known);
+            }
+            let email = first.email.clone();
+            persons
+                .iter_mut()
+                .filter(|p| p.identifiers.iter().any(|i| i.value == email))
+                .for_each(|p| followed_up(p, now));
+        }
+        flights.push(DemoFlight { flight, passengers });
+    }
     let first_review = persons.len();
     persons.extend(
         review::review_cases(&mut rng, &flights, &leads, now)
@@ -157,6 +229,22 @@ pub fn generate(seed: u64, now: DateTime<Utc>) -> DemoDay {
         flights,
         persons,
         review_persons,
+    }
+}
+
+/// Makes a registry person one the shipped rules follow up wherever they board: socially active, a
+/// complaint on file, and reachable on X, where the airline may write to someone who accepts messages.
+fn followed_up(person: &mut PersonRecord, now: DateTime<Utc>) {
+    for account in &mut person.accounts {
+        account.network = Network::X;
+        account.followers = account.followers.max(5_000);
+        account.opted_in = true;
+        account.follows_airline = true;
+        account.accepts_dms = true;
+        account.last_inbound_at = Some(now - Duration::hours(3));
+    }
+    for consent in &mut person.consents {
+        consent.opted_out = false;
     }
 }
 
@@ -499,15 +587,10 @@ pub async fn run(
     println!(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"
     );
-    let (rules, _) =
-        crate::app::reload::initial_rules(config.rules.dir.as_deref()).map_err(AppError::Rules)?;
-    let engine = crate::app::Engine::new(store.clone(), rules, config.contact.clone());
-    let social = social::start_social_tasks(&engine, &day, now)
-        .await
-        .map_err(|e| AppError::Io(std::io::Error::other(e.to_string())))?;
+    social::prepare(store.as_ref(), &day, now).await?;
     println!(
-        "  {} social tasks for the advisors: persons on flights from stations without gate staff (all but {})",
-        social.len(),
+        "  the first minute: flights boarding from MAD and BCN give their gate agents a task, and flights from \
+BOG and LIS (no gate staff: {} only) give both advisor desks one",
         social::STAFFED.join(", ")
     );
     let to_review = store
@@ -523,9 +606,9 @@ pub async fn run(
     for line in sign_ins {
         println!("    {line}");
     }
-    staff_stations(store.as_ref()).await?;
     println!(
-        "  boarding unfolds live: flights in their boarding window are scanned at the gate (MAD staffed around the clock, BCN 05:00-23:00)"
+        "  boarding unfolds live: each flight boards from 40 to 15 minutes before its departure, scanned at its gate \
+(passengers the registry knows board among the first)"
     );
     if fake_network {
         println!(
@@ -536,32 +619,6 @@ pub async fn run(
     let driver: crate::Companion =
         Box::new(move |engine, stop| tokio::spawn(driver::run(engine, seed_value, stop)));
     crate::serve_with(listener, store, &config, shutdown, Some(driver)).await
-}
-
-/// The demo's staffed stations: the hub around the clock, Barcelona on a day shift.
-async fn staff_stations(store: &dyn Store) -> Result<(), StoreError> {
-    let day_shift = (
-        chrono::NaiveTime::from_hms_opt(5, 0, 0),
-        chrono::NaiveTime::from_hms_opt(23, 0, 0),
-    );
-    for (code, (shift_start, shift_end)) in [("MAD", (None, None)), ("BCN", day_shift)] {
-        let Ok(iata) = Iata::parse(code) else {
-            continue;
-        };
-        store
-            .upsert_station(
-                &crate::domain::records::Station {
-                    iata,
-                    staffed: true,
-                    shift_start,
-                    shift_end,
-                },
-                "demo",
-                crate::clock::now(),
-            )
-            .await?;
-    }
-    Ok(())
 }
 
 /// One of the demo's staff accounts, printed with its password in the banner.

@@ -1,48 +1,38 @@
-//! Work for the demo's advisors from the first minute: the registry persons the generator put on flights
-//! are linked to their bookings (when nothing has linked them yet), the stations without aboard staff are
-//! marked so, and those on flights from such stations that have not left yet are boarded through the
-//! `Engine`, which opens a social task wherever the shipped rules ask for one (a socially active
-//! complainant who opted in on a network the airline may write on).
+//! The demo's stations and links: MAD and BCN have gate agents around the clock, every other station has
+//! none (so that its follow-ups go to the advisors); and the registry persons the generator put on
+//! flights are linked to their bookings when nothing has linked them yet. Nobody is boarded here: the
+//! driver boards each flight in its boarding window, and the rules make the tasks then.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::DemoDay;
-use crate::app::{Engine, ServiceError};
-use crate::domain::records::{IdentifierKind, IdentityLink, Station, Task};
-use crate::domain::{Channel, FlightStatus, Iata, LinkDecision};
-use crate::store::StoreError;
+use crate::domain::records::{IdentifierKind, IdentityLink, Station};
+use crate::domain::{FlightStatus, Iata, LinkDecision};
+use crate::store::{Store, StoreError};
 
 /// The stations where the demo has gate agents (gate-mad, gate-bcn); every other one has none.
 pub const STAFFED: [&str; 2] = ["MAD", "BCN"];
 
-/// How far ahead a flight's passengers are boarded at start: the rest of the demo's day.
-const HORIZON: Duration = Duration::hours(12);
-
-/// Links, stations and boardings as described above; returns the social tasks created.
-pub async fn start_social_tasks(
-    engine: &Engine,
+/// Sets the stations' staffing and links the generator's persons to their bookings on flights that have
+/// not left; returns how many links it made.
+pub async fn prepare(
+    store: &dyn Store,
     day: &DemoDay,
     now: DateTime<Utc>,
-) -> Result<Vec<Task>, ServiceError> {
-    let store = engine.store.as_ref();
+) -> Result<usize, StoreError> {
     for code in super::STATIONS {
         let Ok(iata) = Iata::parse(code) else {
             continue;
         };
-        store
-            .upsert_station(
-                &Station {
-                    staffed: STAFFED.contains(&code),
-                    iata,
-                    shift_start: None,
-                    shift_end: None,
-                },
-                "demo",
-                crate::clock::now(),
-            )
-            .await?;
+        let station = Station {
+            staffed: STAFFED.contains(&code),
+            iata,
+            shift_start: None,
+            shift_end: None,
+        };
+        store.upsert_station(&station, "demo", now).await?;
     }
     // The generator made each flying registry person from a booking's lead passenger, whose e-mail
     // it kept as the person's identifier.
@@ -54,12 +44,9 @@ pub async fn start_social_tasks(
             }
         }
     }
-    let mut created = Vec::new();
+    let mut linked = 0;
     for demo in &day.flights {
-        let origin = demo.flight.key.origin.as_str();
-        let departure = demo.flight.departure.best();
-        let reachable = departure.is_some_and(|d| d > now && d < now + HORIZON);
-        if STAFFED.contains(&origin) || !reachable || demo.flight.status == FlightStatus::Departed {
+        if demo.flight.status == FlightStatus::Departed {
             continue;
         }
         let Some(flight) = store.find_flight(&demo.flight.key).await? else {
@@ -77,28 +64,23 @@ pub async fn start_social_tasks(
             let Some(person) = store.person_by_external_id(external_id).await? else {
                 continue;
             };
-            link_unless_decided(store, passenger.id, person.id, now).await?;
-            let follow_up = engine.passenger_boarded(passenger.id, "demo", now).await?;
-            created.extend(
-                follow_up
-                    .created
-                    .into_iter()
-                    .filter(|t| t.new.channel == Channel::Social),
-            );
+            if link_unless_decided(store, passenger.id, person.id, now).await? {
+                linked += 1;
+            }
         }
     }
-    Ok(created)
+    Ok(linked)
 }
 
 /// Records the generator's knowledge as a link unless the matcher or a person already decided one.
 async fn link_unless_decided(
-    store: &dyn crate::store::Store,
+    store: &dyn Store,
     passenger_id: uuid::Uuid,
     person_id: uuid::Uuid,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if !store.links_for_passenger(passenger_id).await?.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     store
         .upsert_link(&IdentityLink {
@@ -110,5 +92,6 @@ async fn link_unless_decided(
             decided_by: "demo".to_string(),
             updated_at: now,
         })
-        .await
+        .await?;
+    Ok(true)
 }

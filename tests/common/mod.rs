@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 pub mod fake_network;
 pub mod feeds;
+pub mod pages;
 pub mod social;
 
 use aboard::config::Config;
