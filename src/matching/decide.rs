@@ -15,7 +15,7 @@ use super::normalise::{
 use super::parallel::map_in_order;
 use super::reason::{ContactKind, GivenAgreement, Reason, SurnameAgreement};
 use super::remembered::{RememberedDecisions, StaffDecision};
-use crate::domain::{LinkDecision, TravellerClass};
+use crate::domain::{LinkDecision, Title, TravellerClass};
 
 /// The verdict on one passenger ↔ person pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -905,11 +905,14 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             LinkDecision::Review
         } else if given_agrees
             && adult
-            && (ev.birth_date_agrees.is_some() || names.given == GivenAgreement::Exact)
+            && (ev.birth_date_agrees.is_some()
+                || names.given == GivenAgreement::Exact
+                    && view.facts.name.title.is_some_and(married_title))
         {
-            // Contact and given name (in full, or with the date of birth) agree under another surname:
-            // the person's married or birth name. A relative who shares the contact shares neither the
-            // given name nor the birthday.
+            // Contact and given name agree under another surname: the person's married or birth name,
+            // with the date of birth, or with the whole given name of a woman, who in most of the
+            // airline's markets is the one whose surname changes at marriage. A relative who shares
+            // the contact shares neither the given name nor the birthday.
             LinkDecision::Linked
         } else if given_agrees || names.given == GivenAgreement::Nickname {
             reasons.push(Reason::PossibleMarriedName {
@@ -975,6 +978,11 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             own_key: ev.frequent_flyer_agrees.is_some() || ev.birth_date_agrees.is_some(),
         },
     })
+}
+
+/// A title a woman whose surname changed at marriage travels under.
+fn married_title(title: Title) -> bool {
+    matches!(title, Title::Mrs | Title::Ms | Title::Miss)
 }
 
 /// Applies "exactly one candidate per passenger": several links, or a link beside another strongly backed
@@ -1390,6 +1398,15 @@ mod tests {
             LinkDecision::Linked,
             "the whole given name"
         );
+        // A man's surname seldom changes: under other surnames he is possibly the person, no more.
+        let mut jesus = person(4, "Jesús Ruiz Gómez");
+        jesus.emails.push("jesus@example.es".into());
+        let mut ibanez = passenger(22, "IBANEZMARTINEZ/JESUSMR");
+        ibanez.email = Some("jesus@example.es".into());
+        let outcomes = run(vec![jesus], &[ibanez]);
+        let o = only(&outcomes, 22);
+        assert_eq!(o.decision, LinkDecision::Review, "{outcomes:#?}");
+        assert!(has(o, |r| matches!(r, Reason::PossibleMarriedName { .. })));
         // Under another surname, a given name met only through a nickname is possibly hers.
         let mut liz = person(3, "Liz de Vries");
         liz.emails.push("liz@example.nl".into());
