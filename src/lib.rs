@@ -126,6 +126,7 @@ pub async fn serve_with(
     } = services;
     let mut metrics = web::metrics::Metrics::new(store.backend().as_str());
     scheduler.register_metrics(metrics.registry_mut());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let state = web::AppState {
         store: store.clone(),
         metrics: Arc::new(metrics),
@@ -139,9 +140,9 @@ pub async fn serve_with(
         tokens: Arc::default(),
         default_region: config.import.region(),
         outbox: Arc::new(config.outbox.clone()),
+        stopping: stopped.clone(),
     };
     let app = web::router(state);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut background = Vec::new();
     if config.scheduler.enabled {
         background.push(scheduler.clone().spawn(stopped.clone()));

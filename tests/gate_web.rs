@@ -759,6 +759,46 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
     }
 }
 
+/// The stream stays up with a heartbeat rather than ending every minute, and ends when the server stops
+/// (a stop is not held up by the open stream).
+#[tokio::test]
+async fn the_event_stream_beats_while_quiet_and_ends_when_the_server_stops() {
+    let db = TestDb::sqlite().await;
+    seed(db.store.as_ref()).await;
+    let app = spawn(&db).await;
+    let mad = token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+    let html = get(&app, "/gate/MAD", &mad).await.1;
+    let marker = "sse-connect=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let events_url = &html[start..start + html[start..].find('"').unwrap()];
+    let mut stream = client()
+        .get(app.url(events_url))
+        .bearer_auth(&mad)
+        .send()
+        .await
+        .unwrap();
+    let opened = std::time::Instant::now();
+    let limit = aboard::web::GATE_HEARTBEAT + Duration::from_secs(3);
+    let chunk = tokio::time::timeout(limit, stream.chunk())
+        .await
+        .expect("something within a heartbeat")
+        .unwrap()
+        .expect("the stream is still open");
+    assert_eq!(String::from_utf8_lossy(&chunk), ": heartbeat\n\n");
+    assert!(opened.elapsed() >= aboard::web::GATE_HEARTBEAT - Duration::from_secs(1));
+    let stopping = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), app.stop())
+        .await
+        .expect("the server stops with a stream open");
+    assert!(stopping.elapsed() < Duration::from_secs(5));
+    let ended = tokio::time::timeout(Duration::from_secs(2), stream.chunk()).await;
+    assert!(
+        matches!(ended, Ok(Ok(None)) | Ok(Err(_))),
+        "the stream ended: {ended:?}"
+    );
+    db.finish().await;
+}
+
 #[tokio::test]
 async fn an_agent_claims_a_task_and_the_others_see_who_is_going() {
     for db in TestDb::each().await {

@@ -39,9 +39,10 @@ pub(super) fn operating_day(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>
 
 /// How often an open event stream asks the store whether the station's tasks changed.
 const POLL: Duration = Duration::from_millis(500);
-/// An event stream ends after this long and the browser reconnects, so that no connection outlives a
-/// shutdown by more than this.
-const STREAM_LIFETIME: Duration = Duration::from_secs(60);
+/// How often an open event stream sends a heartbeat (an SSE comment): it keeps proxies and the tablet's
+/// network from taking the quiet connection for a dead one. The stream itself stays up until the server
+/// stops.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
 
 fn not_found(language: UiLanguage) -> Response {
     error_page(
@@ -468,7 +469,8 @@ pub struct EventsQuery {
     since: Option<String>,
 }
 
-/// GET /gate/{station}/events — an event named `tasks` each time the station's tasks change.
+/// GET /gate/{station}/events — an event named `tasks` each time the station's tasks change, and a
+/// heartbeat every `HEARTBEAT`; open until the server stops.
 pub async fn events(
     State(state): State<AppState>,
     staff: Staff,
@@ -479,13 +481,14 @@ pub async fn events(
         Iata::parse(&station).map_err(|_| WebError::NotFound(format!("no station {station}")))?;
     staff.require_station(&station)?;
     let store = state.store.clone();
-    let ends_at = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let stopping = state.stopping.clone();
     let stream = futures::stream::unfold(query.since, move |last| {
         let store = store.clone();
         let station = station.clone();
+        let mut stopping = stopping.clone();
         async move {
             loop {
-                if tokio::time::Instant::now() >= ends_at {
+                if *stopping.borrow() {
                     return None;
                 }
                 match store.task_list_version(station.as_str()).await {
@@ -500,11 +503,14 @@ pub async fn events(
                         tracing::warn!(error = %e, %station, "the gate event stream could not poll");
                     }
                 }
-                tokio::time::sleep(POLL).await;
+                tokio::select! {
+                    () = tokio::time::sleep(POLL) => {}
+                    _ = stopping.changed() => {}
+                }
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,8 @@
 
 /// Staff and token management is `app::accounts`; scripts and tests that make accounts found it here.
 pub use crate::app::accounts;
+/// How often an open gate page's event stream beats while nothing changes.
+pub use gate::HEARTBEAT as GATE_HEARTBEAT;
 mod admin;
 pub mod advisor;
 mod advisor_api;
@@ -82,6 +84,8 @@ pub struct AppState {
     pub default_region: Option<crate::domain::Region>,
     /// The connectors' sections: the networks' webhook secrets, and whether anything is delivered.
     pub outbox: Arc<crate::messaging::outbox::OutboxConfig>,
+    /// Turns true when the server begins to stop: event streams, which stay open, end then.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn router(state: AppState) -> Router {
