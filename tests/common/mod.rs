@@ -92,6 +92,12 @@ impl TestDb {
         let mut config = Config::default();
         config.database.url = Some(SecretString::from(self.url.clone()));
         config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        // Tests write flights on fixed dates, many long past; the purge the scheduler catches up at start
+        // would remove them mid-test. Retention has its own tests, which set their periods.
+        let retention = &mut config.scheduler.retention;
+        retention.flights_days = 36_500;
+        retention.tasks_days = 36_500;
+        retention.messages_days = 36_500;
         config
     }
 }
