@@ -759,6 +759,70 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
     }
 }
 
+/// An escalated task (near or past its deadline) is marked and listed first, on the page and in the API.
+#[tokio::test]
+async fn escalated_tasks_are_marked_and_come_first() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let day = seed(store).await;
+        let passengers = store.passengers(day.mad_flight).await.unwrap();
+        let lopez = passengers
+            .iter()
+            .find(|p| p.details.surname == "LOPEZ")
+            .unwrap();
+        let person = store
+            .upsert_person(&famous("P-late", "es"), "test", clock::now())
+            .await
+            .unwrap();
+        let now = clock::now();
+        let late = NewTask {
+            flight_id: day.mad_flight,
+            passenger_id: lopez.id,
+            person_id: person.id,
+            rule_id: "late-follow-up".to_string(),
+            channel: Channel::Gate,
+            station: "MAD".to_string(),
+            gate: Some("S24".to_string()),
+            priority: 2,
+            due_at: now - Span::minutes(1),
+            expires_at: now + Span::minutes(30),
+            brief: "Past due".to_string(),
+            why: vec![],
+        };
+        let late = store.create_task(&late, now).await.unwrap().unwrap();
+        assert_eq!(
+            store.escalate_tasks(now, Span::minutes(1)).await.unwrap(),
+            vec![late.id],
+            "only the task past its due time"
+        );
+        let app = spawn(&db).await;
+        let mad = token(store, Role::Gate, &["MAD"], &[]).await;
+        let html = get(&app, "/gate/MAD", &mad).await.1;
+        let position = |id: Uuid| {
+            html.find(&format!("id=\"task-{id}\""))
+                .unwrap_or_else(|| panic!("task {id} listed"))
+        };
+        let [t3, t12, t30] = [day.mad_tasks[0], day.mad_tasks[1], day.mad_tasks[2]];
+        assert!(
+            position(late.id) < position(t3)
+                && position(t3) < position(t12)
+                && position(t12) < position(t30),
+            "the escalated task first, then by seat"
+        );
+        assert!(html.contains(&format!("id=\"escalated-{}\"", late.id)));
+        assert!(!html.contains(&format!("id=\"escalated-{t3}\"")));
+        let (_, api) = get(&app, "/api/tasks?station=MAD", &mad).await;
+        let listed: serde_json::Value = serde_json::from_str(&api).unwrap();
+        let first = &listed
+            .as_array()
+            .unwrap_or_else(|| listed["tasks"].as_array().unwrap())[0];
+        assert_eq!(first["id"], late.id.to_string());
+        assert!(first["escalated_at"].is_string());
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
 /// The stream stays up with a heartbeat rather than ending every minute, and ends when the server stops
 /// (a stop is not held up by the open stream).
 #[tokio::test]

@@ -120,7 +120,9 @@ pub async fn queue(store: &dyn Store, caller: &Caller) -> Result<Queue, AdvisorE
         languages,
         limit: QUEUE_LIMIT,
     };
-    let tasks = store.social_queue(&queue).await?;
+    let mut tasks = store.social_queue(&queue).await?;
+    // Escalated tasks, close to or past their deadline, come first; the rest keep the store's order.
+    tasks.sort_by_key(|t| t.task.escalated_at.is_none());
     let mut ids: Vec<Uuid> = tasks.iter().map(|t| t.task.new.flight_id).collect();
     ids.sort_unstable();
     ids.dedup();

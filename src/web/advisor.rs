@@ -195,6 +195,7 @@ struct QueueRow {
     flight: String,
     brief: String,
     mine: bool,
+    escalated: bool,
 }
 
 #[derive(Template)]
@@ -251,6 +252,7 @@ fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> Queu
         brief: task.new.brief.clone(),
         mine: task.state == TaskState::Claimed
             && task.assignee.as_deref() == Some(staff.actor().as_str()),
+        escalated: task.escalated_at.is_some(),
     }
 }
 

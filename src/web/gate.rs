@@ -298,7 +298,8 @@ struct GatePage {
     empty: &'static str,
 }
 
-/// Groups views by flight, flights in departure order, each list by seat.
+/// Groups views by flight, flights with an escalated task first and then in departure order, each list
+/// as `task_views` orders it.
 async fn sections_for(
     state: &AppState,
     staff: &Staff,
@@ -309,7 +310,18 @@ async fn sections_for(
     ids.sort_unstable();
     ids.dedup();
     let mut flights = state.store.flights(&ids).await?;
-    flights.sort_by_key(|f| (f.departure.best(), f.key.flight.to_string()));
+    let escalated: std::collections::HashSet<Uuid> = views
+        .iter()
+        .filter(|v| v.escalated_at.is_some())
+        .map(|v| v.flight_id)
+        .collect();
+    flights.sort_by_key(|f| {
+        (
+            !escalated.contains(&f.id),
+            f.departure.best(),
+            f.key.flight.to_string(),
+        )
+    });
     let mut views = views;
     Ok(flights
         .iter()

@@ -43,6 +43,7 @@ pub enum Msg {
     NotFoundText,
     BackHome,
     BadAddress,
+    Escalated,
     BadDateText,
     // admin pages
     StaffAccounts,
@@ -387,6 +388,10 @@ impl Msg {
                 "No hay nada en esta dirección.",
             ),
             Msg::BackHome => ("Back to the start page", "Volver al inicio"),
+            Msg::Escalated => (
+                "Urgent: deadline near or past",
+                "Urgente: plazo a punto de vencer o vencido",
+            ),
             Msg::BadAddress => ("This address is not right", "Esta dirección no es correcta"),
             Msg::BadDateText => (
                 "The date in the address must be written YYYY-MM-DD, for example 2026-11-22.",

@@ -44,19 +44,29 @@ pub struct TaskView {
     pub brief: String,
     pub assignee: Option<String>,
     pub outcome: Option<TaskOutcome>,
+    /// When the task was escalated, close to or past its deadline: it is listed first.
+    pub escalated_at: Option<DateTime<Utc>>,
     #[serde(skip)]
     seat_order: Option<Seat>,
 }
 
-/// Each listed task as the gate shows it, ordered by seat (row, then letter; tasks without a seat last).
+/// Each listed task as the gate shows it: escalated ones first, then by seat (row, then letter; tasks
+/// without a seat last).
 pub fn task_views(listed: Vec<PassengerTask>) -> Vec<TaskView> {
     let mut views: Vec<TaskView> = listed.into_iter().map(task_view).collect();
     views.sort_by(|a, b| {
-        (a.seat_order.is_none(), &a.seat_order, &a.name).cmp(&(
-            b.seat_order.is_none(),
-            &b.seat_order,
-            &b.name,
-        ))
+        (
+            a.escalated_at.is_none(),
+            a.seat_order.is_none(),
+            &a.seat_order,
+            &a.name,
+        )
+            .cmp(&(
+                b.escalated_at.is_none(),
+                b.seat_order.is_none(),
+                &b.seat_order,
+                &b.name,
+            ))
     });
     views
 }
@@ -85,6 +95,7 @@ fn task_view(listed: PassengerTask) -> TaskView {
         brief: task.new.brief,
         assignee: task.assignee,
         outcome: task.outcome,
+        escalated_at: task.escalated_at,
     }
 }
 
