@@ -374,8 +374,6 @@ async fn a_status_settles_an_unknown_outcome_and_a_failure_comes_back_in_words()
         // Started once both are unknown, so that its own outbox does not take them first.
         let app = TestApp::spawn(config(&db, "http://127.0.0.1:9", "http://127.0.0.1:9")).await;
         let hook = app.url("/hooks/whatsapp");
-        let app = TestApp::spawn(config(&db, "http://127.0.0.1:9", "http://127.0.0.1:9")).await;
-        let hook = app.url("/hooks/whatsapp");
         let delivered = whatsapp_statuses(&[(
             "wamid.LATE0",
             "delivered",
