@@ -891,6 +891,28 @@ async fn an_advisor_confirms_a_review_case_and_ops_import_a_manifest_from_the_pa
         "{results}"
     );
     assert_eq!(db.store.counts().await.unwrap().flights, 2);
+    // The success line links to the flight it filled.
+    client
+        .find(Locator::Css("#import-results a[href^='/gate/flight/']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap();
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.contains("IB3100"), "{heading}");
 
     client.close().await.unwrap();
     app.stop().await;

@@ -759,6 +759,32 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
     }
 }
 
+/// A station code no airport has gets a page that says so, not an empty list; the icon browsers ask for
+/// on their own is served.
+#[tokio::test]
+async fn an_unknown_station_says_so_and_the_icon_is_served() {
+    let db = TestDb::sqlite().await;
+    let app = spawn(&db).await;
+    let ops = token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+    let (status, html) = get(&app, "/gate/XXX", &ops).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("No airport has this code"), "{html}");
+    let icon = client().get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.status(), StatusCode::PERMANENT_REDIRECT);
+    let location = icon.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(location.starts_with("/assets/favicon.svg?v="), "{location}");
+    let svg = client().get(app.url(&location)).send().await.unwrap();
+    assert_eq!(svg.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<svg"));
+    let page = get(&app, "/gate/MAD", &ops).await.1;
+    assert!(page.contains("rel=\"icon\""));
+    app.stop().await;
+    db.finish().await;
+}
+
 /// An escalated task (near or past its deadline) is marked and listed first, on the page and in the API.
 #[tokio::test]
 async fn escalated_tasks_are_marked_and_come_first() {

@@ -722,8 +722,14 @@ impl<'a> Parser<'_, '_, 'a> {
                         block.line,
                         Some("destination line"),
                         format_args!(
-                            "{} class {} announces {} passengers but {} are listed",
-                            block.destination, block.class, block.declared, block.listed
+                            "{} class {} announces {} but {} listed",
+                            block.destination,
+                            block.class,
+                            passengers(usize::from(block.declared)),
+                            match block.listed {
+                                1 => "1 is".to_string(),
+                                n => format!("{n} are"),
+                            }
                         ),
                     );
                 }
@@ -851,7 +857,8 @@ fn parse_names(text: &str) -> Result<(Vec<BookingName>, Option<Party>), String> 
     }
     if count != givens {
         return Err(format!(
-            "the line counts {count} passengers but names {givens}"
+            "the line counts {} but names {givens}",
+            passengers(count)
         ));
     }
     Ok((list, party))
@@ -1337,5 +1344,22 @@ fn docs_holder(pax: &[ManifestPassenger], docs: &BookingName) -> Result<usize, S
              (no -1SURNAME/GIVEN)",
             matches.len()
         )),
+    }
+}
+
+/// A count of passengers in words: `1 passenger`, `3 passengers`.
+fn passengers(count: usize) -> String {
+    match count {
+        1 => "1 passenger".to_string(),
+        n => format!("{n} passengers"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(super::passengers(1), "1 passenger");
+        assert_eq!(super::passengers(4), "4 passengers");
     }
 }

@@ -358,6 +358,15 @@ pub async fn station(
         return Ok(not_found(staff.ui_language));
     };
     staff.require_station(&station)?;
+    // A code no airport has (a typo such as XXX) would show an empty list as if all were quiet.
+    if crate::airports::lookup(&station).is_none() {
+        return Ok(error_page(
+            StatusCode::NOT_FOUND,
+            staff.ui_language,
+            Msg::UnknownStation,
+            Msg::UnknownStationText,
+        ));
+    }
     let gate = query
         .gate
         .map(|g| g.trim().to_ascii_uppercase())

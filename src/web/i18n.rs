@@ -43,6 +43,8 @@ pub enum Msg {
     NotFoundText,
     BackHome,
     BadAddress,
+    UnknownStation,
+    UnknownStationText,
     Escalated,
     BadDateText,
     // admin pages
@@ -391,6 +393,11 @@ impl Msg {
             Msg::Escalated => (
                 "Urgent: deadline near or past",
                 "Urgente: plazo a punto de vencer o vencido",
+            ),
+            Msg::UnknownStation => ("No such station", "No existe esa escala"),
+            Msg::UnknownStationText => (
+                "No airport has this code. Check the three letters of the station's IATA code, such as MAD.",
+                "Ningún aeropuerto tiene este código. Revise las tres letras del código IATA de la escala, como MAD.",
             ),
             Msg::BadAddress => ("This address is not right", "Esta dirección no es correcta"),
             Msg::BadDateText => (

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(described)
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         // The networks' webhooks: their signatures, not a staff sign-in, let them in.
         .route("/hooks/x", get(hooks::x_crc).post(hooks::x_events))
         .route(

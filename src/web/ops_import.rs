@@ -46,6 +46,8 @@ struct FileResult {
     omitted: usize,
     /// Values dropped or kept raw in a file that was imported.
     warnings: ImportWarnings,
+    /// The flights an imported manifest filled, to open: (gate page, flight number).
+    flights: Vec<(String, String)>,
 }
 
 /// A Type B message held until it is complete, as the page lists it.
@@ -174,6 +176,7 @@ fn error_rows(errors: ParseErrors) -> (Vec<ErrorRow>, usize) {
 fn refused(file: String, lines: Vec<String>, errors: ParseErrors) -> FileResult {
     let (errors, omitted) = error_rows(errors);
     FileResult {
+        flights: Vec::new(),
         file,
         imported: false,
         lines,
@@ -207,6 +210,14 @@ async fn import_manifest(
     let rejected = format!("{file}: rejected, nothing was imported");
     Ok(match result {
         Ok(imported) => FileResult {
+            flights: match &imported {
+                schedule::FlightFile::Manifest(summary) => summary
+                    .flights
+                    .iter()
+                    .map(|f| (format!("/gate/flight/{}", f.flight_id), f.flight.clone()))
+                    .collect(),
+                _ => Vec::new(),
+            },
             lines: imported.lines(),
             warnings: imported.warnings().clone(),
             file,
@@ -216,6 +227,7 @@ async fn import_manifest(
         },
         Err(ImportError::Invalid(errors)) => refused(file, vec![rejected], errors),
         Err(error @ ImportError::OutOfOrder { .. }) => FileResult {
+            flights: Vec::new(),
             lines: vec![error.to_string(), rejected],
             file,
             imported: false,
@@ -244,6 +256,7 @@ async fn import_registry(
     .await;
     Ok(match result {
         Ok(done) => FileResult {
+            flights: Vec::new(),
             lines: vec![done.line()],
             file,
             imported: true,
