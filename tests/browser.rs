@@ -1332,3 +1332,82 @@ async fn an_advisor_sends_a_whatsapp_template_outside_the_window_and_the_reply_a
     app.stop().await;
     db.finish().await;
 }
+
+/// A gate tablet in landscape (1024×768) shows at least four tasks whole, without scrolling.
+#[tokio::test]
+async fn four_tasks_fit_on_a_1024_by_768_tablet() {
+    use aboard::domain::Channel;
+    use aboard::domain::records::NewTask;
+    use chrono::Duration as Span;
+
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let (_engine, passenger_id) = boarding_flight(db.store.clone()).await;
+    let passenger = db.store.passenger(passenger_id).await.unwrap().unwrap();
+    let person = db.store.links_for_passenger(passenger_id).await.unwrap()[0].person_id;
+    let now = aboard::clock::now();
+    for n in 0..6 {
+        let task = NewTask {
+            flight_id: passenger.flight_id,
+            passenger_id,
+            person_id: person,
+            rule_id: format!("rule-{n}"),
+            channel: Channel::Gate,
+            station: "MAD".to_string(),
+            gate: Some("S24".to_string()),
+            priority: 2 + (n % 3) as i16,
+            due_at: now + Span::minutes(5),
+            expires_at: now + Span::minutes(30),
+            brief: "María José García-Peña, seat 12C, speaks es: complained before (baggage), a case is \
+                    still open. Ask whether all is well now and wish a good flight."
+                .to_string(),
+            why: vec![],
+        };
+        db.store.create_task(&task, now).await.unwrap().unwrap();
+    }
+    add(
+        db.store.as_ref(),
+        "gate-mad",
+        Role::Gate,
+        &["MAD"],
+        UiLanguage::Es,
+    )
+    .await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+    client.set_window_size(1024, 768).await.unwrap();
+    sign_in_by_keyboard(&client, &base, "gate-mad", "right-password").await;
+    text_of(&client, "role").await;
+    client.goto(&format!("{base}/gate/MAD")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("li.task"))
+        .await
+        .unwrap();
+    let whole = client
+        .execute(
+            "const h = window.innerHeight; \
+             return [h, [...document.querySelectorAll('li.task')] \
+               .filter(t => { const r = t.getBoundingClientRect(); return r.top >= 0 && r.bottom <= h; }) \
+               .length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let height = whole[0].as_i64().unwrap();
+    let visible = whole[1].as_i64().unwrap();
+    assert!(height >= 600, "the window's inner height: {height}");
+    assert!(
+        visible >= 4,
+        "{visible} tasks whole in a {height} px high window"
+    );
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}
