@@ -636,15 +636,59 @@ async fn a_task_appears_live_on_the_gate_view_and_one_tap_records_the_outcome() 
         std::fs::write(&path, png).unwrap();
     }
 
+    // A tap on the wrong outcome: only its card goes (no reload), and it can be undone.
     client
-        .find(Locator::Css(&format!(
-            "#task-{task_id} button[value='talked_all_well']"
-        )))
-        .await
-        .unwrap()
-        .click()
+        .execute("window.notReloaded = true;", vec![])
         .await
         .unwrap();
+    let tap = |outcome: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&format!(
+                    "#task-{task_id} button[value='{outcome}']"
+                )))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    tap("not_found").await;
+    wait_for_text(&client, "undo-text", "Recorded: Not found").await;
+    assert_eq!(
+        text_of(&client, "no-tasks").await,
+        "No open tasks at this station."
+    );
+    let not_reloaded = client
+        .execute("return window.notReloaded === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        not_reloaded,
+        serde_json::json!(true),
+        "the page was not reloaded"
+    );
+    click(&client, &format!("undo-{task_id}")).await;
+    wait_for_text(
+        &client,
+        "undo-text",
+        "Undone: the task is back on the list, as yours.",
+    )
+    .await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("claimed-{task_id}")))
+        .await
+        .expect("the task comes back, as the agent's");
+    let task = db.store.task(task_id).await.unwrap().unwrap();
+    assert_eq!(task.state, aboard::domain::TaskState::Claimed);
+    assert_eq!(task.outcome, None);
+
+    tap("talked_all_well").await;
+    wait_for_text(&client, "undo-text", "Recorded: Talked, all well").await;
     assert_eq!(
         text_of(&client, "no-tasks").await,
         "No open tasks at this station."

@@ -759,6 +759,76 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
     }
 }
 
+/// An outcome is taken back only by whoever recorded it, within the window, and only where it changed
+/// nothing but the task; the task comes back claimed by them, and the log says so.
+#[tokio::test]
+async fn an_outcome_is_undone_only_by_its_agent_in_time_and_only_when_undoable() {
+    use aboard::app::in_person::UNDOABLE;
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let day = seed(store).await;
+        let id = day.mad_tasks[0];
+        let closed_at = clock::now();
+        store
+            .transition_task(&aboard::domain::records::TaskTransition {
+                task_id: id,
+                from: vec![TaskState::Open],
+                to: TaskState::Done,
+                actor: "staff:gate-x".to_string(),
+                assignee: Some("gate-x".to_string()),
+                outcome: Some(TaskOutcome::NotFound),
+                note: Some("not at the gate".to_string()),
+                at: closed_at,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let undo = |who: &'static str, undoable: &'static [TaskOutcome], since| {
+            store.undo_outcome(id, who, undoable, since, "staff:test", clock::now())
+        };
+        let window = closed_at - Span::seconds(10);
+        assert!(
+            undo("gate-x", &UNDOABLE, closed_at + Span::seconds(1))
+                .await
+                .unwrap()
+                .is_none(),
+            "too late"
+        );
+        assert!(
+            undo("gate-y", &UNDOABLE, window).await.unwrap().is_none(),
+            "someone else's"
+        );
+        assert!(
+            undo("gate-x", &[TaskOutcome::Offloaded], window)
+                .await
+                .unwrap()
+                .is_none(),
+            "not an outcome that may be undone"
+        );
+        let back = undo("gate-x", &UNDOABLE, window)
+            .await
+            .unwrap()
+            .expect("undone");
+        assert_eq!((back.state, back.outcome), (TaskState::Claimed, None));
+        assert_eq!(back.assignee.as_deref(), Some("gate-x"));
+        assert!(
+            undo("gate-x", &UNDOABLE, window).await.unwrap().is_none(),
+            "once"
+        );
+        let events = store
+            .events(&EventFilter {
+                action_prefix: Some("task.outcome_undone".to_string()),
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event.detail["outcome"], "not_found");
+        db.finish().await;
+    }
+}
+
 /// A station code no airport has gets a page that says so, not an empty list; the icon browsers ask for
 /// on their own is served.
 #[tokio::test]

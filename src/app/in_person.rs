@@ -150,3 +150,38 @@ pub async fn close(
     }
     Ok(done)
 }
+
+/// How long after recording an outcome the agent may take it back: a tap on the wrong button.
+pub const UNDO_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+/// The outcomes that can be taken back: those that changed nothing but the task. Offloading, a new
+/// issue (which opens a case) and an opt-out act on the passenger and the registry at once.
+pub const UNDOABLE: [TaskOutcome; 3] = [
+    TaskOutcome::TalkedAllWell,
+    TaskOutcome::NotFound,
+    TaskOutcome::Declined,
+];
+
+/// Takes back the outcome the caller recorded on task `id` in the last `UNDO_WINDOW`: the task is theirs
+/// and claimed again. A conflict when there is no such outcome (too late, someone else's, or one that
+/// cannot be undone).
+pub async fn undo(store: &dyn Store, caller: &Caller, id: Uuid) -> Result<Task, TaskError> {
+    workable_task(store, caller, id).await?;
+    let now = clock::now();
+    store
+        .undo_outcome(
+            id,
+            &caller.name,
+            &UNDOABLE,
+            now - UNDO_WINDOW,
+            &caller.actor,
+            now,
+        )
+        .await?
+        .ok_or_else(|| {
+            TaskError::Conflict(format!(
+                "task {id} has no outcome of yours from the last {} seconds to undo",
+                UNDO_WINDOW.num_seconds()
+            ))
+        })
+}

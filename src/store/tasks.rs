@@ -9,8 +9,8 @@ use super::{
     FlightTaskCount, PassengerTask, PersonTask, SocialQueue, StoreError, TaskFilter,
     TaskListVersion,
 };
-use crate::domain::Channel;
 use crate::domain::records::{NewTask, StaffRecord, Task, TaskTransition};
+use crate::domain::{Channel, TaskOutcome};
 
 pub(super) const TASK_COLUMNS: &str = "id, flight_id, passenger_id, person_id, rule_id, channel, station, \
     gate, priority, state, due_at, expires_at, assignee, brief, why, outcome, outcome_note, cancel_reason, \
@@ -108,6 +108,12 @@ pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
     outcome_note = CASE WHEN $2 IN ('done') THEN $5 ELSE outcome_note END, \
     cancel_reason = CASE WHEN $2 IN ('cancelled', 'expired') THEN $5 ELSE cancel_reason END, \
     updated_at = $6 WHERE id = $1";
+
+/// `$1` task, `$2` the assignee who recorded the outcome, `$3` now, `$4` the oldest closing that may
+/// still be undone, then the outcomes that may be. The task comes back claimed by whoever recorded it.
+pub(super) const UNDO_OUTCOME: &str = "UPDATE tasks SET state = 'claimed', outcome = NULL, \
+    outcome_note = NULL, updated_at = $3 \
+    WHERE id = $1 AND state = 'done' AND assignee = $2 AND updated_at >= $4";
 
 /// A value a task listing binds, in order.
 pub(super) enum ListingBind {
@@ -345,6 +351,18 @@ pub trait TaskStore: Send + Sync {
     async fn transition_task(
         &self,
         transition: &TaskTransition,
+    ) -> Result<Option<Task>, StoreError>;
+    /// Takes back an outcome `assignee` recorded at or after `since`, when it is one of `undoable`: the
+    /// task is theirs and claimed again, and the log says so (`task.outcome_undone`). None when there is
+    /// no such outcome to take back.
+    async fn undo_outcome(
+        &self,
+        task_id: Uuid,
+        assignee: &str,
+        undoable: &[TaskOutcome],
+        since: DateTime<Utc>,
+        actor: &str,
+        at: DateTime<Utc>,
     ) -> Result<Option<Task>, StoreError>;
     /// Applies the transition as `transition_task` does and, in the same transaction when it applied,
     /// keeps what staff recorded about the task's person as aboard's own (an erased person has nothing
@@ -712,6 +730,56 @@ macro_rules! task_store {
             async fn transition_task(&self, t: &TaskTransition) -> Result<Option<Task>, StoreError> {
                 let mut tx = self.write().await?;
                 let task = transition(&mut tx, t).await?;
+                tx.commit().await?;
+                Ok(task)
+            }
+
+            async fn undo_outcome(
+                &self,
+                task_id: Uuid,
+                assignee: &str,
+                undoable: &[TaskOutcome],
+                since: DateTime<Utc>,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<Option<Task>, StoreError> {
+                if undoable.is_empty() {
+                    return Ok(None);
+                }
+                let mut tx = self.write().await?;
+                let Some(before) = fetch_task(&mut *tx, task_id).await? else {
+                    return Ok(None);
+                };
+                let sql = format!(
+                    "{UNDO_OUTCOME} AND outcome IN ({})",
+                    placeholders(5, undoable.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql))
+                    .bind(task_id)
+                    .bind(assignee)
+                    .bind(at)
+                    .bind(since);
+                for outcome in undoable {
+                    query = query.bind(outcome.as_str());
+                }
+                if query.execute(&mut *tx).await?.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                let task = fetch_task(&mut *tx, task_id).await?;
+                let detail = serde_json::json!({
+                    "to": TaskState::Claimed.as_str(),
+                    "outcome": before.outcome.map(|o| o.as_str()),
+                });
+                let e = event(
+                    actor,
+                    "task.outcome_undone",
+                    "task",
+                    task_id,
+                    Some(before.new.flight_id),
+                    Some(before.new.person_id),
+                    detail,
+                );
+                insert_event(&mut *tx, &e, at).await?;
                 tx.commit().await?;
                 Ok(task)
             }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -28,7 +28,7 @@ use super::{AppState, WebError};
 use crate::app::in_person::{self, IN_PERSON, TaskError};
 use crate::clock;
 use crate::domain::records::Flight;
-use crate::domain::{FlightStatus, Iata, Role, TaskState, UiLanguage};
+use crate::domain::{FlightStatus, Iata, Role, TaskOutcome, TaskState, UiLanguage};
 use crate::store::{TaskFilter, TaskListVersion};
 
 /// A station's operating day, what its "today's flights" means: from three hours ago (the flights just
@@ -544,10 +544,38 @@ pub struct OutcomeForm {
     back: String,
 }
 
-/// POST /gate/tasks/{id}/outcome — one tap on the gate view; back to the list it came from.
+/// The line at the top of the gate view that says what a tap recorded, with an Undo button while it
+/// may be undone (it hides itself when the window has passed).
+#[derive(Template)]
+#[template(path = "gate_undo.html")]
+struct UndoLine {
+    page: PageContext,
+    task: Option<Uuid>,
+    text: String,
+}
+
+fn outcome_word(outcome: TaskOutcome) -> Msg {
+    match outcome {
+        TaskOutcome::TalkedAllWell => Msg::TalkedAllWell,
+        TaskOutcome::TalkedNewIssue => Msg::TalkedNewIssue,
+        TaskOutcome::NotFound => Msg::PassengerNotFound,
+        TaskOutcome::Declined => Msg::Declined,
+        TaskOutcome::AskedNoContact => Msg::AskedNoContact,
+        TaskOutcome::Offloaded => Msg::Offloaded,
+        TaskOutcome::MessageSent => Msg::OutcomeMessageSent,
+    }
+}
+
+fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// POST /gate/tasks/{id}/outcome — one tap on the gate view. From htmx, the card goes and the undo line
+/// says what was recorded; from a plain form, back to the list it came from.
 pub async fn outcome(
     State(state): State<AppState>,
     staff: Staff,
+    headers: HeaderMap,
     Path(id): Path<Uuid>,
     Form(form): Form<OutcomeForm>,
 ) -> Result<Response, WebError> {
@@ -558,6 +586,22 @@ pub async fn outcome(
         }
         Err(invalid) => Err(invalid),
     };
+    if is_htmx(&headers)
+        && let Ok(done) = &closed
+    {
+        let page = PageContext::for_staff(&staff);
+        let outcome = done.outcome.unwrap_or(TaskOutcome::TalkedAllWell);
+        let line = UndoLine {
+            task: in_person::UNDOABLE.contains(&outcome).then_some(id),
+            text: format!(
+                "{}: {}",
+                page.t(Msg::Recorded),
+                page.t(outcome_word(outcome))
+            ),
+            page,
+        };
+        return Ok(render(StatusCode::OK, &line));
+    }
     match closed {
         // Someone else recorded it first: the list they return to no longer shows it.
         Ok(_) | Err(TaskError::Conflict(_)) => {}
@@ -572,6 +616,33 @@ pub async fn outcome(
         Err(refused) => return Ok(refusal(&staff, refused)),
     }
     Ok(Redirect::to(&back_to(form.back)).into_response())
+}
+
+/// POST /gate/tasks/{id}/undo — takes back the outcome the caller tapped in the last ten seconds; the
+/// task comes back to the list (through the event stream) as theirs. From htmx, the undo line says how
+/// it went; from a plain form, back to the station's list.
+pub async fn undo(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, WebError> {
+    let undone = in_person::undo(state.store.as_ref(), &staff.caller(), id).await;
+    let said = match undone {
+        Ok(_) => Msg::Undone,
+        Err(TaskError::Conflict(_)) => Msg::TooLateToUndo,
+        Err(refused) => return Ok(refusal(&staff, refused)),
+    };
+    if !is_htmx(&headers) {
+        return Ok(Redirect::to("/gate").into_response());
+    }
+    let page = PageContext::for_staff(&staff);
+    let line = UndoLine {
+        task: None,
+        text: page.t(said).to_string(),
+        page,
+    };
+    Ok(render(StatusCode::OK, &line))
 }
 
 /// A refusal as the gate pages answer it: a forbidden scope on the caller's page, the rest as the API.

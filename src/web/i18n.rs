@@ -43,6 +43,10 @@ pub enum Msg {
     NotFoundText,
     BackHome,
     BadAddress,
+    Recorded,
+    Undo,
+    Undone,
+    TooLateToUndo,
     UnknownStation,
     UnknownStationText,
     Escalated,
@@ -398,6 +402,16 @@ impl Msg {
             Msg::UnknownStationText => (
                 "No airport has this code. Check the three letters of the station's IATA code, such as MAD.",
                 "Ningún aeropuerto tiene este código. Revise las tres letras del código IATA de la escala, como MAD.",
+            ),
+            Msg::Recorded => ("Recorded", "Registrado"),
+            Msg::Undo => ("Undo", "Deshacer"),
+            Msg::Undone => (
+                "Undone: the task is back on the list, as yours.",
+                "Deshecho: la tarea vuelve a la lista, a su nombre.",
+            ),
+            Msg::TooLateToUndo => (
+                "Too late to undo: the outcome stands.",
+                "Demasiado tarde para deshacer: el resultado queda registrado.",
             ),
             Msg::BadAddress => ("This address is not right", "Esta dirección no es correcta"),
             Msg::BadDateText => (

@@ -225,6 +225,7 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .route("/gate/flight/{id}", get(gate::flight))
         .route("/gate/flight/{id}/print", get(gate::print))
         .route("/gate/tasks/{id}/outcome", post(gate::outcome))
+        .route("/gate/tasks/{id}/undo", post(gate::undo))
         .route("/gate/tasks/{id}/claim", post(gate::claim));
     let ops = Router::new()
         .route("/ops/flights", get(ops::flights))
