@@ -399,6 +399,60 @@ async fn a_message_is_sent_once_and_a_near_copy_for_another_passenger_is_questio
     }
 }
 
+/// A task whose person no network lets the airline write to now says why in the queue, with no Claim.
+#[tokio::test]
+async fn a_task_that_can_no_longer_be_sent_says_why_and_offers_no_claim() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let open = social_task(
+            store.clone(),
+            5501,
+            &person("P-X", "Lucía Pérez", "es", vec![x_account("51")]),
+        )
+        .await;
+        let messenger = SocialAccount {
+            network: Network::Facebook,
+            handle: "lucas.gil".to_string(),
+            network_user_id: Some("52".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(2)),
+            ..x_account("52")
+        };
+        let record = person("P-FB", "Lucas Gil", "es", vec![messenger]);
+        let closed = social_task(store.clone(), 5502, &record).await;
+        // The registry learns that he last wrote ten days ago: Messenger's windows have closed since.
+        let mut later = record.clone();
+        later.accounts[0].last_inbound_at = Some(clock::now() - Duration::days(10));
+        store
+            .upsert_person(&later, "registry", clock::now())
+            .await
+            .unwrap();
+        let app = start(&db).await;
+        let alba = token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let page = app
+            .get_as("/advisor", &alba)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(&format!("id=\"claim-{}\"", open.id)));
+        assert!(
+            !page.contains(&format!("id=\"claim-{}\"", closed.id)),
+            "{page}"
+        );
+        let marker = format!("id=\"blocked-{}\">", closed.id);
+        let start = page.find(&marker).expect("the reason is shown") + marker.len();
+        let why = &page[start..start + page[start..].find('<').unwrap()];
+        assert!(
+            why.contains("facebook") && why.contains("10 days ago"),
+            "{why}"
+        );
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn eligibility_is_checked_again_at_send_time_and_templates_fill_where_only_they_may_go() {
     for db in TestDb::each().await {

@@ -196,6 +196,8 @@ struct QueueRow {
     brief: String,
     mine: bool,
     escalated: bool,
+    /// Why no message can reach the person now, when none can: the row offers no Claim then.
+    blocked: Option<String>,
 }
 
 #[derive(Template)]
@@ -236,9 +238,42 @@ fn route_label(flight: &Flight) -> String {
     )
 }
 
+/// How many of a queue's rows are checked against the networks' rules as the page is drawn (each reads
+/// the person's accounts); the rest are checked when claimed and when a message is sent, as every row is.
+const ROWS_CHECKED: usize = 100;
+
+/// Why none of the person's accounts can be written to now, or None when one can (or the person is gone).
+async fn blocked(
+    state: &AppState,
+    staff: &Staff,
+    person_id: Uuid,
+) -> Result<Option<String>, crate::store::StoreError> {
+    let Some(person) = state.store.person(person_id).await? else {
+        return Ok(None);
+    };
+    let now = crate::clock::now();
+    let statuses: Vec<(Option<SendMode>, String)> = person
+        .record
+        .accounts
+        .iter()
+        .map(|a| account_status(&person, a, now, staff.ui_language))
+        .collect();
+    if statuses.iter().any(|(mode, _)| mode.is_some()) {
+        return Ok(None);
+    }
+    Ok(Some(
+        statuses
+            .into_iter()
+            .map(|(_, why)| why)
+            .next()
+            .unwrap_or_else(|| Msg::CannotWriteNow.text(staff.ui_language).to_string()),
+    ))
+}
+
 fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> QueueRow {
     let task = &entry.task;
     QueueRow {
+        blocked: None,
         id: task.id,
         due: format!(
             "{} ({})",
@@ -283,11 +318,16 @@ struct MessagePage {
 pub async fn queue_page(State(state): State<AppState>, staff: Staff) -> Response {
     let result = async {
         let queue = advisor::queue(state.store.as_ref(), &staff.caller()).await?;
-        let rows = queue
+        let mut rows: Vec<QueueRow> = queue
             .tasks
             .iter()
             .map(|entry| queue_row(&staff, entry, queue.flights.get(&entry.task.new.flight_id)))
             .collect();
+        for (row, entry) in rows.iter_mut().zip(&queue.tasks).take(ROWS_CHECKED) {
+            if !row.mine {
+                row.blocked = blocked(&state, &staff, entry.task.new.person_id).await?;
+            }
+        }
         let replies = state.store.unseen_replies(&staff.actor()).await?;
         Ok::<_, AdvisorError>((rows, replies))
     }
