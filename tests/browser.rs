@@ -399,6 +399,10 @@ async fn an_advisor_claims_a_social_task_writes_sends_through_the_sandbox_and_re
         shown.contains("Esto es lo que se habría enviado"),
         "the sandbox says what would have been sent: {shown}"
     );
+    assert!(
+        shown.contains("Alba Asesora") && !shown.contains("staff:advisor-es"),
+        "signed with the advisor's name: {shown}"
+    );
 
     client
         .find(Locator::Id("close"))

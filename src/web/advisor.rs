@@ -6,6 +6,7 @@
 //! The work itself (the queue, claiming, sending, closing) is `app::advisor`'s, shared with the JSON API
 //! in `advisor_api`; these pages parse the forms, call it as the signed-in caller and render.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 
 use askama::Template;
@@ -495,13 +496,32 @@ struct MessagesFragment {
     pending: bool,
 }
 
-/// The task's thread: the advisors' messages and the person's replies, oldest first. `writable`: the
-/// caller holds the task, and may send again what the network never confirmed.
+/// The names messages are signed with: each account's display name under the actor that wrote them
+/// (`staff:LOGIN`). Read only when there are messages to sign.
+async fn signatures(
+    state: &AppState,
+    messages: &[Message],
+) -> Result<HashMap<String, String>, crate::store::StoreError> {
+    if messages.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(state
+        .store
+        .staff_accounts()
+        .await?
+        .into_iter()
+        .map(|a| (format!("staff:{}", a.login), a.display_name))
+        .collect())
+}
+
+/// The task's thread: the advisors' messages, signed with their names, and the person's replies, oldest
+/// first. `writable`: the caller holds the task, and may send again what the network never confirmed.
 fn messages_fragment_for(
     staff: &Staff,
     id: Uuid,
     messages: &[Message],
     replies: &[Reply],
+    signatures: &HashMap<String, String>,
     zone: Option<&Iata>,
     writable: bool,
 ) -> MessagesFragment {
@@ -535,7 +555,10 @@ fn messages_fragment_for(
                     again: writable && m.state == MessageState::Unconfirmed,
                     network: m.new.network.to_string(),
                     body: m.new.body.clone(),
-                    author: m.new.author.clone(),
+                    author: signatures
+                        .get(&m.new.author)
+                        .cloned()
+                        .unwrap_or_else(|| m.new.author.clone()),
                     created: time_at(m.created_at, zone),
                     state_word: m.state.as_str(),
                     state: message_state_name(m.state, language),
@@ -706,6 +729,7 @@ async fn build_task_page(
             id,
             &messages,
             &replies,
+            &signatures(state, &messages).await?,
             station.as_ref(),
             claimed_by_me,
         ),
@@ -761,11 +785,13 @@ pub async fn messages_fragment(
         if writable && replies.iter().any(|r| r.seen_at.is_none()) {
             state.store.mark_replies_seen(id, clock::now()).await?;
         }
+        let signatures = signatures(&state, &messages).await?;
         Ok::<_, AdvisorError>(messages_fragment_for(
             &staff,
             id,
             &messages,
             &replies,
+            &signatures,
             station_of(&social.task).as_ref(),
             writable,
         ))
