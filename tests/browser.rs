@@ -659,6 +659,9 @@ async fn a_task_appears_live_on_the_gate_view_and_one_tap_records_the_outcome() 
                 .unwrap();
         }
     };
+    // "I'm going" updates its card alone.
+    click(&client, &format!("claim-{task_id}")).await;
+    wait_for_text(&client, &format!("claimed-{task_id}"), "You're going").await;
     tap("not_found").await;
     wait_for_text(&client, "undo-text", "Recorded: Not found").await;
     assert_eq!(
