@@ -271,6 +271,27 @@ pub trait StaffStore: Send + Sync {
 /// the backend brings the methods whose SQL or speed differs on it.
 macro_rules! staff_store {
     ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        /// Ends the account's sessions (a disabled account, a password reset) and logs `action` with how
+        /// many ended; the caller's transaction commits.
+        async fn end_sessions_and_log(
+            conn: &mut $conn,
+            id: Uuid,
+            login: &Login,
+            action: &str,
+            actor: &str,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            let ended = sqlx::query(DELETE_USER_SESSIONS)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            let detail = serde_json::json!({ "login": login.as_str(), "sessions_ended": ended });
+            let e = event(actor, action, "staff", id, None, None, detail);
+            insert_event(conn, &e, at).await?;
+            Ok(())
+        }
+
         #[async_trait]
         impl $crate::store::StaffStore for $store {
             $($backend)*
@@ -355,14 +376,7 @@ macro_rules! staff_store {
                 let Some(id) = id else {
                     return Ok(false);
                 };
-                let ended = sqlx::query(DELETE_USER_SESSIONS)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                let detail = serde_json::json!({ "login": login.as_str(), "sessions_ended": ended });
-                let e = event(actor, "staff.disabled", "staff", id, None, None, detail);
-                insert_event(&mut tx, &e, at).await?;
+                end_sessions_and_log(&mut tx, id, login, "staff.disabled", actor, at).await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -452,14 +466,7 @@ macro_rules! staff_store {
                 let Some(id) = id else {
                     return Ok(false);
                 };
-                let ended = sqlx::query(DELETE_USER_SESSIONS)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                let detail = serde_json::json!({ "login": login.as_str(), "sessions_ended": ended });
-                let e = event(actor, "staff.password_reset", "staff", id, None, None, detail);
-                insert_event(&mut tx, &e, at).await?;
+                end_sessions_and_log(&mut tx, id, login, "staff.password_reset", actor, at).await?;
                 tx.commit().await?;
                 Ok(true)
             }
