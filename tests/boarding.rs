@@ -289,11 +289,7 @@ async fn passes_that_deviate_as_issued_ones_do_find_and_board_their_passenger() 
             .flights[0]
             .flight_id;
         let gate_mad = common::token(store, Role::Gate, &["MAD"], &[]).await;
-        // The passes' day of the year is fixed (045), so the flight is months old: no scheduler, whose
-        // retention would purge it.
-        let mut config = db.config();
-        config.scheduler.enabled = false;
-        let app = TestApp::spawn(config).await;
+        let app = TestApp::spawn(db.config()).await;
 
         let clean = |n: usize| boarding_pass_text(&passengers[n], &key, &bru).unwrap();
         assert_eq!(&clean(0)[44..47], "045", "the flight is on day 045");
