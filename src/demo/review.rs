@@ -75,13 +75,9 @@ impl ReviewKind {
 
 /// A nickname people go by for this given name ("Liz" for Elizabeth), as the matcher knows them.
 fn nickname_of(given: &str) -> Option<String> {
-    let key = crate::matching::name_key(given, crate::matching::Transliteration::Icao);
-    let (_, nickname, _) = crate::matching::NICKNAMES
-        .iter()
-        .find(|(_, _, formal)| *formal == key)?;
-    let mut letters = nickname.chars();
-    let first = letters.next()?;
-    Some(first.to_string() + &letters.as_str().to_lowercase())
+    crate::matching::nicknames_of(given)
+        .next()
+        .map(|(_, nickname)| nickname)
 }
 
 /// The surname with its last plain vowel swapped for a neighbour's, as a hurried hand types it.

@@ -26,8 +26,8 @@ pub use facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
 pub use index::{BLOCKING_KEYS_VERSION, RegistryIndex, person_blocking_keys};
 pub use normalise::{
     Locale, NICKNAMES, NameReading, NameWord, PersonName, PhoneAgreement, PhoneKey,
-    Transliteration, are_nicknames, fold_words, is_particle, name_key, normalise_email,
-    normalise_phone,
+    Transliteration, are_nicknames, fold_words, is_particle, name_key, nicknames_of,
+    normalise_email, normalise_phone,
 };
 pub use reason::{ContactKind, GivenAgreement, Reason, SurnameAgreement};
 pub use remembered::{PassengerFingerprint, RememberedDecisions, StaffDecision};

@@ -400,6 +400,23 @@ pub const NICKNAMES: &[(Locale, &str, &str)] = &[
     (Locale::DeDe, "BERND", "BERNHARD"),
 ];
 
+/// The nicknames people go by for a given name ("Liz" for Elizabeth), title-cased, each with the language
+/// it is used in.
+pub fn nicknames_of(given: &str) -> impl Iterator<Item = (Locale, String)> {
+    let key = name_key(given, Transliteration::Icao);
+    NICKNAMES
+        .iter()
+        .filter(move |(_, _, formal)| *formal == key)
+        .map(|(locale, nick, _)| (*locale, title_case(nick)))
+}
+
+fn title_case(upper: &str) -> String {
+    let mut letters = upper.chars();
+    letters.next().map_or_else(String::new, |first| {
+        first.to_string() + &letters.as_str().to_lowercase()
+    })
+}
+
 /// Whether one given-name key is a known nickname of the other (in either direction), or both are
 /// nicknames of the same name (BILL and WILL).
 pub fn are_nicknames(a: &str, b: &str) -> bool {

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::decide::MatchOutcome;
 use super::facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
 use super::normalise::{
-    Locale, NICKNAMES, Transliteration, fold_words, name_key, normalise_email, normalise_phone,
+    Locale, Transliteration, fold_words, name_key, nicknames_of, normalise_email, normalise_phone,
 };
 use super::parallel::map_in_order;
 use crate::domain::{BookingName, CarrierCode, LinkDecision, Locator, Title, TravellerClass};
@@ -327,15 +327,12 @@ impl Generator {
         let mut traps = Vec::new();
         let mut given: Vec<String> = human.given.iter().map(|g| g.to_string()).collect();
         let nickname_of = |name: &str| {
-            let key = name_key(name, Transliteration::Icao);
-            NICKNAMES
-                .iter()
-                .find(|(locale, _, formal)| {
-                    *formal == key
-                        && (*locale == human.pool.locale
-                            || human.pool.locale == Locale::EsMx && *locale == Locale::EsEs)
+            nicknames_of(name)
+                .find(|(locale, _)| {
+                    *locale == human.pool.locale
+                        || human.pool.locale == Locale::EsMx && *locale == Locale::EsEs
                 })
-                .map(|(_, nick, _)| title_case(nick))
+                .map(|(_, nickname)| nickname)
         };
         // People with two given names often go by a nickname of the first alone (Liz for Elizabeth Marion).
         let one_nickname = (given.len() > 1 && rng.random_bool(0.2))
@@ -434,18 +431,6 @@ impl Generator {
         };
         (person, traps)
     }
-}
-
-fn title_case(upper: &str) -> String {
-    let mut out = String::with_capacity(upper.len());
-    for (i, c) in upper.chars().enumerate() {
-        if i == 0 {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
 }
 
 /// How a flight's departure control system writes names and what data it holds.
