@@ -648,15 +648,11 @@ async fn a_task_appears_live_on_the_gate_view_and_one_tap_records_the_outcome() 
     let tap = |outcome: &'static str| {
         let client = client.clone();
         async move {
-            client
-                .find(Locator::Css(&format!(
-                    "#task-{task_id} button[value='{outcome}']"
-                )))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            click_at(
+                &client,
+                Locator::Css(&format!("#task-{task_id} button[value='{outcome}']")),
+            )
+            .await;
         }
     };
     // "I'm going" updates its card alone.
@@ -1061,15 +1057,28 @@ async fn an_analyst_opens_the_reports_reads_a_chart_and_downloads_a_table_as_csv
 
 /// Clicks the element with `id` once it is there.
 async fn click(client: &Client, id: &str) {
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
-        .click()
-        .await
-        .unwrap();
+    click_at(client, Locator::Id(id)).await;
+}
+
+/// Clicks what `locator` finds once it is there. A live swap (htmx, the event stream) may replace the
+/// element between finding and clicking; a finger would then hit its replacement, so the test finds it again.
+async fn click_at(client: &Client, locator: Locator<'_>) {
+    let started = Instant::now();
+    loop {
+        let element = client
+            .wait()
+            .at_most(WAIT)
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{locator:?} did not appear: {e}"));
+        match element.click().await {
+            Ok(()) => return,
+            Err(e) if e.is_stale_element_reference() && started.elapsed() < WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("clicking {locator:?}: {e}"),
+        }
+    }
 }
 
 /// Types into the field with `id`, replacing what it held.
