@@ -251,6 +251,7 @@ async fn task(store: &dyn Store) -> Uuid {
                 expires_at: now + Duration::hours(6),
                 brief: "chaos".to_string(),
                 why: vec![],
+                holdout: None,
             },
             now,
         )

@@ -352,6 +352,11 @@ impl Config {
             Region::parse(raw)
                 .map_err(|e| ConfigError::Invalid(format!("import.default_region: {e}")))?;
         }
+        config
+            .contact
+            .holdout
+            .check()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         Ok(config)
     }
 

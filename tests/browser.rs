@@ -571,7 +571,7 @@ async fn boarding_flight(store: std::sync::Arc<dyn Store>) -> (aboard::app::Engi
         .await
         .unwrap();
     let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-    let engine = aboard::app::Engine::new(store, rules, aboard::tasks::ContactPolicy::default());
+    let engine = aboard::app::Engine::new(store, rules, common::policy());
     (engine, passenger_id)
 }
 
@@ -1424,6 +1424,7 @@ async fn four_tasks_fit_on_a_1024_by_768_tablet() {
                     still open. Ask whether all is well now and wish a good flight."
                 .to_string(),
             why: vec![],
+            holdout: None,
         };
         db.store.create_task(&task, now).await.unwrap().unwrap();
     }

@@ -19,7 +19,6 @@ use aboard::domain::{
 };
 use aboard::scheduler::{Job, JobContext};
 use aboard::store::{EventFilter, Store};
-use aboard::tasks::ContactPolicy;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::feeds::{MULTI_LEG, OVERNIGHT, UTC_CARRIER_FLIGHT, movements, network_week};
 use common::{TestApp, TestDb};
@@ -271,7 +270,7 @@ async fn mvt_messages_through_the_manifest_entry_points_set_times_and_reach_the_
             .await
             .unwrap();
         let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-        let engine = Engine::new(store.clone(), rules, ContactPolicy::default());
+        let engine = Engine::new(store.clone(), rules, common::policy());
         let boarded = engine
             .passenger_boarded(passenger.id, "gate:MAD", now)
             .await

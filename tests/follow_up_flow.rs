@@ -16,7 +16,6 @@ use aboard::domain::{
     TaskState, TravellerClass,
 };
 use aboard::store::Store;
-use aboard::tasks::ContactPolicy;
 use chrono::{Duration, NaiveTime};
 use common::TestDb;
 
@@ -173,7 +172,7 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-    let engine = Engine::new(store.clone(), rules, ContactPolicy::default());
+    let engine = Engine::new(store.clone(), rules, common::policy());
 
     // María José boards: one gate task, whatever the number of scans.
     let first = engine
@@ -310,7 +309,7 @@ async fn a_cancelled_flight_or_an_offload_cancels_the_follow_up_with_the_reason(
             .await
             .unwrap();
         let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-        let engine = Engine::new(store.clone(), rules, ContactPolicy::default());
+        let engine = Engine::new(store.clone(), rules, common::policy());
         let mut tasks = Vec::new();
         for (n, passenger) in stored.iter().enumerate() {
             let person = store
@@ -420,7 +419,7 @@ async fn a_boarded_complainant_on_a_flight_without_times_gets_the_task_with_the_
             .await
             .unwrap();
         let rules = aboard::rules::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap();
-        let policy = ContactPolicy::default();
+        let policy = common::policy();
         let engine = Engine::new(store.clone(), rules, policy.clone());
         let boarded = engine
             .passenger_boarded(passenger.id, "gate:LIS", now)

@@ -150,6 +150,7 @@ async fn task_for(
         expires_at: now + Span::minutes(40),
         brief: brief.to_string(),
         why: vec!["48123 followers on X; an open baggage case".to_string()],
+        holdout: None,
     };
     store.create_task(&task, now).await.unwrap().unwrap().id
 }
@@ -743,6 +744,7 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
             expires_at: now + Span::minutes(120),
             brief: "A second follow-up".to_string(),
             why: vec![],
+            holdout: None,
         };
         db.store.create_task(&second, now).await.unwrap().unwrap();
         let data = next_tasks_event(&mut stream).await.expect("a tasks event");
@@ -884,6 +886,7 @@ async fn escalated_tasks_are_marked_and_come_first() {
             expires_at: now + Span::minutes(30),
             brief: "Past due".to_string(),
             why: vec![],
+            holdout: None,
         };
         let late = store.create_task(&late, now).await.unwrap().unwrap();
         assert_eq!(

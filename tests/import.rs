@@ -130,6 +130,7 @@ async fn a_pnl_and_its_adls_apply_in_order_and_a_deleted_passenger_loses_their_t
                     expires_at: now() + Duration::hours(20),
                     brief: "Say hello".to_string(),
                     why: vec!["test".to_string()],
+                    holdout: None,
                 },
                 now(),
             )

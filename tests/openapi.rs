@@ -213,6 +213,7 @@ async fn real_answers_match_their_described_schemas() {
                     expires_at: now + Duration::minutes(40),
                     brief: "Lost bag last month".to_string(),
                     why: vec!["an open baggage case".to_string()],
+                    holdout: None,
                 },
                 now,
             )

@@ -311,6 +311,7 @@ async fn task(
         expires_at: now + Duration::minutes(60),
         brief: format!("Follow up {external_id}"),
         why: vec!["an open case".to_string()],
+        holdout: None,
     };
     store.create_task(&new, now).await.unwrap().unwrap().id
 }
@@ -686,7 +687,7 @@ async fn a_registry_reimport_keeps_what_aboard_recorded_and_replaces_the_exports
             cooldown_days: 0,
             night_starts: NaiveTime::MIN,
             night_ends: NaiveTime::MIN,
-            ..ContactPolicy::default()
+            ..common::policy()
         };
         let engine = Engine::new(store.clone(), rules, policy);
         let boarded = |n: usize| engine.passenger_boarded(later[n], "test", clock::now());

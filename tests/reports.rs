@@ -178,6 +178,7 @@ async fn history(store: Arc<dyn Store>) -> uuid::Uuid {
                     },
                     brief: "Persona".to_string(),
                     why: vec![],
+                    holdout: None,
                 },
                 created,
             )
@@ -609,6 +610,7 @@ async fn ambassador_candidates_ended_well_twice_have_no_open_case_never_opted_ou
                             expires_at: at + Duration::hours(1),
                             brief: String::new(),
                             why: vec![],
+                            holdout: None,
                         },
                         at,
                     )

@@ -302,6 +302,7 @@ async fn tasks_expiring(store: &dyn Store, expiries: [DateTime<Utc>; 4]) -> Vec<
             expires_at,
             brief: "ask if all is well".to_string(),
             why: Vec::new(),
+            holdout: None,
         };
         ids.push(store.create_task(&task, at).await.unwrap().unwrap().id);
     }

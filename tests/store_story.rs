@@ -504,6 +504,7 @@ async fn story(store: &dyn Store) {
             "rule boarded-complainant".to_string(),
             "1 open case".to_string(),
         ],
+        holdout: None,
     };
     let task = store
         .create_task(&new_task, at)
@@ -987,6 +988,7 @@ async fn concurrent_callers_create_one_task_and_send_each_message_once() {
             expires_at: at + Duration::hours(2),
             brief: "brief".to_string(),
             why: vec![],
+            holdout: None,
         };
         let attempts = (0..16).map(|_| {
             let store = store.clone();

@@ -117,6 +117,7 @@ async fn task(store: &dyn Store, spec: TaskSpec<'_>) -> Uuid {
         expires_at: spec.due_at + Duration::hours(2),
         brief: format!("brief {}", spec.rule),
         why: vec![],
+        holdout: None,
     };
     store
         .create_task(&new, clock::now())

@@ -9,9 +9,12 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::records::{
-    Flight, FlightUpdate, MovementTimes, NewTask, Passenger, Task, TaskTransition,
+    Flight, FlightUpdate, HoldoutAssignment, MovementTimes, NewTask, Passenger, Task,
+    TaskTransition,
 };
-use crate::domain::{BoardingState, Channel, FlightStatus, Grant, LinkDecision, TaskState};
+use crate::domain::{
+    BoardingState, CaseStatus, Channel, Cohort, FlightStatus, Grant, LinkDecision, TaskState,
+};
 use crate::flightstatus::{FlightChange, FlightEventSink};
 use crate::rules::{RuleSet, Trigger};
 use crate::store::{Store, StoreError, TaskFilter};
@@ -432,7 +435,7 @@ fn current_rules(rules: &RulesInForce) -> Arc<RuleSet> {
 }
 
 /// The tasks the rules ask for one passenger and each registry person they are linked to, not yet
-/// created, with what was declined and why.
+/// created (a held-out person's is recorded as held out instead), with what was declined and why.
 struct PlannedFollowUp {
     tasks: Vec<NewTask>,
     declined: Vec<Declined>,
@@ -479,7 +482,44 @@ async fn plan_follow_up(
         );
         planned.declined.extend(decision.declined);
         planned.problems.extend(decision.errors);
-        planned.tasks.extend(decision.task);
+        let Some(mut task) = decision.task else {
+            continue;
+        };
+        if policy.holdout.is_on() {
+            // A holdout counts as a contact for the cool-down, so that a held-out person is not
+            // drawn again on every flight while a treated one is followed up once.
+            if let Some(held) = store.last_held_out(person.id, since).await? {
+                planned.declined.push(Declined {
+                    rule_id: task.rule_id,
+                    reason: format!(
+                        "held out on {} (holdout group), within the {}-day cool-down",
+                        held.format("%Y-%m-%d"),
+                        policy.cooldown_days
+                    ),
+                });
+                continue;
+            }
+            let period = tasks::holdout::period_of(at, policy.holdout.period_days);
+            let open_case = person.cases().any(|c| c.status == CaseStatus::Open);
+            if let Some(cohort) =
+                tasks::holdout::assign(&policy.holdout, person.id, open_case, period)
+            {
+                if cohort == Cohort::HeldOut {
+                    planned.declined.push(Declined {
+                        rule_id: task.rule_id.clone(),
+                        reason: "held out: in the holdout group, which gets no follow-up so that \
+                                 the uplift report can compare"
+                            .to_string(),
+                    });
+                }
+                task.holdout = Some(HoldoutAssignment {
+                    cohort,
+                    period,
+                    flight_date: flight.key.local_date,
+                });
+            }
+        }
+        planned.tasks.push(task);
     }
     Ok(planned)
 }

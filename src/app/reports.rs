@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Caller, ServiceError};
 use crate::domain::Role;
+use crate::reports::uplift::{self, Uplift};
 use crate::reports::{self, Report, ReportFilter};
 use crate::store::{AmbassadorCandidate, Store};
 
@@ -47,4 +48,22 @@ pub async fn ambassadors(
         }
     }
     Ok(candidates)
+}
+
+/// The uplift report of `filter`'s flights: treated against held-out passengers on outcomes `days` after
+/// their flight, as far as they are known at `now`.
+pub async fn uplift(
+    store: &dyn Store,
+    caller: &Caller,
+    filter: &ReportFilter,
+    days: i64,
+    now: DateTime<Utc>,
+) -> Result<Uplift, ServiceError> {
+    if !REPORT_ROLES.contains(&caller.grant.role()) {
+        return Err(ServiceError::Forbidden);
+    }
+    // Decisions are made on the day of the flight, or the day before at the earliest in UTC.
+    let (from, to) = filter.utc_window();
+    let facts = store.cohort_facts(from, to).await?;
+    Ok(uplift::compute(filter, &facts, days, now))
 }

@@ -1,8 +1,10 @@
 //! Four weeks of synthetic history before the demo's day, so that every report has something to show:
 //! past flights (IB9000–IB9999, their files named `synthetic-history-…`, their passengers named
 //! SYNTHETIC), passengers boarded and linked to the demo's registry persons, and follow-ups that ended
-//! the ways follow-ups end, at seeded times. It is labelled synthetic wherever it shows: flight numbers,
-//! file names, passenger names and the demo's banner.
+//! the ways follow-ups end, at seeded times. Before that, months of the holdout's decisions for flights
+//! retention has purged since, and a later registry export with the cases and activity that followed, so
+//! that the uplift report can compare. It is labelled synthetic wherever it shows: flight numbers, file
+//! names, passenger names, case references and the demo's banner.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::Rng;
@@ -11,14 +13,16 @@ use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 use crate::domain::records::{
-    FlightList, IdentityLink, ListMode, ManifestImport, MovementTimes, NewFlight, NewPassenger,
-    NewTask, TaskTransition,
+    ComplaintCase, FlightList, HoldoutAssignment, HoldoutRecord, IdentityLink, ListMode,
+    ManifestImport, MovementTimes, NewFlight, NewPassenger, NewTask, PersonRecord, TaskTransition,
 };
 use crate::domain::{
-    BoardingState, CarrierCode, Channel, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision,
-    TaskOutcome, TaskState, TravellerClass,
+    BoardingState, CarrierCode, CaseStatus, Channel, Cohort, FlightKey, FlightNumber, FlightStatus,
+    Iata, LinkDecision, TaskOutcome, TaskState, TravellerClass,
 };
 use crate::store::{Store, StoreError};
+use crate::tasks::HoldoutPolicy;
+use crate::tasks::holdout;
 
 /// Days of history before today.
 pub const DAYS: i64 = 28;
@@ -32,11 +36,23 @@ const STATIONS: [(&str, &str, Channel); 4] = [
 /// Passengers of each synthetic flight who are registry persons.
 const LINKED: usize = 6;
 
+/// The holdout's history: decisions from this many days back…
+pub const UPLIFT_FROM_DAYS: i64 = 120;
+/// …to this many…
+const UPLIFT_TO_DAYS: i64 = 31;
+/// …for this many synthetic persons of its own…
+const UPLIFT_PERSONS: usize = 600;
+/// …of whom this share is held out (the default is 5%): enough to compare.
+pub const UPLIFT_FRACTION: f64 = 0.2;
+
 /// What the history holds, for the banner.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct History {
     pub flights: usize,
     pub tasks: usize,
+    /// The holdout's decisions, and how many of them held the person out.
+    pub decisions: usize,
+    pub held_out: usize,
 }
 
 fn synthetic_passenger(flight: usize, n: usize) -> NewPassenger {
@@ -204,6 +220,7 @@ pub async fn seed(
                         expires_at: created + Duration::hours(6),
                         brief: "Synthetic history".to_string(),
                         why: vec!["synthetic history".to_string()],
+                        holdout: None,
                     },
                     created,
                 )
@@ -228,4 +245,120 @@ pub async fn seed(
         }
     }
     Ok(history)
+}
+
+/// Writes the holdout's decisions for synthetic flights 31 to 120 days back (purged since: only the
+/// decisions are left) for synthetic registry persons of their own (`SYNTHETIC-UPLIFT-…`), each followed
+/// up at most once a month as the cool-down allows, drawn as the engine draws them but with a fifth held
+/// out, so that both groups are large enough to compare. Then a registry export as of `now` carries the
+/// cases opened and the activity seen since: a little more of both among the held out.
+pub async fn seed_uplift(
+    store: &dyn Store,
+    seed: u64,
+    configured: &HoldoutPolicy,
+    now: DateTime<Utc>,
+    history: &mut History,
+) -> Result<(), StoreError> {
+    if !configured.is_on() {
+        return Ok(());
+    }
+    let policy = HoldoutPolicy {
+        fraction: UPLIFT_FRACTION,
+        ..configured.clone()
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0055_504c_4946_54);
+    let mut records: Vec<PersonRecord> = (0..UPLIFT_PERSONS)
+        .map(|n| {
+            let mut record = super::registry_person(
+                &mut rng,
+                &format!("SYNTHETIC-UPLIFT-{n:04}"),
+                None,
+                now - Duration::days(UPLIFT_FROM_DAYS + 200),
+            );
+            // Complained before, and nothing open: nobody is exempt.
+            record.cases.retain(|c| c.status == CaseStatus::Resolved);
+            record
+        })
+        .collect();
+    let keyed: Vec<_> = records
+        .iter()
+        .cloned()
+        .map(crate::app::matching::keyed)
+        .collect();
+    let first_seen = now - Duration::days(UPLIFT_FROM_DAYS + 1);
+    let ids = store.upsert_persons(&keyed, "demo", first_seen).await?;
+    let mut ever_held_out = vec![false; records.len()];
+    let mut cases = 0;
+    for (k, person_id) in ids.iter().enumerate() {
+        let mut day = UPLIFT_FROM_DAYS - rng.random_range(0..30);
+        while day >= UPLIFT_TO_DAYS {
+            let (station, _, channel) = STATIONS[rng.random_range(0..STATIONS.len())];
+            let decided_at =
+                now - Duration::days(day) + Duration::minutes(rng.random_range(-300..300));
+            day -= rng.random_range(31..60);
+            let period = holdout::period_of(decided_at, policy.period_days);
+            let Some(cohort) = holdout::assign(&policy, *person_id, false, period) else {
+                continue;
+            };
+            let recorded = store
+                .record_holdout(&HoldoutRecord {
+                    flight_id: Uuid::now_v7(),
+                    person_id: *person_id,
+                    station: station.to_string(),
+                    rule_id: match channel {
+                        Channel::Social => "checkin-over-social",
+                        _ => "checkin-at-gate",
+                    }
+                    .to_string(),
+                    channel,
+                    assignment: HoldoutAssignment {
+                        cohort,
+                        period,
+                        flight_date: decided_at.date_naive(),
+                    },
+                    decided_at,
+                })
+                .await?;
+            if !recorded {
+                continue;
+            }
+            history.decisions += 1;
+            let held_out = cohort == Cohort::HeldOut;
+            if held_out {
+                history.held_out += 1;
+                ever_held_out[k] = true;
+            }
+            // A new complaint within the month: one in five held out, one in eight followed up.
+            if rng.random_range(0..1000) < if held_out { 200 } else { 125 } {
+                let opened_at = decided_at + Duration::hours(rng.random_range(24..29 * 24));
+                if opened_at < now {
+                    cases += 1;
+                    records[k].cases.push(ComplaintCase {
+                        external_ref: format!("SYNTHETIC-UPLIFT-CASE-{cases}"),
+                        opened_at,
+                        resolved_at: Some(opened_at + Duration::days(3)),
+                        channel: "social".to_string(),
+                        category: "synthetic".to_string(),
+                        severity: 2,
+                        summary: "Synthetic case for the uplift report".to_string(),
+                        status: CaseStatus::Resolved,
+                        source_url: None,
+                    });
+                }
+            }
+        }
+    }
+    // The registry's export as of today: those held out talk about the airline a little more often.
+    for (record, held_out) in records.iter_mut().zip(ever_held_out) {
+        let active = rng.random_range(0..100) < if held_out { 65 } else { 50 };
+        if let Some(account) = record.accounts.first_mut() {
+            account.activity_30d = if active { rng.random_range(1..40) } else { 0 };
+        }
+    }
+    let keyed: Vec<_> = records
+        .into_iter()
+        .map(crate::app::matching::keyed)
+        .collect();
+    store.upsert_persons(&keyed, "demo", now).await?;
+    Ok(())
 }

@@ -567,7 +567,18 @@ pub async fn run(
         .into_iter()
         .filter(|id| !flying.contains(id))
         .collect();
-    let past = history::seed(store.as_ref(), seed_value, &resting, now).await?;
+    let mut past = history::seed(store.as_ref(), seed_value, &resting, now).await?;
+    history::seed_uplift(
+        store.as_ref(),
+        seed_value,
+        &config.contact.holdout,
+        now,
+        &mut past,
+    )
+    .await?;
+    // Today's follow-ups are all made, so that the first minute shows what it promises; the holdout shows
+    // in the history above.
+    config.contact.holdout.fraction = 0.0;
     let counts = store.counts().await?;
     let address = listener.local_addr()?;
     println!("aboard demo is running at http://{address}/");
@@ -583,6 +594,13 @@ pub async fn run(
         history::DAYS / 7,
         past.flights,
         past.tasks
+    );
+    println!(
+        "  and {} SYNTHETIC holdout decisions ({} held out: {}% in this history) for /reports/uplift, from {} days back, with the cases that followed",
+        past.decisions,
+        past.held_out,
+        history::UPLIFT_FRACTION * 100.0,
+        history::UPLIFT_FROM_DAYS
     );
     println!(
         "  health: http://{address}/healthz   readiness: http://{address}/readyz   metrics: http://{address}/metrics"

@@ -60,6 +60,16 @@ word_enum!(
 );
 
 word_enum!(
+    /// Which group of the holdout a qualifying passenger fell in: treated (the follow-up was made), held
+    /// out (no follow-up, to compare against), or exempt (never held out: an open case).
+    Cohort, "cohort", {
+        Treated => "treated",
+        HeldOut => "held_out",
+        Exempt => "exempt",
+    }
+);
+
+word_enum!(
     /// The social networks and messaging channels aboard knows how to address.
     Network, "network", {
         X => "x",

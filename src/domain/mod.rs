@@ -17,8 +17,9 @@ pub use codes::{
 };
 pub use contact::{Phone, Region, read_email, read_phone};
 pub use enums::{
-    BoardingState, CaseStatus, Channel, FlightStatus, LinkDecision, MessageMode, MessageState,
-    Network, Role, TaskOutcome, TaskState, TravellerClass, UiLanguage, UnknownVariant,
+    BoardingState, CaseStatus, Channel, Cohort, FlightStatus, LinkDecision, MessageMode,
+    MessageState, Network, Role, TaskOutcome, TaskState, TravellerClass, UiLanguage,
+    UnknownVariant,
 };
 pub use name::{BookingName, NameError, Title};
 pub use staff::{Grant, GrantError, Login, Scopes};

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    BoardingState, CaseStatus, Channel, FlightKey, FlightStatus, Grant, LinkDecision, Login,
-    MessageMode, MessageState, Network, TaskOutcome, TaskState, TravellerClass, UiLanguage,
+    BoardingState, CaseStatus, Channel, Cohort, FlightKey, FlightStatus, Grant, LinkDecision,
+    Login, MessageMode, MessageState, Network, TaskOutcome, TaskState, TravellerClass, UiLanguage,
 };
 
 /// Scheduled, estimated and actual times of one movement (departure or arrival).
@@ -320,6 +320,33 @@ pub struct NewTask {
     pub brief: String,
     /// Why the task exists: the rule and the facts that made it true, in words.
     pub why: Vec<String>,
+    /// The holdout's decision for the person, when the holdout is on: the store records it with the task,
+    /// or instead of it for a held-out person. Not part of the task once stored.
+    #[serde(skip)]
+    pub holdout: Option<HoldoutAssignment>,
+}
+
+/// The holdout's decision as the store keeps it: for one flight and registry person, whether a task was
+/// made or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldoutRecord {
+    pub flight_id: Uuid,
+    pub person_id: Uuid,
+    pub station: String,
+    pub rule_id: String,
+    pub channel: Channel,
+    pub assignment: HoldoutAssignment,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The holdout's decision for one flight and registry person, as the uplift report reads it later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldoutAssignment {
+    pub cohort: Cohort,
+    /// The assignment period it was drawn for (`tasks::holdout::period_of`).
+    pub period: i64,
+    /// The flight's local date at its origin.
+    pub flight_date: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -4,6 +4,8 @@
 //! by station, desk and hour, and identity matching. Every figure is also a table, which pages show and
 //! CSV downloads carry. Pure: depends on `domain` and `airports` only, no I/O.
 
+pub mod uplift;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};

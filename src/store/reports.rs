@@ -3,11 +3,12 @@
 //! their figures after their person is erased). Nothing here names a person.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
 use super::rows::corrupt;
-use crate::domain::{Channel, LinkDecision, Network, TaskOutcome, TaskState};
+use crate::domain::{Channel, Cohort, LinkDecision, Network, TaskOutcome, TaskState};
+use crate::reports::uplift::CohortFact;
 use crate::reports::{BoardedFact, LinkFact, TaskFact};
 
 pub(super) const SELECT_TASK_FACTS: &str = "SELECT t.station, t.channel, t.rule_id, t.state, t.outcome, \
@@ -24,6 +25,22 @@ pub(super) const SELECT_BOARDED_FACTS: &str = "SELECT f.origin, pa.boarded_at FR
 pub(super) const SELECT_LINK_FACTS: &str = "SELECT f.origin, l.decision, l.decided_by, l.created_at \
     FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id JOIN flights f ON f.id = pa.flight_id \
     WHERE l.created_at >= $1 AND l.created_at < $2";
+
+/// The holdout's decisions made in a window, each with the person's first registry case since, their next
+/// flight in the manifests, and their activity when the registry last sent them. Erased persons are left
+/// out: nothing can be known of them.
+pub(super) const SELECT_COHORT_FACTS: &str = "SELECT h.station, h.flight_date, h.cohort, h.rule_id, \
+    h.channel, h.decided_at, p.language, \
+    (SELECT MIN(c.opened_at) FROM complaint_cases c WHERE c.person_id = h.person_id \
+     AND c.recorded_by IS NULL AND c.opened_at > h.decided_at) AS next_case_at, \
+    (SELECT MIN(f.local_date) FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id \
+     JOIN flights f ON f.id = pa.flight_id WHERE l.person_id = h.person_id AND l.decision = 'linked' \
+     AND f.local_date > h.flight_date) AS next_flight_on, \
+    p.updated_at AS registry_seen_at, \
+    CAST(COALESCE((SELECT SUM(a.activity_30d) FROM social_accounts a WHERE a.person_id = h.person_id), 0) \
+     AS BIGINT) AS activity_30d \
+    FROM holdout_assignments h JOIN persons p ON p.id = h.person_id \
+    WHERE h.decided_at >= $1 AND h.decided_at < $2";
 
 pub(super) const SELECT_OPEN_TASKS: &str = "SELECT channel, station, COUNT(*) FROM tasks \
     WHERE state IN ('open', 'claimed') GROUP BY channel, station ORDER BY channel, station";
@@ -125,6 +142,46 @@ impl TryFrom<TaskFactRow> for TaskFact {
 }
 
 #[derive(sqlx::FromRow)]
+pub(super) struct CohortFactRow {
+    station: String,
+    flight_date: NaiveDate,
+    cohort: String,
+    rule_id: String,
+    channel: String,
+    decided_at: DateTime<Utc>,
+    language: Option<String>,
+    next_case_at: Option<DateTime<Utc>>,
+    next_flight_on: Option<NaiveDate>,
+    registry_seen_at: DateTime<Utc>,
+    activity_30d: i64,
+}
+
+impl TryFrom<CohortFactRow> for CohortFact {
+    type Error = StoreError;
+    fn try_from(r: CohortFactRow) -> Result<CohortFact, StoreError> {
+        Ok(CohortFact {
+            station: r.station,
+            flight_date: r.flight_date,
+            cohort: r
+                .cohort
+                .parse::<Cohort>()
+                .map_err(|e| corrupt("holdout cohort", e))?,
+            rule: r.rule_id,
+            channel: r
+                .channel
+                .parse::<Channel>()
+                .map_err(|e| corrupt("holdout channel", e))?,
+            language: r.language,
+            decided_at: r.decided_at,
+            next_case_at: r.next_case_at,
+            next_flight_on: r.next_flight_on,
+            registry_seen_at: r.registry_seen_at,
+            activity_30d: r.activity_30d,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(super) struct LinkFactRow {
     origin: String,
     decision: String,
@@ -171,6 +228,12 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<Vec<AmbassadorCandidate>, StoreError>;
     /// The figures /metrics shows.
     async fn business_figures(&self) -> Result<BusinessFigures, StoreError>;
+    /// The holdout's decisions made in the window, with what has been heard of each person since.
+    async fn cohort_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CohortFact>, StoreError>;
     /// Identity links created in the window.
     async fn link_facts(
         &self,
@@ -243,6 +306,21 @@ macro_rules! report_store {
                     review_queue,
                     incomplete_typeb,
                 })
+            }
+
+            async fn cohort_facts(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::uplift::CohortFact>, StoreError> {
+                sqlx::query_as::<_, CohortFactRow>(SELECT_COHORT_FACTS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::reports::uplift::CohortFact::try_from)
+                    .collect()
             }
 
             async fn link_facts(

@@ -615,6 +615,7 @@ mod tests {
             expires_at: at,
             brief: "brief".to_string(),
             why: Vec::new(),
+            holdout: None,
         };
         let failed = store
             .record_boarding_scans(&scans("first"), &[orphan], at)

@@ -9,7 +9,7 @@ use super::{
     FlightTaskCount, PassengerTask, PersonTask, SocialQueue, StoreError, TaskFilter,
     TaskListVersion,
 };
-use crate::domain::records::{NewTask, StaffRecord, Task, TaskTransition};
+use crate::domain::records::{HoldoutRecord, NewTask, StaffRecord, Task, TaskTransition};
 use crate::domain::{Channel, TaskOutcome};
 
 pub(super) const TASK_COLUMNS: &str = "id, flight_id, passenger_id, person_id, rule_id, channel, station, \
@@ -59,6 +59,7 @@ impl TryFrom<TaskRow> for Task {
                 expires_at: r.expires_at,
                 brief: r.brief,
                 why: json_list("task reasons", &r.why)?,
+                holdout: None,
             },
             state: word("task state", &r.state)?,
             assignee: r.assignee,
@@ -76,6 +77,14 @@ pub(super) const INSERT_TASK: &str = "INSERT INTO tasks (id, flight_id, passenge
     channel, station, gate, priority, state, due_at, expires_at, brief, why, created_at, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $14) \
     ON CONFLICT (flight_id, passenger_id, rule_id) DO NOTHING";
+
+/// The holdout's decision, once per flight and person: the first instance to decide wins.
+pub(super) const INSERT_HOLDOUT: &str = "INSERT INTO holdout_assignments (id, flight_id, person_id, station, \
+    flight_date, rule_id, channel, cohort, period, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+    ON CONFLICT (flight_id, person_id) DO NOTHING";
+
+pub(super) const LAST_HELD_OUT: &str = "SELECT MAX(decided_at) FROM holdout_assignments \
+    WHERE person_id = $1 AND cohort = 'held_out' AND decided_at >= $2";
 
 pub(super) const TASK_LIST_VERSION: &str =
     "SELECT COUNT(*) AS tasks, MAX(updated_at) AS latest FROM tasks WHERE station = $1";
@@ -303,6 +312,15 @@ pub trait TaskStore: Send + Sync {
         person_id: Uuid,
         since: DateTime<Utc>,
     ) -> Result<Vec<Task>, StoreError>;
+    /// Records a holdout decision on its own, for a flight the store may no longer hold (imported
+    /// history); false when the flight and person have one already.
+    async fn record_holdout(&self, record: &HoldoutRecord) -> Result<bool, StoreError>;
+    /// When the person was last held out (the holdout group) since `since`: a contact for the cool-down.
+    async fn last_held_out(
+        &self,
+        person_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Cancels the flight's open and claimed tasks (all, or one passenger's) with the reason; returns them.
     async fn cancel_tasks(
         &self,
@@ -380,12 +398,45 @@ pub trait TaskStore: Send + Sync {
 macro_rules! task_store {
     ($store:ty, $conn:ty, { $($backend:tt)* }) => {
         /// Creates the task unless its passenger, flight and rule have one, and logs it; the caller's
-        /// transaction commits.
+        /// transaction commits. With the holdout on, records the person's group for the flight first; a
+        /// held-out person gets no task, and the holdout is logged once (with the rule that fired).
         async fn insert_task(
             conn: &mut $conn,
             task: &NewTask,
             at: DateTime<Utc>,
         ) -> Result<Option<Task>, StoreError> {
+            if let Some(holdout) = &task.holdout {
+                let record = HoldoutRecord {
+                    flight_id: task.flight_id,
+                    person_id: task.person_id,
+                    station: task.station.clone(),
+                    rule_id: task.rule_id.clone(),
+                    channel: task.channel,
+                    assignment: holdout.clone(),
+                    decided_at: at,
+                };
+                let recorded = insert_holdout(&mut *conn, &record).await?;
+                if holdout.cohort == Cohort::HeldOut {
+                    if recorded {
+                        let detail = serde_json::json!({
+                            "rule": task.rule_id,
+                            "channel": task.channel.as_str(),
+                            "period": holdout.period,
+                        });
+                        let e = event(
+                            "aboard",
+                            "task.held_out",
+                            "passenger",
+                            task.passenger_id,
+                            Some(task.flight_id),
+                            Some(task.person_id),
+                            detail,
+                        );
+                        insert_event(&mut *conn, &e, at).await?;
+                    }
+                    return Ok(None);
+                }
+            }
             let id = Uuid::now_v7();
             let inserted = sqlx::query(INSERT_TASK)
                 .bind(id)
@@ -420,6 +471,28 @@ macro_rules! task_store {
             );
             insert_event(&mut *conn, &e, at).await?;
             fetch_task(&mut *conn, id).await
+        }
+
+        /// Records the holdout's decision for a flight and person unless one is recorded; whether it was.
+        async fn insert_holdout(
+            conn: &mut $conn,
+            record: &HoldoutRecord,
+        ) -> Result<bool, StoreError> {
+            let inserted = sqlx::query(INSERT_HOLDOUT)
+                .bind(Uuid::now_v7())
+                .bind(record.flight_id)
+                .bind(record.person_id)
+                .bind(&record.station)
+                .bind(record.assignment.flight_date)
+                .bind(&record.rule_id)
+                .bind(record.channel.as_str())
+                .bind(record.assignment.cohort.as_str())
+                .bind(record.assignment.period)
+                .bind(record.decided_at)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            Ok(inserted > 0)
         }
 
         /// Applies a task's transition if the task is still in one of its `from` states, and logs it; the
@@ -586,6 +659,25 @@ macro_rules! task_store {
                     .into_iter()
                     .map(Task::try_from)
                     .collect()
+            }
+
+            async fn record_holdout(&self, record: &HoldoutRecord) -> Result<bool, StoreError> {
+                let mut tx = self.write().await?;
+                let recorded = insert_holdout(&mut tx, record).await?;
+                tx.commit().await?;
+                Ok(recorded)
+            }
+
+            async fn last_held_out(
+                &self,
+                person_id: Uuid,
+                since: DateTime<Utc>,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                Ok(sqlx::query_scalar(LAST_HELD_OUT)
+                    .bind(person_id)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn cancel_tasks(

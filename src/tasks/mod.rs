@@ -12,13 +12,17 @@ use crate::domain::records::{
 };
 use crate::domain::{BookingName, CaseStatus, Channel, Iata, Seat, TaskOutcome, Title};
 use crate::messaging;
+pub mod holdout;
+
+pub use holdout::HoldoutPolicy;
+
 use crate::rules::{
     CaseFacts, ChannelConsent, FlightFacts, PassengerFacts, PersonFacts, RuleContext, RuleSet,
     SocialAccountFacts, StationFacts, Trigger,
 };
 
 /// The deployment's contact policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactPolicy {
     /// No second contact with the same person, through any channel, within this many days.
@@ -34,6 +38,8 @@ pub struct ContactPolicy {
     pub unknown_departure_minutes: i64,
     /// And to arrive this many minutes after that departure when its arrival time is unknown too.
     pub unknown_block_minutes: i64,
+    /// The share of qualifying persons left without a follow-up, to measure what follow-ups change.
+    pub holdout: HoldoutPolicy,
 }
 
 impl Default for ContactPolicy {
@@ -45,6 +51,7 @@ impl Default for ContactPolicy {
             social_expiry_hours: 6,
             unknown_departure_minutes: 30,
             unknown_block_minutes: 180,
+            holdout: HoldoutPolicy::default(),
         }
     }
 }
@@ -338,6 +345,7 @@ pub fn decide(
                 .into_iter()
                 .chain(context.flight.assumed.iter().cloned())
                 .collect(),
+            holdout: None,
         });
     }
     decision

@@ -309,6 +309,16 @@ pub enum Msg {
     RegistryId,
     AllWell,
     Reach,
+    Uplift,
+    UpliftIntro,
+    UpliftDays,
+    UpliftGroups,
+    Treated,
+    HeldOut,
+    Exempt,
+    OutcomeNewCase,
+    OutcomeActive,
+    OutcomeFlewAgain,
 }
 
 impl Msg {
@@ -326,6 +336,7 @@ impl Msg {
             "network" => Msg::Network,
             "rule" => Msg::Rule,
             "desk" => Msg::Language,
+            "days" => Msg::UpliftDays,
             _ => Msg::Detail,
         }
     }
@@ -848,6 +859,34 @@ impl Msg {
             Msg::RegistryId => ("Registry id", "Id en el registro"),
             Msg::AllWell => ("All well", "Todo bien"),
             Msg::Reach => ("Reach (followers)", "Alcance (seguidores)"),
+            Msg::Uplift => (
+                "Did it help? Uplift against the holdout group",
+                "¿Sirvió? Efecto frente al grupo de control",
+            ),
+            Msg::UpliftIntro => (
+                "Passengers the rules chose, treated (followed up) against held out (the holdout group, who got no follow-up), by their flight's local date. Each outcome is looked for within the days after the flight; a passenger counts once their outcome can be known. Differences are treated minus held out, in percentage points, with their 95% interval.",
+                "Pasajeros que las reglas eligieron, atendidos (con seguimiento) frente a apartados (el grupo de control, sin seguimiento), por la fecha local de su vuelo. Cada resultado se busca en los días siguientes al vuelo; un pasajero cuenta cuando su resultado puede conocerse. Las diferencias son atendidos menos apartados, en puntos porcentuales, con su intervalo del 95 %.",
+            ),
+            Msg::UpliftDays => ("Days after the flight", "Días tras el vuelo"),
+            Msg::UpliftGroups => ("Groups", "Grupos"),
+            Msg::Treated => ("Treated", "Atendidos"),
+            Msg::HeldOut => ("Held out", "Apartados"),
+            Msg::Exempt => (
+                "Never held out (open case)",
+                "Nunca apartados (caso abierto)",
+            ),
+            Msg::OutcomeNewCase => (
+                "A new complaint case (registry)",
+                "Un caso nuevo de queja (registro)",
+            ),
+            Msg::OutcomeActive => (
+                "Active about the airline (registry)",
+                "Activo sobre la aerolínea (registro)",
+            ),
+            Msg::OutcomeFlewAgain => (
+                "Flew again (manifests)",
+                "Volvió a volar (listas de pasajeros)",
+            ),
             Msg::ChooseAFile => (
                 "Choose a file to import.",
                 "Elija un fichero para importar.",

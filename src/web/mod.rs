@@ -177,7 +177,8 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reports::funnel))
         .routes(routes!(reports::latency))
         .routes(routes!(reports::deadlines))
-        .routes(routes!(reports::matching));
+        .routes(routes!(reports::matching))
+        .routes(routes!(reports::uplift));
     anyone
         .merge(only(OPS_ADMIN, BODY_LIMIT, ops_admin))
         .merge(only(OPS_ADMIN, import::MAX_UPLOAD_BYTES, uploads))
@@ -235,7 +236,8 @@ fn page_routes(state: AppState) -> Router<AppState> {
     let reports = Router::new()
         .route("/reports", get(reports::page))
         .route("/reports/csv/{table}", get(reports::csv_download))
-        .route("/reports/ambassadors", get(reports::ambassadors));
+        .route("/reports/ambassadors", get(reports::ambassadors))
+        .route("/reports/uplift", get(reports::uplift_page));
     let upload = Router::new().route(
         "/ops/import",
         get(ops_import::form).post(ops_import::upload),

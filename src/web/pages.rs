@@ -323,6 +323,10 @@ pub async fn home(staff: Staff) -> Response {
             label: page.t(Msg::Reports).to_string(),
         });
         links.push(Link {
+            href: "/reports/uplift".to_string(),
+            label: page.t(Msg::Uplift).to_string(),
+        });
+        links.push(Link {
             href: "/reports/ambassadors".to_string(),
             label: page.t(Msg::AmbassadorCandidates).to_string(),
         });

@@ -20,6 +20,7 @@ use super::pages::{PageContext, render};
 use super::{AppState, WebError};
 use crate::app::reports::{self as use_case, REPORT_ROLES};
 use crate::domain::{Channel, Iata, Network};
+use crate::reports::uplift::{self, Uplift};
 use crate::reports::{
     Deadlines, Distribution, Funnel, Matching, Report, ReportFilter, TABLES, Table,
 };
@@ -28,6 +29,8 @@ use crate::reports::{
 const MAX_DAYS: i64 = 400;
 /// The period when none is given: four weeks to today.
 const DEFAULT_DAYS: i64 = 27;
+/// The uplift report's period when none is given: a quarter, ending `days` before today.
+const UPLIFT_DEFAULT_DAYS: i64 = 89;
 
 /// A report's filters as sent, each optional and checked with a message naming it.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -47,6 +50,9 @@ pub struct ReportParams {
     pub channel: Option<String>,
     /// The network of a social task's first message (`x`, `whatsapp`…).
     pub network: Option<String>,
+    /// The uplift report only: how many days after the flight outcomes are looked for (1 to 365, 30 when
+    /// not given). Its period, when no dates are given, is the quarter ending that many days ago.
+    pub days: Option<String>,
 }
 
 fn filled(value: &Option<String>) -> Option<&str> {
@@ -121,6 +127,19 @@ impl ReportParams {
             channel,
             network,
         })
+    }
+}
+
+impl ReportParams {
+    /// The uplift report's window after the flight, in days.
+    pub fn days(&self) -> Result<i64, String> {
+        filled(&self.days)
+            .map(|d| match d.parse::<i64>() {
+                Ok(days) if (1..=365).contains(&days) => Ok(days),
+                _ => Err(format!("days: {d:?} is not a number of days from 1 to 365")),
+            })
+            .transpose()
+            .map(|d| d.unwrap_or(uplift::DEFAULT_DAYS))
     }
 }
 
@@ -552,6 +571,208 @@ pub async fn page(
         period,
         tables,
         charts,
+    };
+    Ok(render(status, &template))
+}
+
+/// The uplift report the parameters ask for, or what is wrong with them.
+async fn uplift_for(
+    state: &AppState,
+    staff: &Staff,
+    params: &ReportParams,
+) -> Result<Result<(ReportFilter, Uplift), String>, WebError> {
+    staff.require_role(REPORT_ROLES)?;
+    let now = crate::clock::now();
+    let asked = params.days().and_then(|days| {
+        // Unless dates are given: the quarter of flights whose outcomes can be known by now.
+        let mut filter = params.filter(now.date_naive() - Duration::days(days))?;
+        if filled(&params.from).is_none() && filled(&params.to).is_none() {
+            filter.from = filter.to - Duration::days(UPLIFT_DEFAULT_DAYS);
+        }
+        Ok((filter, days))
+    });
+    let (filter, days) = match asked {
+        Ok(asked) => asked,
+        Err(error) => return Ok(Err(error)),
+    };
+    let uplift =
+        use_case::uplift(state.store.as_ref(), &staff.caller(), &filter, days, now).await?;
+    Ok(Ok((filter, uplift)))
+}
+
+/// Treated against held-out passengers (the holdout group) on what happened in the days after their flight.
+#[utoipa::path(
+    get,
+    path = "/api/reports/uplift",
+    tag = "reports",
+    description = "Treated against held-out passengers (the holdout group) of the period's flights: a new \
+        complaint case in the registry, activity about the airline in a later registry export, and a later \
+        flight in the manifests, within `days` after the flight; per outcome the difference (treated minus \
+        held out) with its 95% interval (Newcombe), and a verdict in words, which says when the groups are \
+        too small to tell. Dates are the flights' local dates. Roles: ops, analyst",
+    params(ReportParams),
+    responses(
+        (status = OK, description = "The comparison", body = Section<Uplift>),
+        (status = BAD_REQUEST, description = "A filter that cannot be read, named with why", body = ErrorBody),
+    )
+)]
+pub async fn uplift(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<ReportParams>,
+) -> Result<Response, WebError> {
+    Ok(match uplift_for(&state, &staff, &params).await? {
+        Ok((filter, report)) => Json(Section { filter, report }).into_response(),
+        Err(error) => bad_request(error),
+    })
+}
+
+struct ShownOutcome {
+    title: &'static str,
+    comparison: uplift::OutcomeComparison,
+}
+
+impl ShownOutcome {
+    fn rate(p: &uplift::Proportion) -> String {
+        match p.rate {
+            Some(rate) => format!(
+                "{:.1}% ({} / {})",
+                rate * 100.0,
+                p.with_outcome,
+                p.passengers
+            ),
+            None => "–".to_string(),
+        }
+    }
+
+    fn treated(&self) -> String {
+        Self::rate(&self.comparison.treated)
+    }
+
+    fn held_out(&self) -> String {
+        Self::rate(&self.comparison.held_out)
+    }
+
+    fn difference(&self) -> String {
+        let c = &self.comparison;
+        match (c.difference, c.low, c.high) {
+            (Some(d), Some(l), Some(h)) => {
+                format!("{:+.1} ({:+.1} … {:+.1})", d * 100.0, l * 100.0, h * 100.0)
+            }
+            _ => "–".to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "uplift.html")]
+struct UpliftPage {
+    page: PageContext,
+    filters: [(&'static str, String); 6],
+    error: Option<String>,
+    period: String,
+    csv_href: String,
+    groups: Option<(i64, i64, i64)>,
+    days: i64,
+    outcomes: Vec<ShownOutcome>,
+}
+
+/// GET /reports/uplift — the uplift report, as a page or (`?csv`) a CSV download.
+pub async fn uplift_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(params): Query<ReportParams>,
+    Query(flags): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let outcome = uplift_for(&state, &staff, &params).await?;
+    if flags.contains_key("csv") {
+        let (filter, report) = match outcome {
+            Ok(asked) => asked,
+            Err(error) => return Ok((StatusCode::BAD_REQUEST, error).into_response()),
+        };
+        let body = csv_of(&report.table()).map_err(|e| {
+            tracing::error!(error = %e, "the uplift report failed to write as CSV");
+            WebError::Busy
+        })?;
+        let file = format!(
+            "attachment; filename=\"aboard-uplift-{}-{}.csv\"",
+            filter.from, filter.to
+        );
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, file),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    let asked = [
+        ("from", &params.from),
+        ("to", &params.to),
+        ("station", &params.station),
+        ("desk", &params.desk),
+        ("rule", &params.rule),
+        ("channel", &params.channel),
+        ("days", &params.days),
+    ];
+    let mut query: Vec<(&str, &str)> = asked
+        .iter()
+        .filter_map(|(name, value)| filled(value).map(|v| (*name, v)))
+        .collect();
+    query.push(("csv", ""));
+    let csv_href = format!(
+        "/reports/uplift?{}",
+        serde_urlencoded::to_string(&query).unwrap_or_default()
+    );
+    let filters = [
+        ("from", &params.from),
+        ("to", &params.to),
+        ("station", &params.station),
+        ("desk", &params.desk),
+        ("rule", &params.rule),
+        ("channel", &params.channel),
+    ]
+    .map(|(name, value)| (name, value.clone().unwrap_or_default()));
+    let language = staff.ui_language;
+    let template = match outcome {
+        Err(error) => UpliftPage {
+            page: PageContext::for_staff(&staff),
+            filters,
+            error: Some(error),
+            period: String::new(),
+            csv_href,
+            groups: None,
+            days: params.days().unwrap_or(uplift::DEFAULT_DAYS),
+            outcomes: Vec::new(),
+        },
+        Ok((filter, report)) => UpliftPage {
+            page: PageContext::for_staff(&staff),
+            filters,
+            error: None,
+            period: format!("{} – {}", filter.from, filter.to),
+            csv_href,
+            groups: Some((report.treated, report.held_out, report.exempt)),
+            days: report.days,
+            outcomes: report
+                .outcomes
+                .into_iter()
+                .map(|comparison| ShownOutcome {
+                    title: match comparison.outcome {
+                        "new_case" => Msg::OutcomeNewCase,
+                        "active" => Msg::OutcomeActive,
+                        _ => Msg::OutcomeFlewAgain,
+                    }
+                    .text(language),
+                    comparison,
+                })
+                .collect(),
+        },
+    };
+    let status = if template.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     };
     Ok(render(status, &template))
 }

@@ -98,8 +98,18 @@ impl TestDb {
         retention.flights_days = 36_500;
         retention.tasks_days = 36_500;
         retention.messages_days = 36_500;
+        // Tests count the tasks they cause; the holdout has its own tests, which turn it on.
+        config.contact.holdout.fraction = 0.0;
         config
     }
+}
+
+/// The contact policy with the holdout off: tests count the tasks they cause, and a held-out person
+/// would get none (tests/holdout.rs turns it on).
+pub fn policy() -> aboard::tasks::ContactPolicy {
+    let mut policy = aboard::tasks::ContactPolicy::default();
+    policy.holdout.fraction = 0.0;
+    policy
 }
 
 pub fn postgres_admin_url() -> Option<String> {

@@ -169,7 +169,7 @@ pub async fn social_task(store: Arc<dyn Store>, number: u16, record: &PersonReco
     let policy = ContactPolicy {
         night_starts: NaiveTime::MIN,
         night_ends: NaiveTime::MIN,
-        ..ContactPolicy::default()
+        ..super::policy()
     };
     let engine = Engine::new(store.clone(), rules, policy);
     let follow_up = engine
