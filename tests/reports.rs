@@ -675,3 +675,172 @@ async fn ambassador_candidates_ended_well_twice_have_no_open_case_never_opted_ou
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn social_steps_are_timed_from_claim_to_the_first_reply() {
+    use aboard::domain::records::{NewMessage, NewReply};
+    use aboard::domain::{MessageMode, MessageState, Network};
+    use aboard::store::SendResult;
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let passengers = flight(store.as_ref(), "IB6409", "MAD", 1).await;
+        let t0 = utc("2026-11-10T08:00:00Z");
+        let minutes = |m: i64| t0 + Duration::minutes(m);
+        let person = store
+            .upsert_person(
+                &person(
+                    "P-X",
+                    "Persona X",
+                    "es",
+                    vec![common::social::x_account("9001")],
+                ),
+                "test",
+                t0,
+            )
+            .await
+            .unwrap();
+        let flight_id = store
+            .passenger(passengers[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .flight_id;
+        let task = store
+            .create_task(
+                &NewTask {
+                    flight_id,
+                    passenger_id: passengers[0],
+                    person_id: person.id,
+                    rule_id: "checkin-over-social".to_string(),
+                    channel: Channel::Social,
+                    station: "MAD".to_string(),
+                    gate: None,
+                    priority: 1,
+                    due_at: minutes(60),
+                    // Outlives the test, or the app's scheduler expires it.
+                    expires_at: aboard::clock::now() + Duration::days(1),
+                    brief: "Persona".to_string(),
+                    why: vec![],
+                    holdout: None,
+                },
+                t0,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        // Claimed after 4 minutes, sent 3 minutes later, delivered after 1 more, read 3 minutes after
+        // it was sent, and answered 8 minutes after it was sent.
+        store
+            .transition_task(&TaskTransition {
+                task_id: task.id,
+                from: vec![TaskState::Open],
+                to: TaskState::Claimed,
+                actor: "staff:advisor".to_string(),
+                assignee: Some("advisor".to_string()),
+                outcome: None,
+                note: None,
+                at: minutes(4),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let message = store
+            .enqueue_message(
+                &NewMessage {
+                    task_id: task.id,
+                    network: Network::X,
+                    recipient: "9001".to_string(),
+                    body: "Hola".to_string(),
+                    author: "staff:advisor".to_string(),
+                    idempotency_key: "steps-1".to_string(),
+                    mode: MessageMode::FreeText,
+                    tag: None,
+                    template: None,
+                },
+                minutes(6),
+            )
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_messages("test", minutes(6), minutes(8), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .begin_send(message.id, "test", minutes(8))
+                .await
+                .unwrap()
+        );
+        store
+            .finish_message(
+                message.id,
+                "test",
+                &SendResult::Sent {
+                    provider_message_id: Some("x-1".to_string()),
+                },
+                minutes(7),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        for (state, at) in [(MessageState::Delivered, 8), (MessageState::Read, 10)] {
+            store
+                .advance_message(Network::X, Some("x-1"), None, state, None, minutes(at))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        // A second "read" later changes nothing.
+        store
+            .advance_message(
+                Network::X,
+                Some("x-1"),
+                None,
+                MessageState::Read,
+                None,
+                minutes(30),
+            )
+            .await
+            .unwrap();
+        let reply = store
+            .record_reply(
+                &NewReply {
+                    network: Network::X,
+                    network_message_id: "r-1".to_string(),
+                    sender_id: "9001".to_string(),
+                    body: Some("Todo bien".to_string()),
+                    sent_at: minutes(15),
+                },
+                minutes(15),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply.task_id, Some(task.id));
+
+        let app = TestApp::spawn(db.config()).await;
+        let analyst = token(store.as_ref(), Role::Analyst, &[], &[]).await;
+        let latency = get(
+            &app,
+            &analyst,
+            "/api/reports/latency?from=2026-11-10&to=2026-11-10&channel=social",
+        )
+        .await;
+        let steps = latency["report"].as_array().unwrap();
+        let median = |step: &str| {
+            let s = steps
+                .iter()
+                .find(|s| s["step"] == step)
+                .unwrap_or_else(|| panic!("{step}: {latency}"));
+            (s["count"].as_i64().unwrap(), s["median_seconds"].as_i64())
+        };
+        assert_eq!(median("social: task to claim"), (1, Some(4 * 60)));
+        assert_eq!(median("social: claim to message sent"), (1, Some(3 * 60)));
+        assert_eq!(median("social: sent to delivered"), (1, Some(60)));
+        assert_eq!(median("social: sent to read"), (1, Some(3 * 60)));
+        assert_eq!(median("social: sent to first reply"), (1, Some(8 * 60)));
+        app.stop().await;
+        db.finish().await;
+    }
+}

@@ -230,10 +230,25 @@ pub async fn seed(
             };
             history.tasks += 1;
             let (to, outcome, after) = ending(&mut rng, channel);
+            // Somebody took it on first ("I'm going", an advisor's claim) when it ended done.
+            if to == TaskState::Done {
+                store
+                    .transition_task(&TaskTransition {
+                        task_id: task.id,
+                        from: vec![TaskState::Open],
+                        to: TaskState::Claimed,
+                        actor: "demo".to_string(),
+                        assignee: Some("demo".to_string()),
+                        outcome: None,
+                        note: None,
+                        at: created + Duration::seconds(after * 60 / rng.random_range(2..6)),
+                    })
+                    .await?;
+            }
             store
                 .transition_task(&TaskTransition {
                     task_id: task.id,
-                    from: vec![TaskState::Open],
+                    from: vec![TaskState::Open, TaskState::Claimed],
                     to,
                     actor: "demo".to_string(),
                     assignee: None,

@@ -33,6 +33,13 @@ pub struct TaskFact {
     /// The network of the task's first message, for social tasks that sent one.
     pub network: Option<Network>,
     pub first_sent_at: Option<DateTime<Utc>>,
+    /// When it was first claimed: a gate agent's "I'm going", an advisor's claim.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// When the network said its first message was delivered, and read.
+    pub first_delivered_at: Option<DateTime<Utc>>,
+    pub first_read_at: Option<DateTime<Utc>>,
+    /// When the person first wrote back on the task.
+    pub first_reply_at: Option<DateTime<Utc>>,
 }
 
 /// A boarded passenger whose identity is linked to a registry person: the top of the funnel.
@@ -305,6 +312,14 @@ pub fn compute(
                 .collect(),
         ),
         Distribution::of(
+            "gate: task to I'm going",
+            tasks
+                .iter()
+                .filter(in_person)
+                .filter_map(|t| t.claimed_at.map(|c| seconds_between(t.created_at, c)))
+                .collect(),
+        ),
+        Distribution::of(
             "gate: task to outcome",
             tasks
                 .iter()
@@ -319,6 +334,46 @@ pub fn compute(
                 .iter()
                 .filter(social)
                 .filter_map(|t| t.first_sent_at.map(|s| seconds_between(t.created_at, s)))
+                .collect(),
+        ),
+        Distribution::of(
+            "social: task to claim",
+            tasks
+                .iter()
+                .filter(social)
+                .filter_map(|t| t.claimed_at.map(|c| seconds_between(t.created_at, c)))
+                .collect(),
+        ),
+        Distribution::of(
+            "social: claim to message sent",
+            tasks
+                .iter()
+                .filter(social)
+                .filter_map(|t| Some(seconds_between(t.claimed_at?, t.first_sent_at?)))
+                .collect(),
+        ),
+        Distribution::of(
+            "social: sent to delivered",
+            tasks
+                .iter()
+                .filter(social)
+                .filter_map(|t| Some(seconds_between(t.first_sent_at?, t.first_delivered_at?)))
+                .collect(),
+        ),
+        Distribution::of(
+            "social: sent to read",
+            tasks
+                .iter()
+                .filter(social)
+                .filter_map(|t| Some(seconds_between(t.first_sent_at?, t.first_read_at?)))
+                .collect(),
+        ),
+        Distribution::of(
+            "social: sent to first reply",
+            tasks
+                .iter()
+                .filter(social)
+                .filter_map(|t| Some(seconds_between(t.first_sent_at?, t.first_reply_at?)))
                 .collect(),
         ),
         Distribution::of(
@@ -548,6 +603,10 @@ mod tests {
             boarded_at: None,
             network: None,
             first_sent_at: None,
+            claimed_at: None,
+            first_delivered_at: None,
+            first_read_at: None,
+            first_reply_at: None,
         };
         let date = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let filter = ReportFilter {

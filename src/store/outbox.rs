@@ -501,6 +501,9 @@ macro_rules! outbox_store {
                 let id: Option<Uuid> = sqlx::query_scalar(AssertSqlSafe(format!(
                     "UPDATE messages SET state = $1, last_error = COALESCE($2, last_error), \
                      provider_message_id = COALESCE(provider_message_id, $3), sent_at = COALESCE(sent_at, $4), \
+                     delivered_at = CASE WHEN $1 IN ('delivered', 'read') THEN COALESCE(delivered_at, $4) \
+                     ELSE delivered_at END, \
+                     read_at = CASE WHEN $1 = 'read' THEN COALESCE(read_at, $4) ELSE read_at END, \
                      next_attempt_at = NULL WHERE network = $5 AND (provider_message_id = $3 OR id = $6) \
                      AND state IN ({earlier}) RETURNING id"
                 )))

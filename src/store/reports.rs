@@ -14,7 +14,11 @@ use crate::reports::{BoardedFact, LinkFact, TaskFact};
 pub(super) const SELECT_TASK_FACTS: &str = "SELECT t.station, t.channel, t.rule_id, t.state, t.outcome, \
     t.created_at, t.due_at, t.updated_at, t.escalated_at, p.language, pa.boarded_at, \
     (SELECT MIN(m.network) FROM messages m WHERE m.task_id = t.id) AS network, \
-    (SELECT MIN(m.sent_at) FROM messages m WHERE m.task_id = t.id) AS first_sent_at \
+    (SELECT MIN(m.sent_at) FROM messages m WHERE m.task_id = t.id) AS first_sent_at, \
+    t.claimed_at, \
+    (SELECT MIN(m.delivered_at) FROM messages m WHERE m.task_id = t.id) AS first_delivered_at, \
+    (SELECT MIN(m.read_at) FROM messages m WHERE m.task_id = t.id) AS first_read_at, \
+    (SELECT MIN(i.sent_at) FROM inbound_messages i WHERE i.task_id = t.id) AS first_reply_at \
     FROM tasks t LEFT JOIN persons p ON p.id = t.person_id LEFT JOIN passengers pa ON pa.id = t.passenger_id \
     WHERE t.created_at >= $1 AND t.created_at < $2";
 
@@ -104,6 +108,10 @@ pub(super) struct TaskFactRow {
     boarded_at: Option<DateTime<Utc>>,
     network: Option<String>,
     first_sent_at: Option<DateTime<Utc>>,
+    claimed_at: Option<DateTime<Utc>>,
+    first_delivered_at: Option<DateTime<Utc>>,
+    first_read_at: Option<DateTime<Utc>>,
+    first_reply_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<TaskFactRow> for TaskFact {
@@ -137,6 +145,10 @@ impl TryFrom<TaskFactRow> for TaskFact {
                 .transpose()
                 .map_err(|e| corrupt("message network", e))?,
             first_sent_at: r.first_sent_at,
+            claimed_at: r.claimed_at,
+            first_delivered_at: r.first_delivered_at,
+            first_read_at: r.first_read_at,
+            first_reply_at: r.first_reply_at,
         })
     }
 }

@@ -116,6 +116,7 @@ pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
     assignee = COALESCE($3, assignee), outcome = COALESCE($4, outcome), \
     outcome_note = CASE WHEN $2 IN ('done') THEN $5 ELSE outcome_note END, \
     cancel_reason = CASE WHEN $2 IN ('cancelled', 'expired') THEN $5 ELSE cancel_reason END, \
+    claimed_at = CASE WHEN $2 = 'claimed' THEN COALESCE(claimed_at, $6) ELSE claimed_at END, \
     updated_at = $6 WHERE id = $1";
 
 /// `$1` task, `$2` the assignee who recorded the outcome, `$3` now, `$4` the oldest closing that may
