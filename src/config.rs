@@ -47,6 +47,8 @@ pub struct Config {
     pub messaging: MessagingConfig,
     /// How long the registry keeps resolved complaint cases and identity links.
     pub registry: RegistryConfig,
+    /// Where the event stream is delivered as signed webhooks.
+    pub event_webhook: crate::event_webhooks::EventWebhookConfig,
 }
 
 /// `[registry]`: retention of personal data the registry and the matcher hold.
@@ -281,6 +283,7 @@ impl Default for Config {
             outbox: OutboxConfig::default(),
             messaging: MessagingConfig::default(),
             registry: RegistryConfig::default(),
+            event_webhook: crate::event_webhooks::EventWebhookConfig::default(),
         }
     }
 }

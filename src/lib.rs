@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod event_webhooks;
 pub mod flightstatus;
 pub mod manifest;
 pub mod matching;
@@ -158,6 +159,18 @@ pub async fn serve_with(
             Duration::from_secs(config.rules.reload_seconds.max(1)),
             stopped.clone(),
         )));
+    }
+    // Events are queued for the webhook only while one is configured (the last instance started says).
+    let hooks = event_webhooks::EventWebhooks::new(
+        store.clone(),
+        &config.event_webhook,
+        scheduler.instance().to_string(),
+    );
+    if let Err(e) = store.set_event_webhooks(hooks.is_some()).await {
+        tracing::error!(error = %e, "could not record whether event webhooks are on");
+    }
+    if let Some(hooks) = hooks {
+        background.push(tokio::spawn(hooks.run(stopped.clone())));
     }
     background.push(tokio::spawn(outbox.run(stopped)));
     // Persons filed under an earlier matcher's blocking keys are filed anew; then lists an earlier run

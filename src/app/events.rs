@@ -92,7 +92,9 @@ pub async fn stream(
 }
 
 impl StreamEvent {
-    fn of(e: Event, redacted: bool) -> StreamEvent {
+    /// The event as the stream shows it; `redacted`: without its free text, as analysts and the event
+    /// webhooks get it.
+    pub fn of(e: Event, redacted: bool) -> StreamEvent {
         let detail = if redacted {
             without_free_text(e.event.detail, None)
         } else {

@@ -7,6 +7,7 @@
 //! change that matters writes its event to the log in the same transaction. Depends on `domain` only.
 
 mod aboard_sql;
+mod event_hooks;
 mod events;
 mod flights;
 mod held;
@@ -34,6 +35,7 @@ use crate::config::DatabaseTarget;
 use crate::domain::records::{BoardingScan, PersonRecord, Task};
 use crate::domain::{Channel, LinkDecision, TaskState};
 
+pub use event_hooks::{DeliveryCounts, DeliveryResult, EventDelivery, EventHookStore};
 pub use events::EventStore;
 pub use flights::FlightStore;
 pub use held::HeldStore;
@@ -272,6 +274,7 @@ pub struct RegistryPurge {
 #[async_trait]
 pub trait Store:
     EventStore
+    + EventHookStore
     + FlightStore
     + HeldStore
     + ScanStore
@@ -307,6 +310,7 @@ macro_rules! backend_store {
      scans: { $($scans:tt)* },
      registry: { $($registry:tt)* }) => {
         $crate::store::events::event_store!($store, $conn, {});
+        $crate::store::event_hooks::event_hook_store!($store, $conn, {});
         $crate::store::flights::flight_store!($store, $conn, { $($flights)* });
         $crate::store::held::held_store!($store, $conn, {});
         $crate::store::scans::scan_store!($store, $conn, { $($scans)* });

@@ -566,6 +566,13 @@ macro_rules! outbox_store {
                     .bind(task_id)
                     .execute(&mut *tx)
                     .await?;
+                if let Some(task_id) = task_id {
+                    // The person wrote back on a follow-up: what the event stream and its webhooks carry
+                    // (never the words).
+                    let detail = serde_json::json!({ "network": reply.network.as_str(), "reply": id });
+                    let e = event("aboard", "message.replied", "task", task_id, None, person_id, detail);
+                    insert_event(&mut tx, &e, at).await?;
+                }
                 let row = sqlx::query_as::<_, ReplyRow>(AssertSqlSafe(format!(
                     "SELECT {REPLY_COLUMNS} FROM inbound_messages WHERE id = $1"
                 )))

@@ -94,6 +94,9 @@ pub(super) const PURGE_STATEMENTS: [&str; 3] = [
     "DELETE FROM boarding_scans WHERE received_at < $1",
 ];
 
+pub(super) const PURGE_EVENT_DELIVERIES: &str =
+    "DELETE FROM event_deliveries WHERE created_at < $1";
+
 pub(super) fn purge_event(cutoffs: &super::PurgeCutoffs, report: &super::PurgeReport) -> NewEvent {
     let detail = serde_json::json!({
         "events": report.events, "events_before": cutoffs.events_before,
@@ -362,6 +365,11 @@ macro_rules! scheduler_store {
                         .await?
                         .rows_affected()),
                 };
+                // Deliveries of the events gone with them (whatever their state) can no longer leave.
+                sqlx::query(PURGE_EVENT_DELIVERIES)
+                    .bind(cutoffs.events_before)
+                    .execute(&mut *tx)
+                    .await?;
                 end_event_removal(&mut tx).await?;
                 insert_event(&mut tx, &purge_event(cutoffs, &report), at).await?;
                 tx.commit().await?;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 // What `backend_store!` expands to names these unqualified.
 use super::aboard_sql::*;
+use super::event_hooks::*;
 use super::events::*;
 use super::flights::*;
 use super::held::*;

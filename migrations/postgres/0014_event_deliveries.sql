@@ -1,0 +1,32 @@
+-- Outgoing event webhooks: the events the airline's systems subscribe to wait here, one row per event, until
+-- an instance leases and delivers them, as the outbox does messages. A trigger queues them in the very
+-- transaction that writes the event, whichever code path wrote it, while the setting `event_webhooks` is
+-- 1 (each instance sets it at start from its configuration).
+CREATE TABLE event_deliveries (
+    event_id UUID PRIMARY KEY,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    lease_owner TEXT,
+    lease_until TIMESTAMPTZ,
+    last_error TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    delivered_at TIMESTAMPTZ
+);
+CREATE INDEX event_deliveries_due ON event_deliveries (state, next_attempt_at);
+
+CREATE FUNCTION events_to_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.action IN ('task.created', 'task.claimed', 'task.done', 'task.expired', 'task.cancelled',
+                      'message.sent', 'message.delivered', 'message.read', 'message.failed', 'message.replied',
+                      'link.confirmed', 'link.rejected', 'import.manifest', 'import.registry')
+       AND EXISTS (SELECT 1 FROM registry_settings WHERE name = 'event_webhooks' AND value = 1) THEN
+        INSERT INTO event_deliveries (event_id, state, attempts, next_attempt_at, created_at)
+        VALUES (NEW.id, 'queued', 0, NEW.at, NEW.at);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER events_to_webhooks AFTER INSERT ON events
+FOR EACH ROW EXECUTE FUNCTION events_to_webhooks();
