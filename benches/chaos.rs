@@ -250,6 +250,7 @@ async fn task(store: &dyn Store) -> Uuid {
                 due_at: now,
                 expires_at: now + Duration::hours(6),
                 brief: "chaos".to_string(),
+                briefs: Default::default(),
                 why: vec![],
                 holdout: None,
             },

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod event_webhooks;
 pub mod flightstatus;
+pub mod i18n;
 pub mod manifest;
 pub mod matching;
 pub mod messaging;

@@ -50,6 +50,11 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// Starts chromedriver and a headless Chromium session, or None (skip) when they are not installed.
 async fn browser() -> Option<(Driver, Client)> {
+    browser_speaking(None).await
+}
+
+/// Like `browser`, with the browser's languages (`Accept-Language`) set to `accept` when given.
+async fn browser_speaking(accept: Option<&str>) -> Option<(Driver, Client)> {
     let (Some(chromium), Some(chromedriver)) = (on_path(CHROMIUM), on_path(CHROMEDRIVER)) else {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
@@ -86,10 +91,22 @@ async fn browser() -> Option<(Driver, Client)> {
         "--window-size=1280,800".to_string(),
         format!("--user-data-dir={}", driver._profile.path().display()),
     ];
+    let mut args = args;
+    if let Some(accept) = accept {
+        args.push(format!("--lang={accept}"));
+        args.push(format!("--accept-lang={accept}"));
+    }
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_string(),
-        serde_json::json!({ "binary": chromium, "args": args }),
+        match accept {
+            Some(accept) => serde_json::json!({
+                "binary": chromium,
+                "args": args,
+                "prefs": { "intl.accept_languages": accept },
+            }),
+            None => serde_json::json!({ "binary": chromium, "args": args }),
+        },
     );
     let started = Instant::now();
     loop {
@@ -1425,6 +1442,7 @@ async fn four_tasks_fit_on_a_1024_by_768_tablet() {
                 .to_string(),
             why: vec![],
             holdout: None,
+            briefs: Default::default(),
         };
         db.store.create_task(&task, now).await.unwrap().unwrap();
     }
@@ -1471,4 +1489,199 @@ async fn four_tasks_fit_on_a_1024_by_768_tablet() {
     client.close().await.unwrap();
     app.stop().await;
     db.finish().await;
+}
+
+/// The English catalogue's messages that read otherwise in `language`: none of them may show on a page
+/// in that language. Messages with arguments are left out (their words around the arguments are
+/// checked where they show, by the tests of those pages).
+fn english_only_messages(language: &str) -> Vec<String> {
+    let read = |code: &str| -> std::collections::HashMap<String, String> {
+        let path = format!("{}/locales/{code}.ftl", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .lines()
+            .filter_map(|line| line.split_once(" = "))
+            .filter(|(id, _)| !id.starts_with('#') && !id.starts_with(' '))
+            .map(|(id, text)| (id.trim().to_string(), text.trim().to_string()))
+            .collect()
+    };
+    let english = read("en");
+    let theirs = read(language);
+    assert!(english.len() > 300, "the English catalogue was read");
+    english
+        .into_iter()
+        .filter(|(id, text)| theirs.get(id) != Some(text) && !text.contains('{'))
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// What a page says to its reader: its title, text, and the labels read out for controls.
+async fn page_words(client: &Client) -> String {
+    let said = client
+        .execute(
+            "const attrs = [...document.querySelectorAll('[title],[aria-label],[placeholder]')]
+               .flatMap(e => ['title', 'aria-label', 'placeholder'].map(a => e.getAttribute(a) || ''));
+             return [document.title, document.body.innerText, ...attrs].join(String.fromCharCode(10));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    said.as_str().unwrap_or_default().to_string()
+}
+
+/// Fails naming every English catalogue message found on the page as a whole phrase.
+async fn assert_no_english(client: &Client, english: &[String], page: &str) {
+    let words = page_words(client).await;
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+    let found: Vec<&String> = english
+        .iter()
+        .filter(|phrase| {
+            words.match_indices(phrase.as_str()).any(|(at, _)| {
+                !is_word(words[..at].chars().next_back())
+                    && !is_word(words[at + phrase.len()..].chars().next())
+            })
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{page} shows English: {found:?}\n--- the page ---\n{words}"
+    );
+}
+
+/// A walk through the staff pages in `language` (sign-in in the browser's language, the advisor's queue
+/// and task after they choose the language on their start page, the match review, and the gate view
+/// with a live task), with no English catalogue message on any page, and the briefs in that language.
+async fn walk_in(language: UiLanguage, accept: &str, sign_in_label: &str, brief_word: &str) {
+    let Some((_driver, client)) = browser_speaking(Some(accept)).await else {
+        return;
+    };
+    let code = language.as_str();
+    let english = english_only_messages(code);
+    let db = TestDb::sqlite().await;
+    let record = common::social::person(
+        "P-WALK",
+        "Inês Duarte",
+        code,
+        vec![common::social::x_account("91")],
+    );
+    let social = common::social::social_task(db.store.clone(), 7301, &record).await;
+    assert!(
+        social.new.briefs.contains_key(&language),
+        "the shipped rules brief in {code}: {social:?}"
+    );
+    review_case(db.store.as_ref()).await;
+    let spec = StaffSpec {
+        login: "advisor-walk".to_string(),
+        display_name: Some("Rita Assessora".to_string()),
+        grant: accounts::grant(Role::Advisor, &[], &["es".to_string(), "pt".to_string()]).unwrap(),
+        ui_language: UiLanguage::En,
+    };
+    accounts::add_staff(
+        db.store.as_ref(),
+        &spec,
+        &SecretString::from("right-password"),
+        "test",
+    )
+    .await
+    .unwrap();
+    add(
+        db.store.as_ref(),
+        "gate-walk",
+        Role::Gate,
+        &["MAD"],
+        language,
+    )
+    .await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    config.scheduler.enabled = false;
+    let app = TestApp::spawn(config).await;
+    let base = format!("http://{}", app.address);
+
+    // Before anyone signs in, the page follows the browser's language.
+    client.goto(&format!("{base}/signin")).await.unwrap();
+    assert_eq!(text_of(&client, "signin").await, sign_in_label);
+    assert_no_english(&client, &english, "/signin").await;
+
+    // The advisor's account is in English until they choose their language on the start page.
+    sign_in_by_keyboard(&client, &base, "advisor-walk", "right-password").await;
+    assert_eq!(text_of(&client, "role").await, "Customer advisor");
+    choose(&client, "my-language", code).await;
+    click(&client, "save-language").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("html[lang='{code}']")))
+        .await
+        .expect("the start page comes back in the chosen language");
+    assert_no_english(&client, &english, "/").await;
+    let account = db
+        .store
+        .staff_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.login.as_str() == "advisor-walk")
+        .unwrap();
+    assert_eq!(account.ui_language, language, "the choice is kept");
+
+    client.goto(&format!("{base}/advisor")).await.unwrap();
+    let row = text_of(&client, &format!("task-{}", social.id)).await;
+    assert!(row.contains(brief_word), "the brief in {code}: {row}");
+    assert_no_english(&client, &english, "/advisor").await;
+    client
+        .goto(&format!("{base}/advisor/tasks/{}", social.id))
+        .await
+        .unwrap();
+    let why = text_of(&client, "why").await;
+    assert!(why.contains(brief_word), "the brief in {code}: {why}");
+    assert!(
+        !why.contains("person.") && !why.contains("station."),
+        "no rule expression reaches an advisor: {why}"
+    );
+    assert_no_english(&client, &english, "/advisor/tasks/{id}").await;
+    client.goto(&format!("{base}/review")).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[id^='review-']"))
+        .await
+        .expect("the review case is listed");
+    assert_no_english(&client, &english, "/review").await;
+
+    // A gate agent whose account is in the language, with a task arriving live.
+    client.delete_all_cookies().await.unwrap();
+    let (engine, passenger_id) = boarding_flight(db.store.clone()).await;
+    sign_in_by_keyboard(&client, &base, "gate-walk", "right-password").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("role"))
+        .await
+        .unwrap();
+    client.goto(&format!("{base}/gate/MAD")).await.unwrap();
+    text_of(&client, "no-tasks").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let boarded = engine
+        .passenger_boarded(passenger_id, "gate:MAD:S24", aboard::clock::now())
+        .await
+        .unwrap();
+    let task_id = boarded.created[0].id;
+    let card = text_of(&client, &format!("task-{task_id}")).await;
+    assert!(card.contains(brief_word), "the brief in {code}: {card}");
+    assert_no_english(&client, &english, "/gate/MAD").await;
+
+    client.close().await.unwrap();
+    app.stop().await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_spanish_walk_through_the_staff_pages_shows_no_english() {
+    walk_in(UiLanguage::Es, "es-ES,es", "Iniciar sesión", "ya reclamó").await;
+}
+
+#[tokio::test]
+async fn a_portuguese_walk_through_the_staff_pages_shows_no_english() {
+    walk_in(UiLanguage::Pt, "pt-PT,pt", "Iniciar sessão", "já reclamou").await;
 }

@@ -149,6 +149,7 @@ async fn task_for(
         due_at: now + Span::minutes(20),
         expires_at: now + Span::minutes(40),
         brief: brief.to_string(),
+        briefs: Default::default(),
         why: vec!["48123 followers on X; an open baggage case".to_string()],
         holdout: None,
     };
@@ -743,6 +744,7 @@ async fn the_event_stream_announces_a_new_task_within_a_second() {
             due_at: now + Span::minutes(60),
             expires_at: now + Span::minutes(120),
             brief: "A second follow-up".to_string(),
+            briefs: Default::default(),
             why: vec![],
             holdout: None,
         };
@@ -885,6 +887,7 @@ async fn escalated_tasks_are_marked_and_come_first() {
             due_at: now - Span::minutes(1),
             expires_at: now + Span::minutes(30),
             brief: "Past due".to_string(),
+            briefs: Default::default(),
             why: vec![],
             holdout: None,
         };

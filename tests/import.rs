@@ -129,6 +129,7 @@ async fn a_pnl_and_its_adls_apply_in_order_and_a_deleted_passenger_loses_their_t
                     due_at: now() + Duration::hours(1),
                     expires_at: now() + Duration::hours(20),
                     brief: "Say hello".to_string(),
+                    briefs: Default::default(),
                     why: vec!["test".to_string()],
                     holdout: None,
                 },

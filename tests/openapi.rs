@@ -212,6 +212,7 @@ async fn real_answers_match_their_described_schemas() {
                     due_at: now + Duration::minutes(20),
                     expires_at: now + Duration::minutes(40),
                     brief: "Lost bag last month".to_string(),
+                    briefs: Default::default(),
                     why: vec!["an open baggage case".to_string()],
                     holdout: None,
                 },

@@ -310,6 +310,7 @@ async fn task(
         due_at: now + Duration::minutes(10),
         expires_at: now + Duration::minutes(60),
         brief: format!("Follow up {external_id}"),
+        briefs: Default::default(),
         why: vec!["an open case".to_string()],
         holdout: None,
     };

@@ -301,6 +301,7 @@ async fn tasks_expiring(store: &dyn Store, expiries: [DateTime<Utc>; 4]) -> Vec<
             due_at: expires_at - Duration::minutes(10),
             expires_at,
             brief: "ask if all is well".to_string(),
+            briefs: Default::default(),
             why: Vec::new(),
             holdout: None,
         };

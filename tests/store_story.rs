@@ -464,7 +464,9 @@ async fn story(store: &dyn Store) {
         person_id: p.id,
         decision,
         score: 0.72,
-        reasons: vec!["booking e-mail agrees".to_string()],
+        reasons: vec![aboard::matching::Reason::EmailAgrees {
+            email: "ana@example.es".to_string(),
+        }],
         decided_by: by.to_string(),
         updated_at: at,
     };
@@ -500,6 +502,7 @@ async fn story(store: &dyn Store) {
         due_at: at + Duration::minutes(10),
         expires_at: at + Duration::minutes(30),
         brief: "Open baggage case from October; ask if all is well now".to_string(),
+        briefs: Default::default(),
         why: vec![
             "rule boarded-complainant".to_string(),
             "1 open case".to_string(),
@@ -987,6 +990,7 @@ async fn concurrent_callers_create_one_task_and_send_each_message_once() {
             due_at: at,
             expires_at: at + Duration::hours(2),
             brief: "brief".to_string(),
+            briefs: Default::default(),
             why: vec![],
             holdout: None,
         };

@@ -116,6 +116,7 @@ async fn task(store: &dyn Store, spec: TaskSpec<'_>) -> Uuid {
         due_at: spec.due_at,
         expires_at: spec.due_at + Duration::hours(2),
         brief: format!("brief {}", spec.rule),
+        briefs: Default::default(),
         why: vec![],
         holdout: None,
     };

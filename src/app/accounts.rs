@@ -120,6 +120,33 @@ pub async fn update_staff(
         .await?)
 }
 
+/// The account holder changes the language of their own pages, keeping everything else; false when no
+/// account has that login.
+pub async fn set_own_language(
+    store: &dyn Store,
+    login: &str,
+    ui_language: UiLanguage,
+) -> Result<bool, StoreError> {
+    let Some(account) = store
+        .staff_accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.login.as_str() == login)
+    else {
+        return Ok(false);
+    };
+    let change = StaffChange {
+        display_name: account.display_name,
+        grant: account.grant,
+        ui_language,
+    };
+    let actor = format!("staff:{login}");
+    let changed = store
+        .update_staff(&account.login, &change, &actor, clock::now())
+        .await?;
+    Ok(changed.is_some())
+}
+
 /// Gives an account a new password, made here and returned to be shown once, and ends its sessions;
 /// `None` when no account has that login.
 pub async fn reset_password(

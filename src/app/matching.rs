@@ -217,7 +217,7 @@ pub async fn match_flight_now(
                 person_id: outcome.person,
                 decision: outcome.decision,
                 score: outcome.score,
-                reasons: outcome.reasons.iter().map(|r| r.describe()).collect(),
+                reasons: outcome.reasons.clone(),
                 decided_by,
                 updated_at: at,
             })

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Engine;
+use crate::domain::UiLanguage;
 use crate::rules::{self, RuleSet};
 
 /// The rules shipped with aboard, used when no rules directory is configured.
@@ -29,10 +32,43 @@ pub const SHIPPED_RULES: [(&str, &str); 2] = [
 pub struct RulesStatus {
     pub source: String,
     pub rule_ids: Vec<String>,
+    /// Each rule in force with what it does, in the order of `rule_ids`.
+    pub rules: Vec<RuleSummary>,
     pub loaded_at: DateTime<Utc>,
     /// Why the newest files were refused, while the previous rules stay in force.
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
+}
+
+/// A rule in force as staff read about it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RuleSummary {
+    pub id: String,
+    /// In English.
+    pub description: String,
+    /// In the other languages the rule file gives, by language code.
+    pub descriptions: BTreeMap<UiLanguage, String>,
+}
+
+impl RuleSummary {
+    /// The description in `language`, else in English.
+    pub fn description_in(&self, language: UiLanguage) -> &str {
+        self.descriptions
+            .get(&language)
+            .unwrap_or(&self.description)
+    }
+}
+
+fn summaries(rules: &RuleSet) -> Vec<RuleSummary> {
+    rules
+        .rules()
+        .iter()
+        .map(|r| RuleSummary {
+            id: r.id().to_string(),
+            description: r.description().to_string(),
+            descriptions: r.descriptions().iter().cloned().collect(),
+        })
+        .collect()
 }
 
 pub fn shipped_rules() -> Result<RuleSet, String> {
@@ -63,6 +99,7 @@ pub fn initial_rules(dir: Option<&Path>) -> Result<(RuleSet, RulesStatus), Strin
     let status = RulesStatus {
         source,
         rule_ids: rules.rules().iter().map(|r| r.id().to_string()).collect(),
+        rules: summaries(&rules),
         loaded_at: crate::clock::now(),
         last_error: None,
         last_error_at: None,
@@ -115,6 +152,7 @@ pub async fn watch(
         match reloaded {
             Ok(rules) => {
                 status.rule_ids = rules.rules().iter().map(|r| r.id().to_string()).collect();
+                status.rules = summaries(&rules);
                 status.loaded_at = crate::clock::now();
                 status.last_error = None;
                 engine.replace_rules(rules);

@@ -137,8 +137,10 @@ pub struct ReviewCase {
     pub passenger: ReviewPassenger,
     pub person: ReviewPerson,
     pub score: f32,
-    /// The matcher's reasons, one sentence each.
-    pub reasons: Vec<String>,
+    /// The matcher's reasons; one English sentence each in JSON.
+    #[serde(with = "crate::matching::reason::as_sentences")]
+    #[schema(value_type = Vec<String>)]
+    pub reasons: Vec<crate::matching::Reason>,
     pub evidence: Evidence,
     pub updated_at: DateTime<Utc>,
 }

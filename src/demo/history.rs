@@ -188,7 +188,9 @@ pub async fn seed(
                     person_id,
                     decision,
                     score: if decided_by == "matcher" { 0.97 } else { 0.8 },
-                    reasons: vec!["synthetic history".to_string()],
+                    reasons: vec![crate::matching::Reason::Written {
+                        text: "synthetic history".to_string(),
+                    }],
                     decided_by: decided_by.to_string(),
                     updated_at: boarded - Duration::hours(3),
                 })
@@ -219,6 +221,7 @@ pub async fn seed(
                             + Duration::minutes(if channel == Channel::Social { 180 } else { 20 }),
                         expires_at: created + Duration::hours(6),
                         brief: "Synthetic history".to_string(),
+                        briefs: Default::default(),
                         why: vec!["synthetic history".to_string()],
                         holdout: None,
                     },

@@ -829,7 +829,7 @@ mod tests {
                 .filter(|(_, p)| day.review_persons.contains(&p.external_id))
                 .map(|(i, _)| Uuid::from_u128(i as u128 + 1))
                 .collect();
-            let mut decisions: Vec<(Uuid, LinkDecision, Vec<String>)> = Vec::new();
+            let mut decisions: Vec<(Uuid, LinkDecision, Vec<crate::matching::Reason>)> = Vec::new();
             for (n, demo) in day.flights.iter().enumerate() {
                 let flight_id = Uuid::from_u128(1_000_000 + n as u128);
                 let passengers: Vec<_> = demo
@@ -861,7 +861,7 @@ mod tests {
                 let index = RegistryIndex::build(&candidates);
                 for outcome in match_flight(&index, &passengers, &RememberedDecisions::new()) {
                     if review_ids.contains(&outcome.person) {
-                        let reasons = outcome.reasons.iter().map(|r| r.describe()).collect();
+                        let reasons = outcome.reasons.clone();
                         decisions.push((outcome.person, outcome.decision, reasons));
                     }
                 }

@@ -88,7 +88,9 @@ async fn link_unless_decided(
             person_id,
             decision: LinkDecision::Linked,
             score: 1.0,
-            reasons: vec!["the demo generated this booking from the registry person".to_string()],
+            reasons: vec![crate::matching::Reason::Written {
+                text: "the demo generated this booking from the registry person".to_string(),
+            }],
             decided_by: "demo".to_string(),
             updated_at: now,
         })

@@ -203,10 +203,12 @@ word_enum!(
 );
 
 word_enum!(
-    /// The language of the staff interface, chosen per account.
+    /// The language of the staff interface, chosen per account; each has its catalogue in `locales/`.
     UiLanguage, "interface language", {
         En => "en",
         Es => "es",
+        Pt => "pt",
+        Fr => "fr",
     }
 );
 

@@ -2,6 +2,8 @@
 //! identity links, follow-up tasks, outbound messages, the event log, and staff accounts, sessions and API tokens. Plain data with ids; every instant
 //! is UTC. `New*` types are what callers hand the store; the others are what it gives back.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -298,8 +300,10 @@ pub struct IdentityLink {
     pub person_id: Uuid,
     pub decision: LinkDecision,
     pub score: f32,
-    /// Readable reasons, one sentence each.
-    pub reasons: Vec<String>,
+    /// Why the matcher decided as it did; one English sentence each in JSON.
+    #[serde(with = "crate::matching::reason::as_sentences")]
+    #[schema(value_type = Vec<String>)]
+    pub reasons: Vec<crate::matching::Reason>,
     /// `matcher`, or `staff:LOGIN` when a person decided (then the matcher leaves it alone).
     pub decided_by: String,
     pub updated_at: DateTime<Utc>,
@@ -317,7 +321,11 @@ pub struct NewTask {
     pub priority: i16,
     pub due_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// In English, as the rule's `brief` gave it.
     pub brief: String,
+    /// The brief in other languages, where the rule gives one (`brief.es`).
+    #[serde(default)]
+    pub briefs: BTreeMap<UiLanguage, String>,
     /// Why the task exists: the rule and the facts that made it true, in words.
     pub why: Vec<String>,
     /// The holdout's decision for the person, when the holdout is on: the store records it with the task,

@@ -14,7 +14,7 @@ mod index;
 mod normalise;
 mod parallel;
 pub(crate) use parallel::map_in_order_beside_store;
-mod reason;
+pub mod reason;
 mod remembered;
 pub mod synth;
 

@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::normalise::PhoneAgreement;
-use crate::domain::TravellerClass;
+use crate::domain::{TravellerClass, UiLanguage};
+use crate::i18n::{self, FluentValue};
 
 /// How far the manifest surname agrees with the person's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -76,10 +77,11 @@ pub enum ContactKind {
 }
 
 impl ContactKind {
-    fn words(self) -> &'static str {
+    /// The word the catalogues choose their phrase by.
+    fn word(self) -> &'static str {
         match self {
-            ContactKind::Email => "booking e-mail",
-            ContactKind::Phone => "booking phone number",
+            ContactKind::Email => "email",
+            ContactKind::Phone => "phone",
         }
     }
 }
@@ -160,147 +162,183 @@ pub enum Reason {
     StaffConfirmed,
     StaffRejected,
     StaffLinkedAnotherPerson,
+    /// A reason kept only in words: one stored before reasons were kept by kind, or a demo's.
+    Written {
+        text: String,
+    },
 }
 
 impl Reason {
+    /// The reason in English, as the API and the matcher's CSV give it.
     pub fn describe(&self) -> String {
+        self.describe_in(UiLanguage::En)
+    }
+
+    /// The reason in `language`, from the catalogues in `locales/` (`reason-*`).
+    pub fn describe_in(&self, language: UiLanguage) -> String {
+        let say = |id: &str, args: &[(&str, FluentValue<'_>)]| i18n::format(language, id, args);
+        let text = |v: &str| FluentValue::from(v.to_string());
         match self {
-            Reason::FrequentFlyerAgrees { carrier, number } => {
-                format!("frequent-flyer number {carrier} {number} agrees")
-            }
+            Reason::FrequentFlyerAgrees { carrier, number } => say(
+                "reason-frequent-flyer-agrees",
+                &[("carrier", text(carrier)), ("number", text(number))],
+            ),
             Reason::FrequentFlyerConflict {
                 carrier,
                 passenger_number,
                 person_number,
-            } => format!(
-                "different {carrier} frequent-flyer numbers (passenger {passenger_number}, person \
-                 {person_number})"
+            } => say(
+                "reason-frequent-flyer-conflict",
+                &[
+                    ("carrier", text(carrier)),
+                    ("passenger", text(passenger_number)),
+                    ("person", text(person_number)),
+                ],
             ),
-            Reason::EmailAgrees { email } => format!("same booking e-mail ({email})"),
-            Reason::PhoneAgrees { phone, how } => match how {
-                PhoneAgreement::E164 => format!("same phone number ({phone})"),
-                PhoneAgreement::LastNineDigits => format!(
-                    "same phone number by its last nine digits ({phone}; one side has no country code)"
-                ),
-            },
-            Reason::DateOfBirthAgrees { date } => format!("date of birth {date} agrees"),
-            Reason::DateOfBirthConflict { passenger, person } => format!(
-                "different dates of birth (passenger {passenger}, person {person}): a different person"
+            Reason::EmailAgrees { email } => say("reason-email-agrees", &[("email", text(email))]),
+            Reason::PhoneAgrees { phone, how } => say(
+                match how {
+                    PhoneAgreement::E164 => "reason-phone-agrees",
+                    PhoneAgreement::LastNineDigits => "reason-phone-agrees-last-nine",
+                },
+                &[("phone", text(phone))],
+            ),
+            Reason::DateOfBirthAgrees { date } => say(
+                "reason-date-of-birth-agrees",
+                &[("date", text(&date.to_string()))],
+            ),
+            Reason::DateOfBirthConflict { passenger, person } => say(
+                "reason-date-of-birth-conflict",
+                &[
+                    ("passenger", text(&passenger.to_string())),
+                    ("person", text(&person.to_string())),
+                ],
             ),
             Reason::Surname {
                 agreement,
                 passenger,
                 person,
-            } => match agreement {
-                SurnameAgreement::Exact => format!("surname {passenger} agrees"),
-                SurnameAgreement::OneOfCompound => format!(
-                    "surname agrees on one of the surnames ({passenger} on the manifest, {person} in \
-                     the registry)"
-                ),
-                SurnameAgreement::Truncated => format!(
-                    "surname agrees as far as the manifest's truncated {passenger} goes ({person})"
-                ),
-                SurnameAgreement::LastOfCompound => format!(
-                    "the person's surname {person} ends the manifest's compound surname {passenger} \
-                     (a Portuguese last surname, or a relative's)"
-                ),
-                SurnameAgreement::Similar => {
-                    format!("surname is close but not the same ({passenger} vs {person})")
-                }
-                SurnameAgreement::Differs => {
-                    format!("surname differs ({passenger} vs {person})")
-                }
-            },
+            } => say(
+                match agreement {
+                    SurnameAgreement::Exact => "reason-surname-exact",
+                    SurnameAgreement::OneOfCompound => "reason-surname-one-of-compound",
+                    SurnameAgreement::Truncated => "reason-surname-truncated",
+                    SurnameAgreement::LastOfCompound => "reason-surname-last-of-compound",
+                    SurnameAgreement::Similar => "reason-surname-similar",
+                    SurnameAgreement::Differs => "reason-surname-differs",
+                },
+                &[("passenger", text(passenger)), ("person", text(person))],
+            ),
             Reason::GivenName {
                 agreement,
                 passenger,
                 person,
-            } => match agreement {
-                GivenAgreement::Exact => format!("given name {passenger} agrees"),
-                GivenAgreement::FirstOfSeveral => format!(
-                    "given names agree on the first one ({passenger} on the manifest, {person} in the \
-                     registry)"
-                ),
-                GivenAgreement::Truncated => format!(
-                    "given name agrees as far as the manifest's truncated {passenger} goes ({person})"
-                ),
-                GivenAgreement::FirstOnly => format!(
-                    "the manifest shows only the first of the person's given names ({passenger} vs \
-                     {person}); please check"
-                ),
-                GivenAgreement::Nickname => {
-                    format!("given name is a nickname of the other ({passenger} vs {person})")
-                }
-                GivenAgreement::Initial => {
-                    format!("only an initial to compare ({passenger} vs {person})")
-                }
-                GivenAgreement::Similar => {
-                    format!("given name is close but not the same ({passenger} vs {person})")
-                }
-                GivenAgreement::Missing => {
-                    format!("the manifest has no given name to compare with {person}")
-                }
-                GivenAgreement::Differs => {
-                    format!("given name differs ({passenger} vs {person})")
-                }
-            },
+            } => say(
+                match agreement {
+                    GivenAgreement::Exact => "reason-given-exact",
+                    GivenAgreement::FirstOfSeveral => "reason-given-first-of-several",
+                    GivenAgreement::Truncated => "reason-given-truncated",
+                    GivenAgreement::FirstOnly => "reason-given-first-only",
+                    GivenAgreement::Nickname => "reason-given-nickname",
+                    GivenAgreement::Initial => "reason-given-initial",
+                    GivenAgreement::Similar => "reason-given-similar",
+                    GivenAgreement::Missing => "reason-given-missing",
+                    GivenAgreement::Differs => "reason-given-differs",
+                },
+                &[("passenger", text(passenger)), ("person", text(person))],
+            ),
             Reason::FamilyMember {
                 contact,
                 passenger_given,
                 person_given,
-            } => format!(
-                "same {} but the given name differs ({passenger_given} vs {person_given}): likely a \
-                 family member",
-                contact.words()
+            } => say(
+                "reason-family-member",
+                &[
+                    ("contact", text(contact.word())),
+                    ("passenger", text(passenger_given)),
+                    ("person", text(person_given)),
+                ],
             ),
-            Reason::TravelCompanion { contact } => format!(
-                "same {} but neither surname nor given name agrees: likely a travel companion",
-                contact.words()
+            Reason::TravelCompanion { contact } => say(
+                "reason-travel-companion",
+                &[("contact", text(contact.word()))],
             ),
             Reason::PossibleMarriedName {
                 passenger_surname,
                 person_surname,
-            } => format!(
-                "contact and given name agree under another surname ({passenger_surname} vs \
-                 {person_surname}): perhaps a married or birth name; please check"
+            } => say(
+                "reason-possible-married-name",
+                &[
+                    ("passenger", text(passenger_surname)),
+                    ("person", text(person_surname)),
+                ],
             ),
-            Reason::FrequentFlyerNameMismatch => {
-                "the frequent-flyer number agrees but the name does not: perhaps a number lent to a \
-                 companion; please check"
-                    .to_string()
-            }
-            Reason::ChildSharesName { class } => format!(
-                "the passenger travels as {} under the same name: perhaps the person's child; please \
-                 check",
-                match class {
-                    TravellerClass::Infant => "an infant",
-                    _ => "a child",
-                }
+            Reason::FrequentFlyerNameMismatch => say("reason-frequent-flyer-name-mismatch", &[]),
+            Reason::ChildSharesName { class } => say(
+                "reason-child-shares-name",
+                &[(
+                    "class",
+                    text(match class {
+                        TravellerClass::Infant => "infant",
+                        _ => "child",
+                    }),
+                )],
             ),
-            Reason::NameTooCommonForBirthDate { expected_namesakes } => format!(
-                "about {expected_namesakes:.0} people share this name, so a shared date of birth is not \
-                 proof; please check"
+            Reason::NameTooCommonForBirthDate { expected_namesakes } => say(
+                "reason-name-too-common",
+                &[("count", text(&format!("{expected_namesakes:.0}")))],
             ),
-            Reason::RareNameOnly { expected_namesakes } => format!(
-                "only the name agrees, but it is rare (about {expected_namesakes:.1} people expected to \
-                 carry it); please check"
+            Reason::RareNameOnly { expected_namesakes } => say(
+                "reason-rare-name-only",
+                &[("count", text(&format!("{expected_namesakes:.1}")))],
             ),
-            Reason::ConflictingEvidence => {
-                "strong evidence points both ways; please check".to_string()
-            }
-            Reason::SeveralCandidates { count } => format!(
-                "{count} registry persons fit this passenger; please choose"
+            Reason::ConflictingEvidence => say("reason-conflicting-evidence", &[]),
+            Reason::SeveralCandidates { count } => say(
+                "reason-several-candidates",
+                &[("count", text(&count.to_string()))],
             ),
-            Reason::SeveralPassengersFitPerson { count } => format!(
-                "{count} passengers on this flight fit the same person; please choose"
+            Reason::SeveralPassengersFitPerson { count } => say(
+                "reason-several-passengers",
+                &[("count", text(&count.to_string()))],
             ),
-            Reason::StaffConfirmed => "a staff member confirmed this link before".to_string(),
-            Reason::StaffRejected => "a staff member rejected this link before".to_string(),
-            Reason::StaffLinkedAnotherPerson => {
-                "a staff member linked this passenger to another person".to_string()
-            }
+            Reason::StaffConfirmed => say("reason-staff-confirmed", &[]),
+            Reason::StaffRejected => say("reason-staff-rejected", &[]),
+            Reason::StaffLinkedAnotherPerson => say("reason-staff-linked-another", &[]),
+            Reason::Written { text } => text.clone(),
         }
     }
+}
+
+/// Reasons in the JSON API: one English sentence each, as they always were; read back as words.
+pub mod as_sentences {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Reason;
+
+    pub fn serialize<S: Serializer>(reasons: &[Reason], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(reasons.iter().map(Reason::describe))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Reason>, D::Error> {
+        let sentences = Vec::<String>::deserialize(d)?;
+        Ok(sentences
+            .into_iter()
+            .map(|text| Reason::Written { text })
+            .collect())
+    }
+}
+
+/// The reasons of a stored link: each kept by its kind, or as words where it was kept so (links stored
+/// before reasons were kept by kind, or written by hand).
+pub fn stored_reasons(raw: &str) -> Result<Vec<Reason>, serde_json::Error> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(raw)?;
+    items
+        .into_iter()
+        .map(|item| match item {
+            serde_json::Value::String(text) => Ok(Reason::Written { text }),
+            other => serde_json::from_value(other),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -328,6 +366,46 @@ mod tests {
         assert_eq!(json["contact"], "email");
         let back: Reason = serde_json::from_value(json).unwrap();
         assert_eq!(back, family);
+    }
+
+    #[test]
+    fn reasons_read_in_the_readers_language_and_old_ones_as_they_were_written() {
+        let family = Reason::FamilyMember {
+            contact: ContactKind::Phone,
+            passenger_given: "MARIA".into(),
+            person_given: "LUCAS".into(),
+        };
+        assert_eq!(
+            family.describe_in(UiLanguage::Es),
+            "mismo teléfono de la reserva pero otro nombre (MARIA frente a LUCAS): probablemente un familiar"
+        );
+        let child = Reason::ChildSharesName {
+            class: TravellerClass::Infant,
+        };
+        assert!(child.describe_in(UiLanguage::Pt).contains("como bebé"));
+        let common = Reason::NameTooCommonForBirthDate {
+            expected_namesakes: 41.6,
+        };
+        assert!(common.describe().starts_with("about 42 people share"));
+        assert!(
+            common
+                .describe_in(UiLanguage::Fr)
+                .starts_with("environ 42 personnes")
+        );
+        let stored = serde_json::to_string(&serde_json::json!([
+            "same phone number (+34600000000)",
+            serde_json::to_value(&family).unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(
+            stored_reasons(&stored).unwrap(),
+            vec![
+                Reason::Written {
+                    text: "same phone number (+34600000000)".into()
+                },
+                family
+            ]
+        );
     }
 
     #[test]

@@ -195,6 +195,9 @@ impl fmt::Display for CheckReport {
                                 channels.join(", then ")
                             )?;
                             writeln!(f, "      brief: {}", plan.brief)?;
+                            for (language, brief) in &plan.briefs {
+                                writeln!(f, "      brief.{language}: {brief}")?;
+                            }
                         }
                     }
                 }

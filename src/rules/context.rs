@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     BookingName, CaseStatus, Channel, FlightNumber, FlightStatus, Iata, Network, Seat, Title,
-    UnknownVariant,
+    UiLanguage, UnknownVariant,
 };
 
 /// The event that makes aboard look at a passenger's rules.
@@ -410,6 +410,21 @@ impl PersonFacts {
                 optional(self.cases.iter().map(|c| c.severity).max().map(int)),
             ),
             (
+                "case_category_names",
+                Value::from(
+                    UiLanguage::ALL
+                        .iter()
+                        .map(|&language| {
+                            let names = categories
+                                .iter()
+                                .map(|c| Value::from(category_name(c, language)))
+                                .collect::<Vec<Value>>();
+                            (language.as_str().to_owned(), Value::from(names))
+                        })
+                        .collect::<HashMap<String, Value>>(),
+                ),
+            ),
+            (
                 "case_categories",
                 Value::from(
                     categories
@@ -517,6 +532,16 @@ fn map<const N: usize>(entries: [(&str, Value); N]) -> Value {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
     Value::from(map)
+}
+
+/// A case category in `language` for briefs, in lower case as it reads inside a sentence; a category
+/// the catalogues do not name stays as social care wrote it.
+fn category_name(category: &str, language: UiLanguage) -> String {
+    let word = category.trim().to_lowercase();
+    match crate::i18n::word(language, "case-category", &word) {
+        Some(name) => name.to_lowercase(),
+        None => word.replace('_', " "),
+    }
 }
 
 /// CEL ints are i64; counts beyond that saturate rather than wrap.

@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::clock::ClockTime;
 use super::context::Trigger;
 use super::diagnostic::{Diagnostic, Position, Problem};
-use crate::domain::Channel;
+use crate::domain::{Channel, UiLanguage};
 
 const RULE_FIELDS: &str =
     "id, description, trigger, when, channel, priority, due, expiry, brief, enabled";
@@ -36,7 +36,9 @@ pub(crate) struct RuleDefinition {
     /// Where the rule's `[[rule]]` header is.
     pub(crate) position: Position,
     pub(crate) id: String,
+    /// In English; `descriptions` holds the other languages the file gives (`description.es`).
     pub(crate) description: String,
+    pub(crate) descriptions: Vec<(UiLanguage, String)>,
     pub(crate) trigger: Trigger,
     pub(crate) when: ExpressionText,
     pub(crate) channels: Vec<Channel>,
@@ -45,7 +47,9 @@ pub(crate) struct RuleDefinition {
     pub(crate) due_position: Position,
     pub(crate) expiry: Option<ClockTime>,
     pub(crate) expiry_position: Option<Position>,
+    /// In English; `briefs` holds the other languages the file gives (`brief.es`).
     pub(crate) brief: ExpressionText,
+    pub(crate) briefs: Vec<(UiLanguage, ExpressionText)>,
     pub(crate) enabled: bool,
 }
 
@@ -142,7 +146,9 @@ impl TableReader<'_> {
             }
         };
         self.rule_id = id.clone();
-        let description = self.required_text(&mut table, header, "description");
+        let description = self.required_spanned(&mut table, header, "description", |_, value| {
+            localized(value.get_ref(), |text| Ok(text.to_owned()))
+        });
         let trigger = self.required(&mut table, header, "trigger", |value| {
             value
                 .as_str()
@@ -157,7 +163,14 @@ impl TableReader<'_> {
         });
         let due = self.clock_time(&mut table, header, "due", true);
         let expiry = self.clock_time(&mut table, header, "expiry", false);
-        let brief = self.expression(&mut table, header, "brief");
+        let brief = self.required_spanned(&mut table, header, "brief", |key_position, value| {
+            localized(value.get_ref(), |text| {
+                Ok(ExpressionText {
+                    source: text.to_owned(),
+                    key_position,
+                })
+            })
+        });
         let enabled = match take(&mut table, "enabled") {
             None => Some(true),
             Some((_, value)) => match value.get_ref().as_bool() {
@@ -186,6 +199,7 @@ impl TableReader<'_> {
             );
         }
         let (due, due_position) = due.flatten()?;
+        let (description, (brief, briefs)) = (description?, brief?);
         let (expiry, expiry_position) = match expiry {
             Some(Some((expiry, position))) => (Some(expiry), Some(position)),
             Some(None) => return None,
@@ -198,7 +212,8 @@ impl TableReader<'_> {
             file: self.file.to_owned(),
             position: header,
             id: id?,
-            description: description?,
+            description: description.0,
+            descriptions: description.1,
             trigger: trigger?,
             when: when?,
             channels: channels?,
@@ -207,7 +222,8 @@ impl TableReader<'_> {
             due_position,
             expiry,
             expiry_position,
-            brief: brief?,
+            brief,
+            briefs,
             enabled: enabled?,
         })
     }
@@ -270,17 +286,6 @@ impl TableReader<'_> {
         }
     }
 
-    fn required_text(
-        &mut self,
-        table: &mut RawTable,
-        header: Position,
-        field: &'static str,
-    ) -> Option<String> {
-        self.required(table, header, field, |value| {
-            non_empty_string(value).map(str::to_owned)
-        })
-    }
-
     fn expression(
         &mut self,
         table: &mut RawTable,
@@ -322,6 +327,36 @@ impl TableReader<'_> {
 fn take(table: &mut RawTable, field: &str) -> Option<(Spanned<String>, Spanned<toml::Value>)> {
     let key = table.keys().find(|k| k.get_ref() == field)?.clone();
     table.remove_entry(&key)
+}
+
+/// A text given in English alone (`brief = '…'`) or per language (`brief.en = '…'`, `brief.es = '…'`):
+/// English and the others, each a language the pages speak.
+fn localized<T>(
+    value: &toml::Value,
+    convert: impl Fn(&str) -> Result<T, String>,
+) -> Result<(T, Vec<(UiLanguage, T)>), String> {
+    let toml::Value::Table(table) = value else {
+        return Ok((convert(non_empty_string(value)?)?, Vec::new()));
+    };
+    let mut english = None;
+    let mut others = Vec::new();
+    for (key, text) in table {
+        let language = key.parse::<UiLanguage>().map_err(|_| {
+            let spoken: Vec<&str> = UiLanguage::ALL.iter().map(|l| l.as_str()).collect();
+            format!(
+                "{key:?} is not a language aboard's pages speak ({})",
+                spoken.join(", ")
+            )
+        })?;
+        let converted = convert(non_empty_string(text).map_err(|e| format!("{key}: {e}"))?)?;
+        match language {
+            UiLanguage::En => english = Some(converted),
+            other => others.push((other, converted)),
+        }
+    }
+    let english =
+        english.ok_or("the English text (`en`) is missing; other languages fall back to it")?;
+    Ok((english, others))
 }
 
 fn non_empty_string(value: &toml::Value) -> Result<&str, String> {

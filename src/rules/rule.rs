@@ -1,6 +1,7 @@
 //! A compiled rule and what evaluating it for one passenger gives: a task plan, a skip (no channel can be
 //! served in time), or an error that names the rule, the field and the reason.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use super::context::{CONTEXT_NAMES, RuleContext, Trigger};
 use super::definition::{ExpressionText, PriorityDefinition, RuleDefinition};
 use super::diagnostic::{Diagnostic, Position, Problem};
 use super::explain::{Fact, describe, facts};
-use crate::domain::Channel;
+use crate::domain::{Channel, UiLanguage};
 
 /// A CEL expression compiled once, kept with its text and the position of its key.
 #[derive(Debug)]
@@ -48,6 +49,9 @@ pub struct Rule {
     expiry: Option<ClockTime>,
     expiry_position: Option<Position>,
     brief: CompiledExpression,
+    /// The brief in other languages, each evaluated beside the English one.
+    briefs: Vec<(UiLanguage, CompiledExpression)>,
+    descriptions: Vec<(UiLanguage, String)>,
 }
 
 impl Rule {
@@ -57,6 +61,11 @@ impl Rule {
 
     pub fn description(&self) -> &str {
         &self.description
+    }
+
+    /// The description in the languages other than English that the file gives.
+    pub fn descriptions(&self) -> &[(UiLanguage, String)] {
+        &self.descriptions
     }
 
     /// The file the rule was read from, and where its `[[rule]]` header is.
@@ -103,8 +112,10 @@ pub struct TaskPlan {
     /// 1 (lowest) to 5 (most urgent).
     pub priority: u8,
     pub due_at: DateTime<Utc>,
-    /// One line of context for the staff member; never a message to the passenger.
+    /// One line of context for the staff member, in English; never a message to the passenger.
     pub brief: String,
+    /// The same in the other languages the rule writes it in.
+    pub briefs: BTreeMap<UiLanguage, String>,
     /// The rule id, its description, the priority's reason and the facts that made `when` true.
     pub why: Vec<String>,
 }
@@ -252,8 +263,14 @@ pub(crate) fn compile(env: &Env, definition: RuleDefinition) -> Result<Rule, Vec
         }
     };
     let brief = compile_one("brief", definition.brief);
-    match (when, priority, brief) {
-        (Some(when), Some(priority), Some(brief)) => Ok(Rule {
+    let briefs: Vec<_> = definition
+        .briefs
+        .into_iter()
+        .map(|(language, text)| compile_one("brief", text).map(|c| (language, c)))
+        .collect();
+    let briefs: Option<Vec<_>> = briefs.into_iter().collect();
+    match (when, priority, brief, briefs) {
+        (Some(when), Some(priority), Some(brief), Some(briefs)) => Ok(Rule {
             facts: facts(env, &when.program, &when.source),
             id: definition.id,
             description: definition.description,
@@ -269,6 +286,8 @@ pub(crate) fn compile(env: &Env, definition: RuleDefinition) -> Result<Rule, Vec
             expiry: definition.expiry,
             expiry_position: definition.expiry_position,
             brief,
+            briefs,
+            descriptions: definition.descriptions,
         }),
         _ => Err(diagnostics),
     }
@@ -360,7 +379,12 @@ impl Rule {
             return Ok(Outcome::Quiet);
         }
         let priority = self.run_priority(cel)?;
-        let brief = self.run_brief(cel)?;
+        let brief = self.run_brief(&self.brief, cel)?;
+        let briefs = self
+            .briefs
+            .iter()
+            .map(|(language, expression)| Ok((*language, self.run_brief(expression, cel)?)))
+            .collect::<Result<BTreeMap<_, _>, EvaluationProblem>>()?;
         let schedule = self.schedule(context, social_expiry)?;
         if schedule.options.is_empty() {
             return Ok(Outcome::Skipped(Skipped {
@@ -380,6 +404,7 @@ impl Rule {
             priority,
             due_at: schedule.due_at,
             brief,
+            briefs,
             why,
         }))
     }
@@ -430,8 +455,12 @@ impl Rule {
     }
 
     /// The brief as one line: runs of white space, line breaks included, become one space.
-    fn run_brief(&self, cel: &Context) -> Result<String, EvaluationProblem> {
-        match run(&self.brief, cel)? {
+    fn run_brief(
+        &self,
+        brief: &CompiledExpression,
+        cel: &Context,
+    ) -> Result<String, EvaluationProblem> {
+        match run(brief, cel)? {
             Value::String(text) => {
                 let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
                 if line.is_empty() {
@@ -497,7 +526,10 @@ impl Rule {
         };
         if everything || fired {
             problems.extend(self.run_priority(&cel).err());
-            problems.extend(self.run_brief(&cel).err());
+            problems.extend(self.run_brief(&self.brief, &cel).err());
+            for (_, brief) in &self.briefs {
+                problems.extend(self.run_brief(brief, &cel).err());
+            }
         }
         let mut no_time_to_act = None;
         if everything {

@@ -3,7 +3,7 @@
 use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
-use crate::domain::{CaseStatus, Channel, FlightStatus, Network};
+use crate::domain::{CaseStatus, Channel, FlightStatus, Network, UiLanguage};
 
 fn source(file: &str, text: &str) -> Vec<(String, String)> {
     vec![(file.to_owned(), text.to_owned())]
@@ -773,4 +773,99 @@ mod totality {
             }
         }
     }
+}
+
+#[test]
+fn briefs_and_descriptions_may_be_written_per_language_and_each_brief_is_evaluated() {
+    let text = GOOD
+        .replace(
+            "description = \"anyone with an open case\"",
+            "description.en = \"anyone with an open case\"\ndescription.es = \"cualquiera con un caso abierto\"",
+        )
+        .replace(
+            "brief = \"'Open case: ' + person.case_categories.join(', ')\"",
+            "brief.en = \"'Open case: ' + person.case_categories.join(', ')\"\n\
+             brief.es = '''\n'Caso abierto: ' + person.case_category_names.es.join(', ')\n'''\n\
+             brief.fr = \"'Dossier ouvert : ' + person.case_category_names.fr.join(', ')\"",
+        );
+    let set = parse_one(&text).unwrap_or_else(|d| panic!("{d:#?}"));
+    let [rule] = set.rules() else {
+        panic!("one rule expected")
+    };
+    assert_eq!(rule.description(), "anyone with an open case");
+    assert_eq!(
+        rule.descriptions(),
+        &[(UiLanguage::Es, "cualquiera con un caso abierto".to_string())]
+    );
+    let evaluation = set.evaluate(Trigger::Boarded, &RuleContext::sample());
+    let [plan] = evaluation.plans.as_slice() else {
+        panic!("one plan expected: {evaluation:?}")
+    };
+    assert_eq!(plan.brief, "Open case: baggage, delay");
+    assert_eq!(
+        plan.briefs.get(&UiLanguage::Es).map(String::as_str),
+        Some("Caso abierto: equipaje, retraso")
+    );
+    assert_eq!(
+        plan.briefs.get(&UiLanguage::Fr).map(String::as_str),
+        Some("Dossier ouvert : bagages, retard")
+    );
+    assert_eq!(plan.briefs.get(&UiLanguage::Pt), None);
+}
+
+#[test]
+fn a_brief_per_language_needs_english_and_languages_the_pages_speak() {
+    let no_english = GOOD.replace(
+        "brief = \"'Open case: ' + person.case_categories.join(', ')\"",
+        "brief.es = \"'Caso abierto'\"",
+    );
+    let (_, _, problem) = only_problem(&no_english);
+    assert!(
+        problem
+            .to_string()
+            .contains("the English text (`en`) is missing"),
+        "{problem}"
+    );
+    let german = GOOD.replace(
+        "brief = \"'Open case: ' + person.case_categories.join(', ')\"",
+        "brief.en = \"'Open case'\"\nbrief.de = \"'Offener Fall'\"",
+    );
+    let (_, _, problem) = only_problem(&german);
+    assert!(
+        problem
+            .to_string()
+            .contains("\"de\" is not a language aboard's pages speak (en, es, pt, fr)"),
+        "{problem}"
+    );
+    let bad_spanish = GOOD.replace(
+        "brief = \"'Open case: ' + person.case_categories.join(', ')\"",
+        "brief.en = \"'Open case'\"\nbrief.es = \"'Caso abierto' +\"",
+    );
+    let (_, _, problem) = only_problem(&bad_spanish);
+    assert!(
+        matches!(problem, Problem::Expression { field: "brief", .. }),
+        "{problem:?}"
+    );
+}
+
+#[test]
+fn the_shipped_rules_brief_in_every_page_language() {
+    let set = shipped_rules();
+    let mut context = active_complainant();
+    context.person.cases[0].category = "baggage".to_string();
+    let evaluation = set.evaluate(Trigger::Boarded, &context);
+    let [plan] = evaluation.plans.as_slice() else {
+        panic!("one plan expected: {evaluation:?}")
+    };
+    for language in [UiLanguage::Es, UiLanguage::Pt, UiLanguage::Fr] {
+        assert!(plan.briefs.contains_key(&language), "{language}: {plan:?}");
+    }
+    assert!(
+        plan.briefs[&UiLanguage::Es].contains("(equipaje)"),
+        "{plan:?}"
+    );
+    assert!(
+        plan.briefs[&UiLanguage::Pt].contains("(bagagem)"),
+        "{plan:?}"
+    );
 }

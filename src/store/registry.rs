@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::rows::{corrupt, json_list, word};
+use super::rows::{corrupt, word};
 use super::{KeyedPerson, MatchDecision, RegistryPurge, ScreeningClaim, StoreError};
 use crate::domain::LinkDecision;
 use crate::domain::records::{
@@ -196,7 +196,7 @@ pub(super) const ERASE_PERSON_TRACES: [&str; 4] = [
     "UPDATE messages SET recipient = '[erased]', body = '[erased]', template_parameters = NULL, \
      provider_message_id = NULL, last_error = NULL \
      WHERE task_id IN (SELECT id FROM tasks WHERE person_id = $1)",
-    "UPDATE tasks SET brief = '[erased]', why = '[]', outcome_note = NULL WHERE person_id = $1",
+    "UPDATE tasks SET brief = '[erased]', briefs = '{}', why = '[]', outcome_note = NULL WHERE person_id = $1",
 ];
 
 #[derive(sqlx::FromRow)]
@@ -218,7 +218,8 @@ impl TryFrom<LinkRow> for IdentityLink {
             person_id: r.person_id,
             decision: word("link decision", &r.decision)?,
             score: r.score,
-            reasons: json_list("link reasons", &r.reasons)?,
+            reasons: crate::matching::reason::stored_reasons(&r.reasons)
+                .map_err(|e| corrupt("link reasons", e))?,
             decided_by: r.decided_by,
             updated_at: r.updated_at,
         })

@@ -615,6 +615,7 @@ mod tests {
             due_at: at,
             expires_at: at,
             brief: "brief".to_string(),
+            briefs: Default::default(),
             why: Vec::new(),
             holdout: None,
         };

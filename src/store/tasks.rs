@@ -13,8 +13,8 @@ use crate::domain::records::{HoldoutRecord, NewTask, StaffRecord, Task, TaskTran
 use crate::domain::{Channel, TaskOutcome};
 
 pub(super) const TASK_COLUMNS: &str = "id, flight_id, passenger_id, person_id, rule_id, channel, station, \
-    gate, priority, state, due_at, expires_at, assignee, brief, why, outcome, outcome_note, cancel_reason, \
-    escalated_at, created_at, updated_at";
+    gate, priority, state, due_at, expires_at, assignee, brief, briefs, why, outcome, outcome_note, \
+    cancel_reason, escalated_at, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskRow {
@@ -32,6 +32,7 @@ pub(super) struct TaskRow {
     expires_at: DateTime<Utc>,
     assignee: Option<String>,
     brief: String,
+    briefs: String,
     why: String,
     outcome: Option<String>,
     outcome_note: Option<String>,
@@ -58,6 +59,8 @@ impl TryFrom<TaskRow> for Task {
                 due_at: r.due_at,
                 expires_at: r.expires_at,
                 brief: r.brief,
+                briefs: serde_json::from_str(&r.briefs)
+                    .map_err(|e| super::rows::corrupt("task briefs", e))?,
                 why: json_list("task reasons", &r.why)?,
                 holdout: None,
             },
@@ -74,8 +77,8 @@ impl TryFrom<TaskRow> for Task {
 }
 
 pub(super) const INSERT_TASK: &str = "INSERT INTO tasks (id, flight_id, passenger_id, person_id, rule_id, \
-    channel, station, gate, priority, state, due_at, expires_at, brief, why, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $14) \
+    channel, station, gate, priority, state, due_at, expires_at, brief, briefs, why, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $14, $15, $15) \
     ON CONFLICT (flight_id, passenger_id, rule_id) DO NOTHING";
 
 /// The holdout's decision, once per flight and person: the first instance to decide wins.
@@ -452,6 +455,7 @@ macro_rules! task_store {
                 .bind(task.due_at)
                 .bind(task.expires_at)
                 .bind(&task.brief)
+                .bind(to_json(&task.briefs))
                 .bind(to_json(&task.why))
                 .bind(at)
                 .execute(&mut *conn)

@@ -10,7 +10,7 @@ use crate::airports;
 use crate::domain::records::{
     ComplaintCase, Flight, NewTask, Passenger, Person, SocialAccount, StaffRecord, Station, Task,
 };
-use crate::domain::{BookingName, CaseStatus, Channel, Iata, Seat, TaskOutcome, Title};
+use crate::domain::{BookingName, CaseStatus, Channel, Iata, Seat, TaskOutcome, Title, UiLanguage};
 use crate::messaging;
 pub mod holdout;
 
@@ -335,11 +335,15 @@ pub fn decide(
             priority: i16::from(plan.priority),
             due_at,
             expires_at: option.expires_at,
-            brief: if context.flight.assumed.is_empty() {
-                plan.brief
-            } else {
-                format!("{} Flight time unknown: deadline assumed.", plan.brief)
-            },
+            brief: with_assumption(plan.brief, UiLanguage::En, &context.flight.assumed),
+            briefs: plan
+                .briefs
+                .into_iter()
+                .map(|(language, brief)| {
+                    let brief = with_assumption(brief, language, &context.flight.assumed);
+                    (language, brief)
+                })
+                .collect(),
             why: plan
                 .why
                 .into_iter()
@@ -349,6 +353,18 @@ pub fn decide(
         });
     }
     decision
+}
+
+/// A brief built on an assumed flight time says so, in its own language.
+fn with_assumption(brief: String, language: UiLanguage, assumed: &[String]) -> String {
+    if assumed.is_empty() {
+        brief
+    } else {
+        format!(
+            "{brief} {}",
+            crate::i18n::text(language, "flight-time-unknown")
+        )
+    }
 }
 
 /// Checks the facts behind each channel again, whatever the rule says: a rule may be written loosely, but

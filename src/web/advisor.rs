@@ -27,7 +27,9 @@ use crate::app::ServiceError;
 use crate::app::advisor::{self, AdvisorError, EMPTY_TEXT, SendRequest, primary_language};
 use crate::clock;
 use crate::domain::records::{Flight, Message, Person, Reply, SocialAccount, Task};
-use crate::domain::{CaseStatus, Iata, MessageState, Network, TaskOutcome, TaskState, UiLanguage};
+use crate::domain::{
+    CaseStatus, Iata, MessageState, Network, Role, TaskOutcome, TaskState, UiLanguage,
+};
 use crate::messaging::outbox::DeliveryNotice;
 use crate::messaging::{self, NotAllowed, SendMode};
 use crate::store::PersonTask;
@@ -57,15 +59,15 @@ impl AdvisorError {
             (AdvisorError::NotEligible(reason), _) => not_allowed_text(reason, language),
             (AdvisorError::NearDuplicate(_), _) => Msg::NearDuplicate.text(language).to_string(),
             (AdvisorError::NotClaimed(_), _) => Msg::ClaimToWrite.text(language).to_string(),
-            (AdvisorError::Invalid(_), UiLanguage::Es) if self.is_empty_text() => {
-                "Escriba un mensaje antes de enviarlo.".to_string()
+            (AdvisorError::Invalid(_), _) if self.is_empty_text() => {
+                crate::i18n::text(language, "empty-message").to_string()
             }
-            (AdvisorError::NoRecipient(network), UiLanguage::Es) => {
-                format!("La cuenta de {network} no tiene identificador de usuario al que escribir.")
+            (AdvisorError::NoRecipient(network), _) => {
+                crate::i18n::format(language, "no-recipient", &[network_arg(*network)])
             }
-            (AdvisorError::TemplateRequired(network), UiLanguage::Es) => format!(
-                "En {network} ahora solo se puede enviar una plantilla aprobada: elija una."
-            ),
+            (AdvisorError::TemplateRequired(network), _) => {
+                crate::i18n::format(language, "template-required", &[network_arg(*network)])
+            }
             (other, _) => other.to_string(),
         }
     }
@@ -75,37 +77,61 @@ impl AdvisorError {
     }
 }
 
+/// What a rule in force does, in `language` where its file says it; a rule no longer in force is
+/// named by its id.
+fn rule_description(state: &AppState, rule_id: &str, language: UiLanguage) -> String {
+    let status = match state.rules_status.lock() {
+        Ok(status) => status,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    status.rules.iter().find(|r| r.id == rule_id).map_or_else(
+        || rule_id.to_string(),
+        |r| r.description_in(language).to_string(),
+    )
+}
+
+fn network_arg(network: Network) -> (&'static str, crate::i18n::FluentValue<'static>) {
+    ("network", network.as_str().into())
+}
+
 /// What the networks' refusals mean, in the advisor's language.
 pub fn not_allowed_text(reason: &NotAllowed, language: UiLanguage) -> String {
-    match language {
-        UiLanguage::En => reason.to_string(),
-        UiLanguage::Es => match reason {
-            NotAllowed::NoOptIn(network) => {
-                format!("la persona no ha aceptado recibir mensajes de la aerolínea en {network}")
-            }
-            NotAllowed::DirectMessagesClosed => {
-                "en X la persona no sigue a la aerolínea ni acepta mensajes de cualquiera"
-                    .to_string()
-            }
-            NotAllowed::WindowClosed(network, days) => format!(
-                "{network} solo permite responder hasta 7 días después del último mensaje de la persona, que fue hace {days} días"
-            ),
-            NotAllowed::OptedOut(network) => {
-                format!("la persona pidió que no la contacten por {network}")
-            }
-            NotAllowed::NeverFirst(network) => format!(
-                "{network} nunca permite que una empresa escriba primero, y la persona no nos ha escrito"
-            ),
-            NotAllowed::ResponseWindowClosed(network) => format!(
-                "la ventana de 24 horas de {network} se cerró después de escribir este mensaje, así que no se envió; ahora solo cabe una respuesta de agente humano (etiqueta HUMAN_AGENT): escríbalo de nuevo"
-            ),
-            NotAllowed::TemplateOnlyNow(network) => format!(
-                "la ventana de 24 horas de {network} se cerró después de escribir este mensaje, así que no se envió; ahora solo cabe una plantilla aprobada"
-            ),
-            NotAllowed::NoTemplates(network) => {
-                format!("{network} no admite plantillas: escriba el texto")
-            }
-        },
+    use crate::i18n::{format, text};
+    match reason {
+        NotAllowed::NoOptIn(network) => {
+            format(language, "not-allowed-no-opt-in", &[network_arg(*network)])
+        }
+        NotAllowed::DirectMessagesClosed => {
+            text(language, "not-allowed-direct-messages-closed").to_string()
+        }
+        NotAllowed::WindowClosed(network, days) => format(
+            language,
+            "not-allowed-window-closed",
+            &[network_arg(*network), ("days", (*days).into())],
+        ),
+        NotAllowed::OptedOut(network) => {
+            format(language, "not-allowed-opted-out", &[network_arg(*network)])
+        }
+        NotAllowed::NeverFirst(network) => format(
+            language,
+            "not-allowed-never-first",
+            &[network_arg(*network)],
+        ),
+        NotAllowed::ResponseWindowClosed(network) => format(
+            language,
+            "not-allowed-response-window-closed",
+            &[network_arg(*network)],
+        ),
+        NotAllowed::TemplateOnlyNow(network) => format(
+            language,
+            "not-allowed-template-only-now",
+            &[network_arg(*network)],
+        ),
+        NotAllowed::NoTemplates(network) => format(
+            language,
+            "not-allowed-no-templates",
+            &[network_arg(*network)],
+        ),
     }
 }
 
@@ -194,7 +220,7 @@ struct QueueRow {
     person: String,
     language: String,
     flight: String,
-    brief: String,
+    brief: i18n::Brief,
     mine: bool,
     escalated: bool,
     /// Why no message can reach the person now, when none can: the row offers no Claim then.
@@ -285,7 +311,7 @@ fn queue_row(staff: &Staff, entry: &PersonTask, flight: Option<&Flight>) -> Queu
         person: entry.display_name.clone(),
         language: primary_language(entry.language.as_deref()),
         flight: flight.map(route_label).unwrap_or_default(),
-        brief: task.new.brief.clone(),
+        brief: i18n::Brief::of(&task.new.brief, &task.new.briefs, staff.ui_language),
         mine: task.state == TaskState::Claimed
             && task.assignee.as_deref() == Some(staff.actor().as_str()),
         escalated: task.escalated_at.is_some(),
@@ -468,7 +494,10 @@ struct TaskPage {
     claimable: bool,
     closed: bool,
     outcome: Option<&'static str>,
-    brief: String,
+    brief: i18n::Brief,
+    /// What the rule that made the task does, in the reader's language where the rule file gives it.
+    rule: String,
+    /// The rule's reasons with its expressions and the facts they read: for ops only.
     why: Vec<String>,
     zone: String,
     flight: Option<FlightFacts>,
@@ -641,7 +670,7 @@ async fn build_task_page(
             .best()
             .map(|t| time_at(t, f.destination.as_ref()))
             .unwrap_or_default(),
-        status: f.status.to_string(),
+        status: i18n::flight_status_name(f.status, language).to_string(),
         gate: f.gate.clone().unwrap_or_default(),
     });
     let mut cases: Vec<_> = social.person.cases().collect();
@@ -654,7 +683,7 @@ async fn build_task_page(
         .into_iter()
         .map(|c| CaseRow {
             opened: time_at(c.opened_at, station.as_ref()),
-            category: c.category.clone(),
+            category: i18n::case_category_name(&c.category, language),
             summary: c.summary.clone(),
             open: c.status == CaseStatus::Open,
             status: match c.status {
@@ -705,8 +734,13 @@ async fn build_task_page(
         claimable: task.state == TaskState::Open,
         closed: !task.state.is_active(),
         outcome: task.outcome.map(|o| outcome_name(o, language)),
-        brief: task.new.brief.clone(),
-        why: task.new.why.clone(),
+        brief: i18n::Brief::of(&task.new.brief, &task.new.briefs, language),
+        rule: rule_description(state, &task.new.rule_id, language),
+        why: if staff.role() == Role::Ops {
+            task.new.why.clone()
+        } else {
+            Vec::new()
+        },
         zone: station
             .as_ref()
             .map_or_else(|| "UTC".to_string(), |s| i18n::zone_label(s, now)),
@@ -1029,7 +1063,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refusals_read_in_both_languages() {
+    fn refusals_read_in_each_language_and_in_english_as_the_api_says_them() {
+        let every = [
+            NotAllowed::NoOptIn(Network::Whatsapp),
+            NotAllowed::DirectMessagesClosed,
+            NotAllowed::WindowClosed(Network::Instagram, 9),
+            NotAllowed::NeverFirst(Network::Sms),
+            NotAllowed::OptedOut(Network::Facebook),
+            NotAllowed::ResponseWindowClosed(Network::Facebook),
+            NotAllowed::TemplateOnlyNow(Network::Whatsapp),
+            NotAllowed::NoTemplates(Network::X),
+        ];
+        for reason in &every {
+            assert_eq!(not_allowed_text(reason, UiLanguage::En), reason.to_string());
+            assert_ne!(not_allowed_text(reason, UiLanguage::Fr), reason.to_string());
+        }
         let reason = NotAllowed::NoOptIn(Network::X);
         assert_eq!(
             not_allowed_text(&reason, UiLanguage::En),

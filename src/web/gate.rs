@@ -176,6 +176,7 @@ fn version_token(version: &TaskListVersion) -> String {
 
 struct TaskRow {
     view: TaskView,
+    brief: i18n::Brief,
     channel: &'static str,
     state: &'static str,
     language: String,
@@ -270,6 +271,7 @@ fn section(
         tasks: views
             .into_iter()
             .map(|view| TaskRow {
+                brief: i18n::Brief::of(&view.brief, &view.briefs, language),
                 channel: i18n::channel_name(view.channel, language),
                 state: i18n::task_state_name(view.state, language),
                 language: view.language.clone().unwrap_or_default().to_uppercase(),

@@ -203,6 +203,7 @@ fn page_routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/signin", get(pages::signin).post(pages::signin_submit))
         .route("/signout", post(pages::signout))
+        .route("/account/language", post(pages::set_language))
         .route_layer(body_limit(BODY_LIMIT));
     let advisor = Router::new()
         .route("/advisor", get(advisor::queue_page))

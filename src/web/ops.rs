@@ -161,7 +161,8 @@ pub async fn flights(
 struct RulesPage {
     page: PageContext,
     source: String,
-    rule_ids: Vec<String>,
+    /// Each rule's id and description, in the viewer's language where the file gives it.
+    rules: Vec<(String, String)>,
     loaded_at: String,
     last_error: Option<String>,
     last_error_at: String,
@@ -179,8 +180,17 @@ pub async fn rules(State(state): State<AppState>, staff: Staff) -> Result<Respon
     };
     let template = RulesPage {
         page: PageContext::for_staff(&staff),
+        rules: status
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.description_in(staff.ui_language).to_string(),
+                )
+            })
+            .collect(),
         source: status.source,
-        rule_ids: status.rule_ids,
         loaded_at: utc(status.loaded_at),
         last_error: status.last_error,
         last_error_at: status.last_error_at.map(utc).unwrap_or_default(),

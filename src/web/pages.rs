@@ -293,6 +293,9 @@ struct HomePage {
     languages: Vec<String>,
     links: Vec<Link>,
     station_form: bool,
+    /// The languages the pages speak, by code and own name, for the account's own choice; none for a
+    /// token, which has no account to keep it.
+    languages_offered: Vec<(&'static str, &'static str)>,
 }
 
 /// Who you are and where your work is: a gate agent's stations, a station picker for ops.
@@ -362,9 +365,49 @@ pub async fn home(staff: Staff) -> Response {
         languages: scopes.languages.clone(),
         links,
         station_form: staff.role() == Role::Ops,
+        languages_offered: match staff.credential {
+            Credential::Session { .. } => UiLanguage::ALL
+                .iter()
+                .map(|l| (l.as_str(), i18n::language_endonym(*l)))
+                .collect(),
+            Credential::Token => Vec::new(),
+        },
         page,
     };
     render(StatusCode::OK, &template)
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    language: String,
+}
+
+/// POST /account/language — the signed-in person chooses the language of their own pages.
+pub async fn set_language(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, WebError> {
+    if !matches!(staff.credential, Credential::Session { .. }) {
+        let (title, text) = (Msg::Forbidden, Msg::ForbiddenText);
+        return Ok(error_page(
+            StatusCode::FORBIDDEN,
+            staff.ui_language,
+            title,
+            text,
+        ));
+    }
+    let Ok(language) = form.language.parse::<UiLanguage>() else {
+        let (title, text) = (Msg::BadAddress, Msg::BadLanguageCode);
+        return Ok(error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            staff.ui_language,
+            title,
+            text,
+        ));
+    };
+    crate::app::accounts::set_own_language(state.store.as_ref(), &staff.name, language).await?;
+    Ok(Redirect::to("/").into_response())
 }
 
 /// Anything no route matched: a page in the browser's language, or JSON under /api.

@@ -234,7 +234,11 @@ fn case_view(case: ReviewCase, language: UiLanguage) -> CaseView {
         gate: f.gate.clone().unwrap_or_default(),
         score: format!("{:.1}", case.score),
         rows,
-        reasons: case.reasons,
+        reasons: case
+            .reasons
+            .iter()
+            .map(|r| r.describe_in(language))
+            .collect(),
     }
 }
 

@@ -3,6 +3,8 @@
 //! one-line brief, never the registry detail behind it (followers, cases, the rule's reasons). The gate
 //! pages render the same views; both claim and close through `app::in_person`.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,7 +20,7 @@ use super::{AppState, WebError};
 use crate::app::ServiceError;
 use crate::app::in_person::{self, IN_PERSON, TaskError};
 use crate::domain::records::Task;
-use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState};
+use crate::domain::{Channel, Iata, Role, Seat, TaskOutcome, TaskState, UiLanguage};
 use crate::store::{PassengerTask, TaskFilter};
 
 /// The most tasks one listing returns.
@@ -41,7 +43,10 @@ pub struct TaskView {
     pub seat: Option<String>,
     /// The person's preferred language (ISO 639-1), when the registry knows it.
     pub language: Option<String>,
+    /// In English.
     pub brief: String,
+    /// The brief in the other languages its rule writes it in, by language code.
+    pub briefs: BTreeMap<UiLanguage, String>,
     pub assignee: Option<String>,
     pub outcome: Option<TaskOutcome>,
     /// When the task was escalated, close to or past its deadline: it is listed first.
@@ -93,6 +98,7 @@ fn task_view(listed: PassengerTask) -> TaskView {
         seat: listed.seat,
         language: listed.language,
         brief: task.new.brief,
+        briefs: task.new.briefs,
         assignee: task.assignee,
         outcome: task.outcome,
         escalated_at: task.escalated_at,
