@@ -722,6 +722,7 @@ async fn social_steps_are_timed_from_claim_to_the_first_reply() {
                     // Outlives the test, or the app's scheduler expires it.
                     expires_at: aboard::clock::now() + Duration::days(1),
                     brief: "Persona".to_string(),
+                    briefs: Default::default(),
                     why: vec![],
                     holdout: None,
                 },
