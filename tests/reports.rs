@@ -847,3 +847,53 @@ async fn social_steps_are_timed_from_claim_to_the_first_reply() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn reports_outlive_retention_through_their_daily_rollups() {
+    for db in TestDb::each().await {
+        history(db.store.clone()).await;
+        // No scheduler: nothing but the test changes the tasks (it would escalate the open one) or rolls
+        // the days up.
+        let mut config = db.config();
+        config.scheduler.enabled = false;
+        let app = TestApp::spawn(config).await;
+        let analyst = token(db.store.as_ref(), Role::Analyst, &[], &[]).await;
+        let day = "from=2026-11-09&to=2026-11-11";
+        let read = || async {
+            let mut sections = Vec::new();
+            for section in ["funnel", "latency", "deadlines", "matching"] {
+                sections.push(get(&app, &analyst, &format!("/api/reports/{section}?{day}")).await);
+            }
+            sections
+        };
+        let before = read().await;
+        assert_eq!(before[0]["report"]["tasks_gate"], 6);
+        assert_eq!(db.store.rolled_through().await.unwrap(), None);
+        let now = aboard::clock::now();
+        let rolled = aboard::app::reports::roll_up(db.store.as_ref(), now, 400)
+            .await
+            .unwrap();
+        assert!(rolled >= 3, "{rolled} days");
+        assert!(db.store.rolled_through().await.unwrap() >= NaiveDate::from_ymd_opt(2026, 11, 11));
+        // Retention takes the flights with their passengers, tasks and links.
+        db.store
+            .purge_flights(now, now.date_naive(), 1_000)
+            .await
+            .unwrap();
+        assert_eq!(db.store.counts().await.unwrap().tasks, 0);
+        let after = read().await;
+        for (b, a) in before.iter().zip(&after).take(3) {
+            assert_eq!(b, a);
+        }
+        // Links the matcher and staff decided are kept; the review queue is read as it stands.
+        for figure in ["auto_linked", "confirmed", "rejected"] {
+            assert_eq!(
+                before[3]["report"][figure], after[3]["report"][figure],
+                "{figure}"
+            );
+        }
+        assert_eq!(after[3]["report"]["in_review"], 0);
+        app.stop().await;
+        db.finish().await;
+    }
+}

@@ -471,6 +471,7 @@ async fn the_api_lists_every_job_and_says_why_flight_status_is_off() {
                 "purge",
                 "flight-status",
                 "screen-lists",
+                "report-rollups",
                 "incomplete-messages"
             ]
         );
@@ -529,7 +530,7 @@ async fn a_configuration_naming_an_unknown_job_is_refused() {
     assert_eq!(
         err.to_string(),
         "scheduler.jobs.expire-task: there is no such job (known jobs: expire-tasks, \
-         escalate-tasks, purge, flight-status, screen-lists, incomplete-messages)"
+         escalate-tasks, purge, flight-status, screen-lists, report-rollups, incomplete-messages)"
     );
     config.scheduler.jobs.clear();
     config.scheduler.jobs.insert(

@@ -1,10 +1,11 @@
 //! Reports for analysts and ops: reads the facts of a report's window from the store and computes it with
 //! `reports`. Analysts and ops, across every station and language. Depends on `reports` and `store`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{Caller, ServiceError};
 use crate::domain::Role;
+use crate::reports::rollup::Rollup;
 use crate::reports::uplift::{self, Uplift};
 use crate::reports::{self, Report, ReportFilter};
 use crate::store::{AmbassadorCandidate, Store};
@@ -25,11 +26,83 @@ pub async fn report(
     if !REPORT_ROLES.contains(&caller.grant.role()) {
         return Err(ServiceError::Forbidden);
     }
+    // Days rolled up are read from their rollups; the facts are read for the days after them only.
+    let rolled_through = store.rolled_through().await?;
+    let rolled = match rolled_through {
+        Some(last) if last >= filter.from => store.rollup(filter.from, last.min(filter.to)).await?,
+        _ => Rollup::default(),
+    };
+    let live = ReportFilter {
+        from: rolled_through
+            .and_then(|last| last.succ_opt())
+            .map_or(filter.from, |next| next.max(filter.from)),
+        ..filter.clone()
+    };
+    let (tasks, boarded) = if live.from <= live.to {
+        let (from, to) = live.utc_window();
+        (
+            store.task_facts(from, to).await?,
+            store.boarded_facts(from, to).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // The review queue as it stands, whatever the day.
     let (from, to) = filter.utc_window();
-    let tasks = store.task_facts(from, to).await?;
-    let boarded = store.boarded_facts(from, to).await?;
     let links = store.link_facts(from, to).await?;
-    Ok(reports::compute(filter, &tasks, &boarded, &links, now))
+    Ok(reports::compute_with(
+        filter,
+        rolled,
+        rolled_through,
+        &tasks,
+        &boarded,
+        &links,
+        now,
+    ))
+}
+
+/// A day is rolled up once it is over at every station and its tasks have ended: this many days after.
+pub const ROLL_UP_AFTER_DAYS: i64 = 3;
+
+/// Rolls up the days not rolled up yet, oldest first, at most `limit` of them, up to
+/// `ROLL_UP_AFTER_DAYS` before `now`; returns how many. Each day is kept whole in one transaction, so a
+/// stop between days loses nothing.
+pub async fn roll_up(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<usize, ServiceError> {
+    let start = match store.rolled_through().await? {
+        Some(last) => last + Duration::days(1),
+        None => match store.first_task_at().await? {
+            // A station west of UTC may date its first task the day before.
+            Some(first) => first.date_naive() - Duration::days(1),
+            None => return Ok(0),
+        },
+    };
+    let end = now.date_naive() - Duration::days(ROLL_UP_AFTER_DAYS);
+    let mut rolled = 0;
+    let mut day = start;
+    while day <= end && rolled < limit {
+        let window = ReportFilter {
+            from: day,
+            to: day,
+            station: None,
+            desk: None,
+            rule: None,
+            channel: None,
+            network: None,
+        };
+        let (from, to) = window.utc_window();
+        let tasks = store.task_facts(from, to).await?;
+        let boarded = store.boarded_facts(from, to).await?;
+        let links = store.link_facts(from, to).await?;
+        let rollup = Rollup::of(|d| d == day, &tasks, &boarded, &links, now);
+        store.save_rollup(day, &rollup, now).await?;
+        rolled += 1;
+        day += Duration::days(1);
+    }
+    Ok(rolled)
 }
 
 /// Ambassador candidates, widest reach first. Analysts read them by registry id only: no names.

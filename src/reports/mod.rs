@@ -4,15 +4,17 @@
 //! by station, desk and hour, and identity matching. Every figure is also a table, which pages show and
 //! CSV downloads carry. Pure: depends on `domain` and `airports` only, no I/O.
 
+pub mod rollup;
 pub mod uplift;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::airports;
 use crate::domain::{Channel, Iata, LinkDecision, Network, TaskOutcome, TaskState};
+use rollup::Rollup;
 
 /// A task as reports see it: where, which rule, how it went and when, never who.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,17 +104,6 @@ impl ReportFilter {
         let date = local(station, at).date();
         date >= self.from && date <= self.to && self.station.as_deref().is_none_or(|s| s == station)
     }
-
-    fn keeps(&self, task: &TaskFact) -> bool {
-        self.covers(&task.station, task.created_at)
-            && self.rule.as_deref().is_none_or(|r| r == task.rule)
-            && self.channel.is_none_or(|c| c == task.channel)
-            && self.network.is_none_or(|n| Some(n) == task.network)
-            && self
-                .desk
-                .as_deref()
-                .is_none_or(|d| d == desk_of(task.language.as_deref()))
-    }
 }
 
 /// From boarding to outcome.
@@ -159,15 +150,39 @@ pub struct Distribution {
 }
 
 impl Distribution {
-    pub fn of(step: &'static str, mut seconds: Vec<i64>) -> Distribution {
-        seconds.sort_unstable();
+    /// The distribution of durations counted by value (seconds → how many).
+    pub fn of_counts(step: &'static str, counts: &BTreeMap<i64, i64>) -> Distribution {
+        let total: i64 = counts.values().sum();
         let rank = |p: f64| -> Option<i64> {
-            if seconds.is_empty() {
+            if total == 0 {
                 return None;
             }
-            let index = ((p * seconds.len() as f64).ceil() as usize).clamp(1, seconds.len()) - 1;
-            Some(seconds[index])
+            let wanted = ((p * total as f64).ceil() as i64).clamp(1, total);
+            let mut seen = 0;
+            counts.iter().find_map(|(seconds, n)| {
+                seen += n;
+                (seen >= wanted).then_some(*seconds)
+            })
         };
+        let mut histogram = Self::buckets();
+        for (s, n) in counts {
+            let bucket = BUCKET_MINUTES
+                .iter()
+                .position(|m| *s <= m * 60)
+                .unwrap_or(BUCKET_MINUTES.len());
+            histogram[bucket].count += n;
+        }
+        Distribution {
+            step,
+            count: total,
+            median_seconds: rank(0.5),
+            p90_seconds: rank(0.9),
+            p99_seconds: rank(0.99),
+            histogram,
+        }
+    }
+
+    fn buckets() -> Vec<Bucket> {
         let mut histogram: Vec<Bucket> = BUCKET_MINUTES
             .iter()
             .map(|m| Bucket {
@@ -179,6 +194,19 @@ impl Distribution {
             label: format!("> {} min", BUCKET_MINUTES[BUCKET_MINUTES.len() - 1]),
             count: 0,
         });
+        histogram
+    }
+
+    pub fn of(step: &'static str, mut seconds: Vec<i64>) -> Distribution {
+        seconds.sort_unstable();
+        let rank = |p: f64| -> Option<i64> {
+            if seconds.is_empty() {
+                return None;
+            }
+            let index = ((p * seconds.len() as f64).ceil() as usize).clamp(1, seconds.len()) - 1;
+            Some(seconds[index])
+        };
+        let mut histogram = Self::buckets();
         for s in &seconds {
             let bucket = BUCKET_MINUTES
                 .iter()
@@ -270,123 +298,32 @@ pub fn compute(
     links: &[LinkFact],
     now: DateTime<Utc>,
 ) -> Report {
-    let tasks: Vec<&TaskFact> = tasks.iter().filter(|t| filter.keeps(t)).collect();
-    let mut funnel = Funnel {
-        boarded_linked: boarded
-            .iter()
-            .filter(|b| filter.covers(&b.station, b.boarded_at))
-            .count() as i64,
-        ..Funnel::default()
-    };
-    for t in &tasks {
-        match t.channel {
-            Channel::Gate => funnel.tasks_gate += 1,
-            Channel::Cabin => funnel.tasks_cabin += 1,
-            Channel::Social => funnel.tasks_social += 1,
-        }
-        match (t.state, t.outcome) {
-            (TaskState::Open | TaskState::Claimed, _) => funnel.pending += 1,
-            (TaskState::Expired, _) => funnel.expired += 1,
-            (TaskState::Cancelled, _) | (_, Some(TaskOutcome::Offloaded)) => funnel.cancelled += 1,
-            (_, Some(TaskOutcome::NotFound)) => funnel.not_found += 1,
-            (_, Some(TaskOutcome::Declined | TaskOutcome::AskedNoContact)) => funnel.refused += 1,
-            (_, Some(TaskOutcome::TalkedNewIssue)) => {
-                funnel.reached += 1;
-                funnel.new_issue += 1;
-            }
-            (_, Some(TaskOutcome::TalkedAllWell | TaskOutcome::MessageSent)) => funnel.reached += 1,
-            (TaskState::Done, None) => funnel.reached += 1,
-        }
-    }
+    compute_with(filter, Rollup::default(), None, tasks, boarded, links, now)
+}
 
-    let in_person = |t: &&&TaskFact| t.channel != Channel::Social;
-    let social = |t: &&&TaskFact| t.channel == Channel::Social;
-    let done = |t: &&&TaskFact| t.state == TaskState::Done;
-    let latency = vec![
-        Distribution::of(
-            "gate: scan to task",
-            tasks
-                .iter()
-                .filter(in_person)
-                .filter_map(|t| t.boarded_at.map(|b| seconds_between(b, t.created_at)))
-                .collect(),
-        ),
-        Distribution::of(
-            "gate: task to I'm going",
-            tasks
-                .iter()
-                .filter(in_person)
-                .filter_map(|t| t.claimed_at.map(|c| seconds_between(t.created_at, c)))
-                .collect(),
-        ),
-        Distribution::of(
-            "gate: task to outcome",
-            tasks
-                .iter()
-                .filter(in_person)
-                .filter(done)
-                .map(|t| seconds_between(t.created_at, t.updated_at))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: task to message sent",
-            tasks
-                .iter()
-                .filter(social)
-                .filter_map(|t| t.first_sent_at.map(|s| seconds_between(t.created_at, s)))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: task to claim",
-            tasks
-                .iter()
-                .filter(social)
-                .filter_map(|t| t.claimed_at.map(|c| seconds_between(t.created_at, c)))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: claim to message sent",
-            tasks
-                .iter()
-                .filter(social)
-                .filter_map(|t| Some(seconds_between(t.claimed_at?, t.first_sent_at?)))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: sent to delivered",
-            tasks
-                .iter()
-                .filter(social)
-                .filter_map(|t| Some(seconds_between(t.first_sent_at?, t.first_delivered_at?)))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: sent to read",
-            tasks
-                .iter()
-                .filter(social)
-                .filter_map(|t| Some(seconds_between(t.first_sent_at?, t.first_read_at?)))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: sent to first reply",
-            tasks
-                .iter()
-                .filter(social)
-                .filter_map(|t| Some(seconds_between(t.first_sent_at?, t.first_reply_at?)))
-                .collect(),
-        ),
-        Distribution::of(
-            "social: task to outcome",
-            tasks
-                .iter()
-                .filter(social)
-                .filter(done)
-                .map(|t| seconds_between(t.created_at, t.updated_at))
-                .collect(),
-        ),
-    ];
+/// Computes the report of `filter` from the rollups of the days rolled up (through `rolled_through`) and
+/// the facts of the days after them, as things stand at `now`. The review queue is read from `links` as
+/// it stands, whatever the day.
+pub fn compute_with(
+    filter: &ReportFilter,
+    mut rolled: Rollup,
+    rolled_through: Option<NaiveDate>,
+    tasks: &[TaskFact],
+    boarded: &[BoardedFact],
+    links: &[LinkFact],
+    now: DateTime<Utc>,
+) -> Report {
+    let live = Rollup::of(
+        |day| rolled_through.is_none_or(|r| day > r) && day >= filter.from && day <= filter.to,
+        tasks,
+        boarded,
+        links,
+        now,
+    );
+    rolled.absorb(live);
 
+    let mut funnel = Funnel::default();
+    let mut latency: Vec<BTreeMap<i64, i64>> = vec![BTreeMap::new(); rollup::STEPS.len()];
     let mut by_station: BTreeMap<String, DeadlineRow> = BTreeMap::new();
     let mut by_desk: BTreeMap<String, DeadlineRow> = BTreeMap::new();
     let mut by_hour: Vec<DeadlineRow> = (0..24)
@@ -395,59 +332,79 @@ pub fn compute(
             ..DeadlineRow::default()
         })
         .collect();
-    for t in &tasks {
-        let (met, missed) = match t.state {
-            TaskState::Done if t.updated_at <= t.due_at => (1, 0),
-            TaskState::Done | TaskState::Expired => (0, 1),
-            TaskState::Open | TaskState::Claimed if t.due_at < now => (0, 1),
-            _ => (0, 0),
-        };
-        let escalated = i64::from(t.escalated_at.is_some());
-        let hour = local(&t.station, t.due_at).hour() as usize;
-        let desk = desk_of(t.language.as_deref());
-        for row in [
-            by_station
-                .entry(t.station.clone())
-                .or_insert_with(|| DeadlineRow {
-                    key: t.station.clone(),
-                    ..DeadlineRow::default()
-                }),
-            by_desk.entry(desk.clone()).or_insert_with(|| DeadlineRow {
-                key: desk.clone(),
-                ..DeadlineRow::default()
-            }),
-            &mut by_hour[hour],
-        ] {
-            row.met += met;
-            row.missed += missed;
-            row.escalated += escalated;
+    for (key, f) in rolled.kept(filter) {
+        match key.channel {
+            Channel::Gate => funnel.tasks_gate += f.tasks,
+            Channel::Cabin => funnel.tasks_cabin += f.tasks,
+            Channel::Social => funnel.tasks_social += f.tasks,
+        }
+        funnel.reached += f.reached;
+        funnel.not_found += f.not_found;
+        funnel.refused += f.refused;
+        funnel.expired += f.expired;
+        funnel.cancelled += f.cancelled;
+        funnel.pending += f.pending;
+        funnel.new_issue += f.new_issue;
+        for (step, counts) in &f.latency {
+            if let Some(merged) = latency.get_mut(*step) {
+                for (seconds, n) in counts {
+                    *merged.entry(*seconds).or_default() += n;
+                }
+            }
+        }
+        for (hour, [met, missed, escalated]) in &f.by_hour {
+            let rows = [
+                by_station
+                    .entry(key.station.clone())
+                    .or_insert_with(|| DeadlineRow {
+                        key: key.station.clone(),
+                        ..DeadlineRow::default()
+                    }),
+                by_desk
+                    .entry(key.desk.clone())
+                    .or_insert_with(|| DeadlineRow {
+                        key: key.desk.clone(),
+                        ..DeadlineRow::default()
+                    }),
+            ];
+            for row in rows {
+                row.met += met;
+                row.missed += missed;
+                row.escalated += escalated;
+            }
+            if let Some(row) = by_hour.get_mut(*hour as usize) {
+                row.met += met;
+                row.missed += missed;
+                row.escalated += escalated;
+            }
         }
     }
 
     let mut matching = Matching::default();
-    let mut review_ages = Vec::new();
-    for l in links
-        .iter()
-        .filter(|l| filter.covers(&l.station, l.created_at))
-    {
-        match (l.decision, l.by_matcher) {
-            (LinkDecision::Linked, true) => matching.auto_linked += 1,
-            (LinkDecision::Linked, false) => matching.confirmed += 1,
-            (LinkDecision::Rejected, _) => matching.rejected += 1,
-            (LinkDecision::Review, _) => {
-                matching.in_review += 1;
-                review_ages.push(seconds_between(l.created_at, now));
-            }
-        }
+    for s in rolled.kept_stations(filter) {
+        funnel.boarded_linked += s.boarded_linked;
+        matching.auto_linked += s.auto_linked;
+        matching.confirmed += s.confirmed;
+        matching.rejected += s.rejected;
     }
-    let ages = Distribution::of("review queue age", review_ages.clone());
-    matching.review_median_age_seconds = ages.median_seconds;
+    let review_ages: Vec<i64> = links
+        .iter()
+        .filter(|l| l.decision == LinkDecision::Review && filter.covers(&l.station, l.created_at))
+        .map(|l| seconds_between(l.created_at, now))
+        .collect();
+    matching.in_review = review_ages.len() as i64;
+    matching.review_median_age_seconds =
+        Distribution::of("review queue age", review_ages.clone()).median_seconds;
     matching.review_oldest_age_seconds = review_ages.iter().max().copied();
 
     Report {
         filter: filter.clone(),
         funnel,
-        latency,
+        latency: rollup::STEPS
+            .iter()
+            .zip(&latency)
+            .map(|(step, counts)| Distribution::of_counts(step, counts))
+            .collect(),
         deadlines: Deadlines {
             by_station: by_station.into_values().collect(),
             by_desk: by_desk.into_values().collect(),

@@ -54,6 +54,28 @@ impl Job for EscalateTasks {
     }
 }
 
+/// Rolls up the report figures of the days that are over (`app::reports::roll_up`), so that reports
+/// outlive retention and a year of them answers quickly.
+pub struct RollUpReports;
+
+#[async_trait]
+impl Job for RollUpReports {
+    fn name(&self) -> &'static str {
+        "report-rollups"
+    }
+
+    fn default_schedule(&self) -> &'static str {
+        "7 * * * *"
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError> {
+        let days = crate::app::reports::roll_up(ctx.store.as_ref(), ctx.now, 400)
+            .await
+            .map_err(|e| JobError::Body(e.to_string().into()))?;
+        Ok(JobReport::ok(format!("{days} day(s) rolled up")))
+    }
+}
+
 /// One kind of data retention removes. The purge job runs every step it is given, so each concern
 /// that keeps personal data (the registry's cases and links, for one) adds its own step.
 #[async_trait]

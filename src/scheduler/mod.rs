@@ -71,6 +71,7 @@ pub fn from_config(
             flight_sink.clone(),
         )),
         Arc::new(ScreenListsJob),
+        Arc::new(jobs::RollUpReports),
     ];
     all.push(Arc::new(IncompleteMessagesJob::new(
         TimeDelta::minutes(i64::from(config.import.incomplete_after_minutes)),
