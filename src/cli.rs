@@ -463,13 +463,33 @@ impl TokenCommand {
 /// and the progress moves as each group is committed.
 const FILES_PER_TRANSACTION: usize = 250;
 
-/// A group of files as read (name, bytes or the read error), the readable ones parsed, and the
-/// instant they were parsed against.
+/// A group of files as read (name, bytes or the read error), the readable ones parsed — or none, for
+/// a large CSV that is stored while it is read (`import::import_streamed_csv`) — and the instant they
+/// were parsed against.
 type ParsedGroup = (
     Vec<(String, std::io::Result<Vec<u8>>)>,
-    Vec<import::ParsedFile>,
+    Option<Vec<import::ParsedFile>>,
     chrono::DateTime<chrono::Utc>,
 );
+
+/// The files in groups of at most [`FILES_PER_TRANSACTION`], a file large enough to stream alone.
+fn file_groups(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let mut groups: Vec<Vec<PathBuf>> = Vec::new();
+    let mut group = Vec::new();
+    for path in files {
+        let large = std::fs::metadata(path)
+            .is_ok_and(|m| m.len() >= crate::manifest::STREAMED_CSV_FROM_BYTES as u64);
+        if large || group.len() == FILES_PER_TRANSACTION {
+            groups.extend((!group.is_empty()).then(|| std::mem::take(&mut group)));
+        }
+        group.push(path.clone());
+        if large {
+            groups.push(std::mem::take(&mut group));
+        }
+    }
+    groups.extend((!group.is_empty()).then_some(group));
+    groups
+}
 
 /// Reads and parses a group of files on a blocking thread.
 fn read_and_parse(
@@ -483,7 +503,11 @@ fn read_and_parse(
             .map(|path| (path.display().to_string(), std::fs::read(path)))
             .collect();
         let now = clock::now();
-        let parsed = import::parse_files(&readable_files(&read), reading, now.date_naive(), &actor);
+        let streams =
+            matches!(&read[..], [(_, Ok(bytes))] if crate::manifest::streams(bytes, reading));
+        let parsed = (!streams).then(|| {
+            import::parse_files(&readable_files(&read), reading, now.date_naive(), &actor)
+        });
         (read, parsed, now)
     })
 }
@@ -544,10 +568,10 @@ impl ImportCommand {
         let mut rows = 0usize;
         let mut warnings = 0usize;
         // While one group is stored, the next is read and parsed on a blocking thread.
-        let mut groups = files.chunks(FILES_PER_TRANSACTION);
+        let mut groups = file_groups(files).into_iter();
         let mut next = groups
             .next()
-            .map(|group| read_and_parse(group.to_vec(), reading, actor.clone()));
+            .map(|group| read_and_parse(group, reading, actor.clone()));
         while let Some(parsing) = next.take() {
             let (read, parsed, now) = match parsing.await {
                 Ok(group) => group,
@@ -555,18 +579,46 @@ impl ImportCommand {
             };
             next = groups
                 .next()
-                .map(|group| read_and_parse(group.to_vec(), reading, actor.clone()));
-            let readable = readable_files(&read);
-            let mut results = import::import_parsed_files(
-                store,
-                Some(&crate::app::matching::MatchAfterImport),
-                &readable,
-                parsed,
-                reading.default_region,
-                actor,
-                now,
-            )
-            .await
+                .map(|group| read_and_parse(group, reading, actor.clone()));
+            let hook = Some(&crate::app::matching::MatchAfterImport as &dyn import::ImportHook);
+            let streamed = match (&read[..], &parsed) {
+                ([(name, Ok(bytes))], None) => import::import_streamed_csv(
+                    store,
+                    hook,
+                    name,
+                    bytes.clone(),
+                    reading,
+                    actor,
+                    now,
+                )
+                .await
+                .ok(),
+                _ => None,
+            };
+            let mut results = match streamed {
+                Some(result) => vec![result],
+                None => {
+                    // Not streamed after all (its flights' rows came apart): read whole.
+                    let parsed = parsed.unwrap_or_else(|| {
+                        import::parse_files(
+                            &readable_files(&read),
+                            reading,
+                            now.date_naive(),
+                            actor,
+                        )
+                    });
+                    import::import_parsed_files(
+                        store,
+                        hook,
+                        &readable_files(&read),
+                        parsed,
+                        reading.default_region,
+                        actor,
+                        now,
+                    )
+                    .await
+                }
+            }
             .into_iter();
             for (name, bytes) in &read {
                 let outcome = match bytes {

@@ -757,3 +757,101 @@ async fn a_large_list_is_stored_exactly_as_sent_and_its_digests_hold() {
         db.finish().await;
     }
 }
+
+/// A day's CSV of just over 4 MB (large enough to stream) for `date`, written a flight at a time (150 rows each), with a phone that
+/// cannot be read on its last row; returns it with its flights and rows.
+fn large_day_csv(date: &str) -> (String, usize, usize) {
+    let mut text = String::from(
+        "flight,date,origin,destination,surname,given,locator,docs_surname,docs_given,phone\n",
+    );
+    let mut rows: usize = 0;
+    while text.len() < aboard::manifest::STREAMED_CSV_FROM_BYTES + 1000 {
+        let surname = format!(
+            "FERNANDEZGARCIA{}{}",
+            char::from(b'A' + (rows % 150 / 26) as u8),
+            char::from(b'A' + (rows % 26) as u8)
+        );
+        text.push_str(&format!(
+            "IB{:04},{date},MAD,BCN,{surname},ANAMARIA,Q{:05},{surname},ANAMARIA,\n",
+            rows / 150 + 1,
+            rows / 2
+        ));
+        rows += 1;
+    }
+    text.push_str(&format!(
+        "IB{:04},{date},MAD,BCN,LOPEZ,LUIS,K8L9M0,,,999 9999\n",
+        rows / 150 + 1
+    ));
+    rows += 1;
+    (text, rows.div_ceil(150), rows)
+}
+
+#[tokio::test]
+async fn a_large_csv_is_stored_while_it_is_read_and_stands_whole_or_not_at_all() {
+    for db in TestDb::each().await {
+        let dir = tempfile::tempdir().unwrap();
+        let (text, flights, rows) = large_day_csv("2026-11-22");
+        let day = dir.path().join("day.csv");
+        std::fs::write(&day, &text).unwrap();
+        let (ok, out) = aboard_cli(&db.url, &[&day]);
+        assert!(ok, "{out}");
+        assert!(
+            out.contains(&format!("day.csv (csv): {flights} flights, {rows} added")),
+            "{out}"
+        );
+        let last_line = text.lines().count();
+        assert!(
+            out.contains(&format!(
+                "day.csv:{last_line}: phone: 9999999 is kept as its digits"
+            )),
+            "{out}"
+        );
+        let counts = db.store.counts().await.unwrap();
+        assert_eq!(
+            (counts.flights, counts.passengers),
+            (flights as i64, rows as i64)
+        );
+        let (warned, _) = logged_warnings(db.store.as_ref(), &day.display().to_string()).await;
+        assert_eq!(warned, 1, "the import's log entry counts its warning");
+
+        let (ok, out) = aboard_cli(&db.url, &[&day]);
+        assert!(
+            ok && out.contains("already imported, nothing changed"),
+            "{out}"
+        );
+
+        // A passenger without a surname on the last row: nothing of the file is kept, though its
+        // first flights were written while the rest was read.
+        let (mut bad, _, _) = large_day_csv("2026-11-23");
+        bad.push_str("IB0001,2026-11-23,MAD,BCN,,LUIS,K8L9M0,,,\n");
+        let bad_path = dir.path().join("bad.csv");
+        std::fs::write(&bad_path, &bad).unwrap();
+        let (ok, out) = aboard_cli(&db.url, &[&bad_path]);
+        assert!(!ok, "{out}");
+        assert!(
+            out.contains(&format!("bad.csv:{}: surname", bad.lines().count())),
+            "{out}"
+        );
+        assert!(out.contains("rejected, nothing was imported"), "{out}");
+        let after = db.store.counts().await.unwrap();
+        assert_eq!(
+            (after.flights, after.passengers),
+            (counts.flights, counts.passengers)
+        );
+
+        // A flight whose rows come back after other flights': read whole instead, every row kept.
+        let (mut scattered, flights, rows) = large_day_csv("2026-11-24");
+        scattered.push_str("IB0001,2026-11-24,MAD,BCN,LATE,ROW,Z9Y8X7,,,\n");
+        let scattered_path = dir.path().join("scattered.csv");
+        std::fs::write(&scattered_path, &scattered).unwrap();
+        let (ok, out) = aboard_cli(&db.url, &[&scattered_path]);
+        assert!(ok, "{out}");
+        assert!(
+            out.contains(&format!(
+                "scattered.csv (csv): {flights} flights, {} added",
+                rows + 1
+            )),
+            "{out}"
+        );
+    }
+}

@@ -34,9 +34,10 @@ use crate::manifest::{
     self, Document, FlightManifest, Format, ListedTime, ManifestChanges, ManifestPassenger,
     MessagePart, ParseErrors, Reading,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{Fed, Store, StoreError};
 
 pub use super::held::{HeldState, IncompleteMessagesJob, ReleasedMessage, Waiting, held_states};
+use super::matching::ScreenReading;
 
 /// What one file did, as the CLI prints it and the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -157,6 +158,13 @@ pub trait ImportHook: Send + Sync {
         &self,
         store: &dyn Store,
         imports: Arc<Vec<ManifestImport>>,
+    ) -> Result<HashSet<String>, String>;
+
+    /// [`Self::screen`] of lists read as a large file was ([`ScreenReading`]).
+    async fn screen_read(
+        &self,
+        store: &dyn Store,
+        reading: ScreenReading,
     ) -> Result<HashSet<String>, String>;
 
     /// Gets the files one transaction committed, each with its summary, and what `screen` found, and
@@ -352,6 +360,191 @@ pub async fn import_parsed_files(
             })
         })
         .collect()
+}
+
+/// Parts of a streamed file waiting for the writer: enough to keep it busy while the next is read,
+/// few enough that a refused file has not been read far ahead.
+const PARTS_AHEAD: usize = 4;
+
+/// How the reading of a streamed file ended.
+enum StreamRead {
+    /// The file does not stream (or its flights' rows came apart): the bytes, to import it whole.
+    Whole(Vec<u8>),
+    Refused(ParseErrors),
+    Read {
+        rows: usize,
+        warnings: ImportWarnings,
+        screen: ScreenReading,
+        parse: Duration,
+    },
+}
+
+/// Imports a large CSV ([`manifest::stream_csv`]) while it is read: a thread reads it a slice of rows
+/// at a time and hands each slice's complete flights to the store, which writes them in the file's one
+/// transaction as they come, so that reading and writing overlap instead of following each other. The
+/// outcome is the one [`import_manifest_files`] gives — the file whole or not at all, the same errors,
+/// warnings and summary. `Err` gives the bytes back when the file does not stream; the caller then
+/// imports it whole.
+pub async fn import_streamed_csv(
+    store: &dyn Store,
+    hook: Option<&dyn ImportHook>,
+    file_name: &str,
+    bytes: Vec<u8>,
+    reading: Reading,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<ImportSummary, ImportError>, Vec<u8>> {
+    let started = Instant::now();
+    let (digest_sender, digest_read) = tokio::sync::oneshot::channel::<String>();
+    let (feed, mut fed) = tokio::sync::mpsc::channel::<Fed>(PARTS_AHEAD);
+    let name = file_name.to_string();
+    let by = actor.to_string();
+    let screens = hook.is_some();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut chunks = match manifest::stream_csv(&name, &bytes, reading) {
+            None => return StreamRead::Whole(bytes),
+            Some(Err(errors)) => return StreamRead::Refused(errors),
+            Some(Ok(chunks)) => chunks,
+        };
+        // Without a listener the import was dropped; the feed's closing then stops the reading.
+        let _ = digest_sender.send(digest(&bytes));
+        let mut rows = 0;
+        let mut screen = ScreenReading::default();
+        while let Some(flights) = chunks.next_flights() {
+            let document = (Document::Rows(flights), ImportWarnings::default());
+            let (_, part, part_rows) =
+                to_import(document, Format::Csv, &[], &name, String::new(), &by);
+            rows += part_rows;
+            if screens {
+                screen.read(&part.flights.iter().collect::<Vec<_>>());
+            }
+            if feed.blocking_send(Fed::Lists(part.flights)).is_err() {
+                // The store stopped (the file was imported before, or the write failed): its outcome
+                // says why, and the rest need not be read.
+                break;
+            }
+        }
+        match chunks.finish() {
+            manifest::StreamEnd::NotGrouped => StreamRead::Whole(bytes),
+            manifest::StreamEnd::Refused(errors) => StreamRead::Refused(errors),
+            manifest::StreamEnd::Read(warnings) => {
+                // A store that stopped early no longer listens; its outcome stands.
+                let _ = feed.blocking_send(Fed::End(warnings.clone()));
+                StreamRead::Read {
+                    rows,
+                    warnings,
+                    screen,
+                    parse: started.elapsed(),
+                }
+            }
+        }
+    });
+    let read = |joined: Result<StreamRead, tokio::task::JoinError>| match joined {
+        Ok(read) => read,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    let Ok(file_digest) = digest_read.await else {
+        return match read(reader.await) {
+            StreamRead::Whole(bytes) => Err(bytes),
+            StreamRead::Refused(errors) => Ok(Err(ImportError::Invalid(errors))),
+            StreamRead::Read { .. } => Ok(Err(ImportError::Store(StoreError::Abandoned))),
+        };
+    };
+    let head = ManifestImport {
+        format: format_name(Format::Csv).to_string(),
+        file_name: file_name.to_string(),
+        digest: file_digest,
+        actor: actor.to_string(),
+        sent_at: None,
+        flights: Vec::new(),
+        warnings: ImportWarnings::default(),
+    };
+    let storing = async {
+        let outcome = store.import_manifest_feed(&head, &mut fed, now).await;
+        // Closing the feed tells the reader that nothing more is wanted.
+        fed.close();
+        while fed.try_recv().is_ok() {}
+        outcome
+    };
+    let reading_and_screening = async {
+        let mut read = read(reader.await);
+        let screened = match (&mut read, hook) {
+            (StreamRead::Read { screen, .. }, Some(hook)) => {
+                Some(hook.screen_read(store, std::mem::take(screen)).await)
+            }
+            _ => None,
+        };
+        (read, screened)
+    };
+    let (stored, (read, screened)) = tokio::join!(storing, reading_and_screening);
+    let stored_in = started.elapsed();
+    let (outcome, rows, warnings, parse) = match (stored, read) {
+        (_, StreamRead::Whole(bytes)) => return Err(bytes),
+        (_, StreamRead::Refused(errors)) => return Ok(Err(ImportError::Invalid(errors))),
+        (Err(StoreError::Conflict(reason)), _) => {
+            return Ok(Err(ImportError::OutOfOrder {
+                file: file_name.to_string(),
+                reason,
+            }));
+        }
+        (Err(e), _) => return Ok(Err(ImportError::Store(e))),
+        (
+            Ok(outcome),
+            StreamRead::Read {
+                rows,
+                warnings,
+                parse,
+                ..
+            },
+        ) => (outcome, rows, warnings, parse),
+    };
+    let head = ManifestImport { warnings, ..head };
+    let mut summary = ImportSummary {
+        file: head.file_name.clone(),
+        format: Format::Csv,
+        rows,
+        duplicate: outcome.duplicate,
+        flights: outcome.flights,
+        warnings: head.warnings.clone(),
+        hook_problems: Vec::new(),
+        held: Vec::new(),
+        released: Vec::new(),
+    };
+    let hooked_at = Instant::now();
+    if let Some(hook) = hook
+        && !summary.duplicate
+    {
+        let screened = screened.unwrap_or_else(|| Err("the file was not screened".to_string()));
+        summary.hook_problems = hook
+            .after_import(store, &[(&head, &summary)], &screened, now)
+            .await
+            .pop()
+            .unwrap_or_default();
+    }
+    tracing::info!(
+        files = 1,
+        rows,
+        parse_ms = parse.as_secs_f64() * 1e3,
+        store_ms = stored_in.as_secs_f64() * 1e3,
+        hook_ms = hooked_at.elapsed().as_secs_f64() * 1e3,
+        "manifest streamed into its transaction"
+    );
+    let mut results = [Some(Ok(summary))];
+    release_waiting(
+        store,
+        hook,
+        &mut results,
+        reading.default_region,
+        actor,
+        now,
+    )
+    .await;
+    let [result] = results;
+    Ok(result.unwrap_or_else(|| {
+        Err(ImportError::Store(StoreError::NotFound(
+            "an import outcome".to_string(),
+        )))
+    }))
 }
 
 /// An ADL whose flight has no list yet (or has held messages before it) is held as the parts it came in.

@@ -273,6 +273,16 @@ impl super::import::ImportHook for MatchAfterImport {
             .map_err(|e| format!("identity matching failed: {e}"))
     }
 
+    async fn screen_read(
+        &self,
+        store: &dyn Store,
+        reading: ScreenReading,
+    ) -> Result<HashSet<String>, String> {
+        flights_read_with_candidates(store, reading)
+            .await
+            .map_err(|e| format!("identity matching failed: {e}"))
+    }
+
     async fn after_import(
         &self,
         store: &dyn Store,
@@ -355,6 +365,33 @@ fn keys_and_fingerprints(lists: &[&FlightList]) -> Vec<(Vec<i64>, Vec<String>)> 
     crate::matching::map_in_order_beside_store(lists, of_list)
 }
 
+/// What the screen reads of the imported lists: each flight's blocking keys and match fingerprints.
+/// It needs no store, so it is read where the lists are made — beside the transaction that stores them,
+/// or part by part as a large file is read ([`super::import::import_streamed_csv`]).
+#[derive(Default)]
+pub struct ScreenReading {
+    /// Each flight (as `FlightKey` text), its blocking keys and its range of `fingerprints`.
+    per_flight: Vec<(String, Vec<i64>, Range<usize>)>,
+    /// The fingerprints moved into one list: a day's 450,000 passengers have over a million, nearly all
+    /// different, and sorting copies of them cost a third of a second.
+    fingerprints: Vec<String>,
+}
+
+impl ScreenReading {
+    /// Reads some more lists.
+    pub fn read(&mut self, lists: &[&FlightList]) {
+        for (list, (keys, of_list)) in lists.iter().zip(keys_and_fingerprints(lists)) {
+            let start = self.fingerprints.len();
+            self.fingerprints.extend(of_list);
+            self.per_flight.push((
+                list.flight.key.to_string(),
+                keys,
+                start..self.fingerprints.len(),
+            ));
+        }
+    }
+}
+
 /// The flights of the imported files (as `FlightKey` text) where some passenger they bring shares a
 /// blocking key with a registry person or has a remembered staff decision — only they can gain a link.
 /// Two lookups for all the files, so that a day's import does not read every flight back; the names are
@@ -365,31 +402,32 @@ async fn flights_with_candidates(
 ) -> Result<HashSet<String>, ServiceError> {
     let work = move || {
         let lists: Vec<&FlightList> = imports.iter().flat_map(|i| i.flights.iter()).collect();
-        // The fingerprints are moved into one list, each flight keeping its range of it: a day's
-        // 450,000 passengers have over a million, nearly all different, and sorting copies of them
-        // cost a third of a second.
-        let mut fingerprints: Vec<String> = Vec::new();
-        let per_flight: Vec<(String, Vec<i64>, Range<usize>)> = lists
-            .iter()
-            .zip(keys_and_fingerprints(&lists))
-            .map(|(list, (keys, of_list))| {
-                let start = fingerprints.len();
-                fingerprints.extend(of_list);
-                (list.flight.key.to_string(), keys, start..fingerprints.len())
-            })
-            .collect();
-        let mut keys: Vec<i64> = per_flight
-            .iter()
-            .flat_map(|(_, k, _)| k.iter().copied())
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        (per_flight, keys, fingerprints)
+        let mut reading = ScreenReading::default();
+        reading.read(&lists);
+        reading
     };
-    let (per_flight, keys, fingerprints) = match tokio::task::spawn_blocking(work).await {
-        Ok(prepared) => prepared,
+    let reading = match tokio::task::spawn_blocking(work).await {
+        Ok(reading) => reading,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
+    flights_read_with_candidates(store, reading).await
+}
+
+/// [`flights_with_candidates`] of lists already read.
+async fn flights_read_with_candidates(
+    store: &dyn Store,
+    reading: ScreenReading,
+) -> Result<HashSet<String>, ServiceError> {
+    let ScreenReading {
+        per_flight,
+        fingerprints,
+    } = reading;
+    let mut keys: Vec<i64> = per_flight
+        .iter()
+        .flat_map(|(_, k, _)| k.iter().copied())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
     let known_keys: HashSet<i64> = store
         .blocking_keys_in_registry(&keys)
         .await?

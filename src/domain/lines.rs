@@ -4,7 +4,7 @@
 
 /// Counts lines forward through one text; positions asked for in increasing order cost one pass.
 pub struct LineIndex<'a> {
-    text: &'a [u8],
+    text: &'a str,
     offset: usize,
     line: usize,
 }
@@ -12,27 +12,32 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
         LineIndex {
-            text: text.as_bytes(),
+            text,
             offset: 0,
             line: 1,
         }
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.text
     }
 
     /// The 1-based line on which the record starting at byte `position` stands. The csv crate may give
     /// a record's start as the `\n` that ended the line before (after a `\r` it took as the end);
     /// line breaks at the position are skipped for that reason.
     pub fn line_at(&mut self, position: u64) -> usize {
+        let text = self.text.as_bytes();
         let mut target = usize::try_from(position)
             .unwrap_or(usize::MAX)
-            .min(self.text.len());
-        while matches!(self.text.get(target), Some(b'\r' | b'\n')) {
+            .min(text.len());
+        while matches!(text.get(target), Some(b'\r' | b'\n')) {
             target += 1;
         }
         if target < self.offset {
             self.offset = 0;
             self.line = 1;
         }
-        self.line += self.text[self.offset..target]
+        self.line += text[self.offset..target]
             .iter()
             .filter(|b| **b == b'\n')
             .count();

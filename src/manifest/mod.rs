@@ -32,7 +32,7 @@ use crate::domain::{
 pub(crate) use error::Collector;
 pub use error::{MAX_ERRORS, ParseError, ParseErrors};
 pub use parts::{DeliveredPart, MessagePart, assemble, message_key, message_parts};
-pub use rows::{CSV_COLUMNS, Column};
+pub use rows::{CSV_COLUMNS, Column, CsvChunks, STREAMED_CSV_FROM_BYTES, StreamEnd};
 pub use write::{write_adl, write_csv, write_json_lines, write_pnl};
 
 /// Longest line accepted in a CSV file or a JSON-lines file; longer lines are refused before any parsing
@@ -302,6 +302,40 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         cell.eq_ignore_ascii_case(b"surname")
     });
     names_surname.then_some(Format::Csv)
+}
+
+/// Whether [`stream_csv`] reads the file: a large CSV without quotes or framing.
+pub fn streams(bytes: &[u8], reading: Reading) -> bool {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    rows::streams(bytes)
+        && matches!(unframe(bytes), Cow::Borrowed(_))
+        && reading.format.or_else(|| detect(bytes)) == Some(Format::Csv)
+}
+
+/// A large CSV file, read as [`CsvChunks`] so that its flights can be stored while the rest is read;
+/// `None` for any other file (and for a CSV with quotes or framing), which [`parse`] reads whole. The
+/// file's encoding, line lengths and header are checked first: their errors refuse it.
+pub fn stream_csv<'a>(
+    file_name: &'a str,
+    bytes: &'a [u8],
+    reading: Reading,
+) -> Option<Result<CsvChunks<'a>, ParseErrors>> {
+    if !streams(bytes, reading) {
+        return None;
+    }
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let mut errors = error::Collector::new(file_name);
+    if !error::check_line_lengths(&mut errors, bytes, MAX_ROW_BYTES) {
+        return Some(Err(errors.finish_err()));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            error::report_bad_utf8(&mut errors, bytes, e.valid_up_to());
+            return Some(Err(errors.finish_err()));
+        }
+    };
+    Some(CsvChunks::open(errors, text, reading.default_region))
 }
 
 /// Parses one file: what it holds and the warnings about values it dropped, or every error. `format`

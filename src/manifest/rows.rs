@@ -5,9 +5,11 @@ use std::collections::{HashMap, HashSet};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::error::Collector;
+use super::error::{Collector, ParseErrors};
 use super::fields;
 use super::{FlightManifest, Gender, Infant, ListedTime, ManifestPassenger, Party};
+use crate::domain::ImportWarnings;
+use crate::domain::lines::LineIndex;
 use crate::domain::{BookingName, FlightKey, FlightNumber, Iata, Locator, Region, Seat, Title};
 
 /// The columns of a manifest CSV file (and the field names of a JSON manifest). Header names are matched
@@ -228,23 +230,25 @@ impl Flights {
     }
 
     fn finish(mut self) -> Vec<FlightManifest> {
-        for manifest in &mut self.manifests {
-            let mut sizes: HashMap<&str, u16> = HashMap::new();
-            for p in &manifest.passengers {
-                if let Some(party) = &p.party {
-                    let size = sizes.entry(party.tie.as_str()).or_default();
-                    *size = size.saturating_add(1);
-                }
-            }
-            let sizes: HashMap<String, u16> =
-                sizes.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            for p in &mut manifest.passengers {
-                if let Some(party) = &mut p.party {
-                    party.size = sizes.get(&party.tie).copied().unwrap_or(1);
-                }
-            }
-        }
+        self.manifests.iter_mut().for_each(count_parties);
         self.manifests
+    }
+}
+
+/// Gives each party member the size of their party, which only the flight's whole list tells.
+fn count_parties(manifest: &mut FlightManifest) {
+    let mut sizes: HashMap<&str, u16> = HashMap::new();
+    for p in &manifest.passengers {
+        if let Some(party) = &p.party {
+            let size = sizes.entry(party.tie.as_str()).or_default();
+            *size = size.saturating_add(1);
+        }
+    }
+    let sizes: HashMap<String, u16> = sizes.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for p in &mut manifest.passengers {
+        if let Some(party) = &mut p.party {
+            party.size = sizes.get(&party.tie).copied().unwrap_or(1);
+        }
     }
 }
 
@@ -646,7 +650,8 @@ pub(crate) fn parse_csv(
     let body = usize::try_from(reader.position().byte()).map_or(text.len(), |b| b.min(text.len()));
     let parts = body_parts(text, body);
     let flights = if parts.len() < 2 {
-        let mut flights = read_rows(errors, text, body..text.len(), &columns, delimiter);
+        let mut lines = LineIndex::new(text);
+        let mut flights = read_rows(errors, &mut lines, body..text.len(), &columns, delimiter);
         read_phones(errors, &mut flights, default_region);
         flights
     } else {
@@ -658,7 +663,9 @@ pub(crate) fn parse_csv(
                     let columns = &columns;
                     scope.spawn(move || {
                         let mut errors = Collector::new(file);
-                        let mut flights = read_rows(&mut errors, text, part, columns, delimiter);
+                        let mut lines = LineIndex::new(text);
+                        let mut flights =
+                            read_rows(&mut errors, &mut lines, part, columns, delimiter);
                         read_phones(&mut errors, &mut flights, default_region);
                         (flights, errors)
                     })
@@ -684,6 +691,169 @@ pub(crate) fn parse_csv(
         );
     }
     Some(flights.finish())
+}
+
+/// A CSV file of this many bytes or more, without quotes, is stored while it is read.
+pub const STREAMED_CSV_FROM_BYTES: usize = PARALLEL_CSV_FROM_BYTES;
+
+/// Rows read at a time when a CSV streams: about 2,000 passengers, a few milliseconds of the writer's
+/// time, so that the first flights reach it at once.
+const STREAM_CHUNK_BYTES: usize = 256 << 10;
+
+/// How a streamed CSV ended.
+pub enum StreamEnd {
+    /// Every row read: the file's warnings.
+    Read(ImportWarnings),
+    /// The file is refused: every error found.
+    Refused(ParseErrors),
+    /// A flight's rows came apart (another flight between them), so flights handed out were not whole:
+    /// the file must be read as a whole instead.
+    NotGrouped,
+}
+
+/// A large CSV read a slice of rows at a time, handing out each flight once its rows are all read, so
+/// that the flights can be stored while the rest of the file is read. A flight is taken to be whole
+/// when another flight's rows follow it — true of files written a flight at a time, as manifests are;
+/// a file where a flight's rows come back later ends as [`StreamEnd::NotGrouped`]. Errors and warnings
+/// are the ones [`parse_csv`] finds, with the same lines.
+pub struct CsvChunks<'a> {
+    errors: Collector<'a>,
+    text: &'a str,
+    /// Line numbers, counted once through the file as it is read.
+    lines: LineIndex<'a>,
+    columns: Vec<Option<Column>>,
+    delimiter: u8,
+    header_line: usize,
+    default_region: Option<Region>,
+    /// Where the next unread row begins.
+    next: usize,
+    /// The last flight read, which the next rows may continue.
+    held: Option<FlightManifest>,
+    handed_out: HashSet<FlightKey>,
+    grouped: bool,
+}
+
+impl<'a> CsvChunks<'a> {
+    /// Reads the header; its errors refuse the file.
+    pub(crate) fn open(
+        mut errors: Collector<'a>,
+        text: &'a str,
+        default_region: Option<Region>,
+    ) -> Result<CsvChunks<'a>, ParseErrors> {
+        let delimiter = crate::domain::lines::csv_delimiter(text);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let header_line = match reader.read_record(&mut record) {
+            Ok(true) => record.position().map_or(1, |p| {
+                crate::domain::lines::LineIndex::new(text).line_at(p.byte())
+            }),
+            Ok(false) => {
+                errors.push(
+                    1,
+                    None,
+                    "the file is empty; expected a header line naming the columns",
+                );
+                return Err(errors.finish_err());
+            }
+            Err(e) => {
+                errors.push(1, None, format_args!("the header line cannot be read: {e}"));
+                return Err(errors.finish_err());
+            }
+        };
+        let Some(columns) = read_header(&mut errors, header_line, &record) else {
+            return Err(errors.finish_err());
+        };
+        let next =
+            usize::try_from(reader.position().byte()).map_or(text.len(), |b| b.min(text.len()));
+        Ok(CsvChunks {
+            errors,
+            text,
+            lines: LineIndex::new(text),
+            columns,
+            delimiter,
+            header_line,
+            default_region,
+            next,
+            held: None,
+            handed_out: HashSet::new(),
+            grouped: true,
+        })
+    }
+
+    /// The next flights whose rows are all read, in file order; `None` once the file is read, or found
+    /// not grouped by flight.
+    pub fn next_flights(&mut self) -> Option<Vec<FlightManifest>> {
+        while self.grouped {
+            if self.next >= self.text.len() {
+                let mut last = self.held.take()?;
+                self.handed_out.insert(last.key());
+                count_parties(&mut last);
+                return Some(vec![last]);
+            }
+            let bytes = self.text.as_bytes();
+            let target = (self.next + STREAM_CHUNK_BYTES).min(bytes.len());
+            let end = bytes[target..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(bytes.len(), |newline| target + newline + 1);
+            let mut read = read_rows(
+                &mut self.errors,
+                &mut self.lines,
+                self.next..end,
+                &self.columns,
+                self.delimiter,
+            );
+            read_phones(&mut self.errors, &mut read, self.default_region);
+            self.next = end;
+            let mut flights = Flights::new();
+            if let Some(held) = self.held.take() {
+                flights.index.insert(held.key(), 0);
+                flights.manifests.push(held);
+            }
+            flights.absorb(read);
+            let mut manifests = flights.manifests;
+            if manifests.iter().any(|m| self.handed_out.contains(&m.key())) {
+                self.grouped = false;
+                return None;
+            }
+            self.held = manifests.pop();
+            if !manifests.is_empty() {
+                for manifest in &mut manifests {
+                    self.handed_out.insert(manifest.key());
+                    count_parties(manifest);
+                }
+                return Some(manifests);
+            }
+        }
+        None
+    }
+
+    /// How the file ended; call it once [`Self::next_flights`] has returned `None`.
+    pub fn finish(mut self) -> StreamEnd {
+        if !self.grouped {
+            return StreamEnd::NotGrouped;
+        }
+        if self.handed_out.is_empty() && self.errors.is_empty() {
+            self.errors.push(
+                self.header_line,
+                None,
+                "the file has a header but no passenger rows",
+            );
+        }
+        match self.errors.finish(Some(())) {
+            Ok(((), warnings)) => StreamEnd::Read(warnings),
+            Err(errors) => StreamEnd::Refused(errors),
+        }
+    }
+}
+
+/// Whether a CSV body is read as a stream: large, and without quotes, so that it can be cut at line ends.
+pub(crate) fn streams(bytes: &[u8]) -> bool {
+    bytes.len() >= STREAMED_CSV_FROM_BYTES && !bytes.contains(&b'"')
 }
 
 /// A CSV body of this many bytes or more is read on several threads.
@@ -714,22 +884,23 @@ fn body_parts(text: &str, body: usize) -> Vec<std::ops::Range<usize>> {
     parts
 }
 
-/// Reads the rows in `part` of `text` (whole rows, after the header) into flights, with line numbers of
-/// the whole file.
+/// Reads the rows in `part` of the text `lines` indexes (whole rows, after the header) into flights,
+/// with line numbers of the whole file. `lines` counts on from where it stands, so that a file read
+/// part after part is counted once.
 fn read_rows(
     errors: &mut Collector<'_>,
-    text: &str,
+    lines: &mut LineIndex<'_>,
     part: std::ops::Range<usize>,
     columns: &[Option<Column>],
     delimiter: u8,
 ) -> Flights {
+    let text = lines.text();
     let has_title_column = columns.contains(&Some(Column::Title));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(&text.as_bytes()[part.clone()]);
-    let mut lines = crate::domain::lines::LineIndex::new(text);
     let mut line_of = |position: Option<&csv::Position>| {
         position.map_or(0, |p| lines.line_at(part.start as u64 + p.byte()))
     };

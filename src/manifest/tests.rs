@@ -1342,3 +1342,101 @@ fn a_pnl_in_transmission_framing_or_a_sita_envelope_is_read_as_the_message() {
     let errors = parse("in.pnl", broken.as_bytes(), None, date(2026, 11, 20)).unwrap_err();
     assert_eq!(errors.errors[0].line, 18, "{errors}");
 }
+
+/// A day of about 5 MB: flights of 150 rows, written a flight at a time, with parties, a phone in
+/// every 500th row (phones are slow to read in a debug build) and one that cannot be read, last.
+fn streamed_day() -> String {
+    let mut text = String::from(
+        "flight,date,origin,destination,surname,given,locator,party,phone,docs_surname,docs_given\n",
+    );
+    let mut row = 0;
+    while text.len() < 5 << 20 {
+        let flight = row / 150 + 1;
+        let surname = format!(
+            "GARCIAFERNANDEZ{}{}",
+            char::from(b'A' + (row % 150 / 26) as u8),
+            char::from(b'A' + (row % 26) as u8)
+        );
+        text.push_str(&format!(
+            "IB{flight:04},2026-11-22,MAD,BCN,{surname},ANAMARIA,X{:05},{},{},{surname},ANAMARIA\n",
+            row / 3,
+            if row % 3 == 0 { "" } else { "PA" },
+            if row % 500 == 0 { "600 111 222" } else { "" },
+        ));
+        row += 1;
+    }
+    text.push_str("IB9999,2026-11-22,MAD,BCN,LOPEZ,LUIS,K8L9M0,,999 9999,,\n");
+    text
+}
+
+fn spain() -> Reading {
+    Reading {
+        format: None,
+        default_region: Region::parse("ES").ok(),
+    }
+}
+
+/// Every flight [`super::stream_csv`] hands out, and how the stream ended.
+fn streamed(name: &str, text: &str) -> (Vec<FlightManifest>, StreamEnd) {
+    let mut chunks = super::stream_csv(name, text.as_bytes(), spain())
+        .expect("a large CSV streams")
+        .expect("its header reads");
+    let mut flights = Vec::new();
+    let mut handed_out = 0;
+    while let Some(part) = chunks.next_flights() {
+        assert!(!part.is_empty());
+        handed_out += 1;
+        flights.extend(part);
+    }
+    assert!(handed_out > 1 || flights.is_empty(), "{handed_out} parts");
+    (flights, chunks.finish())
+}
+
+#[test]
+fn a_large_csv_streams_the_flights_and_warnings_it_reads_whole() {
+    let text = streamed_day();
+    let (whole, whole_warnings) =
+        super::parse("day.csv", text.as_bytes(), spain(), date(2026, 11, 20)).unwrap();
+    let Document::Rows(whole) = whole else {
+        panic!("rows expected")
+    };
+    let (flights, end) = streamed("day.csv", &text);
+    let StreamEnd::Read(warnings) = end else {
+        panic!("the day streams to its end")
+    };
+    assert_eq!(flights.len(), whole.len());
+    assert!(
+        flights == whole,
+        "the streamed flights differ from the whole file's"
+    );
+    assert_eq!(warnings.list, whole_warnings.list);
+    assert_eq!(warnings.list.len(), 1, "{:?}", warnings.list);
+    assert!(super::stream_csv("small.csv", CSV_HEADER.as_bytes(), spain()).is_none());
+}
+
+#[test]
+fn a_streamed_csv_with_a_bad_last_row_is_refused_with_the_line_the_whole_reading_gives() {
+    let mut text = streamed_day();
+    text.push_str("IB9999,2026-11-22,MAD,BCN,,LUIS,K8L9M0,,,,\n");
+    let whole = super::parse("day.csv", text.as_bytes(), spain(), date(2026, 11, 20)).unwrap_err();
+    let (_, end) = streamed("day.csv", &text);
+    let StreamEnd::Refused(errors) = end else {
+        panic!("a passenger without a surname refuses the file")
+    };
+    assert_eq!(errors.to_string(), whole.to_string());
+    let lines = text.lines().count();
+    assert!(
+        errors
+            .to_string()
+            .contains(&format!("day.csv:{lines}: surname")),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_csv_whose_flight_comes_back_later_does_not_stream() {
+    let mut text = streamed_day();
+    text.push_str("IB0001,2026-11-22,MAD,BCN,LATE,ROW,K8L9M0,,,,\n");
+    let (_, end) = streamed("day.csv", &text);
+    assert!(matches!(end, StreamEnd::NotGrouped));
+}

@@ -6,10 +6,19 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::rows::corrupt;
+use crate::domain::ImportWarnings;
 use crate::domain::records::{
-    Flight, FlightUpdate, ImportOutcome, ManifestImport, NewFlight, Passenger, Station,
+    Flight, FlightList, FlightUpdate, ImportOutcome, ManifestImport, NewFlight, Passenger, Station,
 };
 use crate::domain::{BoardingState, FlightKey, Iata};
+
+/// What [`FlightStore::import_manifest_feed`] receives of a file as it is read.
+pub enum Fed {
+    /// The next flights' lists.
+    Lists(Vec<FlightList>),
+    /// The file is read; its warnings.
+    End(ImportWarnings),
+}
 
 pub(super) const UPSERT_STATION: &str = "INSERT INTO stations (iata, staffed, shift_start, shift_end) \
     VALUES ($1, $2, $3, $4) ON CONFLICT (iata) DO UPDATE SET staffed = excluded.staffed, \
@@ -169,6 +178,29 @@ pub trait FlightStore: Send + Sync {
             .await?
             .pop()
             .unwrap_or_else(|| Err(StoreError::NotFound("the import's outcome".to_string())))
+    }
+    /// One file whose lists arrive while it is read (`feed`, ended by [`Fed::End`] with the file's
+    /// warnings), in one transaction: whole, or nothing when the feed closes before its end (the file
+    /// was refused as it was read; [`StoreError::Abandoned`]). This gathers the lists and imports them;
+    /// a backend that can write them as they come does so.
+    async fn import_manifest_feed(
+        &self,
+        head: &ManifestImport,
+        feed: &mut tokio::sync::mpsc::Receiver<Fed>,
+        at: DateTime<Utc>,
+    ) -> Result<ImportOutcome, StoreError> {
+        let mut import = head.clone();
+        loop {
+            match feed.recv().await {
+                Some(Fed::Lists(lists)) => import.flights.extend(lists),
+                Some(Fed::End(warnings)) => {
+                    import.warnings = warnings;
+                    break;
+                }
+                None => return Err(StoreError::Abandoned),
+            }
+        }
+        self.import_manifest(&import, at).await
     }
     /// Several files in one transaction, each whole or not at all: a file refused as out of order is
     /// rolled back alone (its outcome is the conflict) and the others stand; any other failure rolls

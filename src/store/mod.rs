@@ -37,7 +37,7 @@ use crate::domain::{Channel, LinkDecision, TaskState};
 
 pub use event_hooks::{DeliveryCounts, DeliveryResult, EventDelivery, EventHookStore};
 pub use events::EventStore;
-pub use flights::FlightStore;
+pub use flights::{Fed, FlightStore};
 pub use held::HeldStore;
 pub use outbox::OutboxStore;
 pub use postgres::PostgresStore;
@@ -64,6 +64,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A file streamed into its transaction was refused before its end; nothing of it was written.
+    #[error("the file was refused while it was stored; nothing of it was written")]
+    Abandoned,
     #[error("cannot open the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
     /// The database server did not answer; names where it was looked for, never the credentials.

@@ -137,6 +137,40 @@ super::backend_store!(PostgresStore, PgConnection,
             tx.commit().await?;
             Ok(outcomes)
         }
+
+        // Each part stored as it arrives, so that a large file's write overlaps its reading.
+        async fn import_manifest_feed(
+            &self,
+            head: &ManifestImport,
+            feed: &mut tokio::sync::mpsc::Receiver<super::Fed>,
+            at: DateTime<Utc>,
+        ) -> Result<ImportOutcome, StoreError> {
+            let mut tx = self.write().await?;
+            let Some(import_id) = begin_import(&mut tx, head, at).await? else {
+                tx.commit().await?;
+                return Ok(ImportOutcome {
+                    duplicate: true,
+                    flights: Vec::new(),
+                });
+            };
+            let mut flights = Vec::new();
+            let warnings = loop {
+                match feed.recv().await {
+                    Some(super::Fed::Lists(lists)) => {
+                        flights.extend(import_lists(&mut tx, head, &lists, at).await?);
+                    }
+                    Some(super::Fed::End(warnings)) => break warnings,
+                    None => return Err(StoreError::Abandoned),
+                }
+            };
+            let head = ManifestImport {
+                warnings,
+                ..head.clone()
+            };
+            let outcome = finish_import(&mut tx, &head, import_id, flights, at).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        }
     },
     scans: {
         // Multi-row statements: one round trip per chunk of the batch, not per scan.
@@ -289,6 +323,22 @@ async fn apply_import(
     import: &ManifestImport,
     at: DateTime<Utc>,
 ) -> Result<ImportOutcome, StoreError> {
+    let Some(import_id) = begin_import(&mut *conn, import, at).await? else {
+        return Ok(ImportOutcome {
+            duplicate: true,
+            flights: Vec::new(),
+        });
+    };
+    let flights = import_lists(&mut *conn, import, &import.flights, at).await?;
+    finish_import(&mut *conn, import, import_id, flights, at).await
+}
+
+/// Records the import; None when the same file was imported before.
+async fn begin_import(
+    conn: &mut PgConnection,
+    import: &ManifestImport,
+    at: DateTime<Utc>,
+) -> Result<Option<Uuid>, StoreError> {
     let import_id = Uuid::now_v7();
     let fresh = sqlx::query(INSERT_IMPORT)
         .bind(import_id)
@@ -301,18 +351,22 @@ async fn apply_import(
         .execute(&mut *conn)
         .await?
         .rows_affected();
-    if fresh == 0 {
-        return Ok(ImportOutcome {
-            duplicate: true,
-            flights: Vec::new(),
-        });
-    }
-    // The file's lists are stored together, a statement for all their passengers instead of one per
-    // flight; a flight listed twice closes the group first, so that its second list sees the first.
-    let mut flights = Vec::with_capacity(import.flights.len());
+    Ok((fresh > 0).then_some(import_id))
+}
+
+/// Stores some of the file's lists. They are stored together, a statement for all their passengers
+/// instead of one per flight; a flight listed twice closes the group first, so that its second list
+/// sees the first.
+async fn import_lists(
+    conn: &mut PgConnection,
+    import: &ManifestImport,
+    lists: &[FlightList],
+    at: DateTime<Utc>,
+) -> Result<Vec<FlightImportSummary>, StoreError> {
+    let mut flights = Vec::with_capacity(lists.len());
     let mut group: Vec<(&FlightList, Uuid)> = Vec::new();
     let mut grouped: HashSet<&FlightKey> = HashSet::new();
-    for list in &import.flights {
+    for list in lists {
         if !grouped.insert(&list.flight.key) {
             flights.extend(store_lists(&mut *conn, import, &group, at).await?);
             group.clear();
@@ -331,6 +385,17 @@ async fn apply_import(
         group.push((list, flight_id));
     }
     flights.extend(store_lists(&mut *conn, import, &group, at).await?);
+    Ok(flights)
+}
+
+/// Keeps the file's summary on its import row and logs the import.
+async fn finish_import(
+    conn: &mut PgConnection,
+    import: &ManifestImport,
+    import_id: Uuid,
+    flights: Vec<FlightImportSummary>,
+    at: DateTime<Utc>,
+) -> Result<ImportOutcome, StoreError> {
     let outcome = ImportOutcome {
         duplicate: false,
         flights,

@@ -266,6 +266,44 @@ super::backend_store!(SqliteStore, SqliteConnection,
             tx.commit().await?;
             Ok(batch.into_outcomes())
         }
+
+        // Each part written as it arrives, so that a large file's write overlaps its reading.
+        async fn import_manifest_feed(
+            &self,
+            head: &ManifestImport,
+            feed: &mut tokio::sync::mpsc::Receiver<super::Fed>,
+            at: DateTime<Utc>,
+        ) -> Result<ImportOutcome, StoreError> {
+            use super::sqlite_capi::StreamedFile;
+            let mut tx = self.write().await?;
+            let Some(mut file) =
+                StreamedFile::begin(tx.lock_handle().await?.as_raw_handle(), head, at)?
+            else {
+                tx.commit().await?;
+                return Ok(ImportOutcome {
+                    duplicate: true,
+                    flights: Vec::new(),
+                });
+            };
+            let warnings = loop {
+                match feed.recv().await {
+                    Some(super::Fed::Lists(lists)) => {
+                        file.write(tx.lock_handle().await?.as_raw_handle(), head, &lists, at)?;
+                        // A part's strings are freed beside the writer, not on its thread.
+                        tokio::task::spawn_blocking(move || drop(lists));
+                    }
+                    Some(super::Fed::End(warnings)) => break warnings,
+                    None => return Err(StoreError::Abandoned),
+                }
+            };
+            let head = ManifestImport {
+                warnings,
+                ..head.clone()
+            };
+            let outcome = file.finish(tx.lock_handle().await?.as_raw_handle(), &head, at)?;
+            tx.commit().await?;
+            Ok(outcome)
+        }
     },
     scans: {
         // A gate batch in one lend of the writer's handle, through the C API: under a gate peak each

@@ -121,6 +121,56 @@ impl<'a> BatchImport<'a> {
     }
 }
 
+/// One file whose lists arrive while it is read, applied lend by lend inside the caller's transaction,
+/// its savepoint open in between. Any failure leaves the transaction for the caller to roll back: a
+/// streamed file is one file, whole or not at all.
+pub(in crate::store) struct StreamedFile {
+    open: OpenFile,
+}
+
+impl StreamedFile {
+    /// Records the import (`head`: the file without its lists) and opens its savepoint; None when the
+    /// same file was imported before.
+    pub(in crate::store) fn begin(
+        db: NonNull<ffi::sqlite3>,
+        head: &ManifestImport,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StreamedFile>, StoreError> {
+        let statements = Statements::prepare(db)?;
+        let open = begin_file(db, &statements, head, &instant_text(at))?;
+        Ok(open.map(|open| StreamedFile { open }))
+    }
+
+    /// Applies the next lists of the file.
+    pub(in crate::store) fn write(
+        &mut self,
+        db: NonNull<ffi::sqlite3>,
+        head: &ManifestImport,
+        lists: &[FlightList],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let statements = Statements::prepare(db)?;
+        let at = instant_text(at);
+        for list in lists {
+            let summary = import_list(db, &statements, head, list, &at)?;
+            self.open.flights.push(summary);
+        }
+        Ok(())
+    }
+
+    /// Keeps the summary, logs the import (`head` now carries the file's warnings) and releases the
+    /// savepoint.
+    pub(in crate::store) fn finish(
+        self,
+        db: NonNull<ffi::sqlite3>,
+        head: &ManifestImport,
+        at: DateTime<Utc>,
+    ) -> Result<ImportOutcome, StoreError> {
+        let statements = Statements::prepare(db)?;
+        finish_file(db, &statements, head, self.open, &instant_text(at))
+    }
+}
+
 /// The statements a lend uses, prepared once per lend.
 struct Statements {
     insert_import: Statement,

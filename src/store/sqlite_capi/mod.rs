@@ -25,7 +25,7 @@ use super::StoreError;
 mod import;
 mod scans;
 
-pub(super) use import::{BatchImport, LEND_PASSENGERS};
+pub(super) use import::{BatchImport, LEND_PASSENGERS, StreamedFile};
 pub(super) use scans::{ScanToWrite, begin_and_write_scans, booking_passengers};
 
 /// Runs one statement without parameters or rows.
