@@ -874,3 +874,67 @@ async fn concurrent_readers_share_commits_and_board_each_passenger_once() {
         }
     }
 }
+
+/// Two instances on one PostgreSQL: a pass scanned at one reaches an open gate page served by the other
+/// at once, through the database's NOTIFY rather than a poll (the page's periodic re-read is 5 s).
+#[tokio::test]
+async fn a_scan_on_one_instance_reaches_a_gate_page_open_on_another() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let day = day(db.store.as_ref()).await;
+    let gate_mad = common::token(db.store.as_ref(), Role::Gate, &["MAD"], &[]).await;
+    let scanning = TestApp::spawn(db.config()).await;
+    let showing = TestApp::spawn(db.config()).await;
+    let mut page = showing
+        .get_as("/gate/MAD/events", &gate_mad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    // The stream's first event says where the list stands when it opens.
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), page.chunk())
+        .await
+        .expect("the opening event")
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&first).starts_with("event: tasks"));
+    // Let the showing instance's listener start listening.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let mother = boarding_pass_text(&day.passengers[0], &day.key, &day.mex).unwrap();
+    let sent = std::time::Instant::now();
+    let (status, body) =
+        post_scans(&scanning, &gate_mad, &scan(&mother, "MAD", clock::now())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["scans"][0]["tasks_created"][0]["channel"], "gate",
+        "{body}"
+    );
+    let heard = loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(3), page.chunk())
+            .await
+            .expect("the other instance's page hears of the task well before its 5 s re-read")
+            .unwrap()
+            .unwrap();
+        if String::from_utf8_lossy(&chunk).starts_with("event: tasks") {
+            break sent.elapsed();
+        }
+    };
+    assert!(
+        heard < std::time::Duration::from_secs(1),
+        "heard after {heard:?}"
+    );
+    let listed = showing
+        .get_as("/api/tasks?station=MAD", &gate_mad)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("GARCIAPENA"), "{listed}");
+    scanning.stop().await;
+    showing.stop().await;
+    db.finish().await;
+}

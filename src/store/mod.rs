@@ -19,6 +19,7 @@ mod rows;
 mod scans;
 mod scheduler;
 mod screening;
+pub mod signals;
 mod sqlite;
 mod sqlite_capi;
 mod staff;

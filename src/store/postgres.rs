@@ -36,6 +36,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 
 pub struct PostgresStore {
     pool: PgPool,
+    signals: super::signals::TaskSignals,
+    /// The one connection that listens for other instances' task changes, apart from the pool's.
+    listening: PgPool,
 }
 
 impl PostgresStore {
@@ -56,13 +59,25 @@ impl PostgresStore {
             .map_err(|_| unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
             .map_err(|e| unreachable(e.to_string()))?;
         first.close().await?;
+        let listening = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(options.clone());
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PostgresStore { pool })
+        let signals = super::signals::TaskSignals::default();
+        tokio::spawn(super::signals::listen_postgres(
+            listening.clone(),
+            signals.clone(),
+        ));
+        Ok(PostgresStore {
+            pool,
+            signals,
+            listening,
+        })
     }
 
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
@@ -108,6 +123,7 @@ super::backend_store!(PostgresStore, PgConnection,
         }
 
         async fn close(&self) {
+            self.listening.close().await;
             self.pool.close().await;
         }
     },
@@ -135,6 +151,8 @@ super::backend_store!(PostgresStore, PgConnection,
                 }
             }
             tx.commit().await?;
+            // A list may have cancelled the tasks of passengers it removed.
+            self.signals.changed_anywhere();
             Ok(outcomes)
         }
 
@@ -254,6 +272,9 @@ super::backend_store!(PostgresStore, PgConnection,
                 created.push(insert_task(&mut tx, task, at).await?);
             }
             tx.commit().await?;
+            for task in created.iter().flatten() {
+                self.signals.changed(&task.new.station);
+            }
             Ok(super::RecordedScans {
                 scans: recorded,
                 tasks: created,

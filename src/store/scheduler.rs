@@ -319,6 +319,9 @@ macro_rules! scheduler_store {
                     insert_event(&mut tx, &expired_event(actor, *row), now).await?;
                 }
                 tx.commit().await?;
+                if !expired.is_empty() {
+                    self.signals.changed_anywhere();
+                }
                 Ok(expired.into_iter().map(|(id, _, _)| id).collect())
             }
 
@@ -337,6 +340,9 @@ macro_rules! scheduler_store {
                     insert_event(&mut tx, &escalated_event(now, row), now).await?;
                 }
                 tx.commit().await?;
+                if !escalated.is_empty() {
+                    self.signals.changed_anywhere();
+                }
                 Ok(escalated.into_iter().map(|row| row.0).collect())
             }
 

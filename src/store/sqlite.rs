@@ -50,6 +50,7 @@ pub struct SqliteStore {
     log_copied: Arc<AtomicBool>,
     /// The flights this process's callers have claimed for identity matching.
     screening: super::screening::HeldFlights,
+    signals: super::signals::TaskSignals,
 }
 
 /// How often the checkpointer copies committed pages into the database file. Under a gate peak the
@@ -107,6 +108,7 @@ impl SqliteStore {
             checkpointer,
             log_copied,
             screening: Arc::default(),
+            signals: super::signals::TaskSignals::for_file(path),
         })
     }
 
@@ -264,6 +266,8 @@ super::backend_store!(SqliteStore, SqliteConnection,
                 }
             }
             tx.commit().await?;
+            // A list may have cancelled the tasks of passengers it removed.
+            self.signals.changed_anywhere();
             Ok(batch.into_outcomes())
         }
 
@@ -344,6 +348,9 @@ super::backend_store!(SqliteStore, SqliteConnection,
                 }
                 (written, created)
             };
+            for task in created.iter().flatten() {
+                self.signals.changed(&task.new.station);
+            }
             let kept = rows.iter().zip(written).map(|(row, written)| (row.id, row.scan, written));
             let recorded = kept_scans(&mut connection, kept, at).await?;
             drop(connection);

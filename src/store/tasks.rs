@@ -363,6 +363,9 @@ pub trait TaskStore: Send + Sync {
     /// How many tasks a station has and when the latest of them last changed: a cheap fingerprint that a
     /// live page polls, so that every instance sharing the database sees another's new tasks.
     async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError>;
+    /// Word of each committed change to a station's tasks, from this instance and (on PostgreSQL)
+    /// every other: see `signals`.
+    fn task_signals(&self) -> &super::signals::TaskSignals;
     /// Tasks per flight and state for the flights of one local date, for the ops board.
     async fn task_counts_on(
         &self,
@@ -717,6 +720,9 @@ macro_rules! task_store {
                     insert_event(&mut tx, &e, at).await?;
                 }
                 tx.commit().await?;
+                if !cancelled.is_empty() {
+                    self.signals.changed_anywhere();
+                }
                 Ok(cancelled.into_iter().map(|(id, _)| id).collect())
             }
 
@@ -761,6 +767,9 @@ macro_rules! task_store {
                     insert_event(&mut tx, &e, at).await?;
                 }
                 tx.commit().await?;
+                if !tasks.is_empty() {
+                    self.signals.changed_anywhere();
+                }
                 Ok(tasks.len() as u64)
             }
 
@@ -772,6 +781,9 @@ macro_rules! task_store {
                 let mut tx = self.write().await?;
                 let created = insert_task(&mut tx, task, at).await?;
                 tx.commit().await?;
+                if created.is_some() {
+                    self.signals.changed(&task.station);
+                }
                 Ok(created)
             }
 
@@ -804,6 +816,10 @@ macro_rules! task_store {
                 listing::<PersonTaskRow, PersonTask>(&self.pool, social_queue_query(queue)).await
             }
 
+            fn task_signals(&self) -> &super::signals::TaskSignals {
+                &self.signals
+            }
+
             async fn task_list_version(&self, station: &str) -> Result<TaskListVersion, StoreError> {
                 Ok(sqlx::query_as::<_, TaskListVersion>(TASK_LIST_VERSION)
                     .bind(station)
@@ -828,6 +844,9 @@ macro_rules! task_store {
                 let mut tx = self.write().await?;
                 let task = transition(&mut tx, t).await?;
                 tx.commit().await?;
+                if let Some(task) = &task {
+                    self.signals.changed(&task.new.station);
+                }
                 Ok(task)
             }
 
@@ -878,6 +897,7 @@ macro_rules! task_store {
                 );
                 insert_event(&mut *tx, &e, at).await?;
                 tx.commit().await?;
+                self.signals.changed(&before.new.station);
                 Ok(task)
             }
 
@@ -892,6 +912,8 @@ macro_rules! task_store {
                 };
                 keep_staff_record(&mut tx, &task, record, &t.actor, t.at).await?;
                 tx.commit().await?;
+                // The record may have cancelled the person's tasks elsewhere.
+                self.signals.changed_anywhere();
                 Ok(Some(task))
             }
         }

@@ -1,8 +1,9 @@
 //! The gate agent's pages: pick a station and gate or a flight; the live task list (flight header, tasks
 //! by seat with name, language, priority and the one-line brief, one tap per outcome); the cabin crew's
-//! printable list; and the server-sent events that tell an open page its list changed. Every instance
-//! may serve the page while another creates the task, so the event stream polls the store's cheap
-//! `task_list_version` rather than listening to anything in process. Depends on `store`, `domain`,
+//! printable list; and the server-sent events that tell an open page its list changed. The stream wakes
+//! on the store's word that the station's tasks changed (`store::signals`: in process, and from other
+//! instances through PostgreSQL's NOTIFY), then reads the station's `task_list_version` and tells the page
+//! when it moved. Depends on `store`, `domain`,
 //! `tasks_api` (views and outcomes) and the page plumbing in `pages`.
 
 use std::collections::HashMap;
@@ -29,7 +30,8 @@ use crate::app::in_person::{self, IN_PERSON, TaskError};
 use crate::clock;
 use crate::domain::records::Flight;
 use crate::domain::{FlightStatus, Iata, Role, TaskOutcome, TaskState, UiLanguage};
-use crate::store::{TaskFilter, TaskListVersion};
+use crate::store::{TaskFilter, TaskListVersion, signals};
+use tokio::sync::broadcast;
 
 /// A station's operating day, what its "today's flights" means: from three hours ago (the flights just
 /// gone, whose follow-ups may still be closing) to a day ahead, across midnight.
@@ -37,8 +39,10 @@ pub(super) fn operating_day(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>
     (now - TimeDelta::hours(3), now + TimeDelta::hours(24))
 }
 
-/// How often an open event stream asks the store whether the station's tasks changed.
-const POLL: Duration = Duration::from_millis(500);
+/// How long an open event stream goes without reading the station's version when it hears of no change:
+/// the store's word of each change is what wakes it, this makes good a word lost (a PostgreSQL listener
+/// that lost its connection) or never sent (another process writing the SQLite file, such as the CLI).
+const RESYNC: Duration = Duration::from_secs(5);
 /// How often an open event stream sends a heartbeat (an SSE comment): it keeps proxies and the tablet's
 /// network from taking the quiet connection for a dead one. The stream itself stays up until the server
 /// stops.
@@ -505,7 +509,9 @@ pub async fn events(
     staff.require_station(&station)?;
     let store = state.store.clone();
     let stopping = state.stopping.clone();
-    let stream = futures::stream::unfold(query.since, move |last| {
+    // Subscribed before the first read, so that no change between the two goes unheard.
+    let signals = store.task_signals().subscribe();
+    let stream = futures::stream::unfold((query.since, signals), move |(last, mut signals)| {
         let store = store.clone();
         let station = station.clone();
         let mut stopping = stopping.clone();
@@ -519,16 +525,31 @@ pub async fn events(
                         let token = version_token(&version);
                         if last.as_deref() != Some(token.as_str()) {
                             let event = Event::default().event("tasks").data(token.clone());
-                            return Some((Ok(event), Some(token)));
+                            return Some((Ok(event), (Some(token), signals)));
                         }
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, %station, "the gate event stream could not poll");
+                        tracing::warn!(error = %e, %station, "the gate event stream could not read its version");
                     }
                 }
-                tokio::select! {
-                    () = tokio::time::sleep(POLL) => {}
-                    _ = stopping.changed() => {}
+                // Until this station's tasks change (or a change no one traced to stations), or the
+                // resync time passes: a word lost on the way is made good within RESYNC.
+                let resync = tokio::time::sleep(RESYNC);
+                tokio::pin!(resync);
+                loop {
+                    tokio::select! {
+                        heard = signals.recv() => match heard {
+                            Ok(changed) if changed == station.as_str() || changed == signals::ANYWHERE => break,
+                            Ok(_) => {}
+                            Err(broadcast::error::RecvError::Lagged(_)) => break,
+                            Err(broadcast::error::RecvError::Closed) => {
+                                (&mut resync).await;
+                                break;
+                            }
+                        },
+                        () = &mut resync => break,
+                        _ = stopping.changed() => break,
+                    }
                 }
             }
         }
