@@ -68,14 +68,25 @@ fn main() {
         let path = dir.path().join("aboard.db");
         let sqlite = SqliteStore::open(&path, 4).await.expect("open SQLite");
         let url = format!("sqlite:{}", path.display());
-        measure("SQLite, one instance", Arc::new(sqlite), &url, None, &options).await;
+        measure(
+            "SQLite, one instance",
+            Arc::new(sqlite),
+            &url,
+            None,
+            &options,
+        )
+        .await;
         match support::postgres_admin_url() {
             Some(admin) => {
                 let name = format!("aboard_gate_events_{}", uuid::Uuid::now_v7().simple());
                 let url = support::create_database(&admin, &name).await;
                 let secret = SecretString::from(url.clone());
-                let first = PostgresStore::connect(&secret, 8).await.expect("PostgreSQL");
-                let second = PostgresStore::connect(&secret, 8).await.expect("PostgreSQL");
+                let first = PostgresStore::connect(&secret, 8)
+                    .await
+                    .expect("PostgreSQL");
+                let second = PostgresStore::connect(&secret, 8)
+                    .await
+                    .expect("PostgreSQL");
                 measure(
                     "PostgreSQL, scans to one instance, pages on another",
                     Arc::new(first),
@@ -112,7 +123,11 @@ async fn day(store: &dyn Store, options: &Options) -> Vec<(String, String)> {
                 title: Some("MS".to_string()),
                 traveller_class: TravellerClass::Adult,
                 locator: Some(format!("Q{s}{:04}", p)),
-                seat: Some(format!("{}{}", 1 + p / 6, ["A", "B", "C", "D", "E", "F"][p % 6])),
+                seat: Some(format!(
+                    "{}{}",
+                    1 + p / 6,
+                    ["A", "B", "C", "D", "E", "F"][p % 6]
+                )),
                 cabin_class: Some("Y".to_string()),
                 destination: Some("MEX".to_string()),
                 party_ref: None,
@@ -151,7 +166,12 @@ async fn day(store: &dyn Store, options: &Options) -> Vec<(String, String)> {
                 passengers: passengers.clone(),
             }],
         };
-        let flight = store.import_manifest(&import, now).await.expect("import").flights[0].flight_id;
+        let flight = store
+            .import_manifest(&import, now)
+            .await
+            .expect("import")
+            .flights[0]
+            .flight_id;
         let stored = store.passengers(flight).await.expect("passengers");
         for passenger in &passengers {
             let id = stored
