@@ -309,6 +309,11 @@ outcome-new-case = A new complaint case (registry)
 outcome-active = Active about the airline (registry)
 outcome-flew-again = Flew again (manifests)
 
+## The gate view without a network
+
+offline-waiting = No network: your taps are kept on this tablet and sent when it is back. Waiting:
+offline-sent = Network back: every tap was sent.
+
 ## Your own account
 
 my-account = My account

@@ -308,6 +308,11 @@ outcome-new-case = Un caso nuevo de queja (registro)
 outcome-active = Activo sobre la aerolínea (registro)
 outcome-flew-again = Volvió a volar (listas de pasajeros)
 
+## The gate view without a network
+
+offline-waiting = Sin red: sus toques se guardan en esta tableta y se envían cuando vuelva. En espera:
+offline-sent = La red ha vuelto: se enviaron todos los toques.
+
 ## Your own account
 
 my-account = Mi cuenta

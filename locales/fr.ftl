@@ -308,6 +308,11 @@ outcome-new-case = Une nouvelle réclamation (registre)
 outcome-active = Actif au sujet de la compagnie (registre)
 outcome-flew-again = A revolé (listes de passagers)
 
+## The gate view without a network
+
+offline-waiting = Pas de réseau : vos touches sont gardées sur cette tablette et envoyées à son retour. En attente :
+offline-sent = Le réseau est revenu : toutes les touches ont été envoyées.
+
 ## Your own account
 
 my-account = Mon compte

@@ -308,6 +308,11 @@ outcome-new-case = Um caso novo de reclamação (registo)
 outcome-active = Ativo sobre a companhia (registo)
 outcome-flew-again = Voltou a voar (listas de passageiros)
 
+## The gate view without a network
+
+offline-waiting = Sem rede: os seus toques ficam guardados neste tablet e são enviados quando voltar. Em espera:
+offline-sent = A rede voltou: todos os toques foram enviados.
+
 ## Your own account
 
 my-account = A minha conta

@@ -1685,3 +1685,98 @@ async fn a_spanish_walk_through_the_staff_pages_shows_no_english() {
 async fn a_portuguese_walk_through_the_staff_pages_shows_no_english() {
     walk_in(UiLanguage::Pt, "pt-PT,pt", "Iniciar sessão", "já reclamou").await;
 }
+
+/// The tablet loses the network (here the server goes away): a tap is kept on the tablet, its card goes,
+/// the page says a tap is waiting; when the server is back the tap is sent by itself and recorded once.
+#[tokio::test]
+async fn a_tap_without_network_waits_on_the_tablet_and_is_sent_when_it_is_back() {
+    let Some((_driver, client)) = browser().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    add(
+        db.store.as_ref(),
+        "gate-mad",
+        Role::Gate,
+        &["MAD"],
+        UiLanguage::En,
+    )
+    .await;
+    let mut config = db.config();
+    config.server.secure_cookies = false;
+    config.scheduler.enabled = false;
+    let app = TestApp::spawn(config.clone()).await;
+    let base = format!("http://{}", app.address);
+    let (engine, passenger_id) = boarding_flight(db.store.clone()).await;
+    let boarded = engine
+        .passenger_boarded(passenger_id, "gate:MAD:S24", aboard::clock::now())
+        .await
+        .unwrap();
+    let task_id = boarded.created[0].id;
+    sign_in_by_keyboard(&client, &base, "gate-mad", "right-password").await;
+    text_of(&client, "role").await;
+    client.goto(&format!("{base}/gate/MAD")).await.unwrap();
+    text_of(&client, &format!("task-{task_id}")).await;
+
+    // The network goes.
+    let address = app.address;
+    app.stop().await;
+    client
+        .find(Locator::Css(&format!(
+            "#task-{task_id} button[value='talked_all_well']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &client,
+        "offline",
+        "No network: your taps are kept on this tablet and sent when it is back. Waiting: 1",
+    )
+    .await;
+    let cards = client
+        .find_all(Locator::Id(&format!("task-{task_id}")))
+        .await
+        .unwrap();
+    assert!(cards.is_empty(), "the tapped card left the list");
+    let kept = client
+        .execute(
+            "return JSON.parse(localStorage.getItem('aboard.gate.taps') || '[]').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, serde_json::json!(1), "the tap is kept on the tablet");
+    let task = db.store.task(task_id).await.unwrap().unwrap();
+    assert_eq!(
+        task.state,
+        aboard::domain::TaskState::Open,
+        "nothing reached the server"
+    );
+
+    // The network comes back: the tap goes by itself, once.
+    config.server.listen = address;
+    let back = TestApp::spawn(config).await;
+    wait_for_text(&client, "offline", "Network back: every tap was sent.").await;
+    let task = db.store.task(task_id).await.unwrap().unwrap();
+    assert_eq!(task.state, aboard::domain::TaskState::Done);
+    assert_eq!(
+        task.outcome,
+        Some(aboard::domain::TaskOutcome::TalkedAllWell)
+    );
+    assert_eq!(task.assignee.as_deref(), Some("gate-mad"));
+    let kept = client
+        .execute(
+            "return JSON.parse(localStorage.getItem('aboard.gate.taps') || '[]').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, serde_json::json!(0));
+
+    client.close().await.unwrap();
+    back.stop().await;
+    db.finish().await;
+}

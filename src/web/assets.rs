@@ -1,6 +1,6 @@
 //! The files the staff pages load, compiled into the binary so that aboard needs no CDN and no files
 //! beside it: htmx and its server-sent-events extension (0BSD, their licences beside them in assets/),
-//! aboard's stylesheet and its icon. URLs carry a digest of the content, so browsers may keep them for a year.
+//! aboard's stylesheet, the gate view's offline taps (gate.js) and its icon. URLs carry a digest of the content, so browsers may keep them for a year.
 
 use std::sync::LazyLock;
 
@@ -15,7 +15,7 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const ASSETS: [Asset; 4] = [
+const ASSETS: [Asset; 5] = [
     Asset {
         name: "aboard.css",
         content_type: "text/css; charset=utf-8",
@@ -30,6 +30,11 @@ const ASSETS: [Asset; 4] = [
         name: "htmx-ext-sse.min.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("assets/htmx-ext-sse.min.js"),
+    },
+    Asset {
+        name: "gate.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("assets/gate.js"),
     },
     Asset {
         name: "favicon.svg",

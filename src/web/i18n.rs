@@ -325,6 +325,9 @@ pub enum Msg {
     OutcomeNewCase,
     OutcomeActive,
     OutcomeFlewAgain,
+    // the gate view without a network
+    OfflineWaiting,
+    OfflineSent,
     // the account holder's own settings
     MyAccount,
     MyLanguage,
