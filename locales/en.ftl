@@ -309,6 +309,11 @@ outcome-new-case = A new complaint case (registry)
 outcome-active = Active about the airline (registry)
 outcome-flew-again = Flew again (manifests)
 
+## The match review's score; the scheduler's catch-up runs
+
+match-score-scale = The score adds up the evidence: frequent-flyer number 12, booking e-mail 9, phone 8, date of birth 7, surname and given name up to 4 each; each conflict takes 10 away. 44 is everything agreeing. It orders the list; the matcher's rules, not a threshold on the score, decide.
+catch-up-of = catching up the run due
+
 ## The gate view without a network
 
 offline-waiting = No network: your taps are kept on this tablet and sent when it is back. Waiting:

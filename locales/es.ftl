@@ -308,6 +308,11 @@ outcome-new-case = Un caso nuevo de queja (registro)
 outcome-active = Activo sobre la aerolínea (registro)
 outcome-flew-again = Volvió a volar (listas de pasajeros)
 
+## The match review's score; the scheduler's catch-up runs
+
+match-score-scale = La puntuación suma las pruebas: número de viajero frecuente 12, correo de la reserva 9, teléfono 8, fecha de nacimiento 7, apellido y nombre hasta 4 cada uno; cada contradicción resta 10. 44 es que todo coincide. Ordena la lista; deciden las reglas del identificador, no un umbral de la puntuación.
+catch-up-of = recuperando la ejecución prevista a las
+
 ## The gate view without a network
 
 offline-waiting = Sin red: sus toques se guardan en esta tableta y se envían cuando vuelva. En espera:

@@ -308,6 +308,11 @@ outcome-new-case = Une nouvelle réclamation (registre)
 outcome-active = Actif au sujet de la compagnie (registre)
 outcome-flew-again = A revolé (listes de passagers)
 
+## The match review's score; the scheduler's catch-up runs
+
+match-score-scale = Le score additionne les preuves : numéro de grand voyageur 12, courriel de réservation 9, téléphone 8, date de naissance 7, nom et prénom jusqu'à 4 chacun ; chaque contradiction retire 10. 44, c'est tout qui concorde. Il ordonne la liste ; ce sont les règles de l'identificateur qui décident, pas un seuil sur le score.
+catch-up-of = rattrapage de l'exécution prévue à
+
 ## The gate view without a network
 
 offline-waiting = Pas de réseau : vos touches sont gardées sur cette tablette et envoyées à son retour. En attente :

@@ -308,6 +308,11 @@ outcome-new-case = Um caso novo de reclamação (registo)
 outcome-active = Ativo sobre a companhia (registo)
 outcome-flew-again = Voltou a voar (listas de passageiros)
 
+## The match review's score; the scheduler's catch-up runs
+
+match-score-scale = A pontuação soma as provas: número de passageiro frequente 12, correio eletrónico da reserva 9, telefone 8, data de nascimento 7, apelido e nome próprio até 4 cada um; cada contradição tira 10. 44 é tudo a coincidir. Ordena a lista; decidem as regras do identificador, não um limiar da pontuação.
+catch-up-of = a recuperar a execução prevista para
+
 ## The gate view without a network
 
 offline-waiting = Sem rede: os seus toques ficam guardados neste tablet e são enviados quando voltar. Em espera:

@@ -416,6 +416,34 @@ async fn a_gate_agent_sees_only_their_station_and_only_the_brief() {
             rules.contains("checkin-at-gate"),
             "the shipped rules are listed"
         );
+        assert!(
+            rules.contains("a gate agent checks in with them in person"),
+            "each rule with its description"
+        );
+        // A run that caught up a missed one says when it ran and which run it made good.
+        let now = clock::now();
+        let due = now - chrono::Duration::minutes(30);
+        let store = db.store.as_ref();
+        assert!(
+            store
+                .claim_tick(
+                    "expire-tasks",
+                    due,
+                    "other",
+                    now,
+                    now + chrono::Duration::minutes(1)
+                )
+                .await
+                .unwrap()
+        );
+        store
+            .finish_tick("expire-tasks", due, "other", "ok", "0 expired", now)
+            .await
+            .unwrap();
+        let (_, jobs) = get(&app, "/ops/scheduler", &ops).await;
+        let row = &jobs[jobs.find("data-job=\"expire-tasks\"").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains("catching up the run due"), "{row}");
 
         app.stop().await;
         db.finish().await;

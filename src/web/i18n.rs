@@ -325,6 +325,9 @@ pub enum Msg {
     OutcomeNewCase,
     OutcomeActive,
     OutcomeFlewAgain,
+    // the match review's score, the scheduler's catch-up runs
+    MatchScoreScale,
+    CatchUpOf,
     // the gate view without a network
     OfflineWaiting,
     OfflineSent,

@@ -242,7 +242,18 @@ pub async fn scheduler(State(state): State<AppState>, staff: Staff) -> Result<Re
                     .as_ref()
                     .map(|n| in_zone(n.utc, &zone))
                     .unwrap_or_default(),
-                last_tick: last.map(|l| in_zone(l.tick, &zone)).unwrap_or_default(),
+                // When it ran; a run that caught up a missed one (the service was down) says which.
+                last_tick: last
+                    .map(|l| match l.started_at - l.tick {
+                        late if late > chrono::TimeDelta::minutes(1) => format!(
+                            "{} ({} {})",
+                            in_zone(l.started_at, &zone),
+                            Msg::CatchUpOf.text(staff.ui_language),
+                            in_zone(l.tick, &zone)
+                        ),
+                        _ => in_zone(l.started_at, &zone),
+                    })
+                    .unwrap_or_default(),
                 last_outcome: last.and_then(|l| l.outcome.clone()).unwrap_or_default(),
                 last_detail: last.and_then(|l| l.detail.clone()).unwrap_or_default(),
                 instance: last.map(|l| l.instance.clone()).unwrap_or_default(),
