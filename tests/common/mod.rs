@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub mod browser;
 pub mod fake_network;
 pub mod feeds;
 pub mod pages;
