@@ -117,7 +117,7 @@ async fn day(store: &dyn Store, options: &Options) -> Vec<(String, String)> {
         let destination = Iata::parse("MEX").expect("a destination");
         let passengers: Vec<NewPassenger> = (0..per_station)
             .map(|p| NewPassenger {
-                pax_key: format!("P{s}X{p:04}/1"),
+                pax_key: format!("Q{s}{p:04}/1"),
                 surname: format!("SURNAME{}", letters(s * 10_000 + p)),
                 given_name: "ANA".to_string(),
                 title: Some("MS".to_string()),
