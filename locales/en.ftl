@@ -395,6 +395,8 @@ case-category-refund = Refund
 case-category-seat = Seat
 case-category-accessibility = Accessibility
 case-category-check-in = Check-in
+case-category-raised-in-person = Raised in person
+case-category-raised-on-social = Raised with an advisor
 case-category-other = Other
 
 ## The identity matcher's reasons: $passenger is the manifest's value, $person the registry's

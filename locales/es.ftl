@@ -394,6 +394,8 @@ case-category-refund = Reembolso
 case-category-seat = Asiento
 case-category-accessibility = Accesibilidad
 case-category-check-in = Facturación
+case-category-raised-in-person = Planteado en persona
+case-category-raised-on-social = Planteado a un asesor
 case-category-other = Otros
 
 ## The identity matcher's reasons: $passenger is the manifest's value, $person the registry's

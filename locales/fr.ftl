@@ -394,6 +394,8 @@ case-category-refund = Remboursement
 case-category-seat = Siège
 case-category-accessibility = Accessibilité
 case-category-check-in = Enregistrement
+case-category-raised-in-person = Soulevé en personne
+case-category-raised-on-social = Soulevé auprès d'un conseiller
 case-category-other = Autre
 
 ## The identity matcher's reasons: $passenger is the manifest's value, $person the registry's

@@ -394,6 +394,8 @@ case-category-refund = Reembolso
 case-category-seat = Lugar
 case-category-accessibility = Acessibilidade
 case-category-check-in = Check-in
+case-category-raised-in-person = Apresentado pessoalmente
+case-category-raised-on-social = Apresentado a um assessor
 case-category-other = Outros
 
 ## The identity matcher's reasons: $passenger is the manifest's value, $person the registry's

@@ -861,6 +861,86 @@ async fn an_outcome_is_undone_only_by_its_agent_in_time_and_only_when_undoable()
     }
 }
 
+/// "Talked, new issue" tapped by mistake can be undone too: the case it opened on the person goes with
+/// it, and the log says which.
+#[tokio::test]
+async fn a_new_issue_undone_withdraws_the_case_it_opened() {
+    use aboard::app::in_person::UNDOABLE;
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let day = seed(store).await;
+        let task = store.task(day.mad_tasks[0]).await.unwrap().unwrap();
+        let cases_before = store
+            .person(task.new.person_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .cases()
+            .count();
+        let closed_at = clock::now();
+        let transition = aboard::domain::records::TaskTransition {
+            task_id: task.id,
+            from: vec![TaskState::Open],
+            to: TaskState::Done,
+            actor: "staff:gate-x".to_string(),
+            assignee: Some("gate-x".to_string()),
+            outcome: Some(TaskOutcome::TalkedNewIssue),
+            note: Some("lost her connection".to_string()),
+            at: closed_at,
+        };
+        let record = aboard::tasks::outcome_record(
+            &task,
+            TaskOutcome::TalkedNewIssue,
+            Some("lost her connection"),
+            closed_at,
+        )
+        .unwrap();
+        store
+            .close_task_recording(&transition, &record)
+            .await
+            .unwrap()
+            .unwrap();
+        let person = store.person(task.new.person_id).await.unwrap().unwrap();
+        assert_eq!(
+            person.cases().count(),
+            cases_before + 1,
+            "the tap opened a case"
+        );
+        let back = store
+            .undo_outcome(
+                task.id,
+                "gate-x",
+                &UNDOABLE,
+                closed_at - Span::seconds(10),
+                "staff:gate-x",
+                clock::now(),
+            )
+            .await
+            .unwrap()
+            .expect("undone");
+        assert_eq!((back.state, back.outcome), (TaskState::Claimed, None));
+        let person = store.person(task.new.person_id).await.unwrap().unwrap();
+        assert_eq!(
+            person.cases().count(),
+            cases_before,
+            "its case went with it"
+        );
+        let events = store
+            .events(&EventFilter {
+                action_prefix: Some("task.outcome_undone".to_string()),
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            events[0].event.detail["case_withdrawn"],
+            format!("aboard-gate-{}", task.id)
+        );
+        db.finish().await;
+    }
+}
+
 /// A station code no airport has gets a page that says so, not an empty list; the icon browsers ask for
 /// on their own is served.
 #[tokio::test]

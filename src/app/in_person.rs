@@ -154,10 +154,12 @@ pub async fn close(
 /// How long after recording an outcome the agent may take it back: a tap on the wrong button.
 pub const UNDO_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
-/// The outcomes that can be taken back: those that changed nothing but the task. Offloading, a new
-/// issue (which opens a case) and an opt-out act on the passenger and the registry at once.
-pub const UNDOABLE: [TaskOutcome; 3] = [
+/// The outcomes that can be taken back: those that changed nothing but the task, and a new issue, whose
+/// case is withdrawn with it. Offloading and an opt-out act at once beyond the person's case (the
+/// passenger's other follow-ups end, queued messages are withdrawn), so they stand.
+pub const UNDOABLE: [TaskOutcome; 4] = [
     TaskOutcome::TalkedAllWell,
+    TaskOutcome::TalkedNewIssue,
     TaskOutcome::NotFound,
     TaskOutcome::Declined,
 ];

@@ -124,6 +124,9 @@ pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
 
 /// `$1` task, `$2` the assignee who recorded the outcome, `$3` now, `$4` the oldest closing that may
 /// still be undone, then the outcomes that may be. The task comes back claimed by whoever recorded it.
+/// `$1` person, `$2` the case's reference: a case aboard recorded, withdrawn with the outcome undone.
+pub(super) const DELETE_ABOARD_CASE: &str = "DELETE FROM complaint_cases WHERE person_id = $1 AND external_ref = $2 AND recorded_by IS NOT NULL";
+
 pub(super) const UNDO_OUTCOME: &str = "UPDATE tasks SET state = 'claimed', outcome = NULL, \
     outcome_note = NULL, updated_at = $3 \
     WHERE id = $1 AND state = 'done' AND assignee = $2 AND updated_at >= $4";
@@ -881,10 +884,23 @@ macro_rules! task_store {
                 if query.execute(&mut *tx).await?.rows_affected() == 0 {
                     return Ok(None);
                 }
+                // A new issue opened a case on the person (`tasks::outcome_record`): it goes with the tap.
+                let withdrawn_case = if before.outcome == Some(TaskOutcome::TalkedNewIssue) {
+                    let reference = format!("aboard-{}-{}", before.new.channel, task_id);
+                    sqlx::query(DELETE_ABOARD_CASE)
+                        .bind(before.new.person_id)
+                        .bind(&reference)
+                        .execute(&mut *tx)
+                        .await?;
+                    Some(reference)
+                } else {
+                    None
+                };
                 let task = fetch_task(&mut *tx, task_id).await?;
                 let detail = serde_json::json!({
                     "to": TaskState::Claimed.as_str(),
                     "outcome": before.outcome.map(|o| o.as_str()),
+                    "case_withdrawn": withdrawn_case,
                 });
                 let e = event(
                     actor,
