@@ -29,36 +29,14 @@ struct Catalogue {
     bundle: FluentBundle<FluentResource>,
     /// Every message that needs no argument, formatted once: pages ask for these by the hundred.
     plain: HashMap<String, &'static str>,
-    /// Problems found while reading the file, for the tests (a shipped file has none).
-    problems: Vec<String>,
 }
 
 impl Catalogue {
     fn load(language: UiLanguage) -> Catalogue {
-        let mut problems = Vec::new();
-        let resource = FluentResource::try_new(source(language).to_string()).unwrap_or_else(
-            |(resource, errors)| {
-                problems.extend(errors.iter().map(|e| format!("{language}: {e}")));
-                resource
-            },
-        );
-        let ids: Vec<String> = resource
-            .entries()
-            .filter_map(|entry| match entry {
-                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
-                _ => None,
-            })
-            .collect();
-        let tag = language
-            .as_str()
-            .parse()
-            .unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
-        let mut bundle = FluentBundle::new_concurrent(vec![tag]);
-        // Fluent wraps arguments in Unicode isolation marks for mixed-direction text; every language
-        // here writes left to right, and the marks would show in copied text and break tests' matches.
-        bundle.set_use_isolating(false);
-        if let Err(errors) = bundle.add_resource(resource) {
-            problems.extend(errors.iter().map(|e| format!("{language}: {e}")));
+        let (bundle, ids, problems) = read(language);
+        // The tests refuse a shipped file with problems; one edited in place is said in the log.
+        for problem in &problems {
+            tracing::error!(%problem, "a message catalogue could not be read whole");
         }
         let mut plain = HashMap::with_capacity(ids.len());
         for id in ids {
@@ -71,12 +49,39 @@ impl Catalogue {
                 plain.insert(id, &*Box::leak(text.into_owned().into_boxed_str()));
             }
         }
-        Catalogue {
-            bundle,
-            plain,
-            problems,
-        }
+        Catalogue { bundle, plain }
     }
+}
+
+/// A language's file as a bundle, with its message ids and what could not be read (syntax errors, ids
+/// given twice).
+fn read(language: UiLanguage) -> (FluentBundle<FluentResource>, Vec<String>, Vec<String>) {
+    let mut problems = Vec::new();
+    let resource = FluentResource::try_new(source(language).to_string()).unwrap_or_else(
+        |(resource, errors)| {
+            problems.extend(errors.iter().map(|e| format!("{language}: {e}")));
+            resource
+        },
+    );
+    let ids: Vec<String> = resource
+        .entries()
+        .filter_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+            _ => None,
+        })
+        .collect();
+    let tag = language
+        .as_str()
+        .parse()
+        .unwrap_or_else(|_| unic_langid::LanguageIdentifier::default());
+    let mut bundle = FluentBundle::new_concurrent(vec![tag]);
+    // Fluent wraps arguments in Unicode isolation marks for mixed-direction text; every language here
+    // writes left to right, and the marks would show in copied text and break tests' matches.
+    bundle.set_use_isolating(false);
+    if let Err(errors) = bundle.add_resource(resource) {
+        problems.extend(errors.iter().map(|e| format!("{language}: {e}")));
+    }
+    (bundle, ids, problems)
 }
 
 static CATALOGUES: LazyLock<Vec<Catalogue>> = LazyLock::new(|| {
@@ -147,31 +152,26 @@ pub fn format(language: UiLanguage, id: &str, args: &[(&str, FluentValue<'_>)]) 
 }
 
 /// Every message id of a language's catalogue, for the tests that hold catalogues to English.
-pub fn ids(language: UiLanguage) -> Vec<String> {
-    let resource = match FluentResource::try_new(source(language).to_string()) {
-        Ok(r) | Err((r, _)) => r,
-    };
-    resource
-        .entries()
-        .filter_map(|entry| match entry {
-            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
-            _ => None,
-        })
-        .collect()
+#[cfg(test)]
+pub(crate) fn ids(language: UiLanguage) -> Vec<String> {
+    read(language).1
 }
 
 /// Problems reading a language's file: syntax errors and ids given twice.
-pub fn problems(language: UiLanguage) -> Vec<String> {
-    catalogue(language).problems.clone()
+#[cfg(test)]
+pub(crate) fn problems(language: UiLanguage) -> Vec<String> {
+    read(language).2
 }
 
 /// Whether `id` exists in English, the catalogue every other is held to.
-pub fn has(id: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn has(id: &str) -> bool {
     catalogue(UiLanguage::En).bundle.has_message(id)
 }
 
 /// The variables (`$name`) a message uses, for checking that a translation asks for the same ones.
-pub fn variables(language: UiLanguage, id: &str) -> Vec<String> {
+#[cfg(test)]
+pub(crate) fn variables(language: UiLanguage, id: &str) -> Vec<String> {
     let Some(message) = catalogue(language).bundle.get_message(id) else {
         return Vec::new();
     };
@@ -184,6 +184,7 @@ pub fn variables(language: UiLanguage, id: &str) -> Vec<String> {
     names
 }
 
+#[cfg(test)]
 fn collect_variables(pattern: &fluent_syntax::ast::Pattern<&str>, names: &mut Vec<String>) {
     use fluent_syntax::ast::{Expression, InlineExpression, PatternElement};
     for element in &pattern.elements {
