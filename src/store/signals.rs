@@ -5,7 +5,7 @@
 //! Within one process the word goes through a tokio broadcast, one per SQLite file (every store opened on
 //! the file in the process shares it; another process writing the file, such as the CLI, is caught up by
 //! the pages' periodic re-read). Across instances on one PostgreSQL, a
-//! trigger on `tasks` (migration 0016) sends it with NOTIFY when the change commits, and each instance's
+//! trigger on `tasks` (migration 0017) sends it with NOTIFY when the change commits, and each instance's
 //! listener (`listen_postgres`) passes it on to its own broadcast; after the listener lost its connection
 //! it sends `ANYWHERE`, since notices sent meanwhile are gone.
 
