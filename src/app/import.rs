@@ -406,24 +406,43 @@ pub async fn import_streamed_csv(
             Some(Err(errors)) => return StreamRead::Refused(errors),
             Some(Ok(chunks)) => chunks,
         };
-        // Without a listener the import was dropped; the feed's closing then stops the reading.
-        let _ = digest_sender.send(digest(&bytes));
-        let mut rows = 0;
-        let mut screen = ScreenReading::default();
-        while let Some(flights) = chunks.next_flights() {
-            let document = (Document::Rows(flights), ImportWarnings::default());
-            let (_, part, part_rows) =
-                to_import(document, Format::Csv, &[], &name, String::new(), &by);
-            rows += part_rows;
-            if screens {
-                screen.read(&part.flights.iter().collect::<Vec<_>>());
+        // Two stages on two threads: this one reads rows into flights; the other takes the file's
+        // digest (the store needs it first), then turns the flights into the store's lists and reads
+        // them for the screen. Neither alone keeps up with the writer.
+        let (to_convert, flights_read) =
+            std::sync::mpsc::sync_channel::<Vec<FlightManifest>>(PARTS_AHEAD);
+        let (rows, screen, feed) = std::thread::scope(|scope| {
+            let converter = scope.spawn(|| {
+                // Without a listener the import was dropped; the feed's closing then stops the reading.
+                let _ = digest_sender.send(digest(&bytes));
+                let mut rows = 0;
+                let mut screen = ScreenReading::default();
+                for flights in flights_read {
+                    let document = (Document::Rows(flights), ImportWarnings::default());
+                    let (_, part, part_rows) =
+                        to_import(document, Format::Csv, &[], &name, String::new(), &by);
+                    rows += part_rows;
+                    if screens {
+                        screen.read(&part.flights.iter().collect::<Vec<_>>());
+                    }
+                    if feed.blocking_send(Fed::Lists(part.flights)).is_err() {
+                        // The store stopped (the file was imported before, or the write failed):
+                        // its outcome says why, and the rest need not be read.
+                        break;
+                    }
+                }
+                (rows, screen, feed)
+            });
+            while let Some(flights) = chunks.next_flights() {
+                if to_convert.send(flights).is_err() {
+                    break;
+                }
             }
-            if feed.blocking_send(Fed::Lists(part.flights)).is_err() {
-                // The store stopped (the file was imported before, or the write failed): its outcome
-                // says why, and the rest need not be read.
-                break;
-            }
-        }
+            drop(to_convert);
+            converter
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e))
+        });
         match chunks.finish() {
             manifest::StreamEnd::NotGrouped => StreamRead::Whole(bytes),
             manifest::StreamEnd::Refused(errors) => StreamRead::Refused(errors),
