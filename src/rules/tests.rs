@@ -868,4 +868,14 @@ fn the_shipped_rules_brief_in_every_page_language() {
         plan.briefs[&UiLanguage::Pt].contains("(bagagem)"),
         "{plan:?}"
     );
+    for rule in set.rules() {
+        let mut languages: Vec<UiLanguage> = rule.descriptions().iter().map(|(l, _)| *l).collect();
+        languages.sort();
+        assert_eq!(
+            languages,
+            vec![UiLanguage::Es, UiLanguage::Pt, UiLanguage::Fr],
+            "{} is described in every page language",
+            rule.id()
+        );
+    }
 }
