@@ -379,6 +379,18 @@ enum StreamRead {
     },
 }
 
+/// Lowers the calling thread's scheduling priority (on Linux, its nice value), so that on a busy machine
+/// the import's writer — its critical path, and alone on its thread — keeps a core while the file is
+/// read beside it. A thread's priority cannot be raised back without privilege: only threads that end
+/// with the reading call this.
+fn yield_to_writer() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority and gettid only read their arguments; the call changes this thread alone.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
+}
+
 /// Imports a large CSV ([`manifest::stream_csv`]) while it is read: a thread reads it a slice of rows
 /// at a time and hands each slice's complete flights to the store, which writes them in the file's one
 /// transaction as they come, so that reading and writing overlap instead of following each other. The
@@ -400,7 +412,9 @@ pub async fn import_streamed_csv(
     let name = file_name.to_string();
     let by = actor.to_string();
     let screens = hook.is_some();
-    let reader = tokio::task::spawn_blocking(move || {
+    let (read_sender, read_outcome) = tokio::sync::oneshot::channel::<StreamRead>();
+    let read_file = move || {
+        yield_to_writer();
         let mut chunks = match manifest::stream_csv(&name, &bytes, reading) {
             None => return StreamRead::Whole(bytes),
             Some(Err(errors)) => return StreamRead::Refused(errors),
@@ -413,6 +427,7 @@ pub async fn import_streamed_csv(
             std::sync::mpsc::sync_channel::<Vec<FlightManifest>>(PARTS_AHEAD);
         let (rows, screen, feed) = std::thread::scope(|scope| {
             let converter = scope.spawn(|| {
+                yield_to_writer();
                 // Without a listener the import was dropped; the feed's closing then stops the reading.
                 let _ = digest_sender.send(digest(&bytes));
                 let mut rows = 0;
@@ -457,10 +472,15 @@ pub async fn import_streamed_csv(
                 }
             }
         }
+    };
+    // Threads of their own, not the blocking pool's: they end with their lower priority.
+    std::thread::spawn(move || {
+        let _ = read_sender.send(read_file());
     });
-    let read = |joined: Result<StreamRead, tokio::task::JoinError>| match joined {
-        Ok(read) => read,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    let reader = read_outcome;
+    let read = |outcome: Result<StreamRead, tokio::sync::oneshot::error::RecvError>| {
+        outcome
+            .unwrap_or_else(|_| panic!("the thread reading {file_name} stopped without an outcome"))
     };
     let Ok(file_digest) = digest_read.await else {
         return match read(reader.await) {

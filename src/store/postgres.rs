@@ -172,15 +172,22 @@ super::backend_store!(PostgresStore, PgConnection,
                 });
             };
             let mut flights = Vec::new();
+            let mut gathered: Vec<FlightList> = Vec::new();
             let warnings = loop {
                 match feed.recv().await {
                     Some(super::Fed::Lists(lists)) => {
-                        flights.extend(import_lists(&mut tx, head, &lists, at).await?);
+                        gathered.extend(lists);
+                        let passengers: usize = gathered.iter().map(|l| l.passengers.len()).sum();
+                        if passengers >= FED_PASSENGERS_PER_WRITE {
+                            flights.extend(import_lists(&mut tx, head, &gathered, at).await?);
+                            gathered.clear();
+                        }
                     }
                     Some(super::Fed::End(warnings)) => break warnings,
                     None => return Err(StoreError::Abandoned),
                 }
             };
+            flights.extend(import_lists(&mut tx, head, &gathered, at).await?);
             let head = ManifestImport {
                 warnings,
                 ..head.clone()
@@ -448,6 +455,10 @@ struct FlightStoredPassenger {
 
 /// Passengers per statement written from arrays: the arrays of one statement stay a few megabytes.
 const PASSENGERS_PER_STATEMENT: usize = 10_000;
+
+/// Passengers of a streamed file written at a time: enough for a COPY and few round trips per flight
+/// group, few enough that writing starts while the file is read.
+const FED_PASSENGERS_PER_WRITE: usize = 4 * COPY_FROM;
 
 /// New passengers from which a COPY pays. Fewer go in one INSERT: sqlx sends COPY's data and its end in
 /// two writes, and on TCP the second waited for the server's delayed acknowledgement, some 40 ms a
