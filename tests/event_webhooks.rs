@@ -207,6 +207,29 @@ async fn events_reach_the_receiver_signed_once_each_after_a_500() {
         );
         let counts = store.event_delivery_counts().await.unwrap();
         assert_eq!((counts.delivered, counts.queued), (18, 0));
+        let metrics = first
+            .client
+            .get(first.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for (series, value) in [
+            (
+                "aboard_event_webhook_deliveries{state=\"delivered\"} ",
+                "18",
+            ),
+            ("aboard_event_webhook_deliveries{state=\"queued\"} ", "0"),
+        ] {
+            assert!(
+                metrics
+                    .lines()
+                    .any(|l| l.strip_prefix(series) == Some(value)),
+                "{series}{value} in {metrics}"
+            );
+        }
         drop(received);
         first.stop().await;
         second.stop().await;

@@ -38,6 +38,11 @@ pub struct TaskLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: String,
     backend: String,
@@ -54,6 +59,7 @@ pub struct Metrics {
     outbox_oldest_age: Gauge,
     review_queue: Gauge,
     incomplete_typeb: Gauge,
+    event_deliveries: Family<DeliveryLabels, Gauge>,
 }
 
 impl Metrics {
@@ -115,6 +121,12 @@ impl Metrics {
             "Type B messages held incomplete: parts missing, or waiting for their flight's PNL",
             incomplete_typeb.clone(),
         );
+        let event_deliveries = Family::<DeliveryLabels, Gauge>::default();
+        registry.register(
+            "event_webhook_deliveries",
+            "Events for the outgoing event webhook by state: queued (backlog), delivered, failed, unknown (no answer)",
+            event_deliveries.clone(),
+        );
         registry.register(
             "build",
             "The running build",
@@ -134,6 +146,7 @@ impl Metrics {
             outbox_oldest_age,
             review_queue,
             incomplete_typeb,
+            event_deliveries,
         }
     }
 
@@ -166,6 +179,23 @@ impl Metrics {
                 self.incomplete_typeb.set(figures.incomplete_typeb);
             }
             Err(e) => tracing::warn!(error = %e, "business figures for /metrics could not be read"),
+        }
+        match store.event_delivery_counts().await {
+            Ok(counts) => {
+                for (state, count) in [
+                    ("queued", counts.queued),
+                    ("delivered", counts.delivered),
+                    ("failed", counts.failed),
+                    ("unknown", counts.unknown),
+                ] {
+                    self.event_deliveries
+                        .get_or_create(&DeliveryLabels { state })
+                        .set(count);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "event webhook figures for /metrics could not be read")
+            }
         }
         let mut text = String::new();
         // Encoding into a String cannot fail.
