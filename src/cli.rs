@@ -503,8 +503,10 @@ fn read_and_parse(
             .map(|path| (path.display().to_string(), std::fs::read(path)))
             .collect();
         let now = clock::now();
-        let streams =
-            matches!(&read[..], [(_, Ok(bytes))] if crate::manifest::streams(bytes, reading));
+        // Whether it really streams, the reading tells (`import_streamed_csv` gives the bytes back):
+        // one scan of a large file, not two.
+        let streams = matches!(&read[..], [(_, Ok(bytes))]
+            if bytes.len() >= crate::manifest::STREAMED_CSV_FROM_BYTES);
         let parsed = (!streams).then(|| {
             import::parse_files(&readable_files(&read), reading, now.date_naive(), &actor)
         });
@@ -598,7 +600,7 @@ impl ImportCommand {
             let mut results = match streamed {
                 Some(result) => vec![result],
                 None => {
-                    // Not streamed after all (its flights' rows came apart): read whole.
+                    // Not streamed after all (not a quote-free CSV, or its flights' rows came apart).
                     let parsed = parsed.unwrap_or_else(|| {
                         import::parse_files(
                             &readable_files(&read),

@@ -304,14 +304,6 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     names_surname.then_some(Format::Csv)
 }
 
-/// Whether [`stream_csv`] reads the file: a large CSV without quotes or framing.
-pub fn streams(bytes: &[u8], reading: Reading) -> bool {
-    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    rows::streams(bytes)
-        && matches!(unframe(bytes), Cow::Borrowed(_))
-        && reading.format.or_else(|| detect(bytes)) == Some(Format::Csv)
-}
-
 /// A large CSV file, read as [`CsvChunks`] so that its flights can be stored while the rest is read;
 /// `None` for any other file (and for a CSV with quotes or framing), which [`parse`] reads whole. The
 /// file's encoding, line lengths and header are checked first: their errors refuse it.
@@ -320,10 +312,13 @@ pub fn stream_csv<'a>(
     bytes: &'a [u8],
     reading: Reading,
 ) -> Option<Result<CsvChunks<'a>, ParseErrors>> {
-    if !streams(bytes, reading) {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    if !rows::streams(bytes)
+        || !matches!(unframe(bytes), Cow::Borrowed(_))
+        || reading.format.or_else(|| detect(bytes)) != Some(Format::Csv)
+    {
         return None;
     }
-    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut errors = error::Collector::new(file_name);
     if !error::check_line_lengths(&mut errors, bytes, MAX_ROW_BYTES) {
         return Some(Err(errors.finish_err()));

@@ -180,28 +180,14 @@ pub trait FlightStore: Send + Sync {
             .unwrap_or_else(|| Err(StoreError::NotFound("the import's outcome".to_string())))
     }
     /// One file whose lists arrive while it is read (`feed`, ended by [`Fed::End`] with the file's
-    /// warnings), in one transaction: whole, or nothing when the feed closes before its end (the file
-    /// was refused as it was read; [`StoreError::Abandoned`]). This gathers the lists and imports them;
-    /// a backend that can write them as they come does so.
+    /// warnings), written as they come in one transaction: whole, or nothing when the feed closes before
+    /// its end (the file was refused as it was read; [`StoreError::Abandoned`]).
     async fn import_manifest_feed(
         &self,
         head: &ManifestImport,
         feed: &mut tokio::sync::mpsc::Receiver<Fed>,
         at: DateTime<Utc>,
-    ) -> Result<ImportOutcome, StoreError> {
-        let mut import = head.clone();
-        loop {
-            match feed.recv().await {
-                Some(Fed::Lists(lists)) => import.flights.extend(lists),
-                Some(Fed::End(warnings)) => {
-                    import.warnings = warnings;
-                    break;
-                }
-                None => return Err(StoreError::Abandoned),
-            }
-        }
-        self.import_manifest(&import, at).await
-    }
+    ) -> Result<ImportOutcome, StoreError>;
     /// Several files in one transaction, each whole or not at all: a file refused as out of order is
     /// rolled back alone (its outcome is the conflict) and the others stand; any other failure rolls
     /// back every file. One commit for a night's worth of lists instead of one per file.

@@ -173,14 +173,16 @@ super::backend_store!(PostgresStore, PgConnection,
             };
             let mut flights = Vec::new();
             let mut gathered: Vec<FlightList> = Vec::new();
+            let mut passengers = 0;
             let warnings = loop {
                 match feed.recv().await {
                     Some(super::Fed::Lists(lists)) => {
+                        passengers += lists.iter().map(|l| l.passengers.len()).sum::<usize>();
                         gathered.extend(lists);
-                        let passengers: usize = gathered.iter().map(|l| l.passengers.len()).sum();
                         if passengers >= FED_PASSENGERS_PER_WRITE {
                             flights.extend(import_lists(&mut tx, head, &gathered, at).await?);
                             gathered.clear();
+                            passengers = 0;
                         }
                     }
                     Some(super::Fed::End(warnings)) => break warnings,
