@@ -717,3 +717,160 @@ async fn the_mode_travels_with_the_message_and_a_window_closed_meanwhile_stops_i
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_api_sends_again_a_message_never_confirmed_once_for_the_advisor_holding_the_task() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            6801,
+            &person("P-AGAIN-API", "Lucía Pérez", "es", vec![x_account("68")]),
+        )
+        .await;
+        let receiver = Receiver::default();
+        let url = serve(receiver.clone()).await;
+        let mut config = db.config();
+        config.outbox = OutboxConfig {
+            connector: ConnectorKind::Webhook,
+            webhook_url: Some(url),
+            webhook_secret: Some(SecretString::from(SECRET)),
+            poll_millis: 100,
+            ..OutboxConfig::default()
+        };
+        // Sent by an instance whose request got no answer, and no status came in time.
+        let lost = queue(store.as_ref(), task.id, "api-again").await;
+        let at = clock::now();
+        store
+            .claim_messages("gone", at, at + Duration::minutes(1), 1)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .begin_send(lost.id, "gone", at + Duration::minutes(1))
+                .await
+                .unwrap()
+        );
+        let unknown = aboard::store::SendResult::Unknown {
+            until: at,
+            error: "the webhook did not answer: timed out".to_string(),
+        };
+        store
+            .finish_message(lost.id, "gone", &unknown, at)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .settle_messages(clock::now(), clock::now())
+            .await
+            .unwrap();
+        let app = TestApp::spawn(config).await;
+        let holder = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        let other = {
+            use secrecy::ExposeSecret;
+            let grant =
+                aboard::web::accounts::grant(Role::Advisor, &[], &["es".to_string()]).unwrap();
+            aboard::web::accounts::create_token(store.as_ref(), "another advisor", grant, "test")
+                .await
+                .unwrap()
+                .secret
+                .expose_secret()
+                .to_string()
+        };
+        let gate = common::token(store.as_ref(), Role::Gate, &["AGP"], &[]).await;
+        let claimed = app
+            .client
+            .post(app.url(&format!("/advisor/tasks/{}/claim", task.id)))
+            .bearer_auth(&holder)
+            .send()
+            .await
+            .unwrap();
+        assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        let again = |token: &str, message: uuid::Uuid| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/tasks/{}/messages/{message}/again", task.id)))
+                .bearer_auth(token);
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                (
+                    status,
+                    response
+                        .json::<serde_json::Value>()
+                        .await
+                        .unwrap_or_default(),
+                )
+            }
+        };
+        assert_eq!(again(&gate, lost.id).await.0, 403, "gate staff may not");
+        let (status, refusal) = again(&other, lost.id).await;
+        assert_eq!(
+            (status, refusal["code"].as_str()),
+            (409, Some("not_claimed")),
+            "{refusal}"
+        );
+        assert_eq!(again(&holder, uuid::Uuid::now_v7()).await.0, 404);
+        assert_eq!(
+            store.messages_for_task(task.id).await.unwrap().len(),
+            1,
+            "nothing queued yet"
+        );
+
+        // The holder asks twice at once, then once more: one new message, the same one each time.
+        let (first, second) = tokio::join!(again(&holder, lost.id), again(&holder, lost.id));
+        let third = again(&holder, lost.id).await;
+        assert!(
+            [first.0, second.0].contains(&201) && third.0 == 200,
+            "{first:?} {second:?} {third:?}"
+        );
+        for answer in [&first.1, &second.1, &third.1] {
+            assert_eq!(answer["id"], first.1["id"]);
+            assert_eq!(answer["body"], lost.new.body.as_str());
+            assert_eq!(answer["mode"], "free_text");
+        }
+        let started = Instant::now();
+        loop {
+            let messages = store.messages_for_task(task.id).await.unwrap();
+            if messages.len() == 2 && messages[1].state == MessageState::Sent {
+                break;
+            }
+            assert!(
+                started.elapsed() < StdDuration::from_secs(10),
+                "{messages:?}"
+            );
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        let received = receiver.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 1, "sent again once: {received:?}");
+        assert_eq!(
+            received[0].idempotency_key.as_deref(),
+            Some("api-again:again")
+        );
+        // What went is no longer unconfirmed: the new message may not be sent again.
+        let new_id = uuid::Uuid::parse_str(first.1["id"].as_str().unwrap()).unwrap();
+        let (status, refusal) = again(&holder, new_id).await;
+        assert_eq!(
+            (status, refusal["code"].as_str()),
+            (422, Some("invalid")),
+            "{refusal}"
+        );
+        let listed: serde_json::Value = app
+            .get_as(&format!("/api/tasks/{}/messages", task.id), &holder)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let states: Vec<&str> = listed["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["unconfirmed", "sent"]);
+        app.stop().await;
+        db.finish().await;
+    }
+}

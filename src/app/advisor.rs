@@ -356,21 +356,25 @@ pub async fn send(
 
 /// Queues again a message whose delivery the network never confirmed, exactly as it was written, once
 /// the advisor who holds the task has decided to: the network's rules are checked again now. A second
-/// request for the same message returns the same new message.
+/// request for the same message returns the same new message, and `false` for "queued now".
 pub async fn send_again(
     store: &dyn Store,
     caller: &Caller,
     id: Uuid,
     message_id: Uuid,
-) -> Result<Message, AdvisorError> {
+) -> Result<(Message, bool), AdvisorError> {
     let social = social_task(store, caller, id).await?;
     require_claimed_by(caller, &social.task)?;
-    let original = store
-        .messages_for_task(id)
-        .await?
-        .into_iter()
+    let messages = store.messages_for_task(id).await?;
+    let original = messages
+        .iter()
         .find(|m| m.id == message_id)
+        .cloned()
         .ok_or_else(|| ServiceError::NotFound(format!("message {message_id}")))?;
+    let key = format!("{}:again", original.new.idempotency_key);
+    if let Some(again) = messages.iter().find(|m| m.new.idempotency_key == key) {
+        return Ok((again.clone(), false));
+    }
     if original.state != MessageState::Unconfirmed {
         return Err(AdvisorError::Invalid(
             "only a message the network never confirmed can be sent again".to_string(),
@@ -392,10 +396,11 @@ pub async fn send_again(
     .map_err(AdvisorError::NotEligible)?;
     let again = NewMessage {
         author: caller.actor.clone(),
-        idempotency_key: format!("{}:again", original.new.idempotency_key),
+        idempotency_key: key,
         ..original.new
     };
-    Ok(store.enqueue_message(&again, clock::now()).await?)
+    // Two requests at once both get here: the key queues one message and both are answered with it.
+    Ok((store.enqueue_message(&again, clock::now()).await?, true))
 }
 
 /// Ends a claimed social task with its outcome; "talked, new issue" opens a case on the person with the

@@ -1,5 +1,6 @@
 //! The advisor console as JSON, under the same roles and language scopes as the pages (both call
-//! `app::advisor`): the queue, a task's messages, and sending one.
+//! `app::advisor`): the queue, a task's messages, sending one, and sending again one the network never
+//! confirmed.
 //!
 //! Sending answers 201 with the queued message. Every refusal is 409 or 422 with `{"error": "<reason in
 //! words>", "code": "<stable code>"}`: `not_eligible` (the network does not allow it now), `near_duplicate`
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use super::auth::Staff;
 use super::openapi::ErrorBody;
 use super::{AppState, WebError};
+use crate::app::ServiceError;
 use crate::app::advisor::{self, AdvisorError, NearDuplicate, SendRequest};
 use crate::domain::records::{Message, Task, TemplateUse};
 use crate::domain::{FlightStatus, MessageMode, MessageState, Network};
@@ -270,4 +272,45 @@ pub async fn send(
             near_duplicate,
         }),
     ))
+}
+
+/// Sends again a message the network never confirmed.
+#[utoipa::path(
+    post,
+    path = "/api/tasks/{id}/messages/{message}/again",
+    tag = "advisor",
+    description = "Send again, exactly as it was written (mode, tag, template and parameters), a message whose \
+        delivery the network never confirmed (state `unconfirmed`: its request left, no answer came, and no \
+        status arrived within `[outbox] confirm_seconds`). The advisor holding the task decides; the network's \
+        rules are checked again now. Idempotent: however often it is asked, one new message is queued (201 the \
+        first time, 200 with the same message after). A message in any other state is refused with `invalid`. \
+        Roles: advisor, ops",
+    params(
+        ("id" = Uuid, Path, description = "The social task"),
+        ("message" = Uuid, Path, description = "The message the network never confirmed"),
+    ),
+    responses(
+        (status = CREATED, description = "The new message, queued", body = MessageView),
+        (status = OK, description = "Already sent again: the same new message", body = MessageView),
+        (status = NOT_FOUND, description = "No such social task or message", body = ErrorBody),
+        (status = CONFLICT, description = "Not allowed now: see `code`", body = AdvisorRefusal),
+        (status = UNPROCESSABLE_ENTITY, description = "Not a message to send again: see `code`", body = AdvisorRefusal),
+    )
+)]
+pub async fn send_again(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, message)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<MessageView>), AdvisorError> {
+    let id = task_id(&id)?;
+    let message = Uuid::parse_str(&message)
+        .map_err(|_| AdvisorError::from(ServiceError::NotFound(format!("message {message}"))))?;
+    let (again, queued) =
+        advisor::send_again(state.store.as_ref(), &staff.caller(), id, message).await?;
+    let status = if queued {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(again.into())))
 }

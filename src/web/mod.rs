@@ -154,7 +154,8 @@ fn api_routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(import::upload_schedule));
     let advisor = OpenApiRouter::new()
         .routes(routes!(advisor_api::queue))
-        .routes(routes!(advisor_api::messages, advisor_api::send));
+        .routes(routes!(advisor_api::messages, advisor_api::send))
+        .routes(routes!(advisor_api::send_again));
     // boarding: gate scans, flight events (a flight's own events ops only, said by the handler) and
     // in-person tasks
     let gate = OpenApiRouter::new()
