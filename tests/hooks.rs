@@ -13,12 +13,13 @@ use aboard::clock;
 use aboard::domain::records::{NewMessage, SocialAccount};
 use aboard::domain::{MessageMode, MessageState, Network, Role};
 use aboard::messaging::hooks::x_token;
-use aboard::messaging::networks::{Pacing, WhatsappConfig, XConfig};
+use aboard::messaging::networks::{MetaConfig, Pacing, WhatsappConfig, XConfig};
 use aboard::messaging::outbox::OutboxConfig;
 use aboard::store::{EventFilter, SendResult};
 use chrono::Duration;
 use common::fake_network::{
-    FakeNetwork, Kind, meta_signature, post_signed_meta, whatsapp_reply, whatsapp_statuses,
+    FakeNetwork, Kind, meta_delivery, meta_messaging, meta_read_mid, meta_read_watermark,
+    meta_signature, meta_text, post_signed_meta, whatsapp_reply, whatsapp_statuses,
 };
 use common::social::{person, social_task, x_account};
 use common::{TestApp, TestDb};
@@ -504,6 +505,416 @@ async fn an_x_reply_is_noted_and_the_airlines_own_message_confirms_its_send() {
             clock::now() - wrote < Duration::minutes(1),
             "the person's last-wrote time is now: {wrote}"
         );
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// A WhatsApp status webhook reporting a failure with `code`, as the Cloud API writes it.
+fn whatsapp_failed(wamid: &str, to: &str, ours: &str, code: i64, title: &str) -> serde_json::Value {
+    let mut failed = whatsapp_statuses(&[(wamid, "failed", to, Some(ours))]);
+    failed["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = json!([{
+        "code": code, "title": title, "message": title,
+        "error_data": {"details": title},
+        "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"}]);
+    failed
+}
+
+#[tokio::test]
+async fn a_failure_whatsapp_reports_later_is_sent_again_once_when_it_means_not_now() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let whatsapp = SocialAccount {
+            network: Network::Whatsapp,
+            handle: "+34600000071".to_string(),
+            network_user_id: Some("34600000071".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(2)),
+            ..x_account("71")
+        };
+        let task = social_task(
+            store.clone(),
+            8401,
+            &person("P-HOOK-AGAIN", "Ana Gil", "es", vec![whatsapp]),
+        )
+        .await;
+        let fake = FakeNetwork::new(Kind::Whatsapp);
+        let fake_url = fake.serve().await;
+        let app = TestApp::spawn(config(&db, &fake_url, "http://127.0.0.1:9")).await;
+        let hook = app.url("/hooks/whatsapp");
+        let mut ids = Vec::new();
+        for n in 0..2 {
+            let queued = store
+                .enqueue_message(
+                    &NewMessage {
+                        task_id: task.id,
+                        network: Network::Whatsapp,
+                        recipient: "34600000071".to_string(),
+                        body: format!("Hola Ana ({n})"),
+                        author: "staff:alba".to_string(),
+                        idempotency_key: format!("hook-again-{n}"),
+                        mode: MessageMode::FreeText,
+                        tag: None,
+                        template: None,
+                    },
+                    clock::now(),
+                )
+                .await
+                .unwrap();
+            ids.push(queued.id);
+        }
+        wait_until("both sent", || {
+            let store = store.clone();
+            async move {
+                let messages = store.messages_for_task(task.id).await.unwrap();
+                messages.len() == 2 && messages.iter().all(|m| m.state == MessageState::Sent)
+            }
+        })
+        .await;
+        let first = store.messages_for_task(task.id).await.unwrap();
+        let wamid = |i: usize| first[i].provider_message_id.clone().unwrap();
+
+        // The Cloud API accepted both, then reports the first failed on the per-person limit
+        // (131056): it goes back to the queue for a minute. The second failed for good (131026).
+        let limited = whatsapp_failed(
+            &wamid(0),
+            "34600000071",
+            &ids[0].to_string(),
+            131056,
+            "(Business Account, Consumer Account) pair rate limit hit",
+        );
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &limited).await, 200);
+        let undeliverable = whatsapp_failed(
+            &wamid(1),
+            "34600000071",
+            &ids[1].to_string(),
+            131026,
+            "Message Undeliverable",
+        );
+        assert_eq!(
+            post_signed_meta(&hook, APP_SECRET, &undeliverable).await,
+            200
+        );
+        let now = store.messages_for_task(task.id).await.unwrap();
+        assert_eq!(now[0].state, MessageState::Queued, "{:?}", now[0]);
+        assert!(
+            now[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("(131056): too many messages to this person"),
+            "{:?}",
+            now[0]
+        );
+        let wait = now[0].next_attempt_at.unwrap() - clock::now();
+        assert!(
+            wait > Duration::seconds(50) && wait <= Duration::seconds(60),
+            "a minute: {wait}"
+        );
+        assert_eq!(now[1].state, MessageState::Failed);
+        assert!(
+            now[1]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("may not be on WhatsApp"),
+            "{:?}",
+            now[1]
+        );
+        // Meta delivers the same failure again: nothing moves twice.
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &limited).await, 200);
+        let again = store.messages_for_task(task.id).await.unwrap();
+        assert_eq!(
+            (again[0].state, again[0].attempts),
+            (MessageState::Queued, now[0].attempts)
+        );
+
+        // A minute on, it is sent again, once, with a new id.
+        let outbox = aboard::messaging::outbox::Outbox::new(
+            store.clone(),
+            aboard::messaging::outbox::connector(
+                &config(&db, &fake_url, "http://127.0.0.1:9").outbox,
+            )
+            .unwrap(),
+            OutboxConfig::default(),
+            "a-minute-on".to_string(),
+        );
+        let report = outbox
+            .deliver_due(clock::now() + Duration::seconds(61))
+            .await
+            .unwrap();
+        assert_eq!(report.delivered, 1, "{report:?}");
+        assert_eq!(
+            fake.received().len(),
+            3,
+            "two sends, and the one sent again"
+        );
+        let resent = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!(resent.state, MessageState::Sent);
+        let new_wamid = resent.provider_message_id.clone().unwrap();
+        assert_ne!(new_wamid, wamid(0));
+
+        // A late copy of the old failure names the first send's id: the new send stands.
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &limited).await, 200);
+        let delivered = whatsapp_statuses(&[(
+            &new_wamid,
+            "delivered",
+            "34600000071",
+            Some(&ids[0].to_string()),
+        )]);
+        assert_eq!(post_signed_meta(&hook, APP_SECRET, &delivered).await, 200);
+        let settled = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!(settled.state, MessageState::Delivered, "{settled:?}");
+        assert_eq!(fake.received().len(), 3, "never a fourth send");
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+fn meta_config(db: &TestDb, messenger_url: &str, instagram_url: &str) -> aboard::config::Config {
+    let mut config = db.config();
+    let meta = |url: &str, account: &str| MetaConfig {
+        base_url: url.to_string(),
+        api_version: "v23.0".to_string(),
+        account_id: account.to_string(),
+        access_token: SecretString::from("token"),
+        app_secret: Some(SecretString::from(APP_SECRET)),
+        verify_token: Some(SecretString::from(VERIFY)),
+        pacing: Pacing::default(),
+    };
+    config.outbox = OutboxConfig {
+        poll_millis: 100,
+        messenger: Some(meta(messenger_url, PAGE)),
+        instagram: Some(meta(instagram_url, IG_ACCOUNT)),
+        ..OutboxConfig::default()
+    };
+    config
+}
+
+const PAGE: &str = "104000000001";
+const IG_ACCOUNT: &str = "17841400000000002";
+
+#[tokio::test]
+async fn messenger_and_instagram_report_delivery_and_reads_by_watermark_and_a_reply_opens_the_window()
+ {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let account = |network: Network, id: &str, hours: i64| SocialAccount {
+            network,
+            handle: format!("h{id}"),
+            network_user_id: Some(id.to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(hours)),
+            ..x_account(id)
+        };
+        let fb_task = social_task(
+            store.clone(),
+            8501,
+            &person(
+                "P-HOOK-FB",
+                "Lucía Pérez",
+                "es",
+                vec![account(Network::Facebook, "psid-85", 3)],
+            ),
+        )
+        .await;
+        // Wrote 30 hours ago: only a human agent's tagged reply may go on Instagram.
+        let ig_task = social_task(
+            store.clone(),
+            8502,
+            &person(
+                "P-HOOK-IG",
+                "Ana Gil",
+                "es",
+                vec![account(Network::Instagram, "igsid-86", 30)],
+            ),
+        )
+        .await;
+        let messenger = FakeNetwork::new(Kind::Meta);
+        let instagram = FakeNetwork::new(Kind::Instagram);
+        let app = TestApp::spawn(meta_config(
+            &db,
+            &messenger.serve().await,
+            &instagram.serve().await,
+        ))
+        .await;
+        let (fb_hook, ig_hook) = (app.url("/hooks/messenger"), app.url("/hooks/instagram"));
+        messenger.calls_back(&fb_hook, APP_SECRET);
+        instagram.calls_back(&ig_hook, APP_SECRET);
+        let verified = app
+            .client
+            .get(app.url(
+                "/hooks/instagram?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=77",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(verified.text().await.unwrap(), "77");
+        let token = common::token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
+        for task in [fb_task.id, ig_task.id] {
+            let claimed = app
+                .client
+                .post(app.url(&format!("/advisor/tasks/{task}/claim")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert!(claimed.status().is_success() || claimed.status().is_redirection());
+        }
+        let send = |task: uuid::Uuid, network: &str, body: &str| {
+            let request = app
+                .client
+                .post(app.url(&format!("/api/tasks/{task}/messages")))
+                .bearer_auth(&token)
+                .json(&json!({"network": network, "body": body, "confirm": true}));
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        let states = |task: uuid::Uuid| {
+            let store = store.clone();
+            async move {
+                store
+                    .messages_for_task(task)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| m.state)
+                    .collect::<Vec<_>>()
+            }
+        };
+
+        // Messenger: two messages, each reported delivered by the fake (mids and watermark).
+        assert_eq!(send(fb_task.id, "facebook", "Hola Lucía").await, 201);
+        assert_eq!(send(fb_task.id, "facebook", "¿Llegó tu maleta?").await, 201);
+        wait_until("both delivered on Messenger", || {
+            let states = states(fb_task.id);
+            async move { states.await == vec![MessageState::Delivered; 2] }
+        })
+        .await;
+        // The person reads: one read watermark covers both.
+        let watermark = clock::now().timestamp_millis();
+        let read = meta_messaging(
+            "page",
+            PAGE,
+            meta_read_watermark("psid-85", PAGE, watermark),
+        );
+        assert_eq!(post_signed_meta(&fb_hook, APP_SECRET, &read).await, 200);
+        assert_eq!(states(fb_task.id).await, vec![MessageState::Read; 2]);
+        // A third goes after the watermark: the same read, delivered again, leaves it delivered; a late
+        // delivery of the first two leaves them read.
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+        assert_eq!(send(fb_task.id, "facebook", "Te escribo mañana").await, 201);
+        wait_until("the third delivered", || {
+            let states = states(fb_task.id);
+            async move { states.await.get(2) == Some(&MessageState::Delivered) }
+        })
+        .await;
+        assert_eq!(post_signed_meta(&fb_hook, APP_SECRET, &read).await, 200);
+        let sent = store.messages_for_task(fb_task.id).await.unwrap();
+        let mids: Vec<&str> = sent
+            .iter()
+            .map(|m| m.provider_message_id.as_deref().unwrap())
+            .collect();
+        let late = meta_messaging(
+            "page",
+            PAGE,
+            meta_delivery("psid-85", PAGE, &mids[..2], watermark),
+        );
+        assert_eq!(post_signed_meta(&fb_hook, APP_SECRET, &late).await, 200);
+        assert_eq!(
+            states(fb_task.id).await,
+            vec![
+                MessageState::Read,
+                MessageState::Read,
+                MessageState::Delivered
+            ]
+        );
+        let reads = store
+            .events(&EventFilter {
+                subject_kind: Some("message".to_string()),
+                subject_id: Some(sent[0].id.to_string()),
+                action_prefix: Some("message.read".to_string()),
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(reads.len(), 1, "read once, however often reported");
+        // The person answers: kept once, in the thread, and their window is open from now.
+        let reply = meta_messaging(
+            "page",
+            PAGE,
+            meta_text("psid-85", PAGE, "m_REPLY85", "¡Sí, gracias!"),
+        );
+        assert_eq!(post_signed_meta(&fb_hook, APP_SECRET, &reply).await, 200);
+        assert_eq!(post_signed_meta(&fb_hook, APP_SECRET, &reply).await, 200);
+        let replies = store.replies_for_task(fb_task.id).await.unwrap();
+        assert_eq!(replies.len(), 1, "{replies:?}");
+        assert_eq!(replies[0].new.body.as_deref(), Some("¡Sí, gracias!"));
+        let person = store.person(fb_task.new.person_id).await.unwrap().unwrap();
+        let wrote = person.accounts_now()[0].last_inbound_at.unwrap();
+        assert!(clock::now() - wrote < Duration::minutes(1), "{wrote}");
+
+        // Instagram: a human agent's tagged reply outside the 24 hours; the fake echoes it (sent).
+        assert_eq!(
+            send(
+                ig_task.id,
+                "instagram",
+                "Hola Ana, soy Alba de atención al cliente"
+            )
+            .await,
+            201
+        );
+        wait_until("sent on Instagram", || {
+            let states = states(ig_task.id);
+            async move { states.await == vec![MessageState::Sent] }
+        })
+        .await;
+        let tagged = &instagram.received()[0].body;
+        assert_eq!(
+            (tagged["messaging_type"].as_str(), tagged["tag"].as_str()),
+            (Some("MESSAGE_TAG"), Some("HUMAN_AGENT"))
+        );
+        let mid = store.messages_for_task(ig_task.id).await.unwrap()[0]
+            .provider_message_id
+            .clone()
+            .unwrap();
+        let seen = meta_messaging(
+            "instagram",
+            IG_ACCOUNT,
+            meta_read_mid("igsid-86", IG_ACCOUNT, &mid),
+        );
+        assert_eq!(post_signed_meta(&ig_hook, APP_SECRET, &seen).await, 200);
+        assert_eq!(states(ig_task.id).await, vec![MessageState::Read]);
+        // The person writes back: the window is open, so the next message goes as a plain response.
+        let reply = meta_messaging(
+            "instagram",
+            IG_ACCOUNT,
+            meta_text("igsid-86", IG_ACCOUNT, "aWdfZAG1REPLY86", "Todo bien"),
+        );
+        assert_eq!(post_signed_meta(&ig_hook, APP_SECRET, &reply).await, 200);
+        assert_eq!(store.replies_for_task(ig_task.id).await.unwrap().len(), 1);
+        assert_eq!(send(ig_task.id, "instagram", "¡Me alegro!").await, 201);
+        wait_until("the response sent", || {
+            let instagram = instagram.clone();
+            async move { instagram.received().len() == 2 }
+        })
+        .await;
+        let response = &instagram.received()[1].body;
+        assert_eq!(response["messaging_type"], "RESPONSE");
+        assert!(response.get("tag").is_none(), "{response}");
+        // A later read watermark on Instagram (the older form of messaging_seen) reads it too.
+        wait_until("the response sent", || {
+            let states = states(ig_task.id);
+            async move { states.await == vec![MessageState::Read, MessageState::Sent] }
+        })
+        .await;
+        let watermark = meta_messaging(
+            "instagram",
+            IG_ACCOUNT,
+            meta_read_watermark("igsid-86", IG_ACCOUNT, clock::now().timestamp_millis()),
+        );
+        assert_eq!(
+            post_signed_meta(&ig_hook, APP_SECRET, &watermark).await,
+            200
+        );
+        assert_eq!(states(ig_task.id).await, vec![MessageState::Read; 2]);
         app.stop().await;
         db.finish().await;
     }

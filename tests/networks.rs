@@ -701,3 +701,310 @@ async fn x_sends_a_direct_message_waits_for_its_rate_limit_reset_and_reports_clo
         db.finish().await;
     }
 }
+
+/// One scripted error of Meta's Send API and what aboard must make of it.
+struct MetaCase {
+    network: Network,
+    answer: Answer,
+    state: MessageState,
+    words: &'static str,
+    /// For a message that waits: the least and most it may wait.
+    wait: Option<(Duration, Duration)>,
+}
+
+fn graph_error(status: u16, code: i64, subcode: Option<i64>, message: &str) -> Answer {
+    let mut body = meta_error(code, subcode, message, None);
+    body["error"].as_object_mut().unwrap().remove("error_data");
+    Answer::new(status, body)
+}
+
+#[tokio::test]
+async fn meta_send_api_errors_wait_as_long_as_meta_says_or_go_back_in_plain_words() {
+    let minutes = |a: i64, b: i64| Some((Duration::minutes(a), Duration::minutes(b)));
+    let cases = vec![
+        // Rate limits: the app waits until Meta says the quota is back, else five minutes.
+        MetaCase {
+            network: Network::Instagram,
+            answer: graph_error(400, 4, None, "(#4) Application request limit reached").header(
+                "x-business-use-case-usage",
+                r#"{"17841400000000002":[{"type":"instagram","call_count":100,"total_cputime":12,"total_time":15,"estimated_time_to_regain_access":19}]}"#,
+            ),
+            state: MessageState::Queued,
+            words: "used up its quota of calls for now (4)",
+            wait: minutes(18, 19),
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 17, None, "(#17) User request limit reached"),
+            state: MessageState::Queued,
+            words: "used up its quota of calls for now (17)",
+            wait: minutes(4, 5),
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 32, None, "(#32) Page request limit reached").header(
+                "x-page-usage",
+                r#"{"call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":7}"#,
+            ),
+            state: MessageState::Queued,
+            words: "used up its quota of calls for now (32)",
+            wait: minutes(6, 7),
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 613, None, "Calls to this api have exceeded the rate limit."),
+            state: MessageState::Queued,
+            words: "used up its quota of calls for now (613)",
+            wait: minutes(4, 5),
+        },
+        MetaCase {
+            network: Network::Instagram,
+            answer: graph_error(400, 80002, None, "There have been too many calls to this Instagram account. Wait a bit and try again.")
+                .header("retry-after", "120"),
+            state: MessageState::Queued,
+            words: "used up its quota of calls for now (80002)",
+            wait: Some((Duration::seconds(110), Duration::seconds(120))),
+        },
+        // An expired token: the message waits for ops, nothing is refused.
+        MetaCase {
+            network: Network::Instagram,
+            answer: graph_error(401, 190, Some(463), "Error validating access token: Session has expired on Friday, 04-Dec-26 10:00:00 PST."),
+            state: MessageState::Queued,
+            words: "Instagram access token has expired or was revoked (190): ops must renew it",
+            wait: minutes(4, 5),
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 190, None, "Invalid OAuth access token."),
+            state: MessageState::Queued,
+            words: "Messenger access token has expired or was revoked (190)",
+            wait: minutes(4, 5),
+        },
+        // Permissions, DMs closed, person unavailable: back to the advisor in plain words.
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(403, 10, None, "(#10) Application does not have permission for this action"),
+            state: MessageState::Failed,
+            words: "does not let the airline's app send this message (10)",
+            wait: None,
+        },
+        MetaCase {
+            network: Network::Instagram,
+            answer: graph_error(403, 200, Some(2534037), "(#200) Permissions error"),
+            state: MessageState::Failed,
+            words: "does not let the airline's app send this message (200)",
+            wait: None,
+        },
+        MetaCase {
+            network: Network::Instagram,
+            answer: graph_error(400, 10, Some(2534022), "This message is sent outside of allowed window."),
+            state: MessageState::Failed,
+            words: "Instagram refused it as sent outside the allowed window",
+            wait: None,
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 551, Some(1545041), "This person isn't available right now."),
+            state: MessageState::Failed,
+            words: "cannot be reached on Messenger now",
+            wait: None,
+        },
+        MetaCase {
+            network: Network::Instagram,
+            answer: graph_error(400, 551, None, "This person isn't available right now."),
+            state: MessageState::Failed,
+            words: "cannot be reached on Instagram now",
+            wait: None,
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 10, Some(2018108), "This person isn't receiving messages from you right now."),
+            state: MessageState::Failed,
+            words: "cannot be reached on Messenger now",
+            wait: None,
+        },
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(400, 100, Some(2018001), "(#100) No matching user found"),
+            state: MessageState::Failed,
+            words: "knows no such person",
+            wait: None,
+        },
+        // Meta's own trouble: tried again soon (last: its few seconds' wait must not run out
+        // while later cases run).
+        MetaCase {
+            network: Network::Facebook,
+            answer: graph_error(500, 2, None, "An unexpected error has occurred. Please retry your request later."),
+            state: MessageState::Queued,
+            words: "temporary failure (2)",
+            wait: Some((Duration::seconds(1), Duration::seconds(5))),
+        },
+    ];
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let facebook = social_task(
+            store.clone(),
+            7601,
+            &person(
+                "P-META-FB",
+                "Lucía Pérez",
+                "es",
+                vec![account(Network::Facebook, "psid-61", 2)],
+            ),
+        )
+        .await;
+        let instagram = social_task(
+            store.clone(),
+            7602,
+            &person(
+                "P-META-IG",
+                "Ana Gil",
+                "es",
+                vec![account(Network::Instagram, "igsid-62", 2)],
+            ),
+        )
+        .await;
+        let messenger_fake = FakeNetwork::new(Kind::Meta);
+        let instagram_fake = FakeNetwork::new(Kind::Meta);
+        let (messenger_url, instagram_url) =
+            (messenger_fake.serve().await, instagram_fake.serve().await);
+        for (n, case) in cases.iter().enumerate() {
+            // Each error on its own page or account: a wait of an earlier case holds only its own.
+            let config = OutboxConfig {
+                messenger: Some(meta(&messenger_url, &format!("1040000{n:05}"))),
+                instagram: Some(meta(&instagram_url, &format!("1784000{n:05}"))),
+                ..OutboxConfig::default()
+            };
+            let (fake, task, recipient) = match case.network {
+                Network::Facebook => (&messenger_fake, facebook.id, "psid-61"),
+                _ => (&instagram_fake, instagram.id, "igsid-62"),
+            };
+            fake.then(case.answer.clone());
+            let queued = queue(
+                store.as_ref(),
+                task,
+                case.network,
+                recipient,
+                MessageMode::FreeText,
+                None,
+            )
+            .await;
+            let outbox = Outbox::new(
+                store.clone(),
+                outbox::connector(&config).unwrap(),
+                config.clone(),
+                format!("case-{n}"),
+            );
+            outbox.deliver_due(clock::now()).await.unwrap();
+            let after = message(store.as_ref(), task, queued.id).await;
+            let error = after.last_error.as_deref().unwrap_or_default();
+            assert_eq!(after.state, case.state, "case {n}: {after:?}");
+            assert!(error.contains(case.words), "case {n}: {error}");
+            assert!(!error.contains(TOKEN), "no secret in the words: {error}");
+            if let Some((least, most)) = case.wait {
+                let wait = after.next_attempt_at.unwrap() - clock::now();
+                assert!(
+                    wait > least - Duration::seconds(5) && wait <= most,
+                    "case {n}: waits {wait}, not {least}..{most}"
+                );
+            }
+        }
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn x_waits_out_a_spent_day_and_a_spam_refusal_and_reports_a_person_it_may_not_write_to() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let task = social_task(
+            store.clone(),
+            7701,
+            &person("P-X-7", "Lucía Pérez", "es", vec![x_account("2244994977")]),
+        )
+        .await;
+        let fake = FakeNetwork::new(Kind::X);
+        let url = fake.serve().await;
+        let in_seconds = |s: i64| {
+            (clock::now() + Duration::seconds(s))
+                .timestamp()
+                .to_string()
+        };
+        let cases: Vec<(Answer, MessageState, &str, Option<(i64, i64)>)> = vec![
+            // The app's day is spent: the 15-minute window's reset is not enough.
+            (
+                Answer::new(429, json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}))
+                    .header("x-rate-limit-limit", "200")
+                    .header("x-rate-limit-remaining", "120")
+                    .header("x-rate-limit-reset", &in_seconds(300))
+                    .header("x-app-limit-24hour-limit", "15000")
+                    .header("x-app-limit-24hour-remaining", "0")
+                    .header("x-app-limit-24hour-reset", &in_seconds(5 * 3600)),
+                MessageState::Queued,
+                "X's rate limit for direct messages was reached (429)",
+                Some((5 * 3600 - 10, 5 * 3600 + 1)),
+            ),
+            (
+                Answer::new(403, json!({"title": "Forbidden", "type": "about:blank", "status": 403,
+                    "detail": "This request looks like it might be automated. To protect our users from spam and other malicious activity, we can't complete this action right now.",
+                    "errors": [{"code": 226, "message": "This request looks like it might be automated."}]})),
+                MessageState::Queued,
+                "took the airline's messages for automated spam",
+                Some((15 * 60 - 10, 15 * 60)),
+            ),
+            (
+                Answer::new(403, json!({"title": "Forbidden", "type": "about:blank", "status": 403,
+                    "detail": "You cannot send messages to users who are not following you.",
+                    "errors": [{"code": 150, "message": "You cannot send messages to users who are not following you."}]})),
+                MessageState::Failed,
+                "does not accept direct messages from the airline on X (403, 150)",
+                None,
+            ),
+            (
+                Answer::new(403, json!({"title": "Forbidden", "type": "about:blank", "status": 403,
+                    "detail": "You cannot send messages to this user.",
+                    "errors": [{"code": 349, "message": "You cannot send messages to this user."}]})),
+                MessageState::Failed,
+                "does not accept direct messages from the airline on X (403, 349)",
+                None,
+            ),
+        ];
+        for (n, (answer, state, words, wait)) in cases.into_iter().enumerate() {
+            fake.then(answer);
+            // The airline's own account differs per case: a wait of an earlier case holds only its own.
+            let config = OutboxConfig {
+                x: Some(XConfig {
+                    user_id: format!("15810{n:02}"),
+                    ..x(&url)
+                }),
+                ..OutboxConfig::default()
+            };
+            let outbox = Outbox::new(
+                store.clone(),
+                outbox::connector(&config).unwrap(),
+                config,
+                format!("x-case-{n}"),
+            );
+            let queued = queue(
+                store.as_ref(),
+                task.id,
+                Network::X,
+                "2244994977",
+                MessageMode::FreeText,
+                None,
+            )
+            .await;
+            outbox.deliver_due(clock::now()).await.unwrap();
+            let after = message(store.as_ref(), task.id, queued.id).await;
+            assert_eq!(after.state, state, "case {n}: {after:?}");
+            let error = after.last_error.as_deref().unwrap();
+            assert!(error.contains(words), "case {n}: {error}");
+            if let Some((least, most)) = wait {
+                let waits = (after.next_attempt_at.unwrap() - clock::now()).num_seconds();
+                assert!(waits >= least && waits <= most, "case {n}: waits {waits} s");
+            }
+        }
+        assert_eq!(fake.received().len(), 4, "one request per message");
+        db.finish().await;
+    }
+}

@@ -1,7 +1,8 @@
 //! Acting on what the networks' webhooks said (`messaging::hooks`): a status moves its message forward
-//! only, a duplicate changes nothing, and a reply notes when the person wrote (their window), joins
-//! their task's thread and awaits the advisor holding the task. An unknown sender's reply is logged and
-//! kept.
+//! only (a watermark moves every message sent up to its time), a failure the network means as "not
+//! now" puts the message back in the queue, a duplicate changes nothing, and a reply notes when the
+//! person wrote (their window), joins their task's thread and awaits the advisor holding the task. An
+//! unknown sender's reply is logged and kept.
 
 use chrono::{DateTime, Utc};
 
@@ -55,12 +56,59 @@ pub async fn apply(
                     Some(_) => applied.replies += 1,
                 }
             }
+            HookEvent::Watermark {
+                network,
+                recipient_id,
+                state,
+                up_to,
+                at,
+            } => {
+                let moved = store
+                    .advance_messages_up_to(
+                        network,
+                        &recipient_id,
+                        state,
+                        up_to.min(now),
+                        at.min(now),
+                    )
+                    .await?;
+                match moved.len() {
+                    0 => applied.unchanged += 1,
+                    n => applied.statuses += n,
+                }
+            }
+            HookEvent::Status {
+                network,
+                provider_message_id,
+                our_id,
+                error,
+                retry_in: Some(wait),
+                ..
+            } => {
+                let error =
+                    error.unwrap_or_else(|| format!("{network} did not deliver it for now"));
+                let requeued = store
+                    .requeue_message(
+                        network,
+                        provider_message_id.as_deref(),
+                        our_id,
+                        now + wait,
+                        &error,
+                        now,
+                    )
+                    .await?;
+                match requeued {
+                    Some(_) => applied.statuses += 1,
+                    None => applied.unchanged += 1,
+                }
+            }
             HookEvent::Status {
                 network,
                 provider_message_id,
                 our_id,
                 state,
                 error,
+                retry_in: None,
                 at,
             } => {
                 let moved = store

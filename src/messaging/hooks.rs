@@ -10,7 +10,7 @@
 //!   secret, crc_token)>"}`; POST bodies signed in `x-twitter-webhooks-signature` the same way.
 
 use base64::Engine;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -39,6 +39,18 @@ pub enum HookEvent {
         our_id: Option<Uuid>,
         state: MessageState,
         error: Option<String>,
+        /// For a failure the network means as "not now" (a throughput or per-person limit): when the
+        /// message may go again. It was not delivered, so sending it again sends it once.
+        retry_in: Option<Duration>,
+        at: DateTime<Utc>,
+    },
+    /// Every message of ours to `recipient_id` sent up to `up_to` reached `state` (Messenger's and
+    /// Instagram's `delivery.watermark` and `read.watermark`).
+    Watermark {
+        network: Network,
+        recipient_id: String,
+        state: MessageState,
+        up_to: DateTime<Utc>,
         at: DateTime<Utc>,
     },
 }
@@ -141,6 +153,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                         Some("failed") => MessageState::Failed,
                         _ => continue,
                     };
+                    let code = array(&s["errors"]).first().and_then(|e| e["code"].as_i64());
                     let error = array(&s["errors"]).first().map(|e| {
                         let code = e["code"].as_i64().unwrap_or(0);
                         let words =
@@ -162,6 +175,9 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                             .and_then(|v| Uuid::parse_str(v).ok()),
                         state,
                         error,
+                        retry_in: code
+                            .filter(|_| state == MessageState::Failed)
+                            .and_then(whatsapp_retry),
                         at: from_seconds(&s["timestamp"]).unwrap_or(now),
                     });
                 }
@@ -191,6 +207,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                                 .and_then(|v| Uuid::parse_str(v).ok()),
                             state: MessageState::Sent,
                             error: None,
+                            retry_in: None,
                             at,
                         });
                     } else if let Some(sender) = sender {
@@ -204,6 +221,21 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                     }
                     continue;
                 }
+                let watermarks = [
+                    (&m["delivery"]["watermark"], MessageState::Delivered),
+                    (&m["read"]["watermark"], MessageState::Read),
+                ];
+                for (watermark, state) in watermarks {
+                    if let (Some(up_to), Some(recipient_id)) = (from_millis(watermark), &sender) {
+                        events.push(HookEvent::Watermark {
+                            network,
+                            recipient_id: recipient_id.clone(),
+                            state,
+                            up_to,
+                            at,
+                        });
+                    }
+                }
                 for mid in array(&m["delivery"]["mids"]) {
                     events.push(HookEvent::Status {
                         network,
@@ -211,6 +243,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                         our_id: None,
                         state: MessageState::Delivered,
                         error: None,
+                        retry_in: None,
                         at,
                     });
                 }
@@ -221,6 +254,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                         our_id: None,
                         state: MessageState::Read,
                         error: None,
+                        retry_in: None,
                         at,
                     });
                 }
@@ -240,8 +274,24 @@ fn whatsapp_failure(code: i64) -> Option<&'static str> {
         131026 => {
             Some("the number may not be on WhatsApp, or may not accept messages from businesses")
         }
-        131056 => Some("too many messages to this person in a short time"),
-        130429 => Some("the airline's number reached its throughput limit"),
+        131056 => {
+            Some("too many messages to this person in a short time; it goes again in a minute")
+        }
+        130429 => Some("the airline's number reached its throughput limit; it goes again shortly"),
+        131048 => Some(
+            "WhatsApp limited the airline's number for sending too many messages; it goes again later",
+        ),
+        _ => None,
+    }
+}
+
+/// When a message WhatsApp failed with a "not now" code may go again: its limits are per second
+/// (throughput), per person (a minute is WhatsApp's advice) and the spam rate limit of the number.
+fn whatsapp_retry(code: i64) -> Option<Duration> {
+    match code {
+        130429 => Some(Duration::seconds(10)),
+        131056 => Some(Duration::seconds(60)),
+        131048 => Some(Duration::minutes(5)),
         _ => None,
     }
 }
@@ -269,6 +319,7 @@ pub fn parse_x(body: &Value, own_user_id: &str, now: DateTime<Utc>) -> Vec<HookE
                 our_id: None,
                 state: MessageState::Sent,
                 error: None,
+                retry_in: None,
                 at,
             });
         } else {

@@ -117,6 +117,9 @@ fn x_pacing() -> Pacing {
 /// How long a connector waits before trying again after an expired token: until ops renew it.
 const TOKEN_WAIT: Duration = Duration::minutes(5);
 
+/// How long X's DMs wait after X took them for automated spam (226): a pause, not a burst of retries.
+const AUTOMATION_WAIT: Duration = Duration::minutes(15);
+
 /// What a network answered.
 struct Answer {
     status: u16,
@@ -173,6 +176,37 @@ fn until_reset(headers: &HeaderMap, name: &str) -> Option<Duration> {
     Some(Duration::seconds((reset - Utc::now().timestamp()).max(1)))
 }
 
+/// How long Meta asks the app to wait before its next call: `Retry-After` where it is given, else the
+/// longest `estimated_time_to_regain_access` (minutes) in the usage headers Meta adds once a quota is
+/// spent (`X-Business-Use-Case-Usage` for Page, Instagram and WhatsApp Business tokens, `X-Page-Usage`).
+fn meta_wait(headers: &HeaderMap) -> Option<Duration> {
+    let regain = |name: &str| -> Option<i64> {
+        let usage: Value = serde_json::from_str(headers.get(name)?.to_str().ok()?).ok()?;
+        let mut entries: Vec<&Value> = vec![&usage];
+        if let Some(by_business) = usage.as_object() {
+            entries.extend(
+                by_business
+                    .values()
+                    .flat_map(|v| v.as_array().into_iter().flatten()),
+            );
+        }
+        entries
+            .iter()
+            .filter_map(|u| u["estimated_time_to_regain_access"].as_i64())
+            .filter(|minutes| *minutes > 0)
+            .max()
+    };
+    retry_after(headers).or_else(|| {
+        regain("x-business-use-case-usage")
+            .max(regain("x-page-usage"))
+            .map(Duration::minutes)
+    })
+}
+
+/// How long an app whose hourly Graph API quota is spent waits when Meta does not say: the quotas are
+/// counted over a rolling hour, so asking again within seconds only prolongs the throttling.
+const QUOTA_WAIT: Duration = Duration::minutes(5);
+
 /// Meta's error body: `{"error": {"message", "code", "error_subcode", "error_data": {"details"}}}`.
 struct MetaError {
     code: i64,
@@ -196,26 +230,52 @@ fn meta_error(body: &Value) -> MetaError {
 
 /// Meta's errors common to every network: rate limits, expired tokens, server trouble.
 fn meta_common(network: &str, answer: &Answer, error: &MetaError) -> Delivery {
-    let after = retry_after(&answer.headers);
     match error.code {
-        190 => Delivery::RetryLater {
-            after: Some(TOKEN_WAIT),
+        190 => {
+            tracing::error!(
+                network,
+                code = error.code,
+                subcode = error.subcode,
+                "the access token has expired or was revoked: renew it in the connector's section; messages wait"
+            );
+            Delivery::RetryLater {
+                after: Some(TOKEN_WAIT),
+                hold: Hold::App,
+                error: format!(
+                    "the {network} access token has expired or was revoked ({}): ops must renew it; the message waits",
+                    error.code
+                ),
+            }
+        }
+        // 4 app, 17 user, 32 page, 613 custom: the rolling-hour quotas; 80001-80014 the Business Use
+        // Case quotas (Pages, Instagram, Messenger, WhatsApp Business Management).
+        4 | 17 | 32 | 613 | 80001..=80014 => Delivery::RetryLater {
+            after: meta_wait(&answer.headers).or(Some(QUOTA_WAIT)),
             hold: Hold::App,
             error: format!(
-                "the {network} access token has expired or was revoked ({}): ops must renew it; the message waits",
-                error.code
+                "{network} says the airline's app has used up its quota of calls for now ({}): {}; it waits until the quota is back",
+                error.code, error.message
             ),
         },
-        4 | 17 | 32 | 613 | 80007 | 130429 | 131048 => Delivery::RetryLater {
-            after,
+        130429 | 131048 => Delivery::RetryLater {
+            after: meta_wait(&answer.headers),
             hold: Hold::App,
             error: format!(
                 "{network} asked the airline to send more slowly ({}): {}",
                 error.code, error.message
             ),
         },
+        // 1, 2: Meta's own trouble ("please retry your request later"); 1200: a temporary send failure.
+        1 | 2 | 1200 => Delivery::RetryLater {
+            after: meta_wait(&answer.headers),
+            hold: Hold::None,
+            error: format!(
+                "{network} had a temporary failure ({}): {}",
+                error.code, error.message
+            ),
+        },
         _ if answer.status == 429 || answer.status >= 500 => Delivery::RetryLater {
-            after,
+            after: meta_wait(&answer.headers),
             hold: Hold::None,
             error: format!(
                 "{network} answered {} ({}): {}",
@@ -327,12 +387,12 @@ fn whatsapp_error(answer: &Answer, error: &MetaError) -> Delivery {
             error: "WhatsApp could not deliver to this number: it may not be on WhatsApp, or may not accept messages from businesses (131026)".to_string(),
         },
         131056 => Delivery::RetryLater {
-            after: retry_after(&answer.headers).or(Some(Duration::seconds(60))),
+            after: meta_wait(&answer.headers).or(Some(Duration::seconds(60))),
             hold: Hold::Recipient,
             error: "too many messages to this person in a short time on WhatsApp (131056): it waits a minute".to_string(),
         },
         130429 => Delivery::RetryLater {
-            after: retry_after(&answer.headers),
+            after: meta_wait(&answer.headers),
             hold: Hold::App,
             error: "WhatsApp's throughput limit for the airline's number was reached (130429)".to_string(),
         },
@@ -423,23 +483,53 @@ impl Connector for MetaSend {
             };
         }
         let error = meta_error(&answer.body);
-        match (error.code, error.subcode) {
-            (10, _) | (_, 2018278) | (_, 2534022) => Delivery::Refused {
-                error: format!(
-                    "{} refused it as sent outside the allowed window: the person last wrote more than 24 hours ago (7 days for a human agent's reply) ({})",
-                    self.label(),
-                    error.code
-                ),
-            },
-            (551, _) | (_, 1545041) => Delivery::Refused {
-                error: format!(
-                    "the person cannot be reached on {} now: they may have blocked the airline or left ({})",
-                    self.label(),
-                    error.code
-                ),
-            },
-            _ => meta_common(self.label(), &answer, &error),
+        meta_send_error(self.label(), &answer, &error)
+    }
+}
+
+fn window_closed(label: &str, error: &MetaError) -> Delivery {
+    Delivery::Refused {
+        error: format!(
+            "{label} refused it as sent outside the allowed window: the person last wrote more than 24 hours ago (7 days for a human agent's reply) ({})",
+            error.code
+        ),
+    }
+}
+
+/// The Send API's refusals (Messenger and Instagram), in words an advisor can act on.
+fn meta_send_error(label: &str, answer: &Answer, error: &MetaError) -> Delivery {
+    match (error.code, error.subcode) {
+        (10, 2018278 | 2018065) | (_, 2534022) => window_closed(label, error),
+        (10, _) if error.message.contains("outside of allowed window") => {
+            window_closed(label, error)
         }
+        (551, _) | (_, 1545041 | 2018108) => Delivery::Refused {
+            error: format!(
+                "the person cannot be reached on {label} now: they may have blocked the airline, turned off messages from businesses or left ({})",
+                error.code
+            ),
+        },
+        (100, 2018001) => Delivery::Refused {
+            error: format!(
+                "{label} knows no such person for the airline's account: the id in the registry may be for another page or account ({})",
+                error.code
+            ),
+        },
+        (10 | 200 | 230, _) => {
+            tracing::error!(
+                network = label,
+                code = error.code,
+                subcode = error.subcode,
+                "the app lacks a permission to send messages: check the app's permissions and review"
+            );
+            Delivery::Refused {
+                error: format!(
+                    "{label} does not let the airline's app send this message ({}): {}; ops must check the app's messaging permission",
+                    error.code, error.message
+                ),
+            }
+        }
+        _ => meta_common(label, answer, error),
     }
 }
 
@@ -492,31 +582,52 @@ impl Connector for XDirect {
             .or_else(|| answer.body["title"].as_str())
             .unwrap_or("error")
             .to_string();
+        let code = answer.body["errors"][0]["code"].as_i64();
         match answer.status {
             429 => {
                 let headers = &answer.headers;
-                let after = until_reset(headers, "x-user-limit-24hour-reset")
-                    .filter(|_| {
+                // A spent day's quota (the user's or the app's) outlasts the 15-minute window.
+                let day_spent = |prefix: &str| {
+                    until_reset(headers, &format!("{prefix}-24hour-reset")).filter(|_| {
                         headers
-                            .get("x-user-limit-24hour-remaining")
+                            .get(format!("{prefix}-24hour-remaining"))
                             .is_some_and(|v| v.to_str().is_ok_and(|v| v.trim() == "0"))
                     })
+                };
+                let after = day_spent("x-user-limit")
+                    .max(day_spent("x-app-limit"))
                     .or_else(|| until_reset(headers, "x-rate-limit-reset"))
                     .or_else(|| retry_after(headers));
                 Delivery::RetryLater {
                     after,
                     hold: Hold::App,
-                    error: format!("X's rate limit for direct messages was reached (429): {detail}"),
+                    error: format!(
+                        "X's rate limit for direct messages was reached (429): {detail}"
+                    ),
                 }
             }
-            401 => Delivery::RetryLater {
-                after: Some(TOKEN_WAIT),
+            401 => {
+                tracing::error!(
+                    network = "X",
+                    "the access token has expired or was revoked: renew it in [outbox.x]; messages wait"
+                );
+                Delivery::RetryLater {
+                    after: Some(TOKEN_WAIT),
+                    hold: Hold::App,
+                    error: "the X access token has expired or was revoked (401): ops must renew it; the message waits".to_string(),
+                }
+            }
+            403 if code == Some(226) => Delivery::RetryLater {
+                after: Some(AUTOMATION_WAIT),
                 hold: Hold::App,
-                error: "the X access token has expired or was revoked (401): ops must renew it; the message waits".to_string(),
+                error: format!(
+                    "X took the airline's messages for automated spam and refused this one for now (226): {detail}; sending waits"
+                ),
             },
             403 => Delivery::Refused {
                 error: format!(
-                    "the person does not accept direct messages from the airline on X (403): {detail}"
+                    "the person does not accept direct messages from the airline on X (403{}): {detail}",
+                    code.map(|c| format!(", {c}")).unwrap_or_default()
                 ),
             },
             status if status >= 500 => Delivery::RetryLater {

@@ -508,13 +508,14 @@ impl Outbox {
         }
     }
 
-    /// The wait before attempt `attempt + 1`: what the receiver asked for, else 5 s doubling per attempt,
-    /// never more than 15 minutes.
+    /// The wait before attempt `attempt + 1`: what the receiver asked for (an X day's quota resets up to
+    /// 24 hours on, so at most a day and an hour), else 5 s doubling per attempt, never more than 15
+    /// minutes.
     fn backoff(attempt: i32, asked: Option<Duration>) -> Duration {
         let doubling = Duration::seconds(5 * 2i64.pow(attempt.clamp(0, 16) as u32));
         asked
-            .unwrap_or(doubling)
-            .min(Duration::minutes(15))
+            .map(|asked| asked.min(Duration::hours(25)))
+            .unwrap_or(doubling.min(Duration::minutes(15)))
             .max(Duration::seconds(1))
     }
 
@@ -564,6 +565,7 @@ impl Outbox {
                     .await?;
                 continue;
             }
+            let left = clock::now();
             let delivery = self.connector.send(&message).await;
             let pacing = self.connector.pacing(message.new.network);
             {
@@ -617,9 +619,15 @@ impl Outbox {
                     }
                 }
             };
+            // A sent message's time is when its request left: the networks stamp it after that, and
+            // their read and delivery watermarks compare with their stamp.
+            let at = match result {
+                SendResult::Sent { .. } => left,
+                _ => clock::now(),
+            };
             let finished = self
                 .store
-                .finish_message(message.id, &self.instance, &result, clock::now())
+                .finish_message(message.id, &self.instance, &result, at)
                 .await?;
             if finished.is_none() {
                 tracing::warn!(message = %message.id, connector = self.connector.name(),

@@ -106,6 +106,19 @@ pub(super) const SENDING_TO_UNKNOWN: &str = "UPDATE messages SET state = 'unknow
 pub(super) const UNKNOWN_TO_UNCONFIRMED: &str = "UPDATE messages SET state = 'unconfirmed', \
     next_attempt_at = NULL WHERE state = 'unknown' AND next_attempt_at <= $1 RETURNING id";
 
+/// The message a network's status names: by the id the network gave it, or by ours carried back where
+/// the network has given it no id yet or the status names none (`$3` the network's id, `$6` ours). A
+/// message sent again has a new id, so an old status of its first send no longer moves it.
+pub(super) const MATCHES_SENT: &str =
+    "(provider_message_id = $3 OR (id = $6 AND ($3 IS NULL OR provider_message_id IS NULL)))";
+
+/// `$1` when it is due again, `$2` the network's words, `$3` the network's id, `$4` network, `$5` ours:
+/// a message the network reports it did not deliver for now goes back to the queue.
+pub(super) const REQUEUE_MESSAGE: &str = "UPDATE messages SET state = 'queued', next_attempt_at = $1, \
+    last_error = $2, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL \
+    WHERE network = $4 AND (provider_message_id = $3 OR (id = $5 AND ($3 IS NULL OR provider_message_id IS NULL))) \
+    AND state IN ('sending', 'unknown', 'unconfirmed', 'sent') RETURNING id";
+
 pub(super) const REPLY_COLUMNS: &str = "id, network, network_message_id, sender_id, person_id, task_id, \
     body, sent_at, received_at, seen_at";
 
@@ -231,6 +244,28 @@ pub trait OutboxStore: Send + Sync {
         our_id: Option<Uuid>,
         to: MessageState,
         error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Message>, StoreError>;
+    /// Moves on to `to`, never back, every message of ours on `network` to `recipient` sent at or before
+    /// `up_to` (Messenger's and Instagram's watermarks); the ids of those that moved.
+    async fn advance_messages_up_to(
+        &self,
+        network: Network,
+        recipient: &str,
+        to: MessageState,
+        up_to: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// Puts back in the queue, due at `due`, a message the network reports it did not deliver for now (a
+    /// throughput or per-person limit); `None` when none of ours still counts as sent (a duplicate, or a
+    /// status of a send that was already made again).
+    async fn requeue_message(
+        &self,
+        network: Network,
+        provider_message_id: Option<&str>,
+        our_id: Option<Uuid>,
+        due: DateTime<Utc>,
+        error: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<Message>, StoreError>;
     /// Keeps a reply once per network message id: notes when the person wrote (their network's window)
@@ -504,7 +539,7 @@ macro_rules! outbox_store {
                      delivered_at = CASE WHEN $1 IN ('delivered', 'read') THEN COALESCE(delivered_at, $4) \
                      ELSE delivered_at END, \
                      read_at = CASE WHEN $1 = 'read' THEN COALESCE(read_at, $4) ELSE read_at END, \
-                     next_attempt_at = NULL WHERE network = $5 AND (provider_message_id = $3 OR id = $6) \
+                     next_attempt_at = NULL WHERE network = $5 AND {MATCHES_SENT} \
                      AND state IN ({earlier}) RETURNING id"
                 )))
                 .bind(to.as_str())
@@ -520,6 +555,75 @@ macro_rules! outbox_store {
                 };
                 let detail = serde_json::json!({ "state": to.as_str(), "error": error, "by": "network" });
                 let e = event("aboard", &format!("message.{}", to.as_str()), "message", id, None, None, detail);
+                insert_event(&mut tx, &e, at).await?;
+                let message = fetch_message(&mut tx, id).await?;
+                tx.commit().await?;
+                Ok(Some(message))
+            }
+
+            async fn advance_messages_up_to(
+                &self,
+                network: Network,
+                recipient: &str,
+                to: MessageState,
+                up_to: DateTime<Utc>,
+                at: DateTime<Utc>,
+            ) -> Result<Vec<Uuid>, StoreError> {
+                // Only messages known to have left (with their time) are behind a watermark.
+                let earlier = match to {
+                    MessageState::Delivered => "'sent'",
+                    MessageState::Read => "'sent', 'delivered'",
+                    _ => return Ok(Vec::new()),
+                };
+                let mut tx = self.write().await?;
+                let ids: Vec<Uuid> = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "UPDATE messages SET state = $1, \
+                     delivered_at = COALESCE(delivered_at, $4), \
+                     read_at = CASE WHEN $1 = 'read' THEN COALESCE(read_at, $4) ELSE read_at END \
+                     WHERE network = $2 AND recipient = $3 AND sent_at <= $5 AND state IN ({earlier}) RETURNING id"
+                )))
+                .bind(to.as_str())
+                .bind(network.as_str())
+                .bind(recipient)
+                .bind(at)
+                .bind(up_to)
+                .fetch_all(&mut *tx)
+                .await?;
+                for id in &ids {
+                    let detail = serde_json::json!({ "state": to.as_str(), "by": "network", "watermark": up_to });
+                    let e = event("aboard", &format!("message.{}", to.as_str()), "message", *id, None, None, detail);
+                    insert_event(&mut tx, &e, at).await?;
+                }
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn requeue_message(
+                &self,
+                network: Network,
+                provider_message_id: Option<&str>,
+                our_id: Option<Uuid>,
+                due: DateTime<Utc>,
+                error: &str,
+                at: DateTime<Utc>,
+            ) -> Result<Option<Message>, StoreError> {
+                if provider_message_id.is_none() && our_id.is_none() {
+                    return Ok(None);
+                }
+                let mut tx = self.write().await?;
+                let id: Option<Uuid> = sqlx::query_scalar(REQUEUE_MESSAGE)
+                    .bind(due)
+                    .bind(error)
+                    .bind(provider_message_id)
+                    .bind(network.as_str())
+                    .bind(our_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                let detail = serde_json::json!({ "state": "queued", "error": error, "by": "network", "due": due });
+                let e = event("aboard", "message.queued", "message", id, None, None, detail);
                 insert_event(&mut tx, &e, at).await?;
                 let message = fetch_message(&mut tx, id).await?;
                 tx.commit().await?;

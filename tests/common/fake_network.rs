@@ -45,7 +45,11 @@ impl Answer {
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     Whatsapp,
+    /// Messenger's Send API; calling back, it reports each message delivered (mids and watermark).
     Meta,
+    /// Instagram's, which answers as Messenger's; calling back, it echoes each message it sent (Instagram
+    /// has no delivery receipts, only reads).
+    Instagram,
     X,
 }
 
@@ -55,7 +59,7 @@ pub struct FakeNetwork {
     pub script: Arc<Mutex<VecDeque<Answer>>>,
     pub received: Arc<Mutex<Vec<Request>>>,
     /// aboard's webhook and the app secret: a WhatsApp fake reports "delivered" for each message it
-    /// accepted, signed, as the Cloud API does.
+    /// accepted, signed, as the Cloud API does; Messenger reports it delivered, Instagram echoes it.
     callback: Arc<Mutex<Option<(String, String)>>>,
 }
 
@@ -103,7 +107,7 @@ impl FakeNetwork {
                        "contacts": [{"input": "34600000000", "wa_id": "34600000000"}],
                        "messages": [{"id": format!("wamid.HBgL{n}")}]}),
             ),
-            Kind::Meta => Answer::new(
+            Kind::Meta | Kind::Instagram => Answer::new(
                 200,
                 json!({"recipient_id": "1254477777772919", "message_id": format!("m_AG5Hz2U{n}")}),
             ),
@@ -154,6 +158,50 @@ async fn receive(
             post_signed_meta(&url, &secret, &body).await;
         });
     }
+    let callback = fake.callback.lock().unwrap().clone();
+    if let (Kind::Meta | Kind::Instagram, Some((url, secret)), 200) =
+        (fake.kind, callback, answer.status)
+    {
+        let request = fake.received.lock().unwrap()[n - 1].clone();
+        let account = request
+            .path
+            .split('/')
+            .nth(2)
+            .unwrap_or_default()
+            .to_string();
+        let to = request.body["recipient"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mid = answer.body["message_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let kind = fake.kind;
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let body = match kind {
+                Kind::Instagram => meta_messaging(
+                    "instagram",
+                    &account,
+                    json!({"sender": {"id": account}, "recipient": {"id": to},
+                           "timestamp": chrono::Utc::now().timestamp_millis(),
+                           "message": {"mid": mid, "text": request.body["message"]["text"], "is_echo": true}}),
+                ),
+                _ => meta_messaging(
+                    "page",
+                    &account,
+                    meta_delivery(
+                        &to,
+                        &account,
+                        &[&mid],
+                        chrono::Utc::now().timestamp_millis(),
+                    ),
+                ),
+            };
+            post_signed_meta(&url, &secret, &body).await;
+        });
+    }
     let mut response = (
         StatusCode::from_u16(answer.status).unwrap(),
         Json(answer.body),
@@ -166,6 +214,37 @@ async fn receive(
         );
     }
     response
+}
+
+/// A Messenger (`object` "page") or Instagram ("instagram") webhook body with one messaging event.
+pub fn meta_messaging(object: &str, account: &str, event: Value) -> Value {
+    json!({"object": object, "entry": [{"id": account, "time": chrono::Utc::now().timestamp_millis(),
+                                         "messaging": [event]}]})
+}
+
+/// `message_deliveries`: these mids, and every message before the watermark (ms), were delivered.
+pub fn meta_delivery(person: &str, account: &str, mids: &[&str], watermark: i64) -> Value {
+    json!({"sender": {"id": person}, "recipient": {"id": account},
+           "delivery": {"mids": mids, "watermark": watermark}})
+}
+
+/// `message_reads` (Messenger): every message sent up to the watermark (ms) was read.
+pub fn meta_read_watermark(person: &str, account: &str, watermark: i64) -> Value {
+    json!({"sender": {"id": person}, "recipient": {"id": account},
+           "timestamp": chrono::Utc::now().timestamp_millis(), "read": {"watermark": watermark}})
+}
+
+/// `messaging_seen` (Instagram): the person saw this message.
+pub fn meta_read_mid(person: &str, account: &str, mid: &str) -> Value {
+    json!({"sender": {"id": person}, "recipient": {"id": account},
+           "timestamp": chrono::Utc::now().timestamp_millis(), "read": {"mid": mid}})
+}
+
+/// `messages`: the person wrote.
+pub fn meta_text(person: &str, account: &str, mid: &str, text: &str) -> Value {
+    json!({"sender": {"id": person}, "recipient": {"id": account},
+           "timestamp": chrono::Utc::now().timestamp_millis(),
+           "message": {"mid": mid, "text": text}})
 }
 
 /// Meta's error body, as the Graph API writes it.
