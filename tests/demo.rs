@@ -39,8 +39,10 @@ async fn within_a_minute_of_start_both_gates_and_both_advisor_desks_have_work() 
     let started = Instant::now();
     let deadline = started + Duration::from_secs(60);
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.data_dir = dir.path().to_path_buf();
+    let mut config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
     config.server.secure_cookies = false;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -24,7 +24,7 @@ use sha2::Sha256;
 const SECRET: &str = "crm-webhook-secret";
 
 /// What the receiver was sent: each request's event id, whether it was taken (200) and the body.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Received {
     requests: Vec<(String, bool, serde_json::Value)>,
 }
@@ -178,7 +178,7 @@ async fn events_reach_the_receiver_signed_once_each_after_a_500() {
         }
         // Both instances have had time to send anything twice.
         tokio::time::sleep(StdDuration::from_millis(500)).await;
-        let received = received.lock().unwrap();
+        let received = received.lock().unwrap().clone();
         let mut taken: HashMap<&str, usize> = HashMap::new();
         for (id, ok, body) in &received.requests {
             if *ok {

@@ -5,6 +5,7 @@
 //! first, so that the first minute already shows work. Seeded, and throttled to a few scans a second per
 //! flight.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -161,7 +162,7 @@ async fn next_scans(
         return Ok(Vec::new());
     };
     let passengers = engine.store.passengers(flight.id).await?;
-    if !queues.contains_key(&flight.id) {
+    if let Entry::Vacant(slot) = queues.entry(flight.id) {
         let linked: HashSet<Uuid> = engine
             .store
             .links_for_flight(flight.id)
@@ -178,7 +179,7 @@ async fn next_scans(
         ids.shuffle(rng);
         // The queue is served from its end.
         ids.sort_by_key(|id| linked.contains(id));
-        queues.insert(flight.id, ids);
+        slot.insert(ids);
     }
     let queue = queues.entry(flight.id).or_default();
     let by_id: HashMap<Uuid, &NewPassenger> =

@@ -284,7 +284,7 @@ pub async fn seed_uplift(
         fraction: UPLIFT_FRACTION,
         ..configured.clone()
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0055_504c_4946_54);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0000_5550_4c49_4654);
     let mut records: Vec<PersonRecord> = (0..UPLIFT_PERSONS)
         .map(|n| {
             let mut record = super::registry_person(

@@ -46,6 +46,14 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// The separator of a CSV file: `;` where its header has more of them than commas (as spreadsheets
+/// write CSV in much of Europe, where the comma is the decimal mark), else `,`.
+pub fn csv_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let count = |c: char| header.matches(c).count();
+    if count(';') > count(',') { b';' } else { b',' }
+}
+
 #[cfg(test)]
 mod tests {
     use super::LineIndex;
@@ -64,12 +72,4 @@ mod tests {
             assert_eq!(lines.line_at(0), 1, "asking again from the start");
         }
     }
-}
-
-/// The separator of a CSV file: `;` where its header has more of them than commas (as spreadsheets
-/// write CSV in much of Europe, where the comma is the decimal mark), else `,`.
-pub fn csv_delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
-    let count = |c: char| header.matches(c).count();
-    if count(';') > count(',') { b';' } else { b',' }
 }
