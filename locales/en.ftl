@@ -10,6 +10,7 @@ sign-out = Sign out
 login = Login
 password = Password
 wrong-credentials = Wrong login or password.
+too-many-signins = Too many failed sign-ins for this login or from this address. Try again later.
 form-expired = This form had expired. Please try again.
 signed-in-as = Signed in as
 role = Role

@@ -9,6 +9,7 @@ sign-out = Cerrar sesión
 login = Usuario
 password = Contraseña
 wrong-credentials = Usuario o contraseña incorrectos.
+too-many-signins = Demasiados intentos fallidos con este usuario o desde esta dirección. Inténtelo más tarde.
 form-expired = El formulario había caducado. Inténtelo de nuevo.
 signed-in-as = Sesión iniciada como
 role = Rol

@@ -9,6 +9,7 @@ sign-out = Se déconnecter
 login = Identifiant
 password = Mot de passe
 wrong-credentials = Identifiant ou mot de passe incorrect.
+too-many-signins = Trop de connexions échouées pour cet identifiant ou depuis cette adresse. Réessayez plus tard.
 form-expired = Ce formulaire avait expiré. Veuillez réessayer.
 signed-in-as = Connecté en tant que
 role = Rôle

@@ -9,6 +9,7 @@ sign-out = Terminar sessão
 login = Utilizador
 password = Palavra-passe
 wrong-credentials = Utilizador ou palavra-passe incorretos.
+too-many-signins = Demasiadas tentativas falhadas com este utilizador ou a partir deste endereço. Tente mais tarde.
 form-expired = Este formulário tinha expirado. Tente de novo.
 signed-in-as = Sessão iniciada como
 role = Função

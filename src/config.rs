@@ -99,6 +99,13 @@ pub struct ServerConfig {
     pub header_read_timeout_seconds: u64,
     /// Connections served at once; more wait in the listen queue until one closes.
     pub max_connections: usize,
+    /// Where uploaded files are written while they are imported; none means the system's temporary folder.
+    pub upload_dir: Option<PathBuf>,
+    /// Failed sign-ins for one login within the window that lock that login out for a window.
+    pub signin_failures_per_login: u32,
+    /// Failed sign-ins from one client address within the window that lock that address out for a window.
+    pub signin_failures_per_address: u32,
+    pub signin_window_minutes: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -169,6 +176,9 @@ pub struct SchedulerConfig {
     pub jobs: BTreeMap<String, JobConfig>,
     pub escalation: EscalationConfig,
     pub retention: RetentionConfig,
+    /// How long a claimed tick stays its instance's without a renewal: after an instance dies, its
+    /// tick is run by another once this has passed.
+    pub tick_lease_seconds: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,6 +239,7 @@ impl Default for SchedulerConfig {
             jobs: BTreeMap::new(),
             escalation: EscalationConfig::default(),
             retention: RetentionConfig::default(),
+            tick_lease_seconds: 60,
         }
     }
 }
@@ -295,6 +306,10 @@ impl Default for ServerConfig {
             secure_cookies: true,
             header_read_timeout_seconds: 10,
             max_connections: 4096,
+            upload_dir: None,
+            signin_failures_per_login: 5,
+            signin_failures_per_address: 20,
+            signin_window_minutes: 15,
         }
     }
 }

@@ -143,6 +143,14 @@ pub async fn serve_with(
         default_region: config.import.region(),
         outbox: Arc::new(config.outbox.clone()),
         stopping: stopped.clone(),
+        signin: web::auth::SigninLimits::of(&config.server),
+        upload_dir: Arc::new(
+            config
+                .server
+                .upload_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+        ),
     };
     let app = web::router(state);
     let mut background = Vec::new();

@@ -234,3 +234,99 @@ async fn idle_connections_are_closed_and_cannot_starve_healthz() {
     assert_eq!(closed, 50, "idle connections are closed");
     drop(server);
 }
+
+/// The `upload-*` files in the upload folder.
+fn spooled(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn uploads_go_to_a_temporary_file_within_their_limit_and_leave_none() {
+    let db = TestDb::sqlite().await;
+    let ops = token(db.store.as_ref(), Role::Ops, &[], &[]).await;
+    let uploads = tempfile::tempdir().unwrap();
+    let mut config = db.config();
+    config.scheduler.enabled = false;
+    config.server.upload_dir = Some(uploads.path().to_path_buf());
+    let app = TestApp::spawn(config).await;
+
+    // A manifest sent in two halves: the first is on disk before the second is sent, and the file
+    // imported from there is gone once the answer comes.
+    let manifest = "flight,date,origin,destination,locator,surname,given\n\
+                    IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,ANA\n\
+                    IB3100,2026-11-22,MAD,BCN,ABC123,NUNEZ,LUIS\n";
+    let (first, second) = manifest.split_at(60);
+    let mut stream = TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST /api/manifests?name=halves.csv HTTP/1.1\r\nHost: aboard\r\nAuthorization: Bearer {ops}\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        manifest.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first.as_bytes()).await.unwrap();
+    let mut on_disk = Vec::new();
+    for _ in 0..100 {
+        on_disk = spooled(uploads.path());
+        if on_disk.first().is_some_and(|f| f.len() == first.len()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        on_disk,
+        vec![first.as_bytes().to_vec()],
+        "the first half, on disk"
+    );
+    stream.write_all(second.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"rows\":2"), "{answer}");
+    assert_eq!(db.store.counts().await.unwrap().passengers, 2);
+    assert!(
+        spooled(uploads.path()).is_empty(),
+        "the upload's file is removed"
+    );
+
+    // A body without a length that never ends: refused at the route's limit (1 MiB for registry
+    // exports) while it is still being sent, and nothing stays on disk.
+    let stream = TcpStream::connect(app.address).await.unwrap();
+    let (mut reading, mut writing) = stream.into_split();
+    let head = format!(
+        "POST /api/registry HTTP/1.1\r\nHost: aboard\r\nAuthorization: Bearer {ops}\r\n\
+         Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    writing.write_all(head.as_bytes()).await.unwrap();
+    let sender = tokio::spawn(async move {
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
+        let mut sent = 0usize;
+        while writing.write_all(chunk.as_bytes()).await.is_ok() {
+            sent += 64 * 1024;
+        }
+        sent
+    });
+    let mut answer = [0u8; 12];
+    tokio::time::timeout(Duration::from_secs(30), reading.read_exact(&mut answer))
+        .await
+        .expect("an answer while the body is still being sent")
+        .unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 413");
+    drop(reading);
+    let sent = tokio::time::timeout(Duration::from_secs(30), sender)
+        .await
+        .expect("the server stops reading")
+        .unwrap();
+    assert!(
+        sent < 64 * 1024 * 1024,
+        "{sent} bytes went before the server stopped reading"
+    );
+    assert!(
+        spooled(uploads.path()).is_empty(),
+        "no file is left of a refused upload"
+    );
+    app.stop().await;
+    db.finish().await;
+}

@@ -532,8 +532,10 @@ const REGISTRY_UPLOAD: &str = r#"[{"external_id": "P-ANA", "display_name": "Ana 
 async fn ops_import_files_from_the_browser_whole_or_not_at_all() {
     for db in TestDb::each().await {
         let store = db.store.clone();
+        let uploads = tempfile::tempdir().unwrap();
         let mut config = db.config();
         config.scheduler.enabled = false;
+        config.server.upload_dir = Some(uploads.path().to_path_buf());
         let app = TestApp::spawn(config).await;
         let gate = token(store.as_ref(), Role::Gate, &["MAD"], &[]).await;
         let advisor = token(store.as_ref(), Role::Advisor, &[], &["es"]).await;
@@ -715,6 +717,8 @@ async fn ops_import_files_from_the_browser_whole_or_not_at_all() {
             "{html}"
         );
         assert!(store.person_by_external_id("P-X").await.unwrap().is_none());
+        // Each file was imported from its temporary file, which went with its request.
+        assert_eq!(std::fs::read_dir(uploads.path()).unwrap().count(), 0);
 
         app.stop().await;
         db.finish().await;

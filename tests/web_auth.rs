@@ -515,3 +515,105 @@ async fn assets_are_served_from_the_binary_with_long_lived_cache_headers() {
     app.stop().await;
     db.finish().await;
 }
+
+/// The `Retry-After` seconds of a response.
+fn retry_after(response: &reqwest::Response) -> Option<i64> {
+    response
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[tokio::test]
+async fn failed_sign_ins_lock_out_the_login_and_the_address_on_every_instance() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        add_gate_agent(store.as_ref(), "gonzalo", "correct horse battery", "MAD").await;
+        add_gate_agent(store.as_ref(), "marta", "another good password", "MAD").await;
+        let mut config = db.config();
+        config.scheduler.enabled = false;
+        config.server.signin_failures_per_login = 3;
+        config.server.signin_failures_per_address = 6;
+        config.server.signin_window_minutes = 10;
+        let postgres = db.url.starts_with("postgres");
+        let first = TestApp::spawn(config.clone()).await;
+        // On PostgreSQL the counts are shared: the failures are made on one instance and the lockout
+        // holds on another. A SQLite file is served by one process.
+        let second = if postgres {
+            Some(TestApp::spawn(config).await)
+        } else {
+            None
+        };
+        let other = second.as_ref().unwrap_or(&first);
+        let (cookie, csrf) = signin_form(&first).await;
+
+        // Two wrong passwords: told so; the third locks the login out, said with 429 and Retry-After.
+        for _ in 0..2 {
+            let wrong = post_signin(&first, &cookie, &csrf, "gonzalo", "guess", "/").await;
+            assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        }
+        let third = post_signin(&first, &cookie, &csrf, "Gonzalo ", "guess", "/").await;
+        assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait = retry_after(&third).expect("Retry-After");
+        assert!((590..=600).contains(&wait), "{wait}");
+        assert!(
+            third
+                .text()
+                .await
+                .unwrap()
+                .contains("Too many failed sign-ins for this login or from this address."),
+        );
+        // The right password does not open a locked login, on any instance; it is not even checked.
+        let (other_cookie, other_csrf) = signin_form(other).await;
+        let right = post_signin(
+            other,
+            &other_cookie,
+            &other_csrf,
+            "gonzalo",
+            "correct horse battery",
+            "/",
+        )
+        .await;
+        assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(retry_after(&right).is_some());
+        // Another login from the same address still signs in, and its success clears only its own count.
+        let session = sign_in(other, "marta", "another good password").await;
+        assert!(session.starts_with("aboard_session="));
+
+        // The address: three more failures on other logins reach its 6, and then the address is locked
+        // out for every login, marta's right password included.
+        for (n, login) in ["nobody", "someone", "anyone"].into_iter().enumerate() {
+            let wrong = post_signin(&first, &cookie, &csrf, login, "guess", "/").await;
+            let expected = if n < 2 {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
+            assert_eq!(wrong.status(), expected, "{login}");
+        }
+        let (cookie, csrf) = signin_form(other).await;
+        let marta = post_signin(other, &cookie, &csrf, "marta", "another good password", "/").await;
+        assert_eq!(marta.status(), StatusCode::TOO_MANY_REQUESTS);
+
+        // Each lockout is logged once.
+        let locked = store
+            .events(&aboard::store::EventFilter {
+                action_prefix: Some("staff.signin_locked".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut keys: Vec<&str> = locked.iter().map(|e| e.event.subject_id.as_str()).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["address:127.0.0.1", "login:gonzalo"], "{locked:?}");
+        if let Some(second) = second {
+            second.stop().await;
+        }
+        first.stop().await;
+        db.finish().await;
+    }
+}

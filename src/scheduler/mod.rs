@@ -99,7 +99,9 @@ pub fn from_config(
                 .join(", "),
         });
     }
-    let mut scheduler = Scheduler::new(store, instance_id());
+    let mut scheduler = Scheduler::new(store, instance_id()).with_lease(TimeDelta::seconds(
+        i64::from(config.scheduler.tick_lease_seconds.max(3)),
+    ));
     for job in all {
         let settings = settings_for(job.as_ref(), config.scheduler.jobs.get(job.name()));
         scheduler.register(job, &settings)?;

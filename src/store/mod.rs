@@ -49,7 +49,7 @@ pub use scans::ScanStore;
 pub use scheduler::{FlightsPurged, SchedulerStore};
 pub use screening::{PendingScreening, ScreeningClaim};
 pub use sqlite::SqliteStore;
-pub use staff::StaffStore;
+pub use staff::{SigninKey, StaffStore};
 pub use tasks::TaskStore;
 
 #[derive(Debug, thiserror::Error)]

@@ -169,6 +169,31 @@ pub(super) const TOUCH_API_TOKEN: &str = "UPDATE api_tokens SET last_used_at = $
 pub(super) const REVOKE_API_TOKEN: &str = "UPDATE api_tokens SET revoked_at = $2 \
     WHERE id = $1 AND revoked_at IS NULL RETURNING name";
 
+pub(super) const SIGNIN_LOCKED_UNTIL: &str = "SELECT MAX(locked_until) FROM signin_failures \
+    WHERE key IN ($1, $2) AND locked_until > $3";
+
+/// One more failure for a key: counting starts again at 1 when the key's window began before `$3`.
+pub(super) const COUNT_SIGNIN_FAILURE: &str = "INSERT INTO signin_failures (key, failures, \
+    window_started_at) VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET \
+    failures = CASE WHEN signin_failures.window_started_at <= $3 THEN 1 \
+    ELSE signin_failures.failures + 1 END, \
+    window_started_at = CASE WHEN signin_failures.window_started_at <= $3 THEN $2 \
+    ELSE signin_failures.window_started_at END \
+    RETURNING failures";
+
+pub(super) const LOCK_SIGNIN: &str = "UPDATE signin_failures SET locked_until = $2, failures = 0, \
+    window_started_at = $3 WHERE key = $1";
+
+pub(super) const CLEAR_SIGNIN_FAILURES: &str = "DELETE FROM signin_failures WHERE key = $1";
+
+/// A key failed sign-ins are counted under, and how many failures within the window lock it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigninKey {
+    /// `login:…` or `address:…`.
+    pub key: String,
+    pub max_failures: u32,
+}
+
 /// How long a token's last use may be out of date: a reader scanning every second writes once a minute.
 pub(super) const TOKEN_USE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
@@ -265,6 +290,24 @@ pub trait StaffStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Every token, revoked ones included, oldest first.
     async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+    /// When the last of these keys' lockouts ends, if any of them is locked out at `now`.
+    async fn signin_locked_until(
+        &self,
+        login: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Counts a failed sign-in under each key, within a window of `window`; a key that reaches its
+    /// `max_failures` is locked out until `now + window` and its lockout logged (`staff.signin_locked`).
+    /// Returns when the last lockout this failure started ends, if it started one.
+    async fn count_signin_failure(
+        &self,
+        keys: &[SigninKey],
+        window: chrono::TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Forgets a key's failures (a login that signed in).
+    async fn clear_signin_failures(&self, key: &str) -> Result<(), StoreError>;
 }
 
 /// Implements `StaffStore` for a backend store over its connection type `$conn`, once for both backends;
@@ -640,6 +683,72 @@ macro_rules! staff_store {
                 insert_event(&mut tx, &e, at).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn signin_locked_until(
+                &self,
+                login: &str,
+                address: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                Ok(sqlx::query_scalar(SIGNIN_LOCKED_UNTIL)
+                    .bind(login)
+                    .bind(address)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn count_signin_failure(
+                &self,
+                keys: &[SigninKey],
+                window: chrono::TimeDelta,
+                now: DateTime<Utc>,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let mut tx = self.write().await?;
+                let until = now + window;
+                let mut locked = None;
+                for key in keys {
+                    let failures: i64 = sqlx::query_scalar(COUNT_SIGNIN_FAILURE)
+                        .bind(&key.key)
+                        .bind(now)
+                        .bind(now - window)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if failures < i64::from(key.max_failures) {
+                        continue;
+                    }
+                    sqlx::query(LOCK_SIGNIN)
+                        .bind(&key.key)
+                        .bind(until)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    let detail = serde_json::json!({ "failures": failures, "until": until });
+                    let e = event(
+                        "signin",
+                        "staff.signin_locked",
+                        "signin",
+                        &key.key,
+                        None,
+                        None,
+                        detail,
+                    );
+                    insert_event(&mut tx, &e, now).await?;
+                    locked = Some(until);
+                }
+                tx.commit().await?;
+                Ok(locked)
+            }
+
+            async fn clear_signin_failures(&self, key: &str) -> Result<(), StoreError> {
+                let mut tx = self.write().await?;
+                sqlx::query(CLEAR_SIGNIN_FAILURES)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {

@@ -24,6 +24,7 @@ pub enum Msg {
     Login,
     Password,
     WrongCredentials,
+    TooManySignins,
     FormExpired,
     SignedInAs,
     Role,

@@ -3,7 +3,7 @@
 //! MVT movement messages go the same way, as Type B text; SSIM schedules go to POST /api/schedules.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
-use super::{AppState, WebError};
+use super::{AppState, WebError, upload};
 use crate::app::import::{self, HeldState, ImportError, ImportSummary};
 use crate::app::schedule::{self, MovementSummary, ScheduleSummary};
 use crate::clock;
@@ -78,8 +78,9 @@ pub async fn upload_manifest(
     staff: Staff,
     State(state): State<AppState>,
     Query(query): Query<UploadQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, WebError> {
+    let body = upload::body(&state.upload_dir, MAX_UPLOAD_BYTES, body).await?;
     let name = query.name.as_deref().unwrap_or("upload");
     let format = match query.format.as_deref() {
         None => None,
@@ -153,8 +154,9 @@ pub async fn upload_schedule(
     staff: Staff,
     State(state): State<AppState>,
     Query(query): Query<ScheduleQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, WebError> {
+    let body = upload::body(&state.upload_dir, MAX_UPLOAD_BYTES, body).await?;
     let name = query.name.as_deref().unwrap_or("upload");
     let result = schedule::import_schedule(
         state.store.as_ref(),

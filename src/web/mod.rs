@@ -42,6 +42,7 @@ mod review;
 mod scheduler;
 pub mod server;
 pub mod tasks_api;
+pub mod upload;
 
 use std::sync::{Arc, Mutex};
 
@@ -86,6 +87,10 @@ pub struct AppState {
     pub outbox: Arc<crate::messaging::outbox::OutboxConfig>,
     /// Turns true when the server begins to stop: event streams, which stay open, end then.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Failed sign-ins that lock a login or an address out.
+    pub signin: auth::SigninLimits,
+    /// Where uploads are written while they are imported (`upload`).
+    pub upload_dir: Arc<std::path::PathBuf>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -314,6 +319,8 @@ pub enum WebError {
     Busy,
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error(transparent)]
+    Upload(#[from] upload::UploadError),
 }
 
 impl From<StoreError> for WebError {
@@ -356,6 +363,12 @@ impl IntoResponse for WebError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Upload(e) => {
+                if let upload::UploadError::Disk(source) = &e {
+                    tracing::error!(error = %source, "an upload could not be stored");
+                }
+                e.status()
+            }
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
         };
         (status, Json(openapi::ErrorBody { error })).into_response()

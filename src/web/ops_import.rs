@@ -4,6 +4,8 @@
 //! use cases as the CLI and the API (`app::import`, `app::registry`) and shows the same summary line, or
 //! every error with file, line, field and reason. Ops only.
 
+use std::path::Path;
+
 use askama::Template;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError};
@@ -13,6 +15,7 @@ use axum::response::Response;
 use super::auth::Staff;
 use super::i18n::Msg;
 use super::pages::{PageContext, render};
+use super::upload::{self, UploadError};
 use super::{AppState, WebError};
 use crate::app::import::{self, ImportError, Waiting};
 use crate::app::registry::{RegistryImportError, import_registry_file_in_region};
@@ -272,31 +275,38 @@ async fn import_registry(
     })
 }
 
-/// What the form sent: its choices and its files.
+/// What the form sent: its choices and its files, each kept in its temporary file.
 struct Upload {
     kind: Kind,
     format: String,
-    files: Vec<(String, axum::body::Bytes)>,
+    files: Vec<(String, upload::Upload)>,
 }
 
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, MultipartError> {
+async fn read_upload(dir: &Path, mut multipart: Multipart) -> Result<Upload, UploadError> {
     let mut upload = Upload {
         kind: Kind::Manifest,
         format: "auto".to_string(),
         files: Vec::new(),
     };
-    while let Some(field) = multipart.next_field().await? {
+    while let Some(field) = multipart.next_field().await.map_err(form_error)? {
         match field.name().unwrap_or_default() {
             "kind" => {
-                upload.kind = match field.text().await?.trim() {
+                upload.kind = match field.text().await.map_err(form_error)?.trim() {
                     "registry" => Kind::Registry,
                     _ => Kind::Manifest,
                 };
             }
-            "format" => upload.format = field.text().await?.trim().to_ascii_lowercase(),
+            "format" => {
+                upload.format = field
+                    .text()
+                    .await
+                    .map_err(form_error)?
+                    .trim()
+                    .to_ascii_lowercase()
+            }
             "file" => {
                 let name = file_name(field.file_name());
-                let bytes = field.bytes().await?;
+                let bytes = upload::field(dir, super::import::MAX_UPLOAD_BYTES, field).await?;
                 // A file input left empty still sends a part, without a name or content.
                 if !(name == "upload" && bytes.is_empty()) {
                     upload.files.push((name, bytes));
@@ -308,14 +318,23 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, MultipartError>
     Ok(upload)
 }
 
+fn form_error(e: MultipartError) -> UploadError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        UploadError::TooLarge
+    } else {
+        UploadError::Unreadable(e.body_text())
+    }
+}
+
 /// POST /ops/import: imports each file in turn, each whole or not at all, and shows what became of each.
 pub async fn upload(
     State(state): State<AppState>,
     staff: Staff,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let upload = match read_upload(multipart).await {
+    let upload = match read_upload(&state.upload_dir, multipart).await {
         Ok(upload) => upload,
+        Err(e @ UploadError::Disk(_)) => return Err(e.into()),
         Err(e) => {
             let status = e.status();
             let problem = if status == StatusCode::PAYLOAD_TOO_LARGE {

@@ -4,10 +4,12 @@
 //! signed in, CSRF token).
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
@@ -18,6 +20,7 @@ use crate::app::secrets;
 use crate::clock;
 use crate::domain::records::NewSession;
 use crate::domain::{Login, Role, UiLanguage};
+use crate::store::SigninKey;
 
 /// What the base layout needs on every page.
 pub struct PageContext {
@@ -194,8 +197,10 @@ pub async fn signin_submit(
     State(state): State<AppState>,
     jar: CookieJar,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<SigninForm>,
 ) -> Result<Response, WebError> {
+    let peer = peer.map(|Extension(info)| info);
     let language = browser_language(&headers);
     let expected = jar.get(SIGNIN_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|e| secrets::same_secret(&e, &form.csrf)) {
@@ -209,7 +214,54 @@ pub async fn signin_submit(
             Some(Msg::FormExpired),
         ));
     }
+    // Failures are counted per login and per client address; a locked-out caller's password is not
+    // even checked, so a guesser gets nothing from trying on.
+    let now = clock::now();
+    let login_key = format!("login:{}", signin_name(&form.login));
+    let address_key = format!(
+        "address:{}",
+        peer.map_or_else(|| "unknown".to_string(), |p| p.0.ip().to_string())
+    );
+    let locked = state
+        .store
+        .signin_locked_until(&login_key, &address_key, now)
+        .await?;
+    if let Some(until) = locked {
+        return Ok(locked_out(
+            &state,
+            jar,
+            language,
+            (&form.next, &form.login),
+            until,
+            now,
+        ));
+    }
     let Some(account) = check_password(&state, &form.login, form.password).await? else {
+        let limits = state.signin;
+        let keys = [
+            SigninKey {
+                key: login_key,
+                max_failures: limits.per_login,
+            },
+            SigninKey {
+                key: address_key,
+                max_failures: limits.per_address,
+            },
+        ];
+        let locked = state
+            .store
+            .count_signin_failure(&keys, limits.window, now)
+            .await?;
+        if let Some(until) = locked {
+            return Ok(locked_out(
+                &state,
+                jar,
+                language,
+                (&form.next, &form.login),
+                until,
+                now,
+            ));
+        }
         return Ok(signin_form(
             &state,
             jar,
@@ -220,8 +272,8 @@ pub async fn signin_submit(
             Some(Msg::WrongCredentials),
         ));
     };
+    state.store.clear_signin_failures(&login_key).await?;
     let token = secrets::random_token();
-    let now = clock::now();
     let session = NewSession {
         token_digest: secrets::digest(&token),
         user_id: account,
@@ -234,6 +286,36 @@ pub async fn signin_submit(
         .add(state.cookies.cookie(SESSION_COOKIE, token));
     let next = safe_next(&form.next).unwrap_or("/").to_string();
     Ok((jar, Redirect::to(&next)).into_response())
+}
+
+/// The login as failures are counted under it: as typed, trimmed and lower-cased, bounded in length.
+fn signin_name(login: &str) -> String {
+    login.trim().to_lowercase().chars().take(100).collect()
+}
+
+/// 429 with Retry-After, and the sign-in form saying why.
+fn locked_out(
+    state: &AppState,
+    jar: CookieJar,
+    language: UiLanguage,
+    (next, login): (&str, &str),
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    let seconds = (until - now).num_seconds().max(1);
+    let mut response = signin_form(
+        state,
+        jar,
+        StatusCode::TOO_MANY_REQUESTS,
+        language,
+        next,
+        login,
+        Some(Msg::TooManySignins),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    response
 }
 
 /// The id of the enabled account whose password this is. Hashing runs off the async threads; a login

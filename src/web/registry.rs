@@ -4,7 +4,7 @@
 //! `review::decide_as` like the review page).
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::auth::Staff;
 use super::openapi::ErrorBody;
-use super::{AppState, WebError};
+use super::{AppState, WebError, upload};
 use crate::app::registry::{
     RegistryImport, RegistryImportError, import_registry_file_in_region, upsert_and_rematch,
 };
@@ -86,8 +86,9 @@ pub async fn import(
     State(state): State<AppState>,
     staff: Staff,
     Query(name): Query<FileName>,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, WebError> {
+    let body = upload::body(&state.upload_dir, super::BODY_LIMIT, body).await?;
     let file = name.file.unwrap_or_else(|| "request body".to_string());
     match import_registry_file_in_region(
         state.store.as_ref(),

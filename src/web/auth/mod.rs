@@ -43,6 +43,26 @@ const FORM_LIMIT: usize = 256 * 1024;
 /// Largest CSRF field of a multipart form: the token is 64 characters.
 const CSRF_FIELD_LIMIT: u64 = 1024;
 
+/// How many failed sign-ins lock a login or a client address out, and for how long
+/// (`server.signin_*`); counted in the database, so alike on every instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigninLimits {
+    pub per_login: u32,
+    pub per_address: u32,
+    /// The window failures are counted in, and how long a lockout lasts.
+    pub window: TimeDelta,
+}
+
+impl SigninLimits {
+    pub fn of(config: &crate::config::ServerConfig) -> SigninLimits {
+        SigninLimits {
+            per_login: config.signin_failures_per_login.max(1),
+            per_address: config.signin_failures_per_address.max(1),
+            window: TimeDelta::minutes(i64::from(config.signin_window_minutes.max(1))),
+        }
+    }
+}
+
 /// How cookies are set; `secure` must be on wherever aboard is reached over https.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CookiePolicy {
