@@ -779,3 +779,199 @@ async fn retention_removes_flights_tasks_and_messages_in_batches() {
         db.finish().await;
     }
 }
+
+/// `aboard serve` on a PostgreSQL database, as a child process whose JSON log is collected.
+struct Instance {
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Instance {
+    fn start(config: &std::path::Path) -> Instance {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aboard"))
+            .args(["--config"])
+            .arg(config)
+            .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start aboard serve");
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if let Ok(entry) = serde_json::from_str(&line) {
+                        log.lock().unwrap().push(entry);
+                    }
+                }
+            });
+        }
+        Instance { child, log }
+    }
+
+    /// The ticks of `job` this instance logged as run.
+    fn ran(&self, job: &str) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|entry| {
+                let fields = &entry["fields"];
+                (fields["message"] == "scheduler job ran" && fields["job"] == job)
+                    .then(|| fields["tick"].as_str().unwrap_or_default().to_string())
+            })
+            .collect()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn killing_an_instance_mid_tick_loses_no_tick_and_runs_none_twice() {
+    // Real processes on one PostgreSQL database; SQLite is served by one process alone.
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    // The flight-status provider: its first request never gets an answer, so the instance that makes
+    // it holds its tick's claim until it is killed; later requests are answered at once.
+    let (first_request, mut stalled) = tokio::sync::mpsc::channel::<()>(1);
+    let requests = Arc::new(AtomicUsize::new(0));
+    let provider = axum::Router::new().route(
+        "/flights/number/{number}/{date}",
+        axum::routing::get({
+            let requests = requests.clone();
+            move || async move {
+                if requests.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let _ = first_request.send(()).await;
+                    tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let provider_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, provider).await.unwrap() });
+
+    // A flight leaving within the poll's horizon, so that every tick asks the provider about it.
+    let departs = clock::now() + Duration::hours(1);
+    let flight = NewFlight {
+        key: FlightKey {
+            flight: FlightNumber::parse("IB6401").unwrap(),
+            local_date: departs.date_naive(),
+            origin: Iata::parse("MAD").unwrap(),
+        },
+        destination: Some(Iata::parse("MEX").unwrap()),
+        departure: MovementTimes {
+            scheduled: Some(departs),
+            ..Default::default()
+        },
+        arrival: MovementTimes::default(),
+        gate: None,
+        status: FlightStatus::Scheduled,
+    };
+    db.store.upsert_flight(&flight, clock::now()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aboard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {data:?}\n[database]\nurl = {url:?}\n\
+             [scheduler]\ntick_lease_seconds = 3\n\
+             [scheduler.jobs.flight-status]\nschedule = \"*/2 * * * * *\"\n\
+             [flight_status]\nbase_url = {provider_url:?}\napi_key = \"test-key\"\n\
+             timeout_seconds = 600\n",
+            data = dir.path().display().to_string(),
+            url = db.url,
+        ),
+    )
+    .unwrap();
+    let mut instances = [Instance::start(&config), Instance::start(&config)];
+    tokio::time::timeout(std::time::Duration::from_secs(60), stalled.recv())
+        .await
+        .expect("a flight-status tick asks the provider");
+    // The instance holding the stalled tick is named in the tick table (its id holds its pid).
+    let (held_tick, holder): (DateTime<Utc>, String) = sqlx::query_as(
+        "SELECT tick_at, instance FROM scheduler_ticks WHERE job = 'flight-status' \
+         AND finished_at IS NULL ORDER BY tick_at LIMIT 1",
+    )
+    .fetch_one(&pg_pool(&db.url).await)
+    .await
+    .unwrap();
+    let victim = instances
+        .iter()
+        .position(|i| holder.contains(&format!("-{}-", i.child.id())))
+        .expect("the holder is one of the two");
+    instances[victim].child.kill().unwrap();
+    instances[victim].child.wait().unwrap();
+    let survivor = &instances[1 - victim];
+
+    // Once the lease has lapsed, the survivor runs the held tick, once.
+    let pool = pg_pool(&db.url).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let finisher = loop {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT instance FROM scheduler_ticks WHERE job = 'flight-status' AND tick_at = $1 \
+             AND finished_at IS NOT NULL",
+        )
+        .bind(held_tick)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if let Some((instance,)) = row {
+            break instance;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the held tick was never run again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(finisher.contains(&format!("-{}-", survivor.child.id())));
+    // A few more ticks on the survivor, then every claimed tick is finished: none lost.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let lost: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM scheduler_ticks WHERE job = 'flight-status' AND finished_at IS NULL \
+         AND lease_until < now()",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(lost, 0, "ticks lost");
+    // No tick was run by both: each appears once across the two logs.
+    let mut ran: Vec<String> = instances
+        .iter()
+        .flat_map(|i| i.ran("flight-status"))
+        .collect();
+    let all = ran.len();
+    ran.sort();
+    ran.dedup();
+    assert_eq!(all, ran.len(), "ticks run twice");
+    assert!(ran.len() >= 3, "{ran:?}");
+    drop(instances);
+    pool.close().await;
+    db.finish().await;
+}
+
+async fn pg_pool(url: &str) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap()
+}

@@ -26,9 +26,9 @@ use crate::store::{Store, StoreError, TickRecord};
 /// suspended VM) delays a tick by a minute at most.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 
-/// How long a claimed tick stays its instance's without a renewal; the instance renews it every third of
-/// that while the job runs, so only an instance that died (or hung) loses it, and another instance then
-/// runs the tick, once.
+/// How long a claimed tick stays its instance's without a renewal, unless configured otherwise
+/// (`scheduler.tick_lease_seconds`); the instance renews it every third of that while the job runs, so
+/// only an instance that died (or hung) loses it, and another instance then runs the tick, once.
 pub const TICK_LEASE: TimeDelta = TimeDelta::seconds(60);
 
 /// One registered job with its schedule and the next tick this instance will try.
@@ -145,6 +145,7 @@ pub struct Scheduler {
     instance: String,
     slots: Vec<Slot>,
     metrics: SchedulerMetrics,
+    lease: TimeDelta,
 }
 
 impl Scheduler {
@@ -154,7 +155,14 @@ impl Scheduler {
             instance: instance.into(),
             slots: Vec::new(),
             metrics: SchedulerMetrics::new(),
+            lease: TICK_LEASE,
         }
+    }
+
+    /// Claims ticks under a lease of `lease` instead of `TICK_LEASE`.
+    pub fn with_lease(mut self, lease: TimeDelta) -> Scheduler {
+        self.lease = lease;
+        self
     }
 
     /// Adds a job. It is listed but does not run when `settings.enabled` is false or the job says it
@@ -368,7 +376,7 @@ impl Scheduler {
         };
         match self
             .store
-            .claim_tick(name, tick, &self.instance, now, now + TICK_LEASE)
+            .claim_tick(name, tick, &self.instance, now, now + self.lease)
             .await
         {
             Ok(true) => {}
@@ -392,7 +400,7 @@ impl Scheduler {
         let started = Instant::now();
         // Its own task, so that a panicking job is recorded as failed instead of stopping the runner.
         let mut running = tokio::spawn(async move { job.run(&ctx).await });
-        let every = (TICK_LEASE / 3).to_std().unwrap_or(MAX_SLEEP);
+        let every = (self.lease / 3).to_std().unwrap_or(MAX_SLEEP);
         let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         let result = loop {
             tokio::select! {
@@ -446,7 +454,7 @@ impl Scheduler {
         started: Instant,
     ) {
         let elapsed = TimeDelta::from_std(started.elapsed()).unwrap_or(TimeDelta::zero());
-        let until = now + elapsed + TICK_LEASE;
+        let until = now + elapsed + self.lease;
         match self
             .store
             .renew_tick(job, tick, &self.instance, until)
