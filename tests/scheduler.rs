@@ -825,9 +825,13 @@ impl Instance {
             .unwrap()
             .iter()
             .filter_map(|entry| {
-                let fields = &entry["fields"];
-                (fields["message"] == "scheduler job ran" && fields["job"] == job)
-                    .then(|| fields["tick"].as_str().unwrap_or_default().to_string())
+                // The JSON log puts an event's fields beside its message; a run ends ok or failed
+                // (the provider knows no such flight).
+                let ran = ["scheduler job ran", "scheduler job failed"]
+                    .iter()
+                    .any(|m| entry["message"] == *m);
+                (ran && entry["job"] == job)
+                    .then(|| entry["tick"].as_str().unwrap_or_default().to_string())
             })
             .collect()
     }
