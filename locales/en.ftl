@@ -1,6 +1,9 @@
 # aboard's staff interface in English: the catalogue every other language is held to.
 # One message per line, id = text; { $name } is filled in by aboard.
 
+# The language's own name, as the pages offer it in every language.
+language-name = English
+
 ## Pages
 
 skip-to-content = Skip to content
@@ -186,6 +189,7 @@ done-tasks = Done
 ended-tasks = Expired or cancelled
 rules-in-force = Rules in force
 source = Source
+shipped-rules = the rules built into aboard
 loaded-at = Loaded at
 last-error = Last refused reload
 none-word = None
@@ -310,10 +314,14 @@ outcome-new-case = A new complaint case (registry)
 outcome-active = Active about the airline (registry)
 outcome-flew-again = Flew again (manifests)
 
-## The match review's score; the scheduler's catch-up runs
+## The match review's score; the scheduler's catch-up runs and why a job does not run here
 
 match-score-scale = The score adds up the evidence: frequent-flyer number 12, booking e-mail 9, phone 8, date of birth 7, surname and given name up to 4 each; each conflict takes 10 away. 44 is everything agreeing. It orders the list; the matcher's rules, not a threshold on the score, decide.
 catch-up-of = catching up the run due
+job-scheduler-off = the scheduler is off on this instance (scheduler.enabled)
+job-turned-off = turned off in the configuration
+job-setting-not-set = { $setting } is not set
+job-misconfigured = the configuration is wrong: { $why }
 
 ## The gate view without a network
 
@@ -446,3 +454,51 @@ reason-several-passengers = { $count } passengers on this flight fit the same pe
 reason-staff-confirmed = a staff member confirmed this link before
 reason-staff-rejected = a staff member rejected this link before
 reason-staff-linked-another = a staff member linked this passenger to another person
+
+## The reports' tables and charts: column names, rows and steps (the CSV keeps the English words)
+
+report-word-stage = stage
+report-word-count = count
+report-word-step = step
+report-word-median = median
+report-word-bucket = bucket
+report-word-measure = measure
+report-word-value = value
+report-word-station = station
+report-word-desk = desk
+report-word-hour = hour
+report-word-met = met
+report-word-missed = missed
+report-word-escalated = escalated
+report-word-boarded-linked-to-a-person = boarded, linked to a person
+report-word-gate-tasks = gate tasks
+report-word-cabin-tasks = cabin tasks
+report-word-social-tasks = social tasks
+report-word-reached = reached
+report-word-not-found = not found
+report-word-refused = refused
+report-word-expired = expired
+report-word-cancelled = cancelled
+report-word-pending = pending
+report-word-new-issue-raised = new issue raised
+report-word-linked-by-the-matcher = linked by the matcher
+report-word-confirmed-in-review = confirmed in review
+report-word-rejected = rejected
+report-word-waiting-for-review = waiting for review
+report-word-review-queue-median-age-minutes = review queue, median age (minutes)
+report-word-review-queue-oldest-minutes = review queue, oldest (minutes)
+report-word-gate-scan-to-task = gate: scan to task
+report-word-gate-task-to-i-m-going = gate: task to I'm going
+report-word-gate-task-to-outcome = gate: task to outcome
+report-word-social-task-to-claim = social: task to claim
+report-word-social-claim-to-message-sent = social: claim to message sent
+report-word-social-sent-to-delivered = social: sent to delivered
+report-word-social-sent-to-read = social: sent to read
+report-word-social-sent-to-first-reply = social: sent to first reply
+report-word-social-task-to-message-sent = social: task to message sent
+report-word-social-task-to-outcome = social: task to outcome
+report-word-boarded = boarded
+report-word-gate = gate
+report-word-cabin = cabin
+report-word-social = social
+report-word-new-issue = new issue

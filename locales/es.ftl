@@ -1,5 +1,7 @@
 # La interfaz del personal de aboard en español.
 
+language-name = Español
+
 ## Pages
 
 skip-to-content = Saltar al contenido
@@ -185,6 +187,7 @@ done-tasks = Hechas
 ended-tasks = Caducadas o canceladas
 rules-in-force = Reglas en vigor
 source = Origen
+shipped-rules = las reglas incluidas en aboard
 loaded-at = Cargadas el
 last-error = Última recarga rechazada
 none-word = Ninguna
@@ -313,6 +316,10 @@ outcome-flew-again = Volvió a volar (listas de pasajeros)
 
 match-score-scale = La puntuación suma las pruebas: número de viajero frecuente 12, correo de la reserva 9, teléfono 8, fecha de nacimiento 7, apellido y nombre hasta 4 cada uno; cada contradicción resta 10. 44 es que todo coincide. Ordena la lista; deciden las reglas del identificador, no un umbral de la puntuación.
 catch-up-of = recuperando la ejecución prevista a las
+job-scheduler-off = el planificador está apagado en esta instancia (scheduler.enabled)
+job-turned-off = desactivada en la configuración
+job-setting-not-set = falta { $setting } en la configuración
+job-misconfigured = la configuración no es válida: { $why }
 
 ## The gate view without a network
 
@@ -445,3 +452,51 @@ reason-several-passengers = { $count } pasajeros de este vuelo encajan con la mi
 reason-staff-confirmed = alguien del personal ya confirmó este vínculo
 reason-staff-rejected = alguien del personal ya rechazó este vínculo
 reason-staff-linked-another = alguien del personal vinculó a este pasajero con otra persona
+
+## Tablas y gráficos de los informes
+
+report-word-stage = etapa
+report-word-count = número
+report-word-step = paso
+report-word-median = mediana
+report-word-bucket = intervalo
+report-word-measure = medida
+report-word-value = valor
+report-word-station = escala
+report-word-desk = mesa
+report-word-hour = hora
+report-word-met = cumplidos
+report-word-missed = incumplidos
+report-word-escalated = escalados
+report-word-boarded-linked-to-a-person = embarcados, vinculados a una persona
+report-word-gate-tasks = tareas de puerta
+report-word-cabin-tasks = tareas de cabina
+report-word-social-tasks = tareas en redes
+report-word-reached = atendidos
+report-word-not-found = no encontrados
+report-word-refused = rechazados
+report-word-expired = caducados
+report-word-cancelled = cancelados
+report-word-pending = pendientes
+report-word-new-issue-raised = nueva incidencia planteada
+report-word-linked-by-the-matcher = vinculados por el identificador
+report-word-confirmed-in-review = confirmados en revisión
+report-word-rejected = descartados
+report-word-waiting-for-review = pendientes de revisión
+report-word-review-queue-median-age-minutes = cola de revisión, antigüedad mediana (minutos)
+report-word-review-queue-oldest-minutes = cola de revisión, la más antigua (minutos)
+report-word-gate-scan-to-task = puerta: del escaneo a la tarea
+report-word-gate-task-to-i-m-going = puerta: de la tarea a «Voy yo»
+report-word-gate-task-to-outcome = puerta: de la tarea al resultado
+report-word-social-task-to-claim = redes: de la tarea a tomarla
+report-word-social-claim-to-message-sent = redes: de tomarla al mensaje enviado
+report-word-social-sent-to-delivered = redes: de enviado a entregado
+report-word-social-sent-to-read = redes: de enviado a leído
+report-word-social-sent-to-first-reply = redes: de enviado a la primera respuesta
+report-word-social-task-to-message-sent = redes: de la tarea al mensaje enviado
+report-word-social-task-to-outcome = redes: de la tarea al resultado
+report-word-boarded = embarcados
+report-word-gate = puerta
+report-word-cabin = cabina
+report-word-social = redes
+report-word-new-issue = nueva incidencia

@@ -1,5 +1,7 @@
 # L'interface du personnel d'aboard en français.
 
+language-name = Français
+
 ## Pages
 
 skip-to-content = Aller au contenu
@@ -185,6 +187,7 @@ done-tasks = Faites
 ended-tasks = Expirées ou annulées
 rules-in-force = Règles en vigueur
 source = Source
+shipped-rules = les règles livrées avec aboard
 loaded-at = Chargées le
 last-error = Dernier rechargement refusé
 none-word = Aucun
@@ -313,6 +316,10 @@ outcome-flew-again = A revolé (listes de passagers)
 
 match-score-scale = Le score additionne les preuves : numéro de grand voyageur 12, courriel de réservation 9, téléphone 8, date de naissance 7, nom et prénom jusqu'à 4 chacun ; chaque contradiction retire 10. 44, c'est tout qui concorde. Il ordonne la liste ; ce sont les règles de l'identificateur qui décident, pas un seuil sur le score.
 catch-up-of = rattrapage de l'exécution prévue à
+job-scheduler-off = le planificateur est arrêté sur cette instance (scheduler.enabled)
+job-turned-off = désactivée dans la configuration
+job-setting-not-set = { $setting } manque dans la configuration
+job-misconfigured = la configuration n'est pas valable : { $why }
 
 ## The gate view without a network
 
@@ -445,3 +452,51 @@ reason-several-passengers = { $count } passagers de ce vol correspondent à la m
 reason-staff-confirmed = un membre du personnel a déjà confirmé ce lien
 reason-staff-rejected = un membre du personnel a déjà rejeté ce lien
 reason-staff-linked-another = un membre du personnel a lié ce passager à une autre personne
+
+## Tableaux et graphiques des rapports
+
+report-word-stage = étape
+report-word-count = nombre
+report-word-step = étape
+report-word-median = médiane
+report-word-bucket = intervalle
+report-word-measure = mesure
+report-word-value = valeur
+report-word-station = escale
+report-word-desk = bureau
+report-word-hour = heure
+report-word-met = respectés
+report-word-missed = manqués
+report-word-escalated = escaladés
+report-word-boarded-linked-to-a-person = embarqués, rattachés à une personne
+report-word-gate-tasks = tâches à la porte
+report-word-cabin-tasks = tâches en cabine
+report-word-social-tasks = tâches sur les réseaux
+report-word-reached = joints
+report-word-not-found = introuvables
+report-word-refused = refusés
+report-word-expired = expirés
+report-word-cancelled = annulés
+report-word-pending = en attente
+report-word-new-issue-raised = nouveau problème signalé
+report-word-linked-by-the-matcher = rattachés par le rapprochement
+report-word-confirmed-in-review = confirmés en vérification
+report-word-rejected = rejetés
+report-word-waiting-for-review = en attente de vérification
+report-word-review-queue-median-age-minutes = file de vérification, ancienneté médiane (minutes)
+report-word-review-queue-oldest-minutes = file de vérification, la plus ancienne (minutes)
+report-word-gate-scan-to-task = porte : du scan à la tâche
+report-word-gate-task-to-i-m-going = porte : de la tâche à « J'y vais »
+report-word-gate-task-to-outcome = porte : de la tâche au résultat
+report-word-social-task-to-claim = réseaux : de la tâche à sa prise
+report-word-social-claim-to-message-sent = réseaux : de la prise au message envoyé
+report-word-social-sent-to-delivered = réseaux : d'envoyé à remis
+report-word-social-sent-to-read = réseaux : d'envoyé à lu
+report-word-social-sent-to-first-reply = réseaux : d'envoyé à la première réponse
+report-word-social-task-to-message-sent = réseaux : de la tâche au message envoyé
+report-word-social-task-to-outcome = réseaux : de la tâche au résultat
+report-word-boarded = embarqués
+report-word-gate = porte
+report-word-cabin = cabine
+report-word-social = réseaux
+report-word-new-issue = nouveau problème

@@ -1,5 +1,7 @@
 # A interface do pessoal do aboard em português.
 
+language-name = Português
+
 ## Pages
 
 skip-to-content = Saltar para o conteúdo
@@ -185,6 +187,7 @@ done-tasks = Feitas
 ended-tasks = Expiradas ou canceladas
 rules-in-force = Regras em vigor
 source = Origem
+shipped-rules = as regras incluídas no aboard
 loaded-at = Carregadas em
 last-error = Último recarregamento recusado
 none-word = Nenhum
@@ -313,6 +316,10 @@ outcome-flew-again = Voltou a voar (listas de passageiros)
 
 match-score-scale = A pontuação soma as provas: número de passageiro frequente 12, correio eletrónico da reserva 9, telefone 8, data de nascimento 7, apelido e nome próprio até 4 cada um; cada contradição tira 10. 44 é tudo a coincidir. Ordena a lista; decidem as regras do identificador, não um limiar da pontuação.
 catch-up-of = a recuperar a execução prevista para
+job-scheduler-off = o planificador está desligado nesta instância (scheduler.enabled)
+job-turned-off = desativado na configuração
+job-setting-not-set = falta { $setting } na configuração
+job-misconfigured = a configuração não é válida: { $why }
 
 ## The gate view without a network
 
@@ -445,3 +452,51 @@ reason-several-passengers = { $count } passageiros deste voo correspondem à mes
 reason-staff-confirmed = alguém do pessoal já confirmou esta ligação
 reason-staff-rejected = alguém do pessoal já rejeitou esta ligação
 reason-staff-linked-another = alguém do pessoal ligou este passageiro a outra pessoa
+
+## Tabelas e gráficos dos relatórios
+
+report-word-stage = etapa
+report-word-count = número
+report-word-step = passo
+report-word-median = mediana
+report-word-bucket = intervalo
+report-word-measure = medida
+report-word-value = valor
+report-word-station = escala
+report-word-desk = mesa
+report-word-hour = hora
+report-word-met = cumpridos
+report-word-missed = falhados
+report-word-escalated = escalados
+report-word-boarded-linked-to-a-person = embarcados, ligados a uma pessoa
+report-word-gate-tasks = tarefas de porta
+report-word-cabin-tasks = tarefas de cabine
+report-word-social-tasks = tarefas nas redes
+report-word-reached = contactados
+report-word-not-found = não encontrados
+report-word-refused = recusados
+report-word-expired = expirados
+report-word-cancelled = cancelados
+report-word-pending = pendentes
+report-word-new-issue-raised = novo problema apresentado
+report-word-linked-by-the-matcher = ligados pelo identificador
+report-word-confirmed-in-review = confirmados na revisão
+report-word-rejected = rejeitados
+report-word-waiting-for-review = à espera de revisão
+report-word-review-queue-median-age-minutes = fila de revisão, antiguidade mediana (minutos)
+report-word-review-queue-oldest-minutes = fila de revisão, a mais antiga (minutos)
+report-word-gate-scan-to-task = porta: da leitura à tarefa
+report-word-gate-task-to-i-m-going = porta: da tarefa a «Vou eu»
+report-word-gate-task-to-outcome = porta: da tarefa ao resultado
+report-word-social-task-to-claim = redes: da tarefa a assumi-la
+report-word-social-claim-to-message-sent = redes: de assumi-la à mensagem enviada
+report-word-social-sent-to-delivered = redes: de enviada a entregue
+report-word-social-sent-to-read = redes: de enviada a lida
+report-word-social-sent-to-first-reply = redes: de enviada à primeira resposta
+report-word-social-task-to-message-sent = redes: da tarefa à mensagem enviada
+report-word-social-task-to-outcome = redes: da tarefa ao resultado
+report-word-boarded = embarcados
+report-word-gate = porta
+report-word-cabin = cabine
+report-word-social = redes
+report-word-new-issue = novo problema

@@ -14,7 +14,7 @@ use aboard::flightstatus::{
     AeroDataBox, FlightChange, FlightEventSink, FlightStatusJob, NoSink, PollSettings,
     StatusProvider, poll,
 };
-use aboard::scheduler::{Job, JobContext, Outcome};
+use aboard::scheduler::{Job, JobContext, Outcome, Unavailable};
 use aboard::store::{EventFilter, Store};
 use async_trait::async_trait;
 use axum::Router;
@@ -507,8 +507,12 @@ async fn the_request_budget_bounds_a_run_and_failures_are_reported_per_flight() 
 async fn without_a_provider_the_job_says_what_is_missing() {
     let job = FlightStatusJob::from_config(&FlightStatusConfig::default(), Arc::new(NoSink));
     assert_eq!(
-        job.unavailable().as_deref(),
-        Some("flight_status: no provider is configured (flight_status.base_url)")
+        job.unavailable(),
+        Some(Unavailable::NotSet("flight_status.base_url"))
+    );
+    assert_eq!(
+        job.unavailable().unwrap().to_string(),
+        "flight_status.base_url is not set"
     );
     let half = FlightStatusConfig {
         base_url: Some("https://aerodatabox.p.rapidapi.com".to_string()),
@@ -516,7 +520,7 @@ async fn without_a_provider_the_job_says_what_is_missing() {
     };
     let job = FlightStatusJob::from_config(&half, Arc::new(NoSink));
     assert_eq!(
-        job.unavailable().as_deref(),
-        Some("flight_status: flight_status.api_key is not set")
+        job.unavailable(),
+        Some(Unavailable::NotSet("flight_status.api_key"))
     );
 }

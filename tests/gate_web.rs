@@ -12,8 +12,8 @@ use aboard::domain::records::{
     PersonRecord, SocialAccount,
 };
 use aboard::domain::{
-    BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, Network, Role,
-    TaskOutcome, TaskState, TravellerClass, UiLanguage,
+    BoardingState, CaseStatus, Channel, FlightKey, FlightNumber, FlightStatus, Iata, MessageState,
+    Network, Role, TaskOutcome, TaskState, TravellerClass, UiLanguage,
 };
 use aboard::store::{EventFilter, Store};
 use aboard::web::accounts::{self, StaffSpec};
@@ -1294,6 +1294,156 @@ async fn the_offloaded_outcome_takes_the_passenger_off_and_cancels_their_other_f
             TaskState::Open,
             "another passenger's task stands"
         );
+
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// Taps an outcome on the gate view as a signed-in agent, then reads the page again.
+async fn tap(app: &TestApp, session: &str, path: &str, fields: &[(&str, &str)]) -> StatusCode {
+    let page = page_text(app, "/gate/MAD", session).await;
+    let csrf = csrf_field(&page);
+    let mut form = vec![("csrf", csrf.as_str()), ("back", "/gate/MAD")];
+    form.extend_from_slice(fields);
+    client()
+        .post(app.url(path))
+        .header(header::COOKIE, session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// "Asked not to be contacted" and "offloaded" act at once beyond their task, so that nothing reaches
+/// the person in the seconds after; tapped by mistake, each is undone in its window with all it did: the
+/// follow-ups it cancelled come back as they were, the message it withdrew goes back in the outbox, the
+/// opt-out goes, and the passenger is back on board.
+#[tokio::test]
+async fn an_opt_out_or_an_offload_undone_brings_back_all_it_ended() {
+    for db in TestDb::each().await {
+        let store = db.store.as_ref();
+        let day = seed(store).await;
+        let app = spawn(&db).await;
+        add_gate_agent(store, "gate-mad").await;
+        let session = sign_in(&app, "gate-mad").await;
+        let [t3, t30] = [day.mad_tasks[0], day.mad_tasks[2]];
+
+        let cabin = cabin_task_beside(store, t30).await;
+        let claimed = store
+            .transition_task(&aboard::domain::records::TaskTransition {
+                task_id: cabin,
+                from: vec![TaskState::Open],
+                to: TaskState::Claimed,
+                actor: "staff:cabin-crew".to_string(),
+                assignee: Some("cabin-crew".to_string()),
+                outcome: None,
+                note: None,
+                at: clock::now(),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.state, TaskState::Claimed);
+        let message = store
+            .enqueue_message(
+                &aboard::domain::records::NewMessage {
+                    task_id: cabin,
+                    network: Network::X,
+                    recipient: "@viajera".to_string(),
+                    body: "¿Todo bien con tu asiento?".to_string(),
+                    author: "staff:alba".to_string(),
+                    idempotency_key: Uuid::now_v7().to_string(),
+                    mode: aboard::domain::MessageMode::FreeText,
+                    tag: None,
+                    template: None,
+                },
+                // Due in an hour, so that the outbox leaves it queued until the opt-out.
+                clock::now() + Span::hours(1),
+            )
+            .await
+            .unwrap();
+        let person_id = store.task(t30).await.unwrap().unwrap().new.person_id;
+        let message_state = || async { store.messages_for_task(cabin).await.unwrap()[0].state };
+        let queued = message_state().await;
+
+        let path = format!("/gate/tasks/{t30}/outcome");
+        let fields = [("outcome", "asked_no_contact"), ("note", "")];
+        assert_eq!(
+            tap(&app, &session, &path, &fields).await,
+            StatusCode::SEE_OTHER
+        );
+        let cancelled = store.task(cabin).await.unwrap().unwrap();
+        assert_eq!(cancelled.state, TaskState::Cancelled);
+        assert_ne!(message_state().await, queued, "withdrawn at once");
+        let person = store.person(person_id).await.unwrap().unwrap();
+        assert!(person.aboard.opt_out.is_some() && person.refuses("x"));
+
+        let undo = format!("/gate/tasks/{t30}/undo");
+        assert_eq!(tap(&app, &session, &undo, &[]).await, StatusCode::SEE_OTHER);
+        let task = store.task(t30).await.unwrap().unwrap();
+        assert_eq!((task.state, task.outcome), (TaskState::Claimed, None));
+        let cabin_back = store.task(cabin).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                cabin_back.state,
+                cabin_back.assignee.as_deref(),
+                cabin_back.cancel_reason
+            ),
+            (TaskState::Claimed, Some("cabin-crew"), None),
+            "back as it was: claimed by the crew"
+        );
+        assert_eq!(message.state, queued);
+        let back = message_state().await;
+        assert!(
+            matches!(
+                back,
+                MessageState::Queued | MessageState::Sending | MessageState::Sent
+            ),
+            "back in the outbox, due now (and maybe sent from it already): {back:?}"
+        );
+        let person = store.person(person_id).await.unwrap().unwrap();
+        assert!(person.aboard.opt_out.is_none() && !person.refuses("x"));
+
+        // The offload: the passenger of t3 is back on board, with their cabin follow-up, open again.
+        let cabin_3 = cabin_task_beside(store, t3).await;
+        let boarded = boarding_state_of_task(store, t3).await;
+        let path = format!("/gate/tasks/{t3}/outcome");
+        let fields = [("outcome", "offloaded"), ("note", "Refused to board")];
+        assert_eq!(
+            tap(&app, &session, &path, &fields).await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            boarding_state_of_task(store, t3).await.0,
+            BoardingState::Offloaded
+        );
+        assert_eq!(
+            store.task(cabin_3).await.unwrap().unwrap().state,
+            TaskState::Cancelled
+        );
+        let undo = format!("/gate/tasks/{t3}/undo");
+        assert_eq!(tap(&app, &session, &undo, &[]).await, StatusCode::SEE_OTHER);
+        assert_eq!(boarding_state_of_task(store, t3).await, boarded);
+        let cabin_3 = store.task(cabin_3).await.unwrap().unwrap();
+        assert_eq!(
+            (cabin_3.state, cabin_3.cancel_reason),
+            (TaskState::Open, None)
+        );
+
+        let events = store
+            .events(&EventFilter {
+                action_prefix: Some("task.outcome_undone".to_string()),
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        let undone: Vec<_> = events.iter().map(|e| &e.event.detail["undone"]).collect();
+        assert_eq!(undone[0]["tasks_restored"][0], cabin_3.id.to_string());
+        assert_eq!(undone[1]["tasks_restored"][0], cabin.to_string());
+        assert_eq!(undone[1]["messages_requeued"][0], message.id.to_string());
 
         app.stop().await;
         db.finish().await;

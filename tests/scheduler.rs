@@ -490,7 +490,7 @@ async fn the_api_lists_every_job_and_says_why_flight_status_is_off() {
             flight_status["disabled_reason"]
                 .as_str()
                 .unwrap()
-                .contains("no provider is configured"),
+                .contains("flight_status.base_url is not set"),
             "{flight_status}"
         );
         let metrics = app

@@ -129,6 +129,10 @@ pub async fn close(
     let record = tasks::outcome_record(&task, outcome, note, now);
     let done = match &record {
         Some(record) => store.close_task_recording(&transition, record).await?,
+        None if outcome == TaskOutcome::Offloaded => {
+            let reason = note.unwrap_or(OFFLOADED_AT_THE_GATE);
+            store.close_task_offloading(&transition, reason).await?
+        }
         None => store.transition_task(&transition).await?,
     };
     let done = done.ok_or_else(|| {
@@ -137,31 +141,22 @@ pub async fn close(
             task.state
         ))
     })?;
-    if outcome == TaskOutcome::Offloaded {
-        // After the task is done, so that the cancellation of the passenger's open follow-ups spares it.
-        engine
-            .passenger_offloaded(
-                done.new.passenger_id,
-                note.unwrap_or(OFFLOADED_AT_THE_GATE),
-                &caller.actor,
-                now,
-            )
-            .await?;
-    }
     Ok(done)
 }
 
 /// How long after recording an outcome the agent may take it back: a tap on the wrong button.
 pub const UNDO_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
-/// The outcomes that can be taken back: those that changed nothing but the task, and a new issue, whose
-/// case is withdrawn with it. Offloading and an opt-out act at once beyond the person's case (the
-/// passenger's other follow-ups end, queued messages are withdrawn), so they stand.
-pub const UNDOABLE: [TaskOutcome; 4] = [
+/// The outcomes that can be taken back: every one a gate records. What one did beyond its task goes
+/// with it: a new issue's case; an opt-out, with the follow-ups it cancelled and the queued messages it
+/// withdrew (back in the outbox); an offload, with the passenger's boarding state and cancelled tasks.
+pub const UNDOABLE: [TaskOutcome; 6] = [
     TaskOutcome::TalkedAllWell,
     TaskOutcome::TalkedNewIssue,
     TaskOutcome::NotFound,
     TaskOutcome::Declined,
+    TaskOutcome::AskedNoContact,
+    TaskOutcome::Offloaded,
 ];
 
 /// Takes back the outcome the caller recorded on task `id` in the last `UNDO_WINDOW`: the task is theirs

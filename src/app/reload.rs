@@ -87,6 +87,9 @@ fn describe(diagnostics: &[rules::Diagnostic]) -> String {
         .join("\n")
 }
 
+/// The source of the rules built into the binary, when no directory is configured.
+pub const SHIPPED_SOURCE: &str = "shipped rules";
+
 /// Loads the configured rules (or the shipped ones) for startup; a bad directory stops the start.
 pub fn initial_rules(dir: Option<&Path>) -> Result<(RuleSet, RulesStatus), String> {
     let (rules, source) = match dir {
@@ -94,7 +97,7 @@ pub fn initial_rules(dir: Option<&Path>) -> Result<(RuleSet, RulesStatus), Strin
             rules::load_dir(dir).map_err(|d| describe(&d))?,
             dir.display().to_string(),
         ),
-        None => (shipped_rules()?, "shipped rules".to_string()),
+        None => (shipped_rules()?, SHIPPED_SOURCE.to_string()),
     };
     let status = RulesStatus {
         source,

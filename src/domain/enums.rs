@@ -202,15 +202,7 @@ word_enum!(
     }
 );
 
-word_enum!(
-    /// The language of the staff interface, chosen per account; each has its catalogue in `locales/`.
-    UiLanguage, "interface language", {
-        En => "en",
-        Es => "es",
-        Pt => "pt",
-        Fr => "fr",
-    }
-);
+include!(concat!(env!("OUT_DIR"), "/ui_languages.rs"));
 
 impl TaskState {
     /// Open and claimed tasks still want someone's attention; the rest are history.

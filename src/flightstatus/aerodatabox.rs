@@ -35,14 +35,11 @@ impl AeroDataBox {
             .base_url
             .as_deref()
             .filter(|b| !b.trim().is_empty())
-            .ok_or_else(|| {
-                FlightStatusError::Config(
-                    "no provider is configured (flight_status.base_url)".into(),
-                )
-            })?;
-        let key = config.api_key.clone().ok_or_else(|| {
-            FlightStatusError::Config("flight_status.api_key is not set".to_string())
-        })?;
+            .ok_or(FlightStatusError::NotSet("flight_status.base_url"))?;
+        let key = config
+            .api_key
+            .clone()
+            .ok_or(FlightStatusError::NotSet("flight_status.api_key"))?;
         let url = reqwest::Url::parse(base.trim()).map_err(|e| {
             FlightStatusError::Config(format!("flight_status.base_url {base:?} is not a URL: {e}"))
         })?;

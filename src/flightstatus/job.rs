@@ -11,7 +11,7 @@ use super::{
     PollSettings, StatusProvider, poll,
 };
 use crate::config::FlightStatusConfig;
-use crate::scheduler::{Job, JobContext, JobError, JobReport};
+use crate::scheduler::{Job, JobContext, JobError, JobReport, Unavailable};
 
 pub struct FlightStatusJob {
     provider: Result<Arc<dyn StatusProvider>, FlightStatusError>,
@@ -63,8 +63,11 @@ impl Job for FlightStatusJob {
         "*/5 * * * *"
     }
 
-    fn unavailable(&self) -> Option<String> {
-        self.provider.as_ref().err().map(ToString::to_string)
+    fn unavailable(&self) -> Option<Unavailable> {
+        self.provider.as_ref().err().map(|e| match e {
+            FlightStatusError::NotSet(setting) => Unavailable::NotSet(setting),
+            other => Unavailable::Misconfigured(other.to_string()),
+        })
     }
 
     async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError> {

@@ -64,6 +64,9 @@ impl RetryAfter {
 pub enum FlightStatusError {
     #[error("flight_status: {0}")]
     Config(String),
+    /// A setting the provider needs is not set: its name.
+    #[error("flight_status: {0} is not set")]
+    NotSet(&'static str),
     #[error(
         "the flight status provider refused the API key (HTTP {status}): {message}; check \
          flight_status.api_key and the subscription"

@@ -3,8 +3,8 @@
 //! (`web::i18n`) names its strings through it, and rules read case categories' names from it.
 //!
 //! Every catalogue holds English's ids and no others (the tests below refuse a missing or extra id, and
-//! a message that does not parse). To add a language: write `locales/xx.ftl` and name it in
-//! `UiLanguage`; the compiler then points at the one line here that reads the file.
+//! a message that does not parse). To add a language, write `locales/xx.ftl` (its ISO 639 code): build.rs
+//! names it in `UiLanguage` and builds it in, and its `language-name` is how the pages offer it.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -15,15 +15,7 @@ use fluent_bundle::{FluentArgs, FluentResource};
 
 use crate::domain::UiLanguage;
 
-/// The Fluent source of a language's catalogue.
-fn source(language: UiLanguage) -> &'static str {
-    match language {
-        UiLanguage::En => include_str!("../../locales/en.ftl"),
-        UiLanguage::Es => include_str!("../../locales/es.ftl"),
-        UiLanguage::Pt => include_str!("../../locales/pt.ftl"),
-        UiLanguage::Fr => include_str!("../../locales/fr.ftl"),
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/catalogue_sources.rs"));
 
 struct Catalogue {
     bundle: FluentBundle<FluentResource>,

@@ -16,12 +16,28 @@ pub trait Job: Send + Sync + 'static {
     /// The schedule used when the configuration gives none (5 or 6 cron fields).
     fn default_schedule(&self) -> &'static str;
     /// Why the job cannot run as configured (it is then listed as disabled, with this reason).
-    fn unavailable(&self) -> Option<String> {
+    fn unavailable(&self) -> Option<Unavailable> {
         None
     }
     async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError>;
     /// Adds the job's own metrics to the app's registry, before serving starts.
     fn register_metrics(&self, _registry: &mut prometheus_client::registry::Registry) {}
+}
+
+/// Why a job does not run on this instance: a word the pages translate, and the English sentence
+/// (`Display`) that the API and the log give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    #[error("the scheduler is disabled on this instance (scheduler.enabled)")]
+    SchedulerOff,
+    #[error("disabled in the configuration")]
+    TurnedOff,
+    /// A setting the job needs is not set: its name.
+    #[error("{0} is not set")]
+    NotSet(&'static str),
+    /// The job's settings are there but wrong: the configuration's own words.
+    #[error("{0}")]
+    Misconfigured(String),
 }
 
 /// What a job run gets: the database, the tick it runs for and the time it started.

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
-pub use job::{Job, JobContext, JobError, JobReport, Outcome};
+pub use job::{Job, JobContext, JobError, JobReport, Outcome, Unavailable};
 pub use runner::{
     JobSettings, JobStatus, LastRun, NextRun, Scheduler, SchedulerError, SchedulerMetrics,
     TICK_LEASE, TickRun,
@@ -107,7 +107,7 @@ pub fn from_config(
         scheduler.register(job, &settings)?;
     }
     if !config.scheduler.enabled {
-        scheduler.disable_all("the scheduler is disabled on this instance (scheduler.enabled)");
+        scheduler.disable_all(&Unavailable::SchedulerOff);
     }
     Ok(scheduler)
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::job::{Job, JobContext, JobError, Outcome};
+use super::job::{Job, JobContext, JobError, Outcome, Unavailable};
 use super::schedule::JobSchedule;
 use crate::store::{Store, StoreError, TickRecord};
 
@@ -36,7 +36,7 @@ struct Slot {
     job: Arc<dyn Job>,
     schedule: JobSchedule,
     /// Why the job does not run here; None when it runs.
-    disabled: Option<String>,
+    disabled: Option<Unavailable>,
     next: Mutex<Option<DateTime<Utc>>>,
 }
 
@@ -186,7 +186,7 @@ impl Scheduler {
         let disabled = if settings.enabled {
             job.unavailable()
         } else {
-            Some("disabled in the configuration".to_string())
+            Some(Unavailable::TurnedOff)
         };
         self.slots.push(Slot {
             job,
@@ -198,9 +198,9 @@ impl Scheduler {
     }
 
     /// Marks every job as not running on this instance, with the reason.
-    pub fn disable_all(&mut self, reason: &str) {
+    pub fn disable_all(&mut self, reason: &Unavailable) {
         for slot in &mut self.slots {
-            slot.disabled.get_or_insert_with(|| reason.to_string());
+            slot.disabled.get_or_insert_with(|| reason.clone());
         }
     }
 
@@ -302,7 +302,8 @@ impl Scheduler {
                     schedule: slot.schedule.expression().to_string(),
                     time_zone: zone.name().to_string(),
                     enabled: slot.disabled.is_none(),
-                    disabled_reason: slot.disabled.clone(),
+                    disabled_reason: slot.disabled.as_ref().map(ToString::to_string),
+                    disabled: slot.disabled.clone(),
                     next_run: slot
                         .disabled
                         .is_none()
@@ -486,6 +487,9 @@ pub struct JobStatus {
     pub time_zone: String,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// The reason, for pages that say it in their reader's language.
+    #[serde(skip)]
+    pub disabled: Option<Unavailable>,
     pub next_run: Option<NextRun>,
     pub last_run: Option<LastRun>,
 }

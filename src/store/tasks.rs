@@ -122,14 +122,58 @@ pub(super) const TRANSITION_TASK: &str = "UPDATE tasks SET state = $2, \
     claimed_at = CASE WHEN $2 = 'claimed' THEN COALESCE(claimed_at, $6) ELSE claimed_at END, \
     updated_at = $6 WHERE id = $1";
 
-/// `$1` task, `$2` the assignee who recorded the outcome, `$3` now, `$4` the oldest closing that may
-/// still be undone, then the outcomes that may be. The task comes back claimed by whoever recorded it.
 /// `$1` person, `$2` the case's reference: a case aboard recorded, withdrawn with the outcome undone.
 pub(super) const DELETE_ABOARD_CASE: &str = "DELETE FROM complaint_cases WHERE person_id = $1 AND external_ref = $2 AND recorded_by IS NOT NULL";
 
+/// `$1` task, `$2` the assignee who recorded the outcome, `$3` now, `$4` the oldest closing that may
+/// still be undone, then the outcomes that may be. The task comes back claimed by whoever recorded it.
 pub(super) const UNDO_OUTCOME: &str = "UPDATE tasks SET state = 'claimed', outcome = NULL, \
     outcome_note = NULL, updated_at = $3 \
     WHERE id = $1 AND state = 'done' AND assignee = $2 AND updated_at >= $4";
+
+/// `$1` person, `$2` the opt-out's task: the opt-out it recorded, withdrawn with the outcome undone.
+pub(super) const DELETE_STAFF_OPT_OUT: &str =
+    "DELETE FROM staff_opt_outs WHERE person_id = $1 AND task_id = $2";
+
+/// Tasks an undone outcome had cancelled come back as they were: claimed by their assignee, or open (a
+/// task is never made open again once claimed, so the assignee tells). `$1` the person or passenger, `$2`
+/// the cancel reason (a `LIKE` pattern), `$3` when the outcome cancelled them, `$4` now.
+pub(super) fn restore_cancelled_tasks_sql(of_passenger: bool) -> String {
+    format!(
+        "UPDATE tasks SET state = CASE WHEN assignee IS NULL THEN 'open' ELSE 'claimed' END, \
+         cancel_reason = NULL, updated_at = $4 WHERE {} = $1 AND state = 'cancelled' \
+         AND cancel_reason LIKE $2 AND updated_at = $3 RETURNING id, flight_id",
+        if of_passenger {
+            "passenger_id"
+        } else {
+            "person_id"
+        }
+    )
+}
+
+/// What an outcome did, as its log says, for undoing it: `$1` action, `$2` person, `$3` when; the
+/// subjects.
+pub(super) const SUBJECTS_LOGGED_AT: &str =
+    "SELECT subject_id FROM events WHERE action = $1 AND person_id = $2 AND at = $3";
+/// `$1` action, `$2` subject kind, `$3` subject, `$4` when; the detail.
+pub(super) const DETAIL_LOGGED_AT: &str = "SELECT detail FROM events \
+    WHERE action = $1 AND subject_kind = $2 AND subject_id = $3 AND at = $4";
+
+/// Why a passenger's tasks were cancelled when they were offloaded: this, then the agent's note.
+pub(super) const OFFLOADED_PREFIX: &str = "offloaded: ";
+
+/// `$1` message, `$2` the reason it was withdrawn, `$3` now: a message an undone opt-out withdrew goes
+/// back in the outbox.
+pub(super) const REQUEUE_WITHDRAWN_MESSAGE: &str = "UPDATE messages SET state = 'queued', \
+    last_error = NULL, next_attempt_at = $3 WHERE id = $1 AND state = 'failed' AND last_error = $2";
+
+/// `$1` passenger: their boarding state and why they left the list, if they did.
+pub(super) const PASSENGER_BOARDING: &str =
+    "SELECT boarding_state, removed_reason FROM passengers WHERE id = $1";
+
+/// `$1` passenger, `$2` state, `$3` reason, `$4` when.
+pub(super) const SET_PASSENGER_BOARDING: &str = "UPDATE passengers SET boarding_state = $2, \
+    removed_reason = $3, updated_at = $4 WHERE id = $1";
 
 /// A value a task listing binds, in order.
 pub(super) enum ListingBind {
@@ -401,6 +445,15 @@ pub trait TaskStore: Send + Sync {
         transition: &TaskTransition,
         record: &StaffRecord,
     ) -> Result<Option<Task>, StoreError>;
+    /// Applies the transition as `transition_task` does and, in the same transaction when it applied,
+    /// takes the task's passenger off the flight (`offloaded`, for `reason`) and cancels their other open
+    /// and claimed tasks on it. Each is logged, with the boarding state it replaced, so that the outcome
+    /// can be undone.
+    async fn close_task_offloading(
+        &self,
+        transition: &TaskTransition,
+        reason: &str,
+    ) -> Result<Option<Task>, StoreError>;
 }
 
 /// Implements `TaskStore` for a backend store over its connection type `$conn`, once for both backends;
@@ -642,6 +695,110 @@ macro_rules! task_store {
                 .collect()
         }
 
+        /// Logs the tasks of a flight cancelled for `reason`, each with its person.
+        async fn log_cancelled(
+            conn: &mut $conn,
+            flight_id: Uuid,
+            cancelled: &[(Uuid, Option<Uuid>)],
+            reason: &str,
+            actor: &str,
+            at: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            for (task_id, person_id) in cancelled {
+                let detail = serde_json::json!({ "to": "cancelled", "note": reason });
+                let e = event(
+                    actor,
+                    "task.cancelled",
+                    "task",
+                    task_id,
+                    Some(flight_id),
+                    *person_id,
+                    detail,
+                );
+                insert_event(&mut *conn, &e, at).await?;
+            }
+            Ok(())
+        }
+
+        /// Takes back what an outcome did beyond its task, in the caller's transaction: what "asked not
+        /// to be contacted" and "offloaded" changed is found by the time the task was closed (`closed_at`,
+        /// which every change of that outcome carries) and put back unless it moved since. Returns what
+        /// came back, for the log.
+        async fn undo_beyond_task(
+            conn: &mut $conn,
+            task: &Task,
+            closed_at: DateTime<Utc>,
+            at: DateTime<Utc>,
+        ) -> Result<serde_json::Value, StoreError> {
+            let (of_passenger, subject, reason) = match task.outcome {
+                Some(TaskOutcome::AskedNoContact) => {
+                    sqlx::query(DELETE_STAFF_OPT_OUT)
+                        .bind(task.new.person_id)
+                        .bind(task.id)
+                        .execute(&mut *conn)
+                        .await?;
+                    (false, task.new.person_id, OPT_OUT_CANCEL_REASON.to_string())
+                }
+                Some(TaskOutcome::Offloaded) => {
+                    let logged: Option<String> = sqlx::query_scalar(DETAIL_LOGGED_AT)
+                        .bind("passenger.boarding_state")
+                        .bind("passenger")
+                        .bind(task.new.passenger_id.to_string())
+                        .bind(closed_at)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    if let Some(detail) = logged {
+                        let detail: serde_json::Value = serde_json::from_str(&detail)
+                            .map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?;
+                        sqlx::query(SET_PASSENGER_BOARDING)
+                            .bind(task.new.passenger_id)
+                            .bind(detail["from"].as_str())
+                            .bind(detail["from_reason"].as_str())
+                            .bind(at)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    (true, task.new.passenger_id, format!("{OFFLOADED_PREFIX}%"))
+                }
+                _ => return Ok(serde_json::Value::Null),
+            };
+            let restored = sqlx::query_as::<_, (Uuid, Uuid)>(AssertSqlSafe(
+                restore_cancelled_tasks_sql(of_passenger),
+            ))
+            .bind(subject)
+            .bind(&reason)
+            .bind(closed_at)
+            .bind(at)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut requeued = Vec::new();
+            if !of_passenger {
+                let withdrawn: Vec<String> = sqlx::query_scalar(SUBJECTS_LOGGED_AT)
+                    .bind("message.failed")
+                    .bind(task.new.person_id)
+                    .bind(closed_at)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                for message in withdrawn {
+                    let id = Uuid::parse_str(&message)
+                        .map_err(|e| StoreError::Corrupt(format!("event subject {message}: {e}")))?;
+                    let back = sqlx::query(REQUEUE_WITHDRAWN_MESSAGE)
+                        .bind(id)
+                        .bind(OPT_OUT_CANCEL_REASON)
+                        .bind(at)
+                        .execute(&mut *conn)
+                        .await?;
+                    if back.rows_affected() > 0 {
+                        requeued.push(id);
+                    }
+                }
+            }
+            Ok(serde_json::json!({
+                "tasks_restored": restored.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+                "messages_requeued": requeued,
+            }))
+        }
+
         async fn fetch_task(conn: &mut $conn, id: Uuid) -> Result<Option<Task>, StoreError> {
             sqlx::query_as::<_, TaskRow>(AssertSqlSafe(format!(
                 "SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"
@@ -709,19 +866,7 @@ macro_rules! task_store {
                     query = query.bind(passenger_id);
                 }
                 let cancelled = query.fetch_all(&mut *tx).await?;
-                for (task_id, person_id) in &cancelled {
-                    let detail = serde_json::json!({ "to": "cancelled", "note": reason });
-                    let e = event(
-                        actor,
-                        "task.cancelled",
-                        "task",
-                        task_id,
-                        Some(flight_id),
-                        *person_id,
-                        detail,
-                    );
-                    insert_event(&mut tx, &e, at).await?;
-                }
+                log_cancelled(&mut tx, flight_id, &cancelled, reason, actor, at).await?;
                 tx.commit().await?;
                 if !cancelled.is_empty() {
                     self.signals.changed_anywhere();
@@ -896,11 +1041,13 @@ macro_rules! task_store {
                 } else {
                     None
                 };
+                let undone = undo_beyond_task(&mut tx, &before, before.updated_at, at).await?;
                 let task = fetch_task(&mut *tx, task_id).await?;
                 let detail = serde_json::json!({
                     "to": TaskState::Claimed.as_str(),
                     "outcome": before.outcome.map(|o| o.as_str()),
                     "case_withdrawn": withdrawn_case,
+                    "undone": undone,
                 });
                 let e = event(
                     actor,
@@ -913,7 +1060,8 @@ macro_rules! task_store {
                 );
                 insert_event(&mut *tx, &e, at).await?;
                 tx.commit().await?;
-                self.signals.changed(&before.new.station);
+                // Tasks an opt-out or an offload had cancelled may be back, anywhere.
+                self.signals.changed_anywhere();
                 Ok(task)
             }
 
@@ -929,6 +1077,60 @@ macro_rules! task_store {
                 keep_staff_record(&mut tx, &task, record, &t.actor, t.at).await?;
                 tx.commit().await?;
                 // The record may have cancelled the person's tasks elsewhere.
+                self.signals.changed_anywhere();
+                Ok(Some(task))
+            }
+
+            async fn close_task_offloading(
+                &self,
+                t: &TaskTransition,
+                reason: &str,
+            ) -> Result<Option<Task>, StoreError> {
+                let mut tx = self.write().await?;
+                let Some(task) = transition(&mut tx, t).await? else {
+                    return Ok(None);
+                };
+                let passenger_id = task.new.passenger_id;
+                let offloaded = BoardingState::Offloaded.as_str();
+                let before: Option<(String, Option<String>)> = sqlx::query_as(PASSENGER_BOARDING)
+                    .bind(passenger_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some((from, from_reason)) = before.filter(|(state, _)| state != offloaded) {
+                    sqlx::query(SET_PASSENGER_BOARDING)
+                        .bind(passenger_id)
+                        .bind(offloaded)
+                        .bind(reason)
+                        .bind(t.at)
+                        .execute(&mut *tx)
+                        .await?;
+                    let detail = serde_json::json!({
+                        "state": offloaded, "reason": reason, "from": from, "from_reason": from_reason,
+                    });
+                    let e = event(
+                        &t.actor,
+                        "passenger.boarding_state",
+                        "passenger",
+                        passenger_id,
+                        Some(task.new.flight_id),
+                        None,
+                        detail,
+                    );
+                    insert_event(&mut *tx, &e, t.at).await?;
+                }
+                let cancel_reason = format!("{OFFLOADED_PREFIX}{reason}");
+                let cancelled = sqlx::query_as::<_, (Uuid, Option<Uuid>)>(AssertSqlSafe(
+                    cancel_flight_tasks_sql(true),
+                ))
+                .bind(task.new.flight_id)
+                .bind(&cancel_reason)
+                .bind(t.at)
+                .bind(passenger_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                log_cancelled(&mut tx, task.new.flight_id, &cancelled, &cancel_reason, &t.actor, t.at)
+                    .await?;
+                tx.commit().await?;
                 self.signals.changed_anywhere();
                 Ok(Some(task))
             }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::airports;
 use crate::domain::{Channel, FlightStatus, Iata, Role, TaskState, UiLanguage};
 use crate::i18n;
+use crate::scheduler::Unavailable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
 #[strum(serialize_all = "kebab-case")]
@@ -203,6 +204,7 @@ pub enum Msg {
     EndedTasks,
     RulesInForce,
     Source,
+    ShippedRules,
     LoadedAt,
     LastError,
     NoneWord,
@@ -425,14 +427,39 @@ impl Brief {
     }
 }
 
+/// A word of the reports' tables and charts (a column, a funnel stage, a latency step) in `language`;
+/// the CSV keeps the English word, and a word no catalogue has (a station's code) stays as it is.
+pub fn report_word(word: &str, language: UiLanguage) -> &str {
+    let slug: String = word
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    i18n::word(language, "report-word", &slug).unwrap_or(word)
+}
+
+/// Why a scheduler job does not run on this instance, in `language`; a setting's name and the
+/// configuration's own words stay as they are.
+pub fn job_unavailable(why: &Unavailable, language: UiLanguage) -> String {
+    let text = |v: &str| i18n::FluentValue::from(v.to_string());
+    match why {
+        Unavailable::SchedulerOff => i18n::text(language, "job-scheduler-off").to_string(),
+        Unavailable::TurnedOff => i18n::text(language, "job-turned-off").to_string(),
+        Unavailable::NotSet(setting) => i18n::format(
+            language,
+            "job-setting-not-set",
+            &[("setting", text(setting))],
+        ),
+        Unavailable::Misconfigured(words) => {
+            i18n::format(language, "job-misconfigured", &[("why", text(words))])
+        }
+    }
+}
+
 /// A language's name in itself, for choosing the pages' language: the same word in every interface.
 pub fn language_endonym(language: UiLanguage) -> &'static str {
-    match language {
-        UiLanguage::En => "English",
-        UiLanguage::Es => "Español",
-        UiLanguage::Pt => "Português",
-        UiLanguage::Fr => "Français",
-    }
+    i18n::text(language, "language-name")
 }
 
 /// The interface language a browser asks for, for pages shown before anyone signs in: of the languages

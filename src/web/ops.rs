@@ -190,7 +190,12 @@ pub async fn rules(State(state): State<AppState>, staff: Staff) -> Result<Respon
                 )
             })
             .collect(),
-        source: status.source,
+        // A directory is shown as configured; the rules built in are named in the reader's language.
+        source: if status.source == crate::app::reload::SHIPPED_SOURCE {
+            Msg::ShippedRules.text(staff.ui_language).to_string()
+        } else {
+            status.source
+        },
         loaded_at: utc(status.loaded_at),
         last_error: status.last_error,
         last_error_at: status.last_error_at.map(utc).unwrap_or_default(),
@@ -261,7 +266,11 @@ pub async fn scheduler(State(state): State<AppState>, staff: Staff) -> Result<Re
                 schedule: j.schedule,
                 time_zone: zone,
                 enabled: j.enabled,
-                disabled_reason: j.disabled_reason.unwrap_or_default(),
+                disabled_reason: j
+                    .disabled
+                    .as_ref()
+                    .map(|why| i18n::job_unavailable(why, staff.ui_language))
+                    .unwrap_or_default(),
             }
         })
         .collect();

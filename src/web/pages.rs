@@ -25,8 +25,8 @@ use crate::store::SigninKey;
 /// What the base layout needs on every page.
 pub struct PageContext {
     pub language: UiLanguage,
-    /// "Name · Role" in the header, when someone is signed in.
-    pub who: Option<String>,
+    /// The name and the role in the header, when someone is signed in.
+    pub who: Option<(String, &'static str)>,
     /// The session's CSRF token: sent by htmx on every request and by the sign-out form.
     pub csrf: Option<String>,
 }
@@ -43,10 +43,9 @@ impl PageContext {
     pub fn for_staff(staff: &Staff) -> PageContext {
         PageContext {
             language: staff.ui_language,
-            who: Some(format!(
-                "{} · {}",
-                staff.display_name,
-                i18n::role_name(staff.role(), staff.ui_language)
+            who: Some((
+                staff.display_name.clone(),
+                i18n::role_name(staff.role(), staff.ui_language),
             )),
             csrf: staff.csrf_token().map(str::to_string),
         }

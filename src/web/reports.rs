@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
-use super::i18n::Msg;
+use super::i18n::{self, Msg};
 use super::openapi::ErrorBody;
 use super::pages::{PageContext, render};
 use super::{AppState, WebError};
@@ -441,7 +441,7 @@ fn charts(report: &Report, language: crate::domain::UiLanguage) -> Vec<Chart> {
                 "cancelled",
                 "new issue",
             ]
-            .map(String::from),
+            .map(|word| i18n::report_word(word, language).to_string()),
             &[(
                 "",
                 vec![
@@ -467,16 +467,24 @@ fn charts(report: &Report, language: crate::domain::UiLanguage) -> Vec<Chart> {
             Msg::ReportDeadlinesByHour.text(language),
             &hours.iter().map(|r| r.key.clone()).collect::<Vec<_>>(),
             &[
-                ("met", hours.iter().map(|r| r.met).collect(), MET),
-                ("missed", hours.iter().map(|r| r.missed).collect(), MISSED),
+                (
+                    i18n::report_word("met", language),
+                    hours.iter().map(|r| r.met).collect(),
+                    MET,
+                ),
+                (
+                    i18n::report_word("missed", language),
+                    hours.iter().map(|r| r.missed).collect(),
+                    MISSED,
+                ),
             ],
         ),
     });
     for d in &report.latency {
         charts.push(Chart {
-            title: d.step.to_string(),
+            title: i18n::report_word(d.step, language).to_string(),
             svg: bar_chart(
-                d.step,
+                i18n::report_word(d.step, language),
                 &d.histogram
                     .iter()
                     .map(|b| b.label.clone())
@@ -486,6 +494,20 @@ fn charts(report: &Report, language: crate::domain::UiLanguage) -> Vec<Chart> {
         });
     }
     charts
+}
+
+/// A table as the page shows it: its column names and the words of its first column (stages, steps,
+/// measures) in the reader's language; the CSV download keeps them in English, as scripts read them.
+fn in_language(mut table: Table, language: crate::domain::UiLanguage) -> Table {
+    for header in &mut table.headers {
+        *header = i18n::report_word(header, language);
+    }
+    for row in &mut table.rows {
+        if let Some(first) = row.first_mut() {
+            *first = i18n::report_word(first, language).to_string();
+        }
+    }
+    table
 }
 
 struct ShownTable {
@@ -542,7 +564,7 @@ pub async fn page(
                 .map(|table| ShownTable {
                     title: Msg::report_table(table.name).text(language),
                     csv_href: format!("/reports/csv/{}?{query}", table.name),
-                    table,
+                    table: in_language(table, language),
                 })
                 .collect();
             (
