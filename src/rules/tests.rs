@@ -834,7 +834,7 @@ fn a_brief_per_language_needs_english_and_languages_the_pages_speak() {
     assert!(
         problem
             .to_string()
-            .contains("\"de\" is not a language aboard's pages speak (en, es, pt, fr)"),
+            .contains("\"de\" is not a language aboard's pages speak (en, es, fr, pt)"),
         "{problem}"
     );
     let bad_spanish = GOOD.replace(
@@ -873,7 +873,7 @@ fn the_shipped_rules_brief_in_every_page_language() {
         languages.sort();
         assert_eq!(
             languages,
-            vec![UiLanguage::Es, UiLanguage::Pt, UiLanguage::Fr],
+            vec![UiLanguage::Es, UiLanguage::Fr, UiLanguage::Pt],
             "{} is described in every page language",
             rule.id()
         );
