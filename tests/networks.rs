@@ -913,6 +913,10 @@ async fn meta_send_api_errors_wait_as_long_as_meta_says_or_go_back_in_plain_word
     }
 }
 
+/// An answer of X's, the state it leaves the message in, what the message's error says, and the range of
+/// seconds from now its retry may be set to.
+type XCase = (Answer, MessageState, &'static str, Option<(i64, i64)>);
+
 #[tokio::test]
 async fn x_waits_out_a_spent_day_and_a_spam_refusal_and_reports_a_person_it_may_not_write_to() {
     for db in TestDb::each().await {
@@ -930,7 +934,7 @@ async fn x_waits_out_a_spent_day_and_a_spam_refusal_and_reports_a_person_it_may_
                 .timestamp()
                 .to_string()
         };
-        let cases: Vec<(Answer, MessageState, &str, Option<(i64, i64)>)> = vec![
+        let cases: Vec<XCase> = vec![
             // The app's day is spent: the 15-minute window's reset is not enough.
             (
                 Answer::new(429, json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}))
