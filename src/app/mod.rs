@@ -229,24 +229,9 @@ impl Engine {
         actor: &str,
         at: DateTime<Utc>,
     ) -> Result<Vec<Uuid>, ServiceError> {
-        self.store
-            .set_boarding_state(
-                passenger_id,
-                BoardingState::Offloaded,
-                Some(reason),
-                actor,
-                at,
-            )
-            .await?;
-        let passenger = self
-            .store
-            .passenger(passenger_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("passenger {passenger_id}")))?;
-        let reason = format!("offloaded: {reason}");
         Ok(self
             .store
-            .cancel_tasks(passenger.flight_id, Some(passenger_id), &reason, actor, at)
+            .offload_passenger(passenger_id, reason, actor, at)
             .await?)
     }
 

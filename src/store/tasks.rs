@@ -454,6 +454,16 @@ pub trait TaskStore: Send + Sync {
         transition: &TaskTransition,
         reason: &str,
     ) -> Result<Option<Task>, StoreError>;
+    /// Takes a passenger off their flight (`offloaded`, for `reason`) and cancels their open and
+    /// claimed tasks on it, in one transaction, logged as `close_task_offloading` logs it; returns the
+    /// tasks cancelled. What a gate system or ops report, where no task is being closed.
+    async fn offload_passenger(
+        &self,
+        passenger_id: Uuid,
+        reason: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Uuid>, StoreError>;
 }
 
 /// Implements `TaskStore` for a backend store over its connection type `$conn`, once for both backends;
@@ -718,6 +728,57 @@ macro_rules! task_store {
                 insert_event(&mut *conn, &e, at).await?;
             }
             Ok(())
+        }
+
+        /// Offloads a passenger (`(passenger, flight)`) unless already offloaded, logging the boarding
+        /// state it replaced (what an undo puts back), and cancels their open and claimed tasks on the
+        /// flight; returns the tasks cancelled.
+        async fn offload(
+            conn: &mut $conn,
+            (passenger_id, flight_id): (Uuid, Uuid),
+            reason: &str,
+            actor: &str,
+            at: DateTime<Utc>,
+        ) -> Result<Vec<Uuid>, StoreError> {
+            let offloaded = BoardingState::Offloaded.as_str();
+            let before: Option<(String, Option<String>)> = sqlx::query_as(PASSENGER_BOARDING)
+                .bind(passenger_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some((from, from_reason)) = before.filter(|(state, _)| state != offloaded) {
+                sqlx::query(SET_PASSENGER_BOARDING)
+                    .bind(passenger_id)
+                    .bind(offloaded)
+                    .bind(reason)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                let detail = serde_json::json!({
+                    "state": offloaded, "reason": reason, "from": from, "from_reason": from_reason,
+                });
+                let e = event(
+                    actor,
+                    "passenger.boarding_state",
+                    "passenger",
+                    passenger_id,
+                    Some(flight_id),
+                    None,
+                    detail,
+                );
+                insert_event(&mut *conn, &e, at).await?;
+            }
+            let cancel_reason = format!("{OFFLOADED_PREFIX}{reason}");
+            let cancelled = sqlx::query_as::<_, (Uuid, Option<Uuid>)>(AssertSqlSafe(
+                cancel_flight_tasks_sql(true),
+            ))
+            .bind(flight_id)
+            .bind(&cancel_reason)
+            .bind(at)
+            .bind(passenger_id)
+            .fetch_all(&mut *conn)
+            .await?;
+            log_cancelled(conn, flight_id, &cancelled, &cancel_reason, actor, at).await?;
+            Ok(cancelled.into_iter().map(|(id, _)| id).collect())
         }
 
         /// Takes back what an outcome did beyond its task, in the caller's transaction: what "asked not
@@ -1090,49 +1151,31 @@ macro_rules! task_store {
                 let Some(task) = transition(&mut tx, t).await? else {
                     return Ok(None);
                 };
-                let passenger_id = task.new.passenger_id;
-                let offloaded = BoardingState::Offloaded.as_str();
-                let before: Option<(String, Option<String>)> = sqlx::query_as(PASSENGER_BOARDING)
-                    .bind(passenger_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some((from, from_reason)) = before.filter(|(state, _)| state != offloaded) {
-                    sqlx::query(SET_PASSENGER_BOARDING)
-                        .bind(passenger_id)
-                        .bind(offloaded)
-                        .bind(reason)
-                        .bind(t.at)
-                        .execute(&mut *tx)
-                        .await?;
-                    let detail = serde_json::json!({
-                        "state": offloaded, "reason": reason, "from": from, "from_reason": from_reason,
-                    });
-                    let e = event(
-                        &t.actor,
-                        "passenger.boarding_state",
-                        "passenger",
-                        passenger_id,
-                        Some(task.new.flight_id),
-                        None,
-                        detail,
-                    );
-                    insert_event(&mut *tx, &e, t.at).await?;
-                }
-                let cancel_reason = format!("{OFFLOADED_PREFIX}{reason}");
-                let cancelled = sqlx::query_as::<_, (Uuid, Option<Uuid>)>(AssertSqlSafe(
-                    cancel_flight_tasks_sql(true),
-                ))
-                .bind(task.new.flight_id)
-                .bind(&cancel_reason)
-                .bind(t.at)
-                .bind(passenger_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                log_cancelled(&mut tx, task.new.flight_id, &cancelled, &cancel_reason, &t.actor, t.at)
-                    .await?;
+                let passenger = (task.new.passenger_id, task.new.flight_id);
+                offload(&mut tx, passenger, reason, &t.actor, t.at).await?;
                 tx.commit().await?;
                 self.signals.changed_anywhere();
                 Ok(Some(task))
+            }
+
+            async fn offload_passenger(
+                &self,
+                passenger_id: Uuid,
+                reason: &str,
+                actor: &str,
+                at: DateTime<Utc>,
+            ) -> Result<Vec<Uuid>, StoreError> {
+                let mut tx = self.write().await?;
+                let flight_id: Uuid =
+                    sqlx::query_scalar("SELECT flight_id FROM passengers WHERE id = $1")
+                        .bind(passenger_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("passenger {passenger_id}")))?;
+                let cancelled = offload(&mut tx, (passenger_id, flight_id), reason, actor, at).await?;
+                tx.commit().await?;
+                self.signals.changed_anywhere();
+                Ok(cancelled)
             }
         }
     };
