@@ -3,11 +3,13 @@
 //! is kept for the status webhooks, and every error the knowledge file lists is handled as the network
 //! means it: window closed and template required, DMs closed and undeliverable go back to the advisor in
 //! plain words; throughput, per-recipient limits (429 with Retry-After or x-rate-limit-reset) and an
-//! expired token wait and hold the connector or the person.
+//! expired token wait and hold the connector or the person, on every instance sending through the same
+//! database, which also share each number's and each person's pace.
 
 mod common;
 
 use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
 
 use aboard::clock;
 use aboard::domain::records::{Message, NewMessage, SocialAccount, TemplateUse};
@@ -16,7 +18,7 @@ use aboard::messaging::networks::{MetaConfig, Pacing, WhatsappConfig, XConfig};
 use aboard::messaging::outbox::{self, Outbox, OutboxConfig};
 use aboard::store::Store;
 use chrono::Duration;
-use common::TestDb;
+use common::{TestApp, TestDb};
 use common::fake_network::{Answer, FakeNetwork, Kind, meta_error};
 use common::social::{person, social_task, x_account};
 use secrecy::SecretString;
@@ -401,7 +403,8 @@ async fn throughput_and_per_recipient_limits_hold_the_app_or_the_person() {
         assert_eq!((b_now.state, b_now.attempts), (MessageState::Queued, 0));
         assert!(b_now.next_attempt_at.unwrap() > clock::now() + Duration::seconds(25));
 
-        // Too many to one person (131056): that person waits; others do not.
+        // Five minutes on, the number's hold has passed, for every instance. Too many to one person
+        // (131056): that person waits; others do not.
         let fresh = outbox::connector(&OutboxConfig {
             whatsapp: Some(whatsapp(&url)),
             ..OutboxConfig::default()
@@ -450,13 +453,19 @@ async fn throughput_and_per_recipient_limits_hold_the_app_or_the_person() {
             None,
         )
         .await;
+        // Half a minute later, both messages to that person are due, and wait for the rest of the minute.
         let report = outbox
-            .deliver_due(clock::now() + Duration::minutes(10))
+            .deliver_due(later + Duration::seconds(30))
             .await
             .unwrap();
         assert_eq!(
             report.paced, 2,
             "both messages to the limited person wait: {report:?} {c:?}"
+        );
+        let c_now = message(store.as_ref(), c.new.task_id, c.id).await;
+        assert!(
+            c_now.next_attempt_at.unwrap() >= later + Duration::seconds(60),
+            "{c_now:?}"
         );
         db.finish().await;
     }
@@ -1009,6 +1018,244 @@ async fn x_waits_out_a_spent_day_and_a_spam_refusal_and_reports_a_person_it_may_
             }
         }
         assert_eq!(fake.received().len(), 4, "one request per message");
+        db.finish().await;
+    }
+}
+
+/// The per-number and per-person pace the pacing tests configure.
+const APP_PACE: StdDuration = StdDuration::from_millis(250);
+const PERSON_PACE: StdDuration = StdDuration::from_secs(1);
+
+#[tokio::test]
+async fn two_instances_on_one_database_keep_the_numbers_pace_each_persons_and_a_429s_hold() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let recipients = ["34600000061", "34600000062", "34600000063"];
+        let mut tasks = Vec::new();
+        for (i, recipient) in recipients.iter().enumerate() {
+            let record = person(
+                &format!("P-WA-PACE{i}"),
+                "Lucía Pérez",
+                "es",
+                vec![account(Network::Whatsapp, recipient, 2)],
+            );
+            tasks.push(social_task(store.clone(), 7601 + i as u16, &record).await);
+        }
+        let fake = FakeNetwork::new(Kind::Whatsapp);
+        let url = fake.serve().await;
+        // The first request meets the number's throughput limit: it waits a second, on every instance.
+        fake.then(
+            Answer::new(429, meta_error(130429, None, "Rate limit hit", None))
+                .header("retry-after", "1"),
+        );
+        let config = OutboxConfig {
+            whatsapp: Some(WhatsappConfig {
+                pacing: Pacing {
+                    per_app_millis: APP_PACE.as_millis() as u64,
+                    per_recipient_seconds: PERSON_PACE.as_secs(),
+                },
+                ..whatsapp(&url)
+            }),
+            batch: 3,
+            ..OutboxConfig::default()
+        };
+        let instance = |name: &str| {
+            Outbox::new(
+                store.clone(),
+                outbox::connector(&config).unwrap(),
+                config.clone(),
+                name.to_string(),
+            )
+        };
+        let (one, two) = (instance("one"), instance("two"));
+        for _ in 0..2 {
+            for (task, recipient) in tasks.iter().zip(recipients) {
+                queue(
+                    store.as_ref(),
+                    task.id,
+                    Network::Whatsapp,
+                    recipient,
+                    MessageMode::FreeText,
+                    None,
+                )
+                .await;
+            }
+        }
+
+        // Both instances deliver side by side until the six messages are sent.
+        let (mut delivered, mut sent_by) = (0, [0, 0]);
+        let deadline = Instant::now() + StdDuration::from_secs(30);
+        while delivered < 6 {
+            assert!(Instant::now() < deadline, "{:?}", fake.received().len());
+            let (a, b) = tokio::join!(
+                one.deliver_due(clock::now()),
+                two.deliver_due(clock::now())
+            );
+            for (i, report) in [a.unwrap(), b.unwrap()].into_iter().enumerate() {
+                assert_eq!((report.failed, report.lost), (0, 0), "{report:?}");
+                delivered += report.delivered;
+                sent_by[i] += report.delivered + report.retrying;
+            }
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+        assert!(
+            sent_by.iter().all(|n| *n > 0),
+            "both instances sent: {sent_by:?}"
+        );
+
+        let received = fake.received();
+        assert_eq!(received.len(), 7, "six messages and the one retried");
+        let limited = received[0].at;
+        let mut arrivals: Vec<(StdDuration, String)> = received
+            .iter()
+            .map(|r| {
+                (
+                    r.at.duration_since(limited),
+                    r.body["to"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        arrivals.sort();
+        assert_eq!(arrivals[0].0, StdDuration::ZERO, "the 429 came first");
+        assert!(
+            arrivals[1].0 >= StdDuration::from_secs(1),
+            "nothing went in the second the 429 asked for: {arrivals:?}"
+        );
+        for pair in arrivals.windows(2) {
+            assert!(
+                pair[1].0 - pair[0].0 >= APP_PACE,
+                "the number's pace: {arrivals:?}"
+            );
+        }
+        for recipient in recipients {
+            let to: Vec<StdDuration> = arrivals
+                .iter()
+                .filter(|(_, to)| to == recipient)
+                .map(|(at, _)| *at)
+                .collect();
+            assert!(to.len() >= 2, "{arrivals:?}");
+            for pair in to.windows(2) {
+                assert!(
+                    pair[1] - pair[0] >= PERSON_PACE,
+                    "{recipient}'s pace: {arrivals:?}"
+                );
+            }
+        }
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_429_one_instance_saw_holds_the_app_instance_too_and_shows_in_its_metrics() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let first = social_task(
+            store.clone(),
+            7701,
+            &person(
+                "P-WA-HOLD1",
+                "Lucía Pérez",
+                "es",
+                vec![account(Network::Whatsapp, "34600000071", 2)],
+            ),
+        )
+        .await;
+        let second = social_task(
+            store.clone(),
+            7702,
+            &person(
+                "P-WA-HOLD2",
+                "Ana Gil",
+                "es",
+                vec![account(Network::Whatsapp, "34600000072", 2)],
+            ),
+        )
+        .await;
+        let fake = FakeNetwork::new(Kind::Whatsapp);
+        let url = fake.serve().await;
+        let hold = StdDuration::from_secs(5);
+        fake.then(
+            Answer::new(429, meta_error(130429, None, "Rate limit hit", None))
+                .header("retry-after", &hold.as_secs().to_string()),
+        );
+        let one = outbox(
+            store.clone(),
+            OutboxConfig {
+                whatsapp: Some(whatsapp(&url)),
+                ..OutboxConfig::default()
+            },
+        );
+        queue(
+            store.as_ref(),
+            first.id,
+            Network::Whatsapp,
+            "34600000071",
+            MessageMode::FreeText,
+            None,
+        )
+        .await;
+        let report = one.deliver_due(clock::now()).await.unwrap();
+        assert_eq!(report.retrying, 1, "{report:?}");
+
+        // The app, another instance on the same database, learns the hold from it.
+        let mut config = db.config();
+        config.outbox.whatsapp = Some(whatsapp(&url));
+        config.outbox.poll_millis = 100;
+        let app = TestApp::spawn(config).await;
+        let waiting = queue(
+            store.as_ref(),
+            second.id,
+            Network::Whatsapp,
+            "34600000072",
+            MessageMode::FreeText,
+            None,
+        )
+        .await;
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let held: i64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("aboard_outbox_held_seconds{network=\"whatsapp\"} "))
+            .unwrap_or_else(|| panic!("{metrics}"))
+            .parse()
+            .unwrap();
+        assert!(
+            held > 0 && held <= hold.as_secs() as i64,
+            "held {held} s"
+        );
+
+        // It gives the message back to the queue until the hold ends, then sends both.
+        let mut given_back = false;
+        let deadline = Instant::now() + StdDuration::from_secs(20);
+        loop {
+            let now = message(store.as_ref(), second.id, waiting.id).await;
+            if now.state == MessageState::Queued
+                && now.next_attempt_at.unwrap() > now.created_at + chrono::Duration::seconds(1)
+            {
+                given_back = true;
+            }
+            if fake.received().len() == 3 && now.state == MessageState::Sent {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{now:?}");
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        assert!(given_back, "the app paced the message for the hold");
+        let received = fake.received();
+        for later in &received[1..] {
+            assert!(
+                later.at.duration_since(received[0].at) >= hold,
+                "nothing went before the hold ended"
+            );
+        }
+        app.stop().await;
         db.finish().await;
     }
 }

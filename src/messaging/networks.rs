@@ -346,6 +346,10 @@ impl Connector for Whatsapp {
         self.config.pacing
     }
 
+    fn account(&self, _network: Network) -> &str {
+        &self.config.phone_number_id
+    }
+
     async fn send(&self, message: &Message) -> Delivery {
         let url = format!(
             "{}/{}/{}/messages",
@@ -457,6 +461,10 @@ impl Connector for MetaSend {
         self.config.pacing
     }
 
+    fn account(&self, _network: Network) -> &str {
+        &self.config.account_id
+    }
+
     async fn send(&self, message: &Message) -> Delivery {
         let url = format!(
             "{}/{}/{}/messages",
@@ -556,6 +564,10 @@ impl Connector for XDirect {
 
     fn pacing(&self, _network: Network) -> Pacing {
         self.config.pacing
+    }
+
+    fn account(&self, _network: Network) -> &str {
+        &self.config.user_id
     }
 
     async fn send(&self, message: &Message) -> Delivery {

@@ -1,11 +1,12 @@
 //! The outbox: messages advisors wrote wait here until a connector delivers them. Each instance leases a
 //! batch of due messages in the database, so no two instances send the same one; a retryable failure (429,
 //! 5xx, network) comes back later with backoff that honours Retry-After; a permanent one goes back to the
-//! advisor with the reason. Every request carries the message's idempotency key, so a receiver that saw a
+//! advisor with the reason. Messages leave at each network's pace (per app and per person) and honour the
+//! holds its answers asked for, both kept in the database, so that every instance takes its turn from the
+//! same instants. Every request carries the message's idempotency key, so a receiver that saw a
 //! message before a crash can recognise a resend.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use async_trait::async_trait;
@@ -150,6 +151,11 @@ pub trait Connector: Send + Sync {
     fn pacing(&self, _network: Network) -> Pacing {
         Pacing::default()
     }
+    /// The airline's account messages on `network` leave from (a number, a Page, an X account): what
+    /// the network's pace and its holds apply to.
+    fn account(&self, _network: Network) -> &str {
+        ""
+    }
     async fn send(&self, message: &Message) -> Delivery;
 }
 
@@ -181,6 +187,10 @@ impl Connector for Router {
 
     fn pacing(&self, network: Network) -> Pacing {
         self.route(network).pacing(network)
+    }
+
+    fn account(&self, network: Network) -> &str {
+        self.route(network).account(network)
     }
 
     async fn send(&self, message: &Message) -> Delivery {
@@ -412,61 +422,19 @@ pub fn connector(config: &OutboxConfig) -> Result<Arc<dyn Connector>, String> {
     Ok(Arc::new(Router::new(routes, fallback)))
 }
 
-/// When the next message may go, per connector and per recipient, as the networks' answers and the
-/// configured pacing say. Held by one instance: each instance paces its own sends.
-#[derive(Default)]
-struct Pacer {
-    app: HashMap<Network, Instant>,
-    recipient: HashMap<(Network, String), Instant>,
-}
-
-impl Pacer {
-    /// How long `message` must wait before it may go.
-    fn wait(&self, message: &Message) -> StdDuration {
-        let now = Instant::now();
-        let network = message.new.network;
-        let app = self.app.get(&network).copied().unwrap_or(now);
-        let person = self
-            .recipient
-            .get(&(network, message.new.recipient.clone()))
-            .copied()
-            .unwrap_or(now);
-        app.max(person).saturating_duration_since(now)
-    }
-
-    fn sent(&mut self, message: &Message, pacing: Pacing) {
-        let now = Instant::now();
-        let network = message.new.network;
-        let app = now + StdDuration::from_millis(pacing.per_app_millis);
-        let entry = self.app.entry(network).or_insert(app);
-        *entry = (*entry).max(app);
-        let person = now + StdDuration::from_secs(pacing.per_recipient_seconds);
-        let key = (network, message.new.recipient.clone());
-        let entry = self.recipient.entry(key).or_insert(person);
-        *entry = (*entry).max(person);
-        self.recipient.retain(|_, until| *until > now);
-    }
-
-    fn hold(&mut self, message: &Message, hold: Hold, after: Duration) {
-        let until = Instant::now() + after.to_std().unwrap_or_default();
-        let network = message.new.network;
-        match hold {
-            Hold::None => {}
-            Hold::App => {
-                let entry = self.app.entry(network).or_insert(until);
-                *entry = (*entry).max(until);
-            }
-            Hold::Recipient => {
-                let key = (network, message.new.recipient.clone());
-                let entry = self.recipient.entry(key).or_insert(until);
-                *entry = (*entry).max(until);
-            }
-        }
-    }
-}
-
 /// A wait shorter than this is slept through; a longer one gives the message back to the queue.
-const SHORT_WAIT: StdDuration = StdDuration::from_secs(1);
+const SHORT_WAIT: Duration = Duration::seconds(1);
+
+/// A connector's pace for the whole account and for one person.
+fn paces(pacing: Pacing) -> (Duration, Duration) {
+    (
+        Duration::milliseconds(pacing.per_app_millis as i64),
+        Duration::seconds(pacing.per_recipient_seconds as i64),
+    )
+}
+
+/// Persons' passed turns removed after each batch: more than a batch adds, so the table does not grow.
+const PURGE_TURNS: i64 = 200;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryReport {
@@ -489,7 +457,6 @@ pub struct Outbox {
     connector: Arc<dyn Connector>,
     config: OutboxConfig,
     instance: String,
-    pacer: Mutex<Pacer>,
 }
 
 impl Outbox {
@@ -504,7 +471,6 @@ impl Outbox {
             connector,
             config,
             instance,
-            pacer: Mutex::default(),
         }
     }
 
@@ -533,17 +499,24 @@ impl Outbox {
             .claim_messages(&self.instance, now, lease, self.config.batch)
             .await?;
         let mut report = DeliveryReport::default();
+        let claimed = due.len();
+        let started = Instant::now();
+        // The instant turns are taken at: now, or the batch's `now` (which a test may set ahead) moved on
+        // by the time the batch has taken.
+        let at = || (now + Duration::from_std(started.elapsed()).unwrap_or_default()).max(clock::now());
         for message in due {
-            let wait = self.lock_pacer().wait(&message);
-            if wait > SHORT_WAIT {
-                let due = clock::now() + Duration::from_std(wait).unwrap_or(Duration::seconds(1));
+            // Checked before the turn is taken, so that a message that may no longer go takes none and
+            // the one that may leaves as soon after its turn as it can.
+            let refusal = self.no_longer_allowed(&message).await?;
+            if refusal.is_none()
+                && let Some(turn) = self.take_turn(&message, at).await?
+            {
                 self.store
-                    .release_message(message.id, &self.instance, due)
+                    .release_message(message.id, &self.instance, turn)
                     .await?;
                 report.paced += 1;
                 continue;
             }
-            tokio::time::sleep(wait).await;
             let leaving_until = clock::now().max(now) + send_timeout + LEASE_MARGIN;
             if !self
                 .store
@@ -553,7 +526,7 @@ impl Outbox {
                 report.lost += 1;
                 continue;
             }
-            if let Some(reason) = self.no_longer_allowed(&message).await? {
+            if let Some(reason) = refusal {
                 report.failed += 1;
                 self.store
                     .finish_message(
@@ -567,19 +540,7 @@ impl Outbox {
             }
             let left = clock::now();
             let delivery = self.connector.send(&message).await;
-            let pacing = self.connector.pacing(message.new.network);
-            {
-                let mut pacer = self.lock_pacer();
-                pacer.sent(&message, pacing);
-                if let Delivery::RetryLater {
-                    after: Some(after),
-                    hold,
-                    ..
-                } = &delivery
-                {
-                    pacer.hold(&message, *hold, *after);
-                }
-            }
+            self.after_answer(&message, &delivery, at()).await;
             let result = match delivery {
                 Delivery::Delivered {
                     provider_message_id,
@@ -634,15 +595,79 @@ impl Outbox {
                     "the message's lease ended before its outcome was recorded: it stays unknown until the network's status webhook");
             }
         }
+        if claimed > 0 {
+            self.store.purge_send_turns(at(), PURGE_TURNS).await?;
+        }
         Ok(report)
     }
 
-    fn lock_pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
-        self.pacer.lock().unwrap_or_else(|e| e.into_inner())
+    /// Takes `message`'s turn to leave, shared with every instance on the database: a turn that comes
+    /// within `SHORT_WAIT` is waited for; a later one is returned, for the message to wait in the queue.
+    async fn take_turn(
+        &self,
+        message: &Message,
+        at: impl Fn() -> DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let network = message.new.network;
+        let (account_pace, recipient_pace) = paces(self.connector.pacing(network));
+        loop {
+            let now = at();
+            let turn = self
+                .store
+                .take_send_turn(
+                    network,
+                    self.connector.account(network),
+                    &message.new.recipient,
+                    account_pace,
+                    recipient_pace,
+                    now,
+                )
+                .await?;
+            match turn {
+                None => return Ok(None),
+                Some(turn) if turn - now > SHORT_WAIT => return Ok(Some(turn)),
+                // Another instance may take the turn first: then this one waits for the next.
+                Some(turn) => tokio::time::sleep((turn - now).to_std().unwrap_or_default()).await,
+            }
+        }
+    }
+
+    /// Once the network answered (at `now`), the account's and the person's next turns come no sooner
+    /// than a full pace later, or than the hold the answer asked for: so the next request, whichever
+    /// instance sends it, leaves a pace after this one arrived. A turn that could not be written still
+    /// delays the message itself, which is retried no earlier.
+    async fn after_answer(&self, message: &Message, delivery: &Delivery, now: DateTime<Utc>) {
+        let network = message.new.network;
+        let (account_pace, recipient_pace) = paces(self.connector.pacing(network));
+        let (mut account_until, mut recipient_until) = (now + account_pace, now + recipient_pace);
+        if let Delivery::RetryLater {
+            after: Some(after),
+            hold,
+            ..
+        } = delivery
+        {
+            match hold {
+                Hold::None => {}
+                Hold::App => account_until = account_until.max(now + *after),
+                Hold::Recipient => recipient_until = recipient_until.max(now + *after),
+            }
+        }
+        let account = self.connector.account(network);
+        for (recipient, until) in [
+            (None, account_until),
+            (Some(message.new.recipient.as_str()), recipient_until),
+        ] {
+            if until <= now {
+                continue;
+            }
+            if let Err(e) = self.store.hold_sends(network, account, recipient, until).await {
+                tracing::warn!(error = %e, %network, "the next turn could not be recorded for the other instances");
+            }
+        }
     }
 
     /// Why the network's rules, or the person, no longer let this message go as it was written, checked
-    /// just before it leaves (a window may have closed while it waited); none when it may go.
+    /// just before its turn (a window may have closed while it waited); none when it may go.
     async fn no_longer_allowed(&self, message: &Message) -> Result<Option<String>, StoreError> {
         let network = message.new.network;
         let Some(task) = self.store.task(message.new.task_id).await? else {

@@ -1,7 +1,9 @@
-//! The outbox: messages queued once per idempotency key and leased to one instance at a time for sending.
+//! The outbox: messages queued once per idempotency key and leased to one instance at a time for sending,
+//! and each network's turns to send (its pace and the holds its answers asked for), shared by every
+//! instance on the database.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
 use super::rows::word;
@@ -118,6 +120,31 @@ pub(super) const REQUEUE_MESSAGE: &str = "UPDATE messages SET state = 'queued', 
     last_error = $2, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL \
     WHERE network = $4 AND (provider_message_id = $3 OR (id = $5 AND ($3 IS NULL OR provider_message_id IS NULL))) \
     AND state IN ('sending', 'unknown', 'unconfirmed', 'sent') RETURNING id";
+
+/// `$1` network, `$2` account, `$3` recipient, `$4` now: when the later of the account's and the
+/// person's next turns comes, if it has not come yet (the account's row has recipient '').
+pub(super) const NEXT_TURN: &str = "SELECT MAX(next_at) FROM send_pacing \
+    WHERE network = $1 AND account = $2 AND recipient IN ('', $3) AND next_at > $4";
+
+/// `$1` network, `$2` account, `$3` recipient ('' for the whole account), `$4` the turn after this one,
+/// `$5` now: the turn is taken only when it has come (or there has been none); one not yet come is left
+/// as it is and returns no row. On PostgreSQL the row stays locked until the transaction ends, so another
+/// instance taking it waits, then finds it taken.
+pub(super) const TAKE_TURN: &str = "INSERT INTO send_pacing (network, account, recipient, next_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (network, account, recipient) \
+    DO UPDATE SET next_at = excluded.next_at WHERE send_pacing.next_at <= $5 RETURNING next_at";
+
+/// `$1` network, `$2` account, `$3` recipient ('' for the whole account), `$4` until when: a hold only
+/// ever moves the next turn later.
+pub(super) const HOLD_TURNS: &str = "INSERT INTO send_pacing (network, account, recipient, next_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (network, account, recipient) \
+    DO UPDATE SET next_at = excluded.next_at WHERE excluded.next_at > send_pacing.next_at";
+
+/// `$1` now, `$2` at most this many: persons' turns that have passed say nothing any more. The outer
+/// condition is checked again on a row another instance moved on meanwhile, which is then kept.
+pub(super) const PURGE_TURNS: &str = "DELETE FROM send_pacing WHERE recipient <> '' AND next_at <= $1 \
+    AND (network, account, recipient) IN (SELECT network, account, recipient FROM send_pacing \
+    WHERE recipient <> '' AND next_at <= $1 LIMIT $2)";
 
 pub(super) const REPLY_COLUMNS: &str = "id, network, network_message_id, sender_id, person_id, task_id, \
     body, sent_at, received_at, seen_at";
@@ -279,6 +306,30 @@ pub trait OutboxStore: Send + Sync {
     /// The tasks `assignee` holds with replies not yet seen, and how many each.
     async fn unseen_replies(&self, assignee: &str) -> Result<Vec<(Uuid, i64)>, StoreError>;
     async fn mark_replies_seen(&self, task_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Takes the turn to send a message through `account` on `network` to `recipient` at `now`, if it
+    /// has come: the account's next turn moves on to `now + account_pace` and the person's to
+    /// `now + recipient_pace`, both or neither (a pace of zero only honours holds). `None` when the turn
+    /// was taken, else when it comes. Every instance on the database takes turns from the same rows.
+    async fn take_send_turn(
+        &self,
+        network: Network,
+        account: &str,
+        recipient: &str,
+        account_pace: TimeDelta,
+        recipient_pace: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Holds every send through `account` on `network` (to `recipient` only, when given) until `until`;
+    /// a hold never shortens a later turn.
+    async fn hold_sends(
+        &self,
+        network: Network,
+        account: &str,
+        recipient: Option<&str>,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Removes up to `limit` persons' turns that passed by `now`; how many.
+    async fn purge_send_turns(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, StoreError>;
     /// Messages queued since `since` for any task, newest first, at most `limit`: what an advisor's new
     /// text is compared with to warn of a stock text sent to several passengers.
     async fn recent_messages(
@@ -303,9 +354,93 @@ macro_rules! outbox_store {
             .try_into()
         }
 
+        async fn next_send_turn(
+            conn: &mut $conn,
+            network: Network,
+            account: &str,
+            recipient: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<DateTime<Utc>>, StoreError> {
+            Ok(sqlx::query_scalar(NEXT_TURN)
+                .bind(network.as_str())
+                .bind(account)
+                .bind(recipient)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?)
+        }
+
         #[async_trait]
         impl $crate::store::OutboxStore for $store {
             $($backend)*
+
+            async fn take_send_turn(
+                &self,
+                network: Network,
+                account: &str,
+                recipient: &str,
+                account_pace: TimeDelta,
+                recipient_pace: TimeDelta,
+                now: DateTime<Utc>,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let paced: Vec<(&str, TimeDelta)> = [(recipient, recipient_pace), ("", account_pace)]
+                    .into_iter()
+                    .filter(|(_, pace)| *pace > TimeDelta::zero())
+                    .collect();
+                if paced.is_empty() {
+                    let mut conn = self.pool.acquire().await?;
+                    return next_send_turn(&mut conn, network, account, recipient, now).await;
+                }
+                // Dropped unfinished, the transaction takes neither turn. Every instance locks the
+                // person's row first and the account's second, so that two never wait for each other.
+                let mut tx = self.write().await?;
+                if let Some(turn) = next_send_turn(&mut tx, network, account, recipient, now).await? {
+                    return Ok(Some(turn));
+                }
+                for (row, pace) in paced {
+                    let taken: Option<DateTime<Utc>> = sqlx::query_scalar(TAKE_TURN)
+                        .bind(network.as_str())
+                        .bind(account)
+                        .bind(row)
+                        .bind(now + pace)
+                        .bind(now)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if taken.is_none() {
+                        // Another instance took it since the read above.
+                        let turn = next_send_turn(&mut tx, network, account, recipient, now).await?;
+                        return Ok(Some(turn.unwrap_or(now)));
+                    }
+                }
+                tx.commit().await?;
+                Ok(None)
+            }
+
+            async fn hold_sends(
+                &self,
+                network: Network,
+                account: &str,
+                recipient: Option<&str>,
+                until: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(HOLD_TURNS)
+                    .bind(network.as_str())
+                    .bind(account)
+                    .bind(recipient.unwrap_or_default())
+                    .bind(until)
+                    .execute(self.write_pool())
+                    .await?;
+                Ok(())
+            }
+
+            async fn purge_send_turns(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, StoreError> {
+                Ok(sqlx::query(PURGE_TURNS)
+                    .bind(now)
+                    .bind(limit)
+                    .execute(self.write_pool())
+                    .await?
+                    .rows_affected())
+            }
 
             async fn enqueue_message(
                 &self,

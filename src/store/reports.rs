@@ -56,6 +56,10 @@ pub(super) const SELECT_OPEN_TASKS: &str = "SELECT channel, station, COUNT(*) FR
 pub(super) const SELECT_OUTBOX_BACKLOG: &str = "SELECT COUNT(*), MIN(created_at) FROM messages \
     WHERE state IN ('queued', 'sending', 'unknown')";
 
+/// Each network's latest next turn of the airline's accounts: a hold its answers asked for, or its pace.
+pub(super) const SELECT_OUTBOX_HELD: &str = "SELECT network, MAX(next_at) FROM send_pacing \
+    WHERE recipient = '' GROUP BY network ORDER BY network";
+
 pub(super) const SELECT_QUEUES: &str = "SELECT \
     (SELECT COUNT(*) FROM identity_links WHERE decision = 'review'), \
     (SELECT COUNT(*) FROM held_messages WHERE closed_at IS NULL)";
@@ -91,6 +95,8 @@ pub struct BusinessFigures {
     pub open_tasks: Vec<(String, String, i64)>,
     pub outbox_backlog: i64,
     pub outbox_oldest: Option<DateTime<Utc>>,
+    /// Each network's next turn to send for the airline's account, by network.
+    pub outbox_held: Vec<(String, DateTime<Utc>)>,
     pub review_queue: i64,
     /// Type B messages held incomplete (parts missing, or waiting for their flight's PNL).
     pub incomplete_typeb: i64,
@@ -401,12 +407,15 @@ macro_rules! report_store {
                     .await?;
                 let (outbox_backlog, outbox_oldest): (i64, Option<DateTime<Utc>>) =
                     sqlx::query_as(SELECT_OUTBOX_BACKLOG).fetch_one(&self.pool).await?;
+                let outbox_held: Vec<(String, DateTime<Utc>)> =
+                    sqlx::query_as(SELECT_OUTBOX_HELD).fetch_all(&self.pool).await?;
                 let (review_queue, incomplete_typeb): (i64, i64) =
                     sqlx::query_as(SELECT_QUEUES).fetch_one(&self.pool).await?;
                 Ok($crate::store::BusinessFigures {
                     open_tasks,
                     outbox_backlog,
                     outbox_oldest,
+                    outbox_held,
                     review_queue,
                     incomplete_typeb,
                 })

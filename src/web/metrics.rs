@@ -1,6 +1,7 @@
 //! Prometheus metrics: requests by route and status, request durations, the database pool and build info,
 //! and the business figures read from the database at each scrape: open tasks by channel and station, the
-//! outbox's backlog and its oldest message's age, the review queue and incomplete Type B messages.
+//! outbox's backlog, its oldest message's age and how long each network holds the airline's sends, the
+//! review queue and incomplete Type B messages.
 //! One registry per running app, so tests that start several apps in one process do not mix figures.
 
 use std::sync::Arc;
@@ -43,6 +44,11 @@ struct DeliveryLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NetworkLabels {
+    network: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: String,
     backend: String,
@@ -57,6 +63,7 @@ pub struct Metrics {
     open_tasks: Family<TaskLabels, Gauge>,
     outbox_backlog: Gauge,
     outbox_oldest_age: Gauge,
+    outbox_held: Family<NetworkLabels, Gauge>,
     review_queue: Gauge,
     incomplete_typeb: Gauge,
     event_deliveries: Family<DeliveryLabels, Gauge>,
@@ -109,6 +116,12 @@ impl Metrics {
             "How long the oldest message of the backlog has waited (0 when there is none)",
             outbox_oldest_age.clone(),
         );
+        let outbox_held = Family::<NetworkLabels, Gauge>::default();
+        registry.register(
+            "outbox_held_seconds",
+            "How long from now each network's messages wait before the next may go: a hold the network asked for (429, Retry-After, a spent quota) or its pace; 0 when one may go now",
+            outbox_held.clone(),
+        );
         let review_queue = Gauge::default();
         registry.register(
             "review_queue_links",
@@ -144,6 +157,7 @@ impl Metrics {
             open_tasks,
             outbox_backlog,
             outbox_oldest_age,
+            outbox_held,
             review_queue,
             incomplete_typeb,
             event_deliveries,
@@ -175,6 +189,14 @@ impl Metrics {
                     .outbox_oldest
                     .map_or(0, |t| (crate::clock::now() - t).num_seconds().max(0));
                 self.outbox_oldest_age.set(age);
+                let now = crate::clock::now();
+                for (network, next_at) in figures.outbox_held {
+                    // Whole seconds, rounded up: a hold of half a second still holds.
+                    let millis = (next_at - now).num_milliseconds().max(0);
+                    self.outbox_held
+                        .get_or_create(&NetworkLabels { network })
+                        .set((millis + 999) / 1000);
+                }
                 self.review_queue.set(figures.review_queue);
                 self.incomplete_typeb.set(figures.incomplete_typeb);
             }

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// When the request arrived.
+    pub at: std::time::Instant,
     pub path: String,
     pub bearer: Option<String>,
     pub body: Value,
@@ -133,6 +135,7 @@ async fn receive(
     let n = {
         let mut received = fake.received.lock().unwrap();
         received.push(Request {
+            at: std::time::Instant::now(),
             path: format!("/{path}"),
             bearer,
             body,
