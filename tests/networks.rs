@@ -18,9 +18,9 @@ use aboard::messaging::networks::{MetaConfig, Pacing, WhatsappConfig, XConfig};
 use aboard::messaging::outbox::{self, Outbox, OutboxConfig};
 use aboard::store::Store;
 use chrono::Duration;
-use common::{TestApp, TestDb};
 use common::fake_network::{Answer, FakeNetwork, Kind, meta_error};
 use common::social::{person, social_task, x_account};
+use common::{TestApp, TestDb};
 use secrecy::SecretString;
 use serde_json::json;
 use uuid::Uuid;
@@ -1087,10 +1087,7 @@ async fn two_instances_on_one_database_keep_the_numbers_pace_each_persons_and_a_
         let deadline = Instant::now() + StdDuration::from_secs(30);
         while delivered < 6 {
             assert!(Instant::now() < deadline, "{:?}", fake.received().len());
-            let (a, b) = tokio::join!(
-                one.deliver_due(clock::now()),
-                two.deliver_due(clock::now())
-            );
+            let (a, b) = tokio::join!(one.deliver_due(clock::now()), two.deliver_due(clock::now()));
             for (i, report) in [a.unwrap(), b.unwrap()].into_iter().enumerate() {
                 assert_eq!((report.failed, report.lost), (0, 0), "{report:?}");
                 delivered += report.delivered;
@@ -1226,10 +1223,7 @@ async fn a_429_one_instance_saw_holds_the_app_instance_too_and_shows_in_its_metr
             .unwrap_or_else(|| panic!("{metrics}"))
             .parse()
             .unwrap();
-        assert!(
-            held > 0 && held <= hold.as_secs() as i64,
-            "held {held} s"
-        );
+        assert!(held > 0 && held <= hold.as_secs() as i64, "held {held} s");
 
         // It gives the message back to the queue until the hold ends, then sends both.
         let mut given_back = false;

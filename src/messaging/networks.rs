@@ -19,8 +19,9 @@ use super::outbox::{Connector, Delivery, Hold, unanswered};
 use crate::domain::records::Message;
 use crate::domain::{MessageMode, Network};
 
-/// How fast one connector may send: at most one request per `per_app_millis` for the whole app, and
-/// one message per `per_recipient_seconds` to the same person (within the networks' quotas).
+/// How fast one connector's account may send, over every instance on the database: a request leaves
+/// `per_app_millis` after the previous one was answered, and `per_recipient_seconds` after the previous
+/// one to the same person (within the networks' quotas).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Pacing {

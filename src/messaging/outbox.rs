@@ -503,7 +503,8 @@ impl Outbox {
         let started = Instant::now();
         // The instant turns are taken at: now, or the batch's `now` (which a test may set ahead) moved on
         // by the time the batch has taken.
-        let at = || (now + Duration::from_std(started.elapsed()).unwrap_or_default()).max(clock::now());
+        let at =
+            || (now + Duration::from_std(started.elapsed()).unwrap_or_default()).max(clock::now());
         for message in due {
             // Checked before the turn is taken, so that a message that may no longer go takes none and
             // the one that may leaves as soon after its turn as it can.
@@ -660,7 +661,11 @@ impl Outbox {
             if until <= now {
                 continue;
             }
-            if let Err(e) = self.store.hold_sends(network, account, recipient, until).await {
+            if let Err(e) = self
+                .store
+                .hold_sends(network, account, recipient, until)
+                .await
+            {
                 tracing::warn!(error = %e, %network, "the next turn could not be recorded for the other instances");
             }
         }
