@@ -23,6 +23,7 @@ use common::social::{person, social_task, x_account};
 use common::{TestApp, TestDb};
 use secrecy::SecretString;
 use serde_json::json;
+use sqlx::Connection;
 use uuid::Uuid;
 
 const TOKEN: &str = "EAAG-test-token";
@@ -1022,6 +1023,18 @@ async fn x_waits_out_a_spent_day_and_a_spam_refusal_and_reports_a_person_it_may_
     }
 }
 
+/// The persons' rows of `send_pacing`, read straight from the database at `url`.
+async fn person_turns(url: &str) -> i64 {
+    let sql = "SELECT COUNT(*) FROM send_pacing WHERE recipient <> ''";
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+    }
+}
+
 /// The per-number and per-person pace the pacing tests configure.
 const APP_PACE: StdDuration = StdDuration::from_millis(250);
 const PERSON_PACE: StdDuration = StdDuration::from_secs(1);
@@ -1138,6 +1151,21 @@ async fn two_instances_on_one_database_keep_the_numbers_pace_each_persons_and_a_
                 );
             }
         }
+
+        // Once their turns have passed, persons' rows go after a batch: only the one just written to
+        // keeps a turn.
+        tokio::time::sleep(PERSON_PACE + StdDuration::from_millis(100)).await;
+        queue(
+            store.as_ref(),
+            tasks[0].id,
+            Network::Whatsapp,
+            recipients[0],
+            MessageMode::FreeText,
+            None,
+        )
+        .await;
+        assert_eq!(one.deliver_due(clock::now()).await.unwrap().delivered, 1);
+        assert_eq!(person_turns(&db.url).await, 1);
         db.finish().await;
     }
 }

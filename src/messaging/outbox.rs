@@ -1,9 +1,9 @@
 //! The outbox: messages advisors wrote wait here until a connector delivers them. Each instance leases a
 //! batch of due messages in the database, so no two instances send the same one; a retryable failure (429,
 //! 5xx, network) comes back later with backoff that honours Retry-After; a permanent one goes back to the
-//! advisor with the reason. Messages leave at each network's pace (per app and per person) and honour the
-//! holds its answers asked for, both kept in the database, so that every instance takes its turn from the
-//! same instants. Every request carries the message's idempotency key, so a receiver that saw a
+//! advisor with the reason. Messages leave at each network's pace (per account and per person) and honour
+//! the holds its answers asked for, both kept in the database, so that every instance takes its turn from
+//! the same instants. Every request carries the message's idempotency key, so a receiver that saw a
 //! message before a crash can recognise a resend.
 
 use std::sync::Arc;
@@ -635,7 +635,7 @@ impl Outbox {
 
     /// Once the network answered (at `now`), the account's and the person's next turns come no sooner
     /// than a full pace later, or than the hold the answer asked for: so the next request, whichever
-    /// instance sends it, leaves a pace after this one arrived. A turn that could not be written still
+    /// instance sends it, leaves a pace after this one arrived. A hold that could not be written still
     /// delays the message itself, which is retried no earlier.
     async fn after_answer(&self, message: &Message, delivery: &Delivery, now: DateTime<Utc>) {
         let network = message.new.network;
