@@ -17,7 +17,7 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,9 @@ fn value(args: &[String], name: &str, default: usize) -> usize {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--hold-idle") {
+        return hold_idle(&args[at + 1..]);
+    }
     let uploads = value(&args, "--uploads", 16);
     let upload_mb = value(&args, "--upload-mb", 250);
     let idle = value(&args, "--idle", 25_000);
@@ -54,7 +57,7 @@ fn main() {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let limit = raise_file_limit((idle + 1_000) as u64);
+        let limit = raise_file_limit((PER_HOLDER + 1_000) as u64);
         println!("abuse: aboard serve from {}", env!("CARGO_BIN_EXE_aboard"));
         uploads_by_a_gate_token(uploads, upload_mb).await;
         idle_connections(idle, limit).await;
@@ -66,8 +69,8 @@ fn main() {
     });
 }
 
-/// Raises this process's open-file limit (which the servers it starts inherit) towards `wanted`, as far
-/// as the hard limit allows; returns the limit in force.
+/// Raises this process's open-file limit (which the servers it starts inherit) towards `wanted`: the hard
+/// limit too where the process may (root may, up to the kernel's `nr_open`); returns the limit in force.
 fn raise_file_limit(wanted: u64) -> u64 {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -76,6 +79,14 @@ fn raise_file_limit(wanted: u64) -> u64 {
     // SAFETY: getrlimit and setrlimit read and write the one struct passed.
     unsafe {
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        if limit.rlim_max < wanted {
+            let raised = libc::rlimit {
+                rlim_cur: wanted,
+                rlim_max: wanted,
+            };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &raised);
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        }
         if limit.rlim_cur < wanted {
             limit.rlim_cur = wanted.min(limit.rlim_max);
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
@@ -253,36 +264,91 @@ async fn uploads_by_a_gate_token(uploads: usize, upload_mb: usize) {
     );
 }
 
-async fn idle_connections(idle: usize, limit: u64) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let server = Server::start(dir, &[]);
-    let started = Instant::now();
-    let opened = Arc::new(AtomicUsize::new(0));
-    let mut open = Vec::with_capacity(idle);
-    // A few hundred connects in flight at a time; one the server's queues cannot take gives up after
-    // 3 s, as a client would.
+/// Idle connections one holder process opens at most: the open-file limit is per process, and its hard
+/// limit (which only a privileged process may raise) may be below the connections asked for.
+const PER_HOLDER: usize = 15_000;
+
+/// `--hold-idle ADDRESS N`: opens N idle connections to ADDRESS, prints how many it opened, and holds
+/// them until its standard input closes.
+fn hold_idle(args: &[String]) {
+    let address: SocketAddr = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .expect("--hold-idle ADDRESS N");
+    let n: usize = args
+        .get(1)
+        .and_then(|n| n.parse().ok())
+        .expect("--hold-idle ADDRESS N");
+    raise_file_limit((n + 100) as u64);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let open = runtime.block_on(open_idle(address, n));
+    println!("opened {}", open.len());
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut rest);
+    drop(open);
+}
+
+/// Opens up to `n` connections to `address`, a few hundred connects in flight at a time; one the
+/// server's queues cannot take gives up after 3 s, as a client would.
+async fn open_idle(address: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let mut open = Vec::with_capacity(n);
     let mut pending = tokio::task::JoinSet::new();
-    for _ in 0..idle {
+    for _ in 0..n {
         if pending.len() >= 500
             && let Some(Ok(Some(stream))) = pending.join_next().await
         {
             open.push(stream);
         }
-        let address = server.address;
-        let opened = opened.clone();
         pending.spawn(async move {
-            let stream = tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(address))
+            tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(address))
                 .await
                 .ok()?
-                .ok()?;
-            opened.fetch_add(1, Ordering::Relaxed);
-            Some(stream)
+                .ok()
         });
     }
     while let Some(joined) = pending.join_next().await {
         if let Ok(Some(stream)) = joined {
             open.push(stream);
         }
+    }
+    open
+}
+
+async fn idle_connections(idle: usize, limit: u64) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let server = Server::start(dir, &[]);
+    let started = Instant::now();
+    let this = std::env::current_exe().expect("this bench's path");
+    let mut holders = Vec::new();
+    let mut left = idle;
+    while left > 0 {
+        let share = left.min(PER_HOLDER);
+        left -= share;
+        let holder = Command::new(&this)
+            .args([
+                "--hold-idle",
+                &server.address.to_string(),
+                &share.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("a holder of idle connections");
+        holders.push(holder);
+    }
+    let mut opened = 0;
+    for holder in &mut holders {
+        let mut line = String::new();
+        let out = holder.stdout.as_mut().expect("its output");
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+        opened += line
+            .trim()
+            .strip_prefix("opened ")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
     }
     let opening = started.elapsed().as_secs_f64();
     let asked = Instant::now();
@@ -301,15 +367,18 @@ async fn idle_connections(idle: usize, limit: u64) {
     .flatten();
     let waited = asked.elapsed().as_secs_f64();
     println!(
-        "idle connections: {} of {idle} opened in {opening:.1} s (open-file limit {limit}); /healthz {}",
-        open.len(),
+        "idle connections: {opened} of {idle} opened in {opening:.1} s by {} processes (open-file limit {limit} each); /healthz {}",
+        holders.len(),
         match answer {
             Some(line) if line.ends_with("200") => format!("answered 200 in {waited:.2} s"),
             Some(line) => format!("answered {line:?} in {waited:.2} s"),
             None => format!("did NOT answer within {waited:.0} s"),
         }
     );
-    drop(open);
+    for mut holder in holders {
+        drop(holder.stdin.take());
+        let _ = holder.wait();
+    }
 }
 
 /// The person whose values the erasure bench looks for afterwards.
@@ -597,11 +666,11 @@ impl Instance {
             .arg(config)
             .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn,aboard::scheduler=info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start aboard serve");
-        let log = collect(child.stdout.take().expect("its log"));
+        let log = collect(child.stderr.take().expect("its log"));
         Instance { child, log }
     }
 
@@ -791,12 +860,16 @@ async fn kill_mid_tick(admin: &str, kills: usize) {
     let runs = ran.len();
     ran.sort();
     ran.dedup();
+    // Without the runs logged, "run twice" could not be told.
+    let twice = match runs {
+        0 => "unknown (no run was logged)".to_string(),
+        _ => (runs - ran.len()).to_string(),
+    };
     println!(
         "kill -9 mid-tick (PostgreSQL, two instances, 2 s ticks, 3 s lease): {} kills, held ticks run \
-         by the other instance {taken_over}; {claimed} ticks claimed, {runs} runs; ticks lost {lost}, \
-         ticks run twice {}",
+         by the other instance {taken_over}; {claimed} ticks claimed, {runs} runs logged; ticks lost \
+         {lost}, ticks run twice {twice}",
         dead.len(),
-        runs - ran.len()
     );
     pool.close().await;
     support::drop_database(admin, name).await;
