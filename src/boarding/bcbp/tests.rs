@@ -1067,3 +1067,20 @@ proptest! {
         assert_reencodes(&mutate(&base, &mutations));
     }
 }
+
+/// Found by the fuzzer: a pass whose second leg declares no conditional part yet holds 257 characters of
+/// one. It is read (the data is kept, with warnings), but cannot be written as a conforming pass, whose
+/// size field declares at most 255: encoding says so instead of writing a wrong size.
+#[test]
+fn a_kept_part_longer_than_a_size_field_can_declare_is_refused_on_encoding() {
+    const RAW: &str = "M2!%%%INF%%%%BB6@%%%%                                                               \u{1d}                                             FM4k/                                                      FFFFFFFNF  FFFFFFFFFFFFFF                               :iiAAAAAAAA             :iiAAkkAAAA    DR      |5%$kkk/kkkk'PROFkkkiFF                     i      iiii   `k";
+    let pass = decoded(RAW);
+    assert!(!pass.warnings.is_empty());
+    match encode(&pass) {
+        Err(BcbpError::Encode {
+            field: Field::VariablePartSize,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,5 +1,6 @@
 //! The BCBP decoder is total (every input gives a pass or an error, never a panic), and whatever it decodes
-//! re-encodes to a string that decodes to the same fields.
+//! re-encodes (unless a part it kept is too long for a conforming pass) to a string that decodes to the same
+//! fields.
 #![no_main]
 
 use aboard::boarding::bcbp;
@@ -12,7 +13,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut pass) = bcbp::decode(raw) else {
         return;
     };
-    let again = bcbp::encode(&pass).expect("a decoded pass re-encodes");
+    let again = match bcbp::encode(&pass) {
+        Ok(again) => again,
+        // A lenient read may keep a part longer than the 255 characters a conforming pass can declare.
+        Err(bcbp::BcbpError::Encode {
+            field: bcbp::Field::VariablePartSize,
+            ..
+        }) => return,
+        Err(e) => panic!("{raw:?} does not re-encode: {e}"),
+    };
     let mut reread = bcbp::decode(&again).expect("a re-encoded pass decodes");
     pass.warnings.clear();
     reread.warnings.clear();
