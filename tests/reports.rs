@@ -55,7 +55,19 @@ fn utc(text: &str) -> DateTime<Utc> {
 
 /// A flight with `count` passengers on 10 November 2026.
 async fn flight(store: &dyn Store, number: &str, origin: &str, count: usize) -> Vec<uuid::Uuid> {
-    let departure = utc("2026-11-10T10:00:00Z");
+    let date = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+    flight_on(store, number, origin, count, date).await
+}
+
+/// A flight with `count` passengers leaving at 10:00 UTC on `date`.
+async fn flight_on(
+    store: &dyn Store,
+    number: &str,
+    origin: &str,
+    count: usize,
+    date: NaiveDate,
+) -> Vec<uuid::Uuid> {
+    let departure = date.and_hms_opt(10, 0, 0).unwrap().and_utc();
     let import = ManifestImport {
         warnings: Default::default(),
         format: "csv".to_string(),
@@ -67,7 +79,7 @@ async fn flight(store: &dyn Store, number: &str, origin: &str, count: usize) -> 
             flight: NewFlight {
                 key: FlightKey {
                     flight: FlightNumber::parse(number).unwrap(),
-                    local_date: NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+                    local_date: date,
                     origin: Iata::parse(origin).unwrap(),
                 },
                 destination: Some(Iata::parse("MEX").unwrap()),
@@ -848,33 +860,149 @@ async fn social_steps_are_timed_from_claim_to_the_first_reply() {
     }
 }
 
+/// One boarded, linked passenger's gate task on each of the days around the ends of October and November
+/// 2026 (at BCN and MAD, in Spanish and English, done after a few minutes more each day), so that a range
+/// can hold whole months and parts of them.
+async fn month_ends(store: &dyn Store) {
+    let days = [
+        (10, 30),
+        (10, 31),
+        (11, 1),
+        (11, 2),
+        (11, 29),
+        (11, 30),
+        (12, 1),
+    ];
+    for (n, (month, day)) in days.into_iter().enumerate() {
+        let date = NaiveDate::from_ymd_opt(2026, month, day).unwrap();
+        let origin = if n % 2 == 0 { "BCN" } else { "MAD" };
+        let passenger_id = flight_on(store, &format!("IB65{n:02}"), origin, 1, date).await[0];
+        let at = date.and_hms_opt(9, 30, 0).unwrap().and_utc();
+        let language = if n % 3 == 0 { "en" } else { "es" };
+        let person = store
+            .upsert_person(
+                &person(&format!("M-{n}"), "Persona", language, vec![]),
+                "test",
+                at,
+            )
+            .await
+            .unwrap();
+        store
+            .upsert_link(&IdentityLink {
+                passenger_id,
+                person_id: person.id,
+                decision: LinkDecision::Linked,
+                score: 0.9,
+                reasons: vec![],
+                decided_by: "matcher".to_string(),
+                updated_at: at,
+            })
+            .await
+            .unwrap();
+        store
+            .set_boarding_state(passenger_id, BoardingState::Boarded, None, "test", at)
+            .await
+            .unwrap();
+        let created = at + Duration::minutes(2);
+        let task = store
+            .create_task(
+                &NewTask {
+                    flight_id: store
+                        .passenger(passenger_id)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .flight_id,
+                    passenger_id,
+                    person_id: person.id,
+                    rule_id: "frequent_complainer".to_string(),
+                    channel: Channel::Gate,
+                    station: origin.to_string(),
+                    gate: None,
+                    priority: 1,
+                    due_at: created + Duration::minutes(DUE_MINUTES),
+                    expires_at: created + Duration::hours(2),
+                    brief: "Persona".to_string(),
+                    briefs: Default::default(),
+                    why: vec![],
+                    holdout: None,
+                },
+                created,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .transition_task(&TaskTransition {
+                task_id: task.id,
+                from: vec![TaskState::Open],
+                to: TaskState::Done,
+                actor: "staff:test".to_string(),
+                assignee: None,
+                outcome: Some(TaskOutcome::TalkedAllWell),
+                note: None,
+                at: created + Duration::minutes(3 + 7 * n as i64),
+            })
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn reports_outlive_retention_through_their_daily_rollups() {
     for db in TestDb::each().await {
         history(db.store.clone()).await;
+        month_ends(db.store.as_ref()).await;
         // No scheduler: nothing but the test changes the tasks (it would escalate the open one) or rolls
         // the days up.
         let mut config = db.config();
         config.scheduler.enabled = false;
         let app = TestApp::spawn(config).await;
         let analyst = token(db.store.as_ref(), Role::Analyst, &[], &[]).await;
-        let day = "from=2026-11-09&to=2026-11-11";
+        // A few days; parts of two months; two whole months (with and without each filter); parts of
+        // October and December around the whole of November.
+        let ranges = [
+            "from=2026-11-09&to=2026-11-11",
+            "from=2026-10-31&to=2026-11-01",
+            "from=2026-10-01&to=2026-11-30",
+            "from=2026-10-01&to=2026-11-30&station=MAD&desk=es",
+            "from=2026-10-01&to=2026-11-30&rule=frequent_complainer&channel=gate",
+            "from=2026-10-01&to=2026-11-30&network=x",
+            "from=2026-10-31&to=2026-12-02",
+            "from=2026-10-31&to=2026-12-02&station=BCN",
+        ];
         let read = || async {
-            let mut sections = Vec::new();
-            for section in ["funnel", "latency", "deadlines", "matching"] {
-                sections.push(get(&app, &analyst, &format!("/api/reports/{section}?{day}")).await);
+            let mut reports = Vec::new();
+            for range in ranges {
+                let mut sections = Vec::new();
+                for section in ["funnel", "latency", "deadlines", "matching"] {
+                    sections.push(
+                        get(&app, &analyst, &format!("/api/reports/{section}?{range}")).await,
+                    );
+                }
+                reports.push(sections);
             }
-            sections
+            reports
         };
         let before = read().await;
-        assert_eq!(before[0]["report"]["tasks_gate"], 6);
+        assert_eq!(before[0][0]["report"]["tasks_gate"], 6);
+        // Nov 10's six, and each month end's but December 1st's, or October 30th's.
+        assert_eq!(before[2][0]["report"]["tasks_gate"], 6 + 6);
+        assert_eq!(before[6][0]["report"]["tasks_gate"], 6 + 6);
+        assert_eq!(before[3][0]["report"]["tasks_gate"], 5 + 2, "MAD, es");
         assert_eq!(db.store.rolled_through().await.unwrap(), None);
         let now = aboard::clock::now();
         let rolled = aboard::app::reports::roll_up(db.store.as_ref(), now, 400)
             .await
             .unwrap();
         assert!(rolled >= 3, "{rolled} days");
-        assert!(db.store.rolled_through().await.unwrap() >= NaiveDate::from_ymd_opt(2026, 11, 11));
+        assert!(db.store.rolled_through().await.unwrap() >= NaiveDate::from_ymd_opt(2026, 12, 2));
+        let months = db.store.rolled_months().await.unwrap();
+        for month in [(2026, 10), (2026, 11)] {
+            let first = NaiveDate::from_ymd_opt(month.0, month.1, 1).unwrap();
+            assert!(months.contains(&first), "{first} in {months:?}");
+        }
         // Retention takes the flights with their passengers, tasks and links.
         db.store
             .purge_flights(now, now.date_naive(), 1_000)
@@ -882,17 +1010,19 @@ async fn reports_outlive_retention_through_their_daily_rollups() {
             .unwrap();
         assert_eq!(db.store.counts().await.unwrap().tasks, 0);
         let after = read().await;
-        for (b, a) in before.iter().zip(&after).take(3) {
-            assert_eq!(b, a);
+        for ((range, before), after) in ranges.iter().zip(&before).zip(&after) {
+            for (b, a) in before.iter().zip(after).take(3) {
+                assert_eq!(b, a, "{range}");
+            }
+            // Links the matcher and staff decided are kept; the review queue is read as it stands.
+            for figure in ["auto_linked", "confirmed", "rejected"] {
+                assert_eq!(
+                    before[3]["report"][figure], after[3]["report"][figure],
+                    "{range}: {figure}"
+                );
+            }
+            assert_eq!(after[3]["report"]["in_review"], 0);
         }
-        // Links the matcher and staff decided are kept; the review queue is read as it stands.
-        for figure in ["auto_linked", "confirmed", "rejected"] {
-            assert_eq!(
-                before[3]["report"][figure], after[3]["report"][figure],
-                "{figure}"
-            );
-        }
-        assert_eq!(after[3]["report"]["in_review"], 0);
         app.stop().await;
         db.finish().await;
     }

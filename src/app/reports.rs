@@ -1,11 +1,13 @@
 //! Reports for analysts and ops: reads the facts of a report's window from the store and computes it with
 //! `reports`. Analysts and ops, across every station and language. Depends on `reports` and `store`.
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{Caller, ServiceError};
 use crate::domain::Role;
-use crate::reports::rollup::Rollup;
+use crate::reports::rollup::{self, Rollup, Span};
 use crate::reports::uplift::{self, Uplift};
 use crate::reports::{self, Report, ReportFilter};
 use crate::store::{AmbassadorCandidate, Store};
@@ -26,12 +28,26 @@ pub async fn report(
     if !REPORT_ROLES.contains(&caller.grant.role()) {
         return Err(ServiceError::Forbidden);
     }
-    // Days rolled up are read from their rollups; the facts are read for the days after them only.
+    // Days rolled up are read from their rollups (whole months from month cells); the facts are read for
+    // the days after them only.
     let rolled_through = store.rolled_through().await?;
-    let rolled = match rolled_through {
-        Some(last) if last >= filter.from => store.rollup(filter.from, last.min(filter.to)).await?,
-        _ => Rollup::default(),
-    };
+    let mut rolled = Rollup::default();
+    if let Some(through) = rolled_through.map(|last| last.min(filter.to))
+        && through >= filter.from
+    {
+        let months: BTreeSet<NaiveDate> = store.rolled_months().await?.into_iter().collect();
+        for span in rollup::spans(filter.from, through, &months) {
+            rolled.add_cells(match span {
+                Span::Months(from, to) => store.month_cells(filter, from, to).await?,
+                Span::Days(from, to) => store.day_cells(filter, from, to).await?,
+            });
+        }
+        rolled.stations = store
+            .station_days(filter, filter.from, through)
+            .await?
+            .into_iter()
+            .collect();
+    }
     let live = ReportFilter {
         from: rolled_through
             .and_then(|last| last.succ_opt())
@@ -64,9 +80,9 @@ pub async fn report(
 /// A day is rolled up once it is over at every station and its tasks have ended: this many days after.
 pub const ROLL_UP_AFTER_DAYS: i64 = 3;
 
-/// Rolls up the days not rolled up yet, oldest first, at most `limit` of them, up to
-/// `ROLL_UP_AFTER_DAYS` before `now`; returns how many. Each day is kept whole in one transaction, so a
-/// stop between days loses nothing.
+/// Rolls up the days not rolled up yet, oldest first, up to `ROLL_UP_AFTER_DAYS` before `now`, then the
+/// months whose days are all rolled up; at most `limit` days and months in all; returns how many. Each
+/// day and month is kept whole in one transaction, so a stop between them loses nothing.
 pub async fn roll_up(
     store: &dyn Store,
     now: DateTime<Utc>,
@@ -84,16 +100,7 @@ pub async fn roll_up(
     let mut rolled = 0;
     let mut day = start;
     while day <= end && rolled < limit {
-        let window = ReportFilter {
-            from: day,
-            to: day,
-            station: None,
-            desk: None,
-            rule: None,
-            channel: None,
-            network: None,
-        };
-        let (from, to) = window.utc_window();
+        let (from, to) = ReportFilter::dates(day, day).utc_window();
         let tasks = store.task_facts(from, to).await?;
         let boarded = store.boarded_facts(from, to).await?;
         let links = store.link_facts(from, to).await?;
@@ -101,6 +108,28 @@ pub async fn roll_up(
         store.save_rollup(day, &rollup, now).await?;
         rolled += 1;
         day += Duration::days(1);
+    }
+    // Each month whose days are all rolled up gets its month rollup, made from its day cells: months
+    // rolled up by day before month rollups existed too.
+    let (Some(first), Some(last)) = (
+        store.first_rolled_day().await?,
+        store.rolled_through().await?,
+    ) else {
+        return Ok(rolled);
+    };
+    let made: BTreeSet<NaiveDate> = store.rolled_months().await?.into_iter().collect();
+    let everything = ReportFilter::dates(first, last);
+    let mut month = rollup::month_of(first);
+    while rollup::month_end(month) <= last && rolled < limit {
+        let end = rollup::month_end(month);
+        if !made.contains(&month) {
+            let days = store.day_cells(&everything, month, end).await?;
+            store
+                .save_month_rollup(month, &Rollup::month(month, days), now)
+                .await?;
+            rolled += 1;
+        }
+        month = end + Duration::days(1);
     }
     Ok(rolled)
 }

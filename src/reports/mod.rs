@@ -92,6 +92,19 @@ fn local(station: &str, at: DateTime<Utc>) -> chrono::NaiveDateTime {
 }
 
 impl ReportFilter {
+    /// Every task of the local dates `from` to `to`, at every station.
+    pub fn dates(from: NaiveDate, to: NaiveDate) -> ReportFilter {
+        ReportFilter {
+            from,
+            to,
+            station: None,
+            desk: None,
+            rule: None,
+            channel: None,
+            network: None,
+        }
+    }
+
     /// The UTC window that holds every station's local dates of the report: a day wider on each side
     /// than the dates in UTC, since zones run from UTC-12 to UTC+14.
     pub fn utc_window(&self) -> (DateTime<Utc>, DateTime<Utc>) {

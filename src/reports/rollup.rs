@@ -5,9 +5,9 @@
 //! hour, the minute under a day, the hour beyond), so that merging cells gives the same report as the
 //! facts would. Pure: no I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{BoardedFact, LinkFact, ReportFilter, TaskFact, desk_of, local, seconds_between};
@@ -219,9 +219,7 @@ impl Rollup {
 
     /// Adds another rollup's cells and stations (of other days).
     pub fn absorb(&mut self, other: Rollup) {
-        for (key, figures) in other.cells {
-            self.cells.entry(key).or_default().add(&figures);
-        }
+        self.add_cells(other.cells);
         for (key, day) in other.stations {
             let s = self.stations.entry(key).or_default();
             s.boarded_linked += day.boarded_linked;
@@ -229,6 +227,31 @@ impl Rollup {
             s.confirmed += day.confirmed;
             s.rejected += day.rejected;
         }
+    }
+
+    /// Adds cells, merging those of a key already held.
+    pub fn add_cells(&mut self, cells: impl IntoIterator<Item = (CellKey, Figures)>) {
+        use std::collections::btree_map::Entry;
+        for (key, figures) in cells {
+            match self.cells.entry(key) {
+                Entry::Vacant(e) => {
+                    e.insert(figures);
+                }
+                Entry::Occupied(mut e) => e.get_mut().add(&figures),
+            }
+        }
+    }
+
+    /// The month rollup of a month's day cells: each cell's key dated the month's first day, cells of
+    /// the same key merged. A report uses a cell's day only to keep or leave it, so a whole month read
+    /// from its month cells gives the same figures as read from its days'.
+    pub fn month(month: NaiveDate, days: impl IntoIterator<Item = (CellKey, Figures)>) -> Rollup {
+        let mut rollup = Rollup::default();
+        rollup.add_cells(
+            days.into_iter()
+                .map(|(key, f)| (CellKey { day: month, ..key }, f)),
+        );
+        rollup
     }
 
     /// The cells a filter keeps, merged by what the report shows them by.
@@ -263,6 +286,51 @@ impl Rollup {
     }
 }
 
+/// The first day of `day`'s month.
+pub fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The last day of `day`'s month.
+pub fn month_end(day: NaiveDate) -> NaiveDate {
+    month_of(day)
+        .checked_add_months(Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(day)
+}
+
+/// Where a report reads some of the rolled-up days: month cells for whole months (first days `from` to
+/// `to`), or day cells for days `from` to `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Months(NaiveDate, NaiveDate),
+    Days(NaiveDate, NaiveDate),
+}
+
+/// How to read the rolled-up days `from` to `through`: month cells for each whole month among them whose
+/// month rollup is made (in `months`), day cells for the others; adjacent spans of a kind merged, so that
+/// a year reads three spans.
+pub fn spans(from: NaiveDate, through: NaiveDate, months: &BTreeSet<NaiveDate>) -> Vec<Span> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut month = month_of(from);
+    while from <= through && month <= through {
+        let end = month_end(month);
+        let span = if month >= from && end <= through && months.contains(&month) {
+            Span::Months(month, month)
+        } else {
+            Span::Days(month.max(from), end.min(through))
+        };
+        match (spans.last_mut(), span) {
+            (Some(Span::Months(_, last)), Span::Months(next, _))
+            | (Some(Span::Days(_, last)), Span::Days(_, next)) => *last = next,
+            (_, span) => spans.push(span),
+        }
+        let Some(next) = end.succ_opt() else { break };
+        month = next;
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +345,34 @@ mod tests {
             let s = minutes * 60;
             assert!(rounded(s) <= s && rounded(s + 1) > s);
         }
+    }
+
+    #[test]
+    fn a_range_reads_its_whole_made_months_from_month_cells_and_the_rest_by_day() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let made: BTreeSet<NaiveDate> = [d(1, 1), d(2, 1), d(3, 1), d(5, 1)].into();
+        assert_eq!(
+            spans(d(1, 15), d(5, 31), &made),
+            [
+                Span::Days(d(1, 15), d(1, 31)),
+                Span::Months(d(2, 1), d(3, 1)),
+                Span::Days(d(4, 1), d(4, 30)),
+                Span::Months(d(5, 1), d(5, 1)),
+            ]
+        );
+        assert_eq!(
+            spans(d(2, 1), d(3, 30), &made),
+            [
+                Span::Months(d(2, 1), d(2, 1)),
+                Span::Days(d(3, 1), d(3, 30))
+            ]
+        );
+        assert_eq!(
+            spans(d(2, 3), d(2, 3), &made),
+            [Span::Days(d(2, 3), d(2, 3))]
+        );
+        assert_eq!(spans(d(2, 3), d(2, 2), &made), []);
+        assert_eq!(month_end(d(2, 10)), d(2, 28));
+        assert_eq!(month_end(d(12, 31)), d(12, 31));
     }
 }

@@ -10,7 +10,7 @@ use super::rows::corrupt;
 use crate::domain::{Channel, Cohort, LinkDecision, Network, TaskOutcome, TaskState};
 use crate::reports::rollup::{CellKey, Figures, Rollup, StationDay};
 use crate::reports::uplift::CohortFact;
-use crate::reports::{BoardedFact, LinkFact, TaskFact};
+use crate::reports::{BoardedFact, LinkFact, ReportFilter, TaskFact};
 
 pub(super) const SELECT_TASK_FACTS: &str = "SELECT t.station, t.channel, t.rule_id, t.state, t.outcome, \
     t.created_at, t.due_at, t.updated_at, t.escalated_at, p.language, pa.boarded_at, \
@@ -162,14 +162,36 @@ impl TryFrom<TaskFactRow> for TaskFact {
     }
 }
 
-pub(super) const SELECT_CELLS: &str = "SELECT day, station, desk, rule, channel, network, figures \
-    FROM report_cells WHERE day >= $1 AND day <= $2";
+/// The filters of a report's cells, in SQL, so that a report at one station or desk reads its cells only:
+/// $3 station, $4 desk, $5 rule, $6 channel, $7 network (each none for all).
+macro_rules! cell_filters {
+    () => {
+        " AND ($3 IS NULL OR station = $3) AND ($4 IS NULL OR desk = $4) AND ($5 IS NULL OR rule = $5) \
+        AND ($6 IS NULL OR channel = $6) AND ($7 IS NULL OR network = $7)"
+    };
+}
+
+pub(super) const SELECT_CELLS: &str = concat!(
+    "SELECT day, station, desk, rule, channel, network, figures FROM report_cells \
+    WHERE day >= $1 AND day <= $2",
+    cell_filters!()
+);
+
+/// A month's cells are keyed by its first day.
+pub(super) const SELECT_MONTH_CELLS: &str = concat!(
+    "SELECT month AS day, station, desk, rule, channel, network, figures FROM report_month_cells \
+    WHERE month >= $1 AND month <= $2",
+    cell_filters!()
+);
 
 pub(super) const SELECT_STATION_DAYS: &str = "SELECT day, station, boarded_linked, auto_linked, confirmed, \
-    rejected FROM report_station_days WHERE day >= $1 AND day <= $2";
+    rejected FROM report_station_days WHERE day >= $1 AND day <= $2 AND ($3 IS NULL OR station = $3)";
 
 pub(super) const INSERT_CELL: &str = "INSERT INTO report_cells (day, station, desk, rule, channel, network, \
     figures) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub(super) const INSERT_MONTH_CELL: &str = "INSERT INTO report_month_cells (month, station, desk, rule, \
+    channel, network, figures) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 pub(super) const INSERT_STATION_DAY: &str = "INSERT INTO report_station_days (day, station, boarded_linked, \
     auto_linked, confirmed, rejected) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -333,14 +355,46 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<Vec<CohortFact>, StoreError>;
     /// The last day rolled up (every day before it is too).
     async fn rolled_through(&self) -> Result<Option<NaiveDate>, StoreError>;
+    /// The first day rolled up.
+    async fn first_rolled_day(&self) -> Result<Option<NaiveDate>, StoreError>;
+    /// The months whose month rollup is made (their first days).
+    async fn rolled_months(&self) -> Result<Vec<NaiveDate>, StoreError>;
     /// When the first task still stored was made: where rolling up starts.
     async fn first_task_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
-    /// The rollups of the days `from` to `to`.
-    async fn rollup(&self, from: NaiveDate, to: NaiveDate) -> Result<Rollup, StoreError>;
+    /// The day cells of the days `from` to `to` that `filter` keeps (its dates aside).
+    async fn day_cells(
+        &self,
+        filter: &ReportFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(CellKey, Figures)>, StoreError>;
+    /// The month cells of the months `from` to `to` (their first days) that `filter` keeps (its dates
+    /// aside), each keyed by its month's first day.
+    async fn month_cells(
+        &self,
+        filter: &ReportFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(CellKey, Figures)>, StoreError>;
+    /// The station figures of the days `from` to `to` at `filter`'s station (every station if none).
+    async fn station_days(
+        &self,
+        filter: &ReportFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<((NaiveDate, String), StationDay)>, StoreError>;
     /// Keeps the rollup of `day` (replacing any) and lists the day as rolled up, in one transaction.
     async fn save_rollup(
         &self,
         day: NaiveDate,
+        rollup: &Rollup,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Keeps the month rollup of `month` (its first day; its cells keyed by it), replacing any, and lists
+    /// the month as made, in one transaction.
+    async fn save_month_rollup(
+        &self,
+        month: NaiveDate,
         rollup: &Rollup,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
@@ -448,28 +502,49 @@ macro_rules! report_store {
                     .await?)
             }
 
-            async fn rollup(
+            async fn first_rolled_day(&self) -> Result<Option<NaiveDate>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT MIN(day) FROM report_rolled_days")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn rolled_months(&self) -> Result<Vec<NaiveDate>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT month FROM report_rolled_months ORDER BY month")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn day_cells(
                 &self,
+                filter: &$crate::reports::ReportFilter,
                 from: NaiveDate,
                 to: NaiveDate,
-            ) -> Result<$crate::reports::rollup::Rollup, StoreError> {
-                let mut rollup = $crate::reports::rollup::Rollup::default();
-                let cells: Vec<CellRow> = sqlx::query_as(SELECT_CELLS)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(&self.pool)
-                    .await?;
-                for row in cells {
-                    let (key, figures) = row.try_into()?;
-                    rollup.cells.insert(key, figures);
-                }
+            ) -> Result<Vec<($crate::reports::rollup::CellKey, $crate::reports::rollup::Figures)>, StoreError> {
+                self.report_cells(SELECT_CELLS, filter, from, to).await
+            }
+
+            async fn month_cells(
+                &self,
+                filter: &$crate::reports::ReportFilter,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<($crate::reports::rollup::CellKey, $crate::reports::rollup::Figures)>, StoreError> {
+                self.report_cells(SELECT_MONTH_CELLS, filter, from, to).await
+            }
+
+            async fn station_days(
+                &self,
+                filter: &$crate::reports::ReportFilter,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<((NaiveDate, String), $crate::reports::rollup::StationDay)>, StoreError> {
                 let days: Vec<StationDayRow> = sqlx::query_as(SELECT_STATION_DAYS)
                     .bind(from)
                     .bind(to)
+                    .bind(filter.station.as_deref())
                     .fetch_all(&self.pool)
                     .await?;
-                rollup.stations.extend(days.into_iter().map(StationDayRow::keyed));
-                Ok(rollup)
+                Ok(days.into_iter().map(StationDayRow::keyed).collect())
             }
 
             async fn save_rollup(
@@ -518,6 +593,40 @@ macro_rules! report_store {
                 Ok(())
             }
 
+            async fn save_month_rollup(
+                &self,
+                month: NaiveDate,
+                rollup: &$crate::reports::rollup::Rollup,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.write().await?;
+                for sql in [
+                    "DELETE FROM report_month_cells WHERE month = $1",
+                    "DELETE FROM report_rolled_months WHERE month = $1",
+                ] {
+                    sqlx::query(sql).bind(month).execute(&mut *tx).await?;
+                }
+                for (key, figures) in rollup.cells.iter().filter(|(k, _)| k.day == month) {
+                    sqlx::query(INSERT_MONTH_CELL)
+                        .bind(key.day)
+                        .bind(&key.station)
+                        .bind(&key.desk)
+                        .bind(&key.rule)
+                        .bind(key.channel.as_str())
+                        .bind(key.network.map(|n| n.as_str()).unwrap_or(""))
+                        .bind(to_json(figures))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("INSERT INTO report_rolled_months (month, rolled_at) VALUES ($1, $2)")
+                    .bind(month)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn link_facts(
                 &self,
                 from: DateTime<Utc>,
@@ -531,6 +640,29 @@ macro_rules! report_store {
                     .into_iter()
                     .map($crate::reports::LinkFact::try_from)
                     .collect()
+            }
+        }
+
+        impl $store {
+            /// Day or month cells (`SELECT_CELLS`, `SELECT_MONTH_CELLS`) that `filter` keeps.
+            async fn report_cells(
+                &self,
+                sql: &'static str,
+                filter: &$crate::reports::ReportFilter,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<($crate::reports::rollup::CellKey, $crate::reports::rollup::Figures)>, StoreError> {
+                let rows: Vec<CellRow> = sqlx::query_as(sql)
+                    .bind(from)
+                    .bind(to)
+                    .bind(filter.station.as_deref())
+                    .bind(filter.desk.as_deref())
+                    .bind(filter.rule.as_deref())
+                    .bind(filter.channel.map(|c| c.as_str()))
+                    .bind(filter.network.map(|n| n.as_str()))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(<($crate::reports::rollup::CellKey, $crate::reports::rollup::Figures)>::try_from).collect()
             }
         }
     };
