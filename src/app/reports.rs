@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{Caller, ServiceError};
-use crate::domain::Role;
+use crate::domain::{LinkDecision, Role};
 use crate::reports::rollup::{self, Rollup, Span};
 use crate::reports::uplift::{self, Uplift};
 use crate::reports::{self, Report, ReportFilter};
@@ -54,18 +54,21 @@ pub async fn report(
             .map_or(filter.from, |next| next.max(filter.from)),
         ..filter.clone()
     };
-    let (tasks, boarded) = if live.from <= live.to {
+    let (tasks, boarded, mut links) = if live.from <= live.to {
         let (from, to) = live.utc_window();
         (
             store.task_facts(from, to).await?,
             store.boarded_facts(from, to).await?,
+            store.link_facts(from, to).await?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
-    // The review queue as it stands, whatever the day.
+    // The review queue as it stands, whatever the day; the links decided only where they are not rolled
+    // up (a year holds tens of thousands).
+    links.retain(|l| l.decision != LinkDecision::Review);
     let (from, to) = filter.utc_window();
-    let links = store.link_facts(from, to).await?;
+    links.extend(store.review_link_facts(from, to).await?);
     Ok(reports::compute_with(
         filter,
         rolled,

@@ -29,9 +29,19 @@ pub(super) const SELECT_BOARDED_FACTS: &str = "SELECT f.origin, pa.boarded_at FR
     JOIN flights f ON f.id = pa.flight_id WHERE pa.boarded_at >= $1 AND pa.boarded_at < $2 \
     AND EXISTS (SELECT 1 FROM identity_links l WHERE l.passenger_id = pa.id AND l.decision || '' = 'linked')";
 
-pub(super) const SELECT_LINK_FACTS: &str = "SELECT f.origin, l.decision, l.decided_by, l.created_at \
-    FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id JOIN flights f ON f.id = pa.flight_id \
-    WHERE l.created_at >= $1 AND l.created_at < $2";
+macro_rules! select_links {
+    () => {
+        "SELECT f.origin, l.decision, l.decided_by, l.created_at FROM identity_links l \
+        JOIN passengers pa ON pa.id = l.passenger_id JOIN flights f ON f.id = pa.flight_id \
+        WHERE l.created_at >= $1 AND l.created_at < $2"
+    };
+}
+
+pub(super) const SELECT_LINK_FACTS: &str = select_links!();
+
+/// The review queue: a report over rolled-up days needs these links only.
+pub(super) const SELECT_REVIEW_LINK_FACTS: &str =
+    concat!(select_links!(), " AND l.decision = 'review'");
 
 /// The holdout's decisions made in a window, each with the person's first registry case since, their next
 /// flight in the manifests, and their activity when the registry last sent them. Erased persons are left
@@ -404,6 +414,12 @@ pub trait ReportStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<LinkFact>, StoreError>;
+    /// Identity links created in the window that wait for review.
+    async fn review_link_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<LinkFact>, StoreError>;
 }
 
 /// Implements `ReportStore` for a backend store, once for both backends.
@@ -632,14 +648,15 @@ macro_rules! report_store {
                 from: DateTime<Utc>,
                 to: DateTime<Utc>,
             ) -> Result<Vec<$crate::reports::LinkFact>, StoreError> {
-                sqlx::query_as::<_, LinkFactRow>(SELECT_LINK_FACTS)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .map($crate::reports::LinkFact::try_from)
-                    .collect()
+                self.report_links(SELECT_LINK_FACTS, from, to).await
+            }
+
+            async fn review_link_facts(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::LinkFact>, StoreError> {
+                self.report_links(SELECT_REVIEW_LINK_FACTS, from, to).await
             }
         }
 
@@ -663,6 +680,23 @@ macro_rules! report_store {
                     .fetch_all(&self.pool)
                     .await?;
                 rows.into_iter().map(<($crate::reports::rollup::CellKey, $crate::reports::rollup::Figures)>::try_from).collect()
+            }
+
+            /// Identity links (`SELECT_LINK_FACTS`, `SELECT_REVIEW_LINK_FACTS`) created in the window.
+            async fn report_links(
+                &self,
+                sql: &'static str,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::LinkFact>, StoreError> {
+                sqlx::query_as::<_, LinkFactRow>(sql)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::reports::LinkFact::try_from)
+                    .collect()
             }
         }
     };
