@@ -3,7 +3,8 @@
 //! second. A day is cut into cells (station, desk, rule, channel, network), each with its funnel counts,
 //! deadlines by local hour and each latency step's durations counted by value (to the second under an
 //! hour, the minute under a day, the hour beyond), so that merging cells gives the same report as the
-//! facts would. Pure: no I/O.
+//! facts would. A month whose days are all rolled up also gets month cells (its day cells merged by the
+//! same key without the day), so that a long period reads a few cells a month. Pure: no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
 
