@@ -54,8 +54,8 @@ impl Job for EscalateTasks {
     }
 }
 
-/// Rolls up the report figures of the days that are over (`app::reports::roll_up`), so that reports
-/// outlive retention and a year of them answers quickly.
+/// Rolls up the report figures of the days that are over, then of the months whose days all are
+/// (`app::reports::roll_up`), so that reports outlive retention and a year of them answers quickly.
 pub struct RollUpReports;
 
 #[async_trait]
@@ -69,10 +69,12 @@ impl Job for RollUpReports {
     }
 
     async fn run(&self, ctx: &JobContext) -> Result<JobReport, JobError> {
-        let days = crate::app::reports::roll_up(ctx.store.as_ref(), ctx.now, 400)
+        let rolled = crate::app::reports::roll_up(ctx.store.as_ref(), ctx.now, 400)
             .await
             .map_err(|e| JobError::Body(e.to_string().into()))?;
-        Ok(JobReport::ok(format!("{days} day(s) rolled up")))
+        Ok(JobReport::ok(format!(
+            "{rolled} day(s) and month(s) rolled up"
+        )))
     }
 }
 
