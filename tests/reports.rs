@@ -961,7 +961,8 @@ async fn reports_outlive_retention_through_their_daily_rollups() {
         let app = TestApp::spawn(config).await;
         let analyst = token(db.store.as_ref(), Role::Analyst, &[], &[]).await;
         // A few days; parts of two months; two whole months (with and without each filter); parts of
-        // October and December around the whole of November.
+        // October and December around the whole of November; most of November (its month cells less
+        // the days left out, which have tasks), after the whole of October or alone.
         let ranges = [
             "from=2026-11-09&to=2026-11-11",
             "from=2026-10-31&to=2026-11-01",
@@ -971,6 +972,9 @@ async fn reports_outlive_retention_through_their_daily_rollups() {
             "from=2026-10-01&to=2026-11-30&network=x",
             "from=2026-10-31&to=2026-12-02",
             "from=2026-10-31&to=2026-12-02&station=BCN",
+            "from=2026-10-01&to=2026-11-29",
+            "from=2026-11-02&to=2026-11-30",
+            "from=2026-11-02&to=2026-11-29&station=BCN",
         ];
         let read = || async {
             let mut reports = Vec::new();

@@ -37,10 +37,29 @@ pub async fn report(
     {
         let months: BTreeSet<NaiveDate> = store.rolled_months().await?.into_iter().collect();
         for span in rollup::spans(filter.from, through, &months) {
-            rolled.add_cells(match span {
-                Span::Months(from, to) => store.month_cells(filter, from, to).await?,
-                Span::Days(from, to) => store.day_cells(filter, from, to).await?,
-            });
+            match span {
+                Span::Months(from, to) => {
+                    rolled.add_cells(store.month_cells(filter, from, to).await?)
+                }
+                Span::Days(from, to) => rolled.add_cells(store.day_cells(filter, from, to).await?),
+                // Dated the first day in the period, which keeps them (a cell's day only filters).
+                Span::Part(from, to) => {
+                    let (month, end) = (rollup::month_of(from), rollup::month_end(from));
+                    let mut part =
+                        Rollup::month(from, store.month_cells(filter, month, month).await?);
+                    for (a, b) in [
+                        (month, from - Duration::days(1)),
+                        (to + Duration::days(1), end),
+                    ] {
+                        if a <= b {
+                            part.subtract(
+                                Rollup::month(from, store.day_cells(filter, a, b).await?).cells,
+                            );
+                        }
+                    }
+                    rolled.absorb(part);
+                }
+            }
         }
         rolled.stations = store
             .station_days(filter, filter.from, through)

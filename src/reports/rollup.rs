@@ -81,6 +81,32 @@ impl Figures {
         }
     }
 
+    /// Takes away another's figures (of days these hold): durations no longer counted go, while hours
+    /// stay (a report lists a cell's station and desk for any hour it holds, and every hour anyway).
+    fn subtract(&mut self, other: &Figures) {
+        self.tasks -= other.tasks;
+        self.reached -= other.reached;
+        self.not_found -= other.not_found;
+        self.refused -= other.refused;
+        self.expired -= other.expired;
+        self.cancelled -= other.cancelled;
+        self.pending -= other.pending;
+        self.new_issue -= other.new_issue;
+        for (hour, [met, missed, escalated]) in &other.by_hour {
+            let row = self.by_hour.entry(*hour).or_default();
+            row[0] -= met;
+            row[1] -= missed;
+            row[2] -= escalated;
+        }
+        for (step, counts) in &other.latency {
+            let mine = self.latency.entry(*step).or_default();
+            for (seconds, n) in counts {
+                *mine.entry(*seconds).or_default() -= n;
+            }
+            mine.retain(|_, n| *n != 0);
+        }
+    }
+
     fn time(&mut self, step: usize, seconds: Option<i64>) {
         if let Some(seconds) = seconds {
             *self
@@ -243,16 +269,30 @@ impl Rollup {
         }
     }
 
-    /// The month rollup of a month's day cells: each cell's key dated the month's first day, cells of
-    /// the same key merged. A report uses a cell's day only to keep or leave it, so a whole month read
-    /// from its month cells gives the same figures as read from its days'.
-    pub fn month(month: NaiveDate, days: impl IntoIterator<Item = (CellKey, Figures)>) -> Rollup {
+    /// Cells dated `day`, those of the same key merged: a month's day cells dated its first day are its
+    /// month rollup. A report uses a cell's day only to keep or leave it, so a whole month read from its
+    /// month cells gives the same figures as read from its days'.
+    pub fn month(day: NaiveDate, cells: impl IntoIterator<Item = (CellKey, Figures)>) -> Rollup {
         let mut rollup = Rollup::default();
         rollup.add_cells(
-            days.into_iter()
-                .map(|(key, f)| (CellKey { day: month, ..key }, f)),
+            cells
+                .into_iter()
+                .map(|(key, f)| (CellKey { day, ..key }, f)),
         );
         rollup
+    }
+
+    /// Takes away cells held (a month's cells less some of its days'); a cell left with no task goes,
+    /// as if those days had not been read.
+    pub fn subtract(&mut self, cells: impl IntoIterator<Item = (CellKey, Figures)>) {
+        for (key, figures) in cells {
+            if let Some(mine) = self.cells.get_mut(&key) {
+                mine.subtract(&figures);
+                if mine.tasks == 0 {
+                    self.cells.remove(&key);
+                }
+            }
+        }
     }
 
     /// The cells a filter keeps, merged by what the report shows them by.
@@ -301,25 +341,31 @@ pub fn month_end(day: NaiveDate) -> NaiveDate {
 }
 
 /// Where a report reads some of the rolled-up days: month cells for whole months (first days `from` to
-/// `to`), or day cells for days `from` to `to`.
+/// `to`), a month's cells less the day cells of its days outside `from` to `to` (for a month mostly in
+/// the period), or day cells for days `from` to `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Span {
     Months(NaiveDate, NaiveDate),
+    Part(NaiveDate, NaiveDate),
     Days(NaiveDate, NaiveDate),
 }
 
-/// How to read the rolled-up days `from` to `through`: month cells for each whole month among them whose
-/// month rollup is made (in `months`), day cells for the others; adjacent spans of a kind merged, so that
-/// a year reads three spans.
+/// How to read the rolled-up days `from` to `through`: month cells for each month among them whose month
+/// rollup is made (in `months`), less its days outside the period when that is fewer than those in it;
+/// day cells for the others; adjacent spans of months or days merged, so that a year reads a few spans.
 pub fn spans(from: NaiveDate, through: NaiveDate, months: &BTreeSet<NaiveDate>) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
     let mut month = month_of(from);
     while from <= through && month <= through {
         let end = month_end(month);
-        let span = if month >= from && end <= through && months.contains(&month) {
+        let (first, last) = (month.max(from), end.min(through));
+        let inside = (last - first).num_days() + 1;
+        let span = if !months.contains(&month) || inside * 2 <= (end - month).num_days() + 1 {
+            Span::Days(first, last)
+        } else if (first, last) == (month, end) {
             Span::Months(month, month)
         } else {
-            Span::Days(month.max(from), end.min(through))
+            Span::Part(first, last)
         };
         match (spans.last_mut(), span) {
             (Some(Span::Months(_, last)), Span::Months(next, _))
@@ -349,28 +395,38 @@ mod tests {
     }
 
     #[test]
-    fn a_range_reads_its_whole_made_months_from_month_cells_and_the_rest_by_day() {
+    fn a_range_reads_its_made_months_from_month_cells_and_the_rest_by_day() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         let made: BTreeSet<NaiveDate> = [d(1, 1), d(2, 1), d(3, 1), d(5, 1)].into();
         assert_eq!(
-            spans(d(1, 15), d(5, 31), &made),
+            spans(d(1, 10), d(5, 31), &made),
             [
-                Span::Days(d(1, 15), d(1, 31)),
+                Span::Part(d(1, 10), d(1, 31)),
                 Span::Months(d(2, 1), d(3, 1)),
                 Span::Days(d(4, 1), d(4, 30)),
                 Span::Months(d(5, 1), d(5, 1)),
             ]
         );
+        // January's 20th to 31st are fewer than its days outside them; March is mostly in.
         assert_eq!(
-            spans(d(2, 1), d(3, 30), &made),
+            spans(d(1, 20), d(3, 30), &made),
             [
+                Span::Days(d(1, 20), d(1, 31)),
                 Span::Months(d(2, 1), d(2, 1)),
-                Span::Days(d(3, 1), d(3, 30))
+                Span::Part(d(3, 1), d(3, 30)),
             ]
+        );
+        assert_eq!(
+            spans(d(2, 2), d(2, 27), &made),
+            [Span::Part(d(2, 2), d(2, 27))]
         );
         assert_eq!(
             spans(d(2, 3), d(2, 3), &made),
             [Span::Days(d(2, 3), d(2, 3))]
+        );
+        assert_eq!(
+            spans(d(4, 2), d(4, 29), &made),
+            [Span::Days(d(4, 2), d(4, 29))]
         );
         assert_eq!(spans(d(2, 3), d(2, 2), &made), []);
         assert_eq!(month_end(d(2, 10)), d(2, 28));
