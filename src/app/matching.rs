@@ -24,7 +24,7 @@ use crate::domain::records::{
 use crate::domain::{BoardingState, BookingName, CarrierCode, LinkDecision, Locator, Title};
 use crate::matching::{
     BLOCKING_KEYS_VERSION, PassengerFacts, PassengerFingerprint, PersonFacts, RegistryIndex,
-    RememberedDecisions, StaffDecision, match_flight, passenger_blocking_keys,
+    RememberedDecisions, StaffDecision, SurnameOrder, match_flight, passenger_blocking_keys,
     person_blocking_keys,
 };
 use crate::store::{KeyedPerson, PendingScreening, Store};
@@ -89,6 +89,7 @@ pub fn person_facts(id: Uuid, r: &PersonRecord) -> PersonFacts {
                 Some((CarrierCode::parse(carrier).ok()?, number.to_string()))
             })
             .collect(),
+        surname_order: SurnameOrder::of(r.language.as_deref(), r.country.as_deref()),
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::facts::{PassengerFacts, normalise_frequent_flyer};
+use super::facts::{PassengerFacts, SurnameOrder, normalise_frequent_flyer};
 use super::index::{KeyKind, PersonContact, RegistryIndex, date_bytes, given_prefix, key_hash};
 use super::normalise::{
     NICKNAMES, NameReading, PersonName, PhoneAgreement, PhoneKey, Transliteration, are_nicknames,
@@ -852,6 +852,10 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
     let surname_agrees = names.surname.agrees()
         || names.surname == SurnameAgreement::LastOfCompound && names.given_agrees();
     let given_agrees = names.given_agrees();
+    // Where a compound's last surname is the mother's (Spanish), a profile showing only it is more
+    // likely the mother than her child, who carries it last and often her given name too.
+    let mothers_surname_only = names.surname == SurnameAgreement::LastOfCompound
+        && index.surname_order(id) == SurnameOrder::FathersFirst;
     let names_compatible = names.surname >= SurnameAgreement::Similar && names.given.compatible();
 
     let decision = if ev.birth_date_conflict.is_some() || ev.frequent_flyer_conflict.is_some() {
@@ -874,7 +878,10 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
             LinkDecision::Review
         }
     } else if let Some(contact) = ev.contact() {
-        if surname_agrees && given_agrees {
+        if surname_agrees
+            && given_agrees
+            && (!mothers_surname_only || ev.birth_date_agrees.is_some())
+        {
             if adult {
                 LinkDecision::Linked
             } else {
@@ -1190,6 +1197,7 @@ mod tests {
             emails: Vec::new(),
             phones: Vec::new(),
             loyalty: Vec::new(),
+            surname_order: SurnameOrder::Unknown,
         }
     }
 
@@ -1797,5 +1805,76 @@ mod tests {
         let json = serde_json::to_value(&outcomes[0]).unwrap();
         assert_eq!(json["decision"], "linked");
         assert_eq!(json["reasons"][0]["kind"], "email_agrees");
+    }
+
+    /// A Spanish daughter carries her mother's first surname last, and often her given name: under the
+    /// family's e-mail she is not linked to her mother's profile, which shows only that surname. A
+    /// Portuguese profile's single surname is the father's, carried last, and links as before.
+    #[test]
+    fn a_spanish_profiles_surname_ending_the_compound_is_a_mothers_and_goes_to_review() {
+        let with_family_email = |n: u128, name: &str, order: SurnameOrder| PersonFacts {
+            emails: vec!["familia@example.es".into()],
+            surname_order: order,
+            ..person(n, name)
+        };
+        let mut daughter = passenger(10, "LOPEZGARCIA/MARIAMS");
+        daughter.email = Some("familia@example.es".into());
+
+        let mut persons = filler();
+        persons.push(with_family_email(
+            1,
+            "María García",
+            SurnameOrder::FathersFirst,
+        ));
+        let outcomes = run(persons, std::slice::from_ref(&daughter));
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Review);
+
+        // Her own date of birth makes the profile hers, whichever surname it shows.
+        let born = date(1999, 4, 2);
+        let mut persons = filler();
+        persons.push(PersonFacts {
+            date_of_birth: Some(born),
+            ..with_family_email(1, "María García", SurnameOrder::FathersFirst)
+        });
+        let mut herself = daughter.clone();
+        herself.date_of_birth = Some(born);
+        let outcomes = run(persons, &[herself]);
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Linked);
+
+        let mut persons = filler();
+        persons.push(with_family_email(
+            1,
+            "Maria Santos",
+            SurnameOrder::FathersLast,
+        ));
+        let mut santos = passenger(10, "SOUZASANTOS/MARIAMS");
+        santos.email = Some("familia@example.es".into());
+        let outcomes = run(persons, &[santos]);
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Linked);
+    }
+
+    #[test]
+    fn the_surname_order_comes_from_the_language_then_the_country() {
+        assert_eq!(
+            SurnameOrder::of(Some("es"), None),
+            SurnameOrder::FathersFirst
+        );
+        assert_eq!(
+            SurnameOrder::of(Some("pt-BR"), Some("ES")),
+            SurnameOrder::FathersLast
+        );
+        assert_eq!(
+            SurnameOrder::of(Some("en"), Some("mx")),
+            SurnameOrder::FathersFirst
+        );
+        assert_eq!(
+            SurnameOrder::of(None, Some("BR")),
+            SurnameOrder::FathersLast
+        );
+        assert_eq!(
+            SurnameOrder::of(Some("fr"), Some("FR")),
+            SurnameOrder::Unknown
+        );
+        assert_eq!(SurnameOrder::of(None, None), SurnameOrder::Unknown);
     }
 }

@@ -18,6 +18,49 @@ pub struct PersonFacts {
     pub phones: Vec<String>,
     /// Frequent-flyer memberships: airline and number.
     pub loyalty: Vec<(CarrierCode, String)>,
+    /// Which of two surnames a profile showing one would show, as the person's language or country
+    /// names people.
+    pub surname_order: SurnameOrder,
+}
+
+/// Which surname comes first in a compound, and so which one a profile showing one surname shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SurnameOrder {
+    #[default]
+    Unknown,
+    /// Spanish: the father's first, the mother's last; a profile shows the first. A profile's single
+    /// surname ending a manifest's compound is then a mother's, carried last by her child.
+    FathersFirst,
+    /// Portuguese: the mother's first, the father's last; a profile often shows only the last.
+    FathersLast,
+}
+
+/// Countries whose people carry Spanish or Portuguese compound surnames (ISO 3166 alpha-2).
+const SPANISH_NAMING: [&str; 21] = [
+    "ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI",
+    "CR", "PA", "UY", "PR", "GQ",
+];
+const PORTUGUESE_NAMING: [&str; 8] = ["PT", "BR", "AO", "MZ", "CV", "GW", "ST", "TL"];
+
+impl SurnameOrder {
+    /// From the person's language (`es`, `pt-BR`), else their country: a person's language says how they
+    /// were named better than where they live.
+    pub fn of(language: Option<&str>, country: Option<&str>) -> SurnameOrder {
+        let primary = language
+            .and_then(|l| l.split(['-', '_']).next())
+            .map(str::to_ascii_lowercase);
+        match primary.as_deref() {
+            Some("es") => return SurnameOrder::FathersFirst,
+            Some("pt") => return SurnameOrder::FathersLast,
+            _ => {}
+        }
+        let country = country.map(|c| c.trim().to_ascii_uppercase());
+        match country.as_deref() {
+            Some(c) if SPANISH_NAMING.contains(&c) => SurnameOrder::FathersFirst,
+            Some(c) if PORTUGUESE_NAMING.contains(&c) => SurnameOrder::FathersLast,
+            _ => SurnameOrder::Unknown,
+        }
+    }
 }
 
 /// A manifest passenger on one flight.

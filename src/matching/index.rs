@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use rustc_hash::FxHasher;
 use uuid::Uuid;
 
-use super::facts::{PersonFacts, normalise_frequent_flyer};
+use super::facts::{PersonFacts, SurnameOrder, normalise_frequent_flyer};
 use super::normalise::{PersonName, PhoneKey, Transliteration, normalise_email, normalise_phone};
 use super::parallel::map_in_order;
 
@@ -187,6 +187,7 @@ pub struct RegistryIndex {
     keys: Vec<Uuid>,
     names: StrArena,
     birth_dates: Vec<Option<NaiveDate>>,
+    surname_orders: Vec<SurnameOrder>,
     contact_ends: Vec<u32>,
     contacts: Vec<Contact>,
     texts: StrArena,
@@ -348,6 +349,7 @@ impl RegistryIndex {
         let mut index = RegistryIndex {
             keys: Vec::with_capacity(persons.len()),
             birth_dates: Vec::with_capacity(persons.len()),
+            surname_orders: Vec::with_capacity(persons.len()),
             contact_ends: Vec::with_capacity(persons.len()),
             ..RegistryIndex::default()
         };
@@ -362,6 +364,7 @@ impl RegistryIndex {
                 index.keys.push(person.key);
                 index.names.push(&person.display_name);
                 index.birth_dates.push(person.date_of_birth);
+                index.surname_orders.push(person.surname_order);
                 for email in &prep.emails {
                     let text = index.texts.push(email);
                     index.contacts.push(Contact::Email(text));
@@ -401,6 +404,7 @@ impl RegistryIndex {
         self.keys.capacity() * 16
             + self.names.bytes()
             + self.birth_dates.capacity() * size_of::<Option<NaiveDate>>()
+            + self.surname_orders.capacity() * size_of::<SurnameOrder>()
             + self.contact_ends.capacity() * 4
             + self.contacts.capacity() * size_of::<Contact>()
             + self.texts.bytes()
@@ -423,6 +427,13 @@ impl RegistryIndex {
 
     pub(crate) fn display_name(&self, id: u32) -> &str {
         self.names.get(id)
+    }
+
+    pub(crate) fn surname_order(&self, id: u32) -> SurnameOrder {
+        self.surname_orders
+            .get(id as usize)
+            .copied()
+            .unwrap_or_default()
     }
 
     pub(crate) fn birth_date(&self, id: u32) -> Option<NaiveDate> {
@@ -468,6 +479,7 @@ mod tests {
             emails: vec![email.to_string()],
             phones: vec!["+34 600 000 00".to_string() + &(n % 10).to_string()],
             loyalty: vec![(CarrierCode::parse("IB").unwrap(), format!("{n:08}"))],
+            surname_order: SurnameOrder::Unknown,
         }
     }
 
@@ -539,6 +551,7 @@ mod blocking_key_tests {
             emails: vec!["MJ@example.com".into()],
             phones: vec!["+34 600 111 222".into()],
             loyalty: vec![(CarrierCode::parse("IB").unwrap(), "IB 0012345678".into())],
+            surname_order: SurnameOrder::FathersFirst,
         };
         let stored = person_blocking_keys(&person);
         let passenger = |name: &str, email: Option<&str>| PassengerFacts {

@@ -22,7 +22,7 @@ pub use decide::{
     BIRTH_DATE_MAX_NAMESAKES, BIRTH_DATE_REVIEW_MAX_NAMESAKES, MatchOutcome, POPULATION,
     RARE_NAME_MAX_NAMESAKES, TRUNCATION_MIN_LENGTH, match_flight, passenger_blocking_keys,
 };
-pub use facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
+pub use facts::{PassengerFacts, PersonFacts, SurnameOrder, normalise_frequent_flyer};
 pub use index::{BLOCKING_KEYS_VERSION, RegistryIndex, person_blocking_keys};
 pub use normalise::{
     Locale, NICKNAMES, NameReading, NameWord, PersonName, PhoneAgreement, PhoneKey,

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::decide::MatchOutcome;
-use super::facts::{PassengerFacts, PersonFacts, normalise_frequent_flyer};
+use super::facts::{PassengerFacts, PersonFacts, SurnameOrder, normalise_frequent_flyer};
 use super::normalise::{
     Locale, Transliteration, fold_words, name_key, nicknames_of, normalise_email, normalise_phone,
 };
@@ -428,6 +428,11 @@ impl Generator {
             emails,
             phones,
             loyalty,
+            surname_order: match human.pool.locale {
+                Locale::EsEs | Locale::EsMx => SurnameOrder::FathersFirst,
+                Locale::PtBr => SurnameOrder::FathersLast,
+                _ => SurnameOrder::Unknown,
+            },
         };
         (person, traps)
     }
