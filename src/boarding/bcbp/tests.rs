@@ -1084,3 +1084,17 @@ fn a_kept_part_longer_than_a_size_field_can_declare_is_refused_on_encoding() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Found by the fuzzer too: security data read leniently beyond what its two-digit length declares.
+#[test]
+fn kept_security_data_longer_than_its_length_field_can_declare_is_refused_on_encoding() {
+    const RAW: &str = "M1DESMARAIS/LUC       EABC123 YULFRAAC 0834 326J001A0025 100^1YM4kkkkk  EABC123 YULFRAAC 0834 226F001A0025 1FF>6181WW6kkkkiMSiiiiiM2kp2kkk6F001A0025 1FF>6181WW6225B                       ;                        AC 00141234560032A0141234567890 1AC AC 1234567890123    20KYLX58ZDEF456 FRAGVALH 3664 227C012C0002 12E2A0140987654321 1AC AC 123456kkkkkkkkkii2@Y!5@5iii+555%%ii:";
+    let pass = decoded(RAW);
+    match encode(&pass) {
+        Err(BcbpError::Encode {
+            field: Field::SecurityLength,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+}
