@@ -425,6 +425,29 @@ pub trait ReportStore: Send + Sync {
 /// Implements `ReportStore` for a backend store, once for both backends.
 macro_rules! report_store {
     ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        /// Writes the rollup's cells of `day` (a day, or a month's first day) with `sql`: `INSERT_CELL`
+        /// or `INSERT_MONTH_CELL`, which take the same values.
+        async fn insert_cells(
+            conn: &mut $conn,
+            sql: &'static str,
+            rollup: &$crate::reports::rollup::Rollup,
+            day: NaiveDate,
+        ) -> Result<(), StoreError> {
+            for (key, figures) in rollup.cells.iter().filter(|(k, _)| k.day == day) {
+                sqlx::query(sql)
+                    .bind(key.day)
+                    .bind(&key.station)
+                    .bind(&key.desk)
+                    .bind(&key.rule)
+                    .bind(key.channel.as_str())
+                    .bind(key.network.map(|n| n.as_str()).unwrap_or(""))
+                    .bind(to_json(figures))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+
         #[async_trait]
         impl $crate::store::ReportStore for $store {
             $($backend)*
@@ -577,18 +600,7 @@ macro_rules! report_store {
                 ] {
                     sqlx::query(sql).bind(day).execute(&mut *tx).await?;
                 }
-                for (key, figures) in rollup.cells.iter().filter(|(k, _)| k.day == day) {
-                    sqlx::query(INSERT_CELL)
-                        .bind(key.day)
-                        .bind(&key.station)
-                        .bind(&key.desk)
-                        .bind(&key.rule)
-                        .bind(key.channel.as_str())
-                        .bind(key.network.map(|n| n.as_str()).unwrap_or(""))
-                        .bind(to_json(figures))
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                insert_cells(&mut tx, INSERT_CELL, rollup, day).await?;
                 for ((d, station), s) in rollup.stations.iter().filter(|((d, _), _)| *d == day) {
                     sqlx::query(INSERT_STATION_DAY)
                         .bind(*d)
@@ -622,18 +634,7 @@ macro_rules! report_store {
                 ] {
                     sqlx::query(sql).bind(month).execute(&mut *tx).await?;
                 }
-                for (key, figures) in rollup.cells.iter().filter(|(k, _)| k.day == month) {
-                    sqlx::query(INSERT_MONTH_CELL)
-                        .bind(key.day)
-                        .bind(&key.station)
-                        .bind(&key.desk)
-                        .bind(&key.rule)
-                        .bind(key.channel.as_str())
-                        .bind(key.network.map(|n| n.as_str()).unwrap_or(""))
-                        .bind(to_json(figures))
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                insert_cells(&mut tx, INSERT_MONTH_CELL, rollup, month).await?;
                 sqlx::query("INSERT INTO report_rolled_months (month, rolled_at) VALUES ($1, $2)")
                     .bind(month)
                     .bind(at)
