@@ -134,7 +134,7 @@ async fn receive(State(fake): State<Fake>, Json(body): Json<Value>) -> Response 
             our_id: Some(ours),
             state: MessageState::Delivered,
             error: None,
-            retry_in: None,
+            retry: None,
             at: clock::now(),
         };
         if let Err(e) = aboard::app::hooks::apply(store.as_ref(), vec![event], clock::now()).await {

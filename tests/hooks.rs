@@ -510,6 +510,24 @@ async fn an_x_reply_is_noted_and_the_airlines_own_message_confirms_its_send() {
     }
 }
 
+/// How long sends through the test's WhatsApp number to `recipient` are held, if they are: the turn
+/// every instance takes before sending (with no pace of its own, it only honours holds).
+async fn turn_held(store: &dyn aboard::store::Store, recipient: &str) -> Option<Duration> {
+    let now = clock::now();
+    store
+        .take_send_turn(
+            Network::Whatsapp,
+            "106540352242922",
+            recipient,
+            Duration::zero(),
+            Duration::zero(),
+            now,
+        )
+        .await
+        .unwrap()
+        .map(|turn| turn - now)
+}
+
 /// A WhatsApp status webhook reporting a failure with `code`, as the Cloud API writes it.
 fn whatsapp_failed(wamid: &str, to: &str, ours: &str, code: i64, title: &str) -> serde_json::Value {
     let mut failed = whatsapp_statuses(&[(wamid, "failed", to, Some(ours))]);
@@ -610,6 +628,17 @@ async fn a_failure_whatsapp_reports_later_is_sent_again_once_when_it_means_not_n
             wait > Duration::seconds(50) && wait <= Duration::seconds(60),
             "a minute: {wait}"
         );
+        // The person's other messages wait as long, on every instance; others' and the number's do not.
+        let held = |recipient: &'static str| {
+            let store = store.clone();
+            async move { turn_held(store.as_ref(), recipient).await }
+        };
+        let person_held = held("34600000071").await.expect("the person is held");
+        assert!(
+            person_held > Duration::seconds(50) && person_held <= Duration::seconds(60),
+            "a minute: {person_held}"
+        );
+        assert_eq!(held("34600000072").await, None, "another person goes");
         assert_eq!(now[1].state, MessageState::Failed);
         assert!(
             now[1]
@@ -915,6 +944,81 @@ async fn messenger_and_instagram_report_delivery_and_reads_by_watermark_and_a_re
             200
         );
         assert_eq!(states(ig_task.id).await, vec![MessageState::Read; 2]);
+        app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// WhatsApp reports a throughput failure (130429) after accepting a message: the message goes back to
+/// the queue, and every message through the airline's number waits as long, on every instance.
+#[tokio::test]
+async fn a_throughput_limit_whatsapp_reports_later_holds_the_whole_number() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let whatsapp = SocialAccount {
+            network: Network::Whatsapp,
+            handle: "+34600000081".to_string(),
+            network_user_id: Some("34600000081".to_string()),
+            last_inbound_at: Some(clock::now() - Duration::hours(2)),
+            ..x_account("81")
+        };
+        let task = social_task(
+            store.clone(),
+            8402,
+            &person("P-HOOK-NUMBER", "Eva Sanz", "es", vec![whatsapp]),
+        )
+        .await;
+        let fake = FakeNetwork::new(Kind::Whatsapp);
+        let fake_url = fake.serve().await;
+        let app = TestApp::spawn(config(&db, &fake_url, "http://127.0.0.1:9")).await;
+        let queued = store
+            .enqueue_message(
+                &NewMessage {
+                    task_id: task.id,
+                    network: Network::Whatsapp,
+                    recipient: "34600000081".to_string(),
+                    body: "Hola Eva".to_string(),
+                    author: "staff:alba".to_string(),
+                    idempotency_key: "hook-number".to_string(),
+                    mode: MessageMode::FreeText,
+                    tag: None,
+                    template: None,
+                },
+                clock::now(),
+            )
+            .await
+            .unwrap();
+        wait_until("sent", || {
+            let store = store.clone();
+            async move {
+                store.messages_for_task(task.id).await.unwrap()[0].state == MessageState::Sent
+            }
+        })
+        .await;
+        assert_eq!(turn_held(store.as_ref(), "34600000099").await, None);
+        let sent = store.messages_for_task(task.id).await.unwrap().remove(0);
+        let throughput = whatsapp_failed(
+            sent.provider_message_id.as_deref().unwrap(),
+            "34600000081",
+            &queued.id.to_string(),
+            130429,
+            "Rate limit hit",
+        );
+        assert_eq!(
+            post_signed_meta(&app.url("/hooks/whatsapp"), APP_SECRET, &throughput).await,
+            200
+        );
+        let requeued = store.messages_for_task(task.id).await.unwrap().remove(0);
+        assert_eq!(requeued.state, MessageState::Queued, "{requeued:?}");
+        for anyone in ["34600000081", "34600000099"] {
+            let held = turn_held(store.as_ref(), anyone)
+                .await
+                .unwrap_or_else(|| panic!("{anyone} waits with the number"));
+            assert!(
+                held > Duration::seconds(5) && held <= Duration::seconds(10),
+                "ten seconds: {held}"
+            );
+        }
         app.stop().await;
         db.finish().await;
     }

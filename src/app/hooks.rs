@@ -1,6 +1,7 @@
 //! Acting on what the networks' webhooks said (`messaging::hooks`): a status moves its message forward
 //! only (a watermark moves every message sent up to its time), a failure the network means as "not
-//! now" puts the message back in the queue, a duplicate changes nothing, and a reply notes when the
+//! now" puts the message back in the queue (and holds the account's or the person's other messages as
+//! long, as the network asked), a duplicate changes nothing, and a reply notes when the
 //! person wrote (their window), joins their task's thread and awaits the advisor holding the task. An
 //! unknown sender's reply is logged and kept.
 
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::app::inbound::CLOCK_SKEW;
 use crate::domain::records::NewReply;
 use crate::messaging::hooks::HookEvent;
+use crate::messaging::outbox::Hold;
 use crate::store::{Store, StoreError};
 
 /// What a webhook delivery changed.
@@ -82,24 +84,40 @@ pub async fn apply(
                 provider_message_id,
                 our_id,
                 error,
-                retry_in: Some(wait),
+                retry: Some(retry),
                 ..
             } => {
                 let error =
                     error.unwrap_or_else(|| format!("{network} did not deliver it for now"));
+                let until = now + retry.after;
                 let requeued = store
                     .requeue_message(
                         network,
                         provider_message_id.as_deref(),
                         our_id,
-                        now + wait,
+                        until,
                         &error,
                         now,
                     )
                     .await?;
-                match requeued {
-                    Some(_) => applied.statuses += 1,
-                    None => applied.unchanged += 1,
+                let Some(message) = requeued else {
+                    applied.unchanged += 1;
+                    continue;
+                };
+                applied.statuses += 1;
+                // The limit holds the number's or the person's other messages too, on every instance,
+                // as when the network says so in its answer to a send.
+                let held = match retry.hold {
+                    Hold::None => None,
+                    Hold::App => Some(None),
+                    Hold::Recipient => Some(Some(message.new.recipient.as_str())),
+                };
+                // The message itself is requeued: a hold that could not be written only lets the others
+                // go sooner, where the network may refuse them again.
+                if let (Some(recipient), Some(account)) = (held, retry.account.as_deref())
+                    && let Err(e) = store.hold_sends(network, account, recipient, until).await
+                {
+                    tracing::warn!(error = %e, %network, "a network's hold could not be recorded for the other instances");
                 }
             }
             HookEvent::Status {
@@ -108,7 +126,7 @@ pub async fn apply(
                 our_id,
                 state,
                 error,
-                retry_in: None,
+                retry: None,
                 at,
             } => {
                 let moved = store

@@ -73,7 +73,7 @@ impl Connector for DemoNetwork {
                 our_id: None,
                 state: MessageState::Delivered,
                 error: None,
-                retry_in: None,
+                retry: None,
                 at: clock::now(),
             }];
             if answers(&message.new.recipient) {
@@ -94,7 +94,7 @@ impl Connector for DemoNetwork {
                     our_id: None,
                     state: MessageState::Read,
                     error: None,
-                    retry_in: None,
+                    retry: None,
                     at: now - Duration::seconds(1),
                 });
                 events.push(HookEvent::Reply {

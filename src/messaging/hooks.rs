@@ -16,7 +16,19 @@ use serde_json::Value;
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::outbox::Hold;
 use crate::domain::{MessageState, Network};
+
+/// A failure a network reported later and means as "not now".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub after: Duration,
+    /// What else must wait as long, as when the network says so in its answer to a send: every message
+    /// of the airline's account, or every message to the same person.
+    pub hold: Hold,
+    /// The airline's account the webhook names (WhatsApp's `phone_number_id`), whose sends are held.
+    pub account: Option<String>,
+}
 
 /// One thing a network's webhook told aboard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +52,9 @@ pub enum HookEvent {
         state: MessageState,
         error: Option<String>,
         /// For a failure the network means as "not now" (a throughput or per-person limit): when the
-        /// message may go again. It was not delivered, so sending it again sends it once.
-        retry_in: Option<Duration>,
+        /// message may go again, and what else waits as long. It was not delivered, so sending it again
+        /// sends it once.
+        retry: Option<Retry>,
         at: DateTime<Utc>,
     },
     /// Every message of ours to `recipient_id` sent up to `up_to` reached `state` (Messenger's and
@@ -175,9 +188,14 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                             .and_then(|v| Uuid::parse_str(v).ok()),
                         state,
                         error,
-                        retry_in: code
+                        retry: code
                             .filter(|_| state == MessageState::Failed)
-                            .and_then(whatsapp_retry),
+                            .and_then(whatsapp_retry)
+                            .map(|(after, hold)| Retry {
+                                after,
+                                hold,
+                                account: text(&value["metadata"]["phone_number_id"]),
+                            }),
                         at: from_seconds(&s["timestamp"]).unwrap_or(now),
                     });
                 }
@@ -207,7 +225,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                                 .and_then(|v| Uuid::parse_str(v).ok()),
                             state: MessageState::Sent,
                             error: None,
-                            retry_in: None,
+                            retry: None,
                             at,
                         });
                     } else if let Some(sender) = sender {
@@ -243,7 +261,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                         our_id: None,
                         state: MessageState::Delivered,
                         error: None,
-                        retry_in: None,
+                        retry: None,
                         at,
                     });
                 }
@@ -254,7 +272,7 @@ pub fn parse_meta(body: &Value, now: DateTime<Utc>) -> Result<Vec<HookEvent>, St
                         our_id: None,
                         state: MessageState::Read,
                         error: None,
-                        retry_in: None,
+                        retry: None,
                         at,
                     });
                 }
@@ -285,13 +303,14 @@ fn whatsapp_failure(code: i64) -> Option<&'static str> {
     }
 }
 
-/// When a message WhatsApp failed with a "not now" code may go again: its limits are per second
-/// (throughput), per person (a minute is WhatsApp's advice) and the spam rate limit of the number.
-fn whatsapp_retry(code: i64) -> Option<Duration> {
+/// When a message WhatsApp failed with a "not now" code may go again, and what waits with it: its
+/// limits are per second (throughput, the number), per person (a minute is WhatsApp's advice) and the
+/// spam rate limit of the number.
+fn whatsapp_retry(code: i64) -> Option<(Duration, Hold)> {
     match code {
-        130429 => Some(Duration::seconds(10)),
-        131056 => Some(Duration::seconds(60)),
-        131048 => Some(Duration::minutes(5)),
+        130429 => Some((Duration::seconds(10), Hold::App)),
+        131056 => Some((Duration::seconds(60), Hold::Recipient)),
+        131048 => Some((Duration::minutes(5), Hold::App)),
         _ => None,
     }
 }
@@ -319,7 +338,7 @@ pub fn parse_x(body: &Value, own_user_id: &str, now: DateTime<Utc>) -> Vec<HookE
                 our_id: None,
                 state: MessageState::Sent,
                 error: None,
-                retry_in: None,
+                retry: None,
                 at,
             });
         } else {
