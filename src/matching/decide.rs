@@ -853,9 +853,10 @@ fn judge(view: &PassengerView, index: &RegistryIndex, id: u32) -> Option<Verdict
         || names.surname == SurnameAgreement::LastOfCompound && names.given_agrees();
     let given_agrees = names.given_agrees();
     // Where a compound's last surname is the mother's (Spanish), a profile showing only it is more
-    // likely the mother than her child, who carries it last and often her given name too.
+    // likely the mother than her child, who carries it last and often her given name too. Where nothing
+    // says how the person was named, it may be either: only a Portuguese naming makes it the father's.
     let mothers_surname_only = names.surname == SurnameAgreement::LastOfCompound
-        && index.surname_order(id) == SurnameOrder::FathersFirst;
+        && index.surname_order(id) != SurnameOrder::FathersLast;
     let names_compatible = names.surname >= SurnameAgreement::Similar && names.given.compatible();
 
     let decision = if ev.birth_date_conflict.is_some() || ev.frequent_flyer_conflict.is_some() {
@@ -1660,6 +1661,7 @@ mod tests {
     fn a_portuguese_profile_with_the_last_surname_links_and_a_relative_does_not() {
         let mut camila = person(1, "Camila Santos");
         camila.emails.push("camila@example.br".into());
+        camila.surname_order = SurnameOrder::FathersLast;
         let mut herself = passenger(10, "SOUZASANTOS/CAMILAMRS");
         herself.email = Some("camila@example.br".into());
         let mut husband = passenger(11, "SOUZASANTOS/PEDROMR");
@@ -1808,8 +1810,9 @@ mod tests {
     }
 
     /// A Spanish daughter carries her mother's first surname last, and often her given name: under the
-    /// family's e-mail she is not linked to her mother's profile, which shows only that surname. A
-    /// Portuguese profile's single surname is the father's, carried last, and links as before.
+    /// family's e-mail she is not linked to her mother's profile, which shows only that surname, nor
+    /// where the profile says nothing of how its person was named. A Portuguese profile's single surname
+    /// is the father's, carried last, and links as before.
     #[test]
     fn a_spanish_profiles_surname_ending_the_compound_is_a_mothers_and_goes_to_review() {
         let with_family_email = |n: u128, name: &str, order: SurnameOrder| PersonFacts {
@@ -1826,6 +1829,11 @@ mod tests {
             "María García",
             SurnameOrder::FathersFirst,
         ));
+        let outcomes = run(persons, std::slice::from_ref(&daughter));
+        assert_eq!(only(&outcomes, 10).decision, LinkDecision::Review);
+        // With neither language nor country, the profile may be her mother's as well.
+        let mut persons = filler();
+        persons.push(with_family_email(1, "María García", SurnameOrder::Unknown));
         let outcomes = run(persons, std::slice::from_ref(&daughter));
         assert_eq!(only(&outcomes, 10).decision, LinkDecision::Review);
 
