@@ -1003,32 +1003,47 @@ fn new_flight(key: FlightKey, destination: Option<Iata>) -> NewFlight {
 }
 
 /// The passengers with their keys; same locator and name count up from 1 in the order of the list.
-/// Takes the list, so that a day's file is not held twice in memory.
+/// Takes the list, so that a day's file is not held twice in memory. Each key is pushed together in
+/// one string: formatting its parts cost a day's PNLs as much as reading their names.
 pub fn new_passengers(passengers: Vec<ManifestPassenger>) -> Vec<NewPassenger> {
-    let mut seen: HashMap<(String, String), usize> = HashMap::with_capacity(passengers.len());
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(passengers.len());
     passengers
         .into_iter()
         .map(|p| {
-            let booking = booking_key_prefix(p.locator.as_ref().map(Locator::as_str));
-            let name = key_name(&p.name);
-            let pax_key = format!("{booking}{name}/");
-            let ordinal = seen.entry((booking, name)).or_insert(0);
-            *ordinal += 1;
-            new_passenger(format!("{pax_key}{ordinal}"), p)
+            let locator = p.locator.as_ref().map(Locator::as_str);
+            let mut pax_key = booking_key_prefix(locator);
+            pax_key.reserve(p.name.surname.len() + p.name.given.len() + 4);
+            push_key_name(&mut pax_key, &p.name);
+            pax_key.push('/');
+            let ordinal = match seen.get_mut(&pax_key) {
+                Some(ordinal) => {
+                    *ordinal += 1;
+                    *ordinal
+                }
+                None => {
+                    seen.insert(pax_key.clone(), 1);
+                    1
+                }
+            };
+            pax_key.push_str(&ordinal.to_string());
+            new_passenger(pax_key, p)
         })
         .collect()
 }
 
-/// The booking name as a key: upper-case letters and digits of surname and given name, title left out
-/// (a CHG that corrects MR to DR is the same passenger).
-fn key_name(name: &BookingName) -> String {
-    let keep = |s: &str| -> String {
-        s.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect()
+/// The booking name as a key (`SURNAME/GIVEN`): upper-case letters and digits of surname and given
+/// name, title left out (a CHG that corrects MR to DR is the same passenger).
+fn push_key_name(key: &mut String, name: &BookingName) {
+    let keep = |key: &mut String, s: &str| {
+        key.extend(
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_uppercase()),
+        )
     };
-    format!("{}/{}", keep(&name.surname), keep(&name.given))
+    keep(key, &name.surname);
+    key.push('/');
+    keep(key, &name.given);
 }
 
 fn new_passenger(pax_key: String, p: ManifestPassenger) -> NewPassenger {
@@ -1064,5 +1079,45 @@ fn new_passenger(pax_key: String, p: ManifestPassenger) -> NewPassenger {
         docs_given,
         checkin_sequence: p.checkin_sequence.and_then(|n| i32::try_from(n).ok()),
         service_codes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys are `LOCATOR/SURNAME/GIVEN/N`: letters and digits upper-cased, N counting the same
+    /// locator and name, `-` without a locator.
+    #[test]
+    fn passenger_keys_count_the_same_booking_and_name() {
+        let csv = "flight,date,origin,destination,surname,given,locator\n\
+                   IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Lucas,X7K2QM\n\
+                   IB3166,2026-11-22,MAD,BCN,GARCIA PENA,LUCAS,X7K2QM\n\
+                   IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Ana,X7K2QM\n\
+                   IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Lucas,\n";
+        let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+        let (document, _) = manifest::parse(
+            "day.csv",
+            csv.as_bytes(),
+            Reading::format(Some(Format::Csv)),
+            date,
+        )
+        .expect("the CSV");
+        let Document::Rows(mut manifests) = document else {
+            panic!("rows expected");
+        };
+        let keys: Vec<String> = new_passengers(manifests.remove(0).passengers)
+            .into_iter()
+            .map(|p| p.pax_key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "X7K2QM/GARCIAPENA/LUCAS/1",
+                "X7K2QM/GARCIAPENA/LUCAS/2",
+                "X7K2QM/GARCIAPENA/ANA/1",
+                "-/GARCIAPENA/LUCAS/1",
+            ]
+        );
     }
 }

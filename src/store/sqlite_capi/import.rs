@@ -418,7 +418,7 @@ fn stored_passengers(
 
 /// Binds passengers to an insert of as many or to the update of one (both take, per passenger, the
 /// write columns but `updated_at`, then the creation and update instants) and runs it. `rows` are
-/// (id, passenger, content digest).
+/// (id, passenger, content digest); their values are bound in place.
 fn write_passengers(
     db: NonNull<ffi::sqlite3>,
     statement: &Statement,
@@ -426,7 +426,7 @@ fn write_passengers(
     rows: &[(Uuid, &NewPassenger, String)],
     at: &str,
 ) -> Result<(), StoreError> {
-    // The texts made here must live until the statement has run: values are bound without copying.
+    // The texts made here outlive the statement's run.
     let made: Vec<(Option<String>, String)> = rows
         .iter()
         .map(|(_, p, _)| {
@@ -440,42 +440,44 @@ fn write_passengers(
             (date_of_birth, service_codes)
         })
         .collect();
-    let mut bind = statement.binder();
-    for ((id, p, digest), (date_of_birth, service_codes)) in rows.iter().zip(&made) {
-        let (ff_airline, ff_number) = p
-            .frequent_flyer
-            .as_ref()
-            .map(|(a, n)| (a.as_str(), n.as_str()))
-            .unzip();
-        bind.blob(id.as_bytes());
-        bind.blob(flight_id.as_bytes());
-        bind.text(Some(&p.pax_key));
-        bind.text(Some(&p.surname));
-        bind.text(Some(&p.given_name));
-        bind.text(p.title.as_deref());
-        bind.text(Some(p.traveller_class.as_str()));
-        bind.text(p.locator.as_deref());
-        bind.text(p.seat.as_deref());
-        bind.text(p.cabin_class.as_deref());
-        bind.text(p.destination.as_deref());
-        bind.text(p.party_ref.as_deref());
-        bind.text(ff_airline);
-        bind.text(ff_number);
-        bind.text(p.email.as_deref());
-        bind.text(p.phone.as_deref());
-        bind.text(date_of_birth.as_deref());
-        bind.text(p.gender.as_deref());
-        bind.text(p.nationality.as_deref());
-        bind.text(p.docs_surname.as_deref());
-        bind.text(p.docs_given.as_deref());
-        bind.integer(p.checkin_sequence.map(i64::from));
-        bind.text(Some(service_codes));
-        bind.text(Some(digest));
-        bind.text(Some(at));
-        bind.text(Some(at));
-    }
-    bind.finish()?;
-    statement.execute(db).map(drop)
+    let flight_id = flight_id.as_bytes();
+    statement
+        .execute_in_place(db, |bind| {
+            for ((id, p, digest), (date_of_birth, service_codes)) in rows.iter().zip(&made) {
+                let (ff_airline, ff_number) = p
+                    .frequent_flyer
+                    .as_ref()
+                    .map(|(a, n)| (a.as_str(), n.as_str()))
+                    .unzip();
+                bind.blob(id.as_bytes());
+                bind.blob(flight_id);
+                bind.text(Some(&p.pax_key));
+                bind.text(Some(&p.surname));
+                bind.text(Some(&p.given_name));
+                bind.text(p.title.as_deref());
+                bind.text(Some(p.traveller_class.as_str()));
+                bind.text(p.locator.as_deref());
+                bind.text(p.seat.as_deref());
+                bind.text(p.cabin_class.as_deref());
+                bind.text(p.destination.as_deref());
+                bind.text(p.party_ref.as_deref());
+                bind.text(ff_airline);
+                bind.text(ff_number);
+                bind.text(p.email.as_deref());
+                bind.text(p.phone.as_deref());
+                bind.text(date_of_birth.as_deref());
+                bind.text(p.gender.as_deref());
+                bind.text(p.nationality.as_deref());
+                bind.text(p.docs_surname.as_deref());
+                bind.text(p.docs_given.as_deref());
+                bind.integer(p.checkin_sequence.map(i64::from));
+                bind.text(Some(service_codes));
+                bind.text(Some(digest));
+                bind.text(Some(at));
+                bind.text(Some(at));
+            }
+        })
+        .map(drop)
 }
 
 fn log_event(
