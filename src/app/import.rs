@@ -1094,7 +1094,7 @@ mod tests {
                    IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Lucas,X7K2QM\n\
                    IB3166,2026-11-22,MAD,BCN,GARCIA PENA,LUCAS,X7K2QM\n\
                    IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Ana,X7K2QM\n\
-                   IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Lucas,\n";
+                   IB3166,2026-11-22,MAD,BCN,Garcia-Pena,Lucas,LOST01\n";
         let date = NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
         let (document, _) = manifest::parse(
             "day.csv",
@@ -1106,7 +1106,9 @@ mod tests {
         let Document::Rows(mut manifests) = document else {
             panic!("rows expected");
         };
-        let keys: Vec<String> = new_passengers(manifests.remove(0).passengers)
+        let mut passengers = manifests.remove(0).passengers;
+        passengers[3].locator = None;
+        let keys: Vec<String> = new_passengers(passengers)
             .into_iter()
             .map(|p| p.pax_key)
             .collect();

@@ -640,7 +640,7 @@ mod tests {
             .execute(&mut connection)
             .await
             .expect("the table");
-        let id = Uuid::now_v7();
+        let (id, other) = (Uuid::now_v7(), Uuid::now_v7());
         let texts = ["ALMEIDA".to_string(), "RUI".to_string()];
         {
             let mut handle = connection.lock_handle().await.expect("the handle");
@@ -670,16 +670,19 @@ mod tests {
                 bind.text(Some(&texts[1]));
             });
             assert!(refused.is_err(), "a fifth value has no parameter");
-            let nulls = insert.execute_in_place(db, |bind| bind.integer(Some(8)));
+            let nulls = insert.execute_in_place(db, |bind| bind.blob(other.as_bytes()));
             assert_eq!(nulls.expect("a row of one value"), 1);
         }
-        let rows: Vec<(Option<Uuid>, Option<String>, Option<String>, i64)> =
+        let rows: Vec<(Uuid, Option<String>, Option<String>, Option<i64>)> =
             sqlx::query_as("SELECT id, a, b, n FROM t ORDER BY rowid")
                 .fetch_all(&mut connection)
                 .await
                 .expect("the rows");
-        let copied = (Some(id), Some(texts[0].clone()), Some(texts[1].clone()), 7);
-        assert_eq!(rows, vec![copied.clone(), copied, (None, None, None, 8)]);
+        let copied = (id, Some(texts[0].clone()), Some(texts[1].clone()), Some(7));
+        assert_eq!(
+            rows,
+            vec![copied.clone(), copied, (other, None, None, None)]
+        );
         let encodings: i64 = sqlx::query_scalar(
             "SELECT count(DISTINCT quote(id) || quote(a) || quote(b)) FROM t WHERE n = 7",
         )
