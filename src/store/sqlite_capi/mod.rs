@@ -673,11 +673,11 @@ mod tests {
             let nulls = insert.execute_in_place(db, |bind| bind.blob(other.as_bytes()));
             assert_eq!(nulls.expect("a row of one value"), 1);
         }
-        let rows: Vec<(Uuid, Option<String>, Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT id, a, b, n FROM t ORDER BY rowid")
-                .fetch_all(&mut connection)
-                .await
-                .expect("the rows");
+        type Row = (Uuid, Option<String>, Option<String>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as("SELECT id, a, b, n FROM t ORDER BY rowid")
+            .fetch_all(&mut connection)
+            .await
+            .expect("the rows");
         let copied = (id, Some(texts[0].clone()), Some(texts[1].clone()), Some(7));
         assert_eq!(
             rows,
