@@ -105,6 +105,16 @@ impl Dialect {
         }
     }
 
+    /// The days from one date to a later one.
+    fn days_between(self, later: &str, earlier: &str) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)")
+            }
+            Dialect::Postgres => format!("({later}) - {earlier}"),
+        }
+    }
+
     fn date(self, seconds: &str) -> String {
         match self {
             Dialect::Sqlite => format!("date({seconds}, 'unixepoch')"),
@@ -129,15 +139,16 @@ fn year(d: Dialect, tasks: i64, events: i64, start: i64) -> Vec<String> {
     let created = format!("({boarded} + 30 + i % 7 * 10)");
     let claimed = format!("({created} + i * 13 % 600)");
     let sent = format!("({claimed} + 120)");
+    let language = "CASE i % 4 WHEN 0 THEN 'es' WHEN 1 THEN 'en' WHEN 2 THEN 'pt' ELSE 'fr' END";
     vec![
         format!(
-            "{} INSERT INTO persons (id, external_id, display_name, language, created_at, updated_at) \
-             SELECT {}, 'BENCH-' || i, 'Bench', CASE i % 4 WHEN 0 THEN 'es' WHEN 1 THEN 'en' \
-             WHEN 2 THEN 'pt' ELSE 'fr' END, {}, {} FROM g",
+            "{} INSERT INTO persons (id, external_id, display_name, language, created_at, updated_at, \
+             seen_us, desk) SELECT {}, 'BENCH-' || i, 'Bench', {language}, {}, {}, {}, {language} FROM g",
             d.series(PERSONS),
             d.id(0x10, "i"),
             d.at(&start.to_string()),
             d.at(&start.to_string()),
+            start * 1_000_000,
         ),
         format!(
             "{}, st(k, code) AS (VALUES {stations}) INSERT INTO flights (id, carrier, number, local_date, \
@@ -215,15 +226,26 @@ fn year(d: Dialect, tasks: i64, events: i64, start: i64) -> Vec<String> {
         ),
         format!(
             "{}, st(k, code) AS (VALUES {stations}) INSERT INTO holdout_assignments (id, flight_id, person_id, \
-             station, flight_date, rule_id, channel, cohort, period, decided_at) \
+             station, flight_date, rule_id, channel, cohort, period, decided_at, decided_us) \
              SELECT {}, {}, {}, st.code, {}, 'checkin-at-gate', 'gate', \
-             CASE WHEN i % 20 = 0 THEN 'held_out' ELSE 'treated' END, 0, {} FROM g JOIN st ON st.k = i / 69 % 40",
+             CASE WHEN i % 20 = 0 THEN 'held_out' ELSE 'treated' END, 0, {}, {boarded} * 1000000 \
+             FROM g JOIN st ON st.k = i / 69 % 40",
             d.series(tasks),
             d.id(0x70, "i"),
             d.id(0x20, "i / 69"),
             d.id(0x10, &format!("i % {PERSONS}")),
             d.date(&dep_of_i),
             d.at(&boarded),
+        ),
+        // What the store keeps on each decision as links are decided (no case comes in this year).
+        format!(
+            "UPDATE holdout_assignments SET flight_after_days = {}",
+            d.days_between(
+                "(SELECT MIN(f.local_date) FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id \
+                 JOIN flights f ON f.id = pa.flight_id WHERE l.person_id = holdout_assignments.person_id \
+                 AND l.decision = 'linked' AND f.local_date > holdout_assignments.flight_date)",
+                "flight_date"
+            ),
         ),
         format!(
             "{} INSERT INTO events (id, at, actor, action, subject_kind, subject_id, detail) \
@@ -299,6 +321,7 @@ async fn build(store: &Arc<dyn Store>, target: Target<'_>, options: &Options, no
         let table = sql
             .split("INSERT INTO ")
             .nth(1)
+            .or_else(|| sql.split("UPDATE ").nth(1))
             .and_then(|s| s.split(' ').next())
             .unwrap_or("?");
         println!("  wrote {rows:>9} {table} in {:.1} s", took.as_secs_f64());

@@ -17,6 +17,8 @@ use aboard::domain::{
     CaseStatus, Channel, Cohort, FlightKey, FlightNumber, FlightStatus, Iata, LinkDecision,
     Network, Role, TravellerClass,
 };
+use aboard::reports::uplift::{CohortFact, Uplift};
+use aboard::reports::{ReportFilter, desk_of};
 use aboard::store::{EventFilter, Store};
 use aboard::tasks::{ContactPolicy, HoldoutPolicy};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -559,6 +561,332 @@ async fn the_uplift_report_agrees_with_the_outcomes_written() {
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
         }
         app.stop().await;
+        db.finish().await;
+    }
+}
+
+/// Writes one holdout decision made at `at` for a flight that day at `station`.
+async fn decided_at(store: &dyn Store, person: Uuid, cohort: Cohort, station: &str, at: &str) {
+    let at = DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+    let recorded = store
+        .record_holdout(&HoldoutRecord {
+            flight_id: Uuid::now_v7(),
+            person_id: person,
+            station: station.to_string(),
+            rule_id: "checkin-at-gate".to_string(),
+            channel: Channel::Gate,
+            assignment: HoldoutAssignment {
+                cohort,
+                period: at.timestamp().div_euclid(PERIOD_DAYS * 86_400),
+                flight_date: at.date_naive(),
+            },
+            decided_at: at,
+        })
+        .await
+        .unwrap();
+    assert!(recorded);
+}
+
+/// Each cohort's decisions and, per outcome, (with the outcome, known yet).
+type Figures = Vec<(Cohort, i64, [(i64, i64); 3])>;
+
+/// The report's figures worked out from the decisions' facts as the stored cases and manifests give them
+/// now, by the outcomes' definitions (the report itself counts what was kept on each decision).
+fn expected(facts: &[CohortFact], filter: &ReportFilter, days: i64, now: DateTime<Utc>) -> Figures {
+    let days_d = Duration::days(days);
+    let kept: Vec<&CohortFact> = facts
+        .iter()
+        .filter(|f| {
+            f.flight_date >= filter.from
+                && f.flight_date <= filter.to
+                && filter.station.as_deref().is_none_or(|s| s == f.station)
+                && filter
+                    .desk
+                    .as_deref()
+                    .is_none_or(|d| d == desk_of(f.language.as_deref()))
+        })
+        .collect();
+    [Cohort::Treated, Cohort::HeldOut, Cohort::Exempt]
+        .into_iter()
+        .map(|cohort| {
+            let of: Vec<&&CohortFact> = kept.iter().filter(|f| f.cohort == cohort).collect();
+            let count = |outcome: &dyn Fn(&CohortFact) -> Option<bool>| {
+                let known: Vec<bool> = of.iter().filter_map(|f| outcome(f)).collect();
+                (
+                    known.iter().filter(|k| **k).count() as i64,
+                    known.len() as i64,
+                )
+            };
+            let new_case = count(&|f| {
+                let end = f.decided_at + days_d;
+                (end <= now).then(|| f.next_case_at.is_some_and(|c| c <= end))
+            });
+            let active = count(&|f| {
+                (f.registry_seen_at >= f.decided_at + days_d).then_some(f.activity_30d > 0)
+            });
+            let flew_again = count(&|f| {
+                (f.decided_at + days_d <= now).then(|| {
+                    f.next_flight_on
+                        .is_some_and(|d| d <= f.flight_date + days_d)
+                })
+            });
+            (cohort, of.len() as i64, [new_case, active, flew_again])
+        })
+        .collect()
+}
+
+fn figures(uplift: &Uplift) -> Figures {
+    let of = |cohort: Cohort| {
+        let pick = |i: usize| {
+            let p = if cohort == Cohort::Treated {
+                &uplift.outcomes[i].treated
+            } else {
+                &uplift.outcomes[i].held_out
+            };
+            (p.with_outcome, p.passengers)
+        };
+        match cohort {
+            Cohort::Treated => (cohort, uplift.treated, [pick(0), pick(1), pick(2)]),
+            Cohort::HeldOut => (cohort, uplift.held_out, [pick(0), pick(1), pick(2)]),
+            Cohort::Exempt => (cohort, uplift.exempt, [(0, 0); 3]),
+        }
+    };
+    vec![of(Cohort::Treated), of(Cohort::HeldOut), of(Cohort::Exempt)]
+}
+
+fn without_exempt_outcomes(mut f: Figures) -> Figures {
+    f[2].2 = [(0, 0); 3];
+    f
+}
+
+#[tokio::test]
+async fn the_kept_outcomes_follow_later_imports_links_and_rejections() {
+    for db in TestDb::each().await {
+        let store = db.store.clone();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        // The registry first sends everyone before the flights, without the cases to come.
+        let first = at("2026-08-20T06:00:00Z");
+        let mut treated = Vec::new();
+        let mut held = Vec::new();
+        for i in 0..20 {
+            let t = complainant(&format!("KT-{i}"), false, vec![], 0);
+            treated.push(store.upsert_person(&t, "registry", first).await.unwrap().id);
+            let h = complainant(&format!("KH-{i}"), false, vec![], 0);
+            held.push(store.upsert_person(&h, "registry", first).await.unwrap().id);
+        }
+        let exempt = store
+            .upsert_person(&complainant("KE-0", true, vec![], 0), "registry", first)
+            .await
+            .unwrap()
+            .id;
+        // Decisions on 1 September at MAD (the first ten of each group) and on 2 September at BCN.
+        for (i, (t, h)) in treated.iter().zip(&held).enumerate() {
+            let (station, when) = if i < 10 {
+                ("MAD", "2026-09-01T10:00:00.250Z")
+            } else {
+                ("BCN", "2026-09-02T08:30:00Z")
+            };
+            decided_at(store.as_ref(), *t, Cohort::Treated, station, when).await;
+            decided_at(store.as_ref(), *h, Cohort::HeldOut, station, when).await;
+        }
+        decided_at(
+            store.as_ref(),
+            exempt,
+            Cohort::Exempt,
+            "MAD",
+            "2026-09-01T10:00:00Z",
+        )
+        .await;
+
+        // Later flights: everyone of the first ten flies on the 15th, three of them on the 20th too.
+        let (_, on_15) = flight(
+            store.as_ref(),
+            "IB6407",
+            NaiveDate::from_ymd_opt(2026, 9, 15).unwrap(),
+            at("2026-09-15T10:00:00Z"),
+            20,
+        )
+        .await;
+        let (_, on_20) = flight(
+            store.as_ref(),
+            "IB6409",
+            NaiveDate::from_ymd_opt(2026, 9, 20).unwrap(),
+            at("2026-09-20T10:00:00Z"),
+            3,
+        )
+        .await;
+        for i in 0..10 {
+            link(
+                store.as_ref(),
+                on_15[i],
+                treated[i],
+                at("2026-09-15T07:00:00Z"),
+            )
+            .await;
+            link(
+                store.as_ref(),
+                on_15[10 + i],
+                held[i],
+                at("2026-09-15T07:00:00Z"),
+            )
+            .await;
+        }
+        for i in 0..3 {
+            link(
+                store.as_ref(),
+                on_20[i],
+                treated[i],
+                at("2026-09-20T07:00:00Z"),
+            )
+            .await;
+        }
+        // Staff reject two links of the 15th: the first person still flew on the 20th, the fifth not.
+        for i in [0, 4] {
+            store
+                .decide_link(
+                    &IdentityLink {
+                        passenger_id: on_15[i],
+                        person_id: treated[i],
+                        decision: LinkDecision::Rejected,
+                        score: 0.99,
+                        reasons: vec![],
+                        decided_by: "staff:reviewer".to_string(),
+                        updated_at: at("2026-09-21T09:00:00Z"),
+                    },
+                    &[],
+                    at("2026-09-21T09:00:00Z"),
+                )
+                .await
+                .unwrap();
+        }
+        // A later import brings cases and activity; another withdraws one of the cases.
+        let second = at("2026-10-15T06:00:00Z");
+        for i in 0..20 {
+            let cases = match i {
+                0..6 => vec![case("KT", i, "2026-09-10T09:00:00Z")],
+                6 => vec![case("KT", i, "2026-10-10T09:00:00Z")],
+                // To the microsecond: after the decision and within 30 days, or not.
+                12 => vec![case("KT", i, "2026-09-02T08:30:00.000001Z")],
+                13 => vec![case("KT", i, "2026-09-02T08:30:00Z")],
+                14 => vec![case("KT", i, "2026-10-02T08:30:00Z")],
+                15 => vec![case("KT", i, "2026-10-02T08:30:00.000001Z")],
+                _ => vec![],
+            };
+            let t = complainant(
+                &format!("KT-{i}"),
+                false,
+                cases,
+                if i % 3 == 0 { 5 } else { 0 },
+            );
+            store.upsert_person(&t, "registry", second).await.unwrap();
+            let cases = if i % 2 == 0 {
+                vec![case("KH", i, "2026-09-20T09:00:00Z")]
+            } else {
+                vec![]
+            };
+            let h = complainant(&format!("KH-{i}"), false, cases, if i < 8 { 2 } else { 0 });
+            store.upsert_person(&h, "registry", second).await.unwrap();
+        }
+        let withdrawn = complainant("KT-3", false, vec![], 0);
+        store
+            .upsert_person(&withdrawn, "registry", at("2026-10-16T06:00:00Z"))
+            .await
+            .unwrap();
+
+        let caller = aboard::app::Caller {
+            actor: "staff:analyst".to_string(),
+            name: "Analyst".to_string(),
+            grant: aboard::app::accounts::grant(Role::Analyst, &[], &[]).unwrap(),
+        };
+        let september = ReportFilter::dates(
+            NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+        );
+        let mad = ReportFilter {
+            station: Some("MAD".to_string()),
+            ..september.clone()
+        };
+        let first_day = ReportFilter::dates(
+            NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+        );
+        let other_desk = ReportFilter {
+            desk: Some("en".to_string()),
+            ..september.clone()
+        };
+        let facts = store
+            .cohort_facts(at("2026-08-30T00:00:00Z"), at("2026-10-03T00:00:00Z"))
+            .await
+            .unwrap();
+        let asks = [
+            (&september, 30, at("2026-12-01T00:00:00Z")),
+            (&september, 10, at("2026-12-01T00:00:00Z")),
+            (&september, 60, at("2026-12-01T00:00:00Z")),
+            (&mad, 14, at("2026-12-01T00:00:00Z")),
+            (&first_day, 30, at("2026-12-01T00:00:00Z")),
+            (&other_desk, 30, at("2026-12-01T00:00:00Z")),
+            // To the microsecond: the MAD decisions are just due, the BCN ones not yet.
+            (&september, 30, at("2026-10-01T10:00:00.250Z")),
+            (&september, 30, at("2026-10-01T10:00:00.249Z")),
+        ];
+        let mut before_purge = Vec::new();
+        for (filter, days, now) in asks {
+            let uplift = aboard::app::reports::uplift(store.as_ref(), &caller, filter, days, now)
+                .await
+                .unwrap();
+            let want = without_exempt_outcomes(expected(&facts, filter, days, now));
+            assert_eq!(figures(&uplift), want, "{filter:?}, {days} days, at {now}");
+            before_purge.push(figures(&uplift));
+        }
+        // The figures are not all alike: each change above shows.
+        let all = &before_purge[0];
+        assert_eq!(all[0].1, 20);
+        assert_eq!(
+            all[0].2[0],
+            (7, 20),
+            "new cases: KT-0..5 but 3, KT-12 and KT-14"
+        );
+        assert_eq!(all[0].2[2], (9, 20), "flew again: KT-0..9 but KT-4");
+        assert_eq!(all[1].2[0], (10, 20));
+        assert_eq!(all[1].2[2], (10, 20));
+
+        // Retention purges the flights with their links: the report keeps who flew again, which the
+        // stored manifests no longer tell.
+        store
+            .purge_flights(
+                at("2026-11-01T00:00:00Z"),
+                NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                100,
+            )
+            .await
+            .unwrap();
+        let after = store
+            .cohort_facts(at("2026-08-30T00:00:00Z"), at("2026-10-03T00:00:00Z"))
+            .await
+            .unwrap();
+        assert!(after.iter().all(|f| f.next_flight_on.is_none()));
+        let (filter, days, now) = asks[0];
+        let uplift = aboard::app::reports::uplift(store.as_ref(), &caller, filter, days, now)
+            .await
+            .unwrap();
+        assert_eq!(figures(&uplift), before_purge[0]);
+
+        // An erased person's decisions are no longer counted, and keep nothing of their cases or flights.
+        assert!(
+            store
+                .erase_person("KT-1", "staff:dpo", second)
+                .await
+                .unwrap()
+        );
+        let uplift = aboard::app::reports::uplift(store.as_ref(), &caller, filter, days, now)
+            .await
+            .unwrap();
+        let mut want = before_purge[0].clone();
+        want[0].1 -= 1;
+        want[0].2[0] = (6, 19);
+        want[0].2[1] = (all[0].2[1].0, 19);
+        want[0].2[2] = (8, 19);
+        assert_eq!(figures(&uplift), want);
         db.finish().await;
     }
 }

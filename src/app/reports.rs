@@ -186,8 +186,6 @@ pub async fn uplift(
     if !REPORT_ROLES.contains(&caller.grant.role()) {
         return Err(ServiceError::Forbidden);
     }
-    // Decisions are made on the day of the flight, or the day before at the earliest in UTC.
-    let (from, to) = filter.utc_window();
-    let facts = store.cohort_facts(from, to).await?;
-    Ok(uplift::compute(filter, &facts, days, now))
+    let counts = store.uplift_counts(filter, days, now).await?;
+    Ok(uplift::compute(days, &counts))
 }

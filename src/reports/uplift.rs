@@ -5,14 +5,15 @@
 //! score interval, from Wilson's), and a plain statement when the groups are still too small to tell.
 //! Pure: no I/O.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{ReportFilter, Table, desk_of};
+use super::Table;
 use crate::domain::{Channel, Cohort};
 
 /// One flight of one registry person while the holdout was on, with what the registry and the manifests
-/// have said about the person since. Names nobody.
+/// say about the person now (the report counts what was kept of it as it came; see `CohortCounts`).
+/// Names nobody.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CohortFact {
     pub station: String,
@@ -32,6 +33,23 @@ pub struct CohortFact {
     /// before that export, summed over their accounts).
     pub registry_seen_at: DateTime<Utc>,
     pub activity_30d: i64,
+}
+
+/// One cohort's decisions of a period, counted by the store from the outcomes kept on each as the facts
+/// came: a new case `days` after the decision, a later flight `days` after the flight (both knowable once
+/// the decision is `days` old), and activity about the airline in a registry export at least `days` after
+/// the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortCounts {
+    pub cohort: Cohort,
+    pub decisions: i64,
+    /// Decided at least `days` ago: whether a new case came or the person flew again can be known.
+    pub due: i64,
+    pub new_case: i64,
+    pub flew_again: i64,
+    /// Sent by the registry again at least `days` after the decision: whether they were active is known.
+    pub seen_after: i64,
+    pub active: i64,
 }
 
 /// The fewest passengers each group needs before a difference is worth stating.
@@ -122,8 +140,8 @@ struct Outcome {
     /// What a higher rate among the treated means, in words.
     more: &'static str,
     fewer: &'static str,
-    /// Whether the outcome can be known yet, and whether it happened.
-    of: fn(&CohortFact, i64, DateTime<Utc>) -> Option<bool>,
+    /// Of a cohort, the passengers with the outcome and those whose outcome can be known yet.
+    of: fn(&CohortCounts) -> (i64, i64),
 }
 
 const OUTCOMES: [Outcome; 3] = [
@@ -131,29 +149,19 @@ const OUTCOMES: [Outcome; 3] = [
         name: "new_case",
         more: "more treated passengers opened a new complaint case",
         fewer: "fewer treated passengers opened a new complaint case",
-        of: |f, days, now| {
-            let end = f.decided_at + Duration::days(days);
-            (end <= now).then(|| f.next_case_at.is_some_and(|c| c <= end))
-        },
+        of: |c| (c.new_case, c.due),
     },
     Outcome {
         name: "active",
         more: "more treated passengers were active about the airline",
         fewer: "fewer treated passengers were active about the airline",
-        of: |f, days, _| {
-            (f.registry_seen_at >= f.decided_at + Duration::days(days))
-                .then_some(f.activity_30d > 0)
-        },
+        of: |c| (c.active, c.seen_after),
     },
     Outcome {
         name: "flew_again",
         more: "more treated passengers flew again",
         fewer: "fewer treated passengers flew again",
-        of: |f, days, now| {
-            let end = f.flight_date + Duration::days(days);
-            (f.decided_at + Duration::days(days) <= now)
-                .then(|| f.next_flight_on.is_some_and(|d| d <= end))
-        },
+        of: |c| (c.flew_again, c.due),
     },
 ];
 
@@ -199,43 +207,17 @@ fn capitalised(text: &str) -> String {
         .unwrap_or_default()
 }
 
-impl ReportFilter {
-    fn keeps_cohort(&self, f: &CohortFact) -> bool {
-        f.flight_date >= self.from
-            && f.flight_date <= self.to
-            && self.station.as_deref().is_none_or(|s| s == f.station)
-            && self.rule.as_deref().is_none_or(|r| r == f.rule)
-            && self.channel.is_none_or(|c| c == f.channel)
-            && self
-                .desk
-                .as_deref()
-                .is_none_or(|d| d == desk_of(f.language.as_deref()))
-    }
-}
-
-/// Compares the treated and held-out passengers of the filter's flights on outcomes `days` after them, as
-/// far as they can be known at `now`.
-pub fn compute(
-    filter: &ReportFilter,
-    facts: &[CohortFact],
-    days: i64,
-    now: DateTime<Utc>,
-) -> Uplift {
-    let facts: Vec<&CohortFact> = facts.iter().filter(|f| filter.keeps_cohort(f)).collect();
-    let count = |cohort: Cohort| facts.iter().filter(|f| f.cohort == cohort).count() as i64;
+/// Compares the treated and held-out passengers of a period on outcomes `days` after their flight, from
+/// each cohort's counts (a cohort without any counts none).
+pub fn compute(days: i64, counts: &[CohortCounts]) -> Uplift {
+    let of = |cohort: Cohort| counts.iter().find(|c| c.cohort == cohort);
+    let count = |cohort: Cohort| of(cohort).map_or(0, |c| c.decisions);
     let outcomes = OUTCOMES
         .iter()
         .map(|outcome| {
             let proportion = |cohort: Cohort| {
-                let known: Vec<bool> = facts
-                    .iter()
-                    .filter(|f| f.cohort == cohort)
-                    .filter_map(|f| (outcome.of)(f, days, now))
-                    .collect();
-                Proportion::of(
-                    known.iter().filter(|k| **k).count() as i64,
-                    known.len() as i64,
-                )
+                let (with_outcome, passengers) = of(cohort).map_or((0, 0), outcome.of);
+                Proportion::of(with_outcome, passengers)
             };
             let treated = proportion(Cohort::Treated);
             let held_out = proportion(Cohort::HeldOut);
@@ -327,53 +309,31 @@ mod tests {
         assert_eq!(wilson(0, 0), None);
     }
 
-    fn fact(cohort: Cohort, case_after_days: Option<i64>) -> CohortFact {
-        let at = DateTime::parse_from_rfc3339("2026-10-01T10:00:00Z")
-            .unwrap()
-            .to_utc();
-        CohortFact {
-            station: "MAD".to_string(),
-            flight_date: at.date_naive(),
+    fn counts(cohort: Cohort, decisions: i64, new_case: i64) -> CohortCounts {
+        CohortCounts {
             cohort,
-            rule: "r".to_string(),
-            channel: Channel::Gate,
-            language: Some("es".to_string()),
-            decided_at: at,
-            next_case_at: case_after_days.map(|d| at + Duration::days(d)),
-            next_flight_on: None,
-            registry_seen_at: at,
-            activity_30d: 0,
+            decisions,
+            due: decisions,
+            new_case,
+            flew_again: 0,
+            seen_after: 0,
+            active: 0,
         }
     }
 
     #[test]
     fn too_small_groups_say_so_and_clear_ones_give_a_direction() {
-        let date = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        let filter = ReportFilter {
-            from: date,
-            to: date,
-            station: None,
-            desk: None,
-            rule: None,
-            channel: None,
-            network: None,
-        };
-        let now = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
-            .unwrap()
-            .to_utc();
-        let few = [fact(Cohort::Treated, None), fact(Cohort::HeldOut, Some(3))];
-        let uplift = compute(&filter, &few, 30, now);
+        let few = [counts(Cohort::Treated, 1, 0), counts(Cohort::HeldOut, 1, 1)];
+        let uplift = compute(30, &few);
         assert!(!uplift.outcomes[0].enough);
         assert!(uplift.outcomes[0].verdict.starts_with("Too small to tell"));
-        // 10 of 200 treated against 30 of 100 held out had a new case within 30 days; one more held-out
-        // case came after the window and does not count.
-        let mut facts: Vec<CohortFact> = (0..200)
-            .map(|i| fact(Cohort::Treated, (i < 10).then_some(5)))
-            .collect();
-        facts.extend((0..100).map(|i| fact(Cohort::HeldOut, (i < 30).then_some(29))));
-        facts.push(fact(Cohort::HeldOut, Some(31)));
-        facts.push(fact(Cohort::Exempt, Some(1)));
-        let uplift = compute(&filter, &facts, 30, now);
+        // 10 of 200 treated against 30 of 101 held out had a new case within 30 days.
+        let all = [
+            counts(Cohort::Treated, 200, 10),
+            counts(Cohort::HeldOut, 101, 30),
+            counts(Cohort::Exempt, 1, 1),
+        ];
+        let uplift = compute(30, &all);
         assert_eq!(
             (uplift.treated, uplift.held_out, uplift.exempt),
             (200, 101, 1)
@@ -391,8 +351,7 @@ mod tests {
         );
         // Nobody's activity was seen after the window: unknown, not zero.
         assert_eq!(uplift.outcomes[1].treated.passengers, 0);
-        // Outcomes not yet due are not counted.
-        let soon = compute(&filter, &facts, 90, now);
-        assert_eq!(soon.outcomes[0].treated.passengers, 0);
+        // A cohort with no decisions counts none.
+        assert_eq!(compute(30, &all[..1]).held_out, 0);
     }
 }

@@ -29,6 +29,9 @@ use super::*;
 use crate::domain::records::*;
 use crate::domain::*;
 
+/// The uplift report's counts, grouped (see the two in `reports`).
+const SELECT_UPLIFT: &str = SELECT_UPLIFT_GROUPED;
+
 /// How long the first connection may take before the server is called unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 

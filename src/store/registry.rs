@@ -158,11 +158,20 @@ pub(super) const SELECT_CASES: &str = "SELECT external_ref, opened_at, resolved_
 pub(super) const SELECT_CONSENTS: &str =
     "SELECT channel, opted_out, updated_at FROM consents WHERE person_id = $1 ORDER BY channel";
 
+/// `$8` when the registry sent the person in microseconds, `$9` their desk: what the uplift report reads.
 pub(super) const UPSERT_PERSON: &str = "INSERT INTO persons (id, external_id, display_name, language, \
-    country, date_of_birth, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+    country, date_of_birth, created_at, updated_at, seen_us, desk) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) \
     ON CONFLICT (external_id) DO UPDATE SET display_name = excluded.display_name, \
     language = excluded.language, country = excluded.country, date_of_birth = excluded.date_of_birth, \
-    updated_at = excluded.updated_at RETURNING id";
+    updated_at = excluded.updated_at, seen_us = excluded.seen_us, desk = excluded.desk RETURNING id";
+
+/// The person's activity about the airline over their accounts, kept for the uplift report.
+pub(super) const UPDATE_PERSON_ACTIVITY: &str = "UPDATE persons SET activity_30d = \
+    (SELECT COALESCE(SUM(a.activity_30d), 0) FROM social_accounts a WHERE a.person_id = $1) WHERE id = $1";
+
+/// The date of a passenger's flight.
+pub(super) const SELECT_PASSENGER_FLIGHT_DATE: &str = "SELECT f.local_date FROM passengers pa \
+    JOIN flights f ON f.id = pa.flight_id WHERE pa.id = $1";
 
 pub(super) const INSERT_IDENTIFIER: &str = "INSERT INTO person_identifiers (person_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
@@ -187,8 +196,11 @@ pub(super) const DELETE_PERSON_LISTS: [&str; 4] = [
 
 /// What erasure removes besides the person row (whose cascade takes accounts, cases, consent and links):
 /// the events naming them, and the briefs and reasons of their tasks.
-pub(super) const ERASE_PERSON_TRACES: [&str; 4] = [
+pub(super) const ERASE_PERSON_TRACES: [&str; 5] = [
     "DELETE FROM events WHERE person_id = $1",
+    // The holdout's decisions stay for the figures, without the person (their row's cascade) or what
+    // was kept of their later cases and flights.
+    "UPDATE holdout_assignments SET case_after_us = NULL, flight_after_days = NULL WHERE person_id = $1",
     // A message not yet sent is not sent; one that went keeps its row for the figures, without the
     // account it went to or the words.
     "DELETE FROM messages WHERE state = 'queued' \
@@ -446,6 +458,8 @@ macro_rules! registry_store {
                 .bind(record.country.as_deref())
                 .bind(record.date_of_birth)
                 .bind(at)
+                .bind(at.timestamp_micros())
+                .bind($crate::reports::desk_of(record.language.as_deref()))
                 .fetch_one(&mut *conn)
                 .await?;
             for statement in DELETE_PERSON_LISTS {
@@ -489,6 +503,11 @@ macro_rules! registry_store {
                     .execute(&mut *conn)
                     .await?;
             }
+            sqlx::query(UPDATE_PERSON_ACTIVITY)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            keep_outcomes(&mut *conn, id, OutcomeChange::Cases).await?;
             for c in &record.consents {
                 sqlx::query(INSERT_CONSENT)
                     .bind(id)
@@ -509,6 +528,18 @@ macro_rules! registry_store {
             );
             insert_event(conn, &e, at).await?;
             Ok(id)
+        }
+
+        /// Keeps the uplift outcomes of the link's person as its decision leaves them.
+        async fn keep_flight_outcomes(conn: &mut $conn, link: &IdentityLink) -> Result<(), StoreError> {
+            let on: Option<NaiveDate> = sqlx::query_scalar(SELECT_PASSENGER_FLIGHT_DATE)
+                .bind(link.passenger_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(on) = on {
+                keep_outcomes(&mut *conn, link.person_id, OutcomeChange::Flight(on)).await?;
+            }
+            Ok(())
         }
 
         async fn load_person(conn: &mut $conn, row: PersonRow) -> Result<Person, StoreError> {
@@ -776,6 +807,7 @@ macro_rules! registry_store {
                     .bind(link.updated_at)
                     .execute(&mut *tx)
                     .await?;
+                keep_flight_outcomes(&mut tx, link).await?;
                 for fingerprint in fingerprints {
                     sqlx::query(UPSERT_DECISION)
                         .bind(link.person_id)
@@ -879,6 +911,9 @@ macro_rules! registry_store {
                 // Logged when the link is new or its decision changed: screening a list again repeats
                 // every unchanged link.
                 if written > 0 && before.as_deref() != Some(link.decision.as_str()) {
+                    if link.decision == LinkDecision::Linked || before.as_deref() == Some("linked") {
+                        keep_flight_outcomes(&mut tx, link).await?;
+                    }
                     let flight_id: Option<Uuid> = sqlx::query_scalar(SELECT_PASSENGER_FLIGHT)
                         .bind(link.passenger_id)
                         .fetch_optional(&mut *tx)

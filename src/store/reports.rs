@@ -4,12 +4,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use super::StoreError;
 use super::rows::corrupt;
 use crate::domain::{Channel, Cohort, LinkDecision, Network, TaskOutcome, TaskState};
 use crate::reports::rollup::{CellKey, Figures, Rollup, StationDay};
-use crate::reports::uplift::CohortFact;
+use crate::reports::uplift::{CohortCounts, CohortFact};
 use crate::reports::{BoardedFact, LinkFact, ReportFilter, TaskFact};
 
 pub(super) const SELECT_TASK_FACTS: &str = "SELECT t.station, t.channel, t.rule_id, t.state, t.outcome, \
@@ -46,18 +47,92 @@ pub(super) const SELECT_REVIEW_LINK_FACTS: &str =
 /// The holdout's decisions made in a window, each with the person's first registry case since, their next
 /// flight in the manifests, and their activity when the registry last sent them. Erased persons are left
 /// out: nothing can be known of them.
-pub(super) const SELECT_COHORT_FACTS: &str = "SELECT h.station, h.flight_date, h.cohort, h.rule_id, \
-    h.channel, h.decided_at, p.language, \
-    (SELECT MIN(c.opened_at) FROM complaint_cases c WHERE c.person_id = h.person_id \
-     AND c.recorded_by IS NULL AND c.opened_at > h.decided_at) AS next_case_at, \
-    (SELECT MIN(f.local_date) FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id \
-     JOIN flights f ON f.id = pa.flight_id WHERE l.person_id = h.person_id AND l.decision = 'linked' \
-     AND f.local_date > h.flight_date) AS next_flight_on, \
-    p.updated_at AS registry_seen_at, \
+/// The first case the registry's exports opened for a decision's person after it (`h` the decision).
+macro_rules! next_case_at {
+    () => {
+        "(SELECT MIN(c.opened_at) FROM complaint_cases c WHERE c.person_id = h.person_id \
+         AND c.recorded_by IS NULL AND c.opened_at > h.decided_at)"
+    };
+}
+
+/// The first flight of a decision's person after its flight in the manifests (`h` the decision).
+macro_rules! next_flight_on {
+    () => {
+        "(SELECT MIN(f.local_date) FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id \
+         JOIN flights f ON f.id = pa.flight_id WHERE l.person_id = h.person_id AND l.decision = 'linked' \
+         AND f.local_date > h.flight_date)"
+    };
+}
+
+pub(super) const SELECT_COHORT_FACTS: &str = concat!(
+    "SELECT h.station, h.flight_date, h.cohort, h.rule_id, h.channel, h.decided_at, p.language, ",
+    next_case_at!(),
+    " AS next_case_at, ",
+    next_flight_on!(),
+    " AS next_flight_on, p.updated_at AS registry_seen_at, \
     CAST(COALESCE((SELECT SUM(a.activity_30d) FROM social_accounts a WHERE a.person_id = h.person_id), 0) \
      AS BIGINT) AS activity_30d \
     FROM holdout_assignments h JOIN persons p ON p.id = h.person_id \
-    WHERE h.decided_at >= $1 AND h.decided_at < $2";
+    WHERE h.decided_at >= $1 AND h.decided_at < $2"
+);
+
+/// A person's holdout decisions (`$1`) with the outcomes kept on them and what the cases and links say now.
+pub(super) const SELECT_KEPT_OUTCOMES: &str = concat!(
+    "SELECT h.id, h.decided_at, h.flight_date, h.case_after_us, h.flight_after_days, ",
+    next_case_at!(),
+    " AS next_case_at, ",
+    next_flight_on!(),
+    " AS next_flight_on FROM holdout_assignments h WHERE h.person_id = $1"
+);
+
+pub(super) const UPDATE_KEPT_OUTCOMES: &str =
+    "UPDATE holdout_assignments SET case_after_us = $2, flight_after_days = $3 WHERE id = $1";
+
+/// What the uplift report counts of a cohort's decisions: `$9` the last instant a decision may have been
+/// made for its outcomes `days` on to be known, `$10` the days in microseconds, `$11` in days.
+macro_rules! uplift_counts {
+    () => {
+        " AS cohort, COUNT(*) AS decisions, COUNT(CASE WHEN h.decided_us <= $9 THEN 1 END) AS due, \
+        COUNT(CASE WHEN h.decided_us <= $9 AND h.case_after_us <= $10 THEN 1 END) AS new_case, \
+        COUNT(CASE WHEN h.decided_us <= $9 AND h.flight_after_days <= $11 THEN 1 END) AS flew_again, \
+        COUNT(CASE WHEN p.seen_us - h.decided_us >= $10 THEN 1 END) AS seen_after, \
+        COUNT(CASE WHEN p.seen_us - h.decided_us >= $10 AND p.activity_30d > 0 THEN 1 END) AS active"
+    };
+}
+
+/// The decisions a report counts: `$1`-`$2` when they were made (microseconds), `$3`-`$4` their flights'
+/// dates, `$5` station, `$6` rule, `$7` channel, `$8` desk (each none for all). Persons first: SQLite then
+/// reads each person's decisions from one index. An erased person's decisions are not counted.
+macro_rules! uplift_decisions {
+    () => {
+        " FROM persons p CROSS JOIN holdout_assignments h WHERE h.person_id = p.id \
+        AND h.decided_us >= $1 AND h.decided_us < $2 AND h.flight_date >= $3 AND h.flight_date <= $4 \
+        AND ($5 IS NULL OR h.station = $5) AND ($6 IS NULL OR h.rule_id = $6) \
+        AND ($7 IS NULL OR h.channel = $7) AND ($8 IS NULL OR p.desk = $8)"
+    };
+}
+
+/// Each cohort's counts in one statement a cohort at a time: SQLite sorts every row for a GROUP BY.
+pub(super) const SELECT_UPLIFT_BY_COHORT: &str = concat!(
+    "SELECT 'treated'",
+    uplift_counts!(),
+    uplift_decisions!(),
+    " AND h.cohort = 'treated' UNION ALL SELECT 'held_out'",
+    uplift_counts!(),
+    uplift_decisions!(),
+    " AND h.cohort = 'held_out' UNION ALL SELECT 'exempt'",
+    uplift_counts!(),
+    uplift_decisions!(),
+    " AND h.cohort = 'exempt'"
+);
+
+/// Each cohort's counts in one pass, grouped: PostgreSQL would read the table once a cohort otherwise.
+pub(super) const SELECT_UPLIFT_GROUPED: &str = concat!(
+    "SELECT h.cohort",
+    uplift_counts!(),
+    uplift_decisions!(),
+    " GROUP BY h.cohort"
+);
 
 pub(super) const SELECT_OPEN_TASKS: &str = "SELECT channel, station, COUNT(*) FROM tasks \
     WHERE state IN ('open', 'claimed') GROUP BY channel, station ORDER BY channel, station";
@@ -310,6 +385,86 @@ impl TryFrom<CohortFactRow> for CohortFact {
     }
 }
 
+/// What changed for a person that the outcomes kept on their holdout decisions may follow.
+pub(super) enum OutcomeChange {
+    /// This decision was recorded: it takes what the cases and links say now.
+    Decided(Uuid),
+    /// The registry sent the person's cases anew: each decision takes the first case after it.
+    Cases,
+    /// A link of the person to a flight on this date was decided (linked, or no longer).
+    Flight(NaiveDate),
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct KeptOutcomesRow {
+    pub(super) id: Uuid,
+    decided_at: DateTime<Utc>,
+    flight_date: NaiveDate,
+    case_after_us: Option<i64>,
+    flight_after_days: Option<i64>,
+    next_case_at: Option<DateTime<Utc>>,
+    next_flight_on: Option<NaiveDate>,
+}
+
+impl KeptOutcomesRow {
+    /// The outcomes this decision keeps after `change` (how long after it the first case came, how many
+    /// days after its flight the next flight was), when they differ from those it keeps.
+    pub(super) fn kept(&self, change: &OutcomeChange) -> Option<(Option<i64>, Option<i64>)> {
+        let case = self
+            .next_case_at
+            .and_then(|c| (c - self.decided_at).num_microseconds());
+        let flight = self
+            .next_flight_on
+            .map(|d| (d - self.flight_date).num_days());
+        let kept = match *change {
+            OutcomeChange::Decided(id) if id == self.id => (case, flight),
+            OutcomeChange::Decided(_) => return None,
+            OutcomeChange::Cases => (case, self.flight_after_days),
+            // Only a decision of an earlier flight whose next flight is not before this one can change:
+            // the others keep theirs, also once retention has purged the flights it came from.
+            OutcomeChange::Flight(on) => {
+                let next = self
+                    .flight_after_days
+                    .map(|d| self.flight_date + chrono::Duration::days(d));
+                if self.flight_date >= on || next.is_some_and(|n| n < on) {
+                    return None;
+                }
+                (self.case_after_us, flight)
+            }
+        };
+        (kept != (self.case_after_us, self.flight_after_days)).then_some(kept)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CohortCountsRow {
+    cohort: String,
+    decisions: i64,
+    due: i64,
+    new_case: i64,
+    flew_again: i64,
+    seen_after: i64,
+    active: i64,
+}
+
+impl TryFrom<CohortCountsRow> for CohortCounts {
+    type Error = StoreError;
+    fn try_from(r: CohortCountsRow) -> Result<CohortCounts, StoreError> {
+        Ok(CohortCounts {
+            cohort: r
+                .cohort
+                .parse::<Cohort>()
+                .map_err(|e| corrupt("holdout cohort", e))?,
+            decisions: r.decisions,
+            due: r.due,
+            new_case: r.new_case,
+            flew_again: r.flew_again,
+            seen_after: r.seen_after,
+            active: r.active,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct LinkFactRow {
     origin: String,
@@ -357,12 +512,21 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<Vec<AmbassadorCandidate>, StoreError>;
     /// The figures /metrics shows.
     async fn business_figures(&self) -> Result<BusinessFigures, StoreError>;
-    /// The holdout's decisions made in the window, with what has been heard of each person since.
+    /// The holdout's decisions made in the window, with what the cases and manifests still stored say of
+    /// each person since: the outcomes as they read now, which those kept on the decisions follow.
     async fn cohort_facts(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<CohortFact>, StoreError>;
+    /// The uplift report's counts, each cohort's, of the decisions of `filter`'s flights (its network
+    /// aside), for outcomes `days` after them as far as they are known at `now`.
+    async fn uplift_counts(
+        &self,
+        filter: &ReportFilter,
+        days: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CohortCounts>, StoreError>;
     /// The last day rolled up (every day before it is too).
     async fn rolled_through(&self) -> Result<Option<NaiveDate>, StoreError>;
     /// The first day rolled up.
@@ -425,6 +589,30 @@ pub trait ReportStore: Send + Sync {
 /// Implements `ReportStore` for a backend store, once for both backends.
 macro_rules! report_store {
     ($store:ty, $conn:ty, { $($backend:tt)* }) => {
+        /// Keeps the uplift outcomes on the person's holdout decisions as `change` leaves them, so that the
+        /// report need not look them up; the caller's transaction commits.
+        async fn keep_outcomes(
+            conn: &mut $conn,
+            person: Uuid,
+            change: OutcomeChange,
+        ) -> Result<(), StoreError> {
+            let decisions = sqlx::query_as::<_, KeptOutcomesRow>(SELECT_KEPT_OUTCOMES)
+                .bind(person)
+                .fetch_all(&mut *conn)
+                .await?;
+            for decision in decisions {
+                if let Some((case_after_us, flight_after_days)) = decision.kept(&change) {
+                    sqlx::query(UPDATE_KEPT_OUTCOMES)
+                        .bind(decision.id)
+                        .bind(case_after_us)
+                        .bind(flight_after_days)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
         /// Writes the rollup's cells of `day` (a day, or a month's first day) with `sql`: `INSERT_CELL`
         /// or `INSERT_MONTH_CELL`, which take the same values.
         async fn insert_cells(
@@ -526,6 +714,34 @@ macro_rules! report_store {
                     .await?
                     .into_iter()
                     .map($crate::reports::uplift::CohortFact::try_from)
+                    .collect()
+            }
+
+            async fn uplift_counts(
+                &self,
+                filter: &$crate::reports::ReportFilter,
+                days: i64,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<$crate::reports::uplift::CohortCounts>, StoreError> {
+                const DAY_US: i64 = 86_400_000_000;
+                // Decisions are made on the day of the flight, or the day before at the earliest in UTC.
+                let (from, to) = filter.utc_window();
+                sqlx::query_as::<_, CohortCountsRow>(SELECT_UPLIFT)
+                    .bind(from.timestamp_micros())
+                    .bind(to.timestamp_micros())
+                    .bind(filter.from)
+                    .bind(filter.to)
+                    .bind(filter.station.as_deref())
+                    .bind(filter.rule.as_deref())
+                    .bind(filter.channel.map(|c| c.as_str()))
+                    .bind(filter.desk.as_deref())
+                    .bind(now.timestamp_micros() - days * DAY_US)
+                    .bind(days * DAY_US)
+                    .bind(days)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map($crate::reports::uplift::CohortCounts::try_from)
                     .collect()
             }
 

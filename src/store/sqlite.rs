@@ -33,6 +33,9 @@ use super::*;
 use crate::domain::records::*;
 use crate::domain::*;
 
+/// The uplift report's counts, a cohort at a time (see the two in `reports`).
+const SELECT_UPLIFT: &str = SELECT_UPLIFT_BY_COHORT;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 pub struct SqliteStore {

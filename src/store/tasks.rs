@@ -83,8 +83,8 @@ pub(super) const INSERT_TASK: &str = "INSERT INTO tasks (id, flight_id, passenge
 
 /// The holdout's decision, once per flight and person: the first instance to decide wins.
 pub(super) const INSERT_HOLDOUT: &str = "INSERT INTO holdout_assignments (id, flight_id, person_id, station, \
-    flight_date, rule_id, channel, cohort, period, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-    ON CONFLICT (flight_id, person_id) DO NOTHING";
+    flight_date, rule_id, channel, cohort, period, decided_at, decided_us) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (flight_id, person_id) DO NOTHING";
 
 pub(super) const LAST_HELD_OUT: &str = "SELECT MAX(decided_at) FROM holdout_assignments \
     WHERE person_id = $1 AND cohort = 'held_out' AND decided_at >= $2";
@@ -552,8 +552,9 @@ macro_rules! task_store {
             conn: &mut $conn,
             record: &HoldoutRecord,
         ) -> Result<bool, StoreError> {
+            let id = Uuid::now_v7();
             let inserted = sqlx::query(INSERT_HOLDOUT)
-                .bind(Uuid::now_v7())
+                .bind(id)
                 .bind(record.flight_id)
                 .bind(record.person_id)
                 .bind(&record.station)
@@ -563,10 +564,15 @@ macro_rules! task_store {
                 .bind(record.assignment.cohort.as_str())
                 .bind(record.assignment.period)
                 .bind(record.decided_at)
+                .bind(record.decided_at.timestamp_micros())
                 .execute(&mut *conn)
                 .await?
                 .rows_affected();
-            Ok(inserted > 0)
+            if inserted == 0 {
+                return Ok(false);
+            }
+            keep_outcomes(&mut *conn, record.person_id, OutcomeChange::Decided(id)).await?;
+            Ok(true)
         }
 
         /// Applies a task's transition if the task is still in one of its `from` states, and logs it; the
