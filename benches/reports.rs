@@ -105,13 +105,24 @@ impl Dialect {
         }
     }
 
-    /// The days from one date to a later one.
-    fn days_between(self, later: &str, earlier: &str) -> String {
+    /// Sets each holdout decision's days to the person's next linked flight: looked up per decision on
+    /// SQLite (36 s here); joined at once on PostgreSQL, where the lookups took over 10 minutes.
+    fn next_flights(self) -> String {
         match self {
-            Dialect::Sqlite => {
-                format!("CAST(julianday({later}) - julianday({earlier}) AS INTEGER)")
-            }
-            Dialect::Postgres => format!("({later}) - {earlier}"),
+            Dialect::Sqlite => "UPDATE holdout_assignments SET flight_after_days = CAST(julianday(\
+                (SELECT MIN(f.local_date) FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id \
+                JOIN flights f ON f.id = pa.flight_id WHERE l.person_id = holdout_assignments.person_id \
+                AND l.decision = 'linked' AND f.local_date > holdout_assignments.flight_date)) \
+                - julianday(flight_date) AS INTEGER)"
+                .to_string(),
+            Dialect::Postgres => "WITH n AS (SELECT h.id, MIN(f.local_date) - h.flight_date AS days \
+                FROM holdout_assignments h JOIN identity_links l ON l.person_id = h.person_id \
+                AND l.decision = 'linked' JOIN passengers pa ON pa.id = l.passenger_id \
+                JOIN flights f ON f.id = pa.flight_id AND f.local_date > h.flight_date \
+                GROUP BY h.id, h.flight_date) \
+                UPDATE holdout_assignments SET flight_after_days = n.days FROM n \
+                WHERE n.id = holdout_assignments.id"
+                .to_string(),
         }
     }
 
@@ -238,15 +249,7 @@ fn year(d: Dialect, tasks: i64, events: i64, start: i64) -> Vec<String> {
             d.at(&boarded),
         ),
         // What the store keeps on each decision as links are decided (no case comes in this year).
-        format!(
-            "UPDATE holdout_assignments SET flight_after_days = {}",
-            d.days_between(
-                "(SELECT MIN(f.local_date) FROM identity_links l JOIN passengers pa ON pa.id = l.passenger_id \
-                 JOIN flights f ON f.id = pa.flight_id WHERE l.person_id = holdout_assignments.person_id \
-                 AND l.decision = 'linked' AND f.local_date > holdout_assignments.flight_date)",
-                "flight_date"
-            ),
-        ),
+        d.next_flights(),
         format!(
             "{} INSERT INTO events (id, at, actor, action, subject_kind, subject_id, detail) \
              SELECT {}, {}, 'aboard', CASE i % 5 WHEN 0 THEN 'task.created' WHEN 1 THEN 'task.claimed' \
