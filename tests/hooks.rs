@@ -156,21 +156,38 @@ async fn handshakes_answer_and_a_bad_signature_gets_401_and_stores_nothing() {
     }
 }
 
+/// A social task on flight IB`flight` for a registry person `id` (`name`, writing in Spanish) reachable
+/// on WhatsApp at +346000000`n`, who last wrote `wrote` ago.
+async fn whatsapp_task(
+    store: std::sync::Arc<dyn aboard::store::Store>,
+    n: &str,
+    flight: u16,
+    id: &str,
+    name: &str,
+    wrote: Duration,
+) -> aboard::domain::records::Task {
+    let number = format!("346000000{n}");
+    let whatsapp = SocialAccount {
+        network: Network::Whatsapp,
+        handle: format!("+{number}"),
+        network_user_id: Some(number),
+        last_inbound_at: Some(clock::now() - wrote),
+        ..x_account(n)
+    };
+    social_task(store, flight, &person(id, name, "es", vec![whatsapp])).await
+}
+
 #[tokio::test]
 async fn statuses_move_forward_only_and_a_reply_opens_the_window_in_the_thread() {
     for db in TestDb::each().await {
         let store = db.store.clone();
-        let whatsapp = SocialAccount {
-            network: Network::Whatsapp,
-            handle: "+34600000051".to_string(),
-            network_user_id: Some("34600000051".to_string()),
-            last_inbound_at: Some(clock::now() - Duration::hours(48)),
-            ..x_account("51")
-        };
-        let task = social_task(
+        let task = whatsapp_task(
             store.clone(),
+            "51",
             8101,
-            &person("P-HOOK-WA", "Pablo Gil", "es", vec![whatsapp]),
+            "P-HOOK-WA",
+            "Pablo Gil",
+            Duration::hours(48),
         )
         .await;
         let fake = FakeNetwork::new(Kind::Whatsapp);
@@ -317,17 +334,13 @@ async fn statuses_move_forward_only_and_a_reply_opens_the_window_in_the_thread()
 async fn a_status_settles_an_unknown_outcome_and_a_failure_comes_back_in_words() {
     for db in TestDb::each().await {
         let store = db.store.clone();
-        let whatsapp = SocialAccount {
-            network: Network::Whatsapp,
-            handle: "+34600000061".to_string(),
-            network_user_id: Some("34600000061".to_string()),
-            last_inbound_at: Some(clock::now() - Duration::hours(2)),
-            ..x_account("61")
-        };
-        let task = social_task(
+        let task = whatsapp_task(
             store.clone(),
+            "61",
             8201,
-            &person("P-HOOK-UNK", "Ana Gil", "es", vec![whatsapp]),
+            "P-HOOK-UNK",
+            "Ana Gil",
+            Duration::hours(2),
         )
         .await;
         let mut ids = Vec::new();
@@ -542,17 +555,13 @@ fn whatsapp_failed(wamid: &str, to: &str, ours: &str, code: i64, title: &str) ->
 async fn a_failure_whatsapp_reports_later_is_sent_again_once_when_it_means_not_now() {
     for db in TestDb::each().await {
         let store = db.store.clone();
-        let whatsapp = SocialAccount {
-            network: Network::Whatsapp,
-            handle: "+34600000071".to_string(),
-            network_user_id: Some("34600000071".to_string()),
-            last_inbound_at: Some(clock::now() - Duration::hours(2)),
-            ..x_account("71")
-        };
-        let task = social_task(
+        let task = whatsapp_task(
             store.clone(),
+            "71",
             8401,
-            &person("P-HOOK-AGAIN", "Ana Gil", "es", vec![whatsapp]),
+            "P-HOOK-AGAIN",
+            "Ana Gil",
+            Duration::hours(2),
         )
         .await;
         let fake = FakeNetwork::new(Kind::Whatsapp);
@@ -955,17 +964,13 @@ async fn messenger_and_instagram_report_delivery_and_reads_by_watermark_and_a_re
 async fn a_throughput_limit_whatsapp_reports_later_holds_the_whole_number() {
     for db in TestDb::each().await {
         let store = db.store.clone();
-        let whatsapp = SocialAccount {
-            network: Network::Whatsapp,
-            handle: "+34600000081".to_string(),
-            network_user_id: Some("34600000081".to_string()),
-            last_inbound_at: Some(clock::now() - Duration::hours(2)),
-            ..x_account("81")
-        };
-        let task = social_task(
+        let task = whatsapp_task(
             store.clone(),
+            "81",
             8402,
-            &person("P-HOOK-NUMBER", "Eva Sanz", "es", vec![whatsapp]),
+            "P-HOOK-NUMBER",
+            "Eva Sanz",
+            Duration::hours(2),
         )
         .await;
         let fake = FakeNetwork::new(Kind::Whatsapp);
