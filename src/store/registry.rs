@@ -169,8 +169,8 @@ pub(super) const UPSERT_PERSON: &str = "INSERT INTO persons (id, external_id, di
 pub(super) const UPDATE_PERSON_ACTIVITY: &str = "UPDATE persons SET activity_30d = \
     (SELECT COALESCE(SUM(a.activity_30d), 0) FROM social_accounts a WHERE a.person_id = $1) WHERE id = $1";
 
-/// The date of a passenger's flight.
-pub(super) const SELECT_PASSENGER_FLIGHT_DATE: &str = "SELECT f.local_date FROM passengers pa \
+/// A passenger's flight and its date.
+pub(super) const SELECT_PASSENGER_FLIGHT: &str = "SELECT f.id, f.local_date FROM passengers pa \
     JOIN flights f ON f.id = pa.flight_id WHERE pa.id = $1";
 
 pub(super) const INSERT_IDENTIFIER: &str = "INSERT INTO person_identifiers (person_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
@@ -247,7 +247,6 @@ pub(super) const UPSERT_LINK: &str = "INSERT INTO identity_links (passenger_id, 
 
 pub(super) const SELECT_LINK_DECISION: &str =
     "SELECT decision FROM identity_links WHERE passenger_id = $1 AND person_id = $2";
-pub(super) const SELECT_PASSENGER_FLIGHT: &str = "SELECT flight_id FROM passengers WHERE id = $1";
 
 pub(super) const SELECT_LINKS_FOR_FLIGHT: &str = "SELECT l.passenger_id, l.person_id, l.decision, \
     l.score, l.reasons, l.decided_by, l.updated_at FROM identity_links l \
@@ -530,16 +529,15 @@ macro_rules! registry_store {
             Ok(id)
         }
 
-        /// Keeps the uplift outcomes of the link's person as its decision leaves them.
-        async fn keep_flight_outcomes(conn: &mut $conn, link: &IdentityLink) -> Result<(), StoreError> {
-            let on: Option<NaiveDate> = sqlx::query_scalar(SELECT_PASSENGER_FLIGHT_DATE)
+        /// The link's passenger's flight and its date.
+        async fn passenger_flight(
+            conn: &mut $conn,
+            link: &IdentityLink,
+        ) -> Result<Option<(Uuid, NaiveDate)>, StoreError> {
+            Ok(sqlx::query_as(SELECT_PASSENGER_FLIGHT)
                 .bind(link.passenger_id)
                 .fetch_optional(&mut *conn)
-                .await?;
-            if let Some(on) = on {
-                keep_outcomes(&mut *conn, link.person_id, OutcomeChange::Flight(on)).await?;
-            }
-            Ok(())
+                .await?)
         }
 
         async fn load_person(conn: &mut $conn, row: PersonRow) -> Result<Person, StoreError> {
@@ -807,7 +805,9 @@ macro_rules! registry_store {
                     .bind(link.updated_at)
                     .execute(&mut *tx)
                     .await?;
-                keep_flight_outcomes(&mut tx, link).await?;
+                if let Some((_, on)) = passenger_flight(&mut tx, link).await? {
+                    keep_outcomes(&mut tx, link.person_id, OutcomeChange::Flight(on)).await?;
+                }
                 for fingerprint in fingerprints {
                     sqlx::query(UPSERT_DECISION)
                         .bind(link.person_id)
@@ -911,13 +911,13 @@ macro_rules! registry_store {
                 // Logged when the link is new or its decision changed: screening a list again repeats
                 // every unchanged link.
                 if written > 0 && before.as_deref() != Some(link.decision.as_str()) {
-                    if link.decision == LinkDecision::Linked || before.as_deref() == Some("linked") {
-                        keep_flight_outcomes(&mut tx, link).await?;
+                    let flight = passenger_flight(&mut tx, link).await?;
+                    if let Some((_, on)) = flight
+                        && (link.decision == LinkDecision::Linked || before.as_deref() == Some("linked"))
+                    {
+                        keep_outcomes(&mut tx, link.person_id, OutcomeChange::Flight(on)).await?;
                     }
-                    let flight_id: Option<Uuid> = sqlx::query_scalar(SELECT_PASSENGER_FLIGHT)
-                        .bind(link.passenger_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let flight_id = flight.map(|(id, _)| id);
                     let e = event(
                         &link.decided_by,
                         "link.matched",

@@ -76,13 +76,14 @@ pub(super) const SELECT_COHORT_FACTS: &str = concat!(
     WHERE h.decided_at >= $1 AND h.decided_at < $2"
 );
 
-/// A person's holdout decisions (`$1`) with the outcomes kept on them and what the cases and links say now.
+/// A person's holdout decisions (`$1`; only `$2` when given) with the outcomes kept on them and what the
+/// cases and links say now.
 pub(super) const SELECT_KEPT_OUTCOMES: &str = concat!(
     "SELECT h.id, h.decided_at, h.flight_date, h.case_after_us, h.flight_after_days, ",
     next_case_at!(),
     " AS next_case_at, ",
     next_flight_on!(),
-    " AS next_flight_on FROM holdout_assignments h WHERE h.person_id = $1"
+    " AS next_flight_on FROM holdout_assignments h WHERE h.person_id = $1 AND ($2 IS NULL OR h.id = $2)"
 );
 
 pub(super) const UPDATE_KEPT_OUTCOMES: &str =
@@ -417,8 +418,7 @@ impl KeptOutcomesRow {
             .next_flight_on
             .map(|d| (d - self.flight_date).num_days());
         let kept = match *change {
-            OutcomeChange::Decided(id) if id == self.id => (case, flight),
-            OutcomeChange::Decided(_) => return None,
+            OutcomeChange::Decided(_) => (case, flight),
             OutcomeChange::Cases => (case, self.flight_after_days),
             // Only a decision of an earlier flight whose next flight is not before this one can change:
             // the others keep theirs, also once retention has purged the flights it came from.
@@ -596,8 +596,14 @@ macro_rules! report_store {
             person: Uuid,
             change: OutcomeChange,
         ) -> Result<(), StoreError> {
+            // A new decision is the only one its recording changes: the others are not read.
+            let only = match change {
+                OutcomeChange::Decided(id) => Some(id),
+                OutcomeChange::Cases | OutcomeChange::Flight(_) => None,
+            };
             let decisions = sqlx::query_as::<_, KeptOutcomesRow>(SELECT_KEPT_OUTCOMES)
                 .bind(person)
+                .bind(only)
                 .fetch_all(&mut *conn)
                 .await?;
             for decision in decisions {
